@@ -1,0 +1,111 @@
+package io.replicator.pipelines;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * The bundled jar's entry point: {@code java -jar replicator-bundled.jar PIPELINE --option=value ...}.
+ *
+ * <p>Exit codes: 0 done (rejected input is reported, not an error), 1 the run failed, 2 bad options.
+ */
+public final class Main {
+  static final String USAGE = """
+      usage: replicator PIPELINE [--option=value ...]
+
+      pipelines:
+        replicate        replicate a table into a warehouse (snapshot and/or change events)
+        sql              query a local DuckDB warehouse: sql [--warehouse=duckdb:PATH] "SELECT ..."
+        generate-sample  write the bundled spind_dly sample (--out=DIR)
+
+      replicate --help lists its options.""";
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /** Runs a pipeline and returns the exit code. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+      (args.length == 0 ? err : out).println(USAGE);
+      return args.length == 0 ? 2 : 0;
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    try {
+      switch (args[0]) {
+        case "replicate":
+          return replicate(rest, out);
+        case "sql":
+          return SqlCommand.main(rest, out);
+        case "generate-sample":
+          return SampleData.main(rest, out);
+        default:
+          err.println("replicator: unknown pipeline '" + args[0] + "'\n" + USAGE);
+          return 2;
+      }
+    } catch (OptionsException | IllegalArgumentException e) {
+      err.println("replicator: error: " + oneLine(e.getMessage()));
+      return 2;
+    } catch (RuntimeException e) {
+      err.println("replicator: failed: " + oneLine(rootMessage(e)));
+      return 1;
+    }
+  }
+
+  private static int replicate(String[] args, PrintStream out) {
+    if (List.of(args).contains("--help")) {
+      PipelineOptionsFactory.printHelp(out, ReplicateOptions.class);
+      return 0;
+    }
+    ReplicateOptions options = PipelineOptionsFactory.fromArgs(args).as(ReplicateOptions.class);
+    tuneDirectRunner(options, args);
+    long start = System.currentTimeMillis();
+    ReplicatePipeline.Launched run = ReplicatePipeline.run(options);
+    run.result().waitUntilFinish();
+    out.print(RunSummary.of(run.result(), System.currentTimeMillis() - start).render(run));
+    return 0;
+  }
+
+  /**
+   * Local runs do not need the DirectRunner's immutability and encodability checks (tests keep
+   * them), and use every core. Options given on the command line win.
+   */
+  private static void tuneDirectRunner(ReplicateOptions options, String[] args) {
+    DirectOptions direct = options.as(DirectOptions.class);
+    String given = String.join(" ", args);
+    if (!given.contains("--enforceImmutability")) {
+      direct.setEnforceImmutability(false);
+    }
+    if (!given.contains("--enforceEncodability")) {
+      direct.setEnforceEncodability(false);
+    }
+    if (!given.contains("--targetParallelism")) {
+      direct.setTargetParallelism(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    }
+  }
+
+  /**
+   * What to tell the user about a failed run: the message of our own exception in the cause chain
+   * (it names the table, batch or option), else the innermost message.
+   */
+  static String rootMessage(Throwable e) {
+    String innermost = e.toString();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getClass().getName().startsWith("io.replicator") && t.getMessage() != null) {
+        return t.getMessage();
+      }
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        innermost = t.getMessage();
+      }
+    }
+    return innermost;
+  }
+
+  private static String oneLine(String s) {
+    return s == null ? "" : s.replace('\n', ' ');
+  }
+}

@@ -1,0 +1,105 @@
+package io.replicator.pipelines;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** Options of the {@code replicate} pipeline. Each one is also a Flex Template parameter. */
+public interface ReplicateOptions extends PipelineOptions {
+  @Description("Target table name in the warehouse.")
+  String getTable();
+
+  void setTable(String value);
+
+  @Description("Key columns of the table, in order, comma separated (e.g. gvkey,datadate).")
+  String getKeys();
+
+  void setKeys(String value);
+
+  @Description("BigQuery JSON schema file of the table: [{\"name\",\"type\",\"mode\"}, ...].")
+  String getSchema();
+
+  void setSchema(String value);
+
+  @Description("File pattern of change events (local, gs:// or s3://; .gz and other compressions are read).")
+  String getChanges();
+
+  void setChanges(String value);
+
+  @Description("Format of the change events: native (columns plus _op, _sequence_num, _before_<key>) or debezium.")
+  @Default.String("native")
+  String getChangeFormat();
+
+  void setChangeFormat(String value);
+
+  @Description("File pattern of snapshot rows.")
+  String getSnapshot();
+
+  void setSnapshot(String value);
+
+  @Description("Format of the snapshot rows: jsonl (one JSON object per line) or csv (with a header line).")
+  @Default.String("jsonl")
+  String getSnapshotFormat();
+
+  void setSnapshotFormat(String value);
+
+  @Description("The _sequence_num every snapshot row gets. Default: one above the highest in the target"
+      + " (a re-run of an unfinished reload of the same files takes the sequence it started with).")
+  Long getSnapshotSequence();
+
+  void setSnapshotSequence(Long value);
+
+  @Description("merge: snapshot rows are merged into the table. replace: a full-table reload; rows older"
+      + " than the reload that it does not contain are removed.")
+  @Default.String("merge")
+  String getSnapshotMode();
+
+  void setSnapshotMode(String value);
+
+  @Description("A reload (--snapshotMode=replace) that would remove more than this percent of the live"
+      + " rows stops with an error and removes nothing.")
+  @Default.Double(50)
+  Double getMaxReloadDeletePercent();
+
+  void setMaxReloadDeletePercent(Double value);
+
+  @Description("Directory for staged JSONL batches (any Beam filesystem path; local for DuckDB).")
+  String getStaging();
+
+  void setStaging(String value);
+
+  @Description("The warehouse: duckdb:PATH for an embedded DuckDB database file.")
+  String getWarehouse();
+
+  void setWarehouse(String value);
+
+  @Description("Directory for dead letters (rejected input, as JSONL). Default: <staging>/dead-letters.")
+  String getDeadLetter();
+
+  void setDeadLetter(String value);
+
+  @Description("hard: deleted rows go (their keys and sequences are kept as tombstones). soft: they stay"
+      + " with _is_deleted = true.")
+  @Default.String("hard")
+  String getDeletes();
+
+  void setDeletes(String value);
+
+  @Description("Largest staged batch, e.g. 256MB, 64KB, 1GB (powers of 1024).")
+  @Default.String("256MB")
+  String getBatchMaxBytes();
+
+  void setBatchMaxBytes(String value);
+
+  @Description("Most rows in one staged batch.")
+  @Default.Long(5_000_000L)
+  Long getBatchMaxRows();
+
+  void setBatchMaxRows(Long value);
+
+  @Description("Keep staged batch files after they are merged.")
+  @Default.Boolean(false)
+  Boolean getKeepStaging();
+
+  void setKeepStaging(Boolean value);
+}

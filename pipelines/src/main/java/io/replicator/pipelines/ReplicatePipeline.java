@@ -1,0 +1,116 @@
+package io.replicator.pipelines;
+
+import io.replicator.batch.StageBatches;
+import io.replicator.batch.StagedBatch;
+import io.replicator.change.Change;
+import io.replicator.change.ChangeCoder;
+import io.replicator.change.Sequence;
+import io.replicator.source.DeadLetter;
+import io.replicator.source.ReadChanges;
+import io.replicator.source.WriteDeadLetters;
+import io.replicator.warehouse.FinishSnapshot;
+import io.replicator.warehouse.MergeBatches;
+import io.replicator.warehouse.MergeResult;
+import io.replicator.warehouse.Warehouse;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.OptionalLong;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+
+/**
+ * The {@code replicate} pipeline: reads a snapshot and/or change events, cuts them into batches of
+ * whole keys, keeps the latest change per key, stages each batch as JSONL, and merges it into the
+ * warehouse. See DESIGN.md for the data flow and its guarantees.
+ */
+public final class ReplicatePipeline {
+  private ReplicatePipeline() {}
+
+  /** What a launched run is: the Beam result, plus what the summary needs to say. */
+  public record Launched(PipelineResult result, String table, String deadLetter, Long snapshotSequence, String runId) {}
+
+  public static void main(String[] args) {
+    ReplicateOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(ReplicateOptions.class);
+    Launched run = run(options);
+    run.result().waitUntilFinish();
+  }
+
+  /**
+   * Checks the options, prepares the warehouse, builds the pipeline and starts it.
+   *
+   * @throws OptionsException for options that cannot run
+   */
+  public static Launched run(ReplicateOptions options) {
+    FileSystems.setDefaultPipelineOptions(options);
+    ReplicatePlan plan = ReplicatePlan.from(options);
+    String runId = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").format(ZonedDateTime.now(ZoneOffset.UTC));
+
+    // Step 0: the target exists and matches the schema; the snapshot's sequence is fixed.
+    Long snapshotSequence = null;
+    try (Warehouse w = plan.warehouse.open()) {
+      w.ensureTables(plan.table);
+      if (plan.snapshot != null) {
+        snapshotSequence = snapshotSequence(plan, w);
+      }
+    }
+
+    Pipeline p = Pipeline.create(options);
+    // Step 1: read and decode; bad input becomes dead letters.
+    PCollectionList<Change> changes = PCollectionList.empty(p);
+    PCollectionList<DeadLetter> rejected = PCollectionList.empty(p);
+    if (plan.snapshot != null) {
+      ReadChanges.Result read = p.apply("Read snapshot", ReadChanges.from(plan.snapshot)
+          .withFormat(plan.snapshotFormat).withTable(plan.table.name()).withSchema(plan.table.schema())
+          .withSnapshotSequence(Sequence.of(snapshotSequence)));
+      changes = changes.and(read.changes());
+      rejected = rejected.and(read.deadLetters());
+    }
+    if (plan.changes != null) {
+      ReadChanges.Result read = p.apply("Read changes", ReadChanges.from(plan.changes)
+          .withFormat(plan.changeFormat).withTable(plan.table.name()).withSchema(plan.table.schema()));
+      changes = changes.and(read.changes());
+      rejected = rejected.and(read.deadLetters());
+    }
+    PCollection<Change> all = changes.apply("All changes", Flatten.pCollections()).setCoder(ChangeCoder.of());
+    // Step 2: dead letters to files.
+    rejected.apply("All dead letters", Flatten.pCollections()).setCoder(DeadLetter.Coder.of())
+        .apply("Write dead letters", WriteDeadLetters.to(plan.deadLetter, runId));
+    // Step 3: batches of whole keys, latest change per key, staged as JSONL.
+    PCollection<StagedBatch> staged = all.apply("Stage batches",
+        StageBatches.to(plan.staging).withMaxBytes(plan.batchMaxBytes).withMaxRows(plan.batchMaxRows));
+    // Step 4: load and merge each batch.
+    PCollection<MergeResult> merged = staged.apply("Merge batches",
+        MergeBatches.into(plan.warehouse, plan.table).keepingStaging(plan.keepStaging));
+    // Step 5: a reload removes what its snapshot no longer has, once every batch is merged.
+    if (plan.snapshot != null) {
+      merged.apply("Finish snapshot", plan.replace
+          ? FinishSnapshot.replacing(plan.warehouse, plan.table, snapshotSequence, plan.maxReloadDeletePercent)
+          : FinishSnapshot.merging(plan.warehouse, plan.table));
+    }
+    return new Launched(p.run(), plan.table.name(), plan.deadLetter, snapshotSequence, runId);
+  }
+
+  /**
+   * The sequence of the snapshot's rows: as given; else the one an unfinished load of the same
+   * files started with; else one above the highest the target holds.
+   */
+  private static long snapshotSequence(ReplicatePlan plan, Warehouse w) {
+    if (plan.snapshotSequence != null) {
+      return plan.snapshotSequence;
+    }
+    String fingerprint = plan.snapshotFingerprint();
+    OptionalLong pending = w.pendingReload(plan.table, fingerprint);
+    if (pending.isPresent()) {
+      return pending.getAsLong();
+    }
+    long sequence = w.maxSequenceNum(plan.table) + 1;
+    w.startReload(plan.table, fingerprint, sequence);
+    return sequence;
+  }
+}

@@ -1,0 +1,219 @@
+package io.replicator.pipelines;
+
+import io.replicator.batch.ByteSize;
+import io.replicator.change.TableSchema;
+import io.replicator.merge.DeleteMode;
+import io.replicator.merge.TargetTable;
+import io.replicator.source.InputFormat;
+import io.replicator.warehouse.WarehouseSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+
+/**
+ * The replicate options, checked and resolved before anything runs: every problem is an {@link
+ * OptionsException} that names the option.
+ */
+final class ReplicatePlan {
+  final TargetTable table;
+  final String changes;
+  final InputFormat changeFormat;
+  final String snapshot;
+  final InputFormat snapshotFormat;
+  final boolean replace;
+  final Long snapshotSequence;
+  final double maxReloadDeletePercent;
+  final String staging;
+  final String deadLetter;
+  final WarehouseSpec warehouse;
+  final long batchMaxBytes;
+  final long batchMaxRows;
+  final boolean keepStaging;
+
+  private ReplicatePlan(ReplicateOptions o) {
+    String name = require(o.getTable(), "--table", "the target table name");
+    List<String> keys = parseKeys(require(o.getKeys(), "--keys", "the key columns, e.g. --keys=id"));
+    TableSchema schema = readSchema(require(o.getSchema(), "--schema", "a BigQuery JSON schema file"), keys);
+    this.table = wrap(() -> new TargetTable(name, schema, deleteMode(o.getDeletes())), "--table");
+
+    this.changes = blankToNull(o.getChanges());
+    this.snapshot = blankToNull(o.getSnapshot());
+    if (changes == null && snapshot == null) {
+      throw new OptionsException("nothing to read: give --changes (change events) and/or --snapshot (snapshot rows)");
+    }
+    this.changeFormat = switch (lower(o.getChangeFormat())) {
+      case "native" -> InputFormat.NATIVE;
+      case "debezium" -> InputFormat.DEBEZIUM;
+      default -> throw new OptionsException("--changeFormat='" + o.getChangeFormat() + "': expected native or debezium");
+    };
+    this.snapshotFormat = switch (lower(o.getSnapshotFormat())) {
+      case "jsonl", "json" -> InputFormat.SNAPSHOT_JSONL;
+      case "csv" -> InputFormat.SNAPSHOT_CSV;
+      default -> throw new OptionsException("--snapshotFormat='" + o.getSnapshotFormat() + "': expected jsonl or csv");
+    };
+    this.replace = switch (lower(o.getSnapshotMode())) {
+      case "merge" -> false;
+      case "replace" -> true;
+      default -> throw new OptionsException("--snapshotMode='" + o.getSnapshotMode() + "': expected merge or replace");
+    };
+    if (replace && snapshot == null) {
+      throw new OptionsException("--snapshotMode=replace reloads the table from --snapshot, which is missing");
+    }
+    this.snapshotSequence = o.getSnapshotSequence();
+    if (snapshotSequence != null && snapshotSequence < 0) {
+      throw new OptionsException("--snapshotSequence must not be negative, got " + snapshotSequence);
+    }
+    Double pct = o.getMaxReloadDeletePercent();
+    if (pct == null || pct < 0 || pct > 100) {
+      throw new OptionsException("--maxReloadDeletePercent must be between 0 and 100, got " + pct);
+    }
+    this.maxReloadDeletePercent = pct;
+
+    this.staging = trimSlash(require(o.getStaging(), "--staging", "a directory for staged batches"));
+    this.deadLetter = o.getDeadLetter() == null || o.getDeadLetter().isBlank()
+        ? staging + "/dead-letters" : trimSlash(o.getDeadLetter());
+    this.warehouse = wrap(() -> WarehouseSpec.parse(o.getWarehouse()), "--warehouse");
+    if (warehouse.needsLocalStaging() && staging.contains("://") && !staging.startsWith("file://")) {
+      throw new OptionsException("--staging=" + staging + ": the DuckDB warehouse reads staged batches from the"
+          + " local disk; give a local directory");
+    }
+    this.batchMaxBytes = wrap(() -> ByteSize.parse(o.getBatchMaxBytes()), "--batchMaxBytes");
+    if (batchMaxBytes < 1024) {
+      throw new OptionsException("--batchMaxBytes must be at least 1KB, got " + o.getBatchMaxBytes());
+    }
+    Long rows = o.getBatchMaxRows();
+    if (rows == null || rows < 1) {
+      throw new OptionsException("--batchMaxRows must be at least 1, got " + rows);
+    }
+    this.batchMaxRows = rows;
+    this.keepStaging = Boolean.TRUE.equals(o.getKeepStaging());
+
+    if (changes != null) {
+      requireMatches(changes, "--changes");
+    }
+    if (snapshot != null) {
+      requireMatches(snapshot, "--snapshot");
+    }
+  }
+
+  static ReplicatePlan from(ReplicateOptions options) {
+    return new ReplicatePlan(options);
+  }
+
+  /** Identifies a snapshot input (its files and their sizes), so a re-run can resume its reload. */
+  String snapshotFingerprint() {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update((table.name() + "\n" + replace + "\n").getBytes(StandardCharsets.UTF_8));
+      List<String> files = new ArrayList<>();
+      for (MatchResult.Metadata m : FileSystems.match(snapshot, EmptyMatchTreatment.DISALLOW).metadata()) {
+        files.add(m.resourceId() + "\t" + m.sizeBytes());
+      }
+      files.sort(null);
+      for (String f : files) {
+        sha.update((f + "\n").getBytes(StandardCharsets.UTF_8));
+      }
+      return HexFormat.of().formatHex(sha.digest(), 0, 16);
+    } catch (IOException e) {
+      throw new OptionsException("--snapshot=" + snapshot + ": cannot list the files: " + e.getMessage());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static DeleteMode deleteMode(String value) {
+    return switch (lower(value)) {
+      case "hard" -> DeleteMode.HARD;
+      case "soft" -> DeleteMode.SOFT;
+      default -> throw new OptionsException("--deletes='" + value + "': expected hard or soft");
+    };
+  }
+
+  private static List<String> parseKeys(String keys) {
+    List<String> out = new ArrayList<>();
+    for (String k : keys.split(",")) {
+      if (k.isBlank()) {
+        throw new OptionsException("--keys='" + keys + "' has an empty column name");
+      }
+      out.add(k.trim());
+    }
+    return out;
+  }
+
+  private static TableSchema readSchema(String path, List<String> keys) {
+    String json;
+    try (InputStream in = Channels.newInputStream(
+        FileSystems.open(FileSystems.matchSingleFileSpec(path).resourceId()))) {
+      json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new OptionsException("--schema=" + path + ": cannot read the file (" + firstLine(e) + ")");
+    }
+    try {
+      return TableSchema.fromBigQueryJson(json, keys);
+    } catch (IllegalArgumentException e) {
+      throw new OptionsException("--schema=" + path + " with --keys=" + String.join(",", keys) + ": " + e.getMessage());
+    }
+  }
+
+  private static void requireMatches(String pattern, String option) {
+    try {
+      MatchResult r = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW_IF_WILDCARD);
+      if (r.status() != MatchResult.Status.OK || r.metadata().isEmpty()) {
+        throw new OptionsException(option + "=" + pattern + " matches no file");
+      }
+    } catch (IOException e) {
+      throw new OptionsException(option + "=" + pattern + " matches no file (" + firstLine(e) + ")");
+    }
+  }
+
+  private static String firstLine(Exception e) {
+    String m = String.valueOf(e.getMessage());
+    return e.getClass().getSimpleName() + ": " + m.lines().findFirst().orElse("");
+  }
+
+  private static <T> T wrap(java.util.function.Supplier<T> s, String option) {
+    try {
+      return s.get();
+    } catch (OptionsException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      String m = e.getMessage();
+      throw new OptionsException(m.startsWith("--") ? m : option + ": " + m);
+    }
+  }
+
+  private static String require(String value, String option, String what) {
+    if (value == null || value.isBlank()) {
+      throw new OptionsException(option + " is required: " + what);
+    }
+    return value.trim();
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.trim();
+  }
+
+  private static String lower(String s) {
+    return s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
+  }
+
+  private static String trimSlash(String s) {
+    return s.endsWith("/") && s.length() > 1 ? s.substring(0, s.length() - 1) : s;
+  }
+
+  @Override
+  public String toString() {
+    return Arrays.asList(table.name(), changes, snapshot, staging, warehouse).toString();
+  }
+}

@@ -1,0 +1,88 @@
+package io.replicator.pipelines;
+
+import io.replicator.batch.ByteSize;
+import io.replicator.batch.StageBatches;
+import io.replicator.source.ReadChanges;
+import io.replicator.warehouse.FinishSnapshot;
+import io.replicator.warehouse.MergeBatches;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+
+/** The end-of-run summary, from the pipeline's metrics counters. */
+public final class RunSummary {
+  private final Map<String, Long> counters;
+  private final long wallMillis;
+
+  private RunSummary(Map<String, Long> counters, long wallMillis) {
+    this.counters = counters;
+    this.wallMillis = wallMillis;
+  }
+
+  public static RunSummary of(PipelineResult result, long wallMillis) {
+    Map<String, Long> counters = new HashMap<>();
+    MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder().build());
+    for (MetricResult<Long> c : metrics.getCounters()) {
+      if (!c.getName().getNamespace().equals(ReadChanges.NAMESPACE)) {
+        continue;
+      }
+      Long value;
+      try {
+        value = c.getCommitted();
+      } catch (UnsupportedOperationException e) {
+        value = c.getAttempted(); // Some runners report attempted values only.
+      }
+      counters.merge(c.getName().getName(), value == null ? 0 : value, Long::sum);
+    }
+    return new RunSummary(counters, wallMillis);
+  }
+
+  public long get(String counter) {
+    return counters.getOrDefault(counter, 0L);
+  }
+
+  public long wallMillis() {
+    return wallMillis;
+  }
+
+  /** Rows read per second of wall time. */
+  public double rowsPerSecond() {
+    return wallMillis == 0 ? 0 : get(ReadChanges.LINES_READ) * 1000.0 / wallMillis;
+  }
+
+  public String render(ReplicatePipeline.Launched run) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("replicate ").append(run.table()).append(": done in ")
+        .append(String.format(Locale.ROOT, "%.1f s", wallMillis / 1000.0)).append('\n');
+    line(sb, "read", get(ReadChanges.LINES_READ), "lines from " + get(ReadChanges.FILES_READ) + " files"
+        + (run.snapshotSequence() != null ? " (snapshot rows at _sequence_num " + run.snapshotSequence() + ")" : ""));
+    long rejected = get(ReadChanges.REJECTED);
+    line(sb, "rejected", rejected, rejected == 0 ? "" : "dead letters in " + run.deadLetter() + "/rejected-" + run.runId() + "-*.jsonl");
+    if (get(ReadChanges.SKIPPED) > 0) {
+      line(sb, "skipped", get(ReadChanges.SKIPPED), "events without a row change (tombstones, heartbeats)");
+    }
+    line(sb, "changes", get(ReadChanges.CHANGES_DECODED), "after key changes were split in two");
+    line(sb, "superseded", get(StageBatches.CHANGES_SUPERSEDED), "by a later change to the same key in the input");
+    line(sb, "staged", get(StageBatches.ROWS_STAGED), "rows in " + get(StageBatches.BATCHES_STAGED) + " batches, "
+        + ByteSize.format(get(StageBatches.BYTES_STAGED)));
+    line(sb, "merged", get(MergeBatches.BATCHES_MERGED), "batches" + (get(MergeBatches.BATCHES_ALREADY_APPLIED) > 0
+        ? " (" + get(MergeBatches.BATCHES_ALREADY_APPLIED) + " already applied by an earlier run, skipped)" : ""));
+    line(sb, "inserted", get(MergeBatches.ROWS_INSERTED), "rows");
+    line(sb, "updated", get(MergeBatches.ROWS_UPDATED), "rows");
+    line(sb, "deleted", get(MergeBatches.ROWS_DELETED), "rows");
+    line(sb, "ignored", get(MergeBatches.CHANGES_IGNORED), "changes older than the target's row or tombstone (replays)");
+    if (run.snapshotSequence() != null) {
+      line(sb, "removed", get(FinishSnapshot.ROWS_REMOVED_BY_RELOAD), "rows the reload no longer has");
+    }
+    sb.append(String.format(Locale.ROOT, "  %-11s %,.0f rows/s%n", "rate", rowsPerSecond()));
+    return sb.toString();
+  }
+
+  private static void line(StringBuilder sb, String label, long value, String what) {
+    sb.append(String.format(Locale.ROOT, "  %-11s %,d %s%n", label, value, what).replaceAll(" +\n", "\n"));
+  }
+}

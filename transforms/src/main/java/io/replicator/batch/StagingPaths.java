@@ -1,0 +1,42 @@
+package io.replicator.batch;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MoveOptions.StandardMoveOptions;
+import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
+import org.apache.beam.sdk.io.fs.ResourceId;
+
+/** Where batches are staged: {@code <staging>/<table>/<batch id>/batch.jsonl}. */
+public final class StagingPaths {
+  private StagingPaths() {}
+
+  public static ResourceId batchFile(String staging, String table, String batchId) {
+    return FileSystems.matchNewResource(staging, true)
+        .resolve(safeName(table), StandardResolveOptions.RESOLVE_DIRECTORY)
+        .resolve(batchId, StandardResolveOptions.RESOLVE_DIRECTORY)
+        .resolve("batch.jsonl", StandardResolveOptions.RESOLVE_FILE);
+  }
+
+  /** Removes a staged batch file; a file already gone is fine (a retried clean-up). */
+  public static void delete(String file) throws IOException {
+    FileSystems.delete(
+        List.of(FileSystems.matchNewResource(file, false)), StandardMoveOptions.IGNORE_MISSING_FILES);
+  }
+
+  /** A table name as one path segment: letters, digits, '_', '-' and '.' kept, others %-escaped. */
+  static String safeName(String table) {
+    StringBuilder sb = new StringBuilder();
+    for (byte b : table.getBytes(StandardCharsets.UTF_8)) {
+      char c = (char) (b & 0xff);
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'
+          || (c == '.' && sb.length() > 0)) {
+        sb.append(c);
+      } else {
+        sb.append('%').append(String.format("%02X", b & 0xff));
+      }
+    }
+    return sb.toString();
+  }
+}

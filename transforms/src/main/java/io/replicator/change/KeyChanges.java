@@ -1,0 +1,47 @@
+package io.replicator.change;
+
+import java.util.function.Consumer;
+
+/**
+ * Turns a source change into the changes the merge applies. An UPDATE whose key moved becomes a
+ * DELETE of the old key and an UPSERT of the new one, both at the update's sequence. After this,
+ * keeping the highest sequence per key is right even for chains (k1→k2→k3), swaps and
+ * away-and-back moves inside one batch.
+ */
+public final class KeyChanges {
+  /** The ops sources speak of. */
+  public enum SourceOp {
+    INSERT,
+    UPDATE,
+    DELETE
+  }
+
+  private KeyChanges() {}
+
+  /**
+   * @param key the row's key after the change (for a DELETE, the deleted key)
+   * @param beforeKey the key before an UPDATE, or null when the source did not say
+   * @param rowJson the row after the change (for a DELETE, at least its key columns)
+   * @param beforeKeyRowJson the before-key as row members, used when the key moved
+   */
+  public static void normalise(
+      String table,
+      SourceOp op,
+      String key,
+      String beforeKey,
+      Sequence sequence,
+      String rowJson,
+      String beforeKeyRowJson,
+      Consumer<Change> out) {
+    switch (op) {
+      case INSERT -> out.accept(new Change(table, ChangeOp.UPSERT, key, sequence, rowJson));
+      case UPDATE -> {
+        if (beforeKey != null && !beforeKey.equals(key)) {
+          out.accept(new Change(table, ChangeOp.DELETE, beforeKey, sequence, beforeKeyRowJson));
+        }
+        out.accept(new Change(table, ChangeOp.UPSERT, key, sequence, rowJson));
+      }
+      case DELETE -> out.accept(new Change(table, ChangeOp.DELETE, key, sequence, rowJson));
+    }
+  }
+}

@@ -1,0 +1,302 @@
+package io.replicator.merge;
+
+import io.replicator.batch.StagedLine;
+import io.replicator.change.Column;
+import io.replicator.change.ColumnType;
+import io.replicator.change.TableSchema;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.StringJoiner;
+import java.util.function.IntFunction;
+
+/**
+ * The SQL that applies one staged batch to a target table, for one dialect. Pure text: it runs
+ * nothing, so it is tested as text and executed by a warehouse.
+ *
+ * <p>A batch holds one change per key. The statements, run in one transaction:
+ *
+ * <ol>
+ *   <li>{@link #selectEffective}: the batch's changes that win over what the target holds for
+ *       their key — a higher sequence than the live row and than its tombstone — into a scratch
+ *       table {@value #EFFECTIVE}. Everything else is an old change (a replay) and is ignored.
+ *   <li>{@link #countEffective}: inserted, updated and deleted counts, for the summary.
+ *   <li>{@link #mergeTarget}: one MERGE of the effective changes into the target.
+ *   <li>{@link #mergeTombstones} (hard deletes): tombstones set for deleted keys, cleared for
+ *       upserted ones.
+ *   <li>{@link #recordBatch} and {@link #clearStaging}.
+ * </ol>
+ *
+ * Parameters are JDBC-style {@code ?}; values never enter the SQL as text.
+ */
+public final class MergeStatements {
+  /** The scratch table of one batch's effective changes. */
+  public static final String EFFECTIVE = "_effective";
+  /** Applied batches, one row each: what makes a re-run of a batch a no-op. */
+  public static final String BATCHES = "_replicator_batches";
+
+  private final SqlDialect d;
+  private final TargetTable table;
+  private final TableSchema schema;
+  private final int width;
+
+  /**
+   * @param sequenceWidth how many sequence parts to compare (1 to 4); the target and tombstone
+   *     tables must have that many sequence columns
+   */
+  public MergeStatements(SqlDialect dialect, TargetTable table, int sequenceWidth) {
+    if (sequenceWidth < 1 || sequenceWidth > 4) {
+      throw new IllegalArgumentException("sequence width must be 1 to 4, got " + sequenceWidth);
+    }
+    this.d = dialect;
+    this.table = table;
+    this.schema = table.schema();
+    this.width = sequenceWidth;
+  }
+
+  private boolean hard() {
+    return table.deleteMode() == DeleteMode.HARD;
+  }
+
+  private String q(String identifier) {
+    return d.quote(identifier);
+  }
+
+  private String seq(int i) {
+    return q(StagedLine.sequenceColumn(i));
+  }
+
+  /** The staged side's sequence part {@code i}: absent parts are zero. */
+  private String stagedSeq(int i) {
+    return "COALESCE(s." + seq(i) + ", 0)";
+  }
+
+  /** {@code a}'s sequence is higher than {@code b}'s, compared part by part. */
+  private String sequenceGreater(IntFunction<String> a, IntFunction<String> b) {
+    StringJoiner any = new StringJoiner(" OR ", "(", ")");
+    for (int i = 0; i < width; i++) {
+      StringJoiner all = new StringJoiner(" AND ");
+      for (int j = 0; j < i; j++) {
+        all.add(a.apply(j) + " = " + b.apply(j));
+      }
+      all.add(a.apply(i) + " > " + b.apply(i));
+      any.add(i == 0 ? all.toString() : "(" + all + ")");
+    }
+    return any.toString();
+  }
+
+  private IntFunction<String> column(String alias) {
+    return i -> alias + "." + seq(i);
+  }
+
+  private String keysEqual(String a, String b) {
+    StringJoiner on = new StringJoiner(" AND ");
+    for (String k : schema.keyColumns()) {
+      on.add(a + "." + q(k) + " = " + b + "." + q(k));
+    }
+    return on.toString();
+  }
+
+  private String firstKey(String alias) {
+    return alias + "." + q(schema.keyColumns().get(0));
+  }
+
+  /** Creates the scratch table of effective changes; one parameter: the batch id. */
+  public String selectEffective() {
+    StringJoiner cols = new StringJoiner(", ");
+    for (Column c : schema.columns()) {
+      cols.add(d.fromStaging(c.type(), "s." + q(c.name())) + " AS " + q(c.name()));
+    }
+    cols.add("s." + q("_op") + " AS " + q("_op"));
+    for (int i = 0; i < width; i++) {
+      cols.add(stagedSeq(i) + " AS " + seq(i));
+    }
+    String live = firstKey("t") + " IS NOT NULL" + (hard() ? "" : " AND NOT t." + q("_is_deleted"));
+    cols.add("(" + live + ") AS " + q("_exists"));
+
+    StringJoiner keysOn = new StringJoiner(" AND ");
+    for (String k : schema.keyColumns()) {
+      Column c = schema.column(schema.indexOf(k));
+      keysOn.add("%1$s." + q(k) + " = " + d.fromStaging(c.type(), "s." + q(k)));
+    }
+    StringBuilder sql = new StringBuilder();
+    sql.append(d.createTempTableAs(EFFECTIVE)).append('\n')
+        .append("SELECT ").append(cols).append('\n')
+        .append("FROM ").append(d.table(table.stagingName())).append(" AS s\n")
+        .append("LEFT JOIN ").append(d.table(table.name())).append(" AS t ON ")
+        .append(String.format(keysOn.toString(), "t")).append('\n');
+    if (hard()) {
+      sql.append("LEFT JOIN ").append(d.table(table.tombstoneName())).append(" AS d ON ")
+          .append(String.format(keysOn.toString(), "d")).append('\n');
+    }
+    sql.append("WHERE s.").append(q("_batch_id")).append(" = ?\n")
+        .append("  AND (").append(firstKey("t")).append(" IS NULL OR ")
+        .append(sequenceGreater(this::stagedSeq, column("t"))).append(')');
+    if (hard()) {
+      sql.append("\n  AND (").append(firstKey("d")).append(" IS NULL OR ")
+          .append(sequenceGreater(this::stagedSeq, column("d"))).append(')');
+    }
+    return sql.toString();
+  }
+
+  /**
+   * Counts the effective changes: one row of (inserted, updated, deleted, effective). An UPSERT of
+   * a key without a live row inserts, of a key with one updates; a DELETE of a live row deletes.
+   */
+  public String countEffective() {
+    String op = q("_op");
+    String exists = q("_exists");
+    return "SELECT"
+        + " SUM(CASE WHEN " + op + " = 'UPSERT' AND NOT " + exists + " THEN 1 ELSE 0 END),"
+        + " SUM(CASE WHEN " + op + " = 'UPSERT' AND " + exists + " THEN 1 ELSE 0 END),"
+        + " SUM(CASE WHEN " + op + " = 'DELETE' AND " + exists + " THEN 1 ELSE 0 END),"
+        + " COUNT(*)"
+        + " FROM " + q(EFFECTIVE);
+  }
+
+  /** The MERGE of the effective changes into the target. No parameters. */
+  public String mergeTarget() {
+    StringJoiner set = new StringJoiner(", ");
+    StringJoiner insertCols = new StringJoiner(", ");
+    StringJoiner insertVals = new StringJoiner(", ");
+    StringJoiner keyCols = new StringJoiner(", ");
+    StringJoiner keyVals = new StringJoiner(", ");
+    for (Column c : schema.columns()) {
+      boolean key = schema.keyColumns().contains(c.name());
+      if (!key) {
+        set.add(q(c.name()) + " = e." + q(c.name()));
+      }
+      insertCols.add(q(c.name()));
+      insertVals.add("e." + q(c.name()));
+      if (key) {
+        keyCols.add(q(c.name()));
+        keyVals.add("e." + q(c.name()));
+      }
+    }
+    StringJoiner seqSet = new StringJoiner(", ");
+    for (int i = 0; i < width; i++) {
+      seqSet.add(seq(i) + " = e." + seq(i));
+      insertCols.add(seq(i));
+      insertVals.add("e." + seq(i));
+      keyCols.add(seq(i));
+      keyVals.add("e." + seq(i));
+    }
+    StringBuilder sql = new StringBuilder();
+    sql.append("MERGE INTO ").append(d.table(table.name())).append(" AS t\n")
+        .append("USING ").append(q(EFFECTIVE)).append(" AS e\n")
+        .append("ON ").append(keysEqual("t", "e")).append('\n');
+    String isDelete = "e." + q("_op") + " = 'DELETE'";
+    if (hard()) {
+      sql.append("WHEN MATCHED AND ").append(isDelete).append(" THEN DELETE\n")
+          .append("WHEN MATCHED THEN UPDATE SET ").append(join(set, seqSet.toString())).append('\n')
+          .append("WHEN NOT MATCHED AND NOT ").append(isDelete).append(" THEN INSERT (")
+          .append(insertCols).append(")\n  VALUES (").append(insertVals).append(')');
+    } else {
+      String deleted = q("_is_deleted");
+      sql.append("WHEN MATCHED AND ").append(isDelete).append(" THEN UPDATE SET ")
+          .append(seqSet).append(", ").append(deleted).append(" = TRUE\n")
+          .append("WHEN MATCHED THEN UPDATE SET ").append(join(set, seqSet.toString()))
+          .append(", ").append(deleted).append(" = FALSE\n")
+          // A delete of a key never seen keeps its sequence, so an older insert cannot revive it.
+          .append("WHEN NOT MATCHED AND ").append(isDelete).append(" THEN INSERT (")
+          .append(keyCols).append(", ").append(deleted).append(")\n  VALUES (")
+          .append(keyVals).append(", TRUE)\n")
+          .append("WHEN NOT MATCHED THEN INSERT (").append(insertCols).append(", ").append(deleted)
+          .append(")\n  VALUES (").append(insertVals).append(", FALSE)");
+    }
+    return sql.toString();
+  }
+
+  private static String join(StringJoiner first, String second) {
+    return first.length() == 0 ? second : first + ", " + second;
+  }
+
+  /** Hard deletes: sets the tombstone of each deleted key, clears it for each upserted key. */
+  public String mergeTombstones() {
+    if (!hard()) {
+      throw new IllegalStateException("tombstones are kept only with hard deletes");
+    }
+    StringJoiner cols = new StringJoiner(", ");
+    StringJoiner vals = new StringJoiner(", ");
+    StringJoiner seqSet = new StringJoiner(", ");
+    for (String k : schema.keyColumns()) {
+      cols.add(q(k));
+      vals.add("e." + q(k));
+    }
+    for (int i = 0; i < width; i++) {
+      cols.add(seq(i));
+      vals.add("e." + seq(i));
+      seqSet.add(seq(i) + " = e." + seq(i));
+    }
+    String isDelete = "e." + q("_op") + " = 'DELETE'";
+    return "MERGE INTO " + d.table(table.tombstoneName()) + " AS t\n"
+        + "USING " + q(EFFECTIVE) + " AS e\n"
+        + "ON " + keysEqual("t", "e") + "\n"
+        + "WHEN MATCHED AND NOT " + isDelete + " THEN DELETE\n"
+        + "WHEN MATCHED THEN UPDATE SET " + seqSet + "\n"
+        + "WHEN NOT MATCHED AND " + isDelete + " THEN INSERT (" + cols + ")\n  VALUES (" + vals + ")";
+  }
+
+  /** Records the batch as applied. Parameters: table, batch id, rows, inserted, updated, deleted. */
+  public String recordBatch() {
+    return "INSERT INTO " + d.table(BATCHES)
+        + " (table_name, batch_id, applied_at, rows_staged, inserted, updated, deleted)"
+        + " VALUES (?, ?, CURRENT_TIMESTAMP, ?, ?, ?, ?)";
+  }
+
+  /** Whether a batch was applied. Parameters: table, batch id. */
+  public String selectApplied() {
+    return "SELECT COUNT(*) FROM " + d.table(BATCHES) + " WHERE table_name = ? AND batch_id = ?";
+  }
+
+  /** Removes a batch's staged rows. Parameter: the batch id. */
+  public String clearStaging() {
+    return "DELETE FROM " + d.table(table.stagingName()) + " WHERE " + q("_batch_id") + " = ?";
+  }
+
+  /** The statements that create the target, its staging table and (hard deletes) tombstones. */
+  public List<String> createTables() {
+    List<String> ddl = new ArrayList<>();
+    StringJoiner target = new StringJoiner(",\n  ");
+    StringJoiner staging = new StringJoiner(",\n  ");
+    StringJoiner tomb = new StringJoiner(",\n  ");
+    for (Column c : schema.columns()) {
+      boolean key = schema.keyColumns().contains(c.name());
+      // Soft deletes keep key-only rows for deleted keys, so only keys can be NOT NULL there.
+      boolean notNull = key || (c.required() && hard());
+      target.add(q(c.name()) + " " + d.targetType(c.type()) + (notNull ? " NOT NULL" : ""));
+      staging.add(q(c.name()) + " " + d.stagingType(c.type()));
+      if (key) {
+        tomb.add(q(c.name()) + " " + d.targetType(c.type()) + " NOT NULL");
+      }
+    }
+    staging.add(q("_op") + " " + d.targetType(ColumnType.STRING));
+    for (int i = 0; i < 4; i++) {
+      if (i < width) {
+        target.add(seq(i) + " " + d.targetType(ColumnType.INT64) + " NOT NULL");
+        tomb.add(seq(i) + " " + d.targetType(ColumnType.INT64) + " NOT NULL");
+      }
+      staging.add(seq(i) + " " + d.targetType(ColumnType.INT64));
+    }
+    staging.add(q("_batch_id") + " " + d.targetType(ColumnType.STRING));
+    if (!hard()) {
+      target.add(q("_is_deleted") + " " + d.targetType(ColumnType.BOOL) + " NOT NULL");
+    }
+    ddl.add("CREATE TABLE IF NOT EXISTS " + d.table(table.name()) + " (\n  " + target + "\n)");
+    ddl.add("CREATE TABLE IF NOT EXISTS " + d.table(table.stagingName()) + " (\n  " + staging + "\n)");
+    if (hard()) {
+      ddl.add("CREATE TABLE IF NOT EXISTS " + d.table(table.tombstoneName()) + " (\n  " + tomb + "\n)");
+    }
+    String str = d.targetType(ColumnType.STRING);
+    String i64 = d.targetType(ColumnType.INT64);
+    ddl.add("CREATE TABLE IF NOT EXISTS " + d.table(BATCHES) + " (table_name " + str + " NOT NULL, batch_id "
+        + str + " NOT NULL, applied_at " + d.targetType(ColumnType.TIMESTAMP)
+        + " NOT NULL, rows_staged " + i64 + ", inserted " + i64 + ", updated " + i64 + ", deleted " + i64 + ")");
+    return ddl;
+  }
+
+  /** Adds sequence part {@code i} (0-based, at least 1) to a table whose sequences were narrower. */
+  public String addSequenceColumn(String tableName, int i) {
+    return "ALTER TABLE " + d.table(tableName) + " ADD COLUMN " + seq(i) + " "
+        + d.targetType(ColumnType.INT64) + " DEFAULT 0";
+  }
+}

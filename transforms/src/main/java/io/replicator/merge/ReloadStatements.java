@@ -1,0 +1,105 @@
+package io.replicator.merge;
+
+import io.replicator.batch.StagedLine;
+import java.util.StringJoiner;
+
+/**
+ * The SQL that ends a full-table reload: rows the reload did not touch (a sequence below the
+ * reload's) were not in the snapshot and are removed; rows changed after the reload stay.
+ * Parameters are JDBC-style {@code ?}.
+ */
+public final class ReloadStatements {
+  /** Reloads under way: a re-run of the same reload takes the same sequence from here. */
+  public static final String RELOADS = "_replicator_reloads";
+
+  private final SqlDialect d;
+  private final TargetTable table;
+  private final int width;
+
+  public ReloadStatements(SqlDialect dialect, TargetTable table, int sequenceWidth) {
+    this.d = dialect;
+    this.table = table;
+    this.width = sequenceWidth;
+  }
+
+  private String seq(int i) {
+    return d.quote(StagedLine.sequenceColumn(i));
+  }
+
+  private String live() {
+    return table.deleteMode() == DeleteMode.SOFT ? " AND NOT " + d.quote("_is_deleted") : "";
+  }
+
+  /** Live rows. No parameters. */
+  public String countLive() {
+    return "SELECT COUNT(*) FROM " + d.table(table.name()) + " WHERE TRUE" + live();
+  }
+
+  /** Live rows older than the reload. Parameter: the reload's sequence. */
+  public String countOlder() {
+    return "SELECT COUNT(*) FROM " + d.table(table.name()) + " WHERE " + seq(0) + " < ?" + live();
+  }
+
+  /** Hard deletes: tombstones for the rows about to go. Parameter: sequence, twice. */
+  public String tombstoneOlder() {
+    StringJoiner cols = new StringJoiner(", ");
+    StringJoiner vals = new StringJoiner(", ");
+    for (String k : table.schema().keyColumns()) {
+      cols.add(d.quote(k));
+      vals.add(d.quote(k));
+    }
+    for (int i = 0; i < width; i++) {
+      cols.add(seq(i));
+      vals.add(i == 0 ? "?" : "0");
+    }
+    return "INSERT INTO " + d.table(table.tombstoneName()) + " (" + cols + ") SELECT " + vals
+        + " FROM " + d.table(table.name()) + " WHERE " + seq(0) + " < ?";
+  }
+
+  /** Removes (hard) or marks deleted (soft) the rows older than the reload. Parameters: see mode. */
+  public String removeOlder() {
+    if (table.deleteMode() == DeleteMode.HARD) {
+      return "DELETE FROM " + d.table(table.name()) + " WHERE " + seq(0) + " < ?"; // (sequence)
+    }
+    StringJoiner set = new StringJoiner(", ");
+    set.add(d.quote("_is_deleted") + " = TRUE");
+    set.add(seq(0) + " = ?");
+    for (int i = 1; i < width; i++) {
+      set.add(seq(i) + " = 0");
+    }
+    return "UPDATE " + d.table(table.name()) + " SET " + set + " WHERE " + seq(0) + " < ?" + live(); // (sequence, sequence)
+  }
+
+  public String createReloads() {
+    return "CREATE TABLE IF NOT EXISTS " + d.table(RELOADS) + " (table_name "
+        + d.targetType(io.replicator.change.ColumnType.STRING) + " NOT NULL, fingerprint "
+        + d.targetType(io.replicator.change.ColumnType.STRING) + " NOT NULL, sequence_num "
+        + d.targetType(io.replicator.change.ColumnType.INT64) + " NOT NULL, started_at "
+        + d.targetType(io.replicator.change.ColumnType.TIMESTAMP) + " NOT NULL)";
+  }
+
+  /** Parameters: table, fingerprint. */
+  public String selectPending() {
+    return "SELECT sequence_num FROM " + d.table(RELOADS) + " WHERE table_name = ? AND fingerprint = ?";
+  }
+
+  /** Parameters: table, fingerprint, sequence. */
+  public String insertPending() {
+    return "INSERT INTO " + d.table(RELOADS)
+        + " (table_name, fingerprint, sequence_num, started_at) VALUES (?, ?, ?, CURRENT_TIMESTAMP)";
+  }
+
+  /** Parameter: table. */
+  public String deletePending() {
+    return "DELETE FROM " + d.table(RELOADS) + " WHERE table_name = ?";
+  }
+
+  /** The highest first sequence part the target and its tombstones hold (NULL when empty). */
+  public String maxSequence() {
+    String target = "SELECT MAX(" + seq(0) + ") AS m FROM " + d.table(table.name());
+    if (table.deleteMode() == DeleteMode.HARD) {
+      target += " UNION ALL SELECT MAX(" + seq(0) + ") AS m FROM " + d.table(table.tombstoneName());
+    }
+    return "SELECT MAX(m) FROM (" + target + ") AS x";
+  }
+}

@@ -1,0 +1,32 @@
+package io.replicator.merge;
+
+import io.replicator.change.TableSchema;
+import java.io.Serializable;
+import java.util.Objects;
+
+/**
+ * A target table: its name in the warehouse, its schema and key, and how deletes are applied.
+ * Besides the table itself the warehouse keeps {@code _staging_<name>} (staged batches) and, with
+ * hard deletes, {@code _deleted_<name>} (tombstones).
+ */
+public record TargetTable(String name, TableSchema schema, DeleteMode deleteMode) implements Serializable {
+  public TargetTable {
+    Objects.requireNonNull(schema, "schema");
+    Objects.requireNonNull(deleteMode, "deleteMode");
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("a target table name is required (--table)");
+    }
+    if (name.startsWith("_")) {
+      throw new IllegalArgumentException(
+          "table name '" + name + "' starts with '_', which is reserved for the pipeline's own tables");
+    }
+  }
+
+  public String stagingName() {
+    return "_staging_" + name;
+  }
+
+  public String tombstoneName() {
+    return "_deleted_" + name;
+  }
+}

@@ -1,0 +1,153 @@
+package io.replicator.source;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.replicator.change.Change;
+import io.replicator.change.KeyChanges;
+import io.replicator.change.KeyChanges.SourceOp;
+import io.replicator.change.Sequence;
+import io.replicator.change.TableSchema;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Decodes Debezium change events in JSON: the envelope ({@code before}, {@code after}, {@code op}
+ * c/u/d/r, {@code source}, {@code ts_ms}), bare or inside {@code {"schema":…,"payload":…}}.
+ * Tombstones ({@code null}) and events without an op (heartbeats) carry no change and are counted
+ * as skipped. The sequence comes from the source position ({@link DebeziumPosition}).
+ *
+ * <p>Values are read as the connector writes them with {@code decimal.handling.mode=string} (or
+ * {@code double}) and {@code time.precision.mode=adaptive_time_microseconds} or {@code connect}.
+ */
+public final class DebeziumChangeDecoder implements ChangeDecoder {
+  private final String table;
+  private final RowReader after;
+  private final RowReader before;
+  private final Map<String, String> source = new HashMap<>();
+  private String op;
+  private boolean hasAfter;
+  private boolean hasBefore;
+
+  public DebeziumChangeDecoder(String table, TableSchema schema) {
+    this.table = table;
+    this.after = new RowReader(schema);
+    this.before = new RowReader(schema);
+  }
+
+  @Override
+  public int decode(String line, Consumer<Change> out) throws RejectedInputException {
+    after.reset();
+    before.reset();
+    source.clear();
+    op = null;
+    hasAfter = false;
+    hasBefore = false;
+    try (JsonParser p = JsonLines.open(line)) {
+      if (p.currentToken() == JsonToken.VALUE_NULL) {
+        return 0; // A tombstone: Kafka compaction's marker after a delete.
+      }
+      if (p.currentToken() != JsonToken.START_OBJECT) {
+        throw new RejectedInputException(
+            "expected a JSON object, found " + RowReader.describe(p.currentToken()));
+      }
+      readEnvelope(p, true);
+      JsonLines.requireEnd(p);
+    } catch (JsonParseException e) {
+      throw JsonLines.malformed(e);
+    } catch (IOException e) {
+      throw new RejectedInputException("unreadable event: " + e.getMessage());
+    }
+    if (op == null) {
+      return 0; // A heartbeat or other event without a row change.
+    }
+    String eventTable = source.get("table");
+    if (eventTable != null && !eventTable.equalsIgnoreCase(table)) {
+      throw new RejectedInputException(
+          "event for table '" + eventTable + "'; this run replicates '" + table + "'");
+    }
+    SourceOp sourceOp = switch (op) {
+      case "c", "r" -> SourceOp.INSERT;
+      case "u" -> SourceOp.UPDATE;
+      case "d" -> SourceOp.DELETE;
+      case "t" -> throw new RejectedInputException("truncate events are not applied");
+      case "m" -> null;
+      default -> throw new RejectedInputException("unknown op '" + op + "' (expected c, r, u, d)");
+    };
+    if (sourceOp == null) {
+      return 0; // A logical decoding message, not a row change.
+    }
+    Sequence seq = DebeziumPosition.of(source);
+    if (sourceOp == SourceOp.DELETE) {
+      if (!hasBefore) {
+        throw new RejectedInputException("delete event without 'before'");
+      }
+      KeyChanges.normalise(table, sourceOp, before.key(), null, seq, before.keyRowJson(), null, out);
+      return 1;
+    }
+    if (!hasAfter) {
+      throw new RejectedInputException("'" + op + "' event without 'after'");
+    }
+    String key = after.key();
+    String row = after.rowJson();
+    // With REPLICA IDENTITY DEFAULT the before image holds the old key only when the key changed.
+    String beforeKey = hasBefore && before.hasAnyKeyColumn() ? before.key() : null;
+    String beforeRow = beforeKey != null && !beforeKey.equals(key) ? before.keyRowJson() : null;
+    KeyChanges.normalise(table, sourceOp, key, beforeKey, seq, row, beforeRow, out);
+    return beforeRow == null ? 1 : 2;
+  }
+
+  private void readEnvelope(JsonParser p, boolean top) throws IOException, RejectedInputException {
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken t = p.nextToken();
+      switch (name) {
+        case "payload" -> {
+          if (!top) {
+            p.skipChildren();
+          } else if (t == JsonToken.START_OBJECT) {
+            readEnvelope(p, false);
+          } else if (t != JsonToken.VALUE_NULL) { // A null payload is a tombstone.
+            throw new RejectedInputException("'payload' must be an object");
+          }
+        }
+        case "before" -> hasBefore = readRow(p, before, name);
+        case "after" -> hasAfter = readRow(p, after, name);
+        case "op" -> op = t == JsonToken.VALUE_NULL ? null : p.getText().toLowerCase(Locale.ROOT);
+        case "source" -> readSource(p);
+        default -> p.skipChildren(); // schema, ts_ms, transaction, ...
+      }
+    }
+  }
+
+  private boolean readRow(JsonParser p, RowReader row, String name) throws IOException, RejectedInputException {
+    if (p.currentToken() == JsonToken.VALUE_NULL) {
+      return false;
+    }
+    try {
+      row.readObject(p, null);
+    } catch (RejectedInputException e) {
+      throw new RejectedInputException(name + ": " + e.getMessage());
+    }
+    return true;
+  }
+
+  private void readSource(JsonParser p) throws IOException, RejectedInputException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return;
+    }
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken t = p.nextToken();
+      if (t.isScalarValue()) {
+        source.put(name, t == JsonToken.VALUE_NULL ? null : p.getText());
+      } else {
+        p.skipChildren();
+      }
+    }
+  }
+}

@@ -1,0 +1,17 @@
+package io.replicator.source;
+
+/** How input files are laid out. */
+public enum InputFormat {
+  /** Native change lines: columns plus _op, _sequence_num, _before_&lt;key&gt;. */
+  NATIVE,
+  /** Debezium change events in JSON, one per line. */
+  DEBEZIUM,
+  /** Snapshot rows, one JSON object per line. */
+  SNAPSHOT_JSONL,
+  /** Snapshot rows in CSV with a header record. */
+  SNAPSHOT_CSV;
+
+  public boolean isSnapshot() {
+    return this == SNAPSHOT_JSONL || this == SNAPSHOT_CSV;
+  }
+}

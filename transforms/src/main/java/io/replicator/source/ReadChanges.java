@@ -1,0 +1,251 @@
+package io.replicator.source;
+
+import io.replicator.change.Change;
+import io.replicator.change.ChangeCoder;
+import io.replicator.change.Sequence;
+import io.replicator.change.TableSchema;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.channels.Channels;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+
+/**
+ * Reads change or snapshot files into normalised {@link Change}s, sending every input that cannot
+ * be decoded to a dead-letter output with the file, the line number and the reason.
+ *
+ * <pre>{@code
+ * ReadChanges.Result read = pipeline.apply(
+ *     ReadChanges.from("changes/*.jsonl").withFormat(InputFormat.NATIVE)
+ *         .withTable("spind_dly").withSchema(schema));
+ * PCollection<Change> changes = read.changes();
+ * PCollection<DeadLetter> rejected = read.deadLetters();
+ * }</pre>
+ *
+ * <p>Files ending in .gz, .bz2, .zst and other compressions Beam knows are read decompressed. A
+ * pattern that matches no file fails the run rather than replicating nothing.
+ */
+public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
+  /** Counter names, in namespace {@value #NAMESPACE}. */
+  public static final String NAMESPACE = "replicator";
+  public static final String LINES_READ = "lines_read";
+  public static final String CHANGES_DECODED = "changes_decoded";
+  public static final String REJECTED = "rejected";
+  public static final String SKIPPED = "skipped_events";
+  public static final String FILES_READ = "files_read";
+
+  private static final TupleTag<Change> CHANGES = new TupleTag<>() {};
+  private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
+
+  private final String filepattern;
+  private final InputFormat format;
+  private final String table;
+  private final TableSchema schema;
+  private final Sequence snapshotSequence;
+
+  private ReadChanges(
+      String filepattern, InputFormat format, String table, TableSchema schema, Sequence snapshotSequence) {
+    this.filepattern = filepattern;
+    this.format = format;
+    this.table = table;
+    this.schema = schema;
+    this.snapshotSequence = snapshotSequence;
+  }
+
+  public static ReadChanges from(String filepattern) {
+    if (filepattern == null || filepattern.isBlank()) {
+      throw new IllegalArgumentException("ReadChanges.from() needs a file pattern");
+    }
+    return new ReadChanges(filepattern, InputFormat.NATIVE, null, null, null);
+  }
+
+  public ReadChanges withFormat(InputFormat format) {
+    return new ReadChanges(filepattern, Objects.requireNonNull(format), table, schema, snapshotSequence);
+  }
+
+  public ReadChanges withTable(String table) {
+    return new ReadChanges(filepattern, format, Objects.requireNonNull(table), schema, snapshotSequence);
+  }
+
+  public ReadChanges withSchema(TableSchema schema) {
+    return new ReadChanges(filepattern, format, table, Objects.requireNonNull(schema), snapshotSequence);
+  }
+
+  /** The sequence every snapshot row gets; required for snapshot formats. */
+  public ReadChanges withSnapshotSequence(Sequence sequence) {
+    return new ReadChanges(filepattern, format, table, schema, Objects.requireNonNull(sequence));
+  }
+
+  @Override
+  public Result expand(PBegin input) {
+    if (table == null || schema == null) {
+      throw new IllegalStateException("ReadChanges needs withTable() and withSchema()");
+    }
+    if (format.isSnapshot() && snapshotSequence == null) {
+      throw new IllegalStateException("ReadChanges of a snapshot needs withSnapshotSequence()");
+    }
+    PCollectionTuple out =
+        input
+            .apply("Match files", FileIO.match().filepattern(filepattern)
+                .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
+            .apply("Open files", FileIO.readMatches())
+            .apply("Decode", ParDo.of(new DecodeFileFn(format, table, schema, snapshotSequence))
+                .withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS)));
+    return new Result(
+        input.getPipeline(),
+        out.get(CHANGES).setCoder(ChangeCoder.of()),
+        out.get(DEAD_LETTERS).setCoder(DeadLetter.Coder.of()));
+  }
+
+  /** What {@link ReadChanges} produces: the changes and the dead letters. */
+  public static final class Result implements POutput {
+    private final org.apache.beam.sdk.Pipeline pipeline;
+    private final PCollection<Change> changes;
+    private final PCollection<DeadLetter> deadLetters;
+
+    Result(org.apache.beam.sdk.Pipeline pipeline, PCollection<Change> changes, PCollection<DeadLetter> deadLetters) {
+      this.pipeline = pipeline;
+      this.changes = changes;
+      this.deadLetters = deadLetters;
+    }
+
+    public PCollection<Change> changes() {
+      return changes;
+    }
+
+    public PCollection<DeadLetter> deadLetters() {
+      return deadLetters;
+    }
+
+    @Override
+    public org.apache.beam.sdk.Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return Map.of(CHANGES, changes, DEAD_LETTERS, deadLetters);
+    }
+
+    @Override
+    public void finishSpecifyingOutput(String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+
+  /** Reads one whole file, line by line (or record by record for CSV), and decodes it. */
+  static final class DecodeFileFn extends DoFn<FileIO.ReadableFile, Change> {
+    private final InputFormat format;
+    private final String table;
+    private final TableSchema schema;
+    private final Sequence snapshotSequence;
+    private final Counter linesRead = Metrics.counter(NAMESPACE, LINES_READ);
+    private final Counter decoded = Metrics.counter(NAMESPACE, CHANGES_DECODED);
+    private final Counter rejected = Metrics.counter(NAMESPACE, REJECTED);
+    private final Counter skipped = Metrics.counter(NAMESPACE, SKIPPED);
+    private final Counter filesRead = Metrics.counter(NAMESPACE, FILES_READ);
+    private transient ChangeDecoder decoder;
+
+    DecodeFileFn(InputFormat format, String table, TableSchema schema, Sequence snapshotSequence) {
+      this.format = format;
+      this.table = table;
+      this.schema = schema;
+      this.snapshotSequence = snapshotSequence;
+    }
+
+    @Setup
+    public void setup() {
+      decoder = switch (format) {
+        case NATIVE -> new NativeChangeDecoder(table, schema);
+        case DEBEZIUM -> new DebeziumChangeDecoder(table, schema);
+        case SNAPSHOT_JSONL -> new SnapshotJsonDecoder(table, schema, snapshotSequence);
+        case SNAPSHOT_CSV -> null; // Built per file from its header.
+      };
+    }
+
+    @ProcessElement
+    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out) throws IOException {
+      String source = file.getMetadata().resourceId().toString();
+      filesRead.inc();
+      // Malformed UTF-8 becomes U+FFFD rather than failing the file; the line then fails its type
+      // checks or is kept with the replacement character, never dropped.
+      Reader reader = Channels.newReader(file.open(), StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPLACE)
+          .onUnmappableCharacter(CodingErrorAction.REPLACE), 1 << 16);
+      try (BufferedReader in = new BufferedReader(reader, 1 << 16)) {
+        if (format == InputFormat.SNAPSHOT_CSV) {
+          readCsv(source, in, out);
+        } else {
+          readLines(source, in, out);
+        }
+      }
+    }
+
+    private void readLines(String source, BufferedReader in, MultiOutputReceiver out) throws IOException {
+      OutputReceiver<Change> changes = out.get(CHANGES);
+      long lineNumber = 0;
+      String line;
+      while ((line = in.readLine()) != null) {
+        lineNumber++;
+        if (line.isBlank()) {
+          continue;
+        }
+        linesRead.inc();
+        try {
+          int n = decoder.decode(line, changes::output);
+          if (n == 0) {
+            skipped.inc();
+          }
+          decoded.inc(n);
+        } catch (RejectedInputException e) {
+          rejected.inc();
+          out.get(DEAD_LETTERS).output(new DeadLetter(source, lineNumber, line, e.getMessage()));
+        }
+      }
+    }
+
+    private void readCsv(String source, BufferedReader in, MultiOutputReceiver out) throws IOException {
+      OutputReceiver<Change> changes = out.get(CHANGES);
+      CsvRecordReader records = new CsvRecordReader(in);
+      List<String> header = records.next();
+      if (header == null) {
+        return;
+      }
+      SnapshotCsvDecoder csv = new SnapshotCsvDecoder(table, schema, snapshotSequence, header);
+      List<String> fields;
+      while ((fields = records.next()) != null) {
+        if (fields.size() == 1 && fields.get(0) == null) {
+          continue; // An empty line.
+        }
+        linesRead.inc();
+        try {
+          if (records.error() != null) {
+            throw new RejectedInputException("malformed CSV: " + records.error());
+          }
+          decoded.inc(csv.decode(fields, changes::output));
+        } catch (RejectedInputException e) {
+          rejected.inc();
+          out.get(DEAD_LETTERS).output(
+              new DeadLetter(source, records.recordLine(), records.rawRecord(), e.getMessage()));
+        }
+      }
+    }
+  }
+}

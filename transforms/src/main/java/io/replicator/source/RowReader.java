@@ -1,0 +1,228 @@
+package io.replicator.source;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.replicator.change.CanonicalValue;
+import io.replicator.change.Column;
+import io.replicator.change.InvalidValueException;
+import io.replicator.change.Json;
+import io.replicator.change.TableSchema;
+import io.replicator.change.ValueKind;
+import java.io.IOException;
+import java.io.StringWriter;
+
+/**
+ * Collects one row's column values, converted to canonical form, and writes them out as the row
+ * JSON and key of a {@link io.replicator.change.Change}. Reused for every row a decoder reads; not
+ * thread-safe.
+ */
+final class RowReader {
+  /** Receives the fields of an object that are not columns (names starting with '_', envelopes). */
+  interface FieldHandler {
+    /** Consumes the value the parser is at; returns false if the field is unknown. */
+    boolean field(String name, JsonParser parser) throws IOException, RejectedInputException;
+  }
+
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private final TableSchema schema;
+  private final int[] keyIndexes;
+  private final String[] memberPrefixes;
+  private final String[] texts;
+  private final CanonicalValue.Form[] forms;
+  private final boolean[] present;
+  private final CanonicalValue value = new CanonicalValue();
+  private final StringBuilder buffer = new StringBuilder(256);
+
+  RowReader(TableSchema schema) {
+    this.schema = schema;
+    this.keyIndexes = schema.keyIndexes();
+    int n = schema.columns().size();
+    this.memberPrefixes = new String[n];
+    for (int i = 0; i < n; i++) {
+      memberPrefixes[i] = Json.quote(schema.column(i).name()) + ":";
+    }
+    this.texts = new String[n];
+    this.forms = new CanonicalValue.Form[n];
+    this.present = new boolean[n];
+  }
+
+  TableSchema schema() {
+    return schema;
+  }
+
+  void reset() {
+    java.util.Arrays.fill(present, false);
+    java.util.Arrays.fill(texts, null);
+  }
+
+  /**
+   * Reads the object the parser is at (START_OBJECT) as a row. Fields starting with '_' and fields
+   * the handler claims go to the handler; any other field must be a column.
+   */
+  void readObject(JsonParser p, FieldHandler handler) throws IOException, RejectedInputException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      throw new RejectedInputException("expected a JSON object, found " + describe(p.currentToken()));
+    }
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      p.nextToken();
+      Integer index = name.startsWith("_") ? null : schema.indexOf(name);
+      if (index == null) {
+        if (handler == null || !handler.field(name, p)) {
+          if (name.startsWith("_")) {
+            p.skipChildren(); // Other metadata (a _batch_id, say) is not part of the row.
+            continue;
+          }
+          throw new RejectedInputException("column '" + name + "' is not in the schema");
+        }
+        continue;
+      }
+      if (present[index]) {
+        throw new RejectedInputException("column '" + name + "' appears twice");
+      }
+      present[index] = true;
+      readValue(index, p);
+    }
+  }
+
+  /** Sets column {@code index} from the JSON value the parser is at. */
+  void readValue(int index, JsonParser p) throws IOException, RejectedInputException {
+    Column column = schema.column(index);
+    present[index] = true;
+    JsonToken t = p.currentToken();
+    if (t == JsonToken.VALUE_NULL) {
+      texts[index] = null;
+      return;
+    }
+    if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+      if (column.type() != io.replicator.change.ColumnType.JSON) {
+        throw new RejectedInputException(
+            "column '" + column.name() + "': expected " + column.type() + ", found "
+                + describe(t));
+      }
+      StringWriter w = new StringWriter();
+      try (JsonGenerator g = JSON.createGenerator(w)) {
+        g.copyCurrentStructure(p);
+      }
+      texts[index] = w.toString();
+      forms[index] = CanonicalValue.Form.RAW_JSON;
+      return;
+    }
+    ValueKind kind = switch (t) {
+      case VALUE_STRING -> ValueKind.TEXT;
+      case VALUE_NUMBER_INT -> ValueKind.INTEGER;
+      case VALUE_NUMBER_FLOAT -> ValueKind.DECIMAL;
+      case VALUE_TRUE, VALUE_FALSE -> ValueKind.BOOLEAN;
+      default -> throw new RejectedInputException(
+          "column '" + column.name() + "': unexpected " + describe(t));
+    };
+    set(index, kind, p.getText());
+  }
+
+  /** Sets column {@code index} from a value of the given kind; null text is SQL NULL. */
+  void set(int index, ValueKind kind, String text) throws RejectedInputException {
+    present[index] = true;
+    if (text == null) {
+      texts[index] = null;
+      return;
+    }
+    Column column = schema.column(index);
+    if (column.type() == io.replicator.change.ColumnType.JSON && kind != ValueKind.TEXT) {
+      texts[index] = text; // A JSON scalar is already JSON text.
+      forms[index] = CanonicalValue.Form.RAW_JSON;
+      return;
+    }
+    try {
+      column.type().canonicalize(kind, text, value);
+    } catch (InvalidValueException e) {
+      throw new RejectedInputException("column '" + column.name() + "': " + e.getMessage());
+    }
+    texts[index] = value.text();
+    forms[index] = value.form();
+  }
+
+  /** Checks REQUIRED columns and returns the row's columns as JSON members, in schema order. */
+  String rowJson() throws RejectedInputException {
+    StringBuilder sb = buffer;
+    sb.setLength(0);
+    for (int i = 0; i < texts.length; i++) {
+      if (texts[i] == null) {
+        if (schema.column(i).required()) {
+          throw new RejectedInputException(
+              "column '" + schema.column(i).name() + "' is REQUIRED but "
+                  + (present[i] ? "null" : "missing"));
+        }
+        continue; // Absent members load as NULL, and keep staged lines short.
+      }
+      if (sb.length() > 0) {
+        sb.append(',');
+      }
+      sb.append(memberPrefixes[i]);
+      CanonicalValue.appendJson(sb, texts[i], forms[i]);
+    }
+    return sb.toString();
+  }
+
+  /** The key columns only, as JSON members: the row a DELETE carries. */
+  String keyRowJson() throws RejectedInputException {
+    key(); // Validates presence.
+    StringBuilder sb = buffer;
+    sb.setLength(0);
+    for (int k = 0; k < keyIndexes.length; k++) {
+      int i = keyIndexes[k];
+      if (k > 0) {
+        sb.append(',');
+      }
+      sb.append(memberPrefixes[i]);
+      CanonicalValue.appendJson(sb, texts[i], forms[i]);
+    }
+    return sb.toString();
+  }
+
+  /** The canonical key: a JSON array of the key columns' values. */
+  String key() throws RejectedInputException {
+    StringBuilder sb = buffer;
+    sb.setLength(0);
+    sb.append('[');
+    for (int k = 0; k < keyIndexes.length; k++) {
+      int i = keyIndexes[k];
+      if (texts[i] == null) {
+        throw new RejectedInputException(
+            "key column '" + schema.column(i).name() + "' is " + (present[i] ? "null" : "missing"));
+      }
+      if (k > 0) {
+        sb.append(',');
+      }
+      CanonicalValue.appendJson(sb, texts[i], forms[i]);
+    }
+    return sb.append(']').toString();
+  }
+
+  /** Whether any key column was given (a DELETE may name its key by before-values only). */
+  boolean hasAnyKeyColumn() {
+    for (int i : keyIndexes) {
+      if (present[i]) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static String describe(JsonToken t) {
+    if (t == null) {
+      return "the end of the input";
+    }
+    return switch (t) {
+      case START_OBJECT -> "an object";
+      case START_ARRAY -> "an array";
+      case VALUE_STRING -> "a string";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+      case VALUE_NULL -> "null";
+      default -> t.toString();
+    };
+  }
+}

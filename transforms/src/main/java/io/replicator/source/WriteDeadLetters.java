@@ -1,0 +1,97 @@
+package io.replicator.source;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.apache.beam.sdk.util.MimeTypes;
+
+/**
+ * Writes dead letters as JSONL under a directory: one file per input source with rejected input,
+ * named {@code rejected-<run id>-<source name>-<hash>.jsonl}, its lines in input order. Writing a
+ * file again (a retried bundle) replaces it, so a retry never duplicates a dead letter, and a run
+ * with no rejected input writes nothing.
+ *
+ * <pre>{@code
+ * read.deadLetters().apply(WriteDeadLetters.to("/tmp/dead", runId));
+ * }</pre>
+ *
+ * <p>Outputs the paths written.
+ */
+public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, PCollection<String>> {
+  private final String directory;
+  private final String runId;
+
+  private WriteDeadLetters(String directory, String runId) {
+    this.directory = directory;
+    this.runId = runId;
+  }
+
+  public static WriteDeadLetters to(String directory, String runId) {
+    if (directory == null || directory.isBlank()) {
+      throw new IllegalArgumentException("a dead-letter directory is required");
+    }
+    return new WriteDeadLetters(directory, runId);
+  }
+
+  @Override
+  public PCollection<String> expand(PCollection<DeadLetter> input) {
+    return input
+        .apply("By source", WithKeys.of(DeadLetter::source).withKeyType(TypeDescriptors.strings()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), DeadLetter.Coder.of()))
+        .apply("Group", GroupByKey.create())
+        .apply("Write", ParDo.of(new WriteFn(directory, runId)))
+        .setCoder(StringUtf8Coder.of());
+  }
+
+  /** The file name dead letters of {@code source} get in run {@code runId}. */
+  static String fileName(String runId, String source) {
+    String base = source.substring(source.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9._-]", "_");
+    String hash = String.format("%08x", source.hashCode());
+    return "rejected-" + runId + "-" + base + "-" + hash + ".jsonl";
+  }
+
+  private static final class WriteFn extends DoFn<KV<String, Iterable<DeadLetter>>, String> {
+    private final String directory;
+    private final String runId;
+
+    WriteFn(String directory, String runId) {
+      this.directory = directory;
+      this.runId = runId;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, Iterable<DeadLetter>> group, OutputReceiver<String> out)
+        throws IOException {
+      List<DeadLetter> letters = new ArrayList<>();
+      group.getValue().forEach(letters::add);
+      letters.sort(Comparator.comparingLong(DeadLetter::line));
+      ResourceId file =
+          FileSystems.matchNewResource(directory, true)
+              .resolve(fileName(runId, group.getKey()), StandardResolveOptions.RESOLVE_FILE);
+      try (OutputStream os = java.nio.channels.Channels.newOutputStream(
+          FileSystems.create(file, MimeTypes.TEXT))) {
+        for (DeadLetter letter : letters) {
+          os.write(letter.toJson().getBytes(StandardCharsets.UTF_8));
+          os.write('\n');
+        }
+      }
+      out.output(file.toString());
+    }
+  }
+}

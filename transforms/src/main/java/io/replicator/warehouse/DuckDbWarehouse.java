@@ -1,0 +1,414 @@
+package io.replicator.warehouse;
+
+import io.replicator.batch.StagedBatch;
+import io.replicator.batch.StagedLine;
+import io.replicator.change.Column;
+import io.replicator.change.ColumnType;
+import io.replicator.merge.DeleteMode;
+import io.replicator.merge.DuckDbDialect;
+import io.replicator.merge.MergeStatements;
+import io.replicator.merge.ReloadStatements;
+import io.replicator.merge.TargetTable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.StringJoiner;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * An embedded DuckDB database file as the target. One database is opened per file and JVM and
+ * shared by every user of it (DuckDB allows one writer process per file); merges into it are
+ * serialised, each batch in one transaction with its bookkeeping.
+ */
+public final class DuckDbWarehouse implements Warehouse {
+  private static final DuckDbDialect SQL = DuckDbDialect.INSTANCE;
+  private static final Map<Path, Shared> OPEN = new HashMap<>();
+
+  /** One open database and how many users hold it. */
+  private static final class Shared {
+    final DuckDBConnection root;
+    int users;
+
+    Shared(DuckDBConnection root) {
+      this.root = root;
+    }
+  }
+
+  private final Path path;
+  private final Shared shared;
+  private final Connection conn;
+  private boolean closed;
+
+  private DuckDbWarehouse(Path path, Shared shared, Connection conn) {
+    this.path = path;
+    this.shared = shared;
+    this.conn = conn;
+  }
+
+  /** Opens (creating when missing) the database at {@code path}. */
+  public static DuckDbWarehouse open(Path path) {
+    Path key = path.toAbsolutePath().normalize();
+    synchronized (OPEN) {
+      Shared shared = OPEN.get(key);
+      try {
+        if (shared == null) {
+          if (key.getParent() != null) {
+            Files.createDirectories(key.getParent());
+          }
+          shared = new Shared((DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + key));
+          OPEN.put(key, shared);
+        }
+        Connection conn = shared.root.duplicate();
+        shared.users++;
+        return new DuckDbWarehouse(key, shared, conn);
+      } catch (SQLException | IOException e) {
+        throw new WarehouseException("cannot open DuckDB database " + key + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public void ensureTables(TargetTable table) {
+    MergeStatements sql = new MergeStatements(SQL, table, 1);
+    synchronized (shared) {
+      try (Statement st = conn.createStatement()) {
+        boolean exists = tableExists(table.name());
+        for (String ddl : sql.createTables()) {
+          st.execute(ddl);
+        }
+        st.execute(new ReloadStatements(SQL, table, 1).createReloads());
+        if (exists) {
+          checkColumns(table);
+        }
+      } catch (SQLException e) {
+        throw new WarehouseException("cannot create the tables of " + table.name() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private boolean tableExists(String name) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?")) {
+      ps.setString(1, name);
+      return queryLong(ps) > 0;
+    }
+  }
+
+  /** Column name (lower case) to DuckDB's data_type for a table. */
+  private Map<String, String> columnsOf(String name) throws SQLException {
+    Map<String, String> cols = new HashMap<>();
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT column_name, data_type FROM information_schema.columns"
+            + " WHERE table_schema = current_schema() AND table_name = ?")) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          cols.put(rs.getString(1).toLowerCase(Locale.ROOT), rs.getString(2));
+        }
+      }
+    }
+    return cols;
+  }
+
+  private void checkColumns(TargetTable table) throws SQLException {
+    Map<String, String> actual = columnsOf(table.name());
+    StringJoiner problems = new StringJoiner("; ");
+    for (Column c : table.schema().columns()) {
+      String type = actual.get(c.name().toLowerCase(Locale.ROOT));
+      String expected = SQL.targetType(c.type());
+      if (type == null) {
+        problems.add("column '" + c.name() + "' is missing");
+      } else if (!sameType(type, expected)) {
+        problems.add("column '" + c.name() + "' is " + type + ", the schema says " + c.type() + " (" + expected + ")");
+      }
+    }
+    boolean soft = actual.containsKey("_is_deleted");
+    if (soft != (table.deleteMode() == DeleteMode.SOFT)) {
+      problems.add(soft ? "it was created with --deletes=soft" : "it was created with --deletes=hard");
+    }
+    if (problems.length() > 0) {
+      throw new WarehouseException("table " + table.name() + " in " + path + " does not match the schema: " + problems);
+    }
+  }
+
+  private static boolean sameType(String actual, String expected) {
+    String a = actual.toUpperCase(Locale.ROOT);
+    return a.equals(expected)
+        || (expected.equals("TIMESTAMPTZ") && a.equals("TIMESTAMP WITH TIME ZONE"))
+        || (expected.equals("JSON") && a.equals("JSON"));
+  }
+
+  /** Adds sequence columns to a table created for narrower sequences. */
+  private void ensureSequenceWidth(TargetTable table, int width) throws SQLException {
+    if (width == 1) {
+      return;
+    }
+    MergeStatements sql = new MergeStatements(SQL, table, width);
+    String[] names = table.deleteMode() == DeleteMode.HARD
+        ? new String[] {table.name(), table.tombstoneName()}
+        : new String[] {table.name()};
+    for (String name : names) {
+      Map<String, String> cols = columnsOf(name);
+      for (int i = 1; i < width; i++) {
+        if (!cols.containsKey(StagedLine.sequenceColumn(i))) {
+          try (Statement st = conn.createStatement()) {
+            st.execute(sql.addSequenceColumn(name, i));
+          }
+        }
+      }
+    }
+  }
+
+  /** How wide the target's sequences are: its number of sequence columns. */
+  private int sequenceWidth(TargetTable table) throws SQLException {
+    Map<String, String> cols = columnsOf(table.name());
+    int width = 1;
+    while (width < 4 && cols.containsKey(StagedLine.sequenceColumn(width))) {
+      width++;
+    }
+    return width;
+  }
+
+  @Override
+  public long maxSequenceNum(TargetTable table) {
+    synchronized (shared) {
+      try (PreparedStatement ps = conn.prepareStatement(
+          new ReloadStatements(SQL, table, 1).maxSequence())) {
+        return queryLong(ps);
+      } catch (SQLException e) {
+        throw new WarehouseException("cannot read the highest sequence of " + table.name() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public MergeResult merge(TargetTable table, StagedBatch batch) {
+    Path file = localFile(batch.file());
+    synchronized (shared) {
+      try {
+        conn.setAutoCommit(false);
+        try {
+          int width = Math.max(batch.sequenceWidth(), sequenceWidth(table));
+          MergeStatements sql = new MergeStatements(SQL, table, width);
+          try (PreparedStatement ps = conn.prepareStatement(sql.selectApplied())) {
+            ps.setString(1, table.name());
+            ps.setString(2, batch.batchId());
+            if (queryLong(ps) > 0) {
+              conn.rollback();
+              return MergeResult.skipped(table.name(), batch.batchId(), batch.rows());
+            }
+          }
+          ensureSequenceWidth(table, width);
+          try (Statement st = conn.createStatement()) {
+            st.execute(loadStaging(table, file));
+          }
+          execute(sql.selectEffective(), batch.batchId());
+          long[] counts = new long[4];
+          try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql.countEffective())) {
+            rs.next();
+            for (int i = 0; i < 4; i++) {
+              counts[i] = rs.getLong(i + 1);
+            }
+          }
+          execute(sql.mergeTarget());
+          if (table.deleteMode() == DeleteMode.HARD) {
+            execute(sql.mergeTombstones());
+          }
+          execute(sql.recordBatch(), table.name(), batch.batchId(), batch.rows(), counts[0], counts[1], counts[2]);
+          execute(sql.clearStaging(), batch.batchId());
+          execute("DROP TABLE " + SQL.quote(MergeStatements.EFFECTIVE));
+          conn.commit();
+          return new MergeResult(table.name(), batch.batchId(), false, batch.rows(),
+              counts[0], counts[1], counts[2], batch.rows() - counts[3]);
+        } catch (SQLException | RuntimeException e) {
+          conn.rollback();
+          throw e;
+        } finally {
+          conn.setAutoCommit(true);
+        }
+      } catch (SQLException e) {
+        throw new WarehouseException(
+            "merging batch " + batch.batchId() + " into " + table.name() + " failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static Path localFile(String file) {
+    String f = file.startsWith("file://") ? file.substring("file://".length()) : file;
+    if (f.contains("://")) {
+      throw new WarehouseException(
+          "DuckDB reads staged batches from the local disk, but the batch is at " + file
+              + "; give --staging a local directory");
+    }
+    return Path.of(f);
+  }
+
+  /** Bulk-loads a staged file into the staging table: DuckDB's own JSON reader, no row-by-row insert. */
+  private static String loadStaging(TargetTable table, Path file) {
+    StringJoiner columns = new StringJoiner(", ", "{", "}");
+    for (Column c : table.schema().columns()) {
+      columns.add(literal(c.name()) + ": " + literal(SQL.stagingType(c.type())));
+    }
+    columns.add("'_op': 'VARCHAR'");
+    for (int i = 0; i < 4; i++) {
+      columns.add(literal(StagedLine.sequenceColumn(i)) + ": 'BIGINT'");
+    }
+    columns.add("'_batch_id': 'VARCHAR'");
+    return "INSERT INTO " + SQL.table(table.stagingName()) + " BY NAME SELECT * FROM read_json("
+        + literal(file.toString()) + ", format = 'newline_delimited', columns = " + columns
+        + ", maximum_object_size = 268435456)";
+  }
+
+  /** A SQL string literal; used for names and paths in table-function arguments, never for data. */
+  private static String literal(String s) {
+    return "'" + s.replace("'", "''") + "'";
+  }
+
+  @Override
+  public long finishReload(TargetTable table, long sequence, double maxDeletePercent) {
+    synchronized (shared) {
+      try {
+        conn.setAutoCommit(false);
+        try {
+          ReloadStatements sql = new ReloadStatements(SQL, table, sequenceWidth(table));
+          long live;
+          long older;
+          try (PreparedStatement ps = conn.prepareStatement(sql.countLive())) {
+            live = queryLong(ps);
+          }
+          try (PreparedStatement ps = conn.prepareStatement(sql.countOlder())) {
+            ps.setLong(1, sequence);
+            older = queryLong(ps);
+          }
+          if (older > 0 && older * 100.0 > maxDeletePercent * live) {
+            conn.rollback();
+            throw new ReloadRefusedException(String.format(Locale.ROOT,
+                "the reload of %s would remove %d of its %d live rows (%.1f%%), more than"
+                    + " --maxReloadDeletePercent=%s; nothing was removed. Check the snapshot, or run"
+                    + " again with a higher --maxReloadDeletePercent.",
+                table.name(), older, live, older * 100.0 / live, trim(maxDeletePercent)));
+          }
+          if (older > 0) {
+            if (table.deleteMode() == DeleteMode.HARD) {
+              execute(sql.tombstoneOlder(), sequence, sequence);
+              execute(sql.removeOlder(), sequence);
+            } else {
+              execute(sql.removeOlder(), sequence, sequence);
+            }
+          }
+          execute(sql.deletePending(), table.name());
+          conn.commit();
+          return older;
+        } catch (SQLException | RuntimeException e) {
+          conn.rollback();
+          throw e;
+        } finally {
+          conn.setAutoCommit(true);
+        }
+      } catch (SQLException e) {
+        throw new WarehouseException("finishing the reload of " + table.name() + " failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static String trim(double d) {
+    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+  }
+
+  @Override
+  public OptionalLong pendingReload(TargetTable table, String fingerprint) {
+    synchronized (shared) {
+      try (PreparedStatement ps = conn.prepareStatement(new ReloadStatements(SQL, table, 1).selectPending())) {
+        ps.setString(1, table.name());
+        ps.setString(2, fingerprint);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+        }
+      } catch (SQLException e) {
+        throw new WarehouseException("cannot read the reloads of " + table.name() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public void startReload(TargetTable table, String fingerprint, long sequence) {
+    synchronized (shared) {
+      try {
+        ReloadStatements sql = new ReloadStatements(SQL, table, 1);
+        execute(sql.deletePending(), table.name());
+        execute(sql.insertPending(), table.name(), fingerprint, sequence);
+      } catch (SQLException e) {
+        throw new WarehouseException("cannot record the reload of " + table.name() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public void endReload(TargetTable table) {
+    synchronized (shared) {
+      try {
+        execute(new ReloadStatements(SQL, table, 1).deletePending(), table.name());
+      } catch (SQLException e) {
+        throw new WarehouseException("cannot record the end of the reload of " + table.name() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** Runs a statement with positional parameters. */
+  private void execute(String sql, Object... params) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        ps.setObject(i + 1, params[i]);
+      }
+      ps.execute();
+    }
+  }
+
+  private static long queryLong(PreparedStatement ps) throws SQLException {
+    try (ResultSet rs = ps.executeQuery()) {
+      if (!rs.next()) {
+        return 0;
+      }
+      long v = rs.getLong(1);
+      return rs.wasNull() ? 0 : v;
+    }
+  }
+
+  /** A plain JDBC connection to the same database, for queries and tests. */
+  public Connection connection() {
+    return conn;
+  }
+
+  @Override
+  public void close() {
+    synchronized (OPEN) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        conn.close();
+      } catch (SQLException ignored) {
+        // Closing a duplicate connection has nothing to report.
+      }
+      if (--shared.users == 0) {
+        OPEN.remove(path);
+        try {
+          shared.root.close();
+        } catch (SQLException ignored) {
+          // The database is closed either way.
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package io.replicator.warehouse;
+
+import io.replicator.batch.StagedBatch;
+import io.replicator.batch.StagingPaths;
+import io.replicator.merge.TargetTable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Distribution;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * Loads each staged batch into the warehouse and merges it into the target table, then removes
+ * the staged file (unless told to keep it). A batch the warehouse has already applied is skipped.
+ *
+ * <pre>{@code
+ * PCollection<MergeResult> merged =
+ *     staged.apply(MergeBatches.into(WarehouseSpec.parse("duckdb:/tmp/w.duckdb"), target));
+ * }</pre>
+ */
+public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCollection<MergeResult>> {
+  public static final String BATCHES_MERGED = "batches_merged";
+  public static final String BATCHES_ALREADY_APPLIED = "batches_already_applied";
+  public static final String ROWS_INSERTED = "rows_inserted";
+  public static final String ROWS_UPDATED = "rows_updated";
+  public static final String ROWS_DELETED = "rows_deleted";
+  public static final String CHANGES_IGNORED = "changes_ignored_as_old";
+
+  private final WarehouseSpec warehouse;
+  private final TargetTable table;
+  private final boolean keepStaging;
+
+  private MergeBatches(WarehouseSpec warehouse, TargetTable table, boolean keepStaging) {
+    this.warehouse = warehouse;
+    this.table = table;
+    this.keepStaging = keepStaging;
+  }
+
+  public static MergeBatches into(WarehouseSpec warehouse, TargetTable table) {
+    return new MergeBatches(warehouse, table, false);
+  }
+
+  /** Keeps staged files after their batch is merged (for inspection). */
+  public MergeBatches keepingStaging(boolean keep) {
+    return new MergeBatches(warehouse, table, keep);
+  }
+
+  @Override
+  public PCollection<MergeResult> expand(PCollection<StagedBatch> batches) {
+    return batches
+        .apply("Load and merge", ParDo.of(new MergeFn(warehouse, table, keepStaging)))
+        .setCoder(MergeResult.Coder.of());
+  }
+
+  private static final class MergeFn extends DoFn<StagedBatch, MergeResult> {
+    private final WarehouseSpec spec;
+    private final TargetTable table;
+    private final boolean keepStaging;
+    private final Counter merged = Metrics.counter("replicator", BATCHES_MERGED);
+    private final Counter alreadyApplied = Metrics.counter("replicator", BATCHES_ALREADY_APPLIED);
+    private final Counter inserted = Metrics.counter("replicator", ROWS_INSERTED);
+    private final Counter updated = Metrics.counter("replicator", ROWS_UPDATED);
+    private final Counter deleted = Metrics.counter("replicator", ROWS_DELETED);
+    private final Counter ignored = Metrics.counter("replicator", CHANGES_IGNORED);
+    private final Distribution mergeMillis = Metrics.distribution("replicator", "merge_millis");
+    private transient Warehouse warehouse;
+
+    MergeFn(WarehouseSpec spec, TargetTable table, boolean keepStaging) {
+      this.spec = spec;
+      this.table = table;
+      this.keepStaging = keepStaging;
+    }
+
+    @Setup
+    public void setup() {
+      warehouse = spec.open();
+    }
+
+    @ProcessElement
+    public void process(@Element StagedBatch batch, OutputReceiver<MergeResult> out) throws IOException {
+      long start = System.nanoTime();
+      MergeResult r = warehouse.merge(table, batch);
+      mergeMillis.update((System.nanoTime() - start) / 1_000_000);
+      if (r.alreadyApplied()) {
+        alreadyApplied.inc();
+      } else {
+        merged.inc();
+        inserted.inc(r.inserted());
+        updated.inc(r.updated());
+        deleted.inc(r.deleted());
+        ignored.inc(r.ignored());
+      }
+      if (!keepStaging) {
+        StagingPaths.delete(batch.file());
+        removeEmptyLocalDirectory(batch.file());
+      }
+      out.output(r);
+    }
+
+    /** Local staging leaves a directory per batch; remove it once empty. Object stores have none. */
+    private static void removeEmptyLocalDirectory(String file) {
+      if (file.contains("://") && !file.startsWith("file://")) {
+        return;
+      }
+      try {
+        Path dir = Path.of(file.replaceFirst("^file://", "")).getParent();
+        if (dir != null) {
+          Files.deleteIfExists(dir);
+        }
+      } catch (IOException | RuntimeException e) {
+        // Not empty (someone else's file) or already gone: leave it.
+      }
+    }
+
+    @Teardown
+    public void teardown() {
+      if (warehouse != null) {
+        warehouse.close();
+      }
+    }
+  }
+}

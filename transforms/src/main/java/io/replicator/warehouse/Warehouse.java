@@ -1,0 +1,44 @@
+package io.replicator.warehouse;
+
+import io.replicator.batch.StagedBatch;
+import io.replicator.merge.TargetTable;
+import java.util.OptionalLong;
+
+/**
+ * A warehouse the replicate pipeline merges into. Every call is safe to repeat: a batch already
+ * applied is recognised by its id and skipped, and the bookkeeping of what was applied commits
+ * with the merge itself.
+ */
+public interface Warehouse extends AutoCloseable {
+  /**
+   * Creates the target and the pipeline's own tables when missing; checks an existing target
+   * against the schema and fails with the difference when they disagree.
+   */
+  void ensureTables(TargetTable table);
+
+  /** The highest {@code _sequence_num} the target holds, deleted keys included; 0 when empty. */
+  long maxSequenceNum(TargetTable table);
+
+  /** Loads a staged batch and merges it, in one transaction with its bookkeeping. */
+  MergeResult merge(TargetTable table, StagedBatch batch);
+
+  /**
+   * Ends a full-table reload at {@code sequence}: removes the rows older than it.
+   *
+   * @throws ReloadRefusedException when that would remove more than {@code maxDeletePercent} of
+   *     the live rows; nothing is removed then
+   */
+  long finishReload(TargetTable table, long sequence, double maxDeletePercent);
+
+  /** The sequence of a reload of the same input that started and did not finish. */
+  OptionalLong pendingReload(TargetTable table, String fingerprint);
+
+  /** Notes that a reload of {@code fingerprint} at {@code sequence} started. */
+  void startReload(TargetTable table, String fingerprint, long sequence);
+
+  /** Forgets the reload under way, if any (a snapshot in merge mode finishes so). */
+  void endReload(TargetTable table);
+
+  @Override
+  void close();
+}
