@@ -19,7 +19,8 @@ public final class ByteSize {
           "'" + text + "' is not a size (examples: 256MB, 64KB, 1GB, 1048576)");
     }
     double number = Double.parseDouble(m.group(1));
-    int power = "KMGT".indexOf(m.group(2).toUpperCase(Locale.ROOT)) + 1;
+    String unit = m.group(2).toUpperCase(Locale.ROOT);
+    int power = unit.isEmpty() ? 0 : "KMGT".indexOf(unit) + 1;
     double bytes = number * Math.pow(1024, power);
     if (bytes < 1 || bytes > Long.MAX_VALUE / 2) {
       throw new IllegalArgumentException("'" + text + "' is out of range for a size");

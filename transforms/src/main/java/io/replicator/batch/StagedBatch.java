@@ -51,5 +51,10 @@ public record StagedBatch(
 
     @Override
     public void verifyDeterministic() {}
+
+    /** One instance per JVM, so a deserialised coder equals the original. */
+    private Object readResolve() {
+      return INSTANCE;
+    }
   }
 }

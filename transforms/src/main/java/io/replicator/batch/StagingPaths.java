@@ -25,13 +25,12 @@ public final class StagingPaths {
         List.of(FileSystems.matchNewResource(file, false)), StandardMoveOptions.IGNORE_MISSING_FILES);
   }
 
-  /** A table name as one path segment: letters, digits, '_', '-' and '.' kept, others %-escaped. */
+  /** A table name as one path segment: letters, digits, '_' and '-' kept, others %-escaped. */
   static String safeName(String table) {
     StringBuilder sb = new StringBuilder();
     for (byte b : table.getBytes(StandardCharsets.UTF_8)) {
       char c = (char) (b & 0xff);
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'
-          || (c == '.' && sb.length() > 0)) {
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-') {
         sb.append(c);
       } else {
         sb.append('%').append(String.format("%02X", b & 0xff));

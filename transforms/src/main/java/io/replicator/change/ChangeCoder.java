@@ -61,6 +61,11 @@ public final class ChangeCoder extends CustomCoder<Change> {
   @Override
   public void verifyDeterministic() {}
 
+  /** One instance per JVM, so a deserialised coder equals the original. */
+  private Object readResolve() {
+    return INSTANCE;
+  }
+
   @Override
   public boolean isRegisterByteSizeObserverCheap(Change value) {
     return true;

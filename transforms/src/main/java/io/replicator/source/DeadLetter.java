@@ -55,5 +55,10 @@ public record DeadLetter(String source, long line, String input, String reason) 
 
     @Override
     public void verifyDeterministic() {}
+
+    /** One instance per JVM, so a deserialised coder equals the original. */
+    private Object readResolve() {
+      return INSTANCE;
+    }
   }
 }

@@ -53,5 +53,10 @@ public record MergeResult(
 
     @Override
     public void verifyDeterministic() {}
+
+    /** One instance per JVM, so a deserialised coder equals the original. */
+    private Object readResolve() {
+      return INSTANCE;
+    }
   }
 }

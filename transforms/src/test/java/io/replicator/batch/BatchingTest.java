@@ -1,0 +1,84 @@
+package io.replicator.batch;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.replicator.change.Change;
+import io.replicator.change.ChangeOp;
+import io.replicator.change.Sequence;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.Test;
+
+public class BatchingTest {
+  @Test
+  public void utf8SizeIsTheSizeOfTheWrittenLine() {
+    for (Change c : List.of(
+        new Change("t", ChangeOp.UPSERT, "[1]", Sequence.of(5), "\"id\":1,\"설명\":\"한국어 😀\""),
+        new Change("t", ChangeOp.DELETE, "[1]", Sequence.of(-5, 1L << 50, 3), "\"id\":1"))) {
+      StringBuilder sb = new StringBuilder();
+      StagedLine.append(sb, c, "0123456789abcdef");
+      sb.append('\n');
+      assertEquals(sb.toString().getBytes(StandardCharsets.UTF_8).length, StagedLine.utf8Size(c));
+    }
+  }
+
+  @Test
+  public void stagedLineCarriesOpSequenceAndBatch() {
+    StringBuilder sb = new StringBuilder();
+    StagedLine.append(sb, new Change("t", ChangeOp.UPSERT, "[1]", Sequence.of(7, 2), "\"id\":1"), "0123456789abcdef");
+    assertEquals("{\"id\":1,\"_op\":\"UPSERT\",\"_sequence_num\":7,\"_sequence_num_2\":2,\"_batch_id\":\"0123456789abcdef\"}", sb.toString());
+  }
+
+  @Test
+  public void batchCountLeavesRoomForAnUnevenHash() {
+    assertEquals(1, BatchPlan.batchCount(0, 0, 1000, 100));
+    assertEquals(2, BatchPlan.batchCount(1000, 10, 1000, 100));
+    assertEquals(15, BatchPlan.batchCount(10_000, 10, 1000, 100));
+    assertEquals(15, BatchPlan.batchCount(10, 1000, 1 << 20, 100));
+  }
+
+  @Test
+  public void batchOfIsStableAndSpreads() {
+    int[] counts = new int[8];
+    for (int i = 0; i < 8000; i++) {
+      counts[StageBatches.batchOf("[" + i + "]", 8)]++;
+    }
+    for (int c : counts) {
+      assertTrue("uneven: " + c, c > 800 && c < 1200);
+    }
+    assertEquals(StageBatches.batchOf("[\"x\"]", 13), StageBatches.batchOf("[\"x\"]", 13));
+  }
+
+  @Test
+  public void batchIdDependsOnContentOnly() {
+    List<Change> a = new ArrayList<>(List.of(new Change("t", ChangeOp.UPSERT, "[1]", Sequence.of(1), "\"id\":1")));
+    String id = BatchId.of("t", a);
+    assertEquals(StagedLine.BATCH_ID_LENGTH, id.length());
+    assertEquals(id, BatchId.of("t", List.of(new Change("t", ChangeOp.UPSERT, "[1]", Sequence.of(1), "\"id\":1"))));
+    assertNotEquals(id, BatchId.of("u", a));
+    assertNotEquals(id, BatchId.of("t", List.of(new Change("t", ChangeOp.UPSERT, "[1]", Sequence.of(2), "\"id\":1"))));
+  }
+
+  @Test
+  public void sizesParseWithUnits() {
+    assertEquals(256L << 20, ByteSize.parse("256MB"));
+    assertEquals(64L << 10, ByteSize.parse("64 KiB"));
+    assertEquals(3L << 29, ByteSize.parse("1.5GB"));
+    assertEquals(1000, ByteSize.parse("1000"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("lots")).getMessage()
+        .contains("'lots' is not a size"));
+    assertEquals("1.5 MB", ByteSize.format(3L << 19));
+  }
+
+  @Test
+  public void tableNamesBecomeOnePathSegment() {
+    assertEquals("spind_dly", StagingPaths.safeName("spind_dly"));
+    assertEquals("a%2Fb%20c", StagingPaths.safeName("a/b c"));
+    assertEquals("%2E%2E", StagingPaths.safeName(".."));
+    assertEquals("public%2Et", StagingPaths.safeName("public.t"));
+  }
+}

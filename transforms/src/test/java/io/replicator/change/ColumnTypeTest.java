@@ -1,0 +1,124 @@
+package io.replicator.change;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import org.junit.Test;
+
+public class ColumnTypeTest {
+  private static String canon(ColumnType t, ValueKind kind, String text) throws InvalidValueException {
+    CanonicalValue v = new CanonicalValue();
+    t.canonicalize(kind, text, v);
+    StringBuilder sb = new StringBuilder();
+    v.appendTo(sb);
+    return sb.toString();
+  }
+
+  private static String reject(ColumnType t, ValueKind kind, String text) {
+    return assertThrows(InvalidValueException.class, () -> canon(t, kind, text)).getMessage();
+  }
+
+  @Test
+  public void parsesLegacyAndStandardNames() {
+    assertEquals(ColumnType.INT64, ColumnType.parse("INTEGER"));
+    assertEquals(ColumnType.INT64, ColumnType.parse("int64"));
+    assertEquals(ColumnType.FLOAT64, ColumnType.parse("FLOAT"));
+    assertEquals(ColumnType.BOOL, ColumnType.parse("BOOLEAN"));
+    assertEquals(ColumnType.NUMERIC, ColumnType.parse("DECIMAL"));
+    assertEquals(ColumnType.BIGNUMERIC, ColumnType.parse("BIGDECIMAL"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> ColumnType.parse("GEOGRAPHY"))
+        .getMessage().contains("unsupported column type 'GEOGRAPHY'"));
+  }
+
+  @Test
+  public void integersFromNumbersAndText() throws Exception {
+    assertEquals("42", canon(ColumnType.INT64, ValueKind.INTEGER, "42"));
+    assertEquals("42", canon(ColumnType.INT64, ValueKind.TEXT, " 42 "));
+    assertEquals("-9223372036854775808", canon(ColumnType.INT64, ValueKind.TEXT, "-9223372036854775808"));
+    assertEquals("1000", canon(ColumnType.INT64, ValueKind.DECIMAL, "1e3"));
+    assertEquals("1", canon(ColumnType.INT64, ValueKind.DECIMAL, "1.0"));
+    assertTrue(reject(ColumnType.INT64, ValueKind.DECIMAL, "1.5").contains("not a valid INT64"));
+    assertTrue(reject(ColumnType.INT64, ValueKind.TEXT, "9223372036854775808").contains("out of range"));
+    assertTrue(reject(ColumnType.INT64, ValueKind.TEXT, "abc").contains("'abc' is not a valid INT64"));
+    reject(ColumnType.INT64, ValueKind.BOOLEAN, "true");
+  }
+
+  @Test
+  public void floats() throws Exception {
+    assertEquals("1.5", canon(ColumnType.FLOAT64, ValueKind.DECIMAL, "1.50"));
+    assertEquals("\"NaN\"", canon(ColumnType.FLOAT64, ValueKind.TEXT, "NaN"));
+    assertEquals("\"-Infinity\"", canon(ColumnType.FLOAT64, ValueKind.TEXT, "-inf"));
+    reject(ColumnType.FLOAT64, ValueKind.DECIMAL, "1e999");
+  }
+
+  @Test
+  public void decimalsAreExactStrings() throws Exception {
+    assertEquals("\"12.5\"", canon(ColumnType.NUMERIC, ValueKind.DECIMAL, "12.500"));
+    assertEquals("\"0\"", canon(ColumnType.NUMERIC, ValueKind.TEXT, "0.000"));
+    assertEquals("\"100\"", canon(ColumnType.NUMERIC, ValueKind.DECIMAL, "1E+2"));
+    assertEquals("\"99999999999999999999999999999.999999999\"",
+        canon(ColumnType.NUMERIC, ValueKind.TEXT, "99999999999999999999999999999.999999999"));
+    assertTrue(reject(ColumnType.NUMERIC, ValueKind.TEXT, "0.0000000001").contains("more than 9 digits"));
+    assertTrue(reject(ColumnType.NUMERIC, ValueKind.TEXT, "100000000000000000000000000000").contains("out of range"));
+    assertEquals("\"0.00000000000000000000000000000000000001\"",
+        canon(ColumnType.BIGNUMERIC, ValueKind.TEXT, "1e-38"));
+  }
+
+  @Test
+  public void booleans() throws Exception {
+    assertEquals("true", canon(ColumnType.BOOL, ValueKind.BOOLEAN, "true"));
+    assertEquals("false", canon(ColumnType.BOOL, ValueKind.TEXT, "FALSE"));
+    assertEquals("true", canon(ColumnType.BOOL, ValueKind.INTEGER, "1"));
+    reject(ColumnType.BOOL, ValueKind.TEXT, "maybe");
+  }
+
+  @Test
+  public void datesAndTimes() throws Exception {
+    assertEquals("\"2024-02-29\"", canon(ColumnType.DATE, ValueKind.TEXT, "2024-02-29"));
+    assertEquals("\"1970-01-11\"", canon(ColumnType.DATE, ValueKind.INTEGER, "10"));
+    reject(ColumnType.DATE, ValueKind.TEXT, "2023-02-29");
+    assertTrue(reject(ColumnType.DATE, ValueKind.INTEGER, "3000000").contains("years 1 to 9999"));
+
+    assertEquals("\"2024-01-02T03:04:00\"", canon(ColumnType.DATETIME, ValueKind.TEXT, "2024-01-02 03:04"));
+    assertEquals("\"2024-01-02T03:04:05.12\"", canon(ColumnType.DATETIME, ValueKind.TEXT, "2024-01-02T03:04:05.120"));
+    assertTrue(reject(ColumnType.DATETIME, ValueKind.TEXT, "2024-01-02T03:04:05+02:00").contains("time zone offset"));
+    assertTrue(reject(ColumnType.DATETIME, ValueKind.TEXT, "2024-01-02T03:04:05.1234567").contains("microseconds"));
+
+    assertEquals("\"12:00:00\"", canon(ColumnType.TIME, ValueKind.TEXT, "12:00"));
+    assertEquals("\"00:00:01.000001\"", canon(ColumnType.TIME, ValueKind.INTEGER, "1000001"));
+
+    assertEquals("\"2024-01-02T01:04:05Z\"", canon(ColumnType.TIMESTAMP, ValueKind.TEXT, "2024-01-02 03:04:05+02"));
+    assertEquals("\"2024-01-02T03:04:05.5Z\"", canon(ColumnType.TIMESTAMP, ValueKind.TEXT, "2024-01-02T03:04:05.5Z"));
+    assertEquals("\"2024-01-02T03:04:05Z\"", canon(ColumnType.TIMESTAMP, ValueKind.TEXT, "2024-01-02T03:04:05"));
+    assertEquals("\"1970-01-01T00:00:01.000002Z\"", canon(ColumnType.TIMESTAMP, ValueKind.INTEGER, "1000002"));
+    assertEquals("\"1969-12-31T23:59:59.999999Z\"", canon(ColumnType.TIMESTAMP, ValueKind.INTEGER, "-1"));
+    reject(ColumnType.TIMESTAMP, ValueKind.TEXT, "yesterday");
+  }
+
+  @Test
+  public void bytesAreBase64() throws Exception {
+    assertEquals("\"AAEC\"", canon(ColumnType.BYTES, ValueKind.TEXT, "AAEC"));
+    reject(ColumnType.BYTES, ValueKind.TEXT, "not base64!");
+    reject(ColumnType.BYTES, ValueKind.INTEGER, "12");
+  }
+
+  @Test
+  public void jsonTextMustBeOneJsonValue() throws Exception {
+    assertEquals("{\"a\":[1,2]}", canon(ColumnType.JSON, ValueKind.TEXT, "{\"a\":[1,2]}"));
+    reject(ColumnType.JSON, ValueKind.TEXT, "{\"a\":");
+    reject(ColumnType.JSON, ValueKind.TEXT, "1 2");
+  }
+
+  @Test
+  public void stringsKeepEverythingAndEscapeForJson() throws Exception {
+    assertEquals("\"탭\\t\\\"따옴표\\\" \\\\ \\n\\u0001\"", canon(ColumnType.STRING, ValueKind.TEXT, "탭\t\"따옴표\" \\ \n\u0001"));
+    assertEquals("\"12.50\"", canon(ColumnType.STRING, ValueKind.DECIMAL, "12.50"));
+  }
+
+  @Test
+  public void longValuesAreAbbreviatedInMessages() {
+    String msg = reject(ColumnType.INT64, ValueKind.TEXT, "x".repeat(500));
+    assertTrue(msg, msg.length() < 120);
+  }
+}

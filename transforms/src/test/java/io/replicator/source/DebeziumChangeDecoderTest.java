@@ -1,0 +1,107 @@
+package io.replicator.source;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.replicator.change.Change;
+import io.replicator.change.ChangeOp;
+import io.replicator.change.Sequence;
+import io.replicator.change.TableSchema;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.Test;
+
+public class DebeziumChangeDecoderTest {
+  private static final TableSchema SCHEMA = TableSchema.fromBigQueryJson("""
+      [{"name":"id","type":"INT64","mode":"REQUIRED"},{"name":"name","type":"STRING"},
+       {"name":"born","type":"DATE"}]""", List.of("id"));
+  private static final String PG =
+      "\"source\":{\"connector\":\"postgresql\",\"db\":\"app\",\"schema\":\"public\",\"table\":\"people\","
+          + "\"lsn\":24023928,\"sequence\":\"[\\\"24023000\\\",\\\"24023928\\\"]\"}";
+
+  private final DebeziumChangeDecoder decoder = new DebeziumChangeDecoder("people", SCHEMA);
+
+  private List<Change> decode(String line) throws RejectedInputException {
+    List<Change> out = new ArrayList<>();
+    int n = decoder.decode(line, out::add);
+    assertEquals(n, out.size());
+    return out;
+  }
+
+  @Test
+  public void createWithPostgresPosition() throws Exception {
+    Change c = decode("{\"before\":null,\"after\":{\"id\":1,\"name\":\"김\",\"born\":19000},\"op\":\"c\",\"ts_ms\":1," + PG + "}").get(0);
+    assertEquals(ChangeOp.UPSERT, c.op());
+    assertEquals("[1]", c.key());
+    assertEquals(Sequence.of(24023000, 24023928), c.sequence());
+    assertEquals("\"id\":1,\"name\":\"김\",\"born\":\"2022-01-08\"", c.rowJson());
+  }
+
+  @Test
+  public void schemaWrapperAndFieldOrderDoNotMatter() throws Exception {
+    String event = "{\"schema\":{\"type\":\"struct\",\"fields\":[]},\"payload\":{" + PG
+        + ",\"op\":\"u\",\"after\":{\"id\":2,\"name\":\"b\"},\"before\":{\"id\":1,\"name\":\"a\"}}}";
+    List<Change> out = decode(event);
+    assertEquals(2, out.size());
+    assertEquals(ChangeOp.DELETE, out.get(0).op());
+    assertEquals("[1]", out.get(0).key());
+    assertEquals("[2]", out.get(1).key());
+  }
+
+  @Test
+  public void updateWithoutBeforeImageIsAnUpsert() throws Exception {
+    List<Change> out = decode("{\"before\":null,\"after\":{\"id\":2},\"op\":\"u\"," + PG + "}");
+    assertEquals(1, out.size());
+    assertEquals(ChangeOp.UPSERT, out.get(0).op());
+  }
+
+  @Test
+  public void deleteUsesTheBeforeKey() throws Exception {
+    Change c = decode("{\"before\":{\"id\":5,\"name\":null},\"after\":null,\"op\":\"d\"," + PG + "}").get(0);
+    assertEquals(ChangeOp.DELETE, c.op());
+    assertEquals("[5]", c.key());
+  }
+
+  @Test
+  public void snapshotReadsAreInserts() throws Exception {
+    assertEquals(ChangeOp.UPSERT, decode("{\"after\":{\"id\":1},\"op\":\"r\"," + PG + "}").get(0).op());
+  }
+
+  @Test
+  public void tombstonesAndHeartbeatsCarryNoChange() throws Exception {
+    assertEquals(0, decode("null").size());
+    assertEquals(0, decode("{\"schema\":{},\"payload\":null}").size());
+    assertEquals(0, decode("{\"ts_ms\":1700000000000}").size());
+  }
+
+  @Test
+  public void mysqlAndSqlServerPositions() throws Exception {
+    Change my = decode("{\"after\":{\"id\":1},\"op\":\"c\",\"source\":{\"connector\":\"mysql\",\"table\":\"people\","
+        + "\"file\":\"mysql-bin.000003\",\"pos\":154,\"row\":2}}").get(0);
+    assertEquals(Sequence.of(3, 154, 2), my.sequence());
+    Change ms = decode("{\"after\":{\"id\":1},\"op\":\"c\",\"source\":{\"connector\":\"sqlserver\",\"table\":\"people\","
+        + "\"commit_lsn\":\"0000002d:00000450:0003\",\"change_lsn\":\"0000002d:00000448:0002\",\"event_serial_no\":1}}").get(0);
+    assertEquals(Sequence.of((0x2dL << 32) | 0x450, 3, (0x2dL << 32) | 0x448, (2L << 32) | 1), ms.sequence());
+    Change later = decode("{\"after\":{\"id\":1},\"op\":\"c\",\"source\":{\"connector\":\"sqlserver\",\"table\":\"people\","
+        + "\"commit_lsn\":\"0000002d:00000450:0003\",\"change_lsn\":\"0000002d:00000448:0002\",\"event_serial_no\":2}}").get(0);
+    assertTrue(later.sequence().compareTo(ms.sequence()) > 0);
+  }
+
+  @Test
+  public void badEventsSayWhy() {
+    assertEquals("event for table 'orders'; this run replicates 'people'", assertThrows(RejectedInputException.class,
+        () -> decode("{\"after\":{\"id\":1},\"op\":\"c\",\"source\":{\"connector\":\"postgresql\",\"table\":\"orders\",\"lsn\":1}}")).getMessage());
+    assertTrue(assertThrows(RejectedInputException.class,
+        () -> decode("{\"after\":{\"id\":1},\"op\":\"c\",\"source\":{\"connector\":\"oracle\",\"table\":\"people\"}}")).getMessage()
+        .contains("no sequence for connector 'oracle'"));
+    assertEquals("delete event without 'before'", assertThrows(RejectedInputException.class,
+        () -> decode("{\"after\":null,\"op\":\"d\"," + PG + "}")).getMessage());
+    assertEquals("truncate events are not applied", assertThrows(RejectedInputException.class,
+        () -> decode("{\"op\":\"t\"," + PG + "}")).getMessage());
+    assertEquals("after: column 'id': 'x' is not a valid INT64", assertThrows(RejectedInputException.class,
+        () -> decode("{\"after\":{\"id\":\"x\"},\"op\":\"c\"," + PG + "}")).getMessage());
+    assertEquals("source.lsn is missing", assertThrows(RejectedInputException.class,
+        () -> decode("{\"after\":{\"id\":1},\"op\":\"c\",\"source\":{\"connector\":\"postgresql\"}}")).getMessage());
+  }
+}

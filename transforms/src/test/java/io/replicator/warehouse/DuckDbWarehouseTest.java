@@ -1,0 +1,247 @@
+package io.replicator.warehouse;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.replicator.batch.BatchId;
+import io.replicator.batch.StagedBatch;
+import io.replicator.batch.StagedLine;
+import io.replicator.change.Change;
+import io.replicator.change.ChangeOp;
+import io.replicator.change.Sequence;
+import io.replicator.change.TableSchema;
+import io.replicator.merge.DeleteMode;
+import io.replicator.merge.LatestPerKey;
+import io.replicator.merge.TargetTable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** The merge semantics, executed on a real embedded DuckDB file. */
+public class DuckDbWarehouseTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  static final TableSchema SCHEMA = TableSchema.fromBigQueryJson(
+      "[{\"name\":\"id\",\"type\":\"INT64\",\"mode\":\"REQUIRED\"},{\"name\":\"v\",\"type\":\"STRING\"}]", List.of("id"));
+  private static final TargetTable HARD = new TargetTable("t", SCHEMA, DeleteMode.HARD);
+  private static final TargetTable SOFT = new TargetTable("s", SCHEMA, DeleteMode.SOFT);
+
+  private DuckDbWarehouse w;
+
+  @Before
+  public void open() {
+    w = DuckDbWarehouse.open(tmp.getRoot().toPath().resolve("w.duckdb"));
+    w.ensureTables(HARD);
+    w.ensureTables(SOFT);
+  }
+
+  @After
+  public void close() {
+    w.close();
+  }
+
+  static Change up(TargetTable t, int id, String v, long... seq) {
+    return new Change(t.name(), ChangeOp.UPSERT, "[" + id + "]", Sequence.of(seq), "\"id\":" + id + ",\"v\":\"" + v + "\"");
+  }
+
+  static Change del(TargetTable t, int id, long... seq) {
+    return new Change(t.name(), ChangeOp.DELETE, "[" + id + "]", Sequence.of(seq), "\"id\":" + id);
+  }
+
+  /** Stages changes the way StageBatches does: latest per key, one JSONL file. */
+  static StagedBatch stage(Path dir, String table, List<Change> changes) throws IOException {
+    List<Change> latest = LatestPerKey.of(changes);
+    String id = BatchId.of(table, latest);
+    Path file = dir.resolve(table + "-" + id + ".jsonl");
+    StringBuilder sb = new StringBuilder();
+    int width = 1;
+    long deletes = 0;
+    for (Change c : latest) {
+      StagedLine.append(sb, c, id);
+      sb.append('\n');
+      width = Math.max(width, c.sequence().width());
+      deletes += c.op() == ChangeOp.DELETE ? 1 : 0;
+    }
+    Files.writeString(file, sb, StandardCharsets.UTF_8);
+    return new StagedBatch(table, id, file.toString(), latest.size(), deletes, Files.size(file), width);
+  }
+
+  private MergeResult merge(TargetTable t, Change... changes) throws IOException {
+    return w.merge(t, stage(tmp.getRoot().toPath(), t.name(), List.of(changes)));
+  }
+
+  static List<String> rows(DuckDbWarehouse w, String sql) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Statement st = w.connection().createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      ResultSetMetaData md = rs.getMetaData();
+      while (rs.next()) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+          sb.append(i > 1 ? "|" : "").append(rs.getString(i));
+        }
+        out.add(sb.toString());
+      }
+    }
+    return out;
+  }
+
+  @Test
+  public void insertUpdateDeleteAndCounts() throws Exception {
+    MergeResult r = merge(HARD, up(HARD, 1, "a", 1), up(HARD, 2, "b", 1), up(HARD, 3, "c", 1));
+    assertEquals(3, r.inserted());
+    r = merge(HARD, up(HARD, 1, "a2", 2), del(HARD, 2, 2), del(HARD, 9, 2));
+    assertEquals(1, r.updated());
+    assertEquals(1, r.deleted());
+    assertEquals(0, r.ignored());
+    assertEquals(List.of("1|a2|2", "3|c|1"), rows(w, "SELECT * FROM t ORDER BY id"));
+    assertEquals(List.of("2|2", "9|2"), rows(w, "SELECT * FROM _deleted_t ORDER BY id"));
+    assertEquals(List.of("0"), rows(w, "SELECT COUNT(*) FROM _staging_t"));
+  }
+
+  @Test
+  public void oldChangesAreIgnoredAndDeletedKeysStayDeleted() throws Exception {
+    merge(HARD, up(HARD, 1, "new", 5), del(HARD, 2, 5));
+    MergeResult r = merge(HARD, up(HARD, 1, "old", 3), up(HARD, 2, "revived?", 4), up(HARD, 3, "x", 4));
+    assertEquals(2, r.ignored());
+    assertEquals(1, r.inserted());
+    assertEquals(List.of("1|new|5", "3|x|4"), rows(w, "SELECT * FROM t ORDER BY id"));
+    // An equal sequence is a replay too.
+    assertEquals(1, merge(HARD, up(HARD, 1, "same seq", 5)).ignored());
+    // A newer insert brings the key back and clears its tombstone.
+    assertEquals(1, merge(HARD, up(HARD, 2, "back", 6)).inserted());
+    assertEquals(List.of(), rows(w, "SELECT * FROM _deleted_t"));
+  }
+
+  @Test
+  public void aBatchAppliedOnceIsSkipped() throws Exception {
+    StagedBatch b = stage(tmp.getRoot().toPath(), "t", List.of(up(HARD, 1, "a", 1)));
+    assertFalse(w.merge(HARD, b).alreadyApplied());
+    MergeResult again = w.merge(HARD, b);
+    assertTrue(again.alreadyApplied());
+    assertEquals(List.of("1"), rows(w, "SELECT COUNT(*) FROM _replicator_batches"));
+  }
+
+  @Test
+  public void aFailedMergeLeavesNothingBehind() throws Exception {
+    merge(HARD, up(HARD, 1, "a", 1));
+    Path bad = tmp.newFile("bad.jsonl").toPath();
+    Files.writeString(bad, "{\"id\":2,\"v\":\"b\",\"_op\":\"UPSERT\",\"_sequence_num\":2,\"_batch_id\":\"bad0000000000000\"}\n"
+        + "{\"id\":\"not a number\",\"_op\":\"UPSERT\",\"_sequence_num\":2,\"_batch_id\":\"bad0000000000000\"}\n");
+    StagedBatch batch = new StagedBatch("t", "bad0000000000000", bad.toString(), 2, 0, 100, 1);
+    WarehouseException e = assertThrows(WarehouseException.class, () -> w.merge(HARD, batch));
+    assertTrue(e.getMessage(), e.getMessage().startsWith("merging batch bad0000000000000 into t failed"));
+    assertEquals(List.of("1|a|1"), rows(w, "SELECT * FROM t"));
+    assertEquals(List.of("0"), rows(w, "SELECT COUNT(*) FROM _staging_t"));
+    assertEquals(List.of("1"), rows(w, "SELECT COUNT(*) FROM _replicator_batches"));
+  }
+
+  @Test
+  public void softDeletesKeepTheRowAndTheSequence() throws Exception {
+    merge(SOFT, up(SOFT, 1, "a", 1), up(SOFT, 2, "b", 1));
+    MergeResult r = merge(SOFT, del(SOFT, 1, 2), del(SOFT, 7, 2));
+    assertEquals(1, r.deleted());
+    assertEquals(List.of("1|a|2|true", "2|b|1|false", "7|null|2|true"), rows(w, "SELECT * FROM s ORDER BY id"));
+    assertEquals(2, merge(SOFT, up(SOFT, 1, "old", 1), up(SOFT, 7, "old", 1)).ignored());
+    r = merge(SOFT, up(SOFT, 1, "again", 3));
+    assertEquals("a deleted row coming back counts as inserted", 1, r.inserted());
+    assertEquals(List.of("1|again|3|false"), rows(w, "SELECT * FROM s WHERE id = 1"));
+  }
+
+  @Test
+  public void sequencesWidenWhenASourceNeedsMoreParts() throws Exception {
+    merge(HARD, up(HARD, 1, "a", 5));
+    merge(HARD, up(HARD, 1, "b", 5, 2), up(HARD, 2, "c", 5, 1), del(HARD, 3, 5, 1));
+    assertEquals(List.of("1|b|5|2", "2|c|5|1"), rows(w, "SELECT * FROM t ORDER BY id"));
+    assertEquals(1, merge(HARD, up(HARD, 1, "older", 5, 1)).ignored());
+    assertEquals(1, merge(HARD, up(HARD, 3, "older", 4, 9)).ignored());
+    assertEquals(1, merge(HARD, up(HARD, 1, "newer", 6)).updated());
+    assertEquals(List.of("1|newer|6|0"), rows(w, "SELECT * FROM t WHERE id = 1"));
+  }
+
+  @Test
+  public void reloadRemovesOlderRowsAndRemembersThem() throws Exception {
+    merge(HARD, up(HARD, 1, "a", 1), up(HARD, 2, "b", 1), up(HARD, 3, "c", 1), up(HARD, 4, "d", 1));
+    // The reload at 10 has keys 1..3; key 3 changed after the reload (seq 11).
+    merge(HARD, up(HARD, 1, "a", 10), up(HARD, 2, "b", 10), up(HARD, 3, "c2", 11));
+    assertEquals(1, w.finishReload(HARD, 10, 50));
+    assertEquals(List.of("1|a|10", "2|b|10", "3|c2|11"), rows(w, "SELECT * FROM t ORDER BY id"));
+    assertEquals(List.of("4|10"), rows(w, "SELECT * FROM _deleted_t"));
+    assertEquals(1, merge(HARD, up(HARD, 4, "replayed", 2)).ignored());
+  }
+
+  @Test
+  public void reloadRefusesToRemoveTooMuch() throws Exception {
+    merge(HARD, up(HARD, 1, "a", 1), up(HARD, 2, "b", 1), up(HARD, 3, "c", 1));
+    merge(HARD, up(HARD, 1, "a", 10));
+    ReloadRefusedException e = assertThrows(ReloadRefusedException.class, () -> w.finishReload(HARD, 10, 50));
+    assertTrue(e.getMessage(), e.getMessage().contains("would remove 2 of its 3 live rows (66.7%)"));
+    assertEquals(List.of("3"), rows(w, "SELECT COUNT(*) FROM t"));
+    assertEquals(2, w.finishReload(HARD, 10, 100));
+  }
+
+  @Test
+  public void softReloadMarksRowsDeleted() throws Exception {
+    merge(SOFT, up(SOFT, 1, "a", 1), up(SOFT, 2, "b", 1));
+    merge(SOFT, up(SOFT, 1, "a", 10));
+    assertEquals(1, w.finishReload(SOFT, 10, 50));
+    assertEquals(List.of("1|a|10|false", "2|b|10|true"), rows(w, "SELECT * FROM s ORDER BY id"));
+  }
+
+  @Test
+  public void pendingReloadIsRememberedUntilItEnds() {
+    w.startReload(HARD, "abc", 42);
+    assertEquals(42, w.pendingReload(HARD, "abc").getAsLong());
+    assertFalse(w.pendingReload(HARD, "other").isPresent());
+    w.endReload(HARD);
+    assertFalse(w.pendingReload(HARD, "abc").isPresent());
+  }
+
+  @Test
+  public void maxSequenceIncludesTombstones() throws Exception {
+    assertEquals(0, w.maxSequenceNum(HARD));
+    merge(HARD, up(HARD, 1, "a", 3), del(HARD, 2, 8));
+    assertEquals(8, w.maxSequenceNum(HARD));
+  }
+
+  @Test
+  public void anExistingTableThatDisagreesWithTheSchemaIsNamed() throws Exception {
+    try (Statement st = w.connection().createStatement()) {
+      st.execute("CREATE TABLE other (id VARCHAR, \"_sequence_num\" BIGINT)");
+    }
+    TableSchema schema = TableSchema.fromBigQueryJson(
+        "[{\"name\":\"id\",\"type\":\"INT64\"},{\"name\":\"v\",\"type\":\"STRING\"}]", List.of("id"));
+    WarehouseException e = assertThrows(WarehouseException.class,
+        () -> w.ensureTables(new TargetTable("other", schema, DeleteMode.HARD)));
+    assertTrue(e.getMessage(), e.getMessage().contains("column 'id' is VARCHAR, the schema says INT64 (BIGINT); column 'v' is missing"));
+  }
+
+  @Test
+  public void hostileIdentifiersWorkEndToEnd() throws Exception {
+    TableSchema schema = TableSchema.fromBigQueryJson(
+        "[{\"name\":\"select\",\"type\":\"INT64\",\"mode\":\"REQUIRED\"},{\"name\":\"na\\\"me\",\"type\":\"STRING\",\"mode\":\"REQUIRED\"},"
+            + "{\"name\":\"설명\",\"type\":\"BYTES\"},{\"name\":\"from\",\"type\":\"STRING\"}]", List.of("select", "na\"me"));
+    TargetTable t = new TargetTable("order\"s 테이블", schema, DeleteMode.HARD);
+    w.ensureTables(t);
+    Change a = new Change(t.name(), ChangeOp.UPSERT, "[1,\"k'ey\"]", Sequence.of(1),
+        "\"select\":1,\"na\\\"me\":\"k'ey\",\"설명\":\"AAEC/w==\",\"from\":\"탭\\t\\\"따옴표\\\" \\\\ '; DROP TABLE x; --\"");
+    Change b = new Change(t.name(), ChangeOp.DELETE, "[2,\"z\"]", Sequence.of(1), "\"select\":2,\"na\\\"me\":\"z\"");
+    assertEquals(1, w.merge(t, stage(tmp.getRoot().toPath(), "hostile", List.of(a, b))).inserted());
+    assertEquals(List.of("1|k'ey|000102FF|탭\t\"따옴표\" \\ '; DROP TABLE x; --|1"),
+        rows(w, "SELECT \"select\", \"na\"\"me\", upper(hex(\"설명\")), \"from\", _sequence_num FROM \"order\"\"s 테이블\""));
+    assertEquals(List.of("2|z"), rows(w, "SELECT \"select\", \"na\"\"me\" FROM \"_deleted_order\"\"s 테이블\""));
+  }
+}
