@@ -61,6 +61,7 @@ public final class Main {
       PipelineOptionsFactory.printHelp(out, ReplicateOptions.class);
       return 0;
     }
+    rejectRepeatedOptions(args);
     ReplicateOptions options = PipelineOptionsFactory.fromArgs(args).as(ReplicateOptions.class);
     tuneDirectRunner(options, args);
     long start = System.currentTimeMillis();
@@ -68,6 +69,23 @@ public final class Main {
     run.result().waitUntilFinish();
     out.print(RunSummary.of(run.result(), System.currentTimeMillis() - start).render(run));
     return 0;
+  }
+
+  /** Every option of ours takes one value: a second one is a mistake, not a list. */
+  static void rejectRepeatedOptions(String[] args) {
+    java.util.Map<String, String> seen = new java.util.HashMap<>();
+    for (String arg : args) {
+      if (!arg.startsWith("--")) {
+        continue;
+      }
+      int eq = arg.indexOf('=');
+      String name = eq < 0 ? arg : arg.substring(0, eq);
+      String value = eq < 0 ? "" : arg.substring(eq + 1);
+      String earlier = seen.put(name, value);
+      if (earlier != null) {
+        throw new OptionsException(name + " is given twice ('" + earlier + "' and '" + value + "')");
+      }
+    }
   }
 
   /**

@@ -42,7 +42,7 @@ final class SampleData {
   private final List<LocalDate> days = new ArrayList<>();
   private long sequence = SNAPSHOT_SEQUENCE;
 
-  private SampleData() {
+  SampleData() {
     for (int i = 0; i < 20; i++) {
       gvkeys.add(String.format(Locale.ROOT, "%06d", 3000 + i * 7));
     }

@@ -149,12 +149,10 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
     public void process(@Element KV<String, Iterable<Change>> group, OutputReceiver<StagedBatch> out)
         throws IOException {
       String table = group.getKey().substring(group.getKey().indexOf(':') + 1);
-      long in = 0;
-      for (Change ignored : group.getValue()) {
-        in++;
-      }
-      List<Change> latest = LatestPerKey.of(group.getValue());
-      superseded.inc(in - latest.size());
+      LatestPerKey perKey = new LatestPerKey();
+      group.getValue().forEach(perKey::add);
+      List<Change> latest = perKey.sortedByKey();
+      superseded.inc(perKey.added() - latest.size());
 
       List<Change> chunk = new ArrayList<>();
       long chunkBytes = 0;

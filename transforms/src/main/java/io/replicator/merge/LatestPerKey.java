@@ -8,19 +8,40 @@ import java.util.Map;
 
 /**
  * Keeps, for every key, only the change that {@link Change#supersedes supersedes} all others. The
- * result is the same for any order of the input and any number of duplicates in it.
+ * result is the same for any order of the input and any number of duplicates in it. One pass over
+ * the input: some runners' grouped values can be iterated only once.
+ *
+ * <pre>{@code
+ * LatestPerKey latest = new LatestPerKey();
+ * changes.forEach(latest::add);
+ * List<Change> winners = latest.sortedByKey();
+ * }</pre>
  */
 public final class LatestPerKey {
-  private LatestPerKey() {}
+  private final Map<String, Change> latest = new HashMap<>();
+  private long added;
+
+  public void add(Change c) {
+    added++;
+    latest.merge(c.key(), c, (old, now) -> now.supersedes(old) ? now : old);
+  }
+
+  /** How many changes were added, duplicates and superseded ones included. */
+  public long added() {
+    return added;
+  }
 
   /** The winning change per key, sorted by key so that what follows is deterministic. */
-  public static List<Change> of(Iterable<Change> changes) {
-    Map<String, Change> latest = new HashMap<>();
-    for (Change c : changes) {
-      latest.merge(c.key(), c, (old, now) -> now.supersedes(old) ? now : old);
-    }
+  public List<Change> sortedByKey() {
     List<Change> out = new ArrayList<>(latest.values());
     out.sort((a, b) -> a.key().compareTo(b.key()));
     return out;
+  }
+
+  /** The winning change per key of {@code changes}, sorted by key. */
+  public static List<Change> of(Iterable<Change> changes) {
+    LatestPerKey latest = new LatestPerKey();
+    changes.forEach(latest::add);
+    return latest.sortedByKey();
   }
 }

@@ -1,0 +1,81 @@
+package io.replicator.pipelines;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** Bad options exit with code 2 and one line that names the option and what is wrong. */
+public class OptionsTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+  private Replication r;
+  private String changes;
+
+  @Before
+  public void setUp() throws Exception {
+    r = new Replication(tmp.getRoot().toPath());
+    changes = "--changes=" + r.write(java.util.List.of("{\"id\":1,\"region\":\"a\",\"_op\":\"INSERT\",\"_sequence_num\":1}"), 1) + "/*.jsonl";
+  }
+
+  private void rejects(String expected, String... extra) {
+    Replication.Outcome out = r.run(extra);
+    assertEquals(out.err(), 2, out.code());
+    assertTrue("stderr was: " + out.err(), out.err().startsWith("replicator: error: "));
+    assertTrue("stderr was: " + out.err(), out.err().contains(expected));
+    assertEquals(out.err(), 1, out.err().strip().lines().count());
+  }
+
+  @Test
+  public void namesTheOptionAndTheProblem() throws Exception {
+    rejects("nothing to read: give --changes");
+    rejects("--changes=/nope/*.jsonl matches no file", "--changes=/nope/*.jsonl");
+    rejects("--changeFormat='avro': expected native or debezium", changes, "--changeFormat=avro");
+    rejects("--snapshotMode=replace reloads the table from --snapshot, which is missing", changes, "--snapshotMode=replace");
+    rejects("--deletes='maybe': expected hard or soft", changes, "--deletes=maybe");
+    rejects("--batchMaxBytes: 'big' is not a size", changes, "--batchMaxBytes=big");
+    rejects("--batchMaxBytes must be at least 1KB", changes, "--batchMaxBytes=10");
+    rejects("--maxReloadDeletePercent must be between 0 and 100", changes, "--maxReloadDeletePercent=150");
+    rejects("--keys=id,nope: key column 'nope' is not in the schema", changes, "--keys=id,nope");
+    rejects("--warehouse='postgres:x' names an unknown warehouse", changes, "--warehouse=postgres:x");
+    rejects("the DuckDB warehouse reads staged batches from the local disk", changes, "--staging=gs://bucket/x");
+    rejects("missing a property named 'tabel'", changes, "--tabel=x");
+  }
+
+  @Test
+  public void aBadSchemaFileIsNamed() throws Exception {
+    Path bad = tmp.newFile("bad.json").toPath();
+    Files.writeString(bad, "[{\"name\":\"id\",\"type\":\"WHATEVER\"}]");
+    rejects("--schema=" + bad + " with --keys=id,region: column 'id': unsupported column type 'WHATEVER'",
+        changes, "--schema=" + bad);
+    rejects("--schema=/no/such.json: cannot read the file", changes, "--schema=/no/such.json");
+  }
+
+  @Test
+  public void aTableThatDisagreesWithTheSchemaIsARunFailure() throws Exception {
+    r.run(changes).ok();
+    Replication.Outcome out = r.run(changes, "--deletes=soft");
+    assertEquals(1, out.code());
+    assertTrue(out.err(), out.err().contains("table t in " + r.warehouse + " does not match the schema: it was created with --deletes=hard"));
+  }
+
+  @Test
+  public void anOptionGivenTwiceIsNamed() {
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    assertEquals(2, Main.run(new String[] {"replicate", "--deletes=hard", changes, "--deletes=soft"},
+        System.out, new java.io.PrintStream(err)));
+    assertEquals("replicator: error: --deletes is given twice ('hard' and 'soft')", err.toString().strip());
+  }
+
+  @Test
+  public void usageAndUnknownPipeline() {
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    assertEquals(2, Main.run(new String[] {"nope"}, System.out, new java.io.PrintStream(err)));
+    assertTrue(err.toString().contains("unknown pipeline 'nope'"));
+    assertEquals(2, Main.run(new String[0], System.out, new java.io.PrintStream(err)));
+  }
+}

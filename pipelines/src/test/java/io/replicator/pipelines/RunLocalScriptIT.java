@@ -1,0 +1,65 @@
+package io.replicator.pipelines;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** {@code run-local.sh} run as a user runs it: a process, its exit code, what it prints. */
+public class RunLocalScriptIT {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  private static final File REPO = Path.of("..").toAbsolutePath().normalize().toFile();
+
+  record Result(int code, String out, String err) {}
+
+  private static Result run(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("./run-local.sh"));
+    command.addAll(List.of(args));
+    File out = File.createTempFile("out", ".txt");
+    File err = File.createTempFile("err", ".txt");
+    Process p = new ProcessBuilder(command).directory(REPO)
+        .redirectOutput(out).redirectError(err).start();
+    assertTrue("run-local.sh did not finish in 5 minutes", p.waitFor(5, TimeUnit.MINUTES));
+    return new Result(p.exitValue(),
+        java.nio.file.Files.readString(out.toPath(), StandardCharsets.UTF_8),
+        java.nio.file.Files.readString(err.toPath(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  public void defaultRunReplicatesTheSampleAndSqlQueriesIt() throws Exception {
+    Result r = run();
+    assertEquals(r.err() + r.out(), 0, r.code());
+    assertTrue(r.out(), r.out().startsWith("replicate spind_dly: done in "));
+    assertTrue(r.out(), r.out().contains("read        1,311 lines from 2 files (snapshot rows at _sequence_num 1000)"));
+    assertTrue(r.out(), r.out().contains("rejected    2 dead letters in local/staging/dead-letters/rejected-"));
+    Result q = run("sql", "SELECT COUNT(*) AS n FROM spind_dly");
+    assertEquals(q.err(), 0, q.code());
+    assertTrue(q.out(), q.out().contains("1182"));
+  }
+
+  @Test
+  public void optionsGoThroughAndBadOnesExitWithTwo() throws Exception {
+    Path dir = tmp.getRoot().toPath();
+    Result ok = run("replicate", "--table=spind_dly", "--keys=gvkey,datadate",
+        "--schema=samples/spind_dly/schema.json", "--changes=samples/spind_dly/changes.jsonl",
+        "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"), "--deletes=soft");
+    assertEquals(ok.err(), 0, ok.code());
+    assertTrue(ok.out(), ok.out().contains("read        311 lines from 1 files"));
+
+    Result bad = run("replicate", "--table=spind_dly", "--keys=gvkey", "--schema=samples/spind_dly/schema.json",
+        "--changes=samples/spind_dly/changes.jsonl", "--staging=" + dir, "--warehouse=duckdb:" + dir.resolve("x.duckdb"),
+        "--batchMaxBytes=huge");
+    assertEquals(2, bad.code());
+    assertEquals("replicator: error: --batchMaxBytes: 'huge' is not a size (examples: 256MB, 64KB, 1GB, 1048576)",
+        bad.err().strip());
+  }
+}
