@@ -4,6 +4,7 @@ import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
 import io.replicator.change.ChangeOp;
 import io.replicator.merge.LatestPerKey;
+import io.replicator.merge.LatestPerKeyFn;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.channels.Channels;
@@ -20,7 +21,6 @@ import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -33,7 +33,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Cuts changes into batches of whole keys, keeps the latest change per key inside each batch, and
+ * Cuts changes into batches of whole keys, keeps the latest change per key inside each batch (a
+ * combine, so runners reduce before the shuffle), and
  * stages each batch as a JSONL file of at most {@code maxBytes} and {@code maxRows}.
  *
  * <p>Rows go to a batch by a hash of their key, so every change to a key meets the others in one
@@ -99,7 +100,8 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
     return changes
         .apply("Assign batch", ParDo.of(new AssignFn(batchCount)).withSideInputs(batchCount))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), ChangeCoder.of()))
-        .apply("Group by batch", GroupByKey.create())
+        .apply("Latest per key", Combine.perKey(new LatestPerKeyFn()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), LatestPerKeyFn.AccumulatorCoder.of()))
         .apply("Stage", ParDo.of(new StageFn(staging, maxBytes, maxRows)))
         .setCoder(StagedBatch.Coder.of());
   }
@@ -129,7 +131,7 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
     }
   }
 
-  static final class StageFn extends DoFn<KV<String, Iterable<Change>>, StagedBatch> {
+  static final class StageFn extends DoFn<KV<String, LatestPerKey>, StagedBatch> {
     private final String staging;
     private final long maxBytes;
     private final long maxRows;
@@ -146,11 +148,10 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
     }
 
     @ProcessElement
-    public void process(@Element KV<String, Iterable<Change>> group, OutputReceiver<StagedBatch> out)
+    public void process(@Element KV<String, LatestPerKey> group, OutputReceiver<StagedBatch> out)
         throws IOException {
       String table = group.getKey().substring(group.getKey().indexOf(':') + 1);
-      LatestPerKey perKey = new LatestPerKey();
-      group.getValue().forEach(perKey::add);
+      LatestPerKey perKey = group.getValue();
       List<Change> latest = perKey.sortedByKey();
       superseded.inc(perKey.added() - latest.size());
 

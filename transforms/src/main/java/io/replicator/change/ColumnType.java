@@ -108,7 +108,7 @@ public enum ColumnType {
         case NUMERIC -> out.set(decimal(kind, text, 29, 9), CanonicalValue.Form.STRING);
         case BIGNUMERIC -> out.set(decimal(kind, text, 38, 38), CanonicalValue.Form.STRING);
         case BOOL -> out.set(bool(kind, text) ? "true" : "false", CanonicalValue.Form.BOOLEAN);
-        case DATE -> out.set(inRange(date(kind, text), text).toString(), CanonicalValue.Form.STRING);
+        case DATE -> out.set(canonicalDate(kind, text), CanonicalValue.Form.STRING);
         case DATETIME -> out.set(dateTime(kind, text), CanonicalValue.Form.STRING);
         case TIME -> out.set(time(kind, text), CanonicalValue.Form.STRING);
         case TIMESTAMP -> out.set(timestamp(kind, text), CanonicalValue.Form.STRING);
@@ -183,7 +183,9 @@ public enum ColumnType {
         if (Double.isInfinite(d)) {
           throw new InvalidValueException("'" + abbreviate(text) + "' is out of range for FLOAT64");
         }
-        out.set(Double.toString(d), CanonicalValue.Form.NUMBER);
+        // A JSON number is already a JSON number: keep its text. FLOAT64 never identifies a row,
+        // so no single canonical text is needed, and printing a double costs more than parsing it.
+        out.set(kind == ValueKind.TEXT ? Double.toString(d) : t, CanonicalValue.Form.NUMBER);
       }
     }
   }
@@ -218,6 +220,33 @@ public enum ColumnType {
       default:
         throw invalid(text);
     }
+  }
+
+  /** The date as {@code yyyy-MM-dd}; text already in that form is kept as it is (the common case). */
+  private String canonicalDate(ValueKind kind, String text) throws InvalidValueException {
+    if (kind == ValueKind.TEXT && text.length() == 10 && text.charAt(4) == '-' && text.charAt(7) == '-') {
+      int y = digits(text, 0, 4);
+      int m = digits(text, 5, 7);
+      int d = digits(text, 8, 10);
+      if (y >= 1 && m >= 0 && d >= 0) {
+        LocalDate.of(y, m, d); // validates month and day; throws DateTimeException
+        return text;
+      }
+    }
+    return inRange(date(kind, text), text).toString();
+  }
+
+  /** The number written by ASCII digits at [from, to), or -1 when any is not a digit. */
+  private static int digits(String s, int from, int to) {
+    int v = 0;
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v;
   }
 
   private LocalDate date(ValueKind kind, String text) throws InvalidValueException {

@@ -17,13 +17,34 @@ import java.util.Map;
  * List<Change> winners = latest.sortedByKey();
  * }</pre>
  */
-public final class LatestPerKey {
+public final class LatestPerKey implements java.io.Serializable {
   private final Map<String, Change> latest = new HashMap<>();
   private long added;
 
   public void add(Change c) {
     added++;
     latest.merge(c.key(), c, (old, now) -> now.supersedes(old) ? now : old);
+  }
+
+  /** Adds another accumulator's winners; its count of changes seen is added to this one's. */
+  public void addAll(LatestPerKey other) {
+    long before = added;
+    other.latest.values().forEach(this::add);
+    added = before + other.added;
+  }
+
+  /** The number of keys. */
+  public int size() {
+    return latest.size();
+  }
+
+  /** The winners, in no order. */
+  public Iterable<Change> winners() {
+    return latest.values();
+  }
+
+  void setAdded(long added) {
+    this.added = added;
   }
 
   /** How many changes were added, duplicates and superseded ones included. */

@@ -46,7 +46,8 @@ public class ColumnTypeTest {
 
   @Test
   public void floats() throws Exception {
-    assertEquals("1.5", canon(ColumnType.FLOAT64, ValueKind.DECIMAL, "1.50"));
+    assertEquals("1.50", canon(ColumnType.FLOAT64, ValueKind.DECIMAL, "1.50"));
+    assertEquals("1.5", canon(ColumnType.FLOAT64, ValueKind.TEXT, "1.50"));
     assertEquals("\"NaN\"", canon(ColumnType.FLOAT64, ValueKind.TEXT, "NaN"));
     assertEquals("\"-Infinity\"", canon(ColumnType.FLOAT64, ValueKind.TEXT, "-inf"));
     reject(ColumnType.FLOAT64, ValueKind.DECIMAL, "1e999");
@@ -78,6 +79,10 @@ public class ColumnTypeTest {
     assertEquals("\"2024-02-29\"", canon(ColumnType.DATE, ValueKind.TEXT, "2024-02-29"));
     assertEquals("\"1970-01-11\"", canon(ColumnType.DATE, ValueKind.INTEGER, "10"));
     reject(ColumnType.DATE, ValueKind.TEXT, "2023-02-29");
+    reject(ColumnType.DATE, ValueKind.TEXT, "2023-00-10");
+    reject(ColumnType.DATE, ValueKind.TEXT, "0000-01-10");
+    reject(ColumnType.DATE, ValueKind.TEXT, "2023-1-10");
+    assertEquals("\"2024-01-02\"", canon(ColumnType.DATE, ValueKind.TEXT, " 2024-01-02"));
     assertTrue(reject(ColumnType.DATE, ValueKind.INTEGER, "3000000").contains("years 1 to 9999"));
 
     assertEquals("\"2024-01-02T03:04:00\"", canon(ColumnType.DATETIME, ValueKind.TEXT, "2024-01-02 03:04"));

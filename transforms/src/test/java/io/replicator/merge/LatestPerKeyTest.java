@@ -46,4 +46,30 @@ public class LatestPerKeyTest {
     assertEquals(ChangeOp.DELETE, out.get(1).op());
     assertEquals(ChangeOp.UPSERT, out.get(2).op());
   }
+
+  @Test
+  public void combineFnMergesPartialResultsLikeOnePass() throws Exception {
+    Random random = new Random(11);
+    List<Change> changes = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      changes.add(new Change("t", random.nextBoolean() ? ChangeOp.UPSERT : ChangeOp.DELETE,
+          "[" + random.nextInt(40) + "]", Sequence.of(random.nextInt(30)), "\"v\":" + random.nextInt(5)));
+    }
+    LatestPerKeyFn fn = new LatestPerKeyFn();
+    List<LatestPerKey> parts = new ArrayList<>();
+    for (int p = 0; p < 4; p++) {
+      LatestPerKey acc = fn.createAccumulator();
+      for (int i = p; i < changes.size(); i += 4) {
+        fn.addInput(acc, changes.get(i));
+      }
+      // Partial results cross the shuffle through the coder.
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      LatestPerKeyFn.AccumulatorCoder.of().encode(acc, bytes);
+      parts.add(LatestPerKeyFn.AccumulatorCoder.of().decode(new java.io.ByteArrayInputStream(bytes.toByteArray())));
+    }
+    LatestPerKey merged = fn.extractOutput(fn.mergeAccumulators(parts));
+    assertEquals(LatestPerKey.of(changes), merged.sortedByKey());
+    assertEquals(500, merged.added());
+    org.apache.beam.sdk.testing.CoderProperties.coderSerializable(LatestPerKeyFn.AccumulatorCoder.of());
+  }
 }

@@ -1,0 +1,95 @@
+package io.replicator.merge;
+
+import io.replicator.change.Change;
+import io.replicator.change.ChangeCoder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.transforms.Combine;
+
+/**
+ * {@link LatestPerKey} as a CombineFn, so runners keep only the latest change per key before the
+ * shuffle (combiner lifting) instead of moving every change of a batch to one worker.
+ *
+ * <pre>{@code
+ * PCollection<KV<String, LatestPerKey>> batches = changesByBatch.apply(Combine.perKey(new LatestPerKeyFn()));
+ * }</pre>
+ */
+public final class LatestPerKeyFn extends Combine.CombineFn<Change, LatestPerKey, LatestPerKey> {
+  @Override
+  public LatestPerKey createAccumulator() {
+    return new LatestPerKey();
+  }
+
+  @Override
+  public LatestPerKey addInput(LatestPerKey acc, Change change) {
+    acc.add(change);
+    return acc;
+  }
+
+  @Override
+  public LatestPerKey mergeAccumulators(Iterable<LatestPerKey> accumulators) {
+    LatestPerKey merged = null;
+    for (LatestPerKey acc : accumulators) {
+      if (merged == null) {
+        merged = acc;
+      } else {
+        merged.addAll(acc);
+      }
+    }
+    return merged == null ? new LatestPerKey() : merged;
+  }
+
+  @Override
+  public LatestPerKey extractOutput(LatestPerKey acc) {
+    return acc;
+  }
+
+  @Override
+  public Coder<LatestPerKey> getAccumulatorCoder(CoderRegistry registry, Coder<Change> input) {
+    return AccumulatorCoder.INSTANCE;
+  }
+
+  @Override
+  public Coder<LatestPerKey> getDefaultOutputCoder(CoderRegistry registry, Coder<Change> input) {
+    return AccumulatorCoder.INSTANCE;
+  }
+
+  /** The winners and how many changes they were chosen from. */
+  public static final class AccumulatorCoder extends CustomCoder<LatestPerKey> {
+    static final AccumulatorCoder INSTANCE = new AccumulatorCoder();
+
+    public static AccumulatorCoder of() {
+      return INSTANCE;
+    }
+
+    @Override
+    public void encode(LatestPerKey value, OutputStream out) throws IOException {
+      VarLongCoder.of().encode(value.added(), out);
+      VarLongCoder.of().encode((long) value.size(), out);
+      for (Change c : value.winners()) {
+        ChangeCoder.of().encode(c, out);
+      }
+    }
+
+    @Override
+    public LatestPerKey decode(InputStream in) throws IOException {
+      long added = VarLongCoder.of().decode(in);
+      long size = VarLongCoder.of().decode(in);
+      LatestPerKey acc = new LatestPerKey();
+      for (long i = 0; i < size; i++) {
+        acc.add(ChangeCoder.of().decode(in));
+      }
+      acc.setAdded(added);
+      return acc;
+    }
+
+    private Object readResolve() {
+      return INSTANCE;
+    }
+  }
+}
