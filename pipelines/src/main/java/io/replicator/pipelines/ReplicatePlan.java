@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -212,8 +211,4 @@ final class ReplicatePlan {
     return s.endsWith("/") && s.length() > 1 ? s.substring(0, s.length() - 1) : s;
   }
 
-  @Override
-  public String toString() {
-    return Arrays.asList(table.name(), changes, snapshot, staging, warehouse).toString();
-  }
 }

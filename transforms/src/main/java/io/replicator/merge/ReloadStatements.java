@@ -1,6 +1,7 @@
 package io.replicator.merge;
 
 import io.replicator.batch.StagedLine;
+import io.replicator.change.ColumnType;
 import java.util.StringJoiner;
 
 /**
@@ -72,10 +73,10 @@ public final class ReloadStatements {
 
   public String createReloads() {
     return "CREATE TABLE IF NOT EXISTS " + d.table(RELOADS) + " (table_name "
-        + d.targetType(io.replicator.change.ColumnType.STRING) + " NOT NULL, fingerprint "
-        + d.targetType(io.replicator.change.ColumnType.STRING) + " NOT NULL, sequence_num "
-        + d.targetType(io.replicator.change.ColumnType.INT64) + " NOT NULL, started_at "
-        + d.targetType(io.replicator.change.ColumnType.TIMESTAMP) + " NOT NULL)";
+        + d.targetType(ColumnType.STRING) + " NOT NULL, fingerprint "
+        + d.targetType(ColumnType.STRING) + " NOT NULL, sequence_num "
+        + d.targetType(ColumnType.INT64) + " NOT NULL, started_at "
+        + d.targetType(ColumnType.TIMESTAMP) + " NOT NULL)";
   }
 
   /** Parameters: table, fingerprint. */

@@ -6,12 +6,14 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.replicator.change.CanonicalValue;
 import io.replicator.change.Column;
+import io.replicator.change.ColumnType;
 import io.replicator.change.InvalidValueException;
 import io.replicator.change.Json;
 import io.replicator.change.TableSchema;
 import io.replicator.change.ValueKind;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.util.Arrays;
 
 /**
  * Collects one row's column values, converted to canonical form, and writes them out as the row
@@ -54,8 +56,8 @@ final class RowReader {
   }
 
   void reset() {
-    java.util.Arrays.fill(present, false);
-    java.util.Arrays.fill(texts, null);
+    Arrays.fill(present, false);
+    Arrays.fill(texts, null);
   }
 
   /**
@@ -98,7 +100,7 @@ final class RowReader {
       return;
     }
     if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
-      if (column.type() != io.replicator.change.ColumnType.JSON) {
+      if (column.type() != ColumnType.JSON) {
         throw new RejectedInputException(
             "column '" + column.name() + "': expected " + column.type() + ", found "
                 + describe(t));
@@ -130,7 +132,7 @@ final class RowReader {
       return;
     }
     Column column = schema.column(index);
-    if (column.type() == io.replicator.change.ColumnType.JSON && kind != ValueKind.TEXT) {
+    if (column.type() == ColumnType.JSON && kind != ValueKind.TEXT) {
       texts[index] = text; // A JSON scalar is already JSON text.
       forms[index] = CanonicalValue.Form.RAW_JSON;
       return;

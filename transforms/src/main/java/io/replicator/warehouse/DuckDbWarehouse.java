@@ -3,7 +3,6 @@ package io.replicator.warehouse;
 import io.replicator.batch.StagedBatch;
 import io.replicator.batch.StagedLine;
 import io.replicator.change.Column;
-import io.replicator.change.ColumnType;
 import io.replicator.merge.DeleteMode;
 import io.replicator.merge.DuckDbDialect;
 import io.replicator.merge.MergeStatements;
@@ -89,10 +88,25 @@ public final class DuckDbWarehouse implements Warehouse {
         st.execute(new ReloadStatements(SQL, table, 1).createReloads());
         if (exists) {
           checkColumns(table);
+        } else {
+          forgetHistory(table);
         }
       } catch (SQLException e) {
         throw new WarehouseException("cannot create the tables of " + table.name() + ": " + e.getMessage(), e);
       }
+    }
+  }
+
+  /**
+   * A target created now has no past: bookkeeping left from a dropped table of the same name
+   * (applied batches, tombstones, a reload under way) would make a re-run skip or ignore rows.
+   */
+  private void forgetHistory(TargetTable table) throws SQLException {
+    execute("DELETE FROM " + SQL.table(MergeStatements.BATCHES) + " WHERE table_name = ?", table.name());
+    execute(new ReloadStatements(SQL, table, 1).deletePending(), table.name());
+    execute("DELETE FROM " + SQL.table(table.stagingName()));
+    if (table.deleteMode() == DeleteMode.HARD) {
+      execute("DELETE FROM " + SQL.table(table.tombstoneName()));
     }
   }
 
@@ -194,42 +208,56 @@ public final class DuckDbWarehouse implements Warehouse {
   @Override
   public MergeResult merge(TargetTable table, StagedBatch batch) {
     Path file = localFile(batch.file());
+    return inTransaction("merging batch " + batch.batchId() + " into " + table.name(), () -> {
+      int width = Math.max(batch.sequenceWidth(), sequenceWidth(table));
+      MergeStatements sql = new MergeStatements(SQL, table, width);
+      try (PreparedStatement ps = conn.prepareStatement(sql.selectApplied())) {
+        ps.setString(1, table.name());
+        ps.setString(2, batch.batchId());
+        if (queryLong(ps) > 0) {
+          return MergeResult.skipped(table.name(), batch.batchId(), batch.rows());
+        }
+      }
+      ensureSequenceWidth(table, width);
+      execute(loadStaging(table, file));
+      execute(sql.selectEffective(), batch.batchId());
+      long[] counts = new long[4];
+      try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql.countEffective())) {
+        rs.next();
+        for (int i = 0; i < 4; i++) {
+          counts[i] = rs.getLong(i + 1);
+        }
+      }
+      execute(sql.mergeTarget());
+      if (table.deleteMode() == DeleteMode.HARD) {
+        execute(sql.mergeTombstones());
+      }
+      execute(sql.recordBatch(), table.name(), batch.batchId(), batch.rows(), counts[0], counts[1], counts[2]);
+      execute(sql.clearStaging(), batch.batchId());
+      execute("DROP TABLE " + SQL.quote(MergeStatements.EFFECTIVE));
+      return new MergeResult(table.name(), batch.batchId(), false, batch.rows(),
+          counts[0], counts[1], counts[2], batch.rows() - counts[3]);
+    });
+  }
+
+  /** Work that commits as a whole or not at all. */
+  private interface Work<T> {
+    T run() throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in one transaction, serialised with every other user of the database: it
+   * commits when the work returns and rolls back when it throws. {@code what} starts the message
+   * of a failure.
+   */
+  private <T> T inTransaction(String what, Work<T> work) {
     synchronized (shared) {
       try {
         conn.setAutoCommit(false);
         try {
-          int width = Math.max(batch.sequenceWidth(), sequenceWidth(table));
-          MergeStatements sql = new MergeStatements(SQL, table, width);
-          try (PreparedStatement ps = conn.prepareStatement(sql.selectApplied())) {
-            ps.setString(1, table.name());
-            ps.setString(2, batch.batchId());
-            if (queryLong(ps) > 0) {
-              conn.rollback();
-              return MergeResult.skipped(table.name(), batch.batchId(), batch.rows());
-            }
-          }
-          ensureSequenceWidth(table, width);
-          try (Statement st = conn.createStatement()) {
-            st.execute(loadStaging(table, file));
-          }
-          execute(sql.selectEffective(), batch.batchId());
-          long[] counts = new long[4];
-          try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql.countEffective())) {
-            rs.next();
-            for (int i = 0; i < 4; i++) {
-              counts[i] = rs.getLong(i + 1);
-            }
-          }
-          execute(sql.mergeTarget());
-          if (table.deleteMode() == DeleteMode.HARD) {
-            execute(sql.mergeTombstones());
-          }
-          execute(sql.recordBatch(), table.name(), batch.batchId(), batch.rows(), counts[0], counts[1], counts[2]);
-          execute(sql.clearStaging(), batch.batchId());
-          execute("DROP TABLE " + SQL.quote(MergeStatements.EFFECTIVE));
+          T result = work.run();
           conn.commit();
-          return new MergeResult(table.name(), batch.batchId(), false, batch.rows(),
-              counts[0], counts[1], counts[2], batch.rows() - counts[3]);
+          return result;
         } catch (SQLException | RuntimeException e) {
           conn.rollback();
           throw e;
@@ -237,8 +265,7 @@ public final class DuckDbWarehouse implements Warehouse {
           conn.setAutoCommit(true);
         }
       } catch (SQLException e) {
-        throw new WarehouseException(
-            "merging batch " + batch.batchId() + " into " + table.name() + " failed: " + e.getMessage(), e);
+        throw new WarehouseException(what + " failed: " + e.getMessage(), e);
       }
     }
   }
@@ -276,49 +303,35 @@ public final class DuckDbWarehouse implements Warehouse {
 
   @Override
   public long finishReload(TargetTable table, long sequence, double maxDeletePercent) {
-    synchronized (shared) {
-      try {
-        conn.setAutoCommit(false);
-        try {
-          ReloadStatements sql = new ReloadStatements(SQL, table, sequenceWidth(table));
-          long live;
-          long older;
-          try (PreparedStatement ps = conn.prepareStatement(sql.countLive())) {
-            live = queryLong(ps);
-          }
-          try (PreparedStatement ps = conn.prepareStatement(sql.countOlder())) {
-            ps.setLong(1, sequence);
-            older = queryLong(ps);
-          }
-          if (older > 0 && older * 100.0 > maxDeletePercent * live) {
-            conn.rollback();
-            throw new ReloadRefusedException(String.format(Locale.ROOT,
-                "the reload of %s would remove %d of its %d live rows (%.1f%%), more than"
-                    + " --maxReloadDeletePercent=%s; nothing was removed. Check the snapshot, or run"
-                    + " again with a higher --maxReloadDeletePercent.",
-                table.name(), older, live, older * 100.0 / live, trim(maxDeletePercent)));
-          }
-          if (older > 0) {
-            if (table.deleteMode() == DeleteMode.HARD) {
-              execute(sql.tombstoneOlder(), sequence, sequence);
-              execute(sql.removeOlder(), sequence);
-            } else {
-              execute(sql.removeOlder(), sequence, sequence);
-            }
-          }
-          execute(sql.deletePending(), table.name());
-          conn.commit();
-          return older;
-        } catch (SQLException | RuntimeException e) {
-          conn.rollback();
-          throw e;
-        } finally {
-          conn.setAutoCommit(true);
-        }
-      } catch (SQLException e) {
-        throw new WarehouseException("finishing the reload of " + table.name() + " failed: " + e.getMessage(), e);
+    return inTransaction("finishing the reload of " + table.name(), () -> {
+      ReloadStatements sql = new ReloadStatements(SQL, table, sequenceWidth(table));
+      long live;
+      long older;
+      try (PreparedStatement ps = conn.prepareStatement(sql.countLive())) {
+        live = queryLong(ps);
       }
-    }
+      try (PreparedStatement ps = conn.prepareStatement(sql.countOlder())) {
+        ps.setLong(1, sequence);
+        older = queryLong(ps);
+      }
+      if (older > 0 && older * 100.0 > maxDeletePercent * live) {
+        throw new ReloadRefusedException(String.format(Locale.ROOT,
+            "the reload of %s would remove %d of its %d live rows (%.1f%%), more than"
+                + " --maxReloadDeletePercent=%s; nothing was removed. Check the snapshot, or run"
+                + " again with a higher --maxReloadDeletePercent.",
+            table.name(), older, live, older * 100.0 / live, trim(maxDeletePercent)));
+      }
+      if (older > 0) {
+        if (table.deleteMode() == DeleteMode.HARD) {
+          execute(sql.tombstoneOlder(), sequence, sequence);
+          execute(sql.removeOlder(), sequence);
+        } else {
+          execute(sql.removeOlder(), sequence, sequence);
+        }
+      }
+      execute(sql.deletePending(), table.name());
+      return older;
+    });
   }
 
   private static String trim(double d) {

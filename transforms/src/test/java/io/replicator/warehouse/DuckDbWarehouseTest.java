@@ -218,6 +218,21 @@ public class DuckDbWarehouseTest {
   }
 
   @Test
+  public void aDroppedTargetStartsAgainWithoutItsOldBookkeeping() throws Exception {
+    StagedBatch b = stage(tmp.getRoot().toPath(), "t", List.of(up(HARD, 1, "a", 5), del(HARD, 2, 5)));
+    w.merge(HARD, b);
+    try (Statement st = w.connection().createStatement()) {
+      st.execute("DROP TABLE t");
+    }
+    w.ensureTables(HARD);
+    // The old tombstone of key 2 (sequence 5) no longer stands in the way.
+    assertEquals(1, merge(HARD, up(HARD, 2, "new table", 1)).inserted());
+    MergeResult again = w.merge(HARD, b);
+    assertFalse("the batch applies to the new table", again.alreadyApplied());
+    assertEquals(List.of("1|a|5"), rows(w, "SELECT * FROM t"));
+  }
+
+  @Test
   public void anExistingTableThatDisagreesWithTheSchemaIsNamed() throws Exception {
     try (Statement st = w.connection().createStatement()) {
       st.execute("CREATE TABLE other (id VARCHAR, \"_sequence_num\" BIGINT)");
