@@ -27,8 +27,9 @@ if [ -n "$stale" ]; then
   mkdir -p local
   echo "run-local.sh: building $JAR (it is $stale); log in local/build.log" >&2
   if ! mvn -B -q -DskipTests install >local/build.log 2>&1; then
+    echo "run-local.sh: the build failed; the end of local/build.log:" >&2
     tail -n 30 local/build.log >&2
-    fail "the build failed; see local/build.log"
+    exit 1
   fi
 fi
 
