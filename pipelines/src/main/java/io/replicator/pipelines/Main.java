@@ -65,9 +65,10 @@ public final class Main {
     ReplicateOptions options = PipelineOptionsFactory.fromArgs(args).as(ReplicateOptions.class);
     tuneDirectRunner(options, args);
     long start = System.currentTimeMillis();
-    ReplicatePipeline.Launched run = ReplicatePipeline.run(options);
-    run.result().waitUntilFinish();
-    out.print(RunSummary.of(run.result(), System.currentTimeMillis() - start).render(run));
+    try (ReplicatePipeline.Launched run = ReplicatePipeline.run(options)) {
+      run.result().waitUntilFinish();
+      out.print(RunSummary.of(run.result(), System.currentTimeMillis() - start).render(run));
+    }
     return 0;
   }
 

@@ -11,12 +11,14 @@ public interface ReplicateOptions extends PipelineOptions {
 
   void setTable(String value);
 
-  @Description("Key columns of the table, in order, comma separated (e.g. gvkey,datadate).")
+  @Description("Key columns of the table, in order, comma separated (e.g. gvkey,datadate). Optional with"
+      + " --jdbcTable (its primary key).")
   String getKeys();
 
   void setKeys(String value);
 
-  @Description("BigQuery JSON schema file of the table: [{\"name\",\"type\",\"mode\"}, ...].")
+  @Description("BigQuery JSON schema file of the table: [{\"name\",\"type\",\"mode\"}, ...]."
+      + " Optional with --jdbcUrl (read from the database).")
   String getSchema();
 
   void setSchema(String value);
@@ -62,6 +64,49 @@ public interface ReplicateOptions extends PipelineOptions {
   Double getMaxReloadDeletePercent();
 
   void setMaxReloadDeletePercent(Double value);
+
+  @Description("JDBC URL of a source database to read a snapshot from, e.g."
+      + " jdbc:postgresql://host:5432/db. Never put a password in it: use --jdbcPasswordEnv or --jdbcPasswordFile.")
+  String getJdbcUrl();
+
+  void setJdbcUrl(String value);
+
+  @Description("Source table, schema-qualified (public.spind_dly). Its columns and primary key give the"
+      + " schema and keys unless --schema or --keys are given.")
+  String getJdbcTable();
+
+  void setJdbcTable(String value);
+
+  @Description("A query to read instead of a table (needs --keys).")
+  String getJdbcQuery();
+
+  void setJdbcQuery(String value);
+
+  @Description("Database user.")
+  String getJdbcUser();
+
+  void setJdbcUser(String value);
+
+  @Description("Name of an environment variable holding the database password.")
+  String getJdbcPasswordEnv();
+
+  void setJdbcPasswordEnv(String value);
+
+  @Description("File whose first line is the database password (local, gs://, s3://).")
+  String getJdbcPasswordFile();
+
+  void setJdbcPasswordFile(String value);
+
+  @Description("Key ranges read in parallel. Default: one per 250,000 rows of the table's statistics.")
+  Integer getJdbcPartitions();
+
+  void setJdbcPartitions(Integer value);
+
+  @Description("Rows fetched per round trip.")
+  @Default.Integer(10_000)
+  Integer getJdbcFetchSize();
+
+  void setJdbcFetchSize(Integer value);
 
   @Description("Directory for staged JSONL batches (any Beam filesystem path; local for DuckDB).")
   String getStaging();

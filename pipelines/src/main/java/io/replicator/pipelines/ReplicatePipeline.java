@@ -8,6 +8,15 @@ import io.replicator.change.Sequence;
 import io.replicator.source.DeadLetter;
 import io.replicator.source.ReadChanges;
 import io.replicator.source.WriteDeadLetters;
+import io.replicator.source.jdbc.KeyRange;
+import io.replicator.source.jdbc.Partitioner;
+import io.replicator.source.jdbc.PostgresSnapshot;
+import io.replicator.source.jdbc.ReadJdbcSnapshot;
+import io.replicator.source.jdbc.SourceTable;
+import io.replicator.merge.TargetTable;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
 import io.replicator.warehouse.FinishSnapshot;
 import io.replicator.warehouse.MergeBatches;
 import io.replicator.warehouse.MergeResult;
@@ -32,17 +41,33 @@ import org.apache.beam.sdk.values.PCollectionList;
 public final class ReplicatePipeline {
   private ReplicatePipeline() {}
 
-  /** What a launched run is: the Beam result, plus what the summary needs to say. */
-  public record Launched(PipelineResult result, String table, String deadLetter, Long snapshotSequence, String runId) {}
+  /**
+   * What a launched run is: the Beam result, what the summary needs to say, and what must stay
+   * open until the run ends (an exported database snapshot); {@link #close} it then.
+   */
+  public record Launched(PipelineResult result, String table, String deadLetter, Long snapshotSequence, String runId,
+      String snapshotSource, AutoCloseable resources) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (resources != null) {
+        try {
+          resources.close();
+        } catch (Exception e) {
+          throw new IllegalStateException("closing the source snapshot failed: " + e.getMessage(), e);
+        }
+      }
+    }
+  }
 
   public static void main(String[] args) {
     ReplicateOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(ReplicateOptions.class);
-    Launched run = run(options);
-    run.result().waitUntilFinish();
+    try (Launched run = run(options)) {
+      run.result().waitUntilFinish();
+    }
   }
 
   /**
-   * Checks the options, prepares the warehouse, builds the pipeline and starts it.
+   * Checks the options, prepares the source and the warehouse, builds the pipeline and starts it.
    *
    * @throws OptionsException for options that cannot run
    */
@@ -51,12 +76,31 @@ public final class ReplicatePipeline {
     ReplicatePlan plan = ReplicatePlan.from(options);
     String runId = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").format(ZonedDateTime.now(ZoneOffset.UTC));
 
+    // Step 0: the source database's table and a consistent point to read it at.
+    JdbcPlan jdbc = plan.jdbc == null ? null : JdbcPlan.prepare(plan);
+    if (jdbc != null) {
+      plan.table = new TargetTable(plan.tableName, jdbc.table.schema(), plan.deleteMode);
+    }
+    try {
+      return launch(options, plan, runId, jdbc);
+    } catch (RuntimeException e) {
+      if (jdbc != null) {
+        jdbc.close();
+      }
+      throw e;
+    }
+  }
+
+  private static Launched launch(ReplicateOptions options, ReplicatePlan plan, String runId, JdbcPlan jdbc) {
     // Step 0: the target exists and matches the schema; the snapshot's sequence is fixed.
     Long snapshotSequence = null;
     try (Warehouse w = plan.warehouse.open()) {
       w.ensureTables(plan.table);
       if (plan.snapshot != null) {
         snapshotSequence = snapshotSequence(plan, w);
+      } else if (jdbc != null) {
+        snapshotSequence = plan.snapshotSequence != null ? plan.snapshotSequence
+            : jdbc.snapshot != null ? jdbc.snapshot.lsn() : w.maxSequenceNum(plan.table) + 1;
       }
     }
 
@@ -64,12 +108,23 @@ public final class ReplicatePipeline {
     // Step 1: read and decode; bad input becomes dead letters.
     PCollectionList<Change> changes = PCollectionList.empty(p);
     PCollectionList<DeadLetter> rejected = PCollectionList.empty(p);
+    String snapshotSource = null;
     if (plan.snapshot != null) {
       ReadChanges.Result read = p.apply("Read snapshot", ReadChanges.from(plan.snapshot)
           .withFormat(plan.snapshotFormat).withTable(plan.table.name()).withSchema(plan.table.schema())
           .withSnapshotSequence(Sequence.of(snapshotSequence)));
       changes = changes.and(read.changes());
       rejected = rejected.and(read.deadLetters());
+    }
+    if (jdbc != null) {
+      ReadJdbcSnapshot read = ReadJdbcSnapshot.of(plan.jdbc, jdbc.table, jdbc.ranges, Sequence.of(snapshotSequence),
+          plan.table.name()).withFetchSize(plan.jdbcFetchSize);
+      ReadChanges.Result result = p.apply("Read source table",
+          jdbc.snapshot == null ? read : read.withSnapshotId(jdbc.snapshot.id()));
+      changes = changes.and(result.changes());
+      rejected = rejected.and(result.deadLetters());
+      snapshotSource = jdbc.table + " in " + jdbc.ranges.size() + " partitions"
+          + (jdbc.snapshot != null ? ", one exported snapshot" : "");
     }
     if (plan.changes != null) {
       ReadChanges.Result read = p.apply("Read changes", ReadChanges.from(plan.changes)
@@ -88,12 +143,51 @@ public final class ReplicatePipeline {
     PCollection<MergeResult> merged = staged.apply("Merge batches",
         MergeBatches.into(plan.warehouse, plan.table).keepingStaging(plan.keepStaging));
     // Step 5: a reload removes what its snapshot no longer has, once every batch is merged.
-    if (plan.snapshot != null) {
+    if (plan.hasSnapshot()) {
       merged.apply("Finish snapshot", plan.replace
           ? FinishSnapshot.replacing(plan.warehouse, plan.table, snapshotSequence, plan.maxReloadDeletePercent)
           : FinishSnapshot.merging(plan.warehouse, plan.table));
     }
-    return new Launched(p.run(), plan.table.name(), plan.deadLetter, snapshotSequence, runId);
+    return new Launched(p.run(), plan.table.name(), plan.deadLetter, snapshotSequence, runId, snapshotSource,
+        jdbc == null ? null : jdbc);
+  }
+
+  /** The source table, its key ranges and (PostgreSQL) the exported snapshot the readers share. */
+  private static final class JdbcPlan implements AutoCloseable {
+    final SourceTable table;
+    final List<KeyRange> ranges;
+    final PostgresSnapshot snapshot;
+
+    private JdbcPlan(SourceTable table, List<KeyRange> ranges, PostgresSnapshot snapshot) {
+      this.table = table;
+      this.ranges = ranges;
+      this.snapshot = snapshot;
+    }
+
+    static JdbcPlan prepare(ReplicatePlan plan) {
+      try (Connection c = plan.jdbc.open()) {
+        SourceTable table = plan.jdbcTable != null
+            ? SourceTable.ofTable(c, plan.jdbc, plan.jdbcTable, plan.keys)
+            : SourceTable.ofQuery(c, plan.jdbc, plan.jdbcQuery, plan.keys);
+        if (plan.table != null) {
+          table = table.withSchema(plan.table.schema());
+        }
+        long rows = Partitioner.estimateRows(c, plan.jdbc, table);
+        int partitions = plan.jdbcPartitions != null ? plan.jdbcPartitions : Partitioner.defaultPartitions(rows);
+        List<KeyRange> ranges = Partitioner.plan(c, plan.jdbc, table, partitions, rows);
+        PostgresSnapshot snapshot = plan.jdbc.isPostgres() ? PostgresSnapshot.export(plan.jdbc) : null;
+        return new JdbcPlan(table, ranges, snapshot);
+      } catch (SQLException e) {
+        throw new SourceException(e.getMessage());
+      }
+    }
+
+    @Override
+    public void close() {
+      if (snapshot != null) {
+        snapshot.close();
+      }
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import io.replicator.batch.ByteSize;
 import io.replicator.change.TableSchema;
 import io.replicator.merge.DeleteMode;
 import io.replicator.merge.TargetTable;
+import io.replicator.source.jdbc.JdbcSource;
 import io.replicator.source.InputFormat;
 import io.replicator.warehouse.WarehouseSpec;
 import java.io.IOException;
@@ -25,7 +26,16 @@ import org.apache.beam.sdk.io.fs.MatchResult;
  * OptionsException} that names the option.
  */
 final class ReplicatePlan {
-  final TargetTable table;
+  final String tableName;
+  /** The target, once its schema is known: from --schema, or from the source database at launch. */
+  TargetTable table;
+  final DeleteMode deleteMode;
+  final List<String> keys;
+  final JdbcSource jdbc;
+  final String jdbcTable;
+  final String jdbcQuery;
+  final Integer jdbcPartitions;
+  final int jdbcFetchSize;
   final String changes;
   final InputFormat changeFormat;
   final String snapshot;
@@ -41,15 +51,49 @@ final class ReplicatePlan {
   final boolean keepStaging;
 
   private ReplicatePlan(ReplicateOptions o) {
-    String name = require(o.getTable(), "--table", "the target table name");
-    List<String> keys = parseKeys(require(o.getKeys(), "--keys", "the key columns, e.g. --keys=id"));
-    TableSchema schema = readSchema(require(o.getSchema(), "--schema", "a BigQuery JSON schema file"), keys);
-    this.table = wrap(() -> new TargetTable(name, schema, deleteMode(o.getDeletes())), "--table");
+    this.tableName = require(o.getTable(), "--table", "the target table name");
+    this.deleteMode = deleteMode(o.getDeletes());
+    this.jdbc = blankToNull(o.getJdbcUrl()) == null ? null : jdbcSource(o);
+    this.jdbcTable = blankToNull(o.getJdbcTable());
+    this.jdbcQuery = blankToNull(o.getJdbcQuery());
+    this.jdbcPartitions = o.getJdbcPartitions();
+    this.jdbcFetchSize = o.getJdbcFetchSize() == null ? 10_000 : o.getJdbcFetchSize();
+    this.keys = blankToNull(o.getKeys()) == null ? null : parseKeys(o.getKeys());
+    String schemaFile = blankToNull(o.getSchema());
+    if (jdbc == null) {
+      require(o.getKeys(), "--keys", "the key columns, e.g. --keys=id");
+      require(schemaFile, "--schema", "a BigQuery JSON schema file");
+    }
+    if (schemaFile != null) {
+      require(o.getKeys(), "--keys", "the key columns of the --schema, e.g. --keys=id");
+      TableSchema schema = readSchema(schemaFile, keys);
+      this.table = wrap(() -> new TargetTable(tableName, schema, deleteMode), "--table");
+    } else {
+      wrap(() -> new TargetTable(tableName, TableSchema.fromBigQueryJson(
+          "[{\"name\":\"k\",\"type\":\"STRING\"}]", List.of("k")), deleteMode), "--table"); // checks the name
+    }
 
     this.changes = blankToNull(o.getChanges());
     this.snapshot = blankToNull(o.getSnapshot());
-    if (changes == null && snapshot == null) {
-      throw new OptionsException("nothing to read: give --changes (change events) and/or --snapshot (snapshot rows)");
+    if (jdbc != null) {
+      if (snapshot != null) {
+        throw new OptionsException("--snapshot and --jdbcUrl both give a snapshot; use one");
+      }
+      if ((jdbcTable == null) == (jdbcQuery == null)) {
+        throw new OptionsException("--jdbcUrl needs one of --jdbcTable (a table) or --jdbcQuery (a query)");
+      }
+      if (jdbcPartitions != null && (jdbcPartitions < 1 || jdbcPartitions > 10_000)) {
+        throw new OptionsException("--jdbcPartitions must be between 1 and 10000, got " + jdbcPartitions);
+      }
+      if (jdbcFetchSize < 1) {
+        throw new OptionsException("--jdbcFetchSize must be at least 1, got " + jdbcFetchSize);
+      }
+    } else if (jdbcTable != null || jdbcQuery != null) {
+      throw new OptionsException((jdbcTable != null ? "--jdbcTable" : "--jdbcQuery") + " needs --jdbcUrl");
+    }
+    if (changes == null && snapshot == null && jdbc == null) {
+      throw new OptionsException("nothing to read: give --changes (change events), --snapshot (snapshot rows)"
+          + " or --jdbcUrl (a source database)");
     }
     this.changeFormat = switch (lower(o.getChangeFormat())) {
       case "native" -> InputFormat.NATIVE;
@@ -66,8 +110,8 @@ final class ReplicatePlan {
       case "replace" -> true;
       default -> throw new OptionsException("--snapshotMode='" + o.getSnapshotMode() + "': expected merge or replace");
     };
-    if (replace && snapshot == null) {
-      throw new OptionsException("--snapshotMode=replace reloads the table from --snapshot, which is missing");
+    if (replace && snapshot == null && jdbc == null) {
+      throw new OptionsException("--snapshotMode=replace reloads the table from --snapshot or --jdbcUrl; neither is given");
     }
     this.snapshotSequence = o.getSnapshotSequence();
     if (snapshotSequence != null && snapshotSequence < 0) {
@@ -108,6 +152,25 @@ final class ReplicatePlan {
 
   static ReplicatePlan from(ReplicateOptions options) {
     return new ReplicatePlan(options);
+  }
+
+  /** Whether the run loads a snapshot (files or a database). */
+  boolean hasSnapshot() {
+    return snapshot != null || jdbc != null;
+  }
+
+  private static JdbcSource jdbcSource(ReplicateOptions o) {
+    JdbcSource source = wrap(() -> JdbcSource.of(o.getJdbcUrl().trim(), blankToNull(o.getJdbcUser())), "--jdbcUrl");
+    if (blankToNull(o.getJdbcPasswordEnv()) != null && blankToNull(o.getJdbcPasswordFile()) != null) {
+      throw new OptionsException("give the password one way: --jdbcPasswordEnv or --jdbcPasswordFile");
+    }
+    if (blankToNull(o.getJdbcPasswordEnv()) != null) {
+      return source.withPasswordEnv(o.getJdbcPasswordEnv().trim());
+    }
+    if (blankToNull(o.getJdbcPasswordFile()) != null) {
+      return source.withPasswordFile(o.getJdbcPasswordFile().trim());
+    }
+    return source;
   }
 
   /** Identifies a snapshot input (its files and their sizes), so a re-run can resume its reload. */

@@ -3,6 +3,7 @@ package io.replicator.pipelines;
 import io.replicator.batch.ByteSize;
 import io.replicator.batch.StageBatches;
 import io.replicator.source.ReadChanges;
+import io.replicator.source.jdbc.ReadJdbcSnapshot;
 import io.replicator.warehouse.FinishSnapshot;
 import io.replicator.warehouse.MergeBatches;
 import java.util.HashMap;
@@ -51,15 +52,21 @@ public final class RunSummary {
 
   /** Rows read per second of wall time. */
   public double rowsPerSecond() {
-    return wallMillis == 0 ? 0 : get(ReadChanges.LINES_READ) * 1000.0 / wallMillis;
+    return wallMillis == 0 ? 0 : (get(ReadChanges.LINES_READ) + get(ReadJdbcSnapshot.ROWS_READ)) * 1000.0 / wallMillis;
   }
 
   public String render(ReplicatePipeline.Launched run) {
     StringBuilder sb = new StringBuilder();
     sb.append("replicate ").append(run.table()).append(": done in ")
         .append(String.format(Locale.ROOT, "%.1f s", wallMillis / 1000.0)).append('\n');
-    line(sb, "read", get(ReadChanges.LINES_READ), "lines from " + get(ReadChanges.FILES_READ) + " files"
-        + (run.snapshotSequence() != null ? " (snapshot rows at _sequence_num " + run.snapshotSequence() + ")" : ""));
+    String at = run.snapshotSequence() != null ? " (snapshot rows at _sequence_num " + run.snapshotSequence() + ")" : "";
+    if (run.snapshotSource() != null) {
+      line(sb, "read", get(ReadJdbcSnapshot.ROWS_READ), "rows of " + run.snapshotSource() + at);
+      at = "";
+    }
+    if (get(ReadChanges.FILES_READ) > 0 || run.snapshotSource() == null) {
+      line(sb, "read", get(ReadChanges.LINES_READ), "lines from " + get(ReadChanges.FILES_READ) + " files" + at);
+    }
     long rejected = get(ReadChanges.REJECTED);
     line(sb, "rejected", rejected, rejected == 0 ? "" : "dead letters in " + run.deadLetter() + "/rejected-" + run.runId() + "-*.jsonl");
     if (get(ReadChanges.SKIPPED) > 0) {

@@ -35,7 +35,9 @@ public class OptionsTest {
     rejects("nothing to read: give --changes");
     rejects("--changes=/nope/*.jsonl matches no file", "--changes=/nope/*.jsonl");
     rejects("--changeFormat='avro': expected native or debezium", changes, "--changeFormat=avro");
-    rejects("--snapshotMode=replace reloads the table from --snapshot, which is missing", changes, "--snapshotMode=replace");
+    rejects("--snapshotMode=replace reloads the table from --snapshot or --jdbcUrl; neither is given", changes, "--snapshotMode=replace");
+    rejects("--jdbcTable needs --jdbcUrl", changes, "--jdbcTable=public.t");
+    rejects("--jdbcUrl must be a JDBC URL", "--jdbcUrl=postgres://h/db", "--jdbcTable=t");
     rejects("--deletes='maybe': expected hard or soft", changes, "--deletes=maybe");
     rejects("--batchMaxBytes: 'big' is not a size", changes, "--batchMaxBytes=big");
     rejects("--batchMaxBytes must be at least 1KB", changes, "--batchMaxBytes=10");

@@ -110,7 +110,7 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
             .apply("Open files", FileIO.readMatches())
             .apply("Decode", ParDo.of(new DecodeFileFn(format, table, schema, snapshotSequence))
                 .withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS)));
-    return new Result(
+    return Result.of(
         input.getPipeline(),
         out.get(CHANGES).setCoder(ChangeCoder.of()),
         out.get(DEAD_LETTERS).setCoder(DeadLetter.Coder.of()));
@@ -122,10 +122,16 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
     private final PCollection<Change> changes;
     private final PCollection<DeadLetter> deadLetters;
 
-    Result(org.apache.beam.sdk.Pipeline pipeline, PCollection<Change> changes, PCollection<DeadLetter> deadLetters) {
+    private Result(org.apache.beam.sdk.Pipeline pipeline, PCollection<Change> changes, PCollection<DeadLetter> deadLetters) {
       this.pipeline = pipeline;
       this.changes = changes;
       this.deadLetters = deadLetters;
+    }
+
+    /** The output of any source that reads changes: what it read and what it rejected. */
+    public static Result of(org.apache.beam.sdk.Pipeline pipeline, PCollection<Change> changes,
+        PCollection<DeadLetter> deadLetters) {
+      return new Result(pipeline, changes, deadLetters);
     }
 
     public PCollection<Change> changes() {

@@ -17,12 +17,12 @@ import java.util.Arrays;
 
 /**
  * Collects one row's column values, converted to canonical form, and writes them out as the row
- * JSON and key of a {@link io.replicator.change.Change}. Reused for every row a decoder reads; not
+ * JSON and key of a {@link io.replicator.change.Change}. Reused for every row a reader reads; not
  * thread-safe.
  */
-final class RowReader {
+public final class RowReader {
   /** Receives the fields of an object that are not columns (names starting with '_', envelopes). */
-  interface FieldHandler {
+  public interface FieldHandler {
     /** Consumes the value the parser is at; returns false if the field is unknown. */
     boolean field(String name, JsonParser parser) throws IOException, RejectedInputException;
   }
@@ -38,7 +38,7 @@ final class RowReader {
   private final CanonicalValue value = new CanonicalValue();
   private final StringBuilder buffer = new StringBuilder(256);
 
-  RowReader(TableSchema schema) {
+  public RowReader(TableSchema schema) {
     this.schema = schema;
     this.keyIndexes = schema.keyIndexes();
     int n = schema.columns().size();
@@ -55,7 +55,7 @@ final class RowReader {
     return schema;
   }
 
-  void reset() {
+  public void reset() {
     Arrays.fill(present, false);
     Arrays.fill(texts, null);
   }
@@ -125,7 +125,7 @@ final class RowReader {
   }
 
   /** Sets column {@code index} from a value of the given kind; null text is SQL NULL. */
-  void set(int index, ValueKind kind, String text) throws RejectedInputException {
+  public void set(int index, ValueKind kind, String text) throws RejectedInputException {
     present[index] = true;
     if (text == null) {
       texts[index] = null;
@@ -147,7 +147,7 @@ final class RowReader {
   }
 
   /** Checks REQUIRED columns and returns the row's columns as JSON members, in schema order. */
-  String rowJson() throws RejectedInputException {
+  public String rowJson() throws RejectedInputException {
     StringBuilder sb = buffer;
     sb.setLength(0);
     for (int i = 0; i < texts.length; i++) {
@@ -185,7 +185,7 @@ final class RowReader {
   }
 
   /** The canonical key: a JSON array of the key columns' values. */
-  String key() throws RejectedInputException {
+  public String key() throws RejectedInputException {
     StringBuilder sb = buffer;
     sb.setLength(0);
     sb.append('[');

@@ -1,0 +1,152 @@
+package io.replicator.pipelines;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import io.replicator.testing.PostgresServer;
+import io.replicator.warehouse.DuckDbWarehouse;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** Full-table reloads from a real PostgreSQL table into DuckDB, as a user runs them. */
+public class JdbcReloadTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  private PostgresServer pg;
+  private String db;
+  private Path dir;
+  private Path passwordFile;
+
+  @Before
+  public void setUp() throws Exception {
+    pg = PostgresServer.get();
+    db = pg.createDatabase("reload_" + Math.abs(tmp.getRoot().getName().hashCode()));
+    dir = tmp.getRoot().toPath();
+    passwordFile = dir.resolve("pw");
+    Files.writeString(passwordFile, PostgresServer.PASSWORD + "\n");
+    try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
+      st.execute("""
+          CREATE TABLE spind_dly (gvkey text, datadate date, spiprc numeric(12,4), spinumn integer,
+            "select" text, "설명" text, PRIMARY KEY (gvkey, datadate));
+          INSERT INTO spind_dly
+            SELECT lpad((3000 + g % 50)::text, 6, '0'), DATE '2000-01-03' + (g / 50), round((1000 + g * 0.37)::numeric, 4),
+                   400 + g % 100, CASE WHEN g % 7 = 0 THEN NULL ELSE 'tab	"q" \\ ' || g END, '한국어 ' || g
+            FROM generate_series(0, 29999) g;
+          ANALYZE spind_dly;
+          CREATE TABLE loose (a int, b text);
+          """);
+    }
+  }
+
+  private record Outcome(int code, String out, String err) {}
+
+  private Outcome replicate(String... extra) {
+    List<String> args = new ArrayList<>(List.of("replicate", "--table=spind_dly", "--jdbcUrl=" + pg.url(db),
+        "--jdbcTable=public.spind_dly", "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile,
+        "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb")));
+    for (String e : extra) {
+      String name = e.substring(0, e.indexOf('=') + 1);
+      args.removeIf(a -> a.startsWith(name));
+      args.add(e);
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Main.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static List<String> dump(Connection c, String sql) throws SQLException {
+    List<String> rows = new ArrayList<>();
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      int n = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 1; i <= n; i++) {
+          Object o = rs.getObject(i);
+          sb.append(i > 1 ? "|" : "").append(o instanceof BigDecimal d ? d.stripTrailingZeros().toPlainString() : String.valueOf(o));
+        }
+        rows.add(sb.toString());
+      }
+    }
+    rows.sort(null);
+    return rows;
+  }
+
+  private static final String COLUMNS = "gvkey, datadate, spiprc, spinumn, \"select\", \"설명\"";
+
+  private List<String> source() throws SQLException {
+    try (Connection c = pg.connect(db)) {
+      return dump(c, "SELECT " + COLUMNS + " FROM spind_dly");
+    }
+  }
+
+  private List<String> target() throws SQLException {
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(dir.resolve("w.duckdb"))) {
+      return dump(w.connection(), "SELECT " + COLUMNS + " FROM spind_dly");
+    }
+  }
+
+  @Test
+  public void reloadsATableThenReloadsItAgainAfterItChanged() throws Exception {
+    Outcome first = replicate("--jdbcPartitions=4");
+    assertEquals(first.err(), 0, first.code());
+    assertTrue(first.out(), first.out().contains("read        30,000 rows of public.spind_dly in 4 partitions, one exported snapshot"));
+    assertEquals(source(), target());
+
+    try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
+      st.execute("""
+          UPDATE spind_dly SET spiprc = spiprc + 1 WHERE spinumn = 401;
+          DELETE FROM spind_dly WHERE spinumn = 402;
+          UPDATE spind_dly SET datadate = datadate + 10000 WHERE spinumn = 403;
+          INSERT INTO spind_dly VALUES ('999999', '2030-01-01', 1.5, 1, 'new', '새 행');
+          """);
+    }
+    Outcome reload = replicate("--snapshotMode=replace");
+    assertEquals(reload.err(), 0, reload.code());
+    assertEquals(source(), target());
+    assertTrue(reload.out(), reload.out().contains("removed     600 rows the reload no longer has"));
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(dir.resolve("w.duckdb"))) {
+      assertEquals(List.of("600"), dump(w.connection(), "SELECT COUNT(*) FROM _deleted_spind_dly"));
+    }
+  }
+
+  @Test
+  public void launchProblemsAreNamed() throws Exception {
+    Files.writeString(dir.resolve("bad"), "wrong\n");
+    Outcome wrong = replicate("--jdbcPasswordFile=" + dir.resolve("bad"));
+    assertEquals(1, wrong.code());
+    assertTrue(wrong.err(), wrong.err().contains("password authentication failed for user \"postgres\""));
+    assertFalse(wrong.err(), wrong.err().contains("wrong"));
+
+    Outcome missing = replicate("--jdbcTable=public.nope");
+    assertEquals(1, missing.code());
+    assertTrue(missing.err(), missing.err().startsWith("replicator: failed: table public.nope does not exist in jdbc:postgresql://"));
+
+    Outcome noKey = replicate("--jdbcTable=loose");
+    assertTrue(noKey.err(), noKey.err().contains("table loose has no primary key; name the columns that identify a row with --keys"));
+
+    Outcome down = replicate("--jdbcUrl=jdbc:postgresql://127.0.0.1:1/x");
+    assertEquals(1, down.code());
+    assertTrue(down.err(), down.err().contains("cannot connect to jdbc:postgresql://127.0.0.1:1/x as postgres: Connection to 127.0.0.1:1 refused"));
+
+    Outcome both = replicate("--snapshot=/tmp/x.jsonl");
+    assertEquals(2, both.code());
+    assertTrue(both.err(), both.err().contains("--snapshot and --jdbcUrl both give a snapshot; use one"));
+  }
+}
