@@ -9,7 +9,8 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 /**
  * The bundled jar's entry point: {@code java -jar replicator-bundled.jar PIPELINE --option=value ...}.
  *
- * <p>Exit codes: 0 done (rejected input is reported, not an error), 1 the run failed, 2 bad options.
+ * <p>Exit codes: 0 done (rejected input is reported, not an error), 1 the run failed, 2 bad options,
+ * 3 verification found source and target different.
  */
 public final class Main {
   static final String USAGE = """
@@ -17,6 +18,7 @@ public final class Main {
 
       pipelines:
         replicate        replicate a table into a warehouse (snapshot and/or change events)
+        verify           compare a snapshot source (--jdbcUrl or --snapshot) with the target table
         sql              query a local DuckDB warehouse: sql [--warehouse=duckdb:PATH] "SELECT ..."
         generate-sample  write the bundled spind_dly sample (--out=DIR)
 
@@ -39,6 +41,8 @@ public final class Main {
       switch (args[0]) {
         case "replicate":
           return replicate(rest, out);
+        case "verify":
+          return verify(rest, out);
         case "sql":
           return SqlCommand.main(rest, out);
         case "generate-sample":
@@ -68,8 +72,26 @@ public final class Main {
     try (ReplicatePipeline.Launched run = ReplicatePipeline.run(options)) {
       run.result().waitUntilFinish();
       out.print(RunSummary.of(run.result(), System.currentTimeMillis() - start).render(run));
+      if (Boolean.TRUE.equals(options.getVerify())) {
+        VerifyPipeline.Outcome verified = VerifyPipeline.run(options, run.plan(), run.jdbc());
+        out.print(verified.render());
+        return verified.matches() ? 0 : VerifyPipeline.EXIT_DIFFERENT;
+      }
     }
     return 0;
+  }
+
+  private static int verify(String[] args, PrintStream out) {
+    if (List.of(args).contains("--help")) {
+      PipelineOptionsFactory.printHelp(out, ReplicateOptions.class);
+      return 0;
+    }
+    rejectRepeatedOptions(args);
+    ReplicateOptions options = PipelineOptionsFactory.fromArgs(args).as(ReplicateOptions.class);
+    tuneDirectRunner(options, args);
+    VerifyPipeline.Outcome verified = VerifyPipeline.run(options);
+    out.print(verified.render());
+    return verified.matches() ? 0 : VerifyPipeline.EXIT_DIFFERENT;
   }
 
   /** Every option of ours takes one value: a second one is a mistake, not a list. */

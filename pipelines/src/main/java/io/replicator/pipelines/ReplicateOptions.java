@@ -142,6 +142,13 @@ public interface ReplicateOptions extends PipelineOptions {
 
   void setBatchMaxRows(Long value);
 
+  @Description("After the run, compare the snapshot's source with the target: row counts and fingerprints"
+      + " per group of keys, the keys that differ in a report under --staging. Exit code 3 when they differ.")
+  @Default.Boolean(false)
+  Boolean getVerify();
+
+  void setVerify(Boolean value);
+
   @Description("Keep staged batch files after they are merged.")
   @Default.Boolean(false)
   Boolean getKeepStaging();

@@ -8,15 +8,8 @@ import io.replicator.change.Sequence;
 import io.replicator.source.DeadLetter;
 import io.replicator.source.ReadChanges;
 import io.replicator.source.WriteDeadLetters;
-import io.replicator.source.jdbc.KeyRange;
-import io.replicator.source.jdbc.Partitioner;
-import io.replicator.source.jdbc.PostgresSnapshot;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;
-import io.replicator.source.jdbc.SourceTable;
 import io.replicator.merge.TargetTable;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.util.List;
 import io.replicator.warehouse.FinishSnapshot;
 import io.replicator.warehouse.MergeBatches;
 import io.replicator.warehouse.MergeResult;
@@ -39,22 +32,28 @@ import org.apache.beam.sdk.values.PCollectionList;
  * warehouse. See DESIGN.md for the data flow and its guarantees.
  */
 public final class ReplicatePipeline {
+  static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
+
   private ReplicatePipeline() {}
 
   /**
    * What a launched run is: the Beam result, what the summary needs to say, and what must stay
    * open until the run ends (an exported database snapshot); {@link #close} it then.
    */
-  public record Launched(PipelineResult result, String table, String deadLetter, Long snapshotSequence, String runId,
-      String snapshotSource, AutoCloseable resources) implements AutoCloseable {
+  public record Launched(PipelineResult result, ReplicatePlan plan, Long snapshotSequence, String runId,
+      String snapshotSource, JdbcPlan jdbc) implements AutoCloseable {
+    public String table() {
+      return plan.table.name();
+    }
+
+    public String deadLetter() {
+      return plan.deadLetter;
+    }
+
     @Override
     public void close() {
-      if (resources != null) {
-        try {
-          resources.close();
-        } catch (Exception e) {
-          throw new IllegalStateException("closing the source snapshot failed: " + e.getMessage(), e);
-        }
+      if (jdbc != null) {
+        jdbc.close();
       }
     }
   }
@@ -74,7 +73,7 @@ public final class ReplicatePipeline {
   public static Launched run(ReplicateOptions options) {
     FileSystems.setDefaultPipelineOptions(options);
     ReplicatePlan plan = ReplicatePlan.from(options);
-    String runId = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").format(ZonedDateTime.now(ZoneOffset.UTC));
+    String runId = RUN_ID.format(ZonedDateTime.now(ZoneOffset.UTC));
 
     // Step 0: the source database's table and a consistent point to read it at.
     JdbcPlan jdbc = plan.jdbc == null ? null : JdbcPlan.prepare(plan);
@@ -148,46 +147,7 @@ public final class ReplicatePipeline {
           ? FinishSnapshot.replacing(plan.warehouse, plan.table, snapshotSequence, plan.maxReloadDeletePercent)
           : FinishSnapshot.merging(plan.warehouse, plan.table));
     }
-    return new Launched(p.run(), plan.table.name(), plan.deadLetter, snapshotSequence, runId, snapshotSource,
-        jdbc == null ? null : jdbc);
-  }
-
-  /** The source table, its key ranges and (PostgreSQL) the exported snapshot the readers share. */
-  private static final class JdbcPlan implements AutoCloseable {
-    final SourceTable table;
-    final List<KeyRange> ranges;
-    final PostgresSnapshot snapshot;
-
-    private JdbcPlan(SourceTable table, List<KeyRange> ranges, PostgresSnapshot snapshot) {
-      this.table = table;
-      this.ranges = ranges;
-      this.snapshot = snapshot;
-    }
-
-    static JdbcPlan prepare(ReplicatePlan plan) {
-      try (Connection c = plan.jdbc.open()) {
-        SourceTable table = plan.jdbcTable != null
-            ? SourceTable.ofTable(c, plan.jdbc, plan.jdbcTable, plan.keys)
-            : SourceTable.ofQuery(c, plan.jdbc, plan.jdbcQuery, plan.keys);
-        if (plan.table != null) {
-          table = table.withSchema(plan.table.schema());
-        }
-        long rows = Partitioner.estimateRows(c, plan.jdbc, table);
-        int partitions = plan.jdbcPartitions != null ? plan.jdbcPartitions : Partitioner.defaultPartitions(rows);
-        List<KeyRange> ranges = Partitioner.plan(c, plan.jdbc, table, partitions, rows);
-        PostgresSnapshot snapshot = plan.jdbc.isPostgres() ? PostgresSnapshot.export(plan.jdbc) : null;
-        return new JdbcPlan(table, ranges, snapshot);
-      } catch (SQLException e) {
-        throw new SourceException(e.getMessage());
-      }
-    }
-
-    @Override
-    public void close() {
-      if (snapshot != null) {
-        snapshot.close();
-      }
-    }
+    return new Launched(p.run(), plan, snapshotSequence, runId, snapshotSource, jdbc);
   }
 
   /**

@@ -56,7 +56,11 @@ public class JdbcReloadTest {
   private record Outcome(int code, String out, String err) {}
 
   private Outcome replicate(String... extra) {
-    List<String> args = new ArrayList<>(List.of("replicate", "--table=spind_dly", "--jdbcUrl=" + pg.url(db),
+    return command("replicate", extra);
+  }
+
+  private Outcome command(String pipeline, String... extra) {
+    List<String> args = new ArrayList<>(List.of(pipeline, "--table=spind_dly", "--jdbcUrl=" + pg.url(db),
         "--jdbcTable=public.spind_dly", "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile,
         "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb")));
     for (String e : extra) {
@@ -124,6 +128,31 @@ public class JdbcReloadTest {
     try (DuckDbWarehouse w = DuckDbWarehouse.open(dir.resolve("w.duckdb"))) {
       assertEquals(List.of("600"), dump(w.connection(), "SELECT COUNT(*) FROM _deleted_spind_dly"));
     }
+  }
+
+  @Test
+  public void verificationFindsTheKeysThatDiffer() throws Exception {
+    Outcome run = replicate("--jdbcPartitions=3", "--verify=true");
+    assertEquals(run.err() + run.out(), 0, run.code());
+    assertTrue(run.out(), run.out().contains("verify spind_dly: source and target match"));
+    assertTrue(run.out(), run.out().contains("source      30,000 rows"));
+    assertTrue(run.out(), run.out().contains("target      30,000 rows"));
+
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(dir.resolve("w.duckdb")); Statement st = w.connection().createStatement()) {
+      st.execute("UPDATE spind_dly SET \"설명\" = 'tampered' WHERE gvkey = '003001' AND datadate = DATE '2000-01-03'");
+      st.execute("DELETE FROM spind_dly WHERE gvkey = '003002' AND datadate = DATE '2000-01-03'");
+      st.execute("INSERT INTO spind_dly VALUES ('777777', DATE '2001-01-01', 1, 1, NULL, NULL, 1)");
+    }
+    Outcome verify = command("verify");
+    assertEquals(verify.err() + verify.out(), 3, verify.code());
+    assertTrue(verify.out(), verify.out().contains("SOURCE AND TARGET DIFFER"));
+    assertTrue(verify.out(), verify.out().contains("target      30,000 rows"));
+    String report = verify.out().replaceAll("(?s).*report: (\\S+).*", "$1");
+    String text = Files.readString(Path.of(report));
+    assertTrue(text, text.contains("\"different_keys\":[\"[\\\"003001\\\",\\\"2000-01-03\\\"]\"]"));
+    assertTrue(text, text.contains("\"missing_in_target_keys\":[\"[\\\"003002\\\",\\\"2000-01-03\\\"]\"]"));
+    assertTrue(text, text.contains("\"not_in_source_keys\":[\"[\\\"777777\\\",\\\"2001-01-01\\\"]\"]"));
+    assertTrue(verify.out(), verify.out().contains(", 3 keys; report: "));
   }
 
   @Test

@@ -351,18 +351,21 @@ public enum ColumnType {
     if (kind != ValueKind.TEXT) {
       return text;
     }
-    // Text for a JSON column is JSON text: validate it is exactly one JSON value.
-    try (JsonParser p = JSON_FACTORY.createParser(text)) {
+    // Text for a JSON column is JSON text: exactly one JSON value, kept in its compact form (as
+    // Jackson writes it), so the same value reads the same from every source and warehouse.
+    java.io.StringWriter out = new java.io.StringWriter(text.length());
+    try (JsonParser p = JSON_FACTORY.createParser(text);
+        com.fasterxml.jackson.core.JsonGenerator g = JSON_FACTORY.createGenerator(out)) {
       if (p.nextToken() == null) {
         throw invalid(text);
       }
-      p.skipChildren();
+      g.copyCurrentStructure(p);
       if (p.nextToken() != null) {
         throw invalid(text);
       }
     } catch (IOException e) {
       throw invalid(text);
     }
-    return text.trim();
+    return out.toString();
   }
 }

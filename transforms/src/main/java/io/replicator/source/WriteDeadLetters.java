@@ -1,16 +1,11 @@
 package io.replicator.source;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
-import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -19,7 +14,6 @@ import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
-import org.apache.beam.sdk.util.MimeTypes;
 
 /**
  * Writes dead letters as JSONL under a directory: one file per input source with rejected input,
@@ -81,17 +75,8 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
       List<DeadLetter> letters = new ArrayList<>();
       group.getValue().forEach(letters::add);
       letters.sort(Comparator.comparingLong(DeadLetter::line));
-      ResourceId file =
-          FileSystems.matchNewResource(directory, true)
-              .resolve(fileName(runId, group.getKey()), StandardResolveOptions.RESOLVE_FILE);
-      try (OutputStream os = java.nio.channels.Channels.newOutputStream(
-          FileSystems.create(file, MimeTypes.TEXT))) {
-        for (DeadLetter letter : letters) {
-          os.write(letter.toJson().getBytes(StandardCharsets.UTF_8));
-          os.write('\n');
-        }
-      }
-      out.output(file.toString());
+      out.output(JsonlFiles.write(directory, fileName(runId, group.getKey()),
+          letters.stream().map(DeadLetter::toJson).toList()));
     }
   }
 }

@@ -397,6 +397,31 @@ public final class DuckDbWarehouse implements Warehouse {
     }
   }
 
+  @Override
+  public void forEachRow(TargetTable table, RowVisitor visitor) {
+    StringJoiner select = new StringJoiner(", ");
+    for (Column c : table.schema().columns()) {
+      String ref = SQL.quote(c.name());
+      select.add(c.type() == io.replicator.change.ColumnType.BYTES ? "base64(" + ref + ")" : ref + "::VARCHAR");
+    }
+    String sql = "SELECT " + select + " FROM " + SQL.table(table.name())
+        + (table.deleteMode() == DeleteMode.SOFT ? " WHERE NOT " + SQL.quote("_is_deleted") : "");
+    synchronized (shared) {
+      try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        int n = table.schema().columns().size();
+        while (rs.next()) {
+          String[] values = new String[n];
+          for (int i = 0; i < n; i++) {
+            values[i] = rs.getString(i + 1);
+          }
+          visitor.visit(values);
+        }
+      } catch (Exception e) {
+        throw new WarehouseException("reading the rows of " + table.name() + " failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
   /** A plain JDBC connection to the same database, for queries and tests. */
   public Connection connection() {
     return conn;

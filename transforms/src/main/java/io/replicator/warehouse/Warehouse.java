@@ -39,6 +39,14 @@ public interface Warehouse extends AutoCloseable {
   /** Forgets the reload under way, if any (a snapshot in merge mode finishes so). */
   void endReload(TargetTable table);
 
+  /** Receives one row of the target: each column's value as text (BYTES in base64), or null. */
+  interface RowVisitor {
+    void visit(String[] values) throws Exception;
+  }
+
+  /** Reads every live row of the target (soft-deleted rows excluded), in no order. */
+  void forEachRow(TargetTable table, RowVisitor visitor);
+
   @Override
   void close();
 }

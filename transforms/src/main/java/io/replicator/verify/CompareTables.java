@@ -1,0 +1,155 @@
+package io.replicator.verify;
+
+import io.replicator.batch.StageBatches;
+import io.replicator.change.Change;
+import io.replicator.change.Json;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.join.CoGroupByKey;
+import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.TupleTag;
+
+/**
+ * Compares the rows of a source with the rows of a target: per group of keys (a hash of the key),
+ * the row count and an order-independent fingerprint; for a group that differs, the keys that
+ * differ. Outputs one JSON line per differing group; counters say how many rows each side has.
+ *
+ * <pre>{@code
+ * PCollection<String> differences = PCollectionList.of(sourceRows).and(targetRows)
+ *     .apply(CompareTables.inGroups(16));
+ * }</pre>
+ *
+ * <p>Rows are compared in their canonical JSON form, so the two sides may be different systems.
+ */
+public final class CompareTables extends PTransform<PCollectionList<Change>, PCollection<String>> {
+  public static final String SOURCE_ROWS = "verify_source_rows";
+  public static final String TARGET_ROWS = "verify_target_rows";
+  public static final String GROUPS_DIFFERING = "verify_groups_differing";
+  public static final String KEYS_DIFFERING = "verify_keys_differing";
+  /** Keys named per differing group; the counters have the totals. */
+  static final int EXAMPLES = 10;
+
+  private static final TupleTag<KV<String, Long>> SOURCE = new TupleTag<>() {};
+  private static final TupleTag<KV<String, Long>> TARGET = new TupleTag<>() {};
+
+  private final int groups;
+
+  private CompareTables(int groups) {
+    this.groups = groups;
+  }
+
+  /** Compares in {@code groups} groups of keys: more groups, smaller ones to search on a mismatch. */
+  public static CompareTables inGroups(int groups) {
+    if (groups < 1) {
+      throw new IllegalArgumentException("at least one group of keys, got " + groups);
+    }
+    return new CompareTables(groups);
+  }
+
+  /** Compares {@code rows.get(0)}, the source, with {@code rows.get(1)}, the target. */
+  @Override
+  public PCollection<String> expand(PCollectionList<Change> rows) {
+    if (rows.size() != 2) {
+      throw new IllegalArgumentException("CompareTables takes two collections, the source's rows and the target's");
+    }
+    var coder = KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
+    PCollection<KV<Integer, KV<String, Long>>> s = rows.get(0)
+        .apply("Fingerprint source", ParDo.of(new FingerprintFn(groups, SOURCE_ROWS))).setCoder(coder);
+    PCollection<KV<Integer, KV<String, Long>>> t = rows.get(1)
+        .apply("Fingerprint target", ParDo.of(new FingerprintFn(groups, TARGET_ROWS))).setCoder(coder);
+    return KeyedPCollectionTuple.of(SOURCE, s).and(TARGET, t)
+        .apply("Group keys", CoGroupByKey.create())
+        .apply("Compare groups", ParDo.of(new CompareFn()))
+        .setCoder(StringUtf8Coder.of());
+  }
+
+  private static final class FingerprintFn extends DoFn<Change, KV<Integer, KV<String, Long>>> {
+    private final int groups;
+    private final Counter rows;
+
+    FingerprintFn(int groups, String counter) {
+      this.groups = groups;
+      this.rows = Metrics.counter("replicator", counter);
+    }
+
+    @ProcessElement
+    public void process(@Element Change c, OutputReceiver<KV<Integer, KV<String, Long>>> out) {
+      rows.inc();
+      out.output(KV.of(StageBatches.batchOf(c.key(), groups), KV.of(c.key(), RowFingerprint.of(c.rowJson()))));
+    }
+  }
+
+  private static final class CompareFn extends DoFn<KV<Integer, CoGbkResult>, String> {
+    private final Counter groupsDiffering = Metrics.counter("replicator", GROUPS_DIFFERING);
+    private final Counter keysDiffering = Metrics.counter("replicator", KEYS_DIFFERING);
+
+    @ProcessElement
+    public void process(@Element KV<Integer, CoGbkResult> group, OutputReceiver<String> out) {
+      long[] s = fingerprint(group.getValue().getAll(SOURCE));
+      long[] t = fingerprint(group.getValue().getAll(TARGET));
+      if (s[0] == t[0] && s[1] == t[1]) {
+        return;
+      }
+      groupsDiffering.inc();
+      // The group differs: find the keys, one pass over each side.
+      Map<String, Long> source = new HashMap<>();
+      group.getValue().getAll(SOURCE).forEach(kv -> source.put(kv.getKey(), kv.getValue()));
+      TreeSet<String> missing = new TreeSet<>();
+      TreeSet<String> extra = new TreeSet<>();
+      TreeSet<String> differ = new TreeSet<>();
+      for (KV<String, Long> kv : group.getValue().getAll(TARGET)) {
+        Long hash = source.remove(kv.getKey());
+        if (hash == null) {
+          extra.add(kv.getKey());
+        } else if (!hash.equals(kv.getValue())) {
+          differ.add(kv.getKey());
+        }
+      }
+      missing.addAll(source.keySet());
+      keysDiffering.inc(missing.size() + extra.size() + differ.size());
+      StringBuilder sb = new StringBuilder();
+      sb.append("{\"group\":").append(group.getKey()).append(",\"source_rows\":").append(s[0])
+          .append(",\"target_rows\":").append(t[0]);
+      examples(sb, "missing_in_target", missing);
+      examples(sb, "not_in_source", extra);
+      examples(sb, "different", differ);
+      out.output(sb.append('}').toString());
+    }
+
+    private static long[] fingerprint(Iterable<KV<String, Long>> rows) {
+      long count = 0;
+      long sum = 0;
+      for (KV<String, Long> kv : rows) {
+        count++;
+        sum += kv.getValue();
+      }
+      return new long[] {count, sum};
+    }
+
+    private static void examples(StringBuilder sb, String name, TreeSet<String> keys) {
+      sb.append(",\"").append(name).append("\":").append(keys.size()).append(",\"").append(name).append("_keys\":[");
+      List<String> some = new ArrayList<>(keys).subList(0, Math.min(EXAMPLES, keys.size()));
+      for (int i = 0; i < some.size(); i++) {
+        sb.append(i > 0 ? "," : "");
+        Json.appendString(sb, some.get(i));
+      }
+      sb.append(']');
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package io.replicator.warehouse;
+
+import io.replicator.change.Change;
+import io.replicator.change.ChangeCoder;
+import io.replicator.change.ChangeOp;
+import io.replicator.change.Sequence;
+import io.replicator.change.ValueKind;
+import io.replicator.merge.TargetTable;
+import io.replicator.source.RejectedInputException;
+import io.replicator.source.RowReader;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * Reads the live rows of a target table back, each in the same canonical form a source row has,
+ * so source and target can be compared value by value ({@code CompareTables}).
+ *
+ * <pre>{@code
+ * PCollection<Change> rows = pipeline.apply(ReadTargetRows.of(warehouse, target));
+ * }</pre>
+ */
+public final class ReadTargetRows extends PTransform<PBegin, PCollection<Change>> {
+  private final WarehouseSpec warehouse;
+  private final TargetTable table;
+
+  private ReadTargetRows(WarehouseSpec warehouse, TargetTable table) {
+    this.warehouse = warehouse;
+    this.table = table;
+  }
+
+  public static ReadTargetRows of(WarehouseSpec warehouse, TargetTable table) {
+    return new ReadTargetRows(warehouse, table);
+  }
+
+  @Override
+  public PCollection<Change> expand(PBegin input) {
+    return input
+        .apply("One reader", Create.of(0).withCoder(VarIntCoder.of()))
+        .apply("Read rows", ParDo.of(new ReadFn(warehouse, table)))
+        .setCoder(ChangeCoder.of());
+  }
+
+  private static final class ReadFn extends DoFn<Integer, Change> {
+    private final WarehouseSpec spec;
+    private final TargetTable table;
+
+    ReadFn(WarehouseSpec spec, TargetTable table) {
+      this.spec = spec;
+      this.table = table;
+    }
+
+    @ProcessElement
+    public void process(OutputReceiver<Change> out) {
+      RowReader row = new RowReader(table.schema());
+      try (Warehouse w = spec.open()) {
+        w.forEachRow(table, values -> {
+          row.reset();
+          try {
+            for (int i = 0; i < values.length; i++) {
+              row.set(i, ValueKind.TEXT, values[i]);
+            }
+            out.output(new Change(table.name(), ChangeOp.UPSERT, row.key(), Sequence.of(0), row.rowJson()));
+          } catch (RejectedInputException e) {
+            throw new WarehouseException("a row of " + table.name() + " does not fit its schema: " + e.getMessage());
+          }
+        });
+      }
+    }
+  }
+}
