@@ -13,6 +13,13 @@ import java.util.List;
  * its readers share. Prepared at launch; held open until the run — and its verification — ends.
  */
 final class JdbcPlan implements AutoCloseable {
+  /**
+   * Readers of a throughput-bounded snapshot, each at its share of the rate. Two keep a source
+   * busy, and every runner here runs two at once (the local runners use both cores), so the
+   * bound is also what is reached.
+   */
+  static final int THROTTLED_READERS = 2;
+
   final SourceTable table;
   final List<KeyRange> ranges;
   final long estimatedRows;

@@ -5,7 +5,7 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /** Options of the {@code replicate} pipeline. Each one is also a Flex Template parameter. */
-public interface ReplicateOptions extends PipelineOptions {
+public interface ReplicateOptions extends PipelineOptions, ThroughputOptions {
   @Description("Target table name in the warehouse.")
   String getTable();
 

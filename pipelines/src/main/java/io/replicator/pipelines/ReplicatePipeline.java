@@ -118,6 +118,9 @@ public final class ReplicatePipeline {
     if (jdbc != null) {
       ReadJdbcSnapshot read = ReadJdbcSnapshot.of(plan.jdbc, jdbc.table, jdbc.ranges, Sequence.of(snapshotSequence),
           plan.table.name()).withFetchSize(plan.jdbcFetchSize);
+      if (plan.maxThroughput > 0) {
+        read = read.withMaxThroughput(plan.maxThroughput, JdbcPlan.THROTTLED_READERS);
+      }
       ReadChanges.Result result = p.apply("Read source table",
           jdbc.snapshot == null ? read : read.withSnapshotId(jdbc.snapshot.id()));
       changes = changes.and(result.changes());

@@ -1,6 +1,7 @@
 package io.replicator.pipelines;
 
 import io.replicator.batch.ByteSize;
+import io.replicator.batch.Throughput;
 import io.replicator.change.TableSchema;
 import io.replicator.merge.DeleteMode;
 import io.replicator.merge.TargetTable;
@@ -35,6 +36,8 @@ final class ReplicatePlan {
   final String jdbcTable;
   final String jdbcQuery;
   final Integer jdbcPartitions;
+  /** Bytes per second across all workers, or 0 for no bound. */
+  final double maxThroughput;
   final int jdbcFetchSize;
   final String changes;
   final InputFormat changeFormat;
@@ -59,6 +62,11 @@ final class ReplicatePlan {
     this.jdbcPartitions = o.getJdbcPartitions();
     this.jdbcFetchSize = o.getJdbcFetchSize() == null ? 10_000 : o.getJdbcFetchSize();
     this.keys = blankToNull(o.getKeys()) == null ? null : parseKeys(o.getKeys());
+    this.maxThroughput = blankToNull(o.getMaxThroughput()) == null ? 0
+        : wrap(() -> Throughput.bytesPerSecond(o.getMaxThroughput()), "--maxThroughput");
+    if (maxThroughput > 0 && jdbc == null) {
+      throw new OptionsException("--maxThroughput bounds reading a source database; give --jdbcUrl, or leave it out");
+    }
     String schemaFile = blankToNull(o.getSchema());
     if (jdbc == null) {
       require(o.getKeys(), "--keys", "the key columns, e.g. --keys=id");

@@ -17,10 +17,12 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
 /** The end-of-run summary, from the pipeline's metrics counters. */
 public final class RunSummary {
   private final Map<String, Long> counters;
+  private final Map<String, Long> maxima;
   private final long wallMillis;
 
-  private RunSummary(Map<String, Long> counters, long wallMillis) {
+  private RunSummary(Map<String, Long> counters, Map<String, Long> maxima, long wallMillis) {
     this.counters = counters;
+    this.maxima = maxima;
     this.wallMillis = wallMillis;
   }
 
@@ -31,19 +33,43 @@ public final class RunSummary {
       if (!c.getName().getNamespace().equals(ReadChanges.NAMESPACE)) {
         continue;
       }
-      Long value;
-      try {
-        value = c.getCommitted();
-      } catch (UnsupportedOperationException e) {
-        value = c.getAttempted(); // Some runners report attempted values only.
-      }
+      Long value = value(c);
       counters.merge(c.getName().getName(), value == null ? 0 : value, Long::sum);
     }
-    return new RunSummary(counters, wallMillis);
+    Map<String, Long> maxima = new HashMap<>();
+    for (var d : metrics.getDistributions()) {
+      if (d.getName().getNamespace().equals(ReadChanges.NAMESPACE)) {
+        var value = value(d);
+        if (value != null) {
+          maxima.merge(d.getName().getName(), value.getMax(), Math::max);
+        }
+      }
+    }
+    return new RunSummary(counters, maxima, wallMillis);
+  }
+
+  /** The committed value; some runners report attempted values only. */
+  private static <T> T value(MetricResult<T> r) {
+    try {
+      return r.getCommitted();
+    } catch (UnsupportedOperationException e) {
+      return r.getAttempted();
+    }
   }
 
   public long get(String counter) {
     return counters.getOrDefault(counter, 0L);
+  }
+
+  /** The largest value a distribution saw, or 0. */
+  public long max(String distribution) {
+    return maxima.getOrDefault(distribution, 0L);
+  }
+
+  /** Bytes per second a database snapshot was read at: its bytes over its slowest reader's time. */
+  public double sourceBytesPerSecond() {
+    long millis = max(ReadJdbcSnapshot.READER_MILLIS);
+    return millis == 0 ? 0 : get(ReadJdbcSnapshot.BYTES_READ) * 1000.0 / millis;
   }
 
   public long wallMillis() {
@@ -62,6 +88,9 @@ public final class RunSummary {
     String at = run.snapshotSequence() != null ? " (snapshot rows at _sequence_num " + run.snapshotSequence() + ")" : "";
     if (run.snapshotSource() != null) {
       line(sb, "read", get(ReadJdbcSnapshot.ROWS_READ), "rows of " + run.snapshotSource() + at);
+      sb.append(String.format(Locale.ROOT, "  %-11s %s at %s/s%s%n", "", ByteSize.format(get(ReadJdbcSnapshot.BYTES_READ)),
+          ByteSize.format((long) sourceBytesPerSecond()),
+          run.plan().maxThroughput > 0 ? " (bound " + ByteSize.format((long) run.plan().maxThroughput) + "/s)" : ""));
       at = "";
     }
     if (get(ReadChanges.FILES_READ) > 0 || run.snapshotSource() == null) {

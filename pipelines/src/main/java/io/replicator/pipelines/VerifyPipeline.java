@@ -94,6 +94,9 @@ final class VerifyPipeline {
     if (jdbc != null) {
       ReadJdbcSnapshot read = ReadJdbcSnapshot.of(plan.jdbc, jdbc.table, jdbc.ranges, Sequence.of(0), plan.table.name())
           .withFetchSize(plan.jdbcFetchSize);
+      if (plan.maxThroughput > 0) {
+        read = read.withMaxThroughput(plan.maxThroughput, JdbcPlan.THROTTLED_READERS);
+      }
       source = p.apply("Read source table", jdbc.snapshot == null ? read : read.withSnapshotId(jdbc.snapshot.id()));
     } else {
       source = p.apply("Read snapshot", ReadChanges.from(plan.snapshot).withFormat(plan.snapshotFormat)

@@ -156,6 +156,15 @@ public class JdbcReloadTest {
   }
 
   @Test
+  public void aThroughputBoundReadsEveryRowInLanes() throws Exception {
+    Outcome run = replicate("--jdbcPartitions=6", "--maxThroughput=20MB/s", "--verify=true");
+    assertEquals(run.err() + run.out(), 0, run.code());
+    assertTrue(run.out(), run.out().contains("read        30,000 rows of public.spind_dly in 6 partitions"));
+    assertTrue(run.out(), run.out().contains("source and target match"));
+    assertEquals(source(), target());
+  }
+
+  @Test
   public void launchProblemsAreNamed() throws Exception {
     Files.writeString(dir.resolve("bad"), "wrong\n");
     Outcome wrong = replicate("--jdbcPasswordFile=" + dir.resolve("bad"));
@@ -173,6 +182,10 @@ public class JdbcReloadTest {
     Outcome down = replicate("--jdbcUrl=jdbc:postgresql://127.0.0.1:1/x");
     assertEquals(1, down.code());
     assertTrue(down.err(), down.err().contains("cannot connect to jdbc:postgresql://127.0.0.1:1/x as postgres: Connection to 127.0.0.1:1 refused"));
+
+    Outcome rate = replicate("--maxThroughput=quick");
+    assertEquals(2, rate.code());
+    assertTrue(rate.err(), rate.err().contains("--maxThroughput: 'quick' is not a rate"));
 
     Outcome both = replicate("--snapshot=/tmp/x.jsonl");
     assertEquals(2, both.code());

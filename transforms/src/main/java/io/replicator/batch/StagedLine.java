@@ -40,7 +40,7 @@ public final class StagedLine {
     return size;
   }
 
-  static long utf8Length(String s) {
+  public static long utf8Length(String s) {
     long n = 0;
     for (int i = 0, len = s.length(); i < len; i++) {
       char ch = s.charAt(i);

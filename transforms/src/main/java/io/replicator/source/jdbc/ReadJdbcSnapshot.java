@@ -20,7 +20,17 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.stream.IntStream;
+import io.replicator.batch.StagedLine;
+import io.replicator.batch.Throttle;
+import org.apache.beam.sdk.coders.IterableCoder;
+import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.Values;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Create;
@@ -46,6 +56,10 @@ import org.apache.beam.sdk.values.TupleTagList;
 public final class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Result> {
   public static final String ROWS_READ = "jdbc_rows_read";
   public static final String PARTITIONS_READ = "jdbc_partitions_read";
+  /** Bytes read, counted as the rows' staged JSON: what a throughput bound counts. */
+  public static final String BYTES_READ = "jdbc_bytes_read";
+  /** Milliseconds each reader spent reading (distribution): bytes over the longest is the rate reached. */
+  public static final String READER_MILLIS = "jdbc_reader_millis";
 
   private static final TupleTag<Change> CHANGES = new TupleTag<>() {};
   private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
@@ -57,9 +71,11 @@ public final class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Resul
   private final String targetTable;
   private final String snapshotId;
   private final int fetchSize;
+  private final double maxBytesPerSecond;
+  private final int lanes;
 
   private ReadJdbcSnapshot(JdbcSource source, SourceTable table, List<KeyRange> ranges, Sequence sequence,
-      String targetTable, String snapshotId, int fetchSize) {
+      String targetTable, String snapshotId, int fetchSize, double maxBytesPerSecond, int lanes) {
     this.source = source;
     this.table = table;
     this.ranges = List.copyOf(ranges);
@@ -67,6 +83,8 @@ public final class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Resul
     this.targetTable = targetTable;
     this.snapshotId = snapshotId;
     this.fetchSize = fetchSize;
+    this.maxBytesPerSecond = maxBytesPerSecond;
+    this.lanes = lanes;
   }
 
   public static ReadJdbcSnapshot of(JdbcSource source, SourceTable table, List<KeyRange> ranges, Sequence sequence,
@@ -74,44 +92,85 @@ public final class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Resul
     if (ranges.isEmpty()) {
       throw new IllegalArgumentException("a snapshot needs at least one key range");
     }
-    return new ReadJdbcSnapshot(source, table, ranges, sequence, targetTable, null, 10_000);
+    return new ReadJdbcSnapshot(source, table, ranges, sequence, targetTable, null, 10_000, 0, 0);
   }
 
   /** Every partition reads this exported PostgreSQL snapshot: one consistent state of the table. */
   public ReadJdbcSnapshot withSnapshotId(String id) {
-    return new ReadJdbcSnapshot(source, table, ranges, sequence, targetTable, id, fetchSize);
+    return new ReadJdbcSnapshot(source, table, ranges, sequence, targetTable, id, fetchSize, maxBytesPerSecond, lanes);
   }
 
   public ReadJdbcSnapshot withFetchSize(int rows) {
     if (rows < 1) {
       throw new IllegalArgumentException("--jdbcFetchSize must be at least 1, got " + rows);
     }
-    return new ReadJdbcSnapshot(source, table, ranges, sequence, targetTable, snapshotId, rows);
+    return new ReadJdbcSnapshot(source, table, ranges, sequence, targetTable, snapshotId, rows, maxBytesPerSecond, lanes);
+  }
+
+  /**
+   * Reads at most {@code bytesPerSecond} from the source, counted as the rows' size in their staged
+   * JSON form, across all workers: the partitions are read in {@code readers} lanes, one after
+   * another within a lane, each lane paced at its share of the rate.
+   */
+  public ReadJdbcSnapshot withMaxThroughput(double bytesPerSecond, int readers) {
+    if (!(bytesPerSecond > 0) || readers < 1) {
+      throw new IllegalArgumentException("a throughput bound needs a positive rate and at least one reader");
+    }
+    return new ReadJdbcSnapshot(source, table, ranges, sequence, targetTable, snapshotId, fetchSize, bytesPerSecond,
+        Math.min(readers, ranges.size()));
   }
 
   @Override
   public ReadChanges.Result expand(PBegin input) {
-    PCollectionTuple out = input
-        .apply("Partitions", Create.of(IntStream.range(0, ranges.size()).boxed().toList()).withCoder(VarIntCoder.of()))
-        .apply("Spread partitions", Reshuffle.viaRandomKey())
-        .apply("Read partition", ParDo.of(new ReadPartitionFn(this)).withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS)));
+    PCollection<Integer> partitions = input
+        .apply("Partitions", Create.of(IntStream.range(0, ranges.size()).boxed().toList()).withCoder(VarIntCoder.of()));
+    PCollection<Iterable<Integer>> work;
+    if (lanes > 0) {
+      // A bounded rate: a fixed number of lanes, so the bound holds however many workers there are.
+      int n = lanes;
+      work = partitions
+          .apply("Lanes", WithKeys.of((Integer i) -> i % n).withKeyType(TypeDescriptors.integers()))
+          .setCoder(KvCoder.of(VarIntCoder.of(), VarIntCoder.of()))
+          .apply("Group lanes", GroupByKey.create())
+          .apply("Lane", Values.create());
+    } else {
+      work = partitions
+          .apply("Spread partitions", Reshuffle.viaRandomKey())
+          .apply("One each", MapElements.into(TypeDescriptors.iterables(TypeDescriptors.integers()))
+              .via((Integer i) -> List.of(i)));
+    }
+    PCollectionTuple out = work.setCoder(IterableCoder.of(VarIntCoder.of()))
+        .apply("Read partitions", ParDo.of(new ReadPartitionFn(this)).withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS)));
     return ReadChanges.Result.of(input.getPipeline(),
         out.get(CHANGES).setCoder(ChangeCoder.of()), out.get(DEAD_LETTERS).setCoder(DeadLetter.Coder.of()));
   }
 
-  private static final class ReadPartitionFn extends DoFn<Integer, Change> {
+  private static final class ReadPartitionFn extends DoFn<Iterable<Integer>, Change> {
     private final ReadJdbcSnapshot spec;
     private final Counter rowsRead = Metrics.counter(ReadChanges.NAMESPACE, ROWS_READ);
     private final Counter partitionsRead = Metrics.counter(ReadChanges.NAMESPACE, PARTITIONS_READ);
     private final Counter rejected = Metrics.counter(ReadChanges.NAMESPACE, ReadChanges.REJECTED);
     private final Counter decoded = Metrics.counter(ReadChanges.NAMESPACE, ReadChanges.CHANGES_DECODED);
+    private final Counter bytesRead = Metrics.counter(ReadChanges.NAMESPACE, BYTES_READ);
+    private final org.apache.beam.sdk.metrics.Distribution readerMillis =
+        Metrics.distribution(ReadChanges.NAMESPACE, READER_MILLIS);
 
     ReadPartitionFn(ReadJdbcSnapshot spec) {
       this.spec = spec;
     }
 
     @ProcessElement
-    public void process(@Element Integer partition, MultiOutputReceiver out) throws SQLException {
+    public void process(@Element Iterable<Integer> partitions, MultiOutputReceiver out)
+        throws SQLException, InterruptedException {
+      long start = System.nanoTime();
+      Throttle throttle = spec.lanes > 0 ? new Throttle(spec.maxBytesPerSecond / spec.lanes) : null;
+      for (int partition : partitions) {
+        read(partition, throttle, out);
+      }
+      readerMillis.update((System.nanoTime() - start) / 1_000_000);
+    }
+
+    private void read(int partition, Throttle throttle, MultiOutputReceiver out) throws SQLException, InterruptedException {
       KeyRange range = spec.ranges.get(partition);
       TableSchema schema = spec.table.schema();
       RowReader row = new RowReader(schema);
@@ -139,7 +198,11 @@ public final class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Resul
             long n = 0;
             while (rs.next()) {
               n++;
-              emit(rs, row, types, out);
+              int size = emit(rs, row, types, out);
+              bytesRead.inc(size);
+              if (throttle != null) {
+                throttle.acquire(size);
+              }
             }
             rowsRead.inc(n);
           }
@@ -181,18 +244,22 @@ public final class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Resul
       return params;
     }
 
-    private void emit(ResultSet rs, RowReader row, ColumnType[] types, MultiOutputReceiver out) throws SQLException {
+    /** Emits one row; returns its size as staged JSON (what a throughput bound counts). */
+    private int emit(ResultSet rs, RowReader row, ColumnType[] types, MultiOutputReceiver out) throws SQLException {
       row.reset();
       try {
         for (int i = 0; i < types.length; i++) {
           read(rs, i, types[i], row);
         }
-        out.get(CHANGES).output(new Change(spec.targetTable, ChangeOp.UPSERT, row.key(), spec.sequence, row.rowJson()));
+        String json = row.rowJson();
+        out.get(CHANGES).output(new Change(spec.targetTable, ChangeOp.UPSERT, row.key(), spec.sequence, json));
         decoded.inc();
+        return (int) StagedLine.utf8Length(json) + 2;
       } catch (RejectedInputException e) {
         rejected.inc();
-        out.get(DEAD_LETTERS).output(new DeadLetter(spec.source.displayUrl() + " " + spec.table, 0,
-            describe(rs, types.length), e.getMessage()));
+        String input = describe(rs, types.length);
+        out.get(DEAD_LETTERS).output(new DeadLetter(spec.source.displayUrl() + " " + spec.table, 0, input, e.getMessage()));
+        return (int) StagedLine.utf8Length(input);
       }
     }
 
