@@ -165,6 +165,21 @@ public class JdbcReloadTest {
   }
 
   @Test
+  public void aMillionRowTableIsReadInPartitionsOnEmbeddedFlink() throws Exception {
+    try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE big (id bigint PRIMARY KEY, region text, amount numeric(12,2), at timestamptz);"
+          + " INSERT INTO big SELECT g, 'r' || (g % 97), g * 0.01, TIMESTAMPTZ '2024-01-01 00:00:00+00' + g * INTERVAL '1 second'"
+          + " FROM generate_series(1, 1000000) g; ANALYZE big;");
+    }
+    Outcome run = replicate("--table=big", "--jdbcTable=public.big", "--runner=FlinkRunner", "--parallelism=2",
+        "--verify=true");
+    assertEquals(run.err() + run.out(), 0, run.code());
+    assertTrue(run.out(), run.out().contains("read        1,000,000 rows of public.big in 4 partitions, one exported snapshot"));
+    assertTrue(run.out(), run.out().contains("verify big: source and target match"));
+    assertTrue(run.out(), run.out().contains("target      1,000,000 rows"));
+  }
+
+  @Test
   public void launchProblemsAreNamed() throws Exception {
     Files.writeString(dir.resolve("bad"), "wrong\n");
     Outcome wrong = replicate("--jdbcPasswordFile=" + dir.resolve("bad"));

@@ -15,20 +15,18 @@ import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.join.CoGbkResult;
-import org.apache.beam.sdk.transforms.join.CoGroupByKey;
-import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
-import org.apache.beam.sdk.values.TupleTag;
 
 /**
  * Compares the rows of a source with the rows of a target: per group of keys (a hash of the key),
- * the row count and an order-independent fingerprint; for a group that differs, the keys that
- * differ. Outputs one JSON line per differing group; counters say how many rows each side has.
+ * the row count and an order-independent fingerprint (a sum of row hashes), and, for a group that
+ * differs, the keys that differ. A group is held in memory as keys and hashes while it is compared. Outputs one JSON line per differing group; counters say how many rows each side has.
  *
  * <pre>{@code
  * PCollection<String> differences = PCollectionList.of(sourceRows).and(targetRows)
@@ -45,8 +43,6 @@ public final class CompareTables extends PTransform<PCollectionList<Change>, PCo
   /** Keys named per differing group; the counters have the totals. */
   static final int EXAMPLES = 10;
 
-  private static final TupleTag<KV<String, Long>> SOURCE = new TupleTag<>() {};
-  private static final TupleTag<KV<String, Long>> TARGET = new TupleTag<>() {};
 
   private final int groups;
 
@@ -69,77 +65,83 @@ public final class CompareTables extends PTransform<PCollectionList<Change>, PCo
       throw new IllegalArgumentException("CompareTables takes two collections, the source's rows and the target's");
     }
     var coder = KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
+    // Each row's key carries its side ('S' or 'T') so that one GroupByKey, read in one pass, sees
+    // both sides: some runners' grouped values can be iterated only once.
     PCollection<KV<Integer, KV<String, Long>>> s = rows.get(0)
-        .apply("Fingerprint source", ParDo.of(new FingerprintFn(groups, SOURCE_ROWS))).setCoder(coder);
+        .apply("Fingerprint source", ParDo.of(new FingerprintFn(groups, 'S', SOURCE_ROWS))).setCoder(coder);
     PCollection<KV<Integer, KV<String, Long>>> t = rows.get(1)
-        .apply("Fingerprint target", ParDo.of(new FingerprintFn(groups, TARGET_ROWS))).setCoder(coder);
-    return KeyedPCollectionTuple.of(SOURCE, s).and(TARGET, t)
-        .apply("Group keys", CoGroupByKey.create())
+        .apply("Fingerprint target", ParDo.of(new FingerprintFn(groups, 'T', TARGET_ROWS))).setCoder(coder);
+    return PCollectionList.of(s).and(t)
+        .apply("Both sides", Flatten.pCollections())
+        .apply("Group keys", GroupByKey.create())
         .apply("Compare groups", ParDo.of(new CompareFn()))
         .setCoder(StringUtf8Coder.of());
   }
 
   private static final class FingerprintFn extends DoFn<Change, KV<Integer, KV<String, Long>>> {
     private final int groups;
+    private final char side;
     private final Counter rows;
 
-    FingerprintFn(int groups, String counter) {
+    FingerprintFn(int groups, char side, String counter) {
       this.groups = groups;
+      this.side = side;
       this.rows = Metrics.counter("replicator", counter);
     }
 
     @ProcessElement
     public void process(@Element Change c, OutputReceiver<KV<Integer, KV<String, Long>>> out) {
       rows.inc();
-      out.output(KV.of(StageBatches.batchOf(c.key(), groups), KV.of(c.key(), RowFingerprint.of(c.rowJson()))));
+      out.output(KV.of(StageBatches.batchOf(c.key(), groups), KV.of(side + c.key(), RowFingerprint.of(c.rowJson()))));
     }
   }
 
-  private static final class CompareFn extends DoFn<KV<Integer, CoGbkResult>, String> {
+  private static final class CompareFn extends DoFn<KV<Integer, Iterable<KV<String, Long>>>, String> {
     private final Counter groupsDiffering = Metrics.counter("replicator", GROUPS_DIFFERING);
     private final Counter keysDiffering = Metrics.counter("replicator", KEYS_DIFFERING);
 
     @ProcessElement
-    public void process(@Element KV<Integer, CoGbkResult> group, OutputReceiver<String> out) {
-      long[] s = fingerprint(group.getValue().getAll(SOURCE));
-      long[] t = fingerprint(group.getValue().getAll(TARGET));
-      if (s[0] == t[0] && s[1] == t[1]) {
-        return;
-      }
-      groupsDiffering.inc();
-      // The group differs: find the keys, one pass over each side.
+    public void process(@Element KV<Integer, Iterable<KV<String, Long>>> group, OutputReceiver<String> out) {
       Map<String, Long> source = new HashMap<>();
-      group.getValue().getAll(SOURCE).forEach(kv -> source.put(kv.getKey(), kv.getValue()));
-      TreeSet<String> missing = new TreeSet<>();
-      TreeSet<String> extra = new TreeSet<>();
-      TreeSet<String> differ = new TreeSet<>();
-      for (KV<String, Long> kv : group.getValue().getAll(TARGET)) {
-        Long hash = source.remove(kv.getKey());
-        if (hash == null) {
-          extra.add(kv.getKey());
-        } else if (!hash.equals(kv.getValue())) {
-          differ.add(kv.getKey());
+      Map<String, Long> target = new HashMap<>();
+      long sourceSum = 0;
+      long targetSum = 0;
+      for (KV<String, Long> kv : group.getValue()) {
+        String key = kv.getKey().substring(1);
+        if (kv.getKey().charAt(0) == 'S') {
+          source.put(key, kv.getValue());
+          sourceSum += kv.getValue();
+        } else {
+          target.put(key, kv.getValue());
+          targetSum += kv.getValue();
         }
       }
-      missing.addAll(source.keySet());
+      long sourceRows = source.size();
+      long targetRows = target.size();
+      if (sourceRows == targetRows && sourceSum == targetSum) {
+        return;
+      }
+      // The group differs: find the keys.
+      TreeSet<String> extra = new TreeSet<>();
+      TreeSet<String> differ = new TreeSet<>();
+      for (Map.Entry<String, Long> e : target.entrySet()) {
+        Long hash = source.remove(e.getKey());
+        if (hash == null) {
+          extra.add(e.getKey());
+        } else if (!hash.equals(e.getValue())) {
+          differ.add(e.getKey());
+        }
+      }
+      groupsDiffering.inc();
+      TreeSet<String> missing = new TreeSet<>(source.keySet());
       keysDiffering.inc(missing.size() + extra.size() + differ.size());
       StringBuilder sb = new StringBuilder();
-      sb.append("{\"group\":").append(group.getKey()).append(",\"source_rows\":").append(s[0])
-          .append(",\"target_rows\":").append(t[0]);
+      sb.append("{\"group\":").append(group.getKey()).append(",\"source_rows\":").append(sourceRows)
+          .append(",\"target_rows\":").append(targetRows);
       examples(sb, "missing_in_target", missing);
       examples(sb, "not_in_source", extra);
       examples(sb, "different", differ);
       out.output(sb.append('}').toString());
-    }
-
-    private static long[] fingerprint(Iterable<KV<String, Long>> rows) {
-      long count = 0;
-      long sum = 0;
-      for (KV<String, Long> kv : rows) {
-        count++;
-        sum += kv.getValue();
-      }
-      return new long[] {count, sum};
     }
 
     private static void examples(StringBuilder sb, String name, TreeSet<String> keys) {
