@@ -3,10 +3,15 @@ package io.replicator.pipelines;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
 
-/** Options of the {@code replicate} pipeline. Each one is also a Flex Template parameter. */
+/**
+ * Options of the {@code replicate} pipeline. Each one is also a Flex Template parameter in
+ * {@code flex-templates/replicate/metadata.json}, which a test keeps in step with this interface.
+ */
 public interface ReplicateOptions extends PipelineOptions, ThroughputOptions {
   @Description("Target table name in the warehouse.")
+  @Validation.Required
   String getTable();
 
   void setTable(String value);
@@ -109,11 +114,13 @@ public interface ReplicateOptions extends PipelineOptions, ThroughputOptions {
   void setJdbcFetchSize(Integer value);
 
   @Description("Directory for staged JSONL batches (any Beam filesystem path; local for DuckDB).")
+  @Validation.Required
   String getStaging();
 
   void setStaging(String value);
 
   @Description("The warehouse: duckdb:PATH for an embedded DuckDB database file.")
+  @Validation.Required
   String getWarehouse();
 
   void setWarehouse(String value);
