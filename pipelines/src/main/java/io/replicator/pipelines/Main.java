@@ -60,14 +60,23 @@ public final class Main {
     }
   }
 
-  private static int replicate(String[] args, PrintStream out) {
+  /** The options of {@code args}, or null after printing the options' help for {@code --help}. */
+  private static ReplicateOptions options(String[] args, PrintStream out) {
     if (List.of(args).contains("--help")) {
       PipelineOptionsFactory.printHelp(out, ReplicateOptions.class);
-      return 0;
+      return null;
     }
     rejectRepeatedOptions(args);
     ReplicateOptions options = PipelineOptionsFactory.fromArgs(args).as(ReplicateOptions.class);
     tuneDirectRunner(options, args);
+    return options;
+  }
+
+  private static int replicate(String[] args, PrintStream out) {
+    ReplicateOptions options = options(args, out);
+    if (options == null) {
+      return 0;
+    }
     long start = System.currentTimeMillis();
     try (ReplicatePipeline.Launched run = ReplicatePipeline.run(options)) {
       run.result().waitUntilFinish();
@@ -82,13 +91,10 @@ public final class Main {
   }
 
   private static int verify(String[] args, PrintStream out) {
-    if (List.of(args).contains("--help")) {
-      PipelineOptionsFactory.printHelp(out, ReplicateOptions.class);
+    ReplicateOptions options = options(args, out);
+    if (options == null) {
       return 0;
     }
-    rejectRepeatedOptions(args);
-    ReplicateOptions options = PipelineOptionsFactory.fromArgs(args).as(ReplicateOptions.class);
-    tuneDirectRunner(options, args);
     VerifyPipeline.Outcome verified = VerifyPipeline.run(options);
     out.print(verified.render());
     return verified.matches() ? 0 : VerifyPipeline.EXIT_DIFFERENT;
