@@ -20,6 +20,7 @@ public final class Main {
         replicate        replicate a table into a warehouse (snapshot and/or change events)
         verify           compare a snapshot source (--jdbcUrl or --snapshot) with the target table
         sql              query a local DuckDB warehouse: sql [--warehouse=duckdb:PATH] "SELECT ..."
+        bench replicate  benchmark against DuckDB doing the same job natively (--rows=N, --runners=direct,flink)
         generate-sample  write the bundled spind_dly sample (--out=DIR)
 
       replicate --help lists its options.""";
@@ -32,6 +33,19 @@ public final class Main {
 
   /** Runs a pipeline and returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
+    try {
+      return dispatch(args, out, err);
+    } catch (java.io.IOException e) {
+      err.println("replicator: failed: " + oneLine(e.getMessage()));
+      return 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println("replicator: interrupted");
+      return 1;
+    }
+  }
+
+  private static int dispatch(String[] args, PrintStream out, PrintStream err) throws java.io.IOException, InterruptedException {
     if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
       (args.length == 0 ? err : out).println(USAGE);
       return args.length == 0 ? 2 : 0;
@@ -43,6 +57,11 @@ public final class Main {
           return replicate(rest, out);
         case "verify":
           return verify(rest, out);
+        case "bench":
+          if (rest.length == 0 || !rest[0].equals("replicate")) {
+            throw new OptionsException("bench: expected 'bench replicate [--rows=N] [--runners=direct,flink] [--scaling]'");
+          }
+          return io.replicator.pipelines.bench.ReplicateBenchmark.main(Arrays.copyOfRange(rest, 1, rest.length), out);
         case "sql":
           return SqlCommand.main(rest, out);
         case "generate-sample":

@@ -47,6 +47,16 @@ public class RunLocalScriptIT {
   }
 
   @Test
+  public void benchPrintsTheTableAgainstTheNativeBaseline() throws Exception {
+    Result r = run("bench", "replicate", "--rows=2000", "--runners=direct", "--dir=" + tmp.getRoot());
+    assertEquals(r.err() + r.out(), 0, r.code());
+    assertTrue(r.out(), r.out().contains("data: 2,000 rows"));
+    assertTrue(r.out(), r.out().matches("(?s).*DuckDB native \\(SQL only\\) +load .*"));
+    assertTrue(r.out(), r.out().matches("(?s).*Replicator, DirectRunner +changes .*x\\n.*"));
+    assertTrue(r.out(), r.out().contains("JVM start-up and launch"));
+  }
+
+  @Test
   public void optionsGoThroughAndBadOnesExitWithTwo() throws Exception {
     Path dir = tmp.getRoot().toPath();
     Result ok = run("replicate", "--table=spind_dly", "--keys=gvkey,datadate",
