@@ -10,20 +10,27 @@ import org.apache.beam.sdk.values.KV;
 
 /**
  * How many batches the input is cut into: enough that each holds about {@value #FILL_PERCENT}% of
- * {@code --batchMaxBytes} and of {@code --batchMaxRows}, leaving room for an uneven hash. A batch
- * that still comes out larger is cut again when it is staged.
+ * {@code --batchMaxBytes} and of {@code --batchMaxRows}, leaving room for an uneven hash, and, for
+ * inputs of more than {@value #ROWS_PER_PARALLEL_BATCH} rows, at least a few, so that workers stage
+ * batches side by side instead of one worker staging everything. A batch that still comes out
+ * larger is cut again when it is staged.
  */
 public final class BatchPlan {
   static final int FILL_PERCENT = 70;
   /** More batches than this would mean more MERGE jobs than a warehouse takes gladly in one run. */
   static final int MAX_BATCHES = 100_000;
+  /** Rows below which one batch is cheaper than several (each batch is a MERGE). */
+  static final long ROWS_PER_PARALLEL_BATCH = 50_000;
+  /** Batches a mid-sized input is cut into at least: enough to keep a few cores busy. */
+  static final int MIN_PARALLEL_BATCHES = 4;
 
   private BatchPlan() {}
 
   public static int batchCount(long bytes, long rows, long maxBytes, long maxRows) {
     long byBytes = ceilDiv(bytes * 100, maxBytes * FILL_PERCENT);
     long byRows = ceilDiv(rows * 100, maxRows * FILL_PERCENT);
-    return (int) Math.max(1, Math.min(MAX_BATCHES, Math.max(byBytes, byRows)));
+    long forParallelism = Math.min(MIN_PARALLEL_BATCHES, rows / ROWS_PER_PARALLEL_BATCH);
+    return (int) Math.max(1, Math.min(MAX_BATCHES, Math.max(forParallelism, Math.max(byBytes, byRows))));
   }
 
   private static long ceilDiv(long a, long b) {

@@ -39,6 +39,10 @@ public class BatchingTest {
     assertEquals(2, BatchPlan.batchCount(1000, 10, 1000, 100));
     assertEquals(15, BatchPlan.batchCount(10_000, 10, 1000, 100));
     assertEquals(15, BatchPlan.batchCount(10, 1000, 1 << 20, 100));
+    // Mid-sized inputs get a few batches, so they are staged side by side.
+    assertEquals(1, BatchPlan.batchCount(90 << 20, 49_999, 256L << 20, 5_000_000));
+    assertEquals(2, BatchPlan.batchCount(90 << 20, 100_000, 256L << 20, 5_000_000));
+    assertEquals(4, BatchPlan.batchCount(90 << 20, 500_000, 256L << 20, 5_000_000));
   }
 
   @Test
