@@ -77,8 +77,10 @@ final class ReplicatePlan {
       TableSchema schema = readSchema(schemaFile, keys);
       this.table = wrap(() -> new TargetTable(tableName, schema, deleteMode), "--table");
     } else {
-      wrap(() -> new TargetTable(tableName, TableSchema.fromBigQueryJson(
-          "[{\"name\":\"k\",\"type\":\"STRING\"}]", List.of("k")), deleteMode), "--table"); // checks the name
+      wrap(() -> {
+        TargetTable.checkName(tableName);
+        return tableName;
+      }, "--table");
     }
 
     this.changes = blankToNull(o.getChanges());

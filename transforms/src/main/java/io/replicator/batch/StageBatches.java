@@ -2,7 +2,6 @@ package io.replicator.batch;
 
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
-import io.replicator.change.ChangeOp;
 import io.replicator.merge.LatestPerKey;
 import io.replicator.merge.LatestPerKeyFn;
 import java.io.IOException;
@@ -179,7 +178,6 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
     private StagedBatch stage(String table, List<Change> chunk, long size) throws IOException {
       String id = BatchId.of(table, chunk);
       ResourceId file = StagingPaths.batchFile(staging, table, id);
-      long deletes = 0;
       int width = 1;
       StringBuilder sb = new StringBuilder(512);
       try (Writer w = Channels.newWriter(FileSystems.create(file, "application/json"), StandardCharsets.UTF_8)) {
@@ -188,9 +186,6 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
           StagedLine.append(sb, c, id);
           sb.append('\n');
           w.append(sb);
-          if (c.op() == ChangeOp.DELETE) {
-            deletes++;
-          }
           width = Math.max(width, c.sequence().width());
         }
       }
@@ -198,7 +193,7 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
       rows.inc(chunk.size());
       bytes.inc(size);
       batchBytes.update(size);
-      return new StagedBatch(table, id, file.toString(), chunk.size(), deletes, size, width);
+      return new StagedBatch(table, id, file.toString(), chunk.size(), size, width);
     }
   }
 }

@@ -14,12 +14,11 @@ import org.apache.beam.sdk.coders.VarLongCoder;
  * @param batchId deterministic: derived from the batch's content, so a re-run names it alike
  * @param file the staged JSONL file (a Beam filesystem path)
  * @param rows staged rows, one per key
- * @param deletes how many of them are DELETEs
  * @param bytes size of the staged file
  * @param sequenceWidth the most sequence parts any staged row has
  */
 public record StagedBatch(
-    String table, String batchId, String file, long rows, long deletes, long bytes, int sequenceWidth) {
+    String table, String batchId, String file, long rows, long bytes, int sequenceWidth) {
 
   /** Coder: strings and var-longs. */
   public static final class Coder extends CustomCoder<StagedBatch> {
@@ -37,7 +36,6 @@ public record StagedBatch(
       STRING.encode(b.batchId(), out);
       STRING.encode(b.file(), out);
       LONG.encode(b.rows(), out);
-      LONG.encode(b.deletes(), out);
       LONG.encode(b.bytes(), out);
       LONG.encode((long) b.sequenceWidth(), out);
     }
@@ -45,8 +43,8 @@ public record StagedBatch(
     @Override
     public StagedBatch decode(InputStream in) throws IOException {
       return new StagedBatch(
-          STRING.decode(in), STRING.decode(in), STRING.decode(in), LONG.decode(in),
-          LONG.decode(in), LONG.decode(in), (int) (long) LONG.decode(in));
+          STRING.decode(in), STRING.decode(in), STRING.decode(in), LONG.decode(in), LONG.decode(in),
+          (int) (long) LONG.decode(in));
     }
 
     @Override

@@ -13,6 +13,11 @@ public record TargetTable(String name, TableSchema schema, DeleteMode deleteMode
   public TargetTable {
     Objects.requireNonNull(schema, "schema");
     Objects.requireNonNull(deleteMode, "deleteMode");
+    checkName(name);
+  }
+
+  /** Rejects a name no target table may have: empty, or starting with '_' (the pipeline's own tables). */
+  public static void checkName(String name) {
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException("a target table name is required (--table)");
     }

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.StreamSupport;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -236,9 +235,5 @@ public class JdbcSnapshotTest {
     PAssert.that(read.changes().apply(MapElements.into(TypeDescriptors.strings()).via(Change::rowJson)))
         .containsInAnyOrder("\"id\":1,\"label\":\"한국어 \\\"q\\\" \\\\ tab\\tx\"", "\"id\":2,\"label\":\"\"");
     p.run().waitUntilFinish();
-  }
-
-  static <T> List<T> list(Iterable<T> items) {
-    return StreamSupport.stream(items.spliterator(), false).toList();
   }
 }
