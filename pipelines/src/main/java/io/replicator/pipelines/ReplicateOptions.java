@@ -119,11 +119,44 @@ public interface ReplicateOptions extends PipelineOptions, ThroughputOptions {
 
   void setStaging(String value);
 
-  @Description("The warehouse: duckdb:PATH for an embedded DuckDB database file.")
+  @Description("The warehouse: duckdb:PATH for an embedded DuckDB database file, or bigquery:PROJECT.DATASET.")
   @Validation.Required
   String getWarehouse();
 
   void setWarehouse(String value);
+
+  @Description("BigQuery: labels for every job, as key=value,key=value (lower case), for billing reports.")
+  String getBigQueryJobLabels();
+
+  void setBigQueryJobLabels(String value);
+
+  @Description("BigQuery: the API's root URL, for a private endpoint or an emulator. Default: Google's.")
+  String getBigQueryEndpoint();
+
+  void setBigQueryEndpoint(String value);
+
+  @Description("BigQuery: the column a new target is partitioned by (DATE, DATETIME and TIMESTAMP by day;"
+      + " INT64 by --partitionRange).")
+  String getPartitionField();
+
+  void setPartitionField(String value);
+
+  @Description("BigQuery: START,END,INTERVAL of an INT64 --partitionField.")
+  String getPartitionRange();
+
+  void setPartitionRange(String value);
+
+  @Description("BigQuery: the partition column never changes for a key, so each MERGE reads only the"
+      + " partitions its batch touches (always so when the column is part of the key).")
+  @Default.Boolean(false)
+  Boolean getPartitionFieldImmutable();
+
+  void setPartitionFieldImmutable(Boolean value);
+
+  @Description("BigQuery: up to four columns a new target is clustered by, comma-separated. Default: the key.")
+  String getClusterFields();
+
+  void setClusterFields(String value);
 
   @Description("Directory for dead letters (rejected input, as JSONL). Default: <staging>/dead-letters.")
   String getDeadLetter();

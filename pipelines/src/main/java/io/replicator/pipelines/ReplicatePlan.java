@@ -4,10 +4,12 @@ import io.replicator.batch.ByteSize;
 import io.replicator.batch.Throughput;
 import io.replicator.change.TableSchema;
 import io.replicator.merge.DeleteMode;
+import io.replicator.merge.TableLayout;
 import io.replicator.merge.TargetTable;
 import io.replicator.source.jdbc.JdbcSource;
 import io.replicator.source.InputFormat;
 import io.replicator.warehouse.WarehouseSpec;
+import io.replicator.warehouse.bigquery.BigQuerySettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -136,10 +138,10 @@ final class ReplicatePlan {
     this.staging = trimSlash(require(o.getStaging(), "--staging", "a directory for staged batches"));
     this.deadLetter = o.getDeadLetter() == null || o.getDeadLetter().isBlank()
         ? staging + "/dead-letters" : trimSlash(o.getDeadLetter());
-    this.warehouse = wrap(() -> WarehouseSpec.parse(o.getWarehouse()), "--warehouse");
-    if (warehouse.needsLocalStaging() && staging.contains("://") && !staging.startsWith("file://")) {
-      throw new OptionsException("--staging=" + staging + ": the DuckDB warehouse reads staged batches from the"
-          + " local disk; give a local directory");
+    this.warehouse = warehouseSpec(o);
+    String stagingProblem = warehouse.stagingProblem(staging);
+    if (stagingProblem != null) {
+      throw new OptionsException("--staging=" + staging + ": " + stagingProblem);
     }
     this.batchMaxBytes = wrap(() -> ByteSize.parse(o.getBatchMaxBytes()), "--batchMaxBytes");
     if (batchMaxBytes < 1024) {
@@ -158,6 +160,48 @@ final class ReplicatePlan {
     if (snapshot != null) {
       requireMatches(snapshot, "--snapshot");
     }
+  }
+
+  /** The warehouse, with the BigQuery options applied (and refused for any other warehouse). */
+  private WarehouseSpec warehouseSpec(ReplicateOptions o) {
+    WarehouseSpec spec = wrap(() -> WarehouseSpec.parse(o.getWarehouse()), "--warehouse");
+    if (!spec.kind().equals("bigquery")) {
+      String[][] bigQueryOnly = {
+        {"--bigQueryJobLabels", o.getBigQueryJobLabels()},
+        {"--bigQueryEndpoint", o.getBigQueryEndpoint()}, {"--partitionField", o.getPartitionField()},
+        {"--partitionRange", o.getPartitionRange()}, {"--clusterFields", o.getClusterFields()}};
+      for (String[] option : bigQueryOnly) {
+        if (blankToNull(option[1]) != null) {
+          throw new OptionsException(option[0] + " applies to --warehouse=bigquery:PROJECT.DATASET only");
+        }
+      }
+      return spec;
+    }
+    TableLayout layout = wrap(() -> new TableLayout(
+        blankToNull(o.getPartitionField()),
+        blankToNull(o.getPartitionRange()) == null ? null : TableLayout.IntegerRange.parse(o.getPartitionRange()),
+        blankToNull(o.getClusterFields()) == null ? List.of() : splitList(o.getClusterFields()),
+        Boolean.TRUE.equals(o.getPartitionFieldImmutable())), "--partitionField");
+    if (table != null) {
+      wrap(() -> {
+        layout.check(table.schema());
+        return null;
+      }, "--partitionField");
+    }
+    return spec.withBigQuery(s -> s
+        .withJobLabels(wrap(() -> BigQuerySettings.parseLabels(o.getBigQueryJobLabels()), "--bigQueryJobLabels"))
+        .withEndpoint(o.getBigQueryEndpoint())
+        .withLayout(layout));
+  }
+
+  private static List<String> splitList(String text) {
+    List<String> out = new ArrayList<>();
+    for (String part : text.split(",")) {
+      if (!part.isBlank()) {
+        out.add(part.trim());
+      }
+    }
+    return out;
   }
 
   static ReplicatePlan from(ReplicateOptions options) {

@@ -111,6 +111,14 @@ public final class RunSummary {
     line(sb, "updated", get(MergeBatches.ROWS_UPDATED), "rows");
     line(sb, "deleted", get(MergeBatches.ROWS_DELETED), "rows");
     line(sb, "ignored", get(MergeBatches.CHANGES_IGNORED), "changes older than the target's row or tombstone (replays)");
+    if (get(MergeBatches.MERGE_SLOT_MILLIS) > 0 || get(MergeBatches.MERGE_BYTES_PROCESSED) > 0) {
+      long merged = Math.max(1, get(MergeBatches.BATCHES_MERGED));
+      line(sb, "processed", get(MergeBatches.MERGE_BYTES_PROCESSED), "bytes read by the MERGEs ("
+          + ByteSize.format(get(MergeBatches.MERGE_BYTES_PROCESSED) / merged) + " per batch; on-demand"
+          + " pricing bills this)");
+      line(sb, "slot-ms", get(MergeBatches.MERGE_SLOT_MILLIS), "of compute in the MERGEs ("
+          + String.format(Locale.ROOT, "%,d", get(MergeBatches.MERGE_SLOT_MILLIS) / merged) + " per batch)");
+    }
     if (run.snapshotSequence() != null) {
       line(sb, "removed", get(FinishSnapshot.ROWS_REMOVED_BY_RELOAD), "rows the reload no longer has");
     }

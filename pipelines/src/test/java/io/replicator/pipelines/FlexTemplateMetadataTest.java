@@ -5,6 +5,8 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.replicator.merge.TableLayout;
+import io.replicator.warehouse.bigquery.BigQuerySettings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.replicator.batch.ByteSize;
 import io.replicator.batch.Throughput;
@@ -38,7 +40,14 @@ public class FlexTemplateMetadataTest {
       Map.entry("batchMaxBytes", List.of(List.of("256MB", "64KB", "1GB", "1048576", "1.5GB", "64KiB"), List.of("big", "MB", "-1MB"))),
       Map.entry("batchMaxRows", List.of(List.of("5000000", "1"), List.of("0", "1e6"))),
       Map.entry("maxThroughput", List.of(List.of("1GB/h", "20MB/s", "500KB/min", "50MB/s"), List.of("fast", "20MB", "/s"))),
-      Map.entry("warehouse", List.of(List.of("duckdb:local/warehouse.duckdb"), List.of("postgres:x", "duckdb:"))),
+      Map.entry("warehouse", List.of(List.of("duckdb:local/warehouse.duckdb", "bigquery:my-project.replica",
+          "bigquery:example.com:my-project.replica_eu"), List.of("postgres:x", "duckdb:", "bigquery:nodataset", "bigquery:p."))),
+      Map.entry("bigQueryJobLabels", List.of(List.of("team=data", "team=data,env=prod", "cost-center=42", "flag="),
+          List.of("Team=data", "team", "=x", "team=data,"))),
+      Map.entry("bigQueryEndpoint", List.of(List.of("https://bigquery.googleapis.com/", "http://127.0.0.1:9050"),
+          List.of("bigquery.googleapis.com", "ftp://x"))),
+      Map.entry("partitionRange", List.of(List.of("0,1000000,1000", "-100,100,10"), List.of("0,100", "a,b,c", "0,100,-1"))),
+      Map.entry("partitionFieldImmutable", List.of(List.of("true", "false"), List.of("yes"))),
       Map.entry("verify", List.of(List.of("true", "false"), List.of("yes"))),
       Map.entry("keepStaging", List.of(List.of("true", "false"), List.of("1"))));
 
@@ -106,6 +115,12 @@ public class FlexTemplateMetadataTest {
     }
     for (String ok : EXAMPLES.get("maxThroughput").get(0)) {
       assertTrue(Throughput.bytesPerSecond(ok) > 0);
+    }
+    for (String ok : EXAMPLES.get("bigQueryJobLabels").get(0)) {
+      assertFalse(BigQuerySettings.parseLabels(ok).isEmpty());
+    }
+    for (String ok : EXAMPLES.get("partitionRange").get(0)) {
+      TableLayout.IntegerRange.parse(ok);
     }
   }
 }

@@ -46,6 +46,20 @@ public class OptionsTest {
     rejects("--warehouse='postgres:x' names an unknown warehouse", changes, "--warehouse=postgres:x");
     rejects("the DuckDB warehouse reads staged batches from the local disk", changes, "--staging=gs://bucket/x");
     rejects("missing a property named 'tabel'", changes, "--tabel=x");
+    rejects("--warehouse=bigquery:nodataset must name PROJECT.DATASET", changes, "--warehouse=bigquery:nodataset");
+    rejects("BigQuery load jobs read staged batches from Cloud Storage; give gs://BUCKET/PREFIX", changes,
+        "--warehouse=bigquery:p.d");
+    rejects("--partitionField applies to --warehouse=bigquery:PROJECT.DATASET only", changes, "--partitionField=id");
+    rejects("--partitionField=nope is not a column of the table", changes, "--warehouse=bigquery:p.d",
+        "--staging=gs://b/s", "--partitionField=nope");
+    rejects("--partitionField=id is INT64, so it needs --partitionRange=START,END,INTERVAL", changes,
+        "--warehouse=bigquery:p.d", "--staging=gs://b/s", "--partitionField=id");
+    rejects("--partitionRange='1,x,2' is not START,END,INTERVAL", changes, "--warehouse=bigquery:p.d",
+        "--staging=gs://b/s", "--partitionField=id", "--partitionRange=1,x,2");
+    rejects("--clusterFields names 'nope', which is not a column of the table", changes,
+        "--warehouse=bigquery:p.d", "--staging=gs://b/s", "--clusterFields=id,nope");
+    rejects("--bigQueryJobLabels: 'Team=x' is not key=value", changes, "--warehouse=bigquery:p.d",
+        "--staging=gs://b/s", "--bigQueryJobLabels=Team=x");
   }
 
   @Test

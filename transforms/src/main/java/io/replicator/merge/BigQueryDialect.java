@@ -55,6 +55,23 @@ public final class BigQueryDialect implements SqlDialect {
   }
 
   @Override
+  public String parameter(String name) {
+    return "@" + name;
+  }
+
+  @Override
+  public String literal(ColumnType type, String canonical) {
+    String text = "'" + canonical.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    return switch (type) {
+      case INT64 -> Long.toString(Long.parseLong(canonical));
+      case DATE -> "DATE " + text;
+      case DATETIME -> "DATETIME " + text;
+      case TIMESTAMP -> "TIMESTAMP " + text;
+      default -> throw new IllegalArgumentException("no literal bounds for " + type + " columns");
+    };
+  }
+
+  @Override
   public String createTempTableAs(String name) {
     return "CREATE TEMP TABLE " + quote(name) + " AS";
   }

@@ -47,6 +47,23 @@ public final class DuckDbDialect implements SqlDialect {
   }
 
   @Override
+  public String parameter(String name) {
+    return "?";
+  }
+
+  @Override
+  public String literal(ColumnType type, String canonical) {
+    String text = "'" + canonical.replace("'", "''") + "'";
+    return switch (type) {
+      case INT64 -> Long.toString(Long.parseLong(canonical));
+      case DATE -> "DATE " + text;
+      case DATETIME -> "TIMESTAMP " + text;
+      case TIMESTAMP -> "TIMESTAMPTZ " + text;
+      default -> throw new IllegalArgumentException("no literal bounds for " + type + " columns");
+    };
+  }
+
+  @Override
   public String createTempTableAs(String name) {
     return "CREATE OR REPLACE TEMP TABLE " + quote(name) + " AS";
   }

@@ -26,7 +26,8 @@ import java.util.function.IntFunction;
  *   <li>{@link #recordBatch} and {@link #clearStaging}.
  * </ol>
  *
- * Parameters are JDBC-style {@code ?}; values never enter the SQL as text.
+ * Parameters are named ({@link SqlDialect#parameter}); where the dialect's are positional they are
+ * bound in the order each method documents. Values never enter the SQL as text.
  */
 public final class MergeStatements {
   /** The scratch table of one batch's effective changes. */
@@ -38,12 +39,19 @@ public final class MergeStatements {
   private final TargetTable table;
   private final TableSchema schema;
   private final int width;
+  private final String stagingTable;
+  private final PartitionBounds bounds;
 
   /**
    * @param sequenceWidth how many sequence parts to compare (1 to 4); the target and tombstone
    *     tables must have that many sequence columns
    */
   public MergeStatements(SqlDialect dialect, TargetTable table, int sequenceWidth) {
+    this(dialect, table, sequenceWidth, table.stagingName(), null);
+  }
+
+  private MergeStatements(
+      SqlDialect dialect, TargetTable table, int sequenceWidth, String stagingTable, PartitionBounds bounds) {
     if (sequenceWidth < 1 || sequenceWidth > 4) {
       throw new IllegalArgumentException("sequence width must be 1 to 4, got " + sequenceWidth);
     }
@@ -51,6 +59,44 @@ public final class MergeStatements {
     this.table = table;
     this.schema = table.schema();
     this.width = sequenceWidth;
+    this.stagingTable = stagingTable;
+    this.bounds = bounds;
+  }
+
+  /** Reads the batch from {@code name} instead of the table's shared staging table. */
+  public MergeStatements withStagingTable(String name) {
+    return new MergeStatements(d, table, width, name, bounds);
+  }
+
+  /**
+   * Restricts the target side of the join and the MERGE to rows whose partition column lies within
+   * the batch's bounds, so the warehouse reads only those partitions. Correct only when a key's
+   * partition value never changes (the caller's promise, or the column is part of the key):
+   * otherwise a key's row outside the bounds would not be found and the key would be inserted twice.
+   */
+  public MergeStatements withTargetBounds(PartitionBounds bounds) {
+    return new MergeStatements(d, table, width, stagingTable, bounds);
+  }
+
+  /** The target, or only its rows within the bounds (a filtered scan the warehouse can prune). */
+  private String boundedTarget() {
+    if (bounds == null) {
+      return d.table(table.name());
+    }
+    return "(SELECT * FROM " + d.table(table.name()) + " AS b WHERE TRUE" + targetBounds("b") + ")";
+  }
+
+  /**
+   * {@code AND (t.col BETWEEN low AND high OR t.col IS NULL)} when bounded, else nothing. Rows
+   * without a partition value are always read: soft deletes of keys never seen keep key-only rows.
+   */
+  private String targetBounds(String alias) {
+    if (bounds == null) {
+      return "";
+    }
+    String col = alias + "." + q(bounds.column());
+    return " AND (" + col + " BETWEEN " + d.literal(bounds.type(), bounds.low()) + " AND "
+        + d.literal(bounds.type(), bounds.high()) + " OR " + col + " IS NULL)";
   }
 
   private boolean hard() {
@@ -100,7 +146,7 @@ public final class MergeStatements {
     return alias + "." + q(schema.keyColumns().get(0));
   }
 
-  /** Creates the scratch table of effective changes; one parameter: the batch id. */
+  /** Creates the scratch table of effective changes. Parameter: {@code batch_id}. */
   public String selectEffective() {
     StringJoiner cols = new StringJoiner(", ");
     for (Column c : schema.columns()) {
@@ -121,14 +167,14 @@ public final class MergeStatements {
     StringBuilder sql = new StringBuilder();
     sql.append(d.createTempTableAs(EFFECTIVE)).append('\n')
         .append("SELECT ").append(cols).append('\n')
-        .append("FROM ").append(d.table(table.stagingName())).append(" AS s\n")
-        .append("LEFT JOIN ").append(d.table(table.name())).append(" AS t ON ")
+        .append("FROM ").append(d.table(stagingTable)).append(" AS s\n")
+        .append("LEFT JOIN ").append(boundedTarget()).append(" AS t ON ")
         .append(String.format(keysOn.toString(), "t")).append('\n');
     if (hard()) {
       sql.append("LEFT JOIN ").append(d.table(table.tombstoneName())).append(" AS d ON ")
           .append(String.format(keysOn.toString(), "d")).append('\n');
     }
-    sql.append("WHERE s.").append(q("_batch_id")).append(" = ?\n")
+    sql.append("WHERE s.").append(q("_batch_id")).append(" = ").append(d.parameter("batch_id")).append('\n')
         .append("  AND (").append(firstKey("t")).append(" IS NULL OR ")
         .append(sequenceGreater(this::stagedSeq, column("t"))).append(')');
     if (hard()) {
@@ -146,10 +192,10 @@ public final class MergeStatements {
     String op = q("_op");
     String exists = q("_exists");
     return "SELECT"
-        + " SUM(CASE WHEN " + op + " = 'UPSERT' AND NOT " + exists + " THEN 1 ELSE 0 END),"
-        + " SUM(CASE WHEN " + op + " = 'UPSERT' AND " + exists + " THEN 1 ELSE 0 END),"
-        + " SUM(CASE WHEN " + op + " = 'DELETE' AND " + exists + " THEN 1 ELSE 0 END),"
-        + " COUNT(*)"
+        + " SUM(CASE WHEN " + op + " = 'UPSERT' AND NOT " + exists + " THEN 1 ELSE 0 END) AS inserted,"
+        + " SUM(CASE WHEN " + op + " = 'UPSERT' AND " + exists + " THEN 1 ELSE 0 END) AS updated,"
+        + " SUM(CASE WHEN " + op + " = 'DELETE' AND " + exists + " THEN 1 ELSE 0 END) AS deleted,"
+        + " COUNT(*) AS effective"
         + " FROM " + q(EFFECTIVE);
   }
 
@@ -183,7 +229,7 @@ public final class MergeStatements {
     StringBuilder sql = new StringBuilder();
     sql.append("MERGE INTO ").append(d.table(table.name())).append(" AS t\n")
         .append("USING ").append(q(EFFECTIVE)).append(" AS e\n")
-        .append("ON ").append(keysEqual("t", "e")).append('\n');
+        .append("ON ").append(keysEqual("t", "e")).append(targetBounds("t")).append('\n');
     String isDelete = "e." + q("_op") + " = 'DELETE'";
     if (hard()) {
       sql.append("WHEN MATCHED AND ").append(isDelete).append(" THEN DELETE\n")
@@ -236,62 +282,94 @@ public final class MergeStatements {
         + "WHEN NOT MATCHED AND " + isDelete + " THEN INSERT (" + cols + ")\n  VALUES (" + vals + ")";
   }
 
-  /** Records the batch as applied. Parameters: table, batch id, rows, inserted, updated, deleted. */
+  /**
+   * Records the batch as applied. Parameters: {@code table_name}, {@code batch_id},
+   * {@code rows_staged}, {@code inserted}, {@code updated}, {@code deleted}.
+   */
   public String recordBatch() {
     return "INSERT INTO " + d.table(BATCHES)
-        + " (table_name, batch_id, applied_at, rows_staged, inserted, updated, deleted)"
-        + " VALUES (?, ?, CURRENT_TIMESTAMP, ?, ?, ?, ?)";
+        + " (table_name, batch_id, applied_at, rows_staged, inserted, updated, deleted) VALUES ("
+        + d.parameter("table_name") + ", " + d.parameter("batch_id") + ", CURRENT_TIMESTAMP, "
+        + d.parameter("rows_staged") + ", " + d.parameter("inserted") + ", " + d.parameter("updated")
+        + ", " + d.parameter("deleted") + ")";
   }
 
-  /** Whether a batch was applied. Parameters: table, batch id. */
+  /** Whether a batch was applied. Parameters: {@code table_name}, {@code batch_id}. */
   public String selectApplied() {
-    return "SELECT COUNT(*) FROM " + d.table(BATCHES) + " WHERE table_name = ? AND batch_id = ?";
+    return "SELECT COUNT(*) FROM " + d.table(BATCHES) + " WHERE table_name = " + d.parameter("table_name")
+        + " AND batch_id = " + d.parameter("batch_id");
   }
 
-  /** Removes a batch's staged rows. Parameter: the batch id. */
+  /** Removes a batch's staged rows. Parameter: {@code batch_id}. */
   public String clearStaging() {
-    return "DELETE FROM " + d.table(table.stagingName()) + " WHERE " + q("_batch_id") + " = ?";
+    return "DELETE FROM " + d.table(stagingTable) + " WHERE " + q("_batch_id") + " = " + d.parameter("batch_id");
   }
 
   /** The statements that create the target, its staging table and (hard deletes) tombstones. */
   public List<String> createTables() {
     List<String> ddl = new ArrayList<>();
+    ddl.add(createTarget());
+    ddl.add(createStaging());
+    if (hard()) {
+      ddl.add(createTombstones());
+    }
+    ddl.add(createBatches());
+    return ddl;
+  }
+
+  /** The target: the schema's columns, the sequence parts and (soft deletes) {@code _is_deleted}. */
+  public String createTarget() {
     StringJoiner target = new StringJoiner(",\n  ");
-    StringJoiner staging = new StringJoiner(",\n  ");
-    StringJoiner tomb = new StringJoiner(",\n  ");
     for (Column c : schema.columns()) {
       boolean key = schema.keyColumns().contains(c.name());
       // Soft deletes keep key-only rows for deleted keys, so only keys can be NOT NULL there.
       boolean notNull = key || (c.required() && hard());
       target.add(q(c.name()) + " " + d.targetType(c.type()) + (notNull ? " NOT NULL" : ""));
-      staging.add(q(c.name()) + " " + d.stagingType(c.type()));
-      if (key) {
-        tomb.add(q(c.name()) + " " + d.targetType(c.type()) + " NOT NULL");
-      }
     }
-    staging.add(q("_op") + " " + d.targetType(ColumnType.STRING));
-    for (int i = 0; i < 4; i++) {
-      if (i < width) {
-        target.add(seq(i) + " " + d.targetType(ColumnType.INT64) + " NOT NULL");
-        tomb.add(seq(i) + " " + d.targetType(ColumnType.INT64) + " NOT NULL");
-      }
-      staging.add(seq(i) + " " + d.targetType(ColumnType.INT64));
+    for (int i = 0; i < width; i++) {
+      target.add(seq(i) + " " + d.targetType(ColumnType.INT64) + " NOT NULL");
     }
-    staging.add(q("_batch_id") + " " + d.targetType(ColumnType.STRING));
     if (!hard()) {
       target.add(q("_is_deleted") + " " + d.targetType(ColumnType.BOOL) + " NOT NULL");
     }
-    ddl.add("CREATE TABLE IF NOT EXISTS " + d.table(table.name()) + " (\n  " + target + "\n)");
-    ddl.add("CREATE TABLE IF NOT EXISTS " + d.table(table.stagingName()) + " (\n  " + staging + "\n)");
-    if (hard()) {
-      ddl.add("CREATE TABLE IF NOT EXISTS " + d.table(table.tombstoneName()) + " (\n  " + tomb + "\n)");
+    return "CREATE TABLE IF NOT EXISTS " + d.table(table.name()) + " (\n  " + target + "\n)";
+  }
+
+  /** The staging table: every column nullable, all four sequence parts, {@code _op} and {@code _batch_id}. */
+  public String createStaging() {
+    StringJoiner staging = new StringJoiner(",\n  ");
+    for (Column c : schema.columns()) {
+      staging.add(q(c.name()) + " " + d.stagingType(c.type()));
     }
+    staging.add(q("_op") + " " + d.targetType(ColumnType.STRING));
+    for (int i = 0; i < 4; i++) {
+      staging.add(seq(i) + " " + d.targetType(ColumnType.INT64));
+    }
+    staging.add(q("_batch_id") + " " + d.targetType(ColumnType.STRING));
+    return "CREATE TABLE IF NOT EXISTS " + d.table(stagingTable) + " (\n  " + staging + "\n)";
+  }
+
+  /** Hard deletes: the key and sequence of each deleted key. */
+  public String createTombstones() {
+    StringJoiner tomb = new StringJoiner(",\n  ");
+    for (Column c : schema.columns()) {
+      if (schema.keyColumns().contains(c.name())) {
+        tomb.add(q(c.name()) + " " + d.targetType(c.type()) + " NOT NULL");
+      }
+    }
+    for (int i = 0; i < width; i++) {
+      tomb.add(seq(i) + " " + d.targetType(ColumnType.INT64) + " NOT NULL");
+    }
+    return "CREATE TABLE IF NOT EXISTS " + d.table(table.tombstoneName()) + " (\n  " + tomb + "\n)";
+  }
+
+  /** The record of applied batches, shared by every target of the dataset. */
+  public String createBatches() {
     String str = d.targetType(ColumnType.STRING);
     String i64 = d.targetType(ColumnType.INT64);
-    ddl.add("CREATE TABLE IF NOT EXISTS " + d.table(BATCHES) + " (table_name " + str + " NOT NULL, batch_id "
+    return "CREATE TABLE IF NOT EXISTS " + d.table(BATCHES) + " (table_name " + str + " NOT NULL, batch_id "
         + str + " NOT NULL, applied_at " + d.targetType(ColumnType.TIMESTAMP)
-        + " NOT NULL, rows_staged " + i64 + ", inserted " + i64 + ", updated " + i64 + ", deleted " + i64 + ")");
-    return ddl;
+        + " NOT NULL, rows_staged " + i64 + ", inserted " + i64 + ", updated " + i64 + ", deleted " + i64 + ")";
   }
 
   /** Adds sequence part {@code i} (0-based, at least 1) to a table whose sequences were narrower. */

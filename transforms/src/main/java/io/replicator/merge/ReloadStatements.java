@@ -7,7 +7,7 @@ import java.util.StringJoiner;
 /**
  * The SQL that ends a full-table reload: rows the reload did not touch (a sequence below the
  * reload's) were not in the snapshot and are removed; rows changed after the reload stay.
- * Parameters are JDBC-style {@code ?}.
+ * Parameters are named ({@link SqlDialect#parameter}), bound in the order each method documents.
  */
 public final class ReloadStatements {
   /** Reloads under way: a re-run of the same reload takes the same sequence from here. */
@@ -27,6 +27,10 @@ public final class ReloadStatements {
     return d.quote(StagedLine.sequenceColumn(i));
   }
 
+  private String sequence() {
+    return d.parameter("sequence");
+  }
+
   private String live() {
     return table.deleteMode() == DeleteMode.SOFT ? " AND NOT " + d.quote("_is_deleted") : "";
   }
@@ -38,7 +42,7 @@ public final class ReloadStatements {
 
   /** Live rows older than the reload. Parameter: the reload's sequence. */
   public String countOlder() {
-    return "SELECT COUNT(*) FROM " + d.table(table.name()) + " WHERE " + seq(0) + " < ?" + live();
+    return "SELECT COUNT(*) FROM " + d.table(table.name()) + " WHERE " + seq(0) + " < " + sequence() + live();
   }
 
   /** Hard deletes: tombstones for the rows about to go. Parameter: sequence, twice. */
@@ -51,24 +55,24 @@ public final class ReloadStatements {
     }
     for (int i = 0; i < width; i++) {
       cols.add(seq(i));
-      vals.add(i == 0 ? "?" : "0");
+      vals.add(i == 0 ? sequence() : "0");
     }
     return "INSERT INTO " + d.table(table.tombstoneName()) + " (" + cols + ") SELECT " + vals
-        + " FROM " + d.table(table.name()) + " WHERE " + seq(0) + " < ?";
+        + " FROM " + d.table(table.name()) + " WHERE " + seq(0) + " < " + sequence();
   }
 
   /** Removes (hard) or marks deleted (soft) the rows older than the reload. Parameters: see mode. */
   public String removeOlder() {
     if (table.deleteMode() == DeleteMode.HARD) {
-      return "DELETE FROM " + d.table(table.name()) + " WHERE " + seq(0) + " < ?"; // (sequence)
+      return "DELETE FROM " + d.table(table.name()) + " WHERE " + seq(0) + " < " + sequence(); // (sequence)
     }
     StringJoiner set = new StringJoiner(", ");
     set.add(d.quote("_is_deleted") + " = TRUE");
-    set.add(seq(0) + " = ?");
+    set.add(seq(0) + " = " + sequence());
     for (int i = 1; i < width; i++) {
       set.add(seq(i) + " = 0");
     }
-    return "UPDATE " + d.table(table.name()) + " SET " + set + " WHERE " + seq(0) + " < ?" + live(); // (sequence, sequence)
+    return "UPDATE " + d.table(table.name()) + " SET " + set + " WHERE " + seq(0) + " < " + sequence() + live(); // (sequence, sequence)
   }
 
   public String createReloads() {
@@ -79,20 +83,21 @@ public final class ReloadStatements {
         + d.targetType(ColumnType.TIMESTAMP) + " NOT NULL)";
   }
 
-  /** Parameters: table, fingerprint. */
+  /** Parameters: {@code table_name}, {@code fingerprint}. */
   public String selectPending() {
-    return "SELECT sequence_num FROM " + d.table(RELOADS) + " WHERE table_name = ? AND fingerprint = ?";
+    return "SELECT sequence_num FROM " + d.table(RELOADS) + " WHERE table_name = " + d.parameter("table_name")
+        + " AND fingerprint = " + d.parameter("fingerprint");
   }
 
-  /** Parameters: table, fingerprint, sequence. */
+  /** Parameters: {@code table_name}, {@code fingerprint}, {@code sequence}. */
   public String insertPending() {
-    return "INSERT INTO " + d.table(RELOADS)
-        + " (table_name, fingerprint, sequence_num, started_at) VALUES (?, ?, ?, CURRENT_TIMESTAMP)";
+    return "INSERT INTO " + d.table(RELOADS) + " (table_name, fingerprint, sequence_num, started_at) VALUES ("
+        + d.parameter("table_name") + ", " + d.parameter("fingerprint") + ", " + sequence() + ", CURRENT_TIMESTAMP)";
   }
 
-  /** Parameter: table. */
+  /** Parameter: {@code table_name}. */
   public String deletePending() {
-    return "DELETE FROM " + d.table(RELOADS) + " WHERE table_name = ?";
+    return "DELETE FROM " + d.table(RELOADS) + " WHERE table_name = " + d.parameter("table_name");
   }
 
   /** The highest first sequence part the target and its tombstones hold (NULL when empty). */

@@ -19,6 +19,15 @@ public interface SqlDialect {
   /** Converts a staging column expression to the target type. */
   String fromStaging(ColumnType type, String expression);
 
+  /**
+   * A query parameter named {@code name}: {@code ?} where parameters are positional (JDBC), so
+   * callers bind them in the order they appear; {@code @name} where they are named.
+   */
+  String parameter(String name);
+
+  /** A literal of {@code type} from its canonical text (partition bounds; never row data). */
+  String literal(io.replicator.change.ColumnType type, String canonical);
+
   /** {@code CREATE TEMP TABLE} or the dialect's form of it, for one transaction's scratch data. */
   String createTempTableAs(String name);
 }

@@ -207,10 +207,20 @@ public final class DuckDbWarehouse implements Warehouse {
 
   @Override
   public MergeResult merge(TargetTable table, StagedBatch batch) {
+    return merge(table, batch, null);
+  }
+
+  /**
+   * Merges with the target side restricted to {@code bounds} (null: the whole table): the SQL the
+   * BigQuery target runs to prune partitions, executed here to test its semantics.
+   */
+  MergeResult merge(TargetTable table, StagedBatch batch, io.replicator.merge.PartitionBounds bounds) {
     Path file = localFile(batch.file());
     return inTransaction("merging batch " + batch.batchId() + " into " + table.name(), () -> {
       int width = Math.max(batch.sequenceWidth(), sequenceWidth(table));
-      MergeStatements sql = new MergeStatements(SQL, table, width);
+      MergeStatements sql = bounds == null
+          ? new MergeStatements(SQL, table, width)
+          : new MergeStatements(SQL, table, width).withTargetBounds(bounds);
       try (PreparedStatement ps = conn.prepareStatement(sql.selectApplied())) {
         ps.setString(1, table.name());
         ps.setString(2, batch.batchId());
@@ -236,7 +246,7 @@ public final class DuckDbWarehouse implements Warehouse {
       execute(sql.clearStaging(), batch.batchId());
       execute("DROP TABLE " + SQL.quote(MergeStatements.EFFECTIVE));
       return new MergeResult(table.name(), batch.batchId(), false, batch.rows(),
-          counts[0], counts[1], counts[2], batch.rows() - counts[3]);
+          counts[0], counts[1], counts[2], batch.rows() - counts[3], 0, 0);
     });
   }
 
@@ -315,11 +325,7 @@ public final class DuckDbWarehouse implements Warehouse {
         older = queryLong(ps);
       }
       if (older > 0 && older * 100.0 > maxDeletePercent * live) {
-        throw new ReloadRefusedException(String.format(Locale.ROOT,
-            "the reload of %s would remove %d of its %d live rows (%.1f%%), more than"
-                + " --maxReloadDeletePercent=%s; nothing was removed. Check the snapshot, or run"
-                + " again with a higher --maxReloadDeletePercent.",
-            table.name(), older, live, older * 100.0 / live, trim(maxDeletePercent)));
+        throw ReloadRefusedException.of(table.name(), older, live, maxDeletePercent);
       }
       if (older > 0) {
         if (table.deleteMode() == DeleteMode.HARD) {
@@ -332,10 +338,6 @@ public final class DuckDbWarehouse implements Warehouse {
       execute(sql.deletePending(), table.name());
       return older;
     });
-  }
-
-  private static String trim(double d) {
-    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
   }
 
   @Override

@@ -30,6 +30,8 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
   public static final String ROWS_UPDATED = "rows_updated";
   public static final String ROWS_DELETED = "rows_deleted";
   public static final String CHANGES_IGNORED = "changes_ignored_as_old";
+  public static final String MERGE_BYTES_PROCESSED = "merge_bytes_processed";
+  public static final String MERGE_SLOT_MILLIS = "merge_slot_millis";
 
   private final WarehouseSpec warehouse;
   private final TargetTable table;
@@ -67,6 +69,8 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
     private final Counter updated = Metrics.counter("replicator", ROWS_UPDATED);
     private final Counter deleted = Metrics.counter("replicator", ROWS_DELETED);
     private final Counter ignored = Metrics.counter("replicator", CHANGES_IGNORED);
+    private final Counter bytesProcessed = Metrics.counter("replicator", MERGE_BYTES_PROCESSED);
+    private final Counter slotMillis = Metrics.counter("replicator", MERGE_SLOT_MILLIS);
     private final Distribution mergeMillis = Metrics.distribution("replicator", "merge_millis");
     private transient Warehouse warehouse;
 
@@ -95,6 +99,8 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
         deleted.inc(r.deleted());
         ignored.inc(r.ignored());
       }
+      bytesProcessed.inc(r.bytesProcessed());
+      slotMillis.inc(r.slotMillis());
       if (!keepStaging) {
         StagingPaths.delete(batch.file());
         removeEmptyLocalDirectory(batch.file());

@@ -12,13 +12,15 @@ import org.apache.beam.sdk.coders.VarLongCoder;
  *
  * @param alreadyApplied the batch had been applied by an earlier run and was skipped
  * @param ignored changes older than what the target holds for their key (replays), not applied
+ * @param bytesProcessed bytes the warehouse read to merge it (BigQuery's billed measure; 0 elsewhere)
+ * @param slotMillis compute the merge took (BigQuery slot-milliseconds; 0 elsewhere)
  */
 public record MergeResult(
     String table, String batchId, boolean alreadyApplied, long rows, long inserted, long updated,
-    long deleted, long ignored) {
+    long deleted, long ignored, long bytesProcessed, long slotMillis) {
 
   public static MergeResult skipped(String table, String batchId, long rows) {
-    return new MergeResult(table, batchId, true, rows, 0, 0, 0, 0);
+    return new MergeResult(table, batchId, true, rows, 0, 0, 0, 0, 0, 0);
   }
 
   /** Coder: strings and var-longs. */
@@ -34,7 +36,8 @@ public record MergeResult(
       StringUtf8Coder.of().encode(r.table(), out);
       StringUtf8Coder.of().encode(r.batchId(), out);
       out.write(r.alreadyApplied() ? 1 : 0);
-      for (long v : new long[] {r.rows(), r.inserted(), r.updated(), r.deleted(), r.ignored()}) {
+      for (long v : new long[] {
+          r.rows(), r.inserted(), r.updated(), r.deleted(), r.ignored(), r.bytesProcessed(), r.slotMillis()}) {
         VarLongCoder.of().encode(v, out);
       }
     }
@@ -44,11 +47,11 @@ public record MergeResult(
       String table = StringUtf8Coder.of().decode(in);
       String id = StringUtf8Coder.of().decode(in);
       boolean applied = in.read() == 1;
-      long[] v = new long[5];
+      long[] v = new long[7];
       for (int i = 0; i < v.length; i++) {
         v[i] = VarLongCoder.of().decode(in);
       }
-      return new MergeResult(table, id, applied, v[0], v[1], v[2], v[3], v[4]);
+      return new MergeResult(table, id, applied, v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
     }
 
     @Override

@@ -1,19 +1,24 @@
 package io.replicator.warehouse;
 
+import io.replicator.warehouse.bigquery.BigQuerySettings;
+import io.replicator.warehouse.bigquery.BigQueryWarehouse;
 import java.io.Serializable;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 
 /**
  * Where the pipeline writes, from {@code --warehouse}: {@code duckdb:PATH} is an embedded DuckDB
- * database file (created when missing).
+ * database file (created when missing); {@code bigquery:PROJECT.DATASET} is a BigQuery dataset.
  */
 public final class WarehouseSpec implements Serializable {
   private final String kind;
   private final String location;
+  private final BigQuerySettings bigQuery;
 
-  private WarehouseSpec(String kind, String location) {
+  private WarehouseSpec(String kind, String location, BigQuerySettings bigQuery) {
     this.kind = kind;
     this.location = location;
+    this.bigQuery = bigQuery;
   }
 
   public static WarehouseSpec parse(String spec) {
@@ -27,10 +32,18 @@ public final class WarehouseSpec implements Serializable {
       if (location.isBlank()) {
         throw new IllegalArgumentException("--warehouse=duckdb: needs a file path, e.g. duckdb:local/warehouse.duckdb");
       }
-      return new WarehouseSpec(kind, Path.of(location).toAbsolutePath().normalize().toString());
+      return new WarehouseSpec(kind, Path.of(location).toAbsolutePath().normalize().toString(), null);
+    }
+    if (kind.equals("bigquery")) {
+      return new WarehouseSpec(kind, location, BigQuerySettings.parse(location));
     }
     throw new IllegalArgumentException(
-        "--warehouse='" + spec + "' names an unknown warehouse (expected duckdb:PATH)");
+        "--warehouse='" + spec + "' names an unknown warehouse (expected duckdb:PATH or bigquery:PROJECT.DATASET)");
+  }
+
+  /** A BigQuery warehouse with its settings changed by {@code change}; other kinds are returned as they are. */
+  public WarehouseSpec withBigQuery(UnaryOperator<BigQuerySettings> change) {
+    return bigQuery == null ? this : new WarehouseSpec(kind, location, change.apply(bigQuery));
   }
 
   public String kind() {
@@ -41,13 +54,23 @@ public final class WarehouseSpec implements Serializable {
     return location;
   }
 
-  /** Whether the warehouse reads staged files from this machine's disk (so staging must be local). */
-  public boolean needsLocalStaging() {
-    return kind.equals("duckdb");
+  /**
+   * Why batches cannot be staged at {@code staging} for this warehouse, or null when they can:
+   * DuckDB reads them from this machine's disk, BigQuery load jobs from Cloud Storage.
+   */
+  public String stagingProblem(String staging) {
+    boolean local = !staging.contains("://") || staging.startsWith("file://");
+    if (kind.equals("duckdb") && !local) {
+      return "the DuckDB warehouse reads staged batches from the local disk; give a local directory";
+    }
+    if (kind.equals("bigquery") && !staging.startsWith("gs://") && !bigQuery.isLocalEndpoint()) {
+      return "BigQuery load jobs read staged batches from Cloud Storage; give gs://BUCKET/PREFIX";
+    }
+    return null;
   }
 
   public Warehouse open() {
-    return DuckDbWarehouse.open(Path.of(location));
+    return bigQuery != null ? BigQueryWarehouse.open(bigQuery) : DuckDbWarehouse.open(Path.of(location));
   }
 
   @Override

@@ -63,7 +63,7 @@ public class DuckDbWarehouseTest {
   }
 
   /** Stages changes the way StageBatches does: latest per key, one JSONL file. */
-  static StagedBatch stage(Path dir, String table, List<Change> changes) throws IOException {
+  public static StagedBatch stage(Path dir, String table, List<Change> changes) throws IOException {
     List<Change> latest = LatestPerKey.of(changes);
     String id = BatchId.of(table, latest);
     Path file = dir.resolve(table + "-" + id + ".jsonl");

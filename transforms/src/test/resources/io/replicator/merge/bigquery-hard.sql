@@ -1,22 +1,51 @@
+-- create
+CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`order\`s` (
+  `select` INT64 NOT NULL,
+  `na\`me` STRING NOT NULL,
+  `설명` BYTES,
+  `날짜` DATE,
+  `_sequence_num` INT64 NOT NULL
+)
+PARTITION BY `날짜`
+CLUSTER BY `select`, `na\`me`;
+CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`_deleted_order\`s` (
+  `select` INT64 NOT NULL,
+  `na\`me` STRING NOT NULL,
+  `_sequence_num` INT64 NOT NULL
+)
+CLUSTER BY `select`, `na\`me`;
+CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`_replicator_batches` (table_name STRING NOT NULL, batch_id STRING NOT NULL, applied_at TIMESTAMP NOT NULL, rows_staged INT64, inserted INT64, updated INT64, deleted INT64)
+CLUSTER BY table_name;
+CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`_replicator_reloads` (table_name STRING NOT NULL, fingerprint STRING NOT NULL, sequence_num INT64 NOT NULL, started_at TIMESTAMP NOT NULL);
+
+-- widen the sequence from 1 to 2 parts
+ALTER TABLE `my-project`.`data\`set`.`order\`s` ADD COLUMN IF NOT EXISTS `_sequence_num_2` INT64;
+UPDATE `my-project`.`data\`set`.`order\`s` SET `_sequence_num_2` = IFNULL(`_sequence_num_2`, 0) WHERE `_sequence_num_2` IS NULL;
+ALTER TABLE `my-project`.`data\`set`.`_deleted_order\`s` ADD COLUMN IF NOT EXISTS `_sequence_num_2` INT64;
+UPDATE `my-project`.`data\`set`.`_deleted_order\`s` SET `_sequence_num_2` = IFNULL(`_sequence_num_2`, 0) WHERE `_sequence_num_2` IS NULL;
+
+-- merge one batch
+DECLARE already_applied BOOL DEFAULT FALSE;
+DECLARE n_inserted, n_updated, n_deleted, n_effective INT64 DEFAULT 0;
+BEGIN TRANSACTION;
+SET already_applied = (SELECT COUNT(*) FROM `my-project`.`data\`set`.`_replicator_batches` WHERE table_name = @table_name AND batch_id = @batch_id) > 0;
+IF NOT already_applied THEN
 CREATE TEMP TABLE `_effective` AS
-SELECT s.`select` AS `select`, s.`na\`me` AS `na\`me`, s.`설명` AS `설명`, s.`_op` AS `_op`, COALESCE(s.`_sequence_num`, 0) AS `_sequence_num`, COALESCE(s.`_sequence_num_2`, 0) AS `_sequence_num_2`, (t.`select` IS NOT NULL) AS `_exists`
-FROM `my-project`.`data\`set`.`_staging_order\`s` AS s
+SELECT s.`select` AS `select`, s.`na\`me` AS `na\`me`, s.`설명` AS `설명`, s.`날짜` AS `날짜`, s.`_op` AS `_op`, COALESCE(s.`_sequence_num`, 0) AS `_sequence_num`, COALESCE(s.`_sequence_num_2`, 0) AS `_sequence_num_2`, (t.`select` IS NOT NULL) AS `_exists`
+FROM `my-project`.`data\`set`.`_staging_order\`s_00ff` AS s
 LEFT JOIN `my-project`.`data\`set`.`order\`s` AS t ON t.`select` = s.`select` AND t.`na\`me` = s.`na\`me`
 LEFT JOIN `my-project`.`data\`set`.`_deleted_order\`s` AS d ON d.`select` = s.`select` AND d.`na\`me` = s.`na\`me`
-WHERE s.`_batch_id` = ?
+WHERE s.`_batch_id` = @batch_id
   AND (t.`select` IS NULL OR (COALESCE(s.`_sequence_num`, 0) > t.`_sequence_num` OR (COALESCE(s.`_sequence_num`, 0) = t.`_sequence_num` AND COALESCE(s.`_sequence_num_2`, 0) > t.`_sequence_num_2`)))
   AND (d.`select` IS NULL OR (COALESCE(s.`_sequence_num`, 0) > d.`_sequence_num` OR (COALESCE(s.`_sequence_num`, 0) = d.`_sequence_num` AND COALESCE(s.`_sequence_num_2`, 0) > d.`_sequence_num_2`)));
-
-SELECT SUM(CASE WHEN `_op` = 'UPSERT' AND NOT `_exists` THEN 1 ELSE 0 END), SUM(CASE WHEN `_op` = 'UPSERT' AND `_exists` THEN 1 ELSE 0 END), SUM(CASE WHEN `_op` = 'DELETE' AND `_exists` THEN 1 ELSE 0 END), COUNT(*) FROM `_effective`;
-
+SET (n_inserted, n_updated, n_deleted, n_effective) = (SELECT AS STRUCT IFNULL(c.inserted, 0), IFNULL(c.updated, 0), IFNULL(c.deleted, 0), c.effective FROM (SELECT SUM(CASE WHEN `_op` = 'UPSERT' AND NOT `_exists` THEN 1 ELSE 0 END) AS inserted, SUM(CASE WHEN `_op` = 'UPSERT' AND `_exists` THEN 1 ELSE 0 END) AS updated, SUM(CASE WHEN `_op` = 'DELETE' AND `_exists` THEN 1 ELSE 0 END) AS deleted, COUNT(*) AS effective FROM `_effective`) AS c);
 MERGE INTO `my-project`.`data\`set`.`order\`s` AS t
 USING `_effective` AS e
 ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me`
 WHEN MATCHED AND e.`_op` = 'DELETE' THEN DELETE
-WHEN MATCHED THEN UPDATE SET `설명` = e.`설명`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`
-WHEN NOT MATCHED AND NOT e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `설명`, `_sequence_num`, `_sequence_num_2`)
-  VALUES (e.`select`, e.`na\`me`, e.`설명`, e.`_sequence_num`, e.`_sequence_num_2`);
-
+WHEN MATCHED THEN UPDATE SET `설명` = e.`설명`, `날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`
+WHEN NOT MATCHED AND NOT e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `설명`, `날짜`, `_sequence_num`, `_sequence_num_2`)
+  VALUES (e.`select`, e.`na\`me`, e.`설명`, e.`날짜`, e.`_sequence_num`, e.`_sequence_num_2`);
 MERGE INTO `my-project`.`data\`set`.`_deleted_order\`s` AS t
 USING `_effective` AS e
 ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me`
@@ -24,33 +53,80 @@ WHEN MATCHED AND NOT e.`_op` = 'DELETE' THEN DELETE
 WHEN MATCHED THEN UPDATE SET `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`
 WHEN NOT MATCHED AND e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `_sequence_num`, `_sequence_num_2`)
   VALUES (e.`select`, e.`na\`me`, e.`_sequence_num`, e.`_sequence_num_2`);
+INSERT INTO `my-project`.`data\`set`.`_replicator_batches` (table_name, batch_id, applied_at, rows_staged, inserted, updated, deleted)
+  VALUES (@table_name, @batch_id, CURRENT_TIMESTAMP(), @rows_staged, n_inserted, n_updated, n_deleted);
+END IF;
+COMMIT TRANSACTION;
+SELECT already_applied, n_inserted AS inserted, n_updated AS updated, n_deleted AS deleted, n_effective AS effective;
 
-CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`order\`s` (
-  `select` INT64 NOT NULL,
-  `na\`me` STRING NOT NULL,
-  `설명` BYTES,
-  `_sequence_num` INT64 NOT NULL,
-  `_sequence_num_2` INT64 NOT NULL
-);
+-- partition bounds of a batch
+SELECT CAST(MIN(`날짜`) AS STRING) AS low, CAST(MAX(`날짜`) AS STRING) AS high, COUNTIF(`날짜` IS NULL) AS missing FROM `my-project`.`data\`set`.`_staging_order\`s_00ff`;
 
-CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`_staging_order\`s` (
-  `select` INT64,
-  `na\`me` STRING,
-  `설명` BYTES,
-  `_op` STRING,
-  `_sequence_num` INT64,
-  `_sequence_num_2` INT64,
-  `_sequence_num_3` INT64,
-  `_sequence_num_4` INT64,
-  `_batch_id` STRING
-);
+-- merge one batch, reading only its partitions
+DECLARE already_applied BOOL DEFAULT FALSE;
+DECLARE n_inserted, n_updated, n_deleted, n_effective INT64 DEFAULT 0;
+BEGIN TRANSACTION;
+SET already_applied = (SELECT COUNT(*) FROM `my-project`.`data\`set`.`_replicator_batches` WHERE table_name = @table_name AND batch_id = @batch_id) > 0;
+IF NOT already_applied THEN
+CREATE TEMP TABLE `_effective` AS
+SELECT s.`select` AS `select`, s.`na\`me` AS `na\`me`, s.`설명` AS `설명`, s.`날짜` AS `날짜`, s.`_op` AS `_op`, COALESCE(s.`_sequence_num`, 0) AS `_sequence_num`, COALESCE(s.`_sequence_num_2`, 0) AS `_sequence_num_2`, (t.`select` IS NOT NULL) AS `_exists`
+FROM `my-project`.`data\`set`.`_staging_order\`s_00ff` AS s
+LEFT JOIN (SELECT * FROM `my-project`.`data\`set`.`order\`s` AS b WHERE TRUE AND (b.`날짜` BETWEEN DATE '2024-05-01' AND DATE '2024-05-03' OR b.`날짜` IS NULL)) AS t ON t.`select` = s.`select` AND t.`na\`me` = s.`na\`me`
+LEFT JOIN `my-project`.`data\`set`.`_deleted_order\`s` AS d ON d.`select` = s.`select` AND d.`na\`me` = s.`na\`me`
+WHERE s.`_batch_id` = @batch_id
+  AND (t.`select` IS NULL OR (COALESCE(s.`_sequence_num`, 0) > t.`_sequence_num` OR (COALESCE(s.`_sequence_num`, 0) = t.`_sequence_num` AND COALESCE(s.`_sequence_num_2`, 0) > t.`_sequence_num_2`)))
+  AND (d.`select` IS NULL OR (COALESCE(s.`_sequence_num`, 0) > d.`_sequence_num` OR (COALESCE(s.`_sequence_num`, 0) = d.`_sequence_num` AND COALESCE(s.`_sequence_num_2`, 0) > d.`_sequence_num_2`)));
+SET (n_inserted, n_updated, n_deleted, n_effective) = (SELECT AS STRUCT IFNULL(c.inserted, 0), IFNULL(c.updated, 0), IFNULL(c.deleted, 0), c.effective FROM (SELECT SUM(CASE WHEN `_op` = 'UPSERT' AND NOT `_exists` THEN 1 ELSE 0 END) AS inserted, SUM(CASE WHEN `_op` = 'UPSERT' AND `_exists` THEN 1 ELSE 0 END) AS updated, SUM(CASE WHEN `_op` = 'DELETE' AND `_exists` THEN 1 ELSE 0 END) AS deleted, COUNT(*) AS effective FROM `_effective`) AS c);
+MERGE INTO `my-project`.`data\`set`.`order\`s` AS t
+USING `_effective` AS e
+ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me` AND (t.`날짜` BETWEEN DATE '2024-05-01' AND DATE '2024-05-03' OR t.`날짜` IS NULL)
+WHEN MATCHED AND e.`_op` = 'DELETE' THEN DELETE
+WHEN MATCHED THEN UPDATE SET `설명` = e.`설명`, `날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`
+WHEN NOT MATCHED AND NOT e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `설명`, `날짜`, `_sequence_num`, `_sequence_num_2`)
+  VALUES (e.`select`, e.`na\`me`, e.`설명`, e.`날짜`, e.`_sequence_num`, e.`_sequence_num_2`);
+MERGE INTO `my-project`.`data\`set`.`_deleted_order\`s` AS t
+USING `_effective` AS e
+ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me`
+WHEN MATCHED AND NOT e.`_op` = 'DELETE' THEN DELETE
+WHEN MATCHED THEN UPDATE SET `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`
+WHEN NOT MATCHED AND e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `_sequence_num`, `_sequence_num_2`)
+  VALUES (e.`select`, e.`na\`me`, e.`_sequence_num`, e.`_sequence_num_2`);
+INSERT INTO `my-project`.`data\`set`.`_replicator_batches` (table_name, batch_id, applied_at, rows_staged, inserted, updated, deleted)
+  VALUES (@table_name, @batch_id, CURRENT_TIMESTAMP(), @rows_staged, n_inserted, n_updated, n_deleted);
+END IF;
+COMMIT TRANSACTION;
+SELECT already_applied, n_inserted AS inserted, n_updated AS updated, n_deleted AS deleted, n_effective AS effective;
 
-CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`_deleted_order\`s` (
-  `select` INT64 NOT NULL,
-  `na\`me` STRING NOT NULL,
-  `_sequence_num` INT64 NOT NULL,
-  `_sequence_num_2` INT64 NOT NULL
-);
+-- finish a reload
+DECLARE live_rows, older_rows INT64 DEFAULT 0;
+DECLARE refused BOOL DEFAULT FALSE;
+BEGIN TRANSACTION;
+SET live_rows = (SELECT COUNT(*) FROM `my-project`.`data\`set`.`order\`s` WHERE TRUE);
+SET older_rows = (SELECT COUNT(*) FROM `my-project`.`data\`set`.`order\`s` WHERE `_sequence_num` < @sequence);
+IF older_rows > 0 AND older_rows * 100 > @max_delete_percent * live_rows THEN
+  SET refused = TRUE;
+ELSE
+  IF older_rows > 0 THEN
+INSERT INTO `my-project`.`data\`set`.`_deleted_order\`s` (`select`, `na\`me`, `_sequence_num`, `_sequence_num_2`) SELECT `select`, `na\`me`, @sequence, 0 FROM `my-project`.`data\`set`.`order\`s` WHERE `_sequence_num` < @sequence;
+DELETE FROM `my-project`.`data\`set`.`order\`s` WHERE `_sequence_num` < @sequence;
+  END IF;
+DELETE FROM `my-project`.`data\`set`.`_replicator_reloads` WHERE table_name = @table_name;
+END IF;
+COMMIT TRANSACTION;
+SELECT live_rows, older_rows, refused;
 
-CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`_replicator_batches` (table_name STRING NOT NULL, batch_id STRING NOT NULL, applied_at TIMESTAMP NOT NULL, rows_staged INT64, inserted INT64, updated INT64, deleted INT64);
+-- start a reload
+BEGIN TRANSACTION;
+DELETE FROM `my-project`.`data\`set`.`_replicator_reloads` WHERE table_name = @table_name;
+INSERT INTO `my-project`.`data\`set`.`_replicator_reloads` (table_name, fingerprint, sequence_num, started_at) VALUES (@table_name, @fingerprint, @sequence, CURRENT_TIMESTAMP);
+COMMIT TRANSACTION;
 
+-- forget the history of a new table
+BEGIN TRANSACTION;
+DELETE FROM `my-project`.`data\`set`.`_replicator_batches` WHERE table_name = @table_name;
+DELETE FROM `my-project`.`data\`set`.`_replicator_reloads` WHERE table_name = @table_name;
+DELETE FROM `my-project`.`data\`set`.`_deleted_order\`s` WHERE TRUE;
+COMMIT TRANSACTION;
+
+-- read the rows back
+SELECT CAST(`select` AS STRING) AS `select`, `na\`me` AS `na\`me`, TO_BASE64(`설명`) AS `설명`, CAST(`날짜` AS STRING) AS `날짜` FROM `my-project`.`data\`set`.`order\`s`;

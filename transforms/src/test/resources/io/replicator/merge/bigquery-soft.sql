@@ -1,42 +1,109 @@
-CREATE TEMP TABLE `_effective` AS
-SELECT s.`select` AS `select`, s.`na\`me` AS `na\`me`, s.`설명` AS `설명`, s.`_op` AS `_op`, COALESCE(s.`_sequence_num`, 0) AS `_sequence_num`, COALESCE(s.`_sequence_num_2`, 0) AS `_sequence_num_2`, (t.`select` IS NOT NULL AND NOT t.`_is_deleted`) AS `_exists`
-FROM `my-project`.`data\`set`.`_staging_order\`s` AS s
-LEFT JOIN `my-project`.`data\`set`.`order\`s` AS t ON t.`select` = s.`select` AND t.`na\`me` = s.`na\`me`
-WHERE s.`_batch_id` = ?
-  AND (t.`select` IS NULL OR (COALESCE(s.`_sequence_num`, 0) > t.`_sequence_num` OR (COALESCE(s.`_sequence_num`, 0) = t.`_sequence_num` AND COALESCE(s.`_sequence_num_2`, 0) > t.`_sequence_num_2`)));
-
-SELECT SUM(CASE WHEN `_op` = 'UPSERT' AND NOT `_exists` THEN 1 ELSE 0 END), SUM(CASE WHEN `_op` = 'UPSERT' AND `_exists` THEN 1 ELSE 0 END), SUM(CASE WHEN `_op` = 'DELETE' AND `_exists` THEN 1 ELSE 0 END), COUNT(*) FROM `_effective`;
-
-MERGE INTO `my-project`.`data\`set`.`order\`s` AS t
-USING `_effective` AS e
-ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me`
-WHEN MATCHED AND e.`_op` = 'DELETE' THEN UPDATE SET `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = TRUE
-WHEN MATCHED THEN UPDATE SET `설명` = e.`설명`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = FALSE
-WHEN NOT MATCHED AND e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `_sequence_num`, `_sequence_num_2`, `_is_deleted`)
-  VALUES (e.`select`, e.`na\`me`, e.`_sequence_num`, e.`_sequence_num_2`, TRUE)
-WHEN NOT MATCHED THEN INSERT (`select`, `na\`me`, `설명`, `_sequence_num`, `_sequence_num_2`, `_is_deleted`)
-  VALUES (e.`select`, e.`na\`me`, e.`설명`, e.`_sequence_num`, e.`_sequence_num_2`, FALSE);
-
+-- create
 CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`order\`s` (
   `select` INT64 NOT NULL,
   `na\`me` STRING NOT NULL,
   `설명` BYTES,
+  `날짜` DATE,
   `_sequence_num` INT64 NOT NULL,
-  `_sequence_num_2` INT64 NOT NULL,
   `_is_deleted` BOOL NOT NULL
-);
+)
+PARTITION BY RANGE_BUCKET(`select`, GENERATE_ARRAY(0, 1000000, 1000))
+CLUSTER BY `na\`me`, `날짜`;
+CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`_replicator_batches` (table_name STRING NOT NULL, batch_id STRING NOT NULL, applied_at TIMESTAMP NOT NULL, rows_staged INT64, inserted INT64, updated INT64, deleted INT64)
+CLUSTER BY table_name;
+CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`_replicator_reloads` (table_name STRING NOT NULL, fingerprint STRING NOT NULL, sequence_num INT64 NOT NULL, started_at TIMESTAMP NOT NULL);
 
-CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`_staging_order\`s` (
-  `select` INT64,
-  `na\`me` STRING,
-  `설명` BYTES,
-  `_op` STRING,
-  `_sequence_num` INT64,
-  `_sequence_num_2` INT64,
-  `_sequence_num_3` INT64,
-  `_sequence_num_4` INT64,
-  `_batch_id` STRING
-);
+-- widen the sequence from 1 to 2 parts
+ALTER TABLE `my-project`.`data\`set`.`order\`s` ADD COLUMN IF NOT EXISTS `_sequence_num_2` INT64;
+UPDATE `my-project`.`data\`set`.`order\`s` SET `_sequence_num_2` = IFNULL(`_sequence_num_2`, 0) WHERE `_sequence_num_2` IS NULL;
 
-CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`_replicator_batches` (table_name STRING NOT NULL, batch_id STRING NOT NULL, applied_at TIMESTAMP NOT NULL, rows_staged INT64, inserted INT64, updated INT64, deleted INT64);
+-- merge one batch
+DECLARE already_applied BOOL DEFAULT FALSE;
+DECLARE n_inserted, n_updated, n_deleted, n_effective INT64 DEFAULT 0;
+BEGIN TRANSACTION;
+SET already_applied = (SELECT COUNT(*) FROM `my-project`.`data\`set`.`_replicator_batches` WHERE table_name = @table_name AND batch_id = @batch_id) > 0;
+IF NOT already_applied THEN
+CREATE TEMP TABLE `_effective` AS
+SELECT s.`select` AS `select`, s.`na\`me` AS `na\`me`, s.`설명` AS `설명`, s.`날짜` AS `날짜`, s.`_op` AS `_op`, COALESCE(s.`_sequence_num`, 0) AS `_sequence_num`, COALESCE(s.`_sequence_num_2`, 0) AS `_sequence_num_2`, (t.`select` IS NOT NULL AND NOT t.`_is_deleted`) AS `_exists`
+FROM `my-project`.`data\`set`.`_staging_order\`s_00ff` AS s
+LEFT JOIN `my-project`.`data\`set`.`order\`s` AS t ON t.`select` = s.`select` AND t.`na\`me` = s.`na\`me`
+WHERE s.`_batch_id` = @batch_id
+  AND (t.`select` IS NULL OR (COALESCE(s.`_sequence_num`, 0) > t.`_sequence_num` OR (COALESCE(s.`_sequence_num`, 0) = t.`_sequence_num` AND COALESCE(s.`_sequence_num_2`, 0) > t.`_sequence_num_2`)));
+SET (n_inserted, n_updated, n_deleted, n_effective) = (SELECT AS STRUCT IFNULL(c.inserted, 0), IFNULL(c.updated, 0), IFNULL(c.deleted, 0), c.effective FROM (SELECT SUM(CASE WHEN `_op` = 'UPSERT' AND NOT `_exists` THEN 1 ELSE 0 END) AS inserted, SUM(CASE WHEN `_op` = 'UPSERT' AND `_exists` THEN 1 ELSE 0 END) AS updated, SUM(CASE WHEN `_op` = 'DELETE' AND `_exists` THEN 1 ELSE 0 END) AS deleted, COUNT(*) AS effective FROM `_effective`) AS c);
+MERGE INTO `my-project`.`data\`set`.`order\`s` AS t
+USING `_effective` AS e
+ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me`
+WHEN MATCHED AND e.`_op` = 'DELETE' THEN UPDATE SET `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = TRUE
+WHEN MATCHED THEN UPDATE SET `설명` = e.`설명`, `날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = FALSE
+WHEN NOT MATCHED AND e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `_sequence_num`, `_sequence_num_2`, `_is_deleted`)
+  VALUES (e.`select`, e.`na\`me`, e.`_sequence_num`, e.`_sequence_num_2`, TRUE)
+WHEN NOT MATCHED THEN INSERT (`select`, `na\`me`, `설명`, `날짜`, `_sequence_num`, `_sequence_num_2`, `_is_deleted`)
+  VALUES (e.`select`, e.`na\`me`, e.`설명`, e.`날짜`, e.`_sequence_num`, e.`_sequence_num_2`, FALSE);
+INSERT INTO `my-project`.`data\`set`.`_replicator_batches` (table_name, batch_id, applied_at, rows_staged, inserted, updated, deleted)
+  VALUES (@table_name, @batch_id, CURRENT_TIMESTAMP(), @rows_staged, n_inserted, n_updated, n_deleted);
+END IF;
+COMMIT TRANSACTION;
+SELECT already_applied, n_inserted AS inserted, n_updated AS updated, n_deleted AS deleted, n_effective AS effective;
 
+-- partition bounds of a batch
+SELECT CAST(MIN(`select`) AS STRING) AS low, CAST(MAX(`select`) AS STRING) AS high, COUNTIF(`select` IS NULL) AS missing FROM `my-project`.`data\`set`.`_staging_order\`s_00ff`;
+
+-- merge one batch, reading only its partitions
+DECLARE already_applied BOOL DEFAULT FALSE;
+DECLARE n_inserted, n_updated, n_deleted, n_effective INT64 DEFAULT 0;
+BEGIN TRANSACTION;
+SET already_applied = (SELECT COUNT(*) FROM `my-project`.`data\`set`.`_replicator_batches` WHERE table_name = @table_name AND batch_id = @batch_id) > 0;
+IF NOT already_applied THEN
+CREATE TEMP TABLE `_effective` AS
+SELECT s.`select` AS `select`, s.`na\`me` AS `na\`me`, s.`설명` AS `설명`, s.`날짜` AS `날짜`, s.`_op` AS `_op`, COALESCE(s.`_sequence_num`, 0) AS `_sequence_num`, COALESCE(s.`_sequence_num_2`, 0) AS `_sequence_num_2`, (t.`select` IS NOT NULL AND NOT t.`_is_deleted`) AS `_exists`
+FROM `my-project`.`data\`set`.`_staging_order\`s_00ff` AS s
+LEFT JOIN (SELECT * FROM `my-project`.`data\`set`.`order\`s` AS b WHERE TRUE AND (b.`select` BETWEEN 17 AND 40213 OR b.`select` IS NULL)) AS t ON t.`select` = s.`select` AND t.`na\`me` = s.`na\`me`
+WHERE s.`_batch_id` = @batch_id
+  AND (t.`select` IS NULL OR (COALESCE(s.`_sequence_num`, 0) > t.`_sequence_num` OR (COALESCE(s.`_sequence_num`, 0) = t.`_sequence_num` AND COALESCE(s.`_sequence_num_2`, 0) > t.`_sequence_num_2`)));
+SET (n_inserted, n_updated, n_deleted, n_effective) = (SELECT AS STRUCT IFNULL(c.inserted, 0), IFNULL(c.updated, 0), IFNULL(c.deleted, 0), c.effective FROM (SELECT SUM(CASE WHEN `_op` = 'UPSERT' AND NOT `_exists` THEN 1 ELSE 0 END) AS inserted, SUM(CASE WHEN `_op` = 'UPSERT' AND `_exists` THEN 1 ELSE 0 END) AS updated, SUM(CASE WHEN `_op` = 'DELETE' AND `_exists` THEN 1 ELSE 0 END) AS deleted, COUNT(*) AS effective FROM `_effective`) AS c);
+MERGE INTO `my-project`.`data\`set`.`order\`s` AS t
+USING `_effective` AS e
+ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me` AND (t.`select` BETWEEN 17 AND 40213 OR t.`select` IS NULL)
+WHEN MATCHED AND e.`_op` = 'DELETE' THEN UPDATE SET `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = TRUE
+WHEN MATCHED THEN UPDATE SET `설명` = e.`설명`, `날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = FALSE
+WHEN NOT MATCHED AND e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `_sequence_num`, `_sequence_num_2`, `_is_deleted`)
+  VALUES (e.`select`, e.`na\`me`, e.`_sequence_num`, e.`_sequence_num_2`, TRUE)
+WHEN NOT MATCHED THEN INSERT (`select`, `na\`me`, `설명`, `날짜`, `_sequence_num`, `_sequence_num_2`, `_is_deleted`)
+  VALUES (e.`select`, e.`na\`me`, e.`설명`, e.`날짜`, e.`_sequence_num`, e.`_sequence_num_2`, FALSE);
+INSERT INTO `my-project`.`data\`set`.`_replicator_batches` (table_name, batch_id, applied_at, rows_staged, inserted, updated, deleted)
+  VALUES (@table_name, @batch_id, CURRENT_TIMESTAMP(), @rows_staged, n_inserted, n_updated, n_deleted);
+END IF;
+COMMIT TRANSACTION;
+SELECT already_applied, n_inserted AS inserted, n_updated AS updated, n_deleted AS deleted, n_effective AS effective;
+
+-- finish a reload
+DECLARE live_rows, older_rows INT64 DEFAULT 0;
+DECLARE refused BOOL DEFAULT FALSE;
+BEGIN TRANSACTION;
+SET live_rows = (SELECT COUNT(*) FROM `my-project`.`data\`set`.`order\`s` WHERE TRUE AND NOT `_is_deleted`);
+SET older_rows = (SELECT COUNT(*) FROM `my-project`.`data\`set`.`order\`s` WHERE `_sequence_num` < @sequence AND NOT `_is_deleted`);
+IF older_rows > 0 AND older_rows * 100 > @max_delete_percent * live_rows THEN
+  SET refused = TRUE;
+ELSE
+  IF older_rows > 0 THEN
+UPDATE `my-project`.`data\`set`.`order\`s` SET `_is_deleted` = TRUE, `_sequence_num` = @sequence, `_sequence_num_2` = 0 WHERE `_sequence_num` < @sequence AND NOT `_is_deleted`;
+  END IF;
+DELETE FROM `my-project`.`data\`set`.`_replicator_reloads` WHERE table_name = @table_name;
+END IF;
+COMMIT TRANSACTION;
+SELECT live_rows, older_rows, refused;
+
+-- start a reload
+BEGIN TRANSACTION;
+DELETE FROM `my-project`.`data\`set`.`_replicator_reloads` WHERE table_name = @table_name;
+INSERT INTO `my-project`.`data\`set`.`_replicator_reloads` (table_name, fingerprint, sequence_num, started_at) VALUES (@table_name, @fingerprint, @sequence, CURRENT_TIMESTAMP);
+COMMIT TRANSACTION;
+
+-- forget the history of a new table
+BEGIN TRANSACTION;
+DELETE FROM `my-project`.`data\`set`.`_replicator_batches` WHERE table_name = @table_name;
+DELETE FROM `my-project`.`data\`set`.`_replicator_reloads` WHERE table_name = @table_name;
+COMMIT TRANSACTION;
+
+-- read the rows back
+SELECT CAST(`select` AS STRING) AS `select`, `na\`me` AS `na\`me`, TO_BASE64(`설명`) AS `설명`, CAST(`날짜` AS STRING) AS `날짜` FROM `my-project`.`data\`set`.`order\`s` WHERE NOT `_is_deleted`;

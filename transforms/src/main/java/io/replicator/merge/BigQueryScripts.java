@@ -1,0 +1,220 @@
+package io.replicator.merge;
+
+import io.replicator.batch.StagedLine;
+import io.replicator.change.Column;
+import io.replicator.change.ColumnType;
+import java.util.StringJoiner;
+
+/**
+ * The BigQuery scripts of a target, built from the same statements the DuckDB target executes:
+ * table creation with partitioning and clustering, the merge of one batch as a multi-statement
+ * transaction, and the end of a reload. Pure text, tested as golden files.
+ *
+ * <p>Parameters are named ({@code @batch_id}); values never enter the SQL as text. Each script ends
+ * with one {@code SELECT} whose row is the script's result.
+ */
+public final class BigQueryScripts {
+  private final BigQueryDialect d;
+  private final TargetTable table;
+  private final TableLayout layout;
+
+  public BigQueryScripts(BigQueryDialect dialect, TargetTable table, TableLayout layout) {
+    this.d = dialect;
+    this.table = table;
+    this.layout = layout;
+  }
+
+  private boolean hard() {
+    return table.deleteMode() == DeleteMode.HARD;
+  }
+
+  private String seq(int i) {
+    return d.quote(StagedLine.sequenceColumn(i));
+  }
+
+  private String quotedList(Iterable<String> names) {
+    StringJoiner j = new StringJoiner(", ");
+    for (String n : names) {
+      j.add(d.quote(n));
+    }
+    return j.toString();
+  }
+
+  /**
+   * Creates whatever is missing: the target (partitioned and clustered), the tombstones (hard
+   * deletes, clustered by key), the applied-batch record and the reloads under way.
+   */
+  public String createTables(int sequenceWidth) {
+    MergeStatements m = new MergeStatements(d, table, sequenceWidth);
+    StringBuilder sql = new StringBuilder(m.createTarget());
+    ColumnType partitionType = layout.partitionType(table.schema());
+    if (partitionType != null) {
+      String col = d.quote(layout.partitionField());
+      sql.append("\nPARTITION BY ").append(switch (partitionType) {
+        case DATE -> col;
+        case DATETIME -> "DATETIME_TRUNC(" + col + ", DAY)";
+        case TIMESTAMP -> "TIMESTAMP_TRUNC(" + col + ", DAY)";
+        case INT64 -> "RANGE_BUCKET(" + col + ", GENERATE_ARRAY(" + layout.range().start() + ", "
+            + layout.range().end() + ", " + layout.range().interval() + "))";
+        default -> throw new IllegalStateException("not a partition type: " + partitionType);
+      });
+    }
+    if (!layout.clustering(table.schema()).isEmpty()) {
+      sql.append("\nCLUSTER BY ").append(quotedList(layout.clustering(table.schema())));
+    }
+    sql.append(";\n");
+    if (hard()) {
+      sql.append(m.createTombstones());
+      if (!TableLayout.keyClustering(table.schema()).isEmpty()) {
+        sql.append("\nCLUSTER BY ").append(quotedList(TableLayout.keyClustering(table.schema())));
+      }
+      sql.append(";\n");
+    }
+    sql.append(m.createBatches()).append("\nCLUSTER BY table_name;\n");
+    sql.append(new ReloadStatements(d, table, 1).createReloads()).append(";\n");
+    return sql.toString();
+  }
+
+  /**
+   * Adds sequence parts {@code from} to {@code width - 1} to the target (and tombstones), zero in
+   * every existing row, so rows written with narrower sequences compare as they did.
+   */
+  public String widenSequence(int from, int width) {
+    StringBuilder sql = new StringBuilder();
+    for (String name : hard() ? new String[] {table.name(), table.tombstoneName()} : new String[] {table.name()}) {
+      StringJoiner add = new StringJoiner(", ");
+      StringJoiner set = new StringJoiner(", ");
+      StringJoiner anyNull = new StringJoiner(" OR ");
+      for (int i = from; i < width; i++) {
+        add.add("ADD COLUMN IF NOT EXISTS " + seq(i) + " INT64");
+        set.add(seq(i) + " = IFNULL(" + seq(i) + ", 0)");
+        anyNull.add(seq(i) + " IS NULL");
+      }
+      sql.append("ALTER TABLE ").append(d.table(name)).append(' ').append(add).append(";\n")
+          .append("UPDATE ").append(d.table(name)).append(" SET ").append(set).append(" WHERE ")
+          .append(anyNull).append(";\n");
+    }
+    return sql.toString();
+  }
+
+  /**
+   * Applies one batch loaded into {@code stagingTable}, in one transaction with the record that it
+   * was applied; a batch already recorded changes nothing. Parameters: {@code table_name},
+   * {@code batch_id}, {@code rows_staged}. Result: {@code already_applied, inserted, updated,
+   * deleted, effective}.
+   *
+   * @param bounds the batch's partition bounds, to read only those partitions of the target; null
+   *     to read it whole
+   */
+  public String merge(int sequenceWidth, String stagingTable, PartitionBounds bounds) {
+    MergeStatements m = new MergeStatements(d, table, sequenceWidth).withStagingTable(stagingTable);
+    if (bounds != null) {
+      m = m.withTargetBounds(bounds);
+    }
+    StringBuilder sql = new StringBuilder();
+    sql.append("DECLARE already_applied BOOL DEFAULT FALSE;\n")
+        .append("DECLARE n_inserted, n_updated, n_deleted, n_effective INT64 DEFAULT 0;\n")
+        .append("BEGIN TRANSACTION;\n")
+        .append("SET already_applied = (").append(m.selectApplied()).append(") > 0;\n")
+        .append("IF NOT already_applied THEN\n")
+        .append(m.selectEffective()).append(";\n")
+        .append("SET (n_inserted, n_updated, n_deleted, n_effective) = (SELECT AS STRUCT IFNULL(c.inserted, 0),"
+            + " IFNULL(c.updated, 0), IFNULL(c.deleted, 0), c.effective FROM (")
+        .append(m.countEffective()).append(") AS c);\n")
+        .append(m.mergeTarget()).append(";\n");
+    if (hard()) {
+      sql.append(m.mergeTombstones()).append(";\n");
+    }
+    sql.append("INSERT INTO ").append(d.table(MergeStatements.BATCHES))
+        .append(" (table_name, batch_id, applied_at, rows_staged, inserted, updated, deleted)\n")
+        .append("  VALUES (@table_name, @batch_id, CURRENT_TIMESTAMP(), @rows_staged, n_inserted, n_updated, n_deleted);\n")
+        .append("END IF;\n")
+        .append("COMMIT TRANSACTION;\n")
+        .append("SELECT already_applied, n_inserted AS inserted, n_updated AS updated, n_deleted AS deleted,"
+            + " n_effective AS effective;\n");
+    return sql.toString();
+  }
+
+  /**
+   * The lowest and highest partition value of a loaded batch, as canonical text, and how many of
+   * its rows have none. No parameters.
+   */
+  public String batchBounds(String stagingTable) {
+    ColumnType type = layout.partitionType(table.schema());
+    String col = d.quote(layout.partitionField());
+    return "SELECT " + text(type, "MIN(" + col + ")") + " AS low, " + text(type, "MAX(" + col + ")")
+        + " AS high, COUNTIF(" + col + " IS NULL) AS missing FROM " + d.table(stagingTable);
+  }
+
+  /**
+   * Ends a reload at {@code @sequence}: removes the rows older than it unless that is more than
+   * {@code @max_delete_percent} of the live rows. Parameters: {@code sequence},
+   * {@code max_delete_percent}, {@code table_name}. Result: {@code live_rows, older_rows, refused}.
+   */
+  public String finishReload(int sequenceWidth) {
+    ReloadStatements r = new ReloadStatements(d, table, sequenceWidth);
+    StringBuilder sql = new StringBuilder();
+    sql.append("DECLARE live_rows, older_rows INT64 DEFAULT 0;\n")
+        .append("DECLARE refused BOOL DEFAULT FALSE;\n")
+        .append("BEGIN TRANSACTION;\n")
+        .append("SET live_rows = (").append(r.countLive()).append(");\n")
+        .append("SET older_rows = (").append(r.countOlder()).append(");\n")
+        .append("IF older_rows > 0 AND older_rows * 100 > @max_delete_percent * live_rows THEN\n")
+        .append("  SET refused = TRUE;\n")
+        .append("ELSE\n")
+        .append("  IF older_rows > 0 THEN\n");
+    if (hard()) {
+      sql.append(r.tombstoneOlder()).append(";\n");
+    }
+    sql.append(r.removeOlder()).append(";\n")
+        .append("  END IF;\n")
+        .append(r.deletePending()).append(";\n")
+        .append("END IF;\n")
+        .append("COMMIT TRANSACTION;\n")
+        .append("SELECT live_rows, older_rows, refused;\n");
+    return sql.toString();
+  }
+
+  /** Notes a reload under way. Parameters: {@code table_name}, {@code fingerprint}, {@code sequence}. */
+  public String startReload() {
+    ReloadStatements r = new ReloadStatements(d, table, 1);
+    return "BEGIN TRANSACTION;\n" + r.deletePending() + ";\n" + r.insertPending() + ";\nCOMMIT TRANSACTION;\n";
+  }
+
+  /**
+   * A target created now has no past: forgets applied batches, a reload under way and tombstones
+   * left from a dropped table of the same name. Parameter: {@code table_name}.
+   */
+  public String forgetHistory() {
+    StringBuilder sql = new StringBuilder("BEGIN TRANSACTION;\n")
+        .append("DELETE FROM ").append(d.table(MergeStatements.BATCHES)).append(" WHERE table_name = @table_name;\n")
+        .append(new ReloadStatements(d, table, 1).deletePending()).append(";\n");
+    if (hard()) {
+      sql.append("DELETE FROM ").append(d.table(table.tombstoneName())).append(" WHERE TRUE;\n");
+    }
+    return sql.append("COMMIT TRANSACTION;\n").toString();
+  }
+
+  /** Every live row, each column as canonical text (BYTES in base64, JSON compact). No parameters. */
+  public String selectRows() {
+    StringJoiner cols = new StringJoiner(", ");
+    for (Column c : table.schema().columns()) {
+      cols.add(text(c.type(), d.quote(c.name())) + " AS " + d.quote(c.name()));
+    }
+    return "SELECT " + cols + " FROM " + d.table(table.name())
+        + (hard() ? "" : " WHERE NOT " + d.quote("_is_deleted"));
+  }
+
+  /** An expression of {@code type} as the canonical text the change model parses. */
+  static String text(ColumnType type, String expression) {
+    return switch (type) {
+      case STRING -> expression;
+      case BYTES -> "TO_BASE64(" + expression + ")";
+      case JSON -> "TO_JSON_STRING(" + expression + ")";
+      case DATETIME -> "FORMAT_DATETIME('%Y-%m-%dT%H:%M:%E6S', " + expression + ")";
+      case TIME -> "FORMAT_TIME('%H:%M:%E6S', " + expression + ")";
+      case TIMESTAMP -> "FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E6SZ', " + expression + ", 'UTC')";
+      default -> "CAST(" + expression + " AS STRING)";
+    };
+  }
+}

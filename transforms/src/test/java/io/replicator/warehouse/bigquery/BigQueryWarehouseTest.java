@@ -1,0 +1,398 @@
+package io.replicator.warehouse.bigquery;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.replicator.batch.StagedBatch;
+import io.replicator.change.Change;
+import io.replicator.change.TableSchema;
+import io.replicator.merge.DeleteMode;
+import io.replicator.merge.TableLayout;
+import io.replicator.merge.TargetTable;
+import io.replicator.source.NativeChangeDecoder;
+import io.replicator.warehouse.DuckDbWarehouseTest;
+import io.replicator.warehouse.MergeResult;
+import io.replicator.warehouse.ReloadRefusedException;
+import io.replicator.warehouse.WarehouseException;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** The requests the BigQuery target makes, against a fake BigQuery endpoint on loopback. */
+public class BigQueryWarehouseTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  private static final TableSchema SCHEMA = TableSchema.fromBigQueryJson(
+      "[{\"name\":\"id\",\"type\":\"INT64\",\"mode\":\"REQUIRED\"},{\"name\":\"name\",\"type\":\"STRING\"},"
+          + "{\"name\":\"day\",\"type\":\"DATE\"}]", List.of("id"));
+  private static final TargetTable TABLE = new TargetTable("orders", SCHEMA, DeleteMode.HARD);
+
+  private FakeBigQuery fake;
+
+  @Before
+  public void start() throws Exception {
+    fake = new FakeBigQuery();
+  }
+
+  @After
+  public void stop() {
+    fake.close();
+  }
+
+  private BigQuerySettings settings() {
+    return BigQuerySettings.parse("p.d").withEndpoint(fake.endpoint()).withLocation("EU")
+        .withJobLabels(Map.of("team", "data")).withRetries(4, 1);
+  }
+
+  private BigQueryWarehouse open(BigQuerySettings s) {
+    return BigQueryWarehouse.open(s);
+  }
+
+  private StagedBatch batch(String... lines) throws Exception {
+    NativeChangeDecoder decoder = new NativeChangeDecoder(TABLE.name(), SCHEMA);
+    List<Change> changes = new ArrayList<>();
+    for (String line : lines) {
+      decoder.decode(line, changes::add);
+    }
+    return DuckDbWarehouseTest.stage(tmp.getRoot().toPath(), TABLE.name(), changes);
+  }
+
+  private StagedBatch twoRows() throws Exception {
+    return batch("{\"id\":1,\"name\":\"a\",\"day\":\"2024-05-01\",\"_op\":\"INSERT\",\"_sequence_num\":5}",
+        "{\"id\":2,\"name\":\"b\",\"day\":\"2024-05-03\",\"_op\":\"INSERT\",\"_sequence_num\":6}");
+  }
+
+  private List<String> jobIds() {
+    return fake.jobInserts().stream().map(FakeBigQuery.Request::jobId).toList();
+  }
+
+  private JsonNode job(String idSuffix) {
+    return fake.jobInserts().stream().filter(r -> r.jobId().endsWith(idSuffix)).findFirst()
+        .orElseThrow(() -> new AssertionError("no job ending " + idSuffix + " in " + jobIds())).body();
+  }
+
+  @Test
+  public void aNewTargetIsCreatedPartitionedAndClusteredAndItsHistoryCleared() {
+    TableLayout layout = new TableLayout("day", null, List.of(), false);
+    try (BigQueryWarehouse w = open(settings().withLayout(layout))) {
+      w.ensureTables(TABLE);
+    }
+    List<FakeBigQuery.Request> jobs = fake.jobInserts();
+    assertEquals(2, jobs.size());
+    JsonNode ddl = jobs.get(0).body().path("configuration").path("query");
+    assertFalse(ddl.path("useLegacySql").asBoolean(true));
+    assertThat(ddl.path("query").asText(), containsString("PARTITION BY `day`\nCLUSTER BY `id`;"));
+    assertEquals("EU", jobs.get(0).body().path("jobReference").path("location").asText());
+    assertEquals("data", jobs.get(0).body().path("configuration").path("labels").path("team").asText());
+    JsonNode forget = jobs.get(1).body().path("configuration").path("query");
+    assertThat(forget.path("query").asText(), containsString("DELETE FROM `p`.`d`.`_replicator_batches`"));
+    assertEquals("orders", forget.path("queryParameters").get(0).path("parameterValue").path("value").asText());
+    assertTrue(fake.tables.containsKey("orders"));
+    assertTrue(fake.tables.containsKey("_deleted_orders"));
+  }
+
+  @Test
+  public void aBatchIsLoadedIntoItsOwnTableMergedInOneScriptAndCleanedUp() throws Exception {
+    StagedBatch b = twoRows();
+    MergeResult r;
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      r = w.merge(TABLE, b);
+    }
+    assertEquals(2, r.inserted());
+    assertEquals(10485760, r.bytesProcessed());
+    assertEquals(250, r.slotMillis());
+
+    String staging = "_staging_orders_" + b.batchId();
+    JsonNode load = job("_load_0").path("configuration").path("load");
+    assertEquals(b.file(), load.path("sourceUris").get(0).asText());
+    assertEquals("NEWLINE_DELIMITED_JSON", load.path("sourceFormat").asText());
+    assertEquals(staging, load.path("destinationTable").path("tableId").asText());
+    assertEquals("WRITE_TRUNCATE", load.path("writeDisposition").asText());
+    assertEquals("CREATE_NEVER", load.path("createDisposition").asText());
+    assertEquals(0, load.path("maxBadRecords").asInt(-1));
+    assertEquals("load", job("_load_0").path("configuration").path("labels").path("replicator").asText());
+
+    FakeBigQuery.Request createStaging = fake.requests.stream()
+        .filter(q -> q.method().equals("POST") && q.path().endsWith("/tables")).findFirst().orElseThrow();
+    assertEquals(staging, createStaging.body().path("tableReference").path("tableId").asText());
+    assertTrue("staging tables expire", createStaging.body().path("expirationTime").asLong() > System.currentTimeMillis());
+    assertEquals("_batch_id", createStaging.body().path("schema").path("fields").get(8).path("name").asText());
+
+    JsonNode merge = job("_merge_0").path("configuration").path("query");
+    assertThat(merge.path("query").asText(), startsWith("DECLARE already_applied"));
+    assertThat(merge.path("query").asText(), containsString("FROM `p`.`d`.`" + staging + "` AS s"));
+    assertEquals("NAMED", merge.path("parameterMode").asText());
+    Map<String, String> params = new java.util.TreeMap<>();
+    for (JsonNode p : merge.path("queryParameters")) {
+      params.put(p.path("name").asText(), p.path("parameterType").path("type").asText() + ":"
+          + p.path("parameterValue").path("value").asText());
+    }
+    assertEquals(Map.of("batch_id", "STRING:" + b.batchId(), "rows_staged", "INT64:2", "table_name", "STRING:orders"),
+        params);
+    assertTrue("the batch's staging table is dropped", fake.requests.stream()
+        .anyMatch(q -> q.method().equals("DELETE") && q.path().endsWith("/tables/" + staging)));
+    assertFalse(fake.tables.containsKey(staging));
+  }
+
+  @Test
+  public void jobIdsDependOnTheTargetItsCreationAndTheBatchOnly() throws Exception {
+    StagedBatch b = twoRows();
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      w.merge(TABLE, b);
+    }
+    String load = jobIds().stream().filter(id -> id.endsWith("_load_0")).findFirst().orElseThrow();
+    assertThat(load, startsWith("replicator_orders_"));
+    assertThat(load, containsString("_" + b.batchId() + "_load_0"));
+
+    // Another process, same table: the same ids. The batch is applied, so nothing is loaded again.
+    fake.appliedBatches.clear();
+    fake.requests.clear();
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      w.merge(TABLE, b);
+    }
+    assertTrue(jobIds().contains(load));
+
+    // The table dropped and created again: new ids, so old jobs are not mistaken for its batches.
+    fake.tables.remove("orders");
+    fake.requests.clear();
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      w.merge(TABLE, b);
+    }
+    assertFalse(jobIds().contains(load));
+    assertTrue(jobIds().stream().anyMatch(id -> id.endsWith(b.batchId() + "_load_0")));
+  }
+
+  @Test
+  public void aRerunFindsTheJobsAnEarlierRunSubmittedInsteadOfSubmittingAgain() throws Exception {
+    StagedBatch b = twoRows();
+    // The first run dies after its load: the merge job cannot even be submitted.
+    fake.failHttp(q -> q.isJobInsert() && q.jobId().contains("_merge_"), 400, "invalid", 1);
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      WarehouseException e = assertThrows(WarehouseException.class, () -> w.merge(TABLE, b));
+      assertThat(e.getMessage(), containsString("HTTP 400 invalid"));
+    }
+    long loadsBefore = jobIds().stream().filter(id -> id.contains("_load")).count();
+    fake.requests.clear();
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      assertEquals(2, w.merge(TABLE, b).inserted());
+    }
+    assertEquals(1, loadsBefore);
+    List<FakeBigQuery.Request> loads = fake.jobInserts().stream().filter(q -> q.jobId().contains("_load")).toList();
+    assertEquals("the load is looked up (409), not run again", 1, loads.size());
+    assertTrue(loads.get(0).jobId().endsWith("_load_0"));
+    assertTrue(fake.requests.stream().anyMatch(q -> q.method().equals("GET") && q.path().endsWith(loads.get(0).jobId())));
+    assertEquals(1, fake.appliedBatches.size());
+  }
+
+  @Test
+  public void aStagingTableGoneSinceTheEarlierLoadIsLoadedAgain() throws Exception {
+    StagedBatch b = twoRows();
+    fake.failHttp(q -> q.isJobInsert() && q.jobId().contains("_merge_"), 400, "invalid", 1);
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      assertThrows(WarehouseException.class, () -> w.merge(TABLE, b));
+    }
+    fake.tables.remove("_staging_orders_" + b.batchId());
+    fake.requests.clear();
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      assertEquals(2, w.merge(TABLE, b).inserted());
+    }
+    assertTrue(jobIds().toString(), jobIds().stream().anyMatch(id -> id.contains("_reload_")));
+  }
+
+  @Test
+  public void aRateLimitedCallIsRetriedUnderTheSameJobId() throws Exception {
+    StagedBatch b = twoRows();
+    fake.failHttp(q -> q.isJobInsert() && q.jobId().endsWith("_load_0"), 403, "rateLimitExceeded", 2);
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      assertEquals(2, w.merge(TABLE, b).inserted());
+    }
+    assertEquals(3, jobIds().stream().filter(id -> id.endsWith("_load_0")).count());
+    assertFalse(jobIds().stream().anyMatch(id -> id.endsWith("_load_1")));
+  }
+
+  @Test
+  public void aJobEndingInARetryableErrorIsRunAgainUnderTheNextId() throws Exception {
+    StagedBatch b = twoRows();
+    fake.failJobs(q -> q.jobId().contains("_merge_"), "invalidQuery",
+        "Transaction is aborted due to concurrent update against table p:d.orders", 1);
+    fake.failJobs(q -> q.jobId().contains("_merge_"), "jobRateLimitExceeded", "Exceeded rate limits", 1);
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      assertEquals(2, w.merge(TABLE, b).inserted());
+    }
+    assertTrue(jobIds().stream().anyMatch(id -> id.endsWith("_merge_2")));
+    assertFalse(jobIds().stream().anyMatch(id -> id.endsWith("_merge_3")));
+  }
+
+  @Test
+  public void anyOtherJobErrorFailsTheBatchWithBigQuerysMessage() throws Exception {
+    StagedBatch b = twoRows();
+    fake.failJobs(q -> q.jobId().contains("_load_"), "invalid",
+        "Error while reading data, error message: JSON parsing error in row starting at position 0", 5);
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      WarehouseException e = assertThrows(WarehouseException.class, () -> w.merge(TABLE, b));
+      assertThat(e.getMessage(), containsString("merging batch " + b.batchId() + " into orders failed"));
+      assertThat(e.getMessage(), containsString("_load_0 ended with invalid: Error while reading data"));
+    }
+    assertEquals(1, jobIds().stream().filter(id -> id.contains("_load_")).count());
+    assertTrue(fake.appliedBatches.isEmpty());
+  }
+
+  @Test
+  public void theMergeReadsOnlyTheBatchsPartitionsWhenAKeyCannotChangePartition() throws Exception {
+    StagedBatch b = twoRows();
+    TableLayout immutable = new TableLayout("day", null, List.of(), true);
+    try (BigQueryWarehouse w = open(settings().withLayout(immutable))) {
+      w.ensureTables(TABLE);
+      w.merge(TABLE, b);
+    }
+    assertThat(job("_merge_0").path("configuration").path("query").path("query").asText(),
+        containsString("AND (t.`day` BETWEEN DATE '2024-05-01' AND DATE '2024-05-03' OR t.`day` IS NULL)"));
+
+    // A batch with rows lacking the partition value (deletes with only the key) reads everything.
+    fake.bounds = List.of("2024-05-01", "2024-05-03", "1");
+    fake.requests.clear();
+    StagedBatch other = batch("{\"id\":9,\"_op\":\"DELETE\",\"_sequence_num\":9}");
+    try (BigQueryWarehouse w = open(settings().withLayout(immutable))) {
+      w.ensureTables(TABLE);
+      w.merge(TABLE, other);
+    }
+    assertFalse(job("_merge_0").path("configuration").path("query").path("query").asText().contains("BETWEEN"));
+
+    // Without the promise, a key's row could sit in another partition: no pruning at all.
+    fake.requests.clear();
+    StagedBatch third = batch("{\"id\":3,\"name\":\"c\",\"day\":\"2024-05-02\",\"_op\":\"INSERT\",\"_sequence_num\":7}");
+    try (BigQueryWarehouse w = open(settings().withLayout(new TableLayout("day", null, List.of(), false)))) {
+      w.ensureTables(TABLE);
+      w.merge(TABLE, third);
+    }
+    assertFalse(job("_merge_0").path("configuration").path("query").path("query").asText().contains("BETWEEN"));
+    assertFalse(fake.jobInserts().stream().anyMatch(q -> q.body().toString().contains("AS low")));
+  }
+
+  @Test
+  public void anExistingTableThatDoesNotMatchTheSchemaIsRefusedWithTheDifference() {
+    fake.addTable("orders", "id", "STRING", "day", "GEOGRAPHY", "_sequence_num", "INTEGER");
+    try (BigQueryWarehouse w = open(settings())) {
+      WarehouseException e = assertThrows(WarehouseException.class, () -> w.ensureTables(TABLE));
+      assertThat(e.getMessage(), containsString("column 'id' is STRING, the schema says INT64"));
+      assertThat(e.getMessage(), containsString("column 'name' is missing"));
+      assertThat(e.getMessage(), containsString("column 'day' is GEOGRAPHY, the schema says DATE"));
+    }
+    assertTrue("nothing is created", fake.jobInserts().isEmpty());
+  }
+
+  @Test
+  public void anExistingTableWithLegacyTypeNamesMatches() {
+    fake.addTable("orders", "id", "INTEGER", "name", "STRING", "day", "DATE", "_sequence_num", "INTEGER");
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+    }
+    assertEquals("an existing table keeps its history", 1, fake.jobInserts().size());
+  }
+
+  @Test
+  public void aMissingDatasetIsNamedWithHowToCreateIt() {
+    fake.datasetExists = false;
+    try (BigQueryWarehouse w = open(settings())) {
+      WarehouseException e = assertThrows(WarehouseException.class, () -> w.ensureTables(TABLE));
+      assertThat(e.getMessage(), containsString("Not found: Dataset p:d"));
+    }
+    WarehouseException e = assertThrows(WarehouseException.class,
+        () -> open(BigQuerySettings.parse("p.d").withEndpoint(fake.endpoint())));
+    assertThat(e.getMessage(), containsString("dataset p.d does not exist; create it with 'bq mk --dataset"));
+  }
+
+  @Test
+  public void jobsRunInTheDatasetsLocationWhenNoneIsGiven() {
+    try (BigQueryWarehouse w = open(BigQuerySettings.parse("p.d").withEndpoint(fake.endpoint()))) {
+      w.ensureTables(TABLE);
+    }
+    assertEquals("EU", fake.jobInserts().get(0).body().path("jobReference").path("location").asText());
+    assertTrue(fake.requests.stream().anyMatch(q -> q.method().equals("GET") && q.path().endsWith("/datasets/d")));
+  }
+
+  @Test
+  public void anUnreachableEndpointFailsWithWhereItTried() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    BigQuerySettings s = BigQuerySettings.parse("p.d").withEndpoint("http://127.0.0.1:" + port).withRetries(2, 1);
+    WarehouseException e = assertThrows(WarehouseException.class, () -> open(s));
+    assertThat(e.getMessage(), containsString("reading the dataset's location in p.d failed: cannot reach BigQuery at http://127.0.0.1:"
+        + port + "/ after 2 attempts"));
+  }
+
+  @Test
+  public void aReloadThatWouldRemoveTooMuchIsRefused() {
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      ReloadRefusedException e = assertThrows(ReloadRefusedException.class, () -> w.finishReload(TABLE, 10, 50));
+      assertThat(e.getMessage(), containsString("would remove 60 of its 100 live rows"));
+      assertEquals(60, w.finishReload(TABLE, 10, 70));
+    }
+    JsonNode reload = fake.jobInserts().get(fake.jobInserts().size() - 1).body().path("configuration").path("query");
+    assertEquals("FLOAT64", reload.path("queryParameters").get(1).path("parameterType").path("type").asText());
+  }
+
+  @Test
+  public void jobIdsAreValidForAnyTableName() throws Exception {
+    TargetTable hostile = new TargetTable("주문 select`x", SCHEMA, DeleteMode.SOFT);
+    NativeChangeDecoder decoder = new NativeChangeDecoder(hostile.name(), SCHEMA);
+    List<Change> changes = new ArrayList<>();
+    decoder.decode("{\"id\":1,\"_op\":\"INSERT\",\"_sequence_num\":1}", changes::add);
+    StagedBatch b = DuckDbWarehouseTest.stage(tmp.getRoot().toPath(), "hostile", changes);
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(hostile);
+      w.merge(hostile, b);
+    }
+    for (String id : jobIds()) {
+      assertTrue(id, id.matches("[A-Za-z0-9_-]{1,1024}"));
+    }
+    assertNotEquals(0, jobIds().size());
+  }
+
+  @Test
+  public void theTargetsRowsAreReadBackAsCanonicalTextPageByPage() {
+    fake.targetRows = List.of(Arrays.asList("1", "a", "2024-05-01"), Arrays.asList("2", null, null),
+        Arrays.asList("3", "c", "2024-05-03"));
+    List<String> seen = new ArrayList<>();
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      w.forEachRow(TABLE, values -> seen.add(String.join("|", Arrays.asList(values).stream()
+          .map(String::valueOf).toList())));
+    }
+    assertEquals(List.of("1|a|2024-05-01", "2|null|null", "3|c|2024-05-03"), seen);
+    String sql = fake.jobInserts().get(fake.jobInserts().size() - 1).body().path("configuration").path("query")
+        .path("query").asText();
+    assertEquals("SELECT CAST(`id` AS STRING) AS `id`, `name` AS `name`, CAST(`day` AS STRING) AS `day`"
+        + " FROM `p`.`d`.`orders`", sql);
+    assertEquals("two pages were read", 2, fake.requests.stream().filter(q -> q.path().contains("/queries/")
+        && q.path().endsWith(fake.jobInserts().get(fake.jobInserts().size() - 1).jobId())).count());
+  }
+}

@@ -1,0 +1,312 @@
+package io.replicator.warehouse.bigquery;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A BigQuery REST endpoint on loopback that records every request and answers the calls the
+ * target makes: tables get/insert/delete, jobs insert/get and query results. It does not run SQL:
+ * it registers the tables a script creates, keeps which batches a merge script applied (a merge
+ * inserts every staged row), answers the applied-batch check from that, counts a loaded file's
+ * lines as the staging table's rows, and fails calls or jobs when told to.
+ */
+public final class FakeBigQuery implements AutoCloseable {
+  static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern CREATE = Pattern.compile(
+      "CREATE TABLE IF NOT EXISTS `(?:[^`\\\\]|\\\\.)*`\\.`(?:[^`\\\\]|\\\\.)*`\\.`((?:[^`\\\\]|\\\\.)*)` \\(([^;]*?)\\)\\s*(?:\\n|;)");
+  private static final Pattern COLUMN = Pattern.compile("^\\s*`?((?:[^`\\\\ ]|\\\\.)+)`? (\\w+)");
+
+  /** One request as received: method, decoded path, query string and JSON body (or null). */
+  public record Request(String method, String path, String query, JsonNode body) {
+    public String jobId() {
+      return body == null ? path.substring(path.lastIndexOf('/') + 1) : body.path("jobReference").path("jobId").asText();
+    }
+
+    public boolean isJobInsert() {
+      return method.equals("POST") && path.endsWith("/jobs");
+    }
+  }
+
+  /** A failure to answer with: an HTTP status and reason, or (for jobs) the job's errorResult. */
+  record Failure(Predicate<Request> when, int status, String reason, String message, int[] remaining) {}
+
+  private final HttpServer server;
+  final List<Request> requests = new ArrayList<>();
+  public final Map<String, ObjectNode> tables = new LinkedHashMap<>();
+  final Map<String, ObjectNode> jobs = new LinkedHashMap<>();
+  final Map<String, List<List<String>>> results = new LinkedHashMap<>();
+  public final Set<String> appliedBatches = new HashSet<>();
+  private final List<Failure> httpFailures = new ArrayList<>();
+  private final List<Failure> jobFailures = new ArrayList<>();
+  private final AtomicLong clock = new AtomicLong(1_700_000_000_000L);
+  boolean datasetExists = true;
+  /** What a query reading the target's rows answers, two rows a page. */
+  public List<List<String>> targetRows = List.of();
+  /** What a partition-bounds query answers: low, high, rows without a value. */
+  List<String> bounds = List.of("2024-05-01", "2024-05-03", "0");
+
+  public FakeBigQuery() throws IOException {
+    // Answers go out at once rather than after the delayed-ACK wait of small writes.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/", this::handle);
+    server.start();
+  }
+
+  public String endpoint() {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+  }
+
+  /** Answers the next {@code times} requests matching {@code when} with an HTTP error. */
+  void failHttp(Predicate<Request> when, int status, String reason, int times) {
+    httpFailures.add(new Failure(when, status, reason, "injected " + reason, new int[] {times}));
+  }
+
+  /** Ends the next {@code times} submitted jobs matching {@code when} with this error. */
+  void failJobs(Predicate<Request> when, String reason, String message, int times) {
+    jobFailures.add(new Failure(when, 0, reason, message, new int[] {times}));
+  }
+
+  public synchronized List<Request> jobInserts() {
+    return requests.stream().filter(Request::isJobInsert).toList();
+  }
+
+  /** Registers a table with these columns (name, type pairs), as if someone had created it. */
+  synchronized void addTable(String name, String... columns) {
+    ObjectNode t = table(name);
+    ArrayNode fields = t.putObject("schema").putArray("fields");
+    for (int i = 0; i < columns.length; i += 2) {
+      fields.addObject().put("name", columns[i]).put("type", columns[i + 1]);
+    }
+  }
+
+  private ObjectNode table(String name) {
+    ObjectNode t = JSON.createObjectNode();
+    t.putObject("tableReference").put("projectId", "p").put("datasetId", "d").put("tableId", name);
+    t.put("creationTime", Long.toString(clock.incrementAndGet()));
+    t.put("numRows", "0");
+    tables.put(name, t);
+    return t;
+  }
+
+  private synchronized void handle(HttpExchange ex) throws IOException {
+    try {
+      serve(ex);
+    } catch (RuntimeException | IOException e) {
+      // A bug in the fake: say so in the answer rather than drop the connection.
+      error(ex, 400, "fakeBroken", "the fake failed: " + e);
+    }
+  }
+
+  private void serve(HttpExchange ex) throws IOException {
+    String method = ex.getRequestMethod();
+    String path = URLDecoder.decode(ex.getRequestURI().getRawPath(), StandardCharsets.UTF_8);
+    byte[] raw = ex.getRequestBody().readAllBytes();
+    if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))) {
+      raw = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(raw)).readAllBytes();
+    }
+    JsonNode body = raw.length == 0 ? null : JSON.readTree(raw);
+    Request req = new Request(method, path, ex.getRequestURI().getRawQuery(), body);
+    requests.add(req);
+    for (Failure f : httpFailures) {
+      if (f.remaining()[0] > 0 && f.when().test(req)) {
+        f.remaining()[0]--;
+        error(ex, f.status(), f.reason(), f.message());
+        return;
+      }
+    }
+    String rest = path.replaceFirst("^/bigquery/v2/projects/[^/]+/", "");
+    if (rest.startsWith("datasets/")) {
+      if (!datasetExists) {
+        error(ex, 404, "notFound", "Not found: Dataset p:d");
+        return;
+      }
+      String tablePart = rest.replaceFirst("^datasets/[^/]+/tables/?", "");
+      if (rest.matches("datasets/[^/]+") && method.equals("GET")) {
+        ObjectNode d = JSON.createObjectNode().put("location", "EU");
+        d.putObject("datasetReference").put("projectId", "p").put("datasetId", rest.substring("datasets/".length()));
+        send(ex, 200, d);
+      } else if (method.equals("GET")) {
+        ObjectNode t = tables.get(tablePart);
+        if (t == null) {
+          error(ex, 404, "notFound", "Not found: Table p:d." + tablePart);
+        } else {
+          send(ex, 200, t);
+        }
+      } else if (method.equals("POST")) {
+        String name = body.path("tableReference").path("tableId").asText();
+        if (tables.containsKey(name)) {
+          error(ex, 409, "duplicate", "Already Exists: Table p:d." + name);
+        } else {
+          ObjectNode t = table(name);
+          t.setAll((ObjectNode) body);
+          send(ex, 200, t);
+        }
+      } else if (method.equals("DELETE")) {
+        if (tables.remove(tablePart) == null) {
+          error(ex, 404, "notFound", "Not found: Table p:d." + tablePart);
+        } else {
+          ex.sendResponseHeaders(204, -1);
+          ex.close();
+        }
+      }
+    } else if (rest.equals("jobs") && method.equals("POST")) {
+      insertJob(ex, req);
+    } else if (rest.startsWith("jobs/") && method.equals("GET")) {
+      ObjectNode job = jobs.get(rest.substring("jobs/".length()));
+      if (job == null) {
+        error(ex, 404, "notFound", "Not found: Job " + rest);
+      } else {
+        send(ex, 200, job);
+      }
+    } else if (rest.startsWith("queries/") && method.equals("GET")) {
+      String id = rest.substring("queries/".length());
+      ObjectNode r = JSON.createObjectNode();
+      r.put("kind", "bigquery#getQueryResultsResponse").put("jobComplete", true);
+      r.putObject("jobReference").put("projectId", "p").put("jobId", id);
+      ArrayNode rows = r.putArray("rows");
+      List<List<String>> all = results.getOrDefault(id, List.of());
+      Matcher page = Pattern.compile("pageToken=(\\d+)").matcher(req.query() == null ? "" : req.query());
+      int from = page.find() ? Integer.parseInt(page.group(1)) : 0;
+      int to = Math.min(all.size(), from + 2);
+      if (to < all.size()) {
+        r.put("pageToken", Integer.toString(to));
+      }
+      r.put("totalRows", Integer.toString(all.size()));
+      for (List<String> row : all.subList(from, to)) {
+        ArrayNode cells = rows.addObject().putArray("f");
+        for (String v : row) {
+          if (v == null) {
+            cells.addObject().putNull("v");
+          } else {
+            cells.addObject().put("v", v);
+          }
+        }
+      }
+      send(ex, 200, r);
+    } else {
+      error(ex, 400, "invalid", "the fake does not serve " + method + " " + path);
+    }
+  }
+
+  private void insertJob(HttpExchange ex, Request req) throws IOException {
+    String id = req.jobId();
+    if (jobs.containsKey(id)) {
+      error(ex, 409, "duplicate", "Already Exists: Job p:US." + id);
+      return;
+    }
+    ObjectNode job = ((ObjectNode) req.body()).deepCopy();
+    job.putObject("status").put("state", "DONE");
+    jobs.put(id, job);
+    for (Failure f : jobFailures) {
+      if (f.remaining()[0] > 0 && f.when().test(req)) {
+        f.remaining()[0]--;
+        ((ObjectNode) job.get("status")).putObject("errorResult").put("reason", f.reason()).put("message", f.message());
+        send(ex, 200, job);
+        return;
+      }
+    }
+    JsonNode config = job.path("configuration");
+    if (config.has("load")) {
+      JsonNode load = config.get("load");
+      String dest = load.path("destinationTable").path("tableId").asText();
+      long lines = Files.readAllLines(Path.of(load.path("sourceUris").get(0).asText().replaceFirst("^file://", ""))).size();
+      ObjectNode t = tables.get(dest);
+      if (t == null) {
+        ((ObjectNode) job.get("status")).putObject("errorResult").put("reason", "notFound")
+            .put("message", "Not found: Table p:d." + dest);
+      } else {
+        t.put("numRows", Long.toString(lines));
+      }
+    } else {
+      runQuery(id, config.path("query"), job);
+    }
+    send(ex, 200, job);
+  }
+
+  private void runQuery(String id, JsonNode query, ObjectNode job) {
+    String sql = query.path("query").asText();
+    Map<String, String> params = new LinkedHashMap<>();
+    for (JsonNode p : query.path("queryParameters")) {
+      params.put(p.path("name").asText(), p.path("parameterValue").path("value").asText());
+    }
+    ObjectNode stats = job.putObject("statistics");
+    stats.put("totalSlotMs", "250");
+    stats.putObject("query").put("totalBytesProcessed", "10485760");
+    Matcher create = CREATE.matcher(sql);
+    while (create.find()) {
+      String name = create.group(1).replace("\\`", "`").replace("\\\\", "\\");
+      if (!tables.containsKey(name)) {
+        ObjectNode t = table(name);
+        ArrayNode fields = t.putObject("schema").putArray("fields");
+        for (String line : create.group(2).split(",\\s*\\n|, ")) {
+          Matcher c = COLUMN.matcher(line);
+          if (c.find()) {
+            fields.addObject().put("name", c.group(1).replace("\\`", "`")).put("type", c.group(2));
+          }
+        }
+      }
+    }
+    String batch = params.get("batch_id");
+    List<List<String>> rows = new ArrayList<>();
+    if (sql.contains("already_applied")) {
+      boolean applied = !appliedBatches.add(params.get("table_name") + "/" + batch);
+      String n = applied ? "0" : params.get("rows_staged");
+      rows.add(List.of(Boolean.toString(applied), n, "0", "0", n));
+    } else if (sql.startsWith("SELECT COUNT(*)") && sql.contains("_replicator_batches")) {
+      rows.add(List.of(appliedBatches.contains(params.get("table_name") + "/" + batch) ? "1" : "0"));
+    } else if (sql.startsWith("SELECT MAX(m)")) {
+      rows.add(java.util.Arrays.asList((String) null));
+    } else if (sql.contains("AS low")) {
+      rows.add(bounds);
+    } else if (sql.startsWith("SELECT CAST(")) {
+      rows.addAll(targetRows);
+    } else if (sql.contains("live_rows, older_rows, refused")) {
+      rows.add(List.of("100", "60", Boolean.toString(60 * 100 > Double.parseDouble(params.get("max_delete_percent")) * 100)));
+    }
+    results.put(job.path("jobReference").path("jobId").asText(), rows);
+  }
+
+  private static void error(HttpExchange ex, int status, String reason, String message) throws IOException {
+    ObjectNode e = JSON.createObjectNode();
+    ObjectNode err = e.putObject("error").put("code", status).put("message", message);
+    err.putArray("errors").addObject().put("reason", reason).put("message", message).put("domain", "global");
+    send(ex, status, e);
+  }
+
+  private static void send(HttpExchange ex, int status, JsonNode body) throws IOException {
+    byte[] bytes = JSON.writeValueAsBytes(body);
+    ex.getResponseHeaders().add("Content-Type", "application/json; charset=UTF-8");
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
