@@ -135,6 +135,20 @@ public interface ReplicateOptions extends PipelineOptions, ThroughputOptions {
 
   void setBigQueryEndpoint(String value);
 
+  @Description("BigQuery: merge (stage each batch, load it, MERGE it in a transaction) or cdc (write"
+      + " changes through the Storage Write API as BigQuery CDC upserts and deletes by primary key).")
+  @Default.String("merge")
+  String getBigQueryWriteMethod();
+
+  void setBigQueryWriteMethod(String value);
+
+  @Description("BigQuery cdc: the max_staleness of a new target (15m, 1h, 0): how stale a query may be,"
+      + " which lets BigQuery apply changes in the background.")
+  @Default.String("15m")
+  String getMaxStaleness();
+
+  void setMaxStaleness(String value);
+
   @Description("BigQuery: the column a new target is partitioned by (DATE, DATETIME and TIMESTAMP by day;"
       + " INT64 by --partitionRange).")
   String getPartitionField();

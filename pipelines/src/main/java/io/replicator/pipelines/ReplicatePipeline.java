@@ -14,6 +14,7 @@ import io.replicator.warehouse.FinishSnapshot;
 import io.replicator.warehouse.MergeBatches;
 import io.replicator.warehouse.MergeResult;
 import io.replicator.warehouse.Warehouse;
+import io.replicator.warehouse.bigquery.WriteChangesToBigQuery;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -135,9 +136,15 @@ public final class ReplicatePipeline {
       rejected = rejected.and(read.deadLetters());
     }
     PCollection<Change> all = changes.apply("All changes", Flatten.pCollections()).setCoder(ChangeCoder.of());
+    if (plan.cdc) {
+      // BigQuery CDC: the latest change per key straight into the table; no staging, no MERGE.
+      rejected = rejected.and(all.apply("Write CDC rows", WriteChangesToBigQuery
+          .into(plan.warehouse.bigQuery(), plan.table).withGroupBounds(plan.batchMaxBytes, plan.batchMaxRows)));
+      writeDeadLetters(rejected, plan, runId);
+      return new Launched(p.run(), plan, snapshotSequence, runId, snapshotSource, jdbc);
+    }
     // Step 2: dead letters to files.
-    rejected.apply("All dead letters", Flatten.pCollections()).setCoder(DeadLetter.Coder.of())
-        .apply("Write dead letters", WriteDeadLetters.to(plan.deadLetter, runId));
+    writeDeadLetters(rejected, plan, runId);
     // Step 3: batches of whole keys, latest change per key, staged as JSONL.
     PCollection<StagedBatch> staged = all.apply("Stage batches",
         StageBatches.to(plan.staging).withMaxBytes(plan.batchMaxBytes).withMaxRows(plan.batchMaxRows));
@@ -153,13 +160,22 @@ public final class ReplicatePipeline {
     return new Launched(p.run(), plan, snapshotSequence, runId, snapshotSource, jdbc);
   }
 
+  private static void writeDeadLetters(PCollectionList<DeadLetter> rejected, ReplicatePlan plan, String runId) {
+    rejected.apply("All dead letters", Flatten.pCollections()).setCoder(DeadLetter.Coder.of())
+        .apply("Write dead letters", WriteDeadLetters.to(plan.deadLetter, runId));
+  }
+
   /**
    * The sequence of the snapshot's rows: as given; else the one an unfinished load of the same
-   * files started with; else one above the highest the target holds.
+   * files started with; else one above the highest the target holds. (CDC writes keep no record of
+   * loads under way: a re-run takes one above the highest again.)
    */
   private static long snapshotSequence(ReplicatePlan plan, Warehouse w) {
     if (plan.snapshotSequence != null) {
       return plan.snapshotSequence;
+    }
+    if (plan.cdc) {
+      return w.maxSequenceNum(plan.table) + 1;
     }
     String fingerprint = plan.snapshotFingerprint();
     OptionalLong pending = w.pendingReload(plan.table, fingerprint);

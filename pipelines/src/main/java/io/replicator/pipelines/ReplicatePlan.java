@@ -51,6 +51,8 @@ final class ReplicatePlan {
   final String staging;
   final String deadLetter;
   final WarehouseSpec warehouse;
+  /** Changes go to BigQuery as CDC writes, not staged and merged. */
+  final boolean cdc;
   final long batchMaxBytes;
   final long batchMaxRows;
   final boolean keepStaging;
@@ -138,6 +140,7 @@ final class ReplicatePlan {
     this.staging = trimSlash(require(o.getStaging(), "--staging", "a directory for staged batches"));
     this.deadLetter = o.getDeadLetter() == null || o.getDeadLetter().isBlank()
         ? staging + "/dead-letters" : trimSlash(o.getDeadLetter());
+    this.cdc = cdcWrites(o);
     this.warehouse = warehouseSpec(o);
     String stagingProblem = warehouse.stagingProblem(staging);
     if (stagingProblem != null) {
@@ -160,6 +163,32 @@ final class ReplicatePlan {
     if (snapshot != null) {
       requireMatches(snapshot, "--snapshot");
     }
+  }
+
+  /** Whether {@code --bigQueryWriteMethod=cdc}, checked against the options it cannot go with. */
+  private boolean cdcWrites(ReplicateOptions o) {
+    String method = o.getBigQueryWriteMethod() == null ? "merge" : o.getBigQueryWriteMethod().trim();
+    if (method.equals("merge")) {
+      return false;
+    }
+    if (!method.equals("cdc")) {
+      throw new OptionsException("--bigQueryWriteMethod='" + method + "': expected merge or cdc");
+    }
+    if (o.getWarehouse() == null || !o.getWarehouse().startsWith("bigquery:")) {
+      throw new OptionsException("--bigQueryWriteMethod=cdc applies to --warehouse=bigquery:PROJECT.DATASET only");
+    }
+    if (deleteMode == DeleteMode.SOFT) {
+      throw new OptionsException("--bigQueryWriteMethod=cdc deletes rows; --deletes=soft needs the merge method");
+    }
+    if (replace) {
+      throw new OptionsException("--snapshotMode=replace is not supported with --bigQueryWriteMethod=cdc;"
+          + " reload with the merge method");
+    }
+    if (Boolean.TRUE.equals(o.getVerify())) {
+      throw new OptionsException("--verify cannot follow a cdc run: BigQuery applies CDC writes in the"
+          + " background (within --maxStaleness), so run 'verify' once they are applied");
+    }
+    return true;
   }
 
   /** The warehouse, with the BigQuery options applied (and refused for any other warehouse). */
@@ -188,7 +217,8 @@ final class ReplicatePlan {
         return null;
       }, "--partitionField");
     }
-    return spec.withBigQuery(s -> s
+    long staleness = wrap(() -> BigQuerySettings.parseStaleness(o.getMaxStaleness()), "--maxStaleness");
+    return spec.withBigQuery(s -> (cdc ? s.withCdc(staleness) : s)
         .withJobLabels(wrap(() -> BigQuerySettings.parseLabels(o.getBigQueryJobLabels()), "--bigQueryJobLabels"))
         .withEndpoint(o.getBigQueryEndpoint())
         .withLayout(layout));

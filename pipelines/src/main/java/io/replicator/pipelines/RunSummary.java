@@ -6,6 +6,7 @@ import io.replicator.source.ReadChanges;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;
 import io.replicator.warehouse.FinishSnapshot;
 import io.replicator.warehouse.MergeBatches;
+import io.replicator.warehouse.bigquery.WriteChangesToBigQuery;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -103,6 +104,16 @@ public final class RunSummary {
     }
     line(sb, "changes", get(ReadChanges.CHANGES_DECODED), "after key changes were split in two");
     line(sb, "superseded", get(StageBatches.CHANGES_SUPERSEDED), "by a later change to the same key in the input");
+    if (run.plan().cdc) {
+      line(sb, "upserted", get(WriteChangesToBigQuery.ROWS_UPSERTED), "rows written as BigQuery CDC upserts");
+      line(sb, "deleted", get(WriteChangesToBigQuery.ROWS_DELETED), "rows written as BigQuery CDC deletes");
+      long refused = get(WriteChangesToBigQuery.ROWS_REFUSED);
+      line(sb, "refused", refused, refused == 0 ? "" : "rows BigQuery refused: dead letters in " + run.deadLetter()
+          + "/rejected-" + run.runId() + "-*.jsonl");
+      sb.append(String.format(Locale.ROOT, "  %-11s BigQuery applies them within --maxStaleness%n", ""));
+      sb.append(String.format(Locale.ROOT, "  %-11s %,.0f rows/s%n", "rate", rowsPerSecond()));
+      return sb.toString();
+    }
     line(sb, "staged", get(StageBatches.ROWS_STAGED), "rows in " + get(StageBatches.BATCHES_STAGED) + " batches, "
         + ByteSize.format(get(StageBatches.BYTES_STAGED)));
     line(sb, "merged", get(MergeBatches.BATCHES_MERGED), "batches" + (get(MergeBatches.BATCHES_ALREADY_APPLIED) > 0

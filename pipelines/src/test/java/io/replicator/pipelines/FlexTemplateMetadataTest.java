@@ -47,6 +47,8 @@ public class FlexTemplateMetadataTest {
       Map.entry("bigQueryEndpoint", List.of(List.of("https://bigquery.googleapis.com/", "http://127.0.0.1:9050"),
           List.of("bigquery.googleapis.com", "ftp://x"))),
       Map.entry("partitionRange", List.of(List.of("0,1000000,1000", "-100,100,10"), List.of("0,100", "a,b,c", "0,100,-1"))),
+      Map.entry("bigQueryWriteMethod", List.of(List.of("merge", "cdc"), List.of("stream", "CDC"))),
+      Map.entry("maxStaleness", List.of(List.of("15m", "1h", "90s", "0", "2d"), List.of("soon", "15 m", "-1h"))),
       Map.entry("partitionFieldImmutable", List.of(List.of("true", "false"), List.of("yes"))),
       Map.entry("verify", List.of(List.of("true", "false"), List.of("yes"))),
       Map.entry("keepStaging", List.of(List.of("true", "false"), List.of("1"))));
@@ -118,6 +120,9 @@ public class FlexTemplateMetadataTest {
     }
     for (String ok : EXAMPLES.get("bigQueryJobLabels").get(0)) {
       assertFalse(BigQuerySettings.parseLabels(ok).isEmpty());
+    }
+    for (String ok : EXAMPLES.get("maxStaleness").get(0)) {
+      assertTrue(BigQuerySettings.parseStaleness(ok) >= 0);
     }
     for (String ok : EXAMPLES.get("partitionRange").get(0)) {
       TableLayout.IntegerRange.parse(ok);

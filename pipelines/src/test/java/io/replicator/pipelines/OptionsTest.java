@@ -58,6 +58,15 @@ public class OptionsTest {
         "--staging=gs://b/s", "--partitionField=id", "--partitionRange=1,x,2");
     rejects("--clusterFields names 'nope', which is not a column of the table", changes,
         "--warehouse=bigquery:p.d", "--staging=gs://b/s", "--clusterFields=id,nope");
+    rejects("--bigQueryWriteMethod='stream': expected merge or cdc", changes, "--bigQueryWriteMethod=stream");
+    rejects("--bigQueryWriteMethod=cdc applies to --warehouse=bigquery:PROJECT.DATASET only", changes,
+        "--bigQueryWriteMethod=cdc");
+    rejects("--bigQueryWriteMethod=cdc deletes rows; --deletes=soft needs the merge method", changes,
+        "--warehouse=bigquery:p.d", "--staging=gs://b/s", "--bigQueryWriteMethod=cdc", "--deletes=soft");
+    rejects("--verify cannot follow a cdc run", changes, "--warehouse=bigquery:p.d", "--staging=gs://b/s",
+        "--bigQueryWriteMethod=cdc", "--verify");
+    rejects("--maxStaleness='soon' is not a duration", changes, "--warehouse=bigquery:p.d", "--staging=gs://b/s",
+        "--bigQueryWriteMethod=cdc", "--maxStaleness=soon");
     rejects("--bigQueryJobLabels: 'Team=x' is not key=value", changes, "--warehouse=bigquery:p.d",
         "--staging=gs://b/s", "--bigQueryJobLabels=Team=x");
   }

@@ -88,21 +88,35 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
 
   @Override
   public PCollection<StagedBatch> expand(PCollection<Change> changes) {
-    long mb = maxBytes;
-    long mr = maxRows;
-    PCollectionView<Integer> batchCount =
-        changes
-            .apply("Measure input", Combine.globally(new BatchPlan.SizeFn()))
-            .apply("Count batches", MapElements.into(TypeDescriptors.integers())
-                .via(size -> BatchPlan.batchCount(size.getKey(), size.getValue(), mb, mr)))
-            .apply("As side input", View.asSingleton());
     return changes
-        .apply("Assign batch", ParDo.of(new AssignFn(batchCount)).withSideInputs(batchCount))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), ChangeCoder.of()))
-        .apply("Latest per key", Combine.perKey(new LatestPerKeyFn()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), LatestPerKeyFn.AccumulatorCoder.of()))
+        .apply("Latest per key", latestPerKey(maxBytes, maxRows))
         .apply("Stage", ParDo.of(new StageFn(staging, maxBytes, maxRows)))
         .setCoder(StagedBatch.Coder.of());
+  }
+
+  /**
+   * The first half of staging: changes cut into batches of whole keys (as many as the input's
+   * size and the bounds call for), each reduced to the latest change per key. Keyed by
+   * {@code <batch>:<table>}.
+   */
+  public static PTransform<PCollection<Change>, PCollection<KV<String, LatestPerKey>>> latestPerKey(
+      long maxBytes, long maxRows) {
+    return new PTransform<>() {
+      @Override
+      public PCollection<KV<String, LatestPerKey>> expand(PCollection<Change> changes) {
+        PCollectionView<Integer> batchCount =
+            changes
+                .apply("Measure input", Combine.globally(new BatchPlan.SizeFn()))
+                .apply("Count batches", MapElements.into(TypeDescriptors.integers())
+                    .via(size -> BatchPlan.batchCount(size.getKey(), size.getValue(), maxBytes, maxRows)))
+                .apply("As side input", View.asSingleton());
+        return changes
+            .apply("Assign batch", ParDo.of(new AssignFn(batchCount)).withSideInputs(batchCount))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), ChangeCoder.of()))
+            .apply("Latest per key", Combine.perKey(new LatestPerKeyFn()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), LatestPerKeyFn.AccumulatorCoder.of()));
+      }
+    };
   }
 
   /** Which of {@code count} batches a key belongs to; stable across JVMs and runs. */

@@ -3,6 +3,7 @@ package io.replicator.merge;
 import io.replicator.batch.StagedLine;
 import io.replicator.change.Column;
 import io.replicator.change.ColumnType;
+import java.util.List;
 import java.util.StringJoiner;
 
 /**
@@ -40,29 +41,62 @@ public final class BigQueryScripts {
     return j.toString();
   }
 
+  /** The partition clause of a new target, with its leading newline, or nothing. */
+  private String partitionBy() {
+    ColumnType partitionType = layout.partitionType(table.schema());
+    if (partitionType == null) {
+      return "";
+    }
+    String col = d.quote(layout.partitionField());
+    return "\nPARTITION BY " + switch (partitionType) {
+      case DATE -> col;
+      case DATETIME -> "DATETIME_TRUNC(" + col + ", DAY)";
+      case TIMESTAMP -> "TIMESTAMP_TRUNC(" + col + ", DAY)";
+      case INT64 -> "RANGE_BUCKET(" + col + ", GENERATE_ARRAY(" + layout.range().start() + ", "
+          + layout.range().end() + ", " + layout.range().interval() + "))";
+      default -> throw new IllegalStateException("not a partition type: " + partitionType);
+    };
+  }
+
+  /** The clustering clause of a new target, with its leading newline, or nothing. */
+  private String clusterBy() {
+    List<String> clustering = layout.clustering(table.schema());
+    return clustering.isEmpty() ? "" : "\nCLUSTER BY " + quotedList(clustering);
+  }
+
+  /**
+   * The target of BigQuery CDC writes: the schema's columns, all four sequence parts (the first
+   * required), the key as a {@code PRIMARY KEY ... NOT ENFORCED} (what CDC upserts and deletes
+   * apply by) and {@code max_staleness}, which lets BigQuery apply changes in the background.
+   * Deletes are hard: a deleted key's row goes.
+   */
+  public String createCdcTarget(long maxStalenessSeconds) {
+    if (!hard()) {
+      throw new IllegalStateException("CDC writes delete rows; soft deletes need the merge method");
+    }
+    StringJoiner cols = new StringJoiner(",\n  ");
+    for (Column c : table.schema().columns()) {
+      boolean key = table.schema().keyColumns().contains(c.name());
+      cols.add(d.quote(c.name()) + " " + d.targetType(c.type()) + (key || c.required() ? " NOT NULL" : ""));
+    }
+    for (int i = 0; i < 4; i++) {
+      cols.add(seq(i) + " INT64" + (i == 0 ? " NOT NULL" : ""));
+    }
+    cols.add("PRIMARY KEY (" + quotedList(table.schema().keyColumns()) + ") NOT ENFORCED");
+    long s = maxStalenessSeconds;
+    String staleness = String.format(java.util.Locale.ROOT, "INTERVAL '0-0 %d %d:%d:%d' YEAR TO SECOND",
+        s / 86400, s % 86400 / 3600, s % 3600 / 60, s % 60);
+    return "CREATE TABLE IF NOT EXISTS " + d.table(table.name()) + " (\n  " + cols + "\n)" + partitionBy()
+        + clusterBy() + "\nOPTIONS (max_staleness = " + staleness + ");\n";
+  }
+
   /**
    * Creates whatever is missing: the target (partitioned and clustered), the tombstones (hard
    * deletes, clustered by key), the applied-batch record and the reloads under way.
    */
   public String createTables(int sequenceWidth) {
     MergeStatements m = new MergeStatements(d, table, sequenceWidth);
-    StringBuilder sql = new StringBuilder(m.createTarget());
-    ColumnType partitionType = layout.partitionType(table.schema());
-    if (partitionType != null) {
-      String col = d.quote(layout.partitionField());
-      sql.append("\nPARTITION BY ").append(switch (partitionType) {
-        case DATE -> col;
-        case DATETIME -> "DATETIME_TRUNC(" + col + ", DAY)";
-        case TIMESTAMP -> "TIMESTAMP_TRUNC(" + col + ", DAY)";
-        case INT64 -> "RANGE_BUCKET(" + col + ", GENERATE_ARRAY(" + layout.range().start() + ", "
-            + layout.range().end() + ", " + layout.range().interval() + "))";
-        default -> throw new IllegalStateException("not a partition type: " + partitionType);
-      });
-    }
-    if (!layout.clustering(table.schema()).isEmpty()) {
-      sql.append("\nCLUSTER BY ").append(quotedList(layout.clustering(table.schema())));
-    }
-    sql.append(";\n");
+    StringBuilder sql = new StringBuilder(m.createTarget()).append(partitionBy()).append(clusterBy()).append(";\n");
     if (hard()) {
       sql.append(m.createTombstones());
       if (!TableLayout.keyClustering(table.schema()).isEmpty()) {

@@ -46,6 +46,11 @@ public final class WarehouseSpec implements Serializable {
     return bigQuery == null ? this : new WarehouseSpec(kind, location, change.apply(bigQuery));
   }
 
+  /** The BigQuery settings, or null for another warehouse. */
+  public BigQuerySettings bigQuery() {
+    return bigQuery;
+  }
+
   public String kind() {
     return kind;
   }

@@ -51,6 +51,9 @@ public class MergeStatementsTest {
         .append("\n-- start a reload\n").append(q.startReload())
         .append("\n-- forget the history of a new table\n").append(q.forgetHistory())
         .append("\n-- read the rows back\n").append(q.selectRows()).append(";\n");
+    if (mode == DeleteMode.HARD) {
+      sb.append("\n-- create for CDC writes, max_staleness 1 day 2 h 3 min 4 s\n").append(q.createCdcTarget(93784));
+    }
     return sb.toString();
   }
 

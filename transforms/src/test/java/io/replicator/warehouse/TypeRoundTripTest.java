@@ -17,12 +17,13 @@ import org.junit.rules.TemporaryFolder;
 public class TypeRoundTripTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
-  public static final TableSchema ALL_TYPES = TableSchema.fromBigQueryJson("""
+  public static final String ALL_TYPES_JSON = """
       [{"name":"id","type":"INT64","mode":"REQUIRED"},
        {"name":"s","type":"STRING"},{"name":"b","type":"BYTES"},{"name":"i","type":"INTEGER"},
        {"name":"f","type":"FLOAT"},{"name":"n","type":"NUMERIC"},{"name":"bn","type":"BIGNUMERIC"},
        {"name":"ok","type":"BOOLEAN"},{"name":"d","type":"DATE"},{"name":"dt","type":"DATETIME"},
-       {"name":"t","type":"TIME"},{"name":"ts","type":"TIMESTAMP"},{"name":"j","type":"JSON"}]""", List.of("id"));
+       {"name":"t","type":"TIME"},{"name":"ts","type":"TIMESTAMP"},{"name":"j","type":"JSON"}]""";
+  public static final TableSchema ALL_TYPES = TableSchema.fromBigQueryJson(ALL_TYPES_JSON, List.of("id"));
 
   /** One row of extremes, one of values as text, one of NULLs, one of Debezium-style numbers. */
   public static final String[] SAMPLE_LINES = {

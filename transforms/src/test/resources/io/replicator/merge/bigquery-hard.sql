@@ -130,3 +130,19 @@ COMMIT TRANSACTION;
 
 -- read the rows back
 SELECT CAST(`select` AS STRING) AS `select`, `na\`me` AS `na\`me`, TO_BASE64(`설명`) AS `설명`, CAST(`날짜` AS STRING) AS `날짜` FROM `my-project`.`data\`set`.`order\`s`;
+
+-- create for CDC writes, max_staleness 1 day 2 h 3 min 4 s
+CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`order\`s` (
+  `select` INT64 NOT NULL,
+  `na\`me` STRING NOT NULL,
+  `설명` BYTES,
+  `날짜` DATE,
+  `_sequence_num` INT64 NOT NULL,
+  `_sequence_num_2` INT64,
+  `_sequence_num_3` INT64,
+  `_sequence_num_4` INT64,
+  PRIMARY KEY (`select`, `na\`me`) NOT ENFORCED
+)
+PARTITION BY `날짜`
+CLUSTER BY `select`, `na\`me`
+OPTIONS (max_staleness = INTERVAL '0-0 1 2:3:4' YEAR TO SECOND);

@@ -16,10 +16,15 @@ import java.util.Objects;
  *     {@code http://} loopback endpoint (an emulator, a test) is called without credentials
  * @param maxAttempts how often a job or call is tried when BigQuery answers with a retryable error
  * @param initialBackoffMillis the first wait between tries; each next one doubles, up to a minute
+ * @param cdc changes are written through the Storage Write API as BigQuery CDC upserts and deletes
+ *     instead of staged and merged
+ * @param maxStalenessSeconds with {@code cdc}: how stale a query of the target may be (its
+ *     {@code max_staleness}), which lets BigQuery apply changes in the background
  */
 public record BigQuerySettings(
     String project, String dataset, String location, Map<String, String> jobLabels, TableLayout layout,
-    String endpoint, int maxAttempts, long initialBackoffMillis) implements Serializable {
+    String endpoint, int maxAttempts, long initialBackoffMillis, boolean cdc, long maxStalenessSeconds)
+    implements Serializable {
 
   public BigQuerySettings {
     Objects.requireNonNull(project, "project");
@@ -41,7 +46,7 @@ public record BigQuerySettings(
           + "' may hold only letters, digits and underscores");
     }
     return new BigQuerySettings(projectDotDataset.substring(0, dot), dataset, null, Map.of(), TableLayout.DEFAULT,
-        null, 8, 1000);
+        null, 8, 1000, false, 15 * 60);
   }
 
   /**
@@ -68,15 +73,15 @@ public record BigQuerySettings(
 
   public BigQuerySettings withLocation(String location) {
     return new BigQuerySettings(project, dataset, blankToNull(location), jobLabels, layout, endpoint, maxAttempts,
-        initialBackoffMillis);
+        initialBackoffMillis, cdc, maxStalenessSeconds);
   }
 
   public BigQuerySettings withJobLabels(Map<String, String> labels) {
-    return new BigQuerySettings(project, dataset, location, labels, layout, endpoint, maxAttempts, initialBackoffMillis);
+    return new BigQuerySettings(project, dataset, location, labels, layout, endpoint, maxAttempts, initialBackoffMillis, cdc, maxStalenessSeconds);
   }
 
   public BigQuerySettings withLayout(TableLayout layout) {
-    return new BigQuerySettings(project, dataset, location, jobLabels, layout, endpoint, maxAttempts, initialBackoffMillis);
+    return new BigQuerySettings(project, dataset, location, jobLabels, layout, endpoint, maxAttempts, initialBackoffMillis, cdc, maxStalenessSeconds);
   }
 
   public BigQuerySettings withEndpoint(String endpoint) {
@@ -84,11 +89,36 @@ public record BigQuerySettings(
     if (e != null && !e.endsWith("/")) {
       e = e + "/";
     }
-    return new BigQuerySettings(project, dataset, location, jobLabels, layout, e, maxAttempts, initialBackoffMillis);
+    return new BigQuerySettings(project, dataset, location, jobLabels, layout, e, maxAttempts, initialBackoffMillis, cdc, maxStalenessSeconds);
   }
 
   public BigQuerySettings withRetries(int maxAttempts, long initialBackoffMillis) {
-    return new BigQuerySettings(project, dataset, location, jobLabels, layout, endpoint, maxAttempts, initialBackoffMillis);
+    return new BigQuerySettings(project, dataset, location, jobLabels, layout, endpoint, maxAttempts, initialBackoffMillis, cdc, maxStalenessSeconds);
+  }
+
+  /** Writes changes as BigQuery CDC upserts and deletes, with this {@code max_staleness}. */
+  public BigQuerySettings withCdc(long maxStalenessSeconds) {
+    return new BigQuerySettings(project, dataset, location, jobLabels, layout, endpoint, maxAttempts,
+        initialBackoffMillis, true, maxStalenessSeconds);
+  }
+
+  /** Parses a staleness such as {@code 15m}, {@code 1h}, {@code 90s} or {@code 0}, in seconds. */
+  public static long parseStaleness(String text) {
+    String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,9})\\s*(s|m|min|h|d)?").matcher(t);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("--maxStaleness='" + text + "' is not a duration such as 15m, 1h, 90s or 0");
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? (n == 0 ? "s" : "") : m.group(2);
+    return switch (unit) {
+      case "s" -> n;
+      case "m", "min" -> n * 60;
+      case "h" -> n * 3600;
+      case "d" -> n * 86400;
+      default -> throw new IllegalArgumentException(
+          "--maxStaleness='" + text + "' needs a unit: s, m, h or d (15m, 1h)");
+    };
   }
 
   /** An emulator or test server on this machine: called without credentials. */

@@ -90,6 +90,12 @@ public final class BigQueryWarehouse implements Warehouse {
     if (existing != null) {
       checkColumns(table, existing);
     }
+    if (settings.cdc()) {
+      runQuery("creating " + table.name(), "ddl", scripts(table).createCdcTarget(settings.maxStalenessSeconds()),
+          Map.of());
+      target(table, true);
+      return;
+    }
     runQuery("creating the tables of " + table.name(), "ddl", scripts(table).createTables(1), Map.of());
     if (existing == null) {
       runQuery("clearing the history of the new table " + table.name(), "ddl", scripts(table).forgetHistory(),
@@ -147,6 +153,16 @@ public final class BigQueryWarehouse implements Warehouse {
     if (!actual.containsKey(StagedLine.sequenceColumn(0))) {
       problems.add("it has no _sequence_num column, so it was not created by the pipeline");
     }
+    if (settings.cdc()) {
+      List<String> primaryKey = existing.getTableConstraints() == null
+          || existing.getTableConstraints().getPrimaryKey() == null
+          ? List.of() : existing.getTableConstraints().getPrimaryKey().getColumns();
+      if (!primaryKey.equals(table.schema().keyColumns())) {
+        problems.add("CDC writes apply by the primary key, and its primary key is " + (primaryKey.isEmpty()
+            ? "missing" : primaryKey) + " (add it with ALTER TABLE ... ADD PRIMARY KEY ("
+            + String.join(", ", table.schema().keyColumns()) + ") NOT ENFORCED)");
+      }
+    }
     if (problems.length() > 0) {
       throw new WarehouseException("table " + table.name() + " in " + settings + " does not match the schema: " + problems);
     }
@@ -163,8 +179,11 @@ public final class BigQueryWarehouse implements Warehouse {
 
   @Override
   public long maxSequenceNum(TargetTable table) {
-    String[] row = jobs.singleRow(runQuery("reading the highest sequence of " + table.name(), "query",
-        new ReloadStatements(dialect, table, 1).maxSequence(), Map.of()).id());
+    String sql = settings.cdc()
+        ? "SELECT MAX(" + dialect.quote(StagedLine.sequenceColumn(0)) + ") FROM " + dialect.table(table.name())
+        : new ReloadStatements(dialect, table, 1).maxSequence();
+    String[] row = jobs.singleRow(runQuery("reading the highest sequence of " + table.name(), "query", sql,
+        Map.of()).id());
     return row[0] == null ? 0 : Long.parseLong(row[0]);
   }
 

@@ -395,4 +395,29 @@ public class BigQueryWarehouseTest {
     assertEquals("two pages were read", 2, fake.requests.stream().filter(q -> q.path().contains("/queries/")
         && q.path().endsWith(fake.jobInserts().get(fake.jobInserts().size() - 1).jobId())).count());
   }
+
+  @Test
+  public void aCdcTargetHasThePrimaryKeyAndMaxStalenessAndNoBookkeeping() {
+    try (BigQueryWarehouse w = open(settings().withCdc(600))) {
+      w.ensureTables(TABLE);
+      assertEquals(0, w.maxSequenceNum(TABLE));
+    }
+    String ddl = fake.jobInserts().get(0).body().path("configuration").path("query").path("query").asText();
+    assertThat(ddl, containsString("PRIMARY KEY (`id`) NOT ENFORCED"));
+    assertThat(ddl, containsString("max_staleness = INTERVAL '0-0 0 0:10:0' YEAR TO SECOND"));
+    assertFalse(ddl.contains("_replicator_batches"));
+    assertFalse(ddl.contains("_deleted_orders"));
+    String max = fake.jobInserts().get(1).body().path("configuration").path("query").path("query").asText();
+    assertEquals("SELECT MAX(`_sequence_num`) FROM `p`.`d`.`orders`", max);
+  }
+
+  @Test
+  public void anExistingTableWithoutAPrimaryKeyIsRefusedForCdcWithTheFix() {
+    fake.addTable("orders", "id", "INTEGER", "name", "STRING", "day", "DATE", "_sequence_num", "INTEGER");
+    try (BigQueryWarehouse w = open(settings().withCdc(600))) {
+      WarehouseException e = assertThrows(WarehouseException.class, () -> w.ensureTables(TABLE));
+      assertThat(e.getMessage(), containsString("its primary key is missing (add it with ALTER TABLE ... ADD"
+          + " PRIMARY KEY (id) NOT ENFORCED)"));
+    }
+  }
 }

@@ -277,7 +277,7 @@ public final class FakeBigQuery implements AutoCloseable {
       rows.add(List.of(Boolean.toString(applied), n, "0", "0", n));
     } else if (sql.startsWith("SELECT COUNT(*)") && sql.contains("_replicator_batches")) {
       rows.add(List.of(appliedBatches.contains(params.get("table_name") + "/" + batch) ? "1" : "0"));
-    } else if (sql.startsWith("SELECT MAX(m)")) {
+    } else if (sql.startsWith("SELECT MAX(")) {
       rows.add(java.util.Arrays.asList((String) null));
     } else if (sql.contains("AS low")) {
       rows.add(bounds);
