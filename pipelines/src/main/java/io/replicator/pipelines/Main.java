@@ -21,6 +21,7 @@ public final class Main {
         verify           compare a snapshot source (--jdbcUrl or --snapshot) with the target table
         sql              query a local DuckDB warehouse: sql [--warehouse=duckdb:PATH] "SELECT ..."
         bench replicate  benchmark against DuckDB doing the same job natively (--rows=N, --runners=direct,flink)
+        bench throughput reload a database table under --maxThroughput bounds, print rate against bound
         generate-sample  write the bundled spind_dly sample (--out=DIR)
 
       replicate --help lists its options.""";
@@ -58,8 +59,12 @@ public final class Main {
         case "verify":
           return verify(rest, out);
         case "bench":
+          if (rest.length > 0 && rest[0].equals("throughput")) {
+            return io.replicator.pipelines.bench.ThroughputBenchmark.main(Arrays.copyOfRange(rest, 1, rest.length), out);
+          }
           if (rest.length == 0 || !rest[0].equals("replicate")) {
-            throw new OptionsException("bench: expected 'bench replicate [--rows=N] [--runners=direct,flink] [--scaling]'");
+            throw new OptionsException("bench: expected 'bench replicate [--rows=N] [--runners=direct,flink] [--scaling]'"
+                + " or 'bench throughput --jdbcUrl=... --jdbcTable=... [--bounds=5MB/s,10MB/s]'");
           }
           return io.replicator.pipelines.bench.ReplicateBenchmark.main(Arrays.copyOfRange(rest, 1, rest.length), out);
         case "sql":
@@ -80,7 +85,7 @@ public final class Main {
   }
 
   /** The options of {@code args}, or null after printing the options' help for {@code --help}. */
-  private static ReplicateOptions options(String[] args, PrintStream out) {
+  public static ReplicateOptions options(String[] args, PrintStream out) {
     if (List.of(args).contains("--help")) {
       PipelineOptionsFactory.printHelp(out, ReplicateOptions.class);
       return null;

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 
 import io.replicator.testing.PostgresServer;
 import io.replicator.warehouse.DuckDbWarehouse;
+import io.replicator.warehouse.bigquery.FakeBigQuery;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.math.BigDecimal;
@@ -205,5 +206,55 @@ public class JdbcReloadTest {
     Outcome both = replicate("--snapshot=/tmp/x.jsonl");
     assertEquals(2, both.code());
     assertTrue(both.err(), both.err().contains("--snapshot and --jdbcUrl both give a snapshot; use one"));
+  }
+
+  private static Outcome run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  public void theThroughputBenchmarkReloadsUnderEachBoundAndPrintsTheRates() {
+    Outcome o = run("bench", "throughput", "--jdbcUrl=" + pg.url(db), "--jdbcTable=public.spind_dly",
+        "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile, "--dir=" + dir.resolve("bench"),
+        "--bounds=2MB/s");
+    assertEquals(o.err(), 0, o.code());
+    assertTrue(o.out(), o.out().contains("Throughput bound benchmark"));
+    assertTrue(o.out(), o.out().matches("(?s).*\nunbounded\\s+30,000 .*"));
+    assertTrue(o.out(), o.out().matches("(?s).*\n2MB/s\\s+30,000 .*(yes|NO)\n.*"));
+    Outcome bad = run("bench", "throughput", "--jdbcUrl=" + pg.url(db), "--jdbcTable=public.spind_dly",
+        "--maxThroughput=1MB/s");
+    assertEquals(2, bad.code());
+    assertTrue(bad.err(), bad.err().contains("--maxThroughput is the benchmark's to set"));
+  }
+
+  @Test
+  public void reloadsIntoBigQueryThroughItsLoadAndMergeJobs() throws Exception {
+    try (FakeBigQuery bigQuery = new FakeBigQuery()) {
+      Outcome o = replicate("--warehouse=bigquery:my-project.replica", "--bigQueryEndpoint=" + bigQuery.endpoint(),
+          "--snapshotMode=replace", "--maxReloadDeletePercent=70");
+      assertEquals(o.err(), 0, o.code());
+      List<FakeBigQuery.Request> jobs = bigQuery.jobInserts();
+      long loads = jobs.stream().filter(q -> q.jobId().contains("_load_")).count();
+      assertTrue(o.out(), loads >= 1);
+      assertEquals(loads, jobs.stream().filter(q -> q.jobId().contains("_merge_")).count());
+      // The target was created from the database's own schema, its key clustering it.
+      String ddl = jobs.get(0).body().path("configuration").path("query").path("query").asText();
+      assertTrue(ddl, ddl.contains("`spiprc` NUMERIC") && ddl.contains("CLUSTER BY `gvkey`, `datadate`"));
+      long staged = 0;
+      for (FakeBigQuery.Request q : jobs) {
+        if (q.jobId().contains("_merge_")) {
+          for (var p : q.body().path("configuration").path("query").path("queryParameters")) {
+            if (p.path("name").asText().equals("rows_staged")) {
+              staged += p.path("parameterValue").path("value").asLong();
+            }
+          }
+        }
+      }
+      assertEquals("every source row was staged and merged once", 30_000, staged);
+    }
   }
 }
