@@ -26,6 +26,9 @@ public final class Main {
 
       replicate --help lists its options.""";
 
+  /** The pipeline to run when the arguments are options only (set in a Flex Template image). */
+  static final String PIPELINE_ENV = "REPLICATOR_PIPELINE";
+
   private Main() {}
 
   public static void main(String[] args) {
@@ -47,6 +50,13 @@ public final class Main {
   }
 
   private static int dispatch(String[] args, PrintStream out, PrintStream err) throws java.io.IOException, InterruptedException {
+    if (args.length > 0 && args[0].startsWith("--") && System.getenv(PIPELINE_ENV) != null) {
+      // A Flex Template passes options only; its image names the pipeline.
+      String[] withPipeline = new String[args.length + 1];
+      withPipeline[0] = System.getenv(PIPELINE_ENV);
+      System.arraycopy(args, 0, withPipeline, 1, args.length);
+      args = withPipeline;
+    }
     if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
       (args.length == 0 ? err : out).println(USAGE);
       return args.length == 0 ? 2 : 0;
@@ -103,6 +113,10 @@ public final class Main {
     }
     long start = System.currentTimeMillis();
     try (ReplicatePipeline.Launched run = ReplicatePipeline.run(options)) {
+      if (!Launch.waits(options)) {
+        out.println(Launch.describe("replicate", run.table(), run.result(), options));
+        return 0;
+      }
       run.result().waitUntilFinish();
       out.print(RunSummary.of(run.result(), System.currentTimeMillis() - start).render(run));
       if (Boolean.TRUE.equals(options.getVerify())) {

@@ -100,7 +100,7 @@ public final class ReplicatePipeline {
         snapshotSequence = snapshotSequence(plan, w);
       } else if (jdbc != null) {
         snapshotSequence = plan.snapshotSequence != null ? plan.snapshotSequence
-            : jdbc.snapshot != null ? jdbc.snapshot.lsn() : w.maxSequenceNum(plan.table) + 1;
+            : jdbc.sequence() != null ? jdbc.sequence() : w.maxSequenceNum(plan.table) + 1;
       }
     }
 

@@ -53,6 +53,8 @@ final class ReplicatePlan {
   final WarehouseSpec warehouse;
   /** Changes go to BigQuery as CDC writes, not staged and merged. */
   final boolean cdc;
+  /** This process waits for the job, so it can hold an exported database snapshot open for it. */
+  final boolean launcherWaits;
   final long batchMaxBytes;
   final long batchMaxRows;
   final boolean keepStaging;
@@ -142,6 +144,11 @@ final class ReplicatePlan {
         ? staging + "/dead-letters" : trimSlash(o.getDeadLetter());
     this.cdc = cdcWrites(o);
     this.warehouse = warehouseSpec(o);
+    if (Launch.onDataflow(o) && warehouse.kind().equals("duckdb")) {
+      throw new OptionsException("--warehouse=" + warehouse + " is a file on this machine, which Dataflow workers"
+          + " cannot reach; on Dataflow use --warehouse=bigquery:PROJECT.DATASET");
+    }
+    this.launcherWaits = Launch.waits(o);
     String stagingProblem = warehouse.stagingProblem(staging);
     if (stagingProblem != null) {
       throw new OptionsException("--staging=" + staging + ": " + stagingProblem);

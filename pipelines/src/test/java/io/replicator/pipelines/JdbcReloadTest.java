@@ -257,4 +257,29 @@ public class JdbcReloadTest {
       assertEquals("every source row was staged and merged once", 30_000, staged);
     }
   }
+
+  @Test
+  public void aDatabaseReloadTranslatesForDataflowWithoutHoldingASnapshot() throws Exception {
+    try (FakeBigQuery bigQuery = new FakeBigQuery()) {
+      Path small = Files.writeString(dir.resolve("staged.txt"), "the only file to stage");
+      Outcome o = replicate("--warehouse=bigquery:my-project.replica", "--bigQueryEndpoint=" + bigQuery.endpoint(),
+          "--snapshotMode=replace", "--runner=DataflowRunner", "--project=my-project", "--region=europe-west1",
+          "--templateLocation=" + dir.resolve("template.json"), "--stagingLocation=" + dir.resolve("df-staging"),
+          "--gcpTempLocation=" + dir.resolve("temp"),
+          "--pathValidatorClass=org.apache.beam.sdk.extensions.gcp.storage.NoopPathValidator",
+          "--credentialFactoryClass=org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory",
+          "--filesToStage=" + small);
+      assertEquals(o.err(), 0, o.code());
+      String job = Files.readString(dir.resolve("template.json"));
+      assertTrue(job.contains("Read source table"));
+      assertFalse("the password stays out of the job", job.contains(PostgresServer.PASSWORD));
+      // No exported snapshot to hold: nothing of the source stays open after the launch.
+      try (Connection c = pg.connect(db); Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+              + " AND pid <> pg_backend_pid()")) {
+        rs.next();
+        assertEquals(0, rs.getInt(1));
+      }
+    }
+  }
 }

@@ -30,12 +30,7 @@ public final class PostgresSnapshot implements AutoCloseable {
   }
 
   public static PostgresSnapshot export(JdbcSource source) throws SQLException {
-    long lsn;
-    try (Connection c = source.open(); Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
-      rs.next();
-      lsn = parseLsn(rs.getString(1));
-    }
+    long lsn = currentLsn(source);
     Connection holder = source.open();
     try {
       holder.setAutoCommit(false);
@@ -52,6 +47,19 @@ public final class PostgresSnapshot implements AutoCloseable {
   }
 
   /** {@code 16/B374D848} as the 64-bit WAL position it names. */
+  /**
+   * The WAL insert position now. Rows read after it are at least this new, so it is a correct
+   * sequence for reads that each take their own snapshot later: a change before it is already in
+   * the rows, a change after it sorts after them.
+   */
+  public static long currentLsn(JdbcSource source) throws SQLException {
+    try (Connection c = source.open(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+      rs.next();
+      return parseLsn(rs.getString(1));
+    }
+  }
+
   public static long parseLsn(String text) {
     int slash = text.indexOf('/');
     if (slash < 0) {
