@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
@@ -19,6 +20,7 @@ public final class Main {
       pipelines:
         replicate        replicate a table into a warehouse (snapshot and/or change events)
         verify           compare a snapshot source (--jdbcUrl or --snapshot) with the target table
+        s3-sync          copy objects between S3 buckets with aws s3 sync semantics (--source, --target)
         sql              query a local DuckDB warehouse: sql [--warehouse=duckdb:PATH] "SELECT ..."
         bench replicate  benchmark against DuckDB doing the same job natively (--rows=N, --runners=direct,flink)
         bench throughput reload a database table under --maxThroughput bounds, print rate against bound
@@ -68,6 +70,8 @@ public final class Main {
           return replicate(rest, out);
         case "verify":
           return verify(rest, out);
+        case "s3-sync":
+          return s3Sync(rest, out);
         case "bench":
           if (rest.length > 0 && rest[0].equals("throughput")) {
             return io.replicator.pipelines.bench.ThroughputBenchmark.main(Arrays.copyOfRange(rest, 1, rest.length), out);
@@ -128,6 +132,27 @@ public final class Main {
     return 0;
   }
 
+  private static int s3Sync(String[] args, PrintStream out) {
+    if (List.of(args).contains("--help")) {
+      PipelineOptionsFactory.printHelp(out, S3SyncOptions.class);
+      return 0;
+    }
+    rejectRepeatedOptions(args);
+    S3SyncOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(S3SyncOptions.class);
+    tuneDirectRunner(options, args);
+    S3SyncPipeline.Plan plan = S3SyncPipeline.Plan.of(options, args);
+    long start = System.currentTimeMillis();
+    PipelineResult result = S3SyncPipeline.run(options, plan);
+    if (!Launch.waits(options)) {
+      out.println(Launch.describe("s3-sync", plan.source() + " -> " + plan.target(), result, options));
+      return 0;
+    }
+    result.waitUntilFinish();
+    RunSummary summary = RunSummary.of(result, System.currentTimeMillis() - start);
+    out.print(S3SyncPipeline.summary(plan, summary));
+    return summary.get(S3SyncPipeline.counterName("failed")) > 0 ? 1 : 0;
+  }
+
   private static int verify(String[] args, PrintStream out) {
     ReplicateOptions options = options(args, out);
     if (options == null) {
@@ -142,8 +167,8 @@ public final class Main {
   static void rejectRepeatedOptions(String[] args) {
     java.util.Map<String, String> seen = new java.util.HashMap<>();
     for (String arg : args) {
-      if (!arg.startsWith("--")) {
-        continue;
+      if (!arg.startsWith("--") || arg.startsWith("--include=") || arg.startsWith("--exclude=")) {
+        continue; // filters are rules in order, repeated on purpose
       }
       int eq = arg.indexOf('=');
       String name = eq < 0 ? arg : arg.substring(0, eq);
@@ -159,7 +184,7 @@ public final class Main {
    * Local runs do not need the DirectRunner's immutability and encodability checks (tests keep
    * them), and use every core. Options given on the command line win.
    */
-  private static void tuneDirectRunner(ReplicateOptions options, String[] args) {
+  private static void tuneDirectRunner(org.apache.beam.sdk.options.PipelineOptions options, String[] args) {
     DirectOptions direct = options.as(DirectOptions.class);
     String given = String.join(" ", args);
     if (!given.contains("--enforceImmutability")) {

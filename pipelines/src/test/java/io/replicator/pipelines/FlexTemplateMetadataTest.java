@@ -53,14 +53,44 @@ public class FlexTemplateMetadataTest {
       Map.entry("verify", List.of(List.of("true", "false"), List.of("yes"))),
       Map.entry("keepStaging", List.of(List.of("true", "false"), List.of("1"))));
 
-  private static JsonNode metadata() throws Exception {
-    return new ObjectMapper().readTree(Path.of("flex-templates", "replicate", "metadata.json").toFile());
+  /** The s3-sync parameters' examples, as EXAMPLES. */
+  private static final Map<String, List<List<String>>> S3_EXAMPLES = Map.ofEntries(
+      Map.entry("source", List.of(List.of("s3://my-bucket", "s3://my-bucket/data/2024", "s3://a.b-c/x y/한"),
+          List.of("my-bucket/data", "s3://", "s3://UPPER/x", "gs://b/x"))),
+      Map.entry("target", List.of(List.of("s3://backup-bucket/copy/"), List.of("s3:/b", "file:///tmp"))),
+      Map.entry("sourceEndpoint", List.of(List.of("http://127.0.0.1:9000", "https://s3.example.com"), List.of("s3.example.com"))),
+      Map.entry("targetEndpoint", List.of(List.of("https://storage.example.org:8443/"), List.of("ftp://x"))),
+      Map.entry("sourceRegion", List.of(List.of("us-east-1", "eu-central-1", "ap-southeast-2"), List.of("EU", "us east 1"))),
+      Map.entry("targetRegion", List.of(List.of("eu-west-3"), List.of("europe"))),
+      Map.entry("pathStyle", List.of(List.of("true", "false"), List.of("yes"))),
+      Map.entry("compare", List.of(List.of("size-and-time", "size-only", "etag"), List.of("checksum!", "mtime"))),
+      Map.entry("delete", List.of(List.of("true", "false"), List.of("1"))),
+      Map.entry("maxDelete", List.of(List.of("-1", "0", "1000"), List.of("-2", "many"))),
+      Map.entry("dryRun", List.of(List.of("true", "false"), List.of("no"))),
+      Map.entry("multipartThreshold", List.of(List.of("5GB", "100MB", "64MB"), List.of("big", "MB"))),
+      Map.entry("multipartChunkSize", List.of(List.of("64MB", "5MB"), List.of("-5MB"))),
+      Map.entry("storageClass", List.of(List.of("STANDARD", "STANDARD_IA", "INTELLIGENT_TIERING"), List.of("standard"))),
+      Map.entry("acl", List.of(List.of("bucket-owner-full-control", "private"), List.of("Private ACL"))),
+      Map.entry("sse", List.of(List.of("AES256", "aws:kms"), List.of("aes256", "kms"))));
+
+  /** Each pipeline's options interface and the examples of its regexes. */
+  private static final Map<String, Object[]> PIPELINES = Map.of(
+      "replicate", new Object[] {ReplicateOptions.class, EXAMPLES},
+      "s3-sync", new Object[] {S3SyncOptions.class, S3_EXAMPLES});
+
+  private static JsonNode metadata(String pipeline) throws Exception {
+    return new ObjectMapper().readTree(Path.of("flex-templates", pipeline, "metadata.json").toFile());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, List<List<String>>> examples(String pipeline) {
+    return (Map<String, List<List<String>>>) PIPELINES.get(pipeline)[1];
   }
 
   /** Our own options (not Beam's), by name. */
-  private static Map<String, Method> options() {
+  private static Map<String, Method> options(String pipeline) {
     Map<String, Method> out = new TreeMap<>();
-    for (Method m : ReplicateOptions.class.getMethods()) {
+    for (Method m : ((Class<?>) PIPELINES.get(pipeline)[0]).getMethods()) {
       if (m.getName().startsWith("get") && m.getDeclaringClass().getPackageName().equals("io.replicator.pipelines")) {
         String name = Character.toLowerCase(m.getName().charAt(3)) + m.getName().substring(4);
         out.put(name, m);
@@ -71,17 +101,26 @@ public class FlexTemplateMetadataTest {
 
   @Test
   public void everyOptionIsAParameterAndEveryParameterAnOption() throws Exception {
-    Map<String, JsonNode> params = new TreeMap<>();
-    for (JsonNode p : metadata().get("parameters")) {
-      assertTrue("parameter " + p.get("name") + " appears twice", params.put(p.get("name").asText(), p) == null);
+    for (String pipeline : PIPELINES.keySet()) {
+      Map<String, JsonNode> params = new TreeMap<>();
+      for (JsonNode p : metadata(pipeline).get("parameters")) {
+        assertTrue("parameter " + p.get("name") + " appears twice", params.put(p.get("name").asText(), p) == null);
+      }
+      assertEquals(pipeline, options(pipeline).keySet(), params.keySet());
+      assertFalse(pipeline, metadata(pipeline).path("description").asText().isBlank());
     }
-    assertEquals(options().keySet(), params.keySet());
   }
 
   @Test
   public void requiredFlagsLabelsAndHelpTextsMatchTheOptions() throws Exception {
-    Map<String, Method> options = options();
-    for (JsonNode p : metadata().get("parameters")) {
+    for (String pipeline : PIPELINES.keySet()) {
+      requiredFlagsLabelsAndHelpTextsMatch(pipeline);
+    }
+  }
+
+  private void requiredFlagsLabelsAndHelpTextsMatch(String pipeline) throws Exception {
+    Map<String, Method> options = options(pipeline);
+    for (JsonNode p : metadata(pipeline).get("parameters")) {
       String name = p.get("name").asText();
       Method option = options.get(name);
       boolean required = option.isAnnotationPresent(Validation.Required.class);
@@ -96,14 +135,24 @@ public class FlexTemplateMetadataTest {
 
   @Test
   public void regexesAcceptTheExamplesAndRejectGarbage() throws Exception {
+    for (String pipeline : PIPELINES.keySet()) {
+      regexesAcceptTheExamples(pipeline);
+    }
+    for (String ok : S3_EXAMPLES.get("source").get(0)) {
+      io.replicator.s3.S3Location.parse("--source", ok);
+    }
+  }
+
+  private void regexesAcceptTheExamples(String pipeline) throws Exception {
     Map<String, Pattern> regexes = new HashMap<>();
-    for (JsonNode p : metadata().get("parameters")) {
+    for (JsonNode p : metadata(pipeline).get("parameters")) {
       if (p.has("regexes")) {
         regexes.put(p.get("name").asText(), Pattern.compile(p.get("regexes").get(0).asText()));
       }
     }
-    assertEquals("every regex has examples", EXAMPLES.keySet(), regexes.keySet());
-    EXAMPLES.forEach((name, cases) -> {
+    Map<String, List<List<String>>> examples = examples(pipeline);
+    assertEquals(pipeline + ": every regex has examples", examples.keySet(), regexes.keySet());
+    examples.forEach((name, cases) -> {
       for (String ok : cases.get(0)) {
         assertTrue(name + " should accept '" + ok + "'", regexes.get(name).matcher(ok).matches());
       }
@@ -111,6 +160,9 @@ public class FlexTemplateMetadataTest {
         assertFalse(name + " should reject '" + bad + "'", regexes.get(name).matcher(bad).matches());
       }
     });
+    if (!pipeline.equals("replicate")) {
+      return;
+    }
     // What a regex lets through, the option's own parser takes too.
     for (String ok : EXAMPLES.get("batchMaxBytes").get(0)) {
       assertTrue(ByteSize.parse(ok) > 0);

@@ -1,0 +1,274 @@
+package io.replicator.pipelines;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.replicator.testing.S3ProxyServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.AfterClass;
+import org.junit.Before;
+import org.junit.BeforeClass;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * {@code s3-sync} against real S3-compatible servers (S3Proxy on loopback, one per endpoint), as a
+ * user runs it: the command line, the exit code, the summary, the report, and the buckets after.
+ */
+public class S3SyncTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  private static S3ProxyServer one;
+  private static S3ProxyServer two;
+  private static Path credentials;
+  private static int buckets;
+
+  private S3Client client;
+  private String source;
+  private String target;
+
+  @BeforeClass
+  public static void startServers() throws Exception {
+    one = S3ProxyServer.start("identity-one", "credential-one");
+    two = S3ProxyServer.start("identity-two", "credential-two");
+    credentials = Files.createTempFile("aws-credentials", "");
+    Files.writeString(credentials, "[one]\naws_access_key_id = identity-one\naws_secret_access_key = credential-one\n"
+        + "[two]\naws_access_key_id = identity-two\naws_secret_access_key = credential-two\n"
+        + "[wrong]\naws_access_key_id = identity-one\naws_secret_access_key = not-the-credential\n");
+    System.setProperty("aws.sharedCredentialsFile", credentials.toString());
+  }
+
+  @AfterClass
+  public static void stopServers() {
+    one.close();
+    two.close();
+  }
+
+  @Before
+  public void buckets() {
+    client = one.client();
+    source = "source-" + (++buckets);
+    target = "target-" + buckets;
+    client.createBucket(b -> b.bucket(source));
+    client.createBucket(b -> b.bucket(target));
+  }
+
+  private record Outcome(int code, String out, String err) {
+    /** The report's lines by key. */
+    Map<String, JsonNode> report(Path file) throws Exception {
+      Map<String, JsonNode> lines = new TreeMap<>();
+      for (String line : Files.readAllLines(file)) {
+        JsonNode n = new ObjectMapper().readTree(line);
+        lines.put(n.get("key").asText(), n);
+      }
+      return lines;
+    }
+  }
+
+  private Outcome sync(String... extra) {
+    List<String> args = new ArrayList<>(List.of("s3-sync", "--source=s3://" + source + "/data",
+        "--target=s3://" + target + "/copy/", "--sourceEndpoint=" + one.endpoint(), "--targetEndpoint=" + one.endpoint(),
+        "--sourceProfile=one", "--targetProfile=one", "--pathStyle=true"));
+    for (String e : extra) {
+      String name = e.contains("=") ? e.substring(0, e.indexOf('=') + 1) : e;
+      if (!name.equals("--include=") && !name.equals("--exclude=")) {
+        args.removeIf(a -> a.startsWith(name));
+      }
+      args.add(e);
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Main.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private void put(S3Client c, String bucket, String key, String body, String contentType, Map<String, String> meta) {
+    c.putObject(b -> b.bucket(bucket).key(key).contentType(contentType).metadata(meta), RequestBody.fromString(body));
+  }
+
+  private Map<String, String> keys(S3Client c, String bucket) {
+    Map<String, String> out = new TreeMap<>();
+    for (S3Object o : c.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
+      out.put(o.key(), c.getObjectAsBytes(b -> b.bucket(bucket).key(o.key())).asUtf8String());
+    }
+    return out;
+  }
+
+  /** Keys a sync must carry over untouched: spaces, non-ASCII, '+', '%', a deep prefix. */
+  private static final List<String> HOSTILE = List.of("data/a b.txt", "data/한국어/파일.csv", "data/plus+sign.txt",
+      "data/per%20cent.txt", "data/d1/d2/d3/d4/d5/d6/d7/d8/deep.json", "data/top.txt");
+
+  @Test
+  public void aFirstSyncCopiesEverythingWithItsMetadataAndASecondOneNothing() throws Exception {
+    for (String k : HOSTILE) {
+      put(client, source, k, "body of " + k, "text/x-test; charset=utf-8", Map.of("origin", "unit-test", "k", "v"));
+    }
+    client.putObject(b -> b.bucket(source).key("data/folder/"), RequestBody.empty());
+    Path report = tmp.getRoot().toPath().resolve("report.jsonl");
+
+    Outcome first = sync("--report=" + report);
+    assertEquals(first.err() + first.out() + (Files.exists(report) ? Files.readString(report) : ""), 0, first.code());
+    assertThat(first.out(), containsString("copied      6 objects"));
+    Map<String, String> copied = keys(client, target);
+    assertEquals(HOSTILE.size(), copied.size());
+    for (String k : HOSTILE) {
+      String copy = "copy/" + k.substring("data/".length());
+      assertEquals(k, "body of " + k, copied.get(copy));
+      HeadObjectResponse head = client.headObject(b -> b.bucket(target).key(copy));
+      assertEquals("text/x-test; charset=utf-8", head.contentType());
+      assertEquals(Map.of("origin", "unit-test", "k", "v"), head.metadata());
+    }
+    Map<String, JsonNode> lines = first.report(report);
+    assertEquals(7, lines.size());
+    assertEquals("copied", lines.get("a b.txt").get("action").asText());
+    assertEquals("missing at the target", lines.get("a b.txt").get("reason").asText());
+    assertEquals(lines.get("a b.txt").get("source_etag").asText(), lines.get("a b.txt").get("target_etag").asText());
+    assertEquals("skipped", lines.get("folder/").get("action").asText());
+
+    Outcome second = sync("--report=" + report);
+    assertEquals(second.err(), 0, second.code());
+    assertThat(second.out(), containsString("copied      0 objects"));
+    assertTrue(second.report(report).values().stream().allMatch(n -> n.get("action").asText().equals("skipped")));
+  }
+
+  @Test
+  public void changedSizesAndNewerSourcesAreCopiedAsEachCompareModeSays() throws Exception {
+    put(client, source, "data/same-size.txt", "aaaa", "text/plain", Map.of());
+    put(client, source, "data/grows.txt", "1", "text/plain", Map.of());
+    assertEquals(0, sync().code());
+    Thread.sleep(1100); // S3 times have a one-second resolution
+    put(client, source, "data/same-size.txt", "bbbb", "text/plain", Map.of());
+    put(client, source, "data/grows.txt", "1234", "text/plain", Map.of());
+
+    Outcome sizeOnly = sync("--compare=size-only", "--dryRun=true");
+    assertThat(sizeOnly.out(), containsString("would copy  1 objects"));
+    Outcome byEtag = sync("--compare=etag", "--dryRun=true");
+    assertThat(byEtag.out(), containsString("would copy  2 objects"));
+    assertEquals("dry runs change nothing", "aaaa", keys(client, target).get("copy/same-size.txt"));
+    Outcome byTime = sync();
+    assertThat(byTime.out(), containsString("copied      2 objects"));
+    assertEquals("bbbb", keys(client, target).get("copy/same-size.txt"));
+    assertEquals("1234", keys(client, target).get("copy/grows.txt"));
+  }
+
+  @Test
+  public void filtersApplyInOrderAndExcludedKeysAreNeverDeleted() throws Exception {
+    for (String k : List.of("data/a.txt", "data/b.tmp", "data/keep/c.tmp")) {
+      put(client, source, k, k, "text/plain", Map.of());
+    }
+    put(client, target, "copy/old.tmp", "stale but excluded", "text/plain", Map.of());
+    put(client, target, "copy/gone.txt", "not at the source", "text/plain", Map.of());
+    Path report = tmp.getRoot().toPath().resolve("r.jsonl");
+    Outcome o = sync("--exclude=*.tmp", "--include=keep/*", "--delete=true", "--report=" + report);
+    assertEquals(o.err() + o.out(), 0, o.code());
+    assertEquals(Map.of("copy/a.txt", "data/a.txt", "copy/keep/c.tmp", "data/keep/c.tmp", "copy/old.tmp",
+        "stale but excluded"), keys(client, target));
+    Map<String, JsonNode> lines = o.report(report);
+    assertEquals("excluded", lines.get("b.tmp").get("action").asText());
+    assertEquals("excluded", lines.get("old.tmp").get("action").asText());
+    assertEquals("deleted", lines.get("gone.txt").get("action").asText());
+  }
+
+  @Test
+  public void deletesBeyondMaxDeleteAreRefusedAndADryRunDeletesNothing() throws Exception {
+    put(client, source, "data/keep.txt", "k", "text/plain", Map.of());
+    for (int i = 0; i < 3; i++) {
+      put(client, target, "copy/extra-" + i, "x", "text/plain", Map.of());
+    }
+    Outcome dry = sync("--delete=true", "--dryRun=true");
+    assertThat(dry.out(), containsString("would delete 3 objects"));
+    Outcome refused = sync("--delete=true", "--maxDelete=2");
+    assertEquals(0, refused.code());
+    assertEquals(4, keys(client, target).size());
+    Outcome allowed = sync("--delete=true", "--maxDelete=3");
+    assertThat(allowed.out(), containsString("deleted     3 objects"));
+    assertEquals(Map.of("copy/keep.txt", "k"), keys(client, target));
+  }
+
+  @Test
+  public void largeObjectsAreCopiedInPartsServerSideAndStreamedAcrossEndpoints() throws Exception {
+    byte[] big = new byte[12 << 20];
+    new Random(3).nextBytes(big);
+    client.putObject(b -> b.bucket(source).key("data/big.bin").contentType("application/x-big")
+        .metadata(Map.of("kept", "yes")), RequestBody.fromBytes(big));
+    put(client, source, "data/small.txt", "small", "text/plain", Map.of("kept", "too"));
+
+    Outcome parts = sync("--multipartThreshold=5MB", "--multipartChunkSize=5MB");
+    assertEquals(parts.err() + parts.out(), 0, parts.code());
+    byte[] copy = client.getObjectAsBytes(b -> b.bucket(target).key("copy/big.bin")).asByteArray();
+    assertTrue(java.util.Arrays.equals(big, copy));
+    HeadObjectResponse head = client.headObject(b -> b.bucket(target).key("copy/big.bin"));
+    assertEquals("application/x-big", head.contentType());
+    assertEquals(Map.of("kept", "yes"), head.metadata());
+    assertTrue("a multipart ETag: " + head.eTag(), head.eTag().contains("-3"));
+
+    // Another server with other credentials: the copies stream through the workers.
+    S3Client other = two.client();
+    other.createBucket(b -> b.bucket("far-" + buckets));
+    Outcome far = sync("--target=s3://far-" + buckets + "/copy/", "--targetEndpoint=" + two.endpoint(),
+        "--targetProfile=two", "--multipartThreshold=5MB", "--multipartChunkSize=5MB");
+    assertEquals(far.err() + far.out(), 0, far.code());
+    assertTrue(java.util.Arrays.equals(big,
+        other.getObjectAsBytes(b -> b.bucket("far-" + buckets).key("copy/big.bin")).asByteArray()));
+    HeadObjectResponse farHead = other.headObject(b -> b.bucket("far-" + buckets).key("copy/small.txt"));
+    assertEquals("text/plain", farHead.contentType());
+    assertEquals(Map.of("kept", "too"), farHead.metadata());
+  }
+
+  @Test
+  public void aMissingBucketBadCredentialsAndAnUnreachableEndpointAreNamed() throws Exception {
+    Outcome missing = sync("--source=s3://no-such-bucket/data");
+    assertEquals(1, missing.code());
+    assertThat(missing.err(), containsString("--source=s3://no-such-bucket/data/: listing at " + one.endpoint()
+        + " failed: HTTP 404 NoSuchBucket (the bucket does not exist)"));
+    Outcome wrong = sync("--sourceProfile=wrong");
+    assertEquals(1, wrong.code());
+    assertThat(wrong.err(), containsString("(the credentials are not accepted)"));
+    assertFalse(wrong.err(), wrong.err().contains("not-the-credential"));
+    Outcome down = sync("--sourceEndpoint=http://127.0.0.1:9");
+    assertEquals(1, down.code());
+    assertThat(down.err(), containsString("failed: cannot reach http://127.0.0.1:9"));
+    Outcome overlap = sync("--target=s3://" + source + "/data/sub");
+    assertEquals(2, overlap.code());
+    assertThat(overlap.err(), containsString("overlap"));
+  }
+
+  @Test
+  public void theSyncTranslatesForDataflow() throws Exception {
+    Path dir = tmp.getRoot().toPath();
+    Path small = Files.writeString(dir.resolve("staged.txt"), "the only file to stage");
+    Outcome o = sync("--delete=true", "--report=" + dir.resolve("report.jsonl"), "--runner=DataflowRunner",
+        "--project=my-project", "--region=europe-west1", "--templateLocation=" + dir.resolve("template.json"),
+        "--stagingLocation=" + dir.resolve("df-staging"), "--gcpTempLocation=" + dir.resolve("temp"),
+        "--pathValidatorClass=org.apache.beam.sdk.extensions.gcp.storage.NoopPathValidator",
+        "--credentialFactoryClass=org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory",
+        "--filesToStage=" + small);
+    assertEquals(o.err(), 0, o.code());
+    assertThat(o.out(), containsString("template written to"));
+    String job = Files.readString(dir.resolve("template.json"));
+    for (String step : List.of("List source", "List target", "Plan", "Copy", "Delete", "Write report")) {
+      assertThat(step, job, containsString(step));
+    }
+    assertFalse("no credential in the job", job.contains("credential-one"));
+  }
+}

@@ -1,0 +1,319 @@
+package io.replicator.s3;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.StringJoiner;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.Tag;
+
+/**
+ * Copies the planned objects. On one service (same endpoint and credentials) the copy is
+ * server-side: CopyObject below the multipart threshold, UploadPartCopy of parts in parallel
+ * above it; across services it streams (GET, then PUT or a multipart upload of bounded parts).
+ * Every read of the source is pinned to the listed ETag, so an object replaced since the listing
+ * fails with that reason instead of being half copied. Content type and the other system metadata,
+ * user metadata and tags are kept on every path; the storage class is kept unless the settings set
+ * one. A multipart upload that fails is aborted.
+ *
+ * <pre>{@code
+ * PCollection<SyncResult> copied = toCopy.apply(CopyObjects.between(src, srcLocation, dst, dstLocation, settings));
+ * }</pre>
+ */
+public final class CopyObjects extends PTransform<PCollection<SyncAction>, PCollection<SyncResult>> {
+  private final S3Endpoint sourceEndpoint;
+  private final S3Location source;
+  private final S3Endpoint targetEndpoint;
+  private final S3Location target;
+  private final CopySettings settings;
+
+  private CopyObjects(S3Endpoint sourceEndpoint, S3Location source, S3Endpoint targetEndpoint, S3Location target,
+      CopySettings settings) {
+    this.sourceEndpoint = sourceEndpoint;
+    this.source = source;
+    this.targetEndpoint = targetEndpoint;
+    this.target = target;
+    this.settings = settings;
+  }
+
+  public static CopyObjects between(S3Endpoint sourceEndpoint, S3Location source, S3Endpoint targetEndpoint,
+      S3Location target, CopySettings settings) {
+    return new CopyObjects(sourceEndpoint, source, targetEndpoint, target, settings);
+  }
+
+  @Override
+  public PCollection<SyncResult> expand(PCollection<SyncAction> actions) {
+    return actions.apply("Copy", ParDo.of(new CopyFn(this))).setCoder(SyncResult.Coder.of());
+  }
+
+  private static final class CopyFn extends DoFn<SyncAction, SyncResult> {
+    private static final int MAX_ATTEMPTS = 4;
+    /** Part copies of all copies in this JVM; a part is one request, so threads mostly wait. */
+    private static final ExecutorService PARTS = Executors.newFixedThreadPool(16, r -> {
+      Thread t = new Thread(r, "s3-part-copy");
+      t.setDaemon(true);
+      return t;
+    });
+
+    private final CopyObjects spec;
+    private final Counter copied = Metrics.counter("replicator", "objects_copied");
+    private final Counter bytesCopied = Metrics.counter("replicator", "bytes_copied");
+    private final Counter failed = Metrics.counter("replicator", "objects_failed");
+
+    CopyFn(CopyObjects spec) {
+      this.spec = spec;
+    }
+
+    @ProcessElement
+    public void process(@Element SyncAction a, OutputReceiver<SyncResult> out) throws InterruptedException {
+      ObjectInfo s = a.source();
+      String targetEtag = a.target() == null ? "" : a.target().etag();
+      if (spec.settings.dryRun()) {
+        out.output(new SyncResult(a.key(), "would copy", a.reason(), s.size(), s.etag(), targetEtag, 0));
+        return;
+      }
+      for (int attempt = 1; ; attempt++) {
+        try {
+          String etag = copy(a.key(), s);
+          copied.inc();
+          bytesCopied.inc(s.size());
+          out.output(new SyncResult(a.key(), "copied", a.reason(), s.size(), s.etag(), etag, attempt));
+          return;
+        } catch (SdkException e) {
+          if (S3Errors.isPreconditionFailed(e)) {
+            failed.inc();
+            out.output(new SyncResult(a.key(), "failed", "the source object changed since it was listed"
+                + " (run again to copy its new version)", s.size(), s.etag(), targetEtag, attempt));
+            return;
+          }
+          if (attempt >= MAX_ATTEMPTS || !retryable(e)) {
+            failed.inc();
+            out.output(new SyncResult(a.key(), "failed", S3Errors.describe("copying " + spec.source.key(a.key()),
+                spec.targetEndpoint, e), s.size(), s.etag(), targetEtag, attempt));
+            return;
+          }
+          Thread.sleep(200L << attempt);
+        }
+      }
+    }
+
+    private static boolean retryable(SdkException e) {
+      if (e instanceof SdkClientException) {
+        return true;
+      }
+      return e instanceof S3Exception s3 && (s3.statusCode() == 429
+          || (s3.statusCode() >= 500 && s3.statusCode() != 501));
+    }
+
+    /** Copies one object; returns the target's new ETag. */
+    private String copy(String key, ObjectInfo s) {
+      boolean serverSide = spec.sourceEndpoint.sameServiceAs(spec.targetEndpoint);
+      if (serverSide && s.size() < spec.settings.multipartThreshold()) {
+        return copyWhole(key, s);
+      }
+      return serverSide ? copyParts(key, s) : stream(key, s);
+    }
+
+    /** The copy's storage class; null (the default, STANDARD) is sent as no header at all. */
+    private String storageClass(ObjectInfo s) {
+      String c = spec.settings.storageClass() != null ? spec.settings.storageClass() : s.storageClass();
+      return "STANDARD".equals(c) ? null : c;
+    }
+
+    private String copyWhole(String key, ObjectInfo s) {
+      CopyObjectRequest.Builder r = CopyObjectRequest.builder()
+          .sourceBucket(spec.source.bucket()).sourceKey(spec.source.key(key))
+          .destinationBucket(spec.target.bucket()).destinationKey(spec.target.key(key))
+          .copySourceIfMatch(quoted(s.etag()))
+          // COPY is the default for both metadata and tags: the copy keeps them.
+          .metadataDirective(MetadataDirective.COPY)
+          .storageClass(storageClass(s));
+      if (spec.settings.acl() != null) {
+        r.acl(spec.settings.acl());
+      }
+      if (spec.settings.sse() != null) {
+        r.serverSideEncryption(spec.settings.sse()).ssekmsKeyId(spec.settings.kmsKeyId());
+      }
+      return ListObjects.unquote(spec.targetEndpoint.client().copyObject(r.build()).copyObjectResult().eTag());
+    }
+
+    /** The metadata a new upload needs to look like the source. */
+    private CreateMultipartUploadRequest.Builder upload(String key, ObjectInfo s, String contentType,
+        String cacheControl, String disposition, String encoding, String language, java.time.Instant expires,
+        java.util.Map<String, String> metadata, String tagging) {
+      CreateMultipartUploadRequest.Builder r = CreateMultipartUploadRequest.builder()
+          .bucket(spec.target.bucket()).key(spec.target.key(key))
+          .contentType(contentType).cacheControl(cacheControl).contentDisposition(disposition)
+          .contentEncoding(encoding).contentLanguage(language).expires(expires).metadata(metadata)
+          .storageClass(storageClass(s));
+      if (!tagging.isEmpty()) {
+        r.tagging(tagging);
+      }
+      if (spec.settings.acl() != null) {
+        r.acl(spec.settings.acl());
+      }
+      if (spec.settings.sse() != null) {
+        r.serverSideEncryption(spec.settings.sse()).ssekmsKeyId(spec.settings.kmsKeyId());
+      }
+      return r;
+    }
+
+    private String copyParts(String key, ObjectInfo s) {
+      S3Client src = spec.sourceEndpoint.client();
+      HeadObjectResponse head = src.headObject(b -> b.bucket(spec.source.bucket()).key(spec.source.key(key))
+          .ifMatch(quoted(s.etag())));
+      String uploadId = spec.targetEndpoint.client().createMultipartUpload(upload(key, s, head.contentType(),
+          head.cacheControl(), head.contentDisposition(), head.contentEncoding(), head.contentLanguage(),
+          head.expires(), head.metadata(), tagging(key)).build()).uploadId();
+      try {
+        long partSize = spec.settings.partSizeFor(s.size());
+        List<Future<CompletedPart>> parts = new ArrayList<>();
+        for (long start = 0, n = 1; start < s.size(); start += partSize, n++) {
+          long from = start;
+          long to = Math.min(s.size(), start + partSize) - 1;
+          int number = (int) n;
+          parts.add(PARTS.submit(() -> CompletedPart.builder().partNumber(number).eTag(
+              spec.targetEndpoint.client().uploadPartCopy(b -> b
+                  .sourceBucket(spec.source.bucket()).sourceKey(spec.source.key(key))
+                  .copySourceIfMatch(quoted(s.etag())).copySourceRange("bytes=" + from + "-" + to)
+                  .destinationBucket(spec.target.bucket()).destinationKey(spec.target.key(key))
+                  .uploadId(uploadId).partNumber(number)).copyPartResult().eTag()).build()));
+        }
+        return complete(key, uploadId, await(parts));
+      } catch (RuntimeException e) {
+        abort(key, uploadId);
+        throw e;
+      }
+    }
+
+    private String stream(String key, ObjectInfo s) {
+      try (ResponseInputStream<GetObjectResponse> in = spec.sourceEndpoint.client().getObject(b -> b
+          .bucket(spec.source.bucket()).key(spec.source.key(key)).ifMatch(quoted(s.etag())))) {
+        GetObjectResponse m = in.response();
+        String tagging = tagging(key);
+        if (s.size() < spec.settings.multipartThreshold()) {
+          PutObjectRequest.Builder r = PutObjectRequest.builder().bucket(spec.target.bucket()).key(spec.target.key(key))
+              .contentType(m.contentType()).cacheControl(m.cacheControl()).contentDisposition(m.contentDisposition())
+              .contentEncoding(m.contentEncoding()).contentLanguage(m.contentLanguage()).expires(m.expires())
+              .metadata(m.metadata()).storageClass(storageClass(s));
+          if (!tagging.isEmpty()) {
+            r.tagging(tagging);
+          }
+          if (spec.settings.acl() != null) {
+            r.acl(spec.settings.acl());
+          }
+          if (spec.settings.sse() != null) {
+            r.serverSideEncryption(spec.settings.sse()).ssekmsKeyId(spec.settings.kmsKeyId());
+          }
+          return ListObjects.unquote(spec.targetEndpoint.client()
+              .putObject(r.build(), RequestBody.fromInputStream(in, s.size())).eTag());
+        }
+        String uploadId = spec.targetEndpoint.client().createMultipartUpload(upload(key, s, m.contentType(),
+            m.cacheControl(), m.contentDisposition(), m.contentEncoding(), m.contentLanguage(), m.expires(),
+            m.metadata(), tagging).build()).uploadId();
+        try {
+          // One part in memory at a time: the stream is read in order.
+          byte[] buffer = new byte[(int) spec.settings.partSizeFor(s.size())];
+          List<CompletedPart> parts = new ArrayList<>();
+          for (int number = 1; ; number++) {
+            int n = in.readNBytes(buffer, 0, buffer.length);
+            if (n == 0) {
+              break;
+            }
+            int part = number;
+            String etag = spec.targetEndpoint.client().uploadPart(b -> b.bucket(spec.target.bucket())
+                .key(spec.target.key(key)).uploadId(uploadId).partNumber(part),
+                RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, n))).eTag();
+            parts.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
+          }
+          return complete(key, uploadId, parts);
+        } catch (IOException | RuntimeException e) {
+          abort(key, uploadId);
+          throw e instanceof RuntimeException r ? r : SdkClientException.create("reading the source failed", e);
+        }
+      } catch (IOException e) {
+        throw SdkClientException.create("reading the source failed: " + e.getMessage(), e);
+      }
+    }
+
+    private String complete(String key, String uploadId, List<CompletedPart> parts) {
+      return ListObjects.unquote(spec.targetEndpoint.client().completeMultipartUpload(b -> b
+          .bucket(spec.target.bucket()).key(spec.target.key(key)).uploadId(uploadId)
+          .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build())).eTag());
+    }
+
+    private void abort(String key, String uploadId) {
+      try {
+        spec.targetEndpoint.client().abortMultipartUpload(b -> b.bucket(spec.target.bucket())
+            .key(spec.target.key(key)).uploadId(uploadId));
+      } catch (SdkException e) {
+        // The upload stays until a lifecycle rule removes it; the copy's own failure is reported.
+      }
+    }
+
+    private static List<CompletedPart> await(List<Future<CompletedPart>> parts) {
+      List<CompletedPart> done = new ArrayList<>();
+      try {
+        for (Future<CompletedPart> f : parts) {
+          done.add(f.get());
+        }
+      } catch (ExecutionException e) {
+        parts.forEach(f -> f.cancel(true));
+        throw e.getCause() instanceof RuntimeException r ? r : new RuntimeException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw SdkClientException.create("interrupted while copying parts", e);
+      }
+      return done;
+    }
+
+    /** The source's tags as a {@code Tagging} header; none where the server keeps no tags. */
+    private String tagging(String key) {
+      List<Tag> tags;
+      try {
+        tags = spec.sourceEndpoint.client().getObjectTagging(b -> b.bucket(spec.source.bucket())
+            .key(spec.source.key(key))).tagSet();
+      } catch (S3Exception e) {
+        if (e.statusCode() == 501) {
+          return ""; // the server has no tagging (S3Proxy): there are no tags to keep
+        }
+        throw e;
+      }
+      StringJoiner j = new StringJoiner("&");
+      for (Tag t : tags) {
+        j.add(URLEncoder.encode(t.key(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(t.value(), StandardCharsets.UTF_8));
+      }
+      return j.toString();
+    }
+
+    private static String quoted(String etag) {
+      return "\"" + etag + "\"";
+    }
+
+  }
+}

@@ -1,0 +1,33 @@
+package io.replicator.s3;
+
+import java.io.Serializable;
+
+/**
+ * How objects are written to the target.
+ *
+ * @param multipartThreshold objects of this size or more are copied in parts
+ * @param partSize the size of each part (S3 needs at least 5 MiB but for the last)
+ * @param storageClass the target's storage class, or null to keep the source's
+ * @param acl a canned ACL for the copies, or null to set none (as {@code aws s3 sync})
+ * @param sse server-side encryption of the copies ({@code AES256}, {@code aws:kms}), or null
+ * @param kmsKeyId the KMS key with {@code aws:kms}, or null for the account's default
+ * @param dryRun plan and report, copy nothing
+ */
+public record CopySettings(long multipartThreshold, long partSize, String storageClass, String acl, String sse,
+    String kmsKeyId, boolean dryRun) implements Serializable {
+  public static final long MIN_PART = 5L << 20;
+
+  public CopySettings {
+    if (multipartThreshold < MIN_PART) {
+      throw new IllegalArgumentException("--multipartThreshold must be at least 5MB, got " + multipartThreshold);
+    }
+    if (partSize < MIN_PART) {
+      throw new IllegalArgumentException("--multipartChunkSize must be at least 5MB, got " + partSize);
+    }
+  }
+
+  /** The part size for an object of {@code size} bytes: at most 10,000 parts. */
+  public long partSizeFor(long size) {
+    return Math.max(partSize, (size + 9_999) / 10_000);
+  }
+}

@@ -1,0 +1,116 @@
+package io.replicator.s3;
+
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Lists every object under a location with ListObjectsV2 (no request per object). The first
+ * level below the prefix is listed with a delimiter, and each sub-prefix it finds is then listed
+ * on its own, spread across workers.
+ *
+ * <pre>{@code
+ * PCollection<ObjectInfo> source = pipeline.apply("List source",
+ *     ListObjects.of(new S3Endpoint(null, "eu-west-1", false, null), S3Location.parse("--source", "s3://b/data")));
+ * }</pre>
+ */
+public final class ListObjects extends PTransform<PBegin, PCollection<ObjectInfo>> {
+  private static final TupleTag<ObjectInfo> OBJECTS = new TupleTag<>() {};
+  private static final TupleTag<String> PREFIXES = new TupleTag<>() {};
+
+  private final S3Endpoint endpoint;
+  private final S3Location location;
+  private final String side;
+
+  private ListObjects(S3Endpoint endpoint, S3Location location, String side) {
+    this.endpoint = endpoint;
+    this.location = location;
+    this.side = side;
+  }
+
+  /** Lists {@code location}; {@code side} ({@code source}, {@code target}) names its counters. */
+  public static ListObjects of(S3Endpoint endpoint, S3Location location, String side) {
+    return new ListObjects(endpoint, location, side);
+  }
+
+  @Override
+  public PCollection<ObjectInfo> expand(PBegin begin) {
+    PCollectionTuple top = begin
+        .apply("Top level", Create.of(location.prefix()).withCoder(StringUtf8Coder.of()))
+        .apply("List top level", ParDo.of(new ListFn(endpoint, location, side, true))
+            .withOutputTags(OBJECTS, TupleTagList.of(PREFIXES)));
+    PCollection<ObjectInfo> below = top.get(PREFIXES).setCoder(StringUtf8Coder.of())
+        .apply("Spread prefixes", Reshuffle.viaRandomKey())
+        .apply("List prefixes", ParDo.of(new ListFn(endpoint, location, side, false))
+            .withOutputTags(OBJECTS, TupleTagList.empty()))
+        .get(OBJECTS).setCoder(ObjectInfo.Coder.of());
+    return PCollectionList.of(top.get(OBJECTS).setCoder(ObjectInfo.Coder.of())).and(below)
+        .apply("All objects", Flatten.pCollections());
+  }
+
+  /** Lists one prefix: with a delimiter at the top (emitting sub-prefixes), in full below it. */
+  private static final class ListFn extends DoFn<String, ObjectInfo> {
+    private final S3Endpoint endpoint;
+    private final S3Location location;
+    private final boolean top;
+    private final Counter objects;
+    private final Counter bytes;
+
+    ListFn(S3Endpoint endpoint, S3Location location, String side, boolean top) {
+      this.endpoint = endpoint;
+      this.location = location;
+      this.top = top;
+      this.objects = Metrics.counter("replicator", side + "_objects_listed");
+      this.bytes = Metrics.counter("replicator", side + "_bytes_listed");
+    }
+
+    @ProcessElement
+    public void process(@Element String prefix, MultiOutputReceiver out) {
+      ListObjectsV2Request.Builder request = ListObjectsV2Request.builder()
+          .bucket(location.bucket()).prefix(prefix).maxKeys(1000);
+      if (top) {
+        request.delimiter("/");
+      }
+      String token = null;
+      do {
+        ListObjectsV2Response page;
+        try {
+          page = endpoint.client().listObjectsV2(request.continuationToken(token).build());
+        } catch (SdkException e) {
+          throw new S3SyncException(S3Errors.describe("listing " + "s3://" + location.bucket() + "/" + prefix,
+              endpoint, e), e);
+        }
+        for (S3Object o : page.contents()) {
+          objects.inc();
+          bytes.inc(o.size());
+          out.get(OBJECTS).output(new ObjectInfo(location.relative(o.key()), o.size(), unquote(o.eTag()),
+              o.lastModified().toEpochMilli(), o.storageClassAsString() == null ? "STANDARD" : o.storageClassAsString()));
+        }
+        if (top) {
+          page.commonPrefixes().forEach(p -> out.get(PREFIXES).output(p.prefix()));
+        }
+        token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
+      } while (token != null);
+    }
+  }
+
+  static String unquote(String etag) {
+    return etag == null ? "" : etag.replace("\"", "");
+  }
+}

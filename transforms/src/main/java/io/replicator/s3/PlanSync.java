@@ -1,0 +1,181 @@
+package io.replicator.s3;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.join.CoGroupByKey;
+import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * Decides per key what a sync does, with {@code aws s3 sync}'s rule by default: copy a source
+ * object missing at the target, of another size, or newer than the target's; with
+ * {@code --compare=size-only} only size counts, with {@code etag} the ETags (objects uploaded in
+ * parts have ETags that depend on the part size, so those fall back to size and time). Target keys
+ * missing at the source are deleted with {@code --delete}; excluded keys are never touched.
+ * Archived sources and folder markers are reported, not copied.
+ *
+ * <p>Input: {@code [source, target]} listings. Keys meet in one of a fixed number of shards, so
+ * the grouping is by shard, never by object key.
+ *
+ * <pre>{@code
+ * PCollection<SyncAction> plan = PCollectionList.of(source).and(target)
+ *     .apply(PlanSync.with(Compare.DEFAULT, KeyFilter.NONE, true));
+ * }</pre>
+ */
+public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCollection<SyncAction>> {
+  static final int SHARDS = 64;
+
+  /** How two objects of one key are compared. */
+  public enum Compare {
+    DEFAULT("size-and-time"), SIZE_ONLY("size-only"), ETAG("etag");
+
+    private final String option;
+
+    Compare(String option) {
+      this.option = option;
+    }
+
+    public static Compare parse(String text) {
+      for (Compare c : values()) {
+        if (c.option.equals(text)) {
+          return c;
+        }
+      }
+      throw new IllegalArgumentException("--compare='" + text + "': expected size-and-time, size-only or etag");
+    }
+  }
+
+  private final Compare compare;
+  private final KeyFilter filter;
+  private final boolean delete;
+
+  private PlanSync(Compare compare, KeyFilter filter, boolean delete) {
+    this.compare = compare;
+    this.filter = filter;
+    this.delete = delete;
+  }
+
+  public static PlanSync with(Compare compare, KeyFilter filter, boolean delete) {
+    return new PlanSync(compare, filter, delete);
+  }
+
+  @Override
+  public PCollection<SyncAction> expand(PCollectionList<ObjectInfo> sides) {
+    TupleTag<ObjectInfo> source = new TupleTag<>();
+    TupleTag<ObjectInfo> target = new TupleTag<>();
+    return KeyedPCollectionTuple.of(source, sharded(sides.get(0), "Shard source"))
+        .and(target, sharded(sides.get(1), "Shard target"))
+        .apply("Meet by shard", CoGroupByKey.create())
+        .apply("Decide", ParDo.of(new PlanFn(source, target, compare, filter, delete)))
+        .setCoder(SyncAction.Coder.of());
+  }
+
+  private static PCollection<KV<Integer, ObjectInfo>> sharded(PCollection<ObjectInfo> objects, String name) {
+    return objects
+        .apply(name, WithKeys.of((ObjectInfo o) -> Math.floorMod(o.key().hashCode(), SHARDS))
+            .withKeyType(TypeDescriptors.integers()))
+        .setCoder(KvCoder.of(VarIntCoder.of(), ObjectInfo.Coder.of()));
+  }
+
+  private static final class PlanFn extends DoFn<KV<Integer, CoGbkResult>, SyncAction> {
+    private final TupleTag<ObjectInfo> sourceTag;
+    private final TupleTag<ObjectInfo> targetTag;
+    private final Compare compare;
+    private final KeyFilter filter;
+    private final boolean delete;
+    private final Counter toCopy = Metrics.counter("replicator", "objects_to_copy");
+    private final Counter bytesToCopy = Metrics.counter("replicator", "bytes_to_copy");
+    private final Counter toDelete = Metrics.counter("replicator", "objects_to_delete");
+
+    PlanFn(TupleTag<ObjectInfo> sourceTag, TupleTag<ObjectInfo> targetTag, Compare compare, KeyFilter filter,
+        boolean delete) {
+      this.sourceTag = sourceTag;
+      this.targetTag = targetTag;
+      this.compare = compare;
+      this.filter = filter;
+      this.delete = delete;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, CoGbkResult> shard, OutputReceiver<SyncAction> out) {
+      Map<String, ObjectInfo> targets = new HashMap<>();
+      for (ObjectInfo t : shard.getValue().getAll(targetTag)) {
+        targets.put(t.key(), t);
+      }
+      for (ObjectInfo s : shard.getValue().getAll(sourceTag)) {
+        ObjectInfo t = targets.remove(s.key());
+        SyncAction a = decide(s, t);
+        if (a.kind() == SyncAction.Kind.COPY) {
+          toCopy.inc();
+          bytesToCopy.inc(s.size());
+        }
+        out.output(a);
+      }
+      for (ObjectInfo t : targets.values()) {
+        if (t.isFolderMarker()) {
+          out.output(new SyncAction(t.key(), SyncAction.Kind.SKIP, "folder marker at the target", null, t));
+        } else if (!filter.includes(t.key())) {
+          out.output(new SyncAction(t.key(), SyncAction.Kind.EXCLUDED, "excluded by the filters (never deleted)", null, t));
+        } else if (delete) {
+          toDelete.inc();
+          out.output(new SyncAction(t.key(), SyncAction.Kind.DELETE, "not at the source", null, t));
+        } else {
+          out.output(new SyncAction(t.key(), SyncAction.Kind.SKIP, "only at the target (no --delete)", null, t));
+        }
+      }
+    }
+
+    private SyncAction decide(ObjectInfo s, ObjectInfo t) {
+      if (s.isFolderMarker()) {
+        return new SyncAction(s.key(), SyncAction.Kind.SKIP, "folder marker (aws s3 sync skips them)", s, t);
+      }
+      if (!filter.includes(s.key())) {
+        return new SyncAction(s.key(), SyncAction.Kind.EXCLUDED, "excluded by the filters", s, t);
+      }
+      String why = reasonToCopy(s, t);
+      if (why == null) {
+        return new SyncAction(s.key(), SyncAction.Kind.SKIP, "up to date", s, t);
+      }
+      if (s.isArchived()) {
+        return new SyncAction(s.key(), SyncAction.Kind.ARCHIVED, "stored in " + s.storageClass()
+            + ": restore it before it can be copied (" + why + ")", s, t);
+      }
+      return new SyncAction(s.key(), SyncAction.Kind.COPY, why, s, t);
+    }
+
+    /** Why the source must be copied, or null when the target is up to date. */
+    private String reasonToCopy(ObjectInfo s, ObjectInfo t) {
+      if (t == null) {
+        return "missing at the target";
+      }
+      if (s.size() != t.size()) {
+        return "size differs";
+      }
+      switch (compare) {
+        case SIZE_ONLY:
+          return null;
+        case ETAG:
+          if (!s.etag().contains("-") && !t.etag().contains("-")) {
+            return s.etag().equals(t.etag()) ? null : "etag differs";
+          }
+          // An ETag of a multipart upload depends on its parts: compare as aws does.
+          return s.lastModified() > t.lastModified() ? "source newer (multipart etag not comparable)" : null;
+        default:
+          return s.lastModified() > t.lastModified() ? "source newer" : null;
+      }
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package io.replicator.s3;
+
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/** S3 failures as one line naming what was tried, where, and what the server said. */
+public final class S3Errors {
+  private S3Errors() {}
+
+  public static String describe(String what, S3Endpoint endpoint, SdkException e) {
+    if (e instanceof S3Exception s3) {
+      String code = s3.awsErrorDetails() == null ? "" : s3.awsErrorDetails().errorCode();
+      String hint = switch (code == null ? "" : code) {
+        case "NoSuchBucket" -> "the bucket does not exist";
+        case "InvalidAccessKeyId", "SignatureDoesNotMatch" -> "the credentials are not accepted";
+        case "AccessDenied" -> "access denied";
+        case "PreconditionFailed" -> "the source object changed since it was listed";
+        default -> "";
+      };
+      return what + " at " + endpoint.describe() + " failed: HTTP " + s3.statusCode() + " " + code
+          + (hint.isEmpty() ? "" : " (" + hint + ")");
+    }
+    if (e instanceof SdkClientException) {
+      return what + " failed: cannot reach " + endpoint.describe() + " (" + firstLine(e.getMessage()) + ")";
+    }
+    return what + " at " + endpoint.describe() + " failed: " + firstLine(e.getMessage());
+  }
+
+  /** Whether the failure is a 412 on a conditional request: the object is not what was planned. */
+  public static boolean isPreconditionFailed(SdkException e) {
+    return e instanceof S3Exception s3 && s3.statusCode() == 412;
+  }
+
+  private static String firstLine(String s) {
+    return s == null ? "" : s.lines().findFirst().orElse("");
+  }
+}

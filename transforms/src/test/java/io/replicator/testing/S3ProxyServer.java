@@ -1,0 +1,122 @@
+package io.replicator.testing;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * An S3-compatible server (S3Proxy, in-memory) on a free loopback port, run as a child process
+ * from its self-contained jar so its libraries stay off the tests' classpath. Each instance is
+ * its own endpoint with its own credentials.
+ */
+public final class S3ProxyServer implements AutoCloseable {
+  private final Process process;
+  private final int port;
+  private final String identity;
+  private final String credential;
+  private final Path dir;
+
+  private S3ProxyServer(Process process, int port, String identity, String credential, Path dir) {
+    this.process = process;
+    this.port = port;
+    this.identity = identity;
+    this.credential = credential;
+    this.dir = dir;
+  }
+
+  /** Starts a server whose access key and secret are {@code identity} and {@code credential}. */
+  public static S3ProxyServer start(String identity, String credential) throws IOException, InterruptedException {
+    String jar = System.getProperty("s3proxy.jar");
+    if (jar == null || !Files.isRegularFile(Path.of(jar))) {
+      throw new IllegalStateException("the S3Proxy jar is missing (" + jar + "); the build copies it to"
+          + " target/s3proxy/s3proxy.jar in generate-test-resources");
+    }
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Path dir = Files.createTempDirectory("s3proxy");
+    Path props = dir.resolve("s3proxy.properties");
+    Files.writeString(props, String.join("\n",
+        "s3proxy.endpoint=http://127.0.0.1:" + port,
+        "s3proxy.authorization=aws-v2-or-v4",
+        "s3proxy.identity=" + identity,
+        "s3proxy.credential=" + credential,
+        "jclouds.provider=transient-nio2",
+        "jclouds.identity=" + identity,
+        "jclouds.credential=" + credential,
+        ""), StandardCharsets.UTF_8);
+    Process p = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-DLOG_LEVEL=warn", "-Xmx512m", "-jar", jar, "--properties", props.toString()))
+        .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
+    S3ProxyServer server = new S3ProxyServer(p, port, identity, credential, dir);
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (!server.answers()) {
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        server.close();
+        throw new IllegalStateException("S3Proxy did not start: " + Files.readString(dir.resolve("log")));
+      }
+      Thread.sleep(100);
+    }
+    return server;
+  }
+
+  private boolean answers() {
+    try {
+      HttpURLConnection c = (HttpURLConnection) URI.create(endpoint()).toURL().openConnection();
+      c.setConnectTimeout(500);
+      c.setReadTimeout(2000);
+      c.getResponseCode();
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  public String endpoint() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  public String identity() {
+    return identity;
+  }
+
+  public String credential() {
+    return credential;
+  }
+
+  /** A client of this server with its credentials, path-style. */
+  public S3Client client() {
+    return S3Client.builder().endpointOverride(URI.create(endpoint())).region(Region.US_EAST_1)
+        .forcePathStyle(true).httpClientBuilder(ApacheHttpClient.builder())
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(identity, credential)))
+        .build();
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The server's log, for a failing test's message. */
+  public String log() throws IOException {
+    return Files.readString(dir.resolve("log"));
+  }
+}
