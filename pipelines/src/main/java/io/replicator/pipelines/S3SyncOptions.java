@@ -123,6 +123,12 @@ public interface S3SyncOptions extends PipelineOptions {
 
   void setSseKmsKeyId(String value);
 
+  @Description("Most bytes copied per unit of time across all workers, counted from object sizes"
+      + " (e.g. 1GB/h, 50MB/s). Default: no bound.")
+  String getMaxThroughput();
+
+  void setMaxThroughput(String value);
+
   @Description("Write a JSONL report here, one line per key: action, reason, size, ETags, attempts.")
   String getReport();
 

@@ -46,11 +46,15 @@ public final class S3SyncPipeline {
   static final List<String> ACTIONS = List.of("copied", "would copy", "skipped", "deleted", "would delete", "failed",
       "archived", "excluded");
 
+  /** Copy sequences under a throughput bound: enough to keep a bound busy, few enough to hold it. */
+  static final int THROTTLED_LANES = 4;
+
   private S3SyncPipeline() {}
 
   /** The options checked and parsed; {@code args} are the raw arguments, for the order of the filters. */
   record Plan(S3Endpoint sourceEndpoint, S3Location source, S3Endpoint targetEndpoint, S3Location target,
-      PlanSync.Compare compare, KeyFilter filter, boolean delete, long maxDelete, CopySettings copy, String report) {
+      PlanSync.Compare compare, KeyFilter filter, boolean delete, long maxDelete, CopySettings copy, String report,
+      double maxBytesPerSecond) {
     static Plan of(S3SyncOptions o, String[] args) {
       S3Location source = parse(() -> S3Location.parse("--source", o.getSource()));
       S3Location target = parse(() -> S3Location.parse("--target", o.getTarget()));
@@ -79,8 +83,10 @@ public final class S3SyncPipeline {
       if (maxDelete >= 0 && !delete) {
         throw new OptionsException("--maxDelete bounds --delete, which is not given");
       }
+      double maxThroughput = blank(o.getMaxThroughput()) == null ? 0
+          : parse(() -> io.replicator.batch.Throughput.bytesPerSecond(o.getMaxThroughput()));
       return new Plan(sourceEndpoint, source, targetEndpoint, target, compare, filter(o, args), delete, maxDelete, copy,
-          blank(o.getReport()));
+          blank(o.getReport()), maxThroughput);
     }
 
     /**
@@ -144,11 +150,13 @@ public final class S3SyncPipeline {
     PCollection<SyncAction> actions = PCollectionList.of(source).and(target)
         .apply("Plan", PlanSync.with(plan.compare(), plan.filter(), plan.delete()));
 
+    CopyObjects copies = CopyObjects.between(plan.sourceEndpoint(), plan.source(), plan.targetEndpoint(), plan.target(),
+        plan.copy());
     PCollection<SyncResult> copied = actions
         .apply("To copy", Filter.by((SyncAction a) -> a.kind() == SyncAction.Kind.COPY))
         .apply("Spread copies", Reshuffle.viaRandomKey())
-        .apply("Copy", CopyObjects.between(plan.sourceEndpoint(), plan.source(), plan.targetEndpoint(), plan.target(),
-            plan.copy()));
+        .apply("Copy", plan.maxBytesPerSecond() > 0
+            ? copies.withMaxThroughput(plan.maxBytesPerSecond(), THROTTLED_LANES) : copies);
     PCollection<SyncResult> others = actions
         .apply("Not copied", Filter.by((SyncAction a) -> a.kind() != SyncAction.Kind.COPY
             && a.kind() != SyncAction.Kind.DELETE))
@@ -222,8 +230,9 @@ public final class S3SyncPipeline {
       }
     }
     double seconds = Math.max(0.001, s.wallMillis() / 1000.0);
-    sb.append(String.format(Locale.ROOT, "  %-11s %,.1f objects/s, %s/s%n", "rate", s.get("objects_copied") / seconds,
-        ByteSize.format((long) (s.get("bytes_copied") / seconds))));
+    sb.append(String.format(Locale.ROOT, "  %-11s %,.1f objects/s, %s/s%s%n", "rate", s.get("objects_copied") / seconds,
+        ByteSize.format((long) (s.get("bytes_copied") / seconds)),
+        plan.maxBytesPerSecond() > 0 ? " (bound " + ByteSize.format((long) plan.maxBytesPerSecond()) + "/s)" : ""));
     if (plan.report() != null) {
       sb.append(String.format(Locale.ROOT, "  %-11s %s%n", "report", plan.report()));
     }

@@ -71,7 +71,8 @@ public class FlexTemplateMetadataTest {
       Map.entry("multipartChunkSize", List.of(List.of("64MB", "5MB"), List.of("-5MB"))),
       Map.entry("storageClass", List.of(List.of("STANDARD", "STANDARD_IA", "INTELLIGENT_TIERING"), List.of("standard"))),
       Map.entry("acl", List.of(List.of("bucket-owner-full-control", "private"), List.of("Private ACL"))),
-      Map.entry("sse", List.of(List.of("AES256", "aws:kms"), List.of("aes256", "kms"))));
+      Map.entry("sse", List.of(List.of("AES256", "aws:kms"), List.of("aes256", "kms"))),
+      Map.entry("maxThroughput", List.of(List.of("1GB/h", "50MB/s"), List.of("fast"))));
 
   /** Each pipeline's options interface and the examples of its regexes. */
   private static final Map<String, Object[]> PIPELINES = Map.of(

@@ -10,12 +10,19 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import io.replicator.batch.Throttle;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -51,24 +58,73 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
   private final S3Endpoint targetEndpoint;
   private final S3Location target;
   private final CopySettings settings;
+  private final double maxBytesPerSecond;
+  private final int lanes;
 
   private CopyObjects(S3Endpoint sourceEndpoint, S3Location source, S3Endpoint targetEndpoint, S3Location target,
-      CopySettings settings) {
+      CopySettings settings, double maxBytesPerSecond, int lanes) {
     this.sourceEndpoint = sourceEndpoint;
     this.source = source;
     this.targetEndpoint = targetEndpoint;
     this.target = target;
     this.settings = settings;
+    this.maxBytesPerSecond = maxBytesPerSecond;
+    this.lanes = lanes;
   }
 
   public static CopyObjects between(S3Endpoint sourceEndpoint, S3Location source, S3Endpoint targetEndpoint,
       S3Location target, CopySettings settings) {
-    return new CopyObjects(sourceEndpoint, source, targetEndpoint, target, settings);
+    return new CopyObjects(sourceEndpoint, source, targetEndpoint, target, settings, 0, 0);
+  }
+
+  /**
+   * Bounds the bytes copied per second across all workers, counted from object sizes: the copies
+   * run in {@code lanes} sequences, each paced at its share of the rate.
+   */
+  public CopyObjects withMaxThroughput(double bytesPerSecond, int lanes) {
+    if (!(bytesPerSecond > 0) || lanes < 1) {
+      throw new IllegalArgumentException("a throughput bound needs a positive rate and at least one lane");
+    }
+    return new CopyObjects(sourceEndpoint, source, targetEndpoint, target, settings, bytesPerSecond, lanes);
   }
 
   @Override
   public PCollection<SyncResult> expand(PCollection<SyncAction> actions) {
-    return actions.apply("Copy", ParDo.of(new CopyFn(this))).setCoder(SyncResult.Coder.of());
+    if (lanes == 0) {
+      return actions.apply("Copy", ParDo.of(new CopyFn(this))).setCoder(SyncResult.Coder.of());
+    }
+    int n = lanes;
+    return actions
+        .apply("Into lanes", WithKeys.of((SyncAction a) -> Math.floorMod(a.key().hashCode(), n))
+            .withKeyType(TypeDescriptors.integers()))
+        .setCoder(KvCoder.of(VarIntCoder.of(), SyncAction.Coder.of()))
+        .apply("Group lanes", GroupByKey.create())
+        .apply("Copy at the bound", ParDo.of(new LaneFn(this))).setCoder(SyncResult.Coder.of());
+  }
+
+  /** One lane: its copies one after another, paced at the lane's share of the bound. */
+  private static final class LaneFn extends DoFn<KV<Integer, Iterable<SyncAction>>, SyncResult> {
+    private final CopyFn copier;
+    private final double bytesPerSecond;
+    private final boolean dryRun;
+
+    LaneFn(CopyObjects spec) {
+      this.copier = new CopyFn(spec);
+      this.bytesPerSecond = spec.maxBytesPerSecond / spec.lanes;
+      this.dryRun = spec.settings.dryRun();
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<SyncAction>> lane, OutputReceiver<SyncResult> out)
+        throws InterruptedException {
+      Throttle throttle = new Throttle(bytesPerSecond);
+      for (SyncAction a : lane.getValue()) {
+        copier.process(a, out);
+        if (!dryRun) {
+          throttle.acquire(a.source().size());
+        }
+      }
+    }
   }
 
   private static final class CopyFn extends DoFn<SyncAction, SyncResult> {
