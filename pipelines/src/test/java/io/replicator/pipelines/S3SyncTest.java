@@ -248,6 +248,9 @@ public class S3SyncTest {
     Outcome down = sync("--sourceEndpoint=http://127.0.0.1:9");
     assertEquals(1, down.code());
     assertThat(down.err(), containsString("failed: cannot reach http://127.0.0.1:9"));
+    Outcome tooBig = sync("--multipartThreshold=6GB");
+    assertEquals(2, tooBig.code());
+    assertThat(tooBig.err(), containsString("--multipartThreshold must be between 5MB and 5GB"));
     Outcome overlap = sync("--target=s3://" + source + "/data/sub");
     assertEquals(2, overlap.code());
     assertThat(overlap.err(), containsString("overlap"));

@@ -16,10 +16,12 @@ import java.io.Serializable;
 public record CopySettings(long multipartThreshold, long partSize, String storageClass, String acl, String sse,
     String kmsKeyId, boolean dryRun) implements Serializable {
   public static final long MIN_PART = 5L << 20;
+  public static final long MAX_SINGLE_COPY = 5L << 30;
 
   public CopySettings {
-    if (multipartThreshold < MIN_PART) {
-      throw new IllegalArgumentException("--multipartThreshold must be at least 5MB, got " + multipartThreshold);
+    if (multipartThreshold < MIN_PART || multipartThreshold > MAX_SINGLE_COPY) {
+      throw new IllegalArgumentException("--multipartThreshold must be between 5MB and 5GB (the most one CopyObject"
+          + " copies), got " + multipartThreshold);
     }
     if (partSize < MIN_PART) {
       throw new IllegalArgumentException("--multipartChunkSize must be at least 5MB, got " + partSize);

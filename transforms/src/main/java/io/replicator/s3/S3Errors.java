@@ -16,6 +16,8 @@ public final class S3Errors {
         case "InvalidAccessKeyId", "SignatureDoesNotMatch" -> "the credentials are not accepted";
         case "AccessDenied" -> "access denied";
         case "PreconditionFailed" -> "the source object changed since it was listed";
+        case "PermanentRedirect", "AuthorizationHeaderMalformed" ->
+            "the bucket is in another region: give --sourceRegion or --targetRegion";
         default -> "";
       };
       return what + " at " + endpoint.describe() + " failed: HTTP " + s3.statusCode() + " " + code
