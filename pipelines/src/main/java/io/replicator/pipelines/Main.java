@@ -24,6 +24,7 @@ public final class Main {
         sql              query a local DuckDB warehouse: sql [--warehouse=duckdb:PATH] "SELECT ..."
         bench replicate  benchmark against DuckDB doing the same job natively (--rows=N, --runners=direct,flink)
         bench throughput reload a database table under --maxThroughput bounds, print rate against bound
+        bench s3-sync    sync a generated bucket with aws s3 sync, rclone and s3-sync side by side
         generate-sample  write the bundled spind_dly sample (--out=DIR)
 
       replicate --help lists its options.""";
@@ -73,6 +74,9 @@ public final class Main {
         case "s3-sync":
           return s3Sync(rest, out);
         case "bench":
+          if (rest.length > 0 && rest[0].equals("s3-sync")) {
+            return io.replicator.pipelines.bench.S3SyncBenchmark.main(Arrays.copyOfRange(rest, 1, rest.length), out);
+          }
           if (rest.length > 0 && rest[0].equals("throughput")) {
             return io.replicator.pipelines.bench.ThroughputBenchmark.main(Arrays.copyOfRange(rest, 1, rest.length), out);
           }

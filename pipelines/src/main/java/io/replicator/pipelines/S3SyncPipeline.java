@@ -29,7 +29,6 @@ import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -154,7 +153,6 @@ public final class S3SyncPipeline {
         plan.copy());
     PCollection<SyncResult> copied = actions
         .apply("To copy", Filter.by((SyncAction a) -> a.kind() == SyncAction.Kind.COPY))
-        .apply("Spread copies", Reshuffle.viaRandomKey())
         .apply("Copy", plan.maxBytesPerSecond() > 0
             ? copies.withMaxThroughput(plan.maxBytesPerSecond(), THROTTLED_LANES) : copies);
     PCollection<SyncResult> others = actions

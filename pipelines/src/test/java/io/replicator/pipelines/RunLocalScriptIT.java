@@ -57,6 +57,15 @@ public class RunLocalScriptIT {
   }
 
   @Test
+  public void s3SyncBenchCopiesAndChecksEveryObject() throws Exception {
+    Result r = run("bench", "s3-sync", "--objects=60", "--tools=replicator");
+    assertEquals(r.err() + r.out(), 0, r.code());
+    assertTrue(r.out(), r.out().contains("data: 60 objects of 64.0 KB"));
+    assertTrue(r.out(), r.out().matches("(?s).*Replicator s3-sync, DirectRunner +copy .*"));
+    assertTrue(r.out(), r.out().contains("every copy holds every key with its size"));
+  }
+
+  @Test
   public void optionsGoThroughAndBadOnesExitWithTwo() throws Exception {
     Path dir = tmp.getRoot().toPath();
     Result ok = run("replicate", "--table=spind_dly", "--keys=gvkey,datadate",

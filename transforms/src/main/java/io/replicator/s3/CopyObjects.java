@@ -88,18 +88,47 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
     return new CopyObjects(sourceEndpoint, source, targetEndpoint, target, settings, bytesPerSecond, lanes);
   }
 
+  /** Groups of copies without a bound: they spread over the workers, each group copying concurrently. */
+  static final int GROUPS = 64;
+
   @Override
   public PCollection<SyncResult> expand(PCollection<SyncAction> actions) {
-    if (lanes == 0) {
-      return actions.apply("Copy", ParDo.of(new CopyFn(this))).setCoder(SyncResult.Coder.of());
-    }
-    int n = lanes;
-    return actions
-        .apply("Into lanes", WithKeys.of((SyncAction a) -> Math.floorMod(a.key().hashCode(), n))
+    int n = lanes == 0 ? GROUPS : lanes;
+    PCollection<KV<Integer, Iterable<SyncAction>>> groups = actions
+        .apply("Into groups", WithKeys.of((SyncAction a) -> Math.floorMod(a.key().hashCode(), n))
             .withKeyType(TypeDescriptors.integers()))
         .setCoder(KvCoder.of(VarIntCoder.of(), SyncAction.Coder.of()))
-        .apply("Group lanes", GroupByKey.create())
-        .apply("Copy at the bound", ParDo.of(new LaneFn(this))).setCoder(SyncResult.Coder.of());
+        .apply("Group", GroupByKey.create());
+    return lanes == 0
+        ? groups.apply("Copy", ParDo.of(new GroupFn(this))).setCoder(SyncResult.Coder.of())
+        : groups.apply("Copy at the bound", ParDo.of(new LaneFn(this))).setCoder(SyncResult.Coder.of());
+  }
+
+  /**
+   * One group: a copy is a few requests that mostly wait on the server, so up to
+   * {@value CopyFn#IN_FLIGHT} run at once; results go out as they finish, in order.
+   */
+  private static final class GroupFn extends DoFn<KV<Integer, Iterable<SyncAction>>, SyncResult> {
+    private final CopyFn copier;
+
+    GroupFn(CopyObjects spec) {
+      this.copier = new CopyFn(spec);
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<SyncAction>> group, OutputReceiver<SyncResult> out)
+        throws InterruptedException {
+      java.util.ArrayDeque<Future<SyncResult>> pending = new java.util.ArrayDeque<>();
+      for (SyncAction a : group.getValue()) {
+        pending.add(CopyFn.COPIES.submit(() -> copier.copyOne(a)));
+        while (pending.size() >= CopyFn.IN_FLIGHT) {
+          out.output(copier.counted(CopyFn.await(pending.removeFirst())));
+        }
+      }
+      while (!pending.isEmpty()) {
+        out.output(copier.counted(CopyFn.await(pending.removeFirst())));
+      }
+    }
   }
 
   /** One lane: its copies one after another, paced at the lane's share of the bound. */
@@ -119,7 +148,7 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
         throws InterruptedException {
       Throttle throttle = new Throttle(bytesPerSecond);
       for (SyncAction a : lane.getValue()) {
-        copier.process(a, out);
+        out.output(copier.counted(copier.copyOne(a)));
         if (!dryRun) {
           throttle.acquire(a.source().size());
         }
@@ -127,8 +156,16 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
     }
   }
 
-  private static final class CopyFn extends DoFn<SyncAction, SyncResult> {
+  /** The copy of one object, with its retries; used by the group and lane functions. */
+  private static final class CopyFn implements java.io.Serializable {
     private static final int MAX_ATTEMPTS = 4;
+    private static final int IN_FLIGHT = 32;
+    /** Whole-object copies of all bundles in this JVM. */
+    private static final ExecutorService COPIES = Executors.newFixedThreadPool(64, r -> {
+      Thread t = new Thread(r, "s3-copy");
+      t.setDaemon(true);
+      return t;
+    });
     /** Part copies of all copies in this JVM; a part is one request, so threads mostly wait. */
     private static final ExecutorService PARTS = Executors.newFixedThreadPool(16, r -> {
       Thread t = new Thread(r, "s3-part-copy");
@@ -145,33 +182,44 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
       this.spec = spec;
     }
 
-    @ProcessElement
-    public void process(@Element SyncAction a, OutputReceiver<SyncResult> out) throws InterruptedException {
+    static SyncResult await(Future<SyncResult> f) throws InterruptedException {
+      try {
+        return f.get();
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+      }
+    }
+
+    /** Counts a result here, on the DoFn's thread: metrics belong to the thread that reports them. */
+    SyncResult counted(SyncResult r) {
+      if (r.action().equals("copied")) {
+        copied.inc();
+        bytesCopied.inc(r.size());
+      } else if (r.action().equals("failed")) {
+        failed.inc();
+      }
+      return r;
+    }
+
+    /** One copy with its retries, as a result (never throws for an S3 failure). */
+    SyncResult copyOne(SyncAction a) throws InterruptedException {
       ObjectInfo s = a.source();
       String targetEtag = a.target() == null ? "" : a.target().etag();
       if (spec.settings.dryRun()) {
-        out.output(new SyncResult(a.key(), "would copy", a.reason(), s.size(), s.etag(), targetEtag, 0));
-        return;
+        return new SyncResult(a.key(), "would copy", a.reason(), s.size(), s.etag(), targetEtag, 0);
       }
       for (int attempt = 1; ; attempt++) {
         try {
           String etag = copy(a.key(), s);
-          copied.inc();
-          bytesCopied.inc(s.size());
-          out.output(new SyncResult(a.key(), "copied", a.reason(), s.size(), s.etag(), etag, attempt));
-          return;
+          return new SyncResult(a.key(), "copied", a.reason(), s.size(), s.etag(), etag, attempt);
         } catch (SdkException e) {
           if (S3Errors.isPreconditionFailed(e)) {
-            failed.inc();
-            out.output(new SyncResult(a.key(), "failed", "the source object changed since it was listed"
-                + " (run again to copy its new version)", s.size(), s.etag(), targetEtag, attempt));
-            return;
+            return new SyncResult(a.key(), "failed", "the source object changed since it was listed"
+                + " (run again to copy its new version)", s.size(), s.etag(), targetEtag, attempt);
           }
           if (attempt >= MAX_ATTEMPTS || !retryable(e)) {
-            failed.inc();
-            out.output(new SyncResult(a.key(), "failed", S3Errors.describe("copying " + spec.source.key(a.key()),
-                spec.targetEndpoint, e), s.size(), s.etag(), targetEtag, attempt));
-            return;
+            return new SyncResult(a.key(), "failed", S3Errors.describe("copying " + spec.source.key(a.key()),
+                spec.targetEndpoint, e), s.size(), s.etag(), targetEtag, attempt);
           }
           Thread.sleep(200L << attempt);
         }

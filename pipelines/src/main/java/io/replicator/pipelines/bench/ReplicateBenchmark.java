@@ -1,15 +1,14 @@
 package io.replicator.pipelines.bench;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -147,46 +146,15 @@ public final class ReplicateBenchmark {
 
   /** Runs a process to its end, polling its peak resident set size. */
   private Run measure(String engine, List<String> command) throws IOException, InterruptedException {
-    File log = File.createTempFile("bench", ".log");
-    long start = System.nanoTime();
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
-    long peak = 0;
-    Path status = Path.of("/proc", Long.toString(p.pid()), "status");
-    while (p.isAlive()) {
-      peak = Math.max(peak, vmHwmKb(status));
-      Thread.sleep(50);
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    String output = Files.readString(log.toPath(), StandardCharsets.UTF_8);
-    log.delete();
-    if (p.exitValue() != 0) {
-      throw new IllegalStateException(engine + " failed (exit " + p.exitValue() + "):\n" + output);
-    }
-    return new Run(engine, seconds, peak, output);
-  }
-
-  private static long vmHwmKb(Path status) {
-    try {
-      for (String line : Files.readAllLines(status)) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // the process ended between the check and the read
-    }
-    return 0;
+    Measured m = Measured.run(engine, command, Map.of());
+    return new Run(m.engine(), m.seconds(), m.peakRssKb(), m.output());
   }
 
   private static String java() {
-    return ProcessHandle.current().info().command().orElse("java");
+    return Measured.java();
   }
 
   private static String jar() {
-    try {
-      return Path.of(ReplicateBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-    } catch (java.net.URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
+    return Measured.jar();
   }
 }
