@@ -57,7 +57,7 @@ public interface S3SyncOptions extends PipelineOptions {
   void setTargetProfile(String value);
 
   @Description("When a key at both sides is copied again: size-and-time (aws s3 sync: size differs or the"
-      + " source is newer), size-only, or etag.")
+      + " source is newer), size-only, etag, or checksum (S3 additional checksums, read per key of one size).")
   @Default.String("size-and-time")
   String getCompare();
 

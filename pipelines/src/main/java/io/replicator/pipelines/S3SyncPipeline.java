@@ -1,6 +1,7 @@
 package io.replicator.pipelines;
 
 import io.replicator.batch.ByteSize;
+import io.replicator.s3.CompareChecksums;
 import io.replicator.s3.CopyObjects;
 import io.replicator.s3.CopySettings;
 import io.replicator.s3.DeleteObjects;
@@ -148,6 +149,14 @@ public final class S3SyncPipeline {
     PCollection<ObjectInfo> target = p.apply("List target", ListObjects.of(plan.targetEndpoint(), plan.target(), "target"));
     PCollection<SyncAction> actions = PCollectionList.of(source).and(target)
         .apply("Plan", PlanSync.with(plan.compare(), plan.filter(), plan.delete()));
+    if (plan.compare() == PlanSync.Compare.CHECKSUM) {
+      PCollection<SyncAction> checked = actions
+          .apply("To check", Filter.by((SyncAction a) -> a.kind() == SyncAction.Kind.CHECK))
+          .apply("Checksums", CompareChecksums.between(plan.sourceEndpoint(), plan.source(), plan.targetEndpoint(),
+              plan.target()));
+      actions = PCollectionList.of(actions.apply("Decided", Filter.by((SyncAction a) -> a.kind() != SyncAction.Kind.CHECK)))
+          .and(checked).apply("All decisions", Flatten.pCollections());
+    }
 
     CopyObjects copies = CopyObjects.between(plan.sourceEndpoint(), plan.source(), plan.targetEndpoint(), plan.target(),
         plan.copy());

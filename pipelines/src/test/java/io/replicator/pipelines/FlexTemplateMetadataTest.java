@@ -63,7 +63,7 @@ public class FlexTemplateMetadataTest {
       Map.entry("sourceRegion", List.of(List.of("us-east-1", "eu-central-1", "ap-southeast-2"), List.of("EU", "us east 1"))),
       Map.entry("targetRegion", List.of(List.of("eu-west-3"), List.of("europe"))),
       Map.entry("pathStyle", List.of(List.of("true", "false"), List.of("yes"))),
-      Map.entry("compare", List.of(List.of("size-and-time", "size-only", "etag"), List.of("checksum!", "mtime"))),
+      Map.entry("compare", List.of(List.of("size-and-time", "size-only", "etag", "checksum"), List.of("checksum!", "mtime"))),
       Map.entry("delete", List.of(List.of("true", "false"), List.of("1"))),
       Map.entry("maxDelete", List.of(List.of("-1", "0", "1000"), List.of("-2", "many"))),
       Map.entry("dryRun", List.of(List.of("true", "false"), List.of("no"))),

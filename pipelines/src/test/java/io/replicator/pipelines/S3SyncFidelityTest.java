@@ -102,4 +102,24 @@ public class S3SyncFidelityTest {
     assertEquals(StorageClass.ONEZONE_IA, storageClass("fidelity-set", "big.bin"));
     assertEquals(Map.of("team", "big"), tags("fidelity-set", "big.bin"));
   }
+
+  @Test
+  public void checksumModeComparesTheAdditionalChecksums() throws Exception {
+    client.createBucket(b -> b.bucket("sums-src"));
+    client.createBucket(b -> b.bucket("sums-dst"));
+    for (String[] o : new String[][] {{"same.txt", "abcd", "abcd"}, {"differs.txt", "abcd", "wxyz"}}) {
+      client.putObject(b -> b.bucket("sums-src").key("in/" + o[0]).checksumAlgorithm("SHA256"), RequestBody.fromString(o[1]));
+      client.putObject(b -> b.bucket("sums-dst").key(o[0]).checksumAlgorithm("SHA256"), RequestBody.fromString(o[2]));
+    }
+    List<String> args = new ArrayList<>(List.of("s3-sync", "--source=s3://sums-src/in", "--target=s3://sums-dst",
+        "--sourceEndpoint=" + mock.endpoint(), "--targetEndpoint=" + mock.endpoint(), "--sourceProfile=mock",
+        "--targetProfile=mock", "--pathStyle=true", "--compare=checksum",
+        "--report=" + tmp.getRoot().toPath().resolve("sums.jsonl")));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertEquals(0, Main.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+    String report = Files.readString(tmp.getRoot().toPath().resolve("sums.jsonl"));
+    assertThat(report, containsString("\"key\":\"same.txt\",\"action\":\"skipped\",\"reason\":\"up to date (SHA256 checksums match)\""));
+    assertThat(report, containsString("\"key\":\"differs.txt\",\"action\":\"copied\",\"reason\":\"SHA256 checksum differs\""));
+    assertEquals("abcd", client.getObjectAsBytes(b -> b.bucket("sums-dst").key("differs.txt")).asUtf8String());
+  }
 }

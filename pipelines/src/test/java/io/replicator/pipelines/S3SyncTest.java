@@ -165,6 +165,10 @@ public class S3SyncTest {
     Outcome byEtag = sync("--compare=etag", "--dryRun=true");
     assertThat(byEtag.out(), containsString("would copy  2 objects"));
     assertEquals("dry runs change nothing", "aaaa", keys(client, target).get("copy/same-size.txt"));
+    Path sums = tmp.getRoot().toPath().resolve("sums.jsonl");
+    Outcome byChecksum = sync("--compare=checksum", "--dryRun=true", "--report=" + sums);
+    assertThat(byChecksum.out(), containsString("would copy  2 objects"));
+    assertThat(Files.readString(sums), containsString("etag differs (no checksum in common)"));
     Outcome byTime = sync();
     assertThat(byTime.out(), containsString("copied      2 objects"));
     assertEquals("bbbb", keys(client, target).get("copy/same-size.txt"));

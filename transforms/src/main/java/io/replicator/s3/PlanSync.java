@@ -23,7 +23,8 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * Decides per key what a sync does, with {@code aws s3 sync}'s rule by default: copy a source
  * object missing at the target, of another size, or newer than the target's; with
  * {@code --compare=size-only} only size counts, with {@code etag} the ETags (objects uploaded in
- * parts have ETags that depend on the part size, so those fall back to size and time). Target keys
+ * parts have ETags that depend on the part size, so those fall back to size and time), with
+ * {@code checksum} keys of one size at both sides become {@code CHECK}s for {@link CompareChecksums}. Target keys
  * missing at the source are deleted with {@code --delete}; excluded keys are never touched.
  * Archived sources and folder markers are reported, not copied.
  *
@@ -40,7 +41,7 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
 
   /** How two objects of one key are compared. */
   public enum Compare {
-    DEFAULT("size-and-time"), SIZE_ONLY("size-only"), ETAG("etag");
+    DEFAULT("size-and-time"), SIZE_ONLY("size-only"), ETAG("etag"), CHECKSUM("checksum");
 
     private final String option;
 
@@ -54,7 +55,8 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
           return c;
         }
       }
-      throw new IllegalArgumentException("--compare='" + text + "': expected size-and-time, size-only or etag");
+      throw new IllegalArgumentException(
+          "--compare='" + text + "': expected size-and-time, size-only, etag or checksum");
     }
   }
 
@@ -144,6 +146,9 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
       }
       if (!filter.includes(s.key())) {
         return new SyncAction(s.key(), SyncAction.Kind.EXCLUDED, "excluded by the filters", s, t);
+      }
+      if (compare == Compare.CHECKSUM && t != null && s.size() == t.size() && !s.isArchived()) {
+        return new SyncAction(s.key(), SyncAction.Kind.CHECK, "same size", s, t);
       }
       String why = reasonToCopy(s, t);
       if (why == null) {

@@ -12,7 +12,8 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
  * (archived, excluded, a folder marker). Carries what was listed on each side (null where absent).
  */
 public record SyncAction(String key, Kind kind, String reason, ObjectInfo source, ObjectInfo target) {
-  public enum Kind { COPY, SKIP, DELETE, ARCHIVED, EXCLUDED }
+  /** CHECK: same size at both sides; only checksums, read per object, can tell ({@code --compare=checksum}). */
+  public enum Kind { COPY, SKIP, DELETE, ARCHIVED, EXCLUDED, CHECK }
 
   public static final class Coder extends CustomCoder<SyncAction> {
     private static final Coder INSTANCE = new Coder();
