@@ -7,10 +7,7 @@ import static org.junit.Assert.assertTrue;
 import io.replicator.testing.PostgresServer;
 import io.replicator.warehouse.DuckDbWarehouse;
 import io.replicator.warehouse.bigquery.FakeBigQuery;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -54,13 +51,11 @@ public class JdbcReloadTest {
     }
   }
 
-  private record Outcome(int code, String out, String err) {}
-
-  private Outcome replicate(String... extra) {
+  private Replication.Outcome replicate(String... extra) {
     return command("replicate", extra);
   }
 
-  private Outcome command(String pipeline, String... extra) {
+  private Replication.Outcome command(String pipeline, String... extra) {
     List<String> args = new ArrayList<>(List.of(pipeline, "--table=spind_dly", "--jdbcUrl=" + pg.url(db),
         "--jdbcTable=public.spind_dly", "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile,
         "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb")));
@@ -69,11 +64,7 @@ public class JdbcReloadTest {
       args.removeIf(a -> a.startsWith(name));
       args.add(e);
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Main.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return Replication.cli(args.toArray(String[]::new));
   }
 
   private static List<String> dump(Connection c, String sql) throws SQLException {
@@ -109,7 +100,7 @@ public class JdbcReloadTest {
 
   @Test
   public void reloadsATableThenReloadsItAgainAfterItChanged() throws Exception {
-    Outcome first = replicate("--jdbcPartitions=4");
+    Replication.Outcome first = replicate("--jdbcPartitions=4");
     assertEquals(first.err(), 0, first.code());
     assertTrue(first.out(), first.out().contains("read        30,000 rows of public.spind_dly in 4 partitions, one exported snapshot"));
     assertEquals(source(), target());
@@ -122,7 +113,7 @@ public class JdbcReloadTest {
           INSERT INTO spind_dly VALUES ('999999', '2030-01-01', 1.5, 1, 'new', '새 행');
           """);
     }
-    Outcome reload = replicate("--snapshotMode=replace");
+    Replication.Outcome reload = replicate("--snapshotMode=replace");
     assertEquals(reload.err(), 0, reload.code());
     assertEquals(source(), target());
     assertTrue(reload.out(), reload.out().contains("removed     600 rows the reload no longer has"));
@@ -133,7 +124,7 @@ public class JdbcReloadTest {
 
   @Test
   public void verificationFindsTheKeysThatDiffer() throws Exception {
-    Outcome run = replicate("--jdbcPartitions=3", "--verify=true");
+    Replication.Outcome run = replicate("--jdbcPartitions=3", "--verify=true");
     assertEquals(run.err() + run.out(), 0, run.code());
     assertTrue(run.out(), run.out().contains("verify spind_dly: source and target match"));
     assertTrue(run.out(), run.out().contains("source      30,000 rows"));
@@ -144,7 +135,7 @@ public class JdbcReloadTest {
       st.execute("DELETE FROM spind_dly WHERE gvkey = '003002' AND datadate = DATE '2000-01-03'");
       st.execute("INSERT INTO spind_dly VALUES ('777777', DATE '2001-01-01', 1, 1, NULL, NULL, 1)");
     }
-    Outcome verify = command("verify");
+    Replication.Outcome verify = command("verify");
     assertEquals(verify.err() + verify.out(), 3, verify.code());
     assertTrue(verify.out(), verify.out().contains("SOURCE AND TARGET DIFFER"));
     assertTrue(verify.out(), verify.out().contains("target      30,000 rows"));
@@ -158,7 +149,7 @@ public class JdbcReloadTest {
 
   @Test
   public void aThroughputBoundReadsEveryRowInLanes() throws Exception {
-    Outcome run = replicate("--jdbcPartitions=6", "--maxThroughput=20MB/s", "--verify=true");
+    Replication.Outcome run = replicate("--jdbcPartitions=6", "--maxThroughput=20MB/s", "--verify=true");
     assertEquals(run.err() + run.out(), 0, run.code());
     assertTrue(run.out(), run.out().contains("read        30,000 rows of public.spind_dly in 6 partitions"));
     assertTrue(run.out(), run.out().contains("source and target match"));
@@ -172,7 +163,7 @@ public class JdbcReloadTest {
           + " INSERT INTO big SELECT g, 'r' || (g % 97), g * 0.01, TIMESTAMPTZ '2024-01-01 00:00:00+00' + g * INTERVAL '1 second'"
           + " FROM generate_series(1, 1000000) g; ANALYZE big;");
     }
-    Outcome run = replicate("--table=big", "--jdbcTable=public.big", "--runner=FlinkRunner", "--parallelism=2",
+    Replication.Outcome run = replicate("--table=big", "--jdbcTable=public.big", "--runner=FlinkRunner", "--parallelism=2",
         "--verify=true");
     assertEquals(run.err() + run.out(), 0, run.code());
     assertTrue(run.out(), run.out().contains("read        1,000,000 rows of public.big in 4 partitions, one exported snapshot"));
@@ -183,49 +174,41 @@ public class JdbcReloadTest {
   @Test
   public void launchProblemsAreNamed() throws Exception {
     Files.writeString(dir.resolve("bad"), "wrong\n");
-    Outcome wrong = replicate("--jdbcPasswordFile=" + dir.resolve("bad"));
+    Replication.Outcome wrong = replicate("--jdbcPasswordFile=" + dir.resolve("bad"));
     assertEquals(1, wrong.code());
     assertTrue(wrong.err(), wrong.err().contains("password authentication failed for user \"postgres\""));
     assertFalse(wrong.err(), wrong.err().contains("wrong"));
 
-    Outcome missing = replicate("--jdbcTable=public.nope");
+    Replication.Outcome missing = replicate("--jdbcTable=public.nope");
     assertEquals(1, missing.code());
     assertTrue(missing.err(), missing.err().startsWith("replicator: failed: table public.nope does not exist in jdbc:postgresql://"));
 
-    Outcome noKey = replicate("--jdbcTable=loose");
+    Replication.Outcome noKey = replicate("--jdbcTable=loose");
     assertTrue(noKey.err(), noKey.err().contains("table loose has no primary key; name the columns that identify a row with --keys"));
 
-    Outcome down = replicate("--jdbcUrl=jdbc:postgresql://127.0.0.1:1/x");
+    Replication.Outcome down = replicate("--jdbcUrl=jdbc:postgresql://127.0.0.1:1/x");
     assertEquals(1, down.code());
     assertTrue(down.err(), down.err().contains("cannot connect to jdbc:postgresql://127.0.0.1:1/x as postgres: Connection to 127.0.0.1:1 refused"));
 
-    Outcome rate = replicate("--maxThroughput=quick");
+    Replication.Outcome rate = replicate("--maxThroughput=quick");
     assertEquals(2, rate.code());
     assertTrue(rate.err(), rate.err().contains("--maxThroughput: 'quick' is not a rate"));
 
-    Outcome both = replicate("--snapshot=/tmp/x.jsonl");
+    Replication.Outcome both = replicate("--snapshot=/tmp/x.jsonl");
     assertEquals(2, both.code());
     assertTrue(both.err(), both.err().contains("--snapshot and --jdbcUrl both give a snapshot; use one"));
   }
 
-  private static Outcome run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
   @Test
   public void theThroughputBenchmarkReloadsUnderEachBoundAndPrintsTheRates() {
-    Outcome o = run("bench", "throughput", "--jdbcUrl=" + pg.url(db), "--jdbcTable=public.spind_dly",
+    Replication.Outcome o = Replication.cli("bench", "throughput", "--jdbcUrl=" + pg.url(db), "--jdbcTable=public.spind_dly",
         "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile, "--dir=" + dir.resolve("bench"),
         "--bounds=2MB/s");
     assertEquals(o.err(), 0, o.code());
     assertTrue(o.out(), o.out().contains("Throughput bound benchmark"));
     assertTrue(o.out(), o.out().matches("(?s).*\nunbounded\\s+30,000 .*"));
     assertTrue(o.out(), o.out().matches("(?s).*\n2MB/s\\s+30,000 .*(yes|NO)\n.*"));
-    Outcome bad = run("bench", "throughput", "--jdbcUrl=" + pg.url(db), "--jdbcTable=public.spind_dly",
+    Replication.Outcome bad = Replication.cli("bench", "throughput", "--jdbcUrl=" + pg.url(db), "--jdbcTable=public.spind_dly",
         "--maxThroughput=1MB/s");
     assertEquals(2, bad.code());
     assertTrue(bad.err(), bad.err().contains("--maxThroughput is the benchmark's to set"));
@@ -234,7 +217,7 @@ public class JdbcReloadTest {
   @Test
   public void reloadsIntoBigQueryThroughItsLoadAndMergeJobs() throws Exception {
     try (FakeBigQuery bigQuery = new FakeBigQuery()) {
-      Outcome o = replicate("--warehouse=bigquery:my-project.replica", "--bigQueryEndpoint=" + bigQuery.endpoint(),
+      Replication.Outcome o = replicate("--warehouse=bigquery:my-project.replica", "--bigQueryEndpoint=" + bigQuery.endpoint(),
           "--snapshotMode=replace", "--maxReloadDeletePercent=70");
       assertEquals(o.err(), 0, o.code());
       List<FakeBigQuery.Request> jobs = bigQuery.jobInserts();
@@ -262,7 +245,7 @@ public class JdbcReloadTest {
   public void aDatabaseReloadTranslatesForDataflowWithoutHoldingASnapshot() throws Exception {
     try (FakeBigQuery bigQuery = new FakeBigQuery()) {
       Path small = Files.writeString(dir.resolve("staged.txt"), "the only file to stage");
-      Outcome o = replicate("--warehouse=bigquery:my-project.replica", "--bigQueryEndpoint=" + bigQuery.endpoint(),
+      Replication.Outcome o = replicate("--warehouse=bigquery:my-project.replica", "--bigQueryEndpoint=" + bigQuery.endpoint(),
           "--snapshotMode=replace", "--runner=DataflowRunner", "--project=my-project", "--region=europe-west1",
           "--templateLocation=" + dir.resolve("template.json"), "--stagingLocation=" + dir.resolve("df-staging"),
           "--gcpTempLocation=" + dir.resolve("temp"),

@@ -66,9 +66,14 @@ final class Replication {
       args.removeIf(a -> a.startsWith(name)); // an option given here replaces the default
       args.add(option);
     }
+    return cli(args.toArray(String[]::new));
+  }
+
+  /** Runs the command line {@code args} in this JVM, as {@code java -jar} would, and captures it. */
+  static Outcome cli(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Main.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
+    int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }

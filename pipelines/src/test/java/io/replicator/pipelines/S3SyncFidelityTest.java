@@ -6,9 +6,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 
 import io.replicator.testing.S3MockServer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,13 +51,9 @@ public class S3SyncFidelityTest {
         "--targetProfile=mock", "--pathStyle=true", "--multipartThreshold=5MB", "--multipartChunkSize=5MB",
         "--report=" + tmp.getRoot().toPath().resolve(target + ".jsonl")));
     args.addAll(List.of(extra));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Main.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    assertEquals(err.toString(StandardCharsets.UTF_8) + out.toString(StandardCharsets.UTF_8)
-        + Files.readString(tmp.getRoot().toPath().resolve(target + ".jsonl")), 0, code);
-    return code;
+    Replication.Outcome o = Replication.cli(args.toArray(String[]::new));
+    assertEquals(o.err() + o.out() + Files.readString(tmp.getRoot().toPath().resolve(target + ".jsonl")), 0, o.code());
+    return o.code();
   }
 
   private static Map<String, String> tags(String bucket, String key) {
@@ -115,8 +108,7 @@ public class S3SyncFidelityTest {
         "--sourceEndpoint=" + mock.endpoint(), "--targetEndpoint=" + mock.endpoint(), "--sourceProfile=mock",
         "--targetProfile=mock", "--pathStyle=true", "--compare=checksum",
         "--report=" + tmp.getRoot().toPath().resolve("sums.jsonl")));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    assertEquals(0, Main.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+    assertEquals(0, Replication.cli(args.toArray(String[]::new)).code());
     String report = Files.readString(tmp.getRoot().toPath().resolve("sums.jsonl"));
     assertThat(report, containsString("\"key\":\"same.txt\",\"action\":\"skipped\",\"reason\":\"up to date (SHA256 checksums match)\""));
     assertThat(report, containsString("\"key\":\"differs.txt\",\"action\":\"copied\",\"reason\":\"SHA256 checksum differs\""));

@@ -9,9 +9,6 @@ import static org.junit.Assert.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.replicator.testing.S3ProxyServer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,19 +69,17 @@ public class S3SyncTest {
     client.createBucket(b -> b.bucket(target));
   }
 
-  private record Outcome(int code, String out, String err) {
-    /** The report's lines by key. */
-    Map<String, JsonNode> report(Path file) throws Exception {
-      Map<String, JsonNode> lines = new TreeMap<>();
-      for (String line : Files.readAllLines(file)) {
-        JsonNode n = new ObjectMapper().readTree(line);
-        lines.put(n.get("key").asText(), n);
-      }
-      return lines;
+  /** The report's lines by key. */
+  private static Map<String, JsonNode> lines(Path report) throws Exception {
+    Map<String, JsonNode> lines = new TreeMap<>();
+    for (String line : Files.readAllLines(report)) {
+      JsonNode n = new ObjectMapper().readTree(line);
+      lines.put(n.get("key").asText(), n);
     }
+    return lines;
   }
 
-  private Outcome sync(String... extra) {
+  private Replication.Outcome sync(String... extra) {
     List<String> args = new ArrayList<>(List.of("s3-sync", "--source=s3://" + source + "/data",
         "--target=s3://" + target + "/copy/", "--sourceEndpoint=" + one.endpoint(), "--targetEndpoint=" + one.endpoint(),
         "--sourceProfile=one", "--targetProfile=one", "--pathStyle=true"));
@@ -95,11 +90,7 @@ public class S3SyncTest {
       }
       args.add(e);
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Main.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return Replication.cli(args.toArray(String[]::new));
   }
 
   private void put(S3Client c, String bucket, String key, String body, String contentType, Map<String, String> meta) {
@@ -126,7 +117,7 @@ public class S3SyncTest {
     client.putObject(b -> b.bucket(source).key("data/folder/"), RequestBody.empty());
     Path report = tmp.getRoot().toPath().resolve("report.jsonl");
 
-    Outcome first = sync("--report=" + report);
+    Replication.Outcome first = sync("--report=" + report);
     assertEquals(first.err() + first.out() + (Files.exists(report) ? Files.readString(report) : ""), 0, first.code());
     assertThat(first.out(), containsString("copied      6 objects"));
     Map<String, String> copied = keys(client, target);
@@ -138,17 +129,17 @@ public class S3SyncTest {
       assertEquals("text/x-test; charset=utf-8", head.contentType());
       assertEquals(Map.of("origin", "unit-test", "k", "v"), head.metadata());
     }
-    Map<String, JsonNode> lines = first.report(report);
+    Map<String, JsonNode> lines = lines(report);
     assertEquals(7, lines.size());
     assertEquals("copied", lines.get("a b.txt").get("action").asText());
     assertEquals("missing at the target", lines.get("a b.txt").get("reason").asText());
     assertEquals(lines.get("a b.txt").get("source_etag").asText(), lines.get("a b.txt").get("target_etag").asText());
     assertEquals("skipped", lines.get("folder/").get("action").asText());
 
-    Outcome second = sync("--report=" + report);
+    Replication.Outcome second = sync("--report=" + report);
     assertEquals(second.err(), 0, second.code());
     assertThat(second.out(), containsString("copied      0 objects"));
-    assertTrue(second.report(report).values().stream().allMatch(n -> n.get("action").asText().equals("skipped")));
+    assertTrue(lines(report).values().stream().allMatch(n -> n.get("action").asText().equals("skipped")));
   }
 
   @Test
@@ -160,16 +151,16 @@ public class S3SyncTest {
     put(client, source, "data/same-size.txt", "bbbb", "text/plain", Map.of());
     put(client, source, "data/grows.txt", "1234", "text/plain", Map.of());
 
-    Outcome sizeOnly = sync("--compare=size-only", "--dryRun=true");
+    Replication.Outcome sizeOnly = sync("--compare=size-only", "--dryRun=true");
     assertThat(sizeOnly.out(), containsString("would copy  1 objects"));
-    Outcome byEtag = sync("--compare=etag", "--dryRun=true");
+    Replication.Outcome byEtag = sync("--compare=etag", "--dryRun=true");
     assertThat(byEtag.out(), containsString("would copy  2 objects"));
     assertEquals("dry runs change nothing", "aaaa", keys(client, target).get("copy/same-size.txt"));
     Path sums = tmp.getRoot().toPath().resolve("sums.jsonl");
-    Outcome byChecksum = sync("--compare=checksum", "--dryRun=true", "--report=" + sums);
+    Replication.Outcome byChecksum = sync("--compare=checksum", "--dryRun=true", "--report=" + sums);
     assertThat(byChecksum.out(), containsString("would copy  2 objects"));
     assertThat(Files.readString(sums), containsString("etag differs (no checksum in common)"));
-    Outcome byTime = sync();
+    Replication.Outcome byTime = sync();
     assertThat(byTime.out(), containsString("copied      2 objects"));
     assertEquals("bbbb", keys(client, target).get("copy/same-size.txt"));
     assertEquals("1234", keys(client, target).get("copy/grows.txt"));
@@ -183,11 +174,11 @@ public class S3SyncTest {
     put(client, target, "copy/old.tmp", "stale but excluded", "text/plain", Map.of());
     put(client, target, "copy/gone.txt", "not at the source", "text/plain", Map.of());
     Path report = tmp.getRoot().toPath().resolve("r.jsonl");
-    Outcome o = sync("--exclude=*.tmp", "--include=keep/*", "--delete=true", "--report=" + report);
+    Replication.Outcome o = sync("--exclude=*.tmp", "--include=keep/*", "--delete=true", "--report=" + report);
     assertEquals(o.err() + o.out(), 0, o.code());
     assertEquals(Map.of("copy/a.txt", "data/a.txt", "copy/keep/c.tmp", "data/keep/c.tmp", "copy/old.tmp",
         "stale but excluded"), keys(client, target));
-    Map<String, JsonNode> lines = o.report(report);
+    Map<String, JsonNode> lines = lines(report);
     assertEquals("excluded", lines.get("b.tmp").get("action").asText());
     assertEquals("excluded", lines.get("old.tmp").get("action").asText());
     assertEquals("deleted", lines.get("gone.txt").get("action").asText());
@@ -199,12 +190,12 @@ public class S3SyncTest {
     for (int i = 0; i < 3; i++) {
       put(client, target, "copy/extra-" + i, "x", "text/plain", Map.of());
     }
-    Outcome dry = sync("--delete=true", "--dryRun=true");
+    Replication.Outcome dry = sync("--delete=true", "--dryRun=true");
     assertThat(dry.out(), containsString("would delete 3 objects"));
-    Outcome refused = sync("--delete=true", "--maxDelete=2");
+    Replication.Outcome refused = sync("--delete=true", "--maxDelete=2");
     assertEquals(0, refused.code());
     assertEquals(4, keys(client, target).size());
-    Outcome allowed = sync("--delete=true", "--maxDelete=3");
+    Replication.Outcome allowed = sync("--delete=true", "--maxDelete=3");
     assertThat(allowed.out(), containsString("deleted     3 objects"));
     assertEquals(Map.of("copy/keep.txt", "k"), keys(client, target));
   }
@@ -217,7 +208,7 @@ public class S3SyncTest {
         .metadata(Map.of("kept", "yes")), RequestBody.fromBytes(big));
     put(client, source, "data/small.txt", "small", "text/plain", Map.of("kept", "too"));
 
-    Outcome parts = sync("--multipartThreshold=5MB", "--multipartChunkSize=5MB");
+    Replication.Outcome parts = sync("--multipartThreshold=5MB", "--multipartChunkSize=5MB");
     assertEquals(parts.err() + parts.out(), 0, parts.code());
     byte[] copy = client.getObjectAsBytes(b -> b.bucket(target).key("copy/big.bin")).asByteArray();
     assertTrue(java.util.Arrays.equals(big, copy));
@@ -229,7 +220,7 @@ public class S3SyncTest {
     // Another server with other credentials: the copies stream through the workers.
     S3Client other = two.client();
     other.createBucket(b -> b.bucket("far-" + buckets));
-    Outcome far = sync("--target=s3://far-" + buckets + "/copy/", "--targetEndpoint=" + two.endpoint(),
+    Replication.Outcome far = sync("--target=s3://far-" + buckets + "/copy/", "--targetEndpoint=" + two.endpoint(),
         "--targetProfile=two", "--multipartThreshold=5MB", "--multipartChunkSize=5MB");
     assertEquals(far.err() + far.out(), 0, far.code());
     assertTrue(java.util.Arrays.equals(big,
@@ -241,21 +232,21 @@ public class S3SyncTest {
 
   @Test
   public void aMissingBucketBadCredentialsAndAnUnreachableEndpointAreNamed() throws Exception {
-    Outcome missing = sync("--source=s3://no-such-bucket/data");
+    Replication.Outcome missing = sync("--source=s3://no-such-bucket/data");
     assertEquals(1, missing.code());
     assertThat(missing.err(), containsString("--source=s3://no-such-bucket/data/: listing at " + one.endpoint()
         + " failed: HTTP 404 NoSuchBucket (the bucket does not exist)"));
-    Outcome wrong = sync("--sourceProfile=wrong");
+    Replication.Outcome wrong = sync("--sourceProfile=wrong");
     assertEquals(1, wrong.code());
     assertThat(wrong.err(), containsString("(the credentials are not accepted)"));
     assertFalse(wrong.err(), wrong.err().contains("not-the-credential"));
-    Outcome down = sync("--sourceEndpoint=http://127.0.0.1:9");
+    Replication.Outcome down = sync("--sourceEndpoint=http://127.0.0.1:9");
     assertEquals(1, down.code());
     assertThat(down.err(), containsString("failed: cannot reach http://127.0.0.1:9"));
-    Outcome tooBig = sync("--multipartThreshold=6GB");
+    Replication.Outcome tooBig = sync("--multipartThreshold=6GB");
     assertEquals(2, tooBig.code());
     assertThat(tooBig.err(), containsString("--multipartThreshold must be between 5MB and 5GB"));
-    Outcome overlap = sync("--target=s3://" + source + "/data/sub");
+    Replication.Outcome overlap = sync("--target=s3://" + source + "/data/sub");
     assertEquals(2, overlap.code());
     assertThat(overlap.err(), containsString("overlap"));
   }
@@ -264,7 +255,7 @@ public class S3SyncTest {
   public void theSyncTranslatesForDataflow() throws Exception {
     Path dir = tmp.getRoot().toPath();
     Path small = Files.writeString(dir.resolve("staged.txt"), "the only file to stage");
-    Outcome o = sync("--delete=true", "--report=" + dir.resolve("report.jsonl"), "--runner=DataflowRunner",
+    Replication.Outcome o = sync("--delete=true", "--report=" + dir.resolve("report.jsonl"), "--runner=DataflowRunner",
         "--project=my-project", "--region=europe-west1", "--templateLocation=" + dir.resolve("template.json"),
         "--stagingLocation=" + dir.resolve("df-staging"), "--gcpTempLocation=" + dir.resolve("temp"),
         "--pathValidatorClass=org.apache.beam.sdk.extensions.gcp.storage.NoopPathValidator",

@@ -28,6 +28,11 @@ public final class BigQueryDialect implements SqlDialect {
 
   @Override
   public String targetType(ColumnType type) {
+    return typeName(type);
+  }
+
+  /** The GoogleSQL name of a column type (the same in tables, load schemas and Storage Write). */
+  public static String typeName(ColumnType type) {
     return switch (type) {
       case STRING -> "STRING";
       case BYTES -> "BYTES";

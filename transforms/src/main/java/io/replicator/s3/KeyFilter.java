@@ -24,10 +24,6 @@ public final class KeyFilter implements Serializable {
 
   public static final KeyFilter NONE = new KeyFilter(List.of());
 
-  public List<Rule> rules() {
-    return rules;
-  }
-
   public boolean includes(String key) {
     if (patterns == null) {
       List<Pattern> compiled = new ArrayList<>();

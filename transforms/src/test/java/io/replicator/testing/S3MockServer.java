@@ -21,12 +21,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 public final class S3MockServer implements AutoCloseable {
   private final Process process;
   private final int port;
-  private final Path dir;
 
-  private S3MockServer(Process process, int port, Path dir) {
+  private S3MockServer(Process process, int port) {
     this.process = process;
     this.port = port;
-    this.dir = dir;
   }
 
   public static S3MockServer start() throws IOException, InterruptedException {
@@ -44,7 +42,7 @@ public final class S3MockServer implements AutoCloseable {
         "-Xmx512m", "-jar", jar, "--server.port=0", "--com.adobe.testing.s3mock.httpPort=" + port,
         "--logging.level.root=WARN", "--com.adobe.testing.s3mock.store.root=" + dir.resolve("store")))
         .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
-    S3MockServer server = new S3MockServer(p, port, dir);
+    S3MockServer server = new S3MockServer(p, port);
     long deadline = System.nanoTime() + 90_000_000_000L;
     while (!server.answers()) {
       if (!p.isAlive() || System.nanoTime() > deadline) {

@@ -24,14 +24,12 @@ public final class S3ProxyServer implements AutoCloseable {
   private final int port;
   private final String identity;
   private final String credential;
-  private final Path dir;
 
-  private S3ProxyServer(Process process, int port, String identity, String credential, Path dir) {
+  private S3ProxyServer(Process process, int port, String identity, String credential) {
     this.process = process;
     this.port = port;
     this.identity = identity;
     this.credential = credential;
-    this.dir = dir;
   }
 
   /** Starts a server whose access key and secret are {@code identity} and {@code credential}. */
@@ -59,7 +57,7 @@ public final class S3ProxyServer implements AutoCloseable {
     Process p = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-DLOG_LEVEL=warn", "-Xmx512m", "-jar", jar, "--properties", props.toString()))
         .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
-    S3ProxyServer server = new S3ProxyServer(p, port, identity, credential, dir);
+    S3ProxyServer server = new S3ProxyServer(p, port, identity, credential);
     long deadline = System.nanoTime() + 30_000_000_000L;
     while (!server.answers()) {
       if (!p.isAlive() || System.nanoTime() > deadline) {
@@ -113,10 +111,5 @@ public final class S3ProxyServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  /** The server's log, for a failing test's message. */
-  public String log() throws IOException {
-    return Files.readString(dir.resolve("log"));
   }
 }

@@ -36,8 +36,6 @@ public final class ReplicateBenchmark {
     this.heapBytes = Math.min(ram * 3 / 4, 20L << 30);
   }
 
-  /** One measured process. */
-  record Run(String engine, double seconds, long peakRssKb, String output) {}
 
   public static int main(String[] args, PrintStream out) throws IOException, InterruptedException {
     long rows = 2_000_000;
@@ -76,7 +74,7 @@ public final class ReplicateBenchmark {
     out.printf(Locale.ROOT, "data: %,d rows (%.1f MB JSONL), change batch %,d lines (%.1f MB), generated in %.1f s%n%n",
         rows, snapshotMb, data.changeLines, changesMb, (System.nanoTime() - t) / 1e9);
 
-    Run baseline = measure("DuckDB native", List.of(java(), "-cp", jar(), NativeBaseline.class.getName(),
+    Measured baseline = measure("DuckDB native", List.of(java(), "-cp", jar(), NativeBaseline.class.getName(),
         dir.resolve("native.duckdb").toString(), data.schema.toString(), data.snapshot.toString(), data.changes.toString()));
     Matcher m = Pattern.compile("load_ms=(\\d+) changes_ms=(\\d+)").matcher(baseline.output());
     if (!m.find()) {
@@ -89,7 +87,7 @@ public final class ReplicateBenchmark {
         "peak RSS", "batches", "vs native");
     row("DuckDB native (SQL only)", "load", nativeLoad, rows, snapshotMb, baseline.peakRssKb(), "", 1);
     row("DuckDB native (SQL only)", "changes", nativeChanges, data.changeLines, changesMb, baseline.peakRssKb(), "", 1);
-    Run startup = measure("start-up", replicate(data, "direct", dir.resolve("startup"), List.of("--snapshot=" + data.schema,
+    Measured startup = measure("start-up", replicate(data, "direct", dir.resolve("startup"), List.of("--snapshot=" + data.schema,
         "--snapshotFormat=csv")));
     Double flinkLoad = null;
     for (String runner : runners) {
@@ -100,8 +98,8 @@ public final class ReplicateBenchmark {
       }
       String label = runner.equals("direct") ? "Replicator, DirectRunner" : "Replicator, embedded Flink";
       Path work = dir.resolve("run-" + runner);
-      Run load = measure(label, replicate(data, runner, work, List.of("--snapshot=" + data.snapshot, "--snapshotSequence=1")));
-      Run changes = measure(label, replicate(data, runner, work, List.of("--changes=" + data.changes)));
+      Measured load = measure(label, replicate(data, runner, work, List.of("--snapshot=" + data.snapshot, "--snapshotSequence=1")));
+      Measured changes = measure(label, replicate(data, runner, work, List.of("--changes=" + data.changes)));
       row(label, "load", load.seconds(), rows, snapshotMb, load.peakRssKb(), batches(load), load.seconds() / nativeLoad);
       row(label, "changes", changes.seconds(), data.changeLines, changesMb, changes.peakRssKb(), batches(changes),
           changes.seconds() / nativeChanges);
@@ -115,7 +113,7 @@ public final class ReplicateBenchmark {
         + " same MERGE statements in one DuckDB process and reports SQL time only.");
     if (scaling && flinkLoad != null) {
       BenchData big = BenchData.generate(dir.resolve("data-" + rows * 4), rows * 4);
-      Run load = measure("flink 4x", replicate(big, "flink", dir.resolve("run-flink-4x"),
+      Measured load = measure("flink 4x", replicate(big, "flink", dir.resolve("run-flink-4x"),
           List.of("--snapshot=" + big.snapshot, "--snapshotSequence=1")));
       out.printf(Locale.ROOT, "scaling on embedded Flink: %,d rows in %.1f s, time(4N)/time(N) = %.2f, peak RSS %.1f GB%n",
           rows * 4, load.seconds(), load.seconds() / flinkLoad, load.peakRssKb() / 1e6);
@@ -128,7 +126,7 @@ public final class ReplicateBenchmark {
         String.format(Locale.ROOT, "%,d", (long) (rows / seconds)), mb / seconds, rssKb / 1e6, batches, ratio);
   }
 
-  private static String batches(Run r) {
+  private static String batches(Measured r) {
     Matcher m = Pattern.compile("staged +[\\d,]+ rows in (\\d+) batches").matcher(r.output());
     return m.find() ? m.group(1) : "?";
   }
@@ -145,9 +143,8 @@ public final class ReplicateBenchmark {
   }
 
   /** Runs a process to its end, polling its peak resident set size. */
-  private Run measure(String engine, List<String> command) throws IOException, InterruptedException {
-    Measured m = Measured.run(engine, command, Map.of());
-    return new Run(m.engine(), m.seconds(), m.peakRssKb(), m.output());
+  private static Measured measure(String engine, List<String> command) throws IOException, InterruptedException {
+    return Measured.run(engine, command, Map.of());
   }
 
   private static String java() {

@@ -259,16 +259,20 @@ public final class BigQueryWarehouse implements Warehouse {
   /** The staging table's columns: the target's, {@code _op}, four sequence parts and {@code _batch_id}. */
   static com.google.api.services.bigquery.model.TableSchema stagingSchema(TargetTable table) {
     List<TableFieldSchema> fields = new ArrayList<>();
-    BigQueryDialect types = new BigQueryDialect("", "");
     for (Column c : table.schema().columns()) {
-      fields.add(new TableFieldSchema().setName(c.name()).setType(types.stagingType(c.type())).setMode("NULLABLE"));
+      fields.add(field(c.name(), BigQueryDialect.typeName(c.type()), false));
     }
-    fields.add(new TableFieldSchema().setName("_op").setType("STRING").setMode("REQUIRED"));
+    fields.add(field("_op", "STRING", true));
     for (int i = 0; i < 4; i++) {
-      fields.add(new TableFieldSchema().setName(StagedLine.sequenceColumn(i)).setType("INT64").setMode("NULLABLE"));
+      fields.add(field(StagedLine.sequenceColumn(i), "INT64", false));
     }
-    fields.add(new TableFieldSchema().setName("_batch_id").setType("STRING").setMode("REQUIRED"));
+    fields.add(field("_batch_id", "STRING", true));
     return new com.google.api.services.bigquery.model.TableSchema().setFields(fields);
+  }
+
+  /** One column of a schema given to BigQuery. */
+  static TableFieldSchema field(String name, String type, boolean required) {
+    return new TableFieldSchema().setName(name).setType(type).setMode(required ? "REQUIRED" : "NULLABLE");
   }
 
   /** The batch's partition bounds when the MERGE may be restricted to them, else null. */

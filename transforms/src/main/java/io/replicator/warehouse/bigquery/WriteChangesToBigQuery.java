@@ -119,16 +119,13 @@ public final class WriteChangesToBigQuery extends PTransform<PCollection<Change>
 
   /** The target's columns as BigQueryIO needs them: the schema's, then the four sequence parts. */
   static com.google.api.services.bigquery.model.TableSchema schema(TargetTable table) {
-    BigQueryDialect types = new BigQueryDialect("", "");
     List<TableFieldSchema> fields = new ArrayList<>();
     for (Column c : table.schema().columns()) {
-      boolean required = c.required() || table.schema().keyColumns().contains(c.name());
-      fields.add(new TableFieldSchema().setName(c.name()).setType(types.targetType(c.type()))
-          .setMode(required ? "REQUIRED" : "NULLABLE"));
+      fields.add(BigQueryWarehouse.field(c.name(), BigQueryDialect.typeName(c.type()),
+          c.required() || table.schema().keyColumns().contains(c.name())));
     }
     for (int i = 0; i < 4; i++) {
-      fields.add(new TableFieldSchema().setName(StagedLine.sequenceColumn(i)).setType("INT64")
-          .setMode(i == 0 ? "REQUIRED" : "NULLABLE"));
+      fields.add(BigQueryWarehouse.field(StagedLine.sequenceColumn(i), "INT64", i == 0));
     }
     return new com.google.api.services.bigquery.model.TableSchema().setFields(fields);
   }
