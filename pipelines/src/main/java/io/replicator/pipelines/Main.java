@@ -120,6 +120,9 @@ public final class Main {
       return 0;
     }
     long start = System.currentTimeMillis();
+    if (StreamPlan.streaming(options)) {
+      return replicateStream(options, out, start);
+    }
     try (ReplicatePipeline.Launched run = ReplicatePipeline.run(options)) {
       if (!Launch.waits(options)) {
         out.println(Launch.describe("replicate", run.table(), run.result(), options));
@@ -133,6 +136,35 @@ public final class Main {
         return verified.matches() ? 0 : VerifyPipeline.EXIT_DIFFERENT;
       }
     }
+    return 0;
+  }
+
+  /** Starts a stream; on this machine, runs it until stopped or for --streamFor, then summarises. */
+  private static int replicateStream(ReplicateOptions options, PrintStream out, long start) {
+    ReplicateStreamPipeline.Launched run = ReplicateStreamPipeline.run(options);
+    if (!Launch.waits(options)) {
+      out.println(Launch.describe("replicate --streaming", run.tableNames(), run.result(), options));
+      return 0;
+    }
+    out.println("replicate --streaming: " + run.tableNames() + " from " + run.plan().describeSource()
+        + ", merged every " + run.plan().loadInterval.getMillis() / 1000.0 + " s"
+        + (run.plan().streamFor == null ? "; stop with Ctrl-C" : " for " + run.plan().streamFor.getMillis() / 1000 + " s"));
+    Thread summary = new Thread(() -> out.print(RunSummary.of(run.result(), System.currentTimeMillis() - start)
+        .renderStream(run)));
+    if (run.plan().streamFor == null) {
+      Runtime.getRuntime().addShutdownHook(summary); // Ctrl-C: say what was done before stopping.
+      run.result().waitUntilFinish();
+      return 0;
+    }
+    PipelineResult.State state = run.result().waitUntilFinish(run.plan().streamFor);
+    if (state == null || !state.isTerminal()) {
+      try {
+        run.result().cancel();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("stopping the stream failed: " + e.getMessage(), e);
+      }
+    }
+    summary.run();
     return 0;
   }
 

@@ -3,15 +3,15 @@ package io.replicator.pipelines;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.options.Validation;
 
 /**
  * Options of the {@code replicate} pipeline. Each one is also a Flex Template parameter in
  * {@code flex-templates/replicate/metadata.json}, which a test keeps in step with this interface.
  */
-public interface ReplicateOptions extends PipelineOptions, ThroughputOptions {
-  @Description("Target table name in the warehouse.")
-  @Validation.Required
+public interface ReplicateOptions extends PipelineOptions, ThroughputOptions, StreamingOptions {
+  @Description("Target table name in the warehouse. A stream may carry several: see --tables.")
   String getTable();
 
   void setTable(String value);
@@ -33,8 +33,8 @@ public interface ReplicateOptions extends PipelineOptions, ThroughputOptions {
 
   void setChanges(String value);
 
-  @Description("Format of the change events: native (columns plus _op, _sequence_num, _before_<key>) or debezium.")
-  @Default.String("native")
+  @Description("Format of the change events: native (columns plus _op, _sequence_num, _before_<key>) or debezium."
+      + " Default: native, and debezium for --streaming.")
   String getChangeFormat();
 
   void setChangeFormat(String value);
@@ -202,6 +202,55 @@ public interface ReplicateOptions extends PipelineOptions, ThroughputOptions {
   Boolean getVerify();
 
   void setVerify(Boolean value);
+
+  @Description("Streaming (--streaming): the source tables whose change events to replicate, comma"
+      + " separated, each as its target is named (orders) or qualified as at the source (inventory.orders)."
+      + " Their columns and keys are read from --jdbcUrl. One table may instead be given by --table,"
+      + " --schema and --keys.")
+  String getTables();
+
+  void setTables(String value);
+
+  @Description("Streaming: Kafka bootstrap servers (host:port,...) to read Debezium change events from.")
+  String getKafkaBootstrapServers();
+
+  void setKafkaBootstrapServers(String value);
+
+  @Description("Streaming: Kafka topics to read, comma separated.")
+  String getKafkaTopics();
+
+  void setKafkaTopics(String value);
+
+  @Description("Streaming: a Java regular expression; every Kafka topic matching it is read, later ones too.")
+  String getKafkaTopicPattern();
+
+  void setKafkaTopicPattern(String value);
+
+  @Description("Streaming: the Kafka consumer group. Reading starts at its committed offsets, and offsets are"
+      + " committed to it once the changes before them are merged.")
+  @Default.String("replicator")
+  String getKafkaGroup();
+
+  void setKafkaGroup(String value);
+
+  @Description("Streaming: changes are merged in batches per table every interval (e.g. 60s, 5m); a batch"
+      + " is also cut at --batchMaxBytes.")
+  @Default.String("60s")
+  String getLoadInterval();
+
+  void setLoadInterval(String value);
+
+  @Description("Streaming with --changes: how often to look for new files (e.g. 10s, 1m).")
+  @Default.String("10s")
+  String getWatchInterval();
+
+  void setWatchInterval(String value);
+
+  @Description("Streaming on this machine: stop after this long (e.g. 10m) and print the summary. Default:"
+      + " run until stopped.")
+  String getStreamFor();
+
+  void setStreamFor(String value);
 
   @Description("Keep staged batch files after they are merged.")
   @Default.Boolean(false)

@@ -60,6 +60,7 @@ final class ReplicatePlan {
   final boolean keepStaging;
 
   private ReplicatePlan(ReplicateOptions o) {
+    StreamPlan.refuseStreamOptions(o);
     this.tableName = require(o.getTable(), "--table", "the target table name");
     this.deleteMode = deleteMode(o.getDeletes());
     this.jdbc = blankToNull(o.getJdbcUrl()) == null ? null : jdbcSource(o);
@@ -112,7 +113,7 @@ final class ReplicatePlan {
           + " or --jdbcUrl (a source database)");
     }
     this.changeFormat = switch (lower(o.getChangeFormat())) {
-      case "native" -> InputFormat.NATIVE;
+      case "native", "" -> InputFormat.NATIVE;
       case "debezium" -> InputFormat.DEBEZIUM;
       default -> throw new OptionsException("--changeFormat='" + o.getChangeFormat() + "': expected native or debezium");
     };
@@ -143,25 +144,11 @@ final class ReplicatePlan {
     this.deadLetter = o.getDeadLetter() == null || o.getDeadLetter().isBlank()
         ? staging + "/dead-letters" : trimSlash(o.getDeadLetter());
     this.cdc = cdcWrites(o);
-    this.warehouse = warehouseSpec(o);
-    if (Launch.onDataflow(o) && warehouse.kind().equals("duckdb")) {
-      throw new OptionsException("--warehouse=" + warehouse + " is a file on this machine, which Dataflow workers"
-          + " cannot reach; on Dataflow use --warehouse=bigquery:PROJECT.DATASET");
-    }
+    this.warehouse = warehouseSpec(o, table, cdc);
     this.launcherWaits = Launch.waits(o);
-    String stagingProblem = warehouse.stagingProblem(staging);
-    if (stagingProblem != null) {
-      throw new OptionsException("--staging=" + staging + ": " + stagingProblem);
-    }
-    this.batchMaxBytes = wrap(() -> ByteSize.parse(o.getBatchMaxBytes()), "--batchMaxBytes");
-    if (batchMaxBytes < 1024) {
-      throw new OptionsException("--batchMaxBytes must be at least 1KB, got " + o.getBatchMaxBytes());
-    }
-    Long rows = o.getBatchMaxRows();
-    if (rows == null || rows < 1) {
-      throw new OptionsException("--batchMaxRows must be at least 1, got " + rows);
-    }
-    this.batchMaxRows = rows;
+    checkWarehouseReach(o, warehouse, staging);
+    this.batchMaxBytes = batchMaxBytes(o);
+    this.batchMaxRows = batchMaxRows(o);
     this.keepStaging = Boolean.TRUE.equals(o.getKeepStaging());
 
     if (changes != null) {
@@ -170,6 +157,34 @@ final class ReplicatePlan {
     if (snapshot != null) {
       requireMatches(snapshot, "--snapshot");
     }
+  }
+
+  /** Refuses a warehouse the workers cannot reach, and staging the warehouse cannot load from. */
+  static void checkWarehouseReach(ReplicateOptions o, WarehouseSpec warehouse, String staging) {
+    if (Launch.onDataflow(o) && warehouse.kind().equals("duckdb")) {
+      throw new OptionsException("--warehouse=" + warehouse + " is a file on this machine, which Dataflow workers"
+          + " cannot reach; on Dataflow use --warehouse=bigquery:PROJECT.DATASET");
+    }
+    String stagingProblem = warehouse.stagingProblem(staging);
+    if (stagingProblem != null) {
+      throw new OptionsException("--staging=" + staging + ": " + stagingProblem);
+    }
+  }
+
+  static long batchMaxBytes(ReplicateOptions o) {
+    long bytes = wrap(() -> ByteSize.parse(o.getBatchMaxBytes()), "--batchMaxBytes");
+    if (bytes < 1024) {
+      throw new OptionsException("--batchMaxBytes must be at least 1KB, got " + o.getBatchMaxBytes());
+    }
+    return bytes;
+  }
+
+  static long batchMaxRows(ReplicateOptions o) {
+    Long rows = o.getBatchMaxRows();
+    if (rows == null || rows < 1) {
+      throw new OptionsException("--batchMaxRows must be at least 1, got " + rows);
+    }
+    return rows;
   }
 
   /** Whether {@code --bigQueryWriteMethod=cdc}, checked against the options it cannot go with. */
@@ -199,7 +214,7 @@ final class ReplicatePlan {
   }
 
   /** The warehouse, with the BigQuery options applied (and refused for any other warehouse). */
-  private WarehouseSpec warehouseSpec(ReplicateOptions o) {
+  static WarehouseSpec warehouseSpec(ReplicateOptions o, TargetTable table, boolean cdc) {
     WarehouseSpec spec = wrap(() -> WarehouseSpec.parse(o.getWarehouse()), "--warehouse");
     if (!spec.kind().equals("bigquery")) {
       String[][] bigQueryOnly = {
@@ -231,7 +246,7 @@ final class ReplicatePlan {
         .withLayout(layout));
   }
 
-  private static List<String> splitList(String text) {
+  static List<String> splitList(String text) {
     List<String> out = new ArrayList<>();
     for (String part : text.split(",")) {
       if (!part.isBlank()) {
@@ -250,7 +265,7 @@ final class ReplicatePlan {
     return snapshot != null || jdbc != null;
   }
 
-  private static JdbcSource jdbcSource(ReplicateOptions o) {
+  static JdbcSource jdbcSource(ReplicateOptions o) {
     JdbcSource source = wrap(() -> JdbcSource.of(o.getJdbcUrl().trim(), blankToNull(o.getJdbcUser())), "--jdbcUrl");
     if (blankToNull(o.getJdbcPasswordEnv()) != null && blankToNull(o.getJdbcPasswordFile()) != null) {
       throw new OptionsException("give the password one way: --jdbcPasswordEnv or --jdbcPasswordFile");
@@ -285,7 +300,7 @@ final class ReplicatePlan {
     }
   }
 
-  private static DeleteMode deleteMode(String value) {
+  static DeleteMode deleteMode(String value) {
     return switch (lower(value)) {
       case "hard" -> DeleteMode.HARD;
       case "soft" -> DeleteMode.SOFT;
@@ -293,7 +308,7 @@ final class ReplicatePlan {
     };
   }
 
-  private static List<String> parseKeys(String keys) {
+  static List<String> parseKeys(String keys) {
     List<String> out = new ArrayList<>();
     for (String k : keys.split(",")) {
       if (k.isBlank()) {
@@ -304,7 +319,7 @@ final class ReplicatePlan {
     return out;
   }
 
-  private static TableSchema readSchema(String path, List<String> keys) {
+  static TableSchema readSchema(String path, List<String> keys) {
     String json;
     try (InputStream in = Channels.newInputStream(
         FileSystems.open(FileSystems.matchSingleFileSpec(path).resourceId()))) {
@@ -319,7 +334,7 @@ final class ReplicatePlan {
     }
   }
 
-  private static void requireMatches(String pattern, String option) {
+  static void requireMatches(String pattern, String option) {
     try {
       MatchResult r = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW_IF_WILDCARD);
       if (r.status() != MatchResult.Status.OK || r.metadata().isEmpty()) {
@@ -330,12 +345,12 @@ final class ReplicatePlan {
     }
   }
 
-  private static String firstLine(Exception e) {
+  static String firstLine(Exception e) {
     String m = String.valueOf(e.getMessage());
     return e.getClass().getSimpleName() + ": " + m.lines().findFirst().orElse("");
   }
 
-  private static <T> T wrap(java.util.function.Supplier<T> s, String option) {
+  static <T> T wrap(java.util.function.Supplier<T> s, String option) {
     try {
       return s.get();
     } catch (OptionsException e) {
@@ -346,22 +361,22 @@ final class ReplicatePlan {
     }
   }
 
-  private static String require(String value, String option, String what) {
+  static String require(String value, String option, String what) {
     if (value == null || value.isBlank()) {
       throw new OptionsException(option + " is required: " + what);
     }
     return value.trim();
   }
 
-  private static String blankToNull(String s) {
+  static String blankToNull(String s) {
     return s == null || s.isBlank() ? null : s.trim();
   }
 
-  private static String lower(String s) {
+  static String lower(String s) {
     return s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
   }
 
-  private static String trimSlash(String s) {
+  static String trimSlash(String s) {
     return s.endsWith("/") && s.length() > 1 ? s.substring(0, s.length() - 1) : s;
   }
 

@@ -3,6 +3,8 @@ package io.replicator.pipelines;
 import io.replicator.batch.ByteSize;
 import io.replicator.batch.StageBatches;
 import io.replicator.source.ReadChanges;
+import io.replicator.stream.CommitProgress;
+import io.replicator.stream.DecodeEvents;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;
 import io.replicator.warehouse.FinishSnapshot;
 import io.replicator.warehouse.MergeBatches;
@@ -10,6 +12,7 @@ import io.replicator.warehouse.bigquery.WriteChangesToBigQuery;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
@@ -19,11 +22,14 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
 public final class RunSummary {
   private final Map<String, Long> counters;
   private final Map<String, Long> maxima;
+  /** Table → its lag gauge's latest value (streams only). */
+  private final Map<String, Long> lags;
   private final long wallMillis;
 
-  private RunSummary(Map<String, Long> counters, Map<String, Long> maxima, long wallMillis) {
+  private RunSummary(Map<String, Long> counters, Map<String, Long> maxima, Map<String, Long> lags, long wallMillis) {
     this.counters = counters;
     this.maxima = maxima;
+    this.lags = lags;
     this.wallMillis = wallMillis;
   }
 
@@ -46,7 +52,17 @@ public final class RunSummary {
         }
       }
     }
-    return new RunSummary(counters, maxima, wallMillis);
+    Map<String, Long> lags = new TreeMap<>();
+    for (var g : metrics.getGauges()) {
+      String name = g.getName().getName();
+      if (g.getName().getNamespace().equals(ReadChanges.NAMESPACE) && name.startsWith(CommitProgress.LAG_PREFIX)) {
+        var value = value(g);
+        if (value != null) {
+          lags.put(name.substring(CommitProgress.LAG_PREFIX.length()), value.getValue());
+        }
+      }
+    }
+    return new RunSummary(counters, maxima, lags, wallMillis);
   }
 
   /** The committed value; some runners report attempted values only. */
@@ -134,6 +150,32 @@ public final class RunSummary {
       line(sb, "removed", get(FinishSnapshot.ROWS_REMOVED_BY_RELOAD), "rows the reload no longer has");
     }
     sb.append(String.format(Locale.ROOT, "  %-11s %,.0f rows/s%n", "rate", rowsPerSecond()));
+    return sb.toString();
+  }
+
+  /** What a stream did until now (or until it was stopped). */
+  String renderStream(ReplicateStreamPipeline.Launched run) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("replicate --streaming ").append(run.tableNames()).append(": ran ")
+        .append(String.format(Locale.ROOT, "%.1f s", wallMillis / 1000.0)).append('\n');
+    line(sb, "read", get(DecodeEvents.EVENTS_READ), "events from " + run.plan().describeSource());
+    if (get(DecodeEvents.OTHER_TABLES) > 0) {
+      line(sb, "other", get(DecodeEvents.OTHER_TABLES), "events of tables this run does not replicate");
+    }
+    long rejected = get(ReadChanges.REJECTED);
+    line(sb, "rejected", rejected, rejected == 0 ? "" : "dead letters in " + run.plan().deadLetter + "/rejected-"
+        + run.runId() + "-*.jsonl");
+    line(sb, "skipped", get(ReadChanges.SKIPPED), "events without a row change (tombstones, heartbeats)");
+    line(sb, "changes", get(ReadChanges.CHANGES_DECODED), "after key changes were split in two");
+    line(sb, "superseded", get(StageBatches.CHANGES_SUPERSEDED), "by a later change to the same key in its window");
+    line(sb, "merged", get(MergeBatches.BATCHES_MERGED), "batches in " + get(CommitProgress.WINDOWS_COMMITTED)
+        + " windows");
+    line(sb, "inserted", get(MergeBatches.ROWS_INSERTED), "rows");
+    line(sb, "updated", get(MergeBatches.ROWS_UPDATED), "rows");
+    line(sb, "deleted", get(MergeBatches.ROWS_DELETED), "rows");
+    line(sb, "ignored", get(MergeBatches.CHANGES_IGNORED), "changes older than the target's row or tombstone (replays)");
+    lags.forEach((table, lag) -> sb.append(String.format(Locale.ROOT, "  %-11s %.1f s %s%n", "lag", lag / 1000.0,
+        table + " (source change to merged, last window)")));
     return sb.toString();
   }
 

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import io.replicator.testing.KafkaBroker;
 import io.replicator.warehouse.bigquery.FakeBigQuery;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,9 +42,12 @@ public class DataflowTranslationTest {
 
   private Replication.Outcome translate(String... extra) throws Exception {
     Path in = r.write(List.of("{\"id\":1,\"region\":\"a\",\"_op\":\"INSERT\",\"_sequence_num\":1}"), 1);
+    return translateWith(new String[] {"--changes=" + in + "/*.jsonl", "--snapshot=" + in + "/*.jsonl"}, extra);
+  }
+
+  private Replication.Outcome translateWith(String[] input, String... extra) throws Exception {
     Path small = Files.writeString(dir.resolve("staged.txt"), "the only file to stage");
     String[] common = {
-      "--changes=" + in + "/*.jsonl", "--snapshot=" + in + "/*.jsonl",
       "--warehouse=bigquery:my-project.replica", "--bigQueryEndpoint=" + bigQuery.endpoint(),
       "--runner=DataflowRunner", "--project=my-project", "--region=europe-west1",
       "--templateLocation=" + dir.resolve("template.json"), "--stagingLocation=" + dir.resolve("df-staging"),
@@ -51,9 +55,10 @@ public class DataflowTranslationTest {
       "--pathValidatorClass=org.apache.beam.sdk.extensions.gcp.storage.NoopPathValidator",
       "--credentialFactoryClass=org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory",
       "--filesToStage=" + small};
-    String[] args = new String[common.length + extra.length];
-    System.arraycopy(common, 0, args, 0, common.length);
-    System.arraycopy(extra, 0, args, common.length, extra.length);
+    String[] args = new String[input.length + common.length + extra.length];
+    System.arraycopy(input, 0, args, 0, input.length);
+    System.arraycopy(common, 0, args, input.length, common.length);
+    System.arraycopy(extra, 0, args, input.length + common.length, extra.length);
     return r.run(args);
   }
 
@@ -74,6 +79,31 @@ public class DataflowTranslationTest {
     String job = Files.readString(dir.resolve("template.json"));
     assertThat(job, containsString("Write CDC rows"));
     assertTrue(job, !job.contains("Merge batches"));
+  }
+
+  @Test
+  public void theKafkaStreamTranslatesForDataflow() throws Exception {
+    // Dataflow splits a Kafka read at launch, by the topic's partitions: the launcher needs the broker.
+    Replication.Outcome out;
+    try (KafkaBroker kafka = KafkaBroker.start()) {
+      kafka.createTopic("app.cdc", 3);
+      out = translateWith(new String[] {"--streaming=true", "--kafkaBootstrapServers=" + kafka.bootstrapServers(),
+          "--kafkaTopics=app.cdc", "--changeFormat=debezium"}).ok();
+    }
+    assertThat(out.out(), containsString("replicate --streaming t: template written to"));
+    String job = Files.readString(dir.resolve("template.json"));
+    for (String step : List.of("Read Kafka", "Windows of the load interval", "Stage batches", "Merge batches",
+        "Commit progress", "Write dead letters")) {
+      assertThat(step, job, containsString(step));
+    }
+    assertThat(job, containsString("JOB_TYPE_STREAMING"));
+  }
+
+  @Test
+  public void theFileDropStreamTranslatesForDataflow() throws Exception {
+    translateWith(new String[] {"--streaming=true", "--changes=" + dir + "/drops/*.json", "--changeFormat=debezium",
+        "--watchInterval=30s"}).ok();
+    assertThat(Files.readString(dir.resolve("template.json")), containsString("Watch change files"));
   }
 
   @Test

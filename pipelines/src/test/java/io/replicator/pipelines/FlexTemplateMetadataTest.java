@@ -27,6 +27,14 @@ public class FlexTemplateMetadataTest {
   private static final Map<String, List<List<String>>> EXAMPLES = Map.ofEntries(
       Map.entry("table", List.of(List.of("spind_dly", "orders-2024", "테이블"), List.of("_staging_x", "a b", ""))),
       Map.entry("keys", List.of(List.of("gvkey,datadate", "id"), List.of("a,,b", ",id", "a b"))),
+      Map.entry("streaming", List.of(List.of("true", "false"), List.of("yes", "TRUE "))),
+      Map.entry("tables", List.of(List.of("orders", "inventory.orders,customers"), List.of("a,,b", "a b", ""))),
+      Map.entry("kafkaBootstrapServers", List.of(List.of("broker-1:9092,broker-2:9092", "127.0.0.1:9092"),
+          List.of("broker", "a:1,,b:2", "a:x"))),
+      Map.entry("kafkaTopics", List.of(List.of("dbserver1.inventory.orders,x_y-z"), List.of("a b", "a,,b"))),
+      Map.entry("loadInterval", List.of(List.of("60s", "500ms", "5m", "1h"), List.of("soon", "60", "-1s"))),
+      Map.entry("watchInterval", List.of(List.of("10s", "1min"), List.of("10 seconds"))),
+      Map.entry("streamFor", List.of(List.of("10m", "2d"), List.of("forever"))),
       Map.entry("changeFormat", List.of(List.of("native", "debezium"), List.of("avro", "NATIVE "))),
       Map.entry("snapshotFormat", List.of(List.of("jsonl", "csv"), List.of("parquet"))),
       Map.entry("snapshotMode", List.of(List.of("merge", "replace"), List.of("append"))),
@@ -95,6 +103,14 @@ public class FlexTemplateMetadataTest {
       if (m.getName().startsWith("get") && m.getDeclaringClass().getPackageName().equals("io.replicator.pipelines")) {
         String name = Character.toLowerCase(m.getName().charAt(3)) + m.getName().substring(4);
         out.put(name, m);
+      }
+    }
+    // Beam's own --streaming is how a replicate becomes a stream, so the template offers it too.
+    if (org.apache.beam.sdk.options.StreamingOptions.class.isAssignableFrom((Class<?>) PIPELINES.get(pipeline)[0])) {
+      try {
+        out.put("streaming", org.apache.beam.sdk.options.StreamingOptions.class.getMethod("isStreaming"));
+      } catch (NoSuchMethodException e) {
+        throw new IllegalStateException(e);
       }
     }
     return out;
@@ -176,6 +192,11 @@ public class FlexTemplateMetadataTest {
     }
     for (String ok : EXAMPLES.get("maxStaleness").get(0)) {
       assertTrue(BigQuerySettings.parseStaleness(ok) >= 0);
+    }
+    for (String option : List.of("loadInterval", "watchInterval", "streamFor")) {
+      for (String ok : EXAMPLES.get(option).get(0)) {
+        assertTrue(DurationOption.parse(ok, option).getMillis() > 0);
+      }
     }
     for (String ok : EXAMPLES.get("partitionRange").get(0)) {
       TableLayout.IntegerRange.parse(ok);

@@ -24,6 +24,7 @@ import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
@@ -104,9 +105,13 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
     return new PTransform<>() {
       @Override
       public PCollection<KV<String, LatestPerKey>> expand(PCollection<Change> changes) {
+        // A stream measures each window; a bounded input measures all of it (and sees an empty
+        // input as size 0 rather than no size).
+        Combine.Globally<Change, KV<Long, Long>> measure = Combine.globally(new BatchPlan.SizeFn());
+        boolean windowed = !(changes.getWindowingStrategy().getWindowFn() instanceof GlobalWindows);
         PCollectionView<Integer> batchCount =
             changes
-                .apply("Measure input", Combine.globally(new BatchPlan.SizeFn()))
+                .apply("Measure input", windowed ? measure.withoutDefaults() : measure)
                 .apply("Count batches", MapElements.into(TypeDescriptors.integers())
                     .via(size -> BatchPlan.batchCount(size.getKey(), size.getValue(), maxBytes, maxRows)))
                 .apply("As side input", View.asSingleton());

@@ -25,6 +25,7 @@ import java.util.function.Consumer;
  */
 public final class DebeziumChangeDecoder implements ChangeDecoder {
   private final String table;
+  private final String sourceTable;
   private final RowReader after;
   private final RowReader before;
   private final Map<String, String> source = new HashMap<>();
@@ -33,9 +34,20 @@ public final class DebeziumChangeDecoder implements ChangeDecoder {
   private boolean hasBefore;
 
   public DebeziumChangeDecoder(String table, TableSchema schema) {
+    this(table, schema, table);
+  }
+
+  /** Decodes events whose {@code source.table} is {@code sourceTable} into changes to {@code table}. */
+  public DebeziumChangeDecoder(String table, TableSchema schema, String sourceTable) {
     this.table = table;
+    this.sourceTable = sourceTable;
     this.after = new RowReader(schema);
     this.before = new RowReader(schema);
+  }
+
+  /** The target table the changes are for. */
+  public String table() {
+    return table;
   }
 
   @Override
@@ -65,9 +77,9 @@ public final class DebeziumChangeDecoder implements ChangeDecoder {
       return 0; // A heartbeat or other event without a row change.
     }
     String eventTable = source.get("table");
-    if (eventTable != null && !eventTable.equalsIgnoreCase(table)) {
+    if (eventTable != null && !eventTable.equalsIgnoreCase(sourceTable)) {
       throw new RejectedInputException(
-          "event for table '" + eventTable + "'; this run replicates '" + table + "'");
+          "event for table '" + eventTable + "'; this run replicates '" + sourceTable + "'");
     }
     SourceOp sourceOp = switch (op) {
       case "c", "r" -> SourceOp.INSERT;

@@ -8,8 +8,10 @@ import java.util.Map;
  * order every connector's positions, so a sequence has up to four parts compared in order:
  *
  * <ul>
- *   <li>PostgreSQL: the commit LSN of the transaction, then the change's LSN — from {@code
- *       source.sequence} ({@code ["<last commit lsn>","<lsn>"]}); without it, {@code lsn} alone.
+ *   <li>PostgreSQL: the LSN of the last commit before the event's transaction (the connector
+ *       streams transactions in commit order, so it grows from one transaction to the next), then
+ *       the change's LSN — from {@code source.sequence} ({@code ["<last commit lsn>","<lsn>"]});
+ *       without it, {@code lsn} alone.
  *   <li>MySQL: binlog file number, position, row within the event ({@code file}, {@code pos},
  *       {@code row}).
  *   <li>SQL Server: commit LSN (two parts: the VLF and block, then the slot), change LSN (the

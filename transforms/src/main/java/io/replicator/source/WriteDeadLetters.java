@@ -11,13 +11,17 @@ import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Writes dead letters as JSONL under a directory: one file per input source with rejected input,
- * named {@code rejected-<run id>-<source name>-<hash>.jsonl}, its lines in input order. Writing a
+ * named {@code rejected-<run id>-<source name>-<hash>.jsonl}, its lines in input order. In a
+ * stream, one file per source and window: {@code rejected-<run id>-<window start>-<source>-<hash>.jsonl}. Writing a
  * file again (a retried bundle) replaces it, so a retry never duplicates a dead letter, and a run
  * with no rejected input writes nothing.
  *
@@ -60,6 +64,9 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
     return "rejected-" + runId + "-" + base + "-" + hash + ".jsonl";
   }
 
+  private static final java.time.format.DateTimeFormatter WINDOW =
+      java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+
   private static final class WriteFn extends DoFn<KV<String, Iterable<DeadLetter>>, String> {
     private final String directory;
     private final String runId;
@@ -70,12 +77,16 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
     }
 
     @ProcessElement
-    public void process(@Element KV<String, Iterable<DeadLetter>> group, OutputReceiver<String> out)
-        throws IOException {
+    public void process(@Element KV<String, Iterable<DeadLetter>> group, BoundedWindow window, PaneInfo pane,
+        OutputReceiver<String> out) throws IOException {
       List<DeadLetter> letters = new ArrayList<>();
       group.getValue().forEach(letters::add);
       letters.sort(Comparator.comparingLong(DeadLetter::line));
-      out.output(JsonlFiles.write(directory, fileName(runId, group.getKey()),
+      String run = window instanceof IntervalWindow w
+          ? runId + "-" + WINDOW.format(java.time.Instant.ofEpochMilli(w.start().getMillis()))
+              + (pane.getIndex() == 0 ? "" : "-" + pane.getIndex())
+          : runId;
+      out.output(JsonlFiles.write(directory, fileName(run, group.getKey()),
           letters.stream().map(DeadLetter::toJson).toList()));
     }
   }

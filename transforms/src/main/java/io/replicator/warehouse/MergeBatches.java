@@ -6,6 +6,9 @@ import io.replicator.merge.TargetTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -34,34 +37,43 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
   public static final String MERGE_SLOT_MILLIS = "merge_slot_millis";
 
   private final WarehouseSpec warehouse;
-  private final TargetTable table;
+  private final Map<String, TargetTable> tables;
   private final boolean keepStaging;
 
-  private MergeBatches(WarehouseSpec warehouse, TargetTable table, boolean keepStaging) {
+  private MergeBatches(WarehouseSpec warehouse, Map<String, TargetTable> tables, boolean keepStaging) {
     this.warehouse = warehouse;
-    this.table = table;
+    this.tables = tables;
     this.keepStaging = keepStaging;
   }
 
   public static MergeBatches into(WarehouseSpec warehouse, TargetTable table) {
-    return new MergeBatches(warehouse, table, false);
+    return into(warehouse, List.of(table));
+  }
+
+  /** Batches of several tables, each merged into the table it names. */
+  public static MergeBatches into(WarehouseSpec warehouse, List<TargetTable> tables) {
+    Map<String, TargetTable> byName = new HashMap<>();
+    for (TargetTable t : tables) {
+      byName.put(t.name(), t);
+    }
+    return new MergeBatches(warehouse, Map.copyOf(byName), false);
   }
 
   /** Keeps staged files after their batch is merged (for inspection). */
   public MergeBatches keepingStaging(boolean keep) {
-    return new MergeBatches(warehouse, table, keep);
+    return new MergeBatches(warehouse, tables, keep);
   }
 
   @Override
   public PCollection<MergeResult> expand(PCollection<StagedBatch> batches) {
     return batches
-        .apply("Load and merge", ParDo.of(new MergeFn(warehouse, table, keepStaging)))
+        .apply("Load and merge", ParDo.of(new MergeFn(warehouse, tables, keepStaging)))
         .setCoder(MergeResult.Coder.of());
   }
 
   private static final class MergeFn extends DoFn<StagedBatch, MergeResult> {
     private final WarehouseSpec spec;
-    private final TargetTable table;
+    private final Map<String, TargetTable> tables;
     private final boolean keepStaging;
     private final Counter merged = Metrics.counter("replicator", BATCHES_MERGED);
     private final Counter alreadyApplied = Metrics.counter("replicator", BATCHES_ALREADY_APPLIED);
@@ -74,9 +86,9 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
     private final Distribution mergeMillis = Metrics.distribution("replicator", "merge_millis");
     private transient Warehouse warehouse;
 
-    MergeFn(WarehouseSpec spec, TargetTable table, boolean keepStaging) {
+    MergeFn(WarehouseSpec spec, Map<String, TargetTable> tables, boolean keepStaging) {
       this.spec = spec;
-      this.table = table;
+      this.tables = tables;
       this.keepStaging = keepStaging;
     }
 
@@ -87,6 +99,10 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
 
     @ProcessElement
     public void process(@Element StagedBatch batch, OutputReceiver<MergeResult> out) throws IOException {
+      TargetTable table = tables.get(batch.table());
+      if (table == null) {
+        throw new IllegalStateException("a batch of table '" + batch.table() + "', which this run does not merge");
+      }
       long start = System.nanoTime();
       MergeResult r = warehouse.merge(table, batch);
       mergeMillis.update((System.nanoTime() - start) / 1_000_000);

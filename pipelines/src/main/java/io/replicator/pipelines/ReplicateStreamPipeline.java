@@ -1,0 +1,67 @@
+package io.replicator.pipelines;
+
+import io.replicator.merge.TargetTable;
+import io.replicator.stream.KafkaOffsets;
+import io.replicator.stream.ProgressCommitter;
+import io.replicator.stream.ReadKafkaEvents;
+import io.replicator.stream.ReplicateStream;
+import io.replicator.stream.SourceEvent;
+import io.replicator.stream.WatchChangeFiles;
+import io.replicator.warehouse.Warehouse;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * The streaming {@code replicate}: Debezium change events from Kafka or from files as they land,
+ * merged into one target table per source table every load interval; Kafka offsets are committed
+ * once merged. See {@link ReplicateStream} for the stages.
+ */
+final class ReplicateStreamPipeline {
+  private ReplicateStreamPipeline() {}
+
+  /** A started stream: the Beam result, the plan and the tables it keeps in step. */
+  record Launched(PipelineResult result, StreamPlan plan, List<TargetTable> tables, String runId) {
+    String tableNames() {
+      return String.join(", ", tables.stream().map(TargetTable::name).toList());
+    }
+  }
+
+  static Launched run(ReplicateOptions options) {
+    FileSystems.setDefaultPipelineOptions(options);
+    StreamPlan plan = StreamPlan.from(options);
+    String runId = ReplicatePipeline.RUN_ID.format(ZonedDateTime.now(ZoneOffset.UTC));
+    List<TargetTable> tables = plan.tables();
+    try (Warehouse w = plan.warehouse.open()) {
+      tables.forEach(w::ensureTables);
+    }
+
+    // The DirectRunner's run() would wait for the stream to end; return once it runs instead.
+    options.as(DirectOptions.class).setBlockOnRun(false);
+    Pipeline p = Pipeline.create(options);
+    PCollection<SourceEvent> events;
+    ProgressCommitter committer = ProgressCommitter.NONE;
+    if (plan.source == StreamPlan.Source.KAFKA) {
+      ReadKafkaEvents read = ReadKafkaEvents.from(plan.kafkaBootstrapServers, plan.kafkaGroup);
+      events = p.apply("Read Kafka", plan.kafkaTopicPattern != null
+          ? read.withTopicPattern(plan.kafkaTopicPattern) : read.withTopics(plan.kafkaTopics));
+      committer = new KafkaOffsets(plan.kafkaBootstrapServers, plan.kafkaGroup, Map.of());
+    } else {
+      events = p.apply("Watch change files", WatchChangeFiles.matching(plan.changes).every(plan.watchInterval));
+    }
+    ReplicateStream replicate = ReplicateStream.of(tables, plan.warehouse, plan.staging, plan.deadLetter, runId)
+        .withSourceNames(plan.sourceNames())
+        .withLoadInterval(plan.loadInterval)
+        .withBatchBounds(plan.batchMaxBytes, plan.batchMaxRows)
+        .keepingStaging(plan.keepStaging)
+        .committingTo(committer);
+    events.apply("Replicate", plan.nativeLines ? replicate.withNativeLines() : replicate);
+    return new Launched(p.run(), plan, tables, runId);
+  }
+}

@@ -1,0 +1,231 @@
+package io.replicator.pipelines;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.replicator.change.TableSchema;
+import io.replicator.merge.DeleteMode;
+import io.replicator.merge.TargetTable;
+import io.replicator.testing.DebeziumHistory;
+import io.replicator.testing.KafkaBroker;
+import io.replicator.testing.PostgresServer;
+import io.replicator.warehouse.DuckDbWarehouse;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * {@code replicate --streaming} as a user runs it: Debezium events of two tables from a real Kafka
+ * broker (KRaft, on loopback) with the tables' schemas read from PostgreSQL, stopped and restarted
+ * from the committed offsets; and files dropped into a folder while the stream runs.
+ */
+public class StreamingReplicateTest {
+  private static final TableSchema SCHEMA = TableSchema.fromBigQueryJson(DebeziumHistory.SCHEMA_JSON, List.of("id"));
+  private static KafkaBroker kafka;
+
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  @BeforeClass
+  public static void startKafka() throws Exception {
+    kafka = KafkaBroker.start();
+  }
+
+  @AfterClass
+  public static void stopKafka() {
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  @Test
+  public void kafkaStreamOfTwoTablesFollowsTheSourceAndResumesFromCommittedOffsets() throws Exception {
+    PostgresServer pg = PostgresServer.get();
+    String db = pg.createDatabase("stream_" + Math.abs(tmp.getRoot().getName().hashCode()));
+    try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
+      for (String t : List.of("orders", "customers")) {
+        st.execute("CREATE TABLE public." + t + " (id bigint PRIMARY KEY, \"select\" text, \"größe\" bigint)");
+      }
+    }
+    Path passwordFile = tmp.newFile("pgpass").toPath();
+    Files.writeString(passwordFile, PostgresServer.PASSWORD);
+    kafka.createTopic("app.cdc", 2);
+
+    DebeziumHistory history = new DebeziumHistory(21).generate(List.of("orders", "customers"), 120, 25);
+    Map<String, TreeMap<Long, String>> firstState = copy(history.state);
+    int firstEvents = history.events.size();
+    history.generate(List.of("orders", "customers"), 120, 25);
+    Random random = new Random(5);
+    long[] sent = new long[2];
+
+    List<String> first = new ArrayList<>(history.events.subList(0, firstEvents));
+    first.add(first.size() / 2, "{\"op\":\"c\",\"after\":{\"id\":\"not a number\"},\"source\":{\"connector\":"
+        + "\"postgresql\",\"table\":\"orders\",\"lsn\":5}}");
+    first.add(DebeziumHistory.heartbeat());
+    send("app.cdc", first, random, sent);
+    Path dir = tmp.getRoot().toPath();
+    String[] args = {"--streaming=true", "--kafkaBootstrapServers=" + kafka.bootstrapServers(),
+        "--kafkaTopics=app.cdc", "--kafkaGroup=replicator-test", "--tables=public.orders,customers",
+        "--jdbcUrl=" + pg.url(db), "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile,
+        "--loadInterval=1s", "--batchMaxBytes=8KB", "--staging=" + dir.resolve("staging"),
+        "--warehouse=duckdb:" + dir.resolve("w.duckdb")};
+    streamUntilCommitted(args, sent);
+    assertTables(dir.resolve("w.duckdb"), firstState);
+    List<String> deadLetters = new ArrayList<>();
+    try (var files = Files.list(dir.resolve("staging/dead-letters"))) {
+      for (Path f : files.toList()) {
+        deadLetters.addAll(Files.readAllLines(f));
+      }
+    }
+    assertEquals(deadLetters.toString(), 1, deadLetters.size());
+    assertTrue(deadLetters.get(0), deadLetters.get(0).contains("\"source\":\"kafka:app.cdc/"));
+    assertTrue(deadLetters.get(0), deadLetters.get(0).contains("not a number"));
+
+    // Stopped; the source goes on, and some old events are delivered again. Restarted, the stream
+    // reads from the committed offsets and ends equal to the source.
+    List<String> rest = new ArrayList<>(history.events.subList(firstEvents, history.events.size()));
+    rest.addAll(random.nextInt(rest.size()), history.events.subList(0, 40));
+    send("app.cdc", rest, random, sent);
+    streamUntilCommitted(args, sent);
+    assertTables(dir.resolve("w.duckdb"), history.state);
+  }
+
+  @Test
+  public void filesDroppedWhileTheStreamRunsAreReadOnce() throws Exception {
+    DebeziumHistory history = new DebeziumHistory(8).generate(List.of("orders"), 150, 30);
+    Path dir = tmp.getRoot().toPath();
+    Path drops = Files.createDirectories(dir.resolve("drops"));
+    int half = history.events.size() / 2;
+    drop(drops, "part-1.jsonl", history.events.subList(0, half), List.of("{\"op\":\"c\",\"after\":{\"id\":"));
+    Files.writeString(dir.resolve("schema.json"), DebeziumHistory.SCHEMA_JSON);
+    Thread later = new Thread(() -> {
+      try {
+        Thread.sleep(3000);
+        drop(drops, "part-2.jsonl", history.events.subList(half, history.events.size()), List.of());
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    later.start();
+    Replication.Outcome o = Replication.cli("replicate", "--streaming=true", "--changes=" + drops + "/*.jsonl",
+        "--changeFormat=debezium", "--table=orders", "--schema=" + dir.resolve("schema.json"), "--keys=id",
+        "--watchInterval=500ms", "--loadInterval=1s", "--streamFor=12s", "--staging=" + dir.resolve("staging"),
+        "--warehouse=duckdb:" + dir.resolve("w.duckdb")).ok();
+    later.join();
+    assertEquals(o.out(), 1, o.count("rejected"));
+    assertEquals(o.out(), history.events.size() + 1, o.count("read"));
+    assertTrue(o.out(), o.out().contains("lag "));
+    assertTables(dir.resolve("w.duckdb"), Map.of("orders", history.state.get("orders")));
+  }
+
+  @Test
+  public void streamOptionsAreChecked() {
+    Replication.Outcome noSource = Replication.cli("replicate", "--streaming=true", "--table=t", "--staging=/tmp/x");
+    assertEquals(2, noSource.code());
+    assertTrue(noSource.err(), noSource.err().contains("--streaming needs a source"));
+    Replication.Outcome notStreaming = Replication.cli("replicate", "--kafkaBootstrapServers=127.0.0.1:9",
+        "--table=t", "--staging=/tmp/x");
+    assertEquals(2, notStreaming.code());
+    assertTrue(notStreaming.err(), notStreaming.err().contains("--kafkaBootstrapServers applies to a stream: add --streaming"));
+    Replication.Outcome snapshot = Replication.cli("replicate", "--streaming=true", "--changes=/tmp/none/*",
+        "--snapshot=/tmp/x.jsonl", "--table=t", "--staging=/tmp/x");
+    assertEquals(2, snapshot.code());
+    assertTrue(snapshot.err(), snapshot.err().contains("--snapshot loads a snapshot, which a stream does not"));
+    Replication.Outcome tables = Replication.cli("replicate", "--streaming=true", "--changes=/tmp/none/*",
+        "--tables=a,b", "--staging=/tmp/x");
+    assertEquals(2, tables.code());
+    assertTrue(tables.err(), tables.err().contains("--tables needs --jdbcUrl"));
+    Replication.Outcome interval = Replication.cli("replicate", "--streaming=true", "--changes=/tmp/none/*",
+        "--table=t", "--schema=/tmp/s.json", "--keys=id", "--loadInterval=soon", "--staging=/tmp/x");
+    assertEquals(2, interval.code());
+  }
+
+  /** Writes a file elsewhere and moves it in, as a well-behaved exporter lands files. */
+  private static void drop(Path dir, String name, List<String> events, List<String> extra) throws Exception {
+    StringBuilder sb = new StringBuilder();
+    for (String e : events) {
+      sb.append(e == null ? "null" : e).append('\n');
+    }
+    extra.forEach(e -> sb.append(e).append('\n'));
+    Path temp = Files.createTempFile(dir.getParent(), "drop", ".tmp");
+    Files.writeString(temp, sb, StandardCharsets.UTF_8);
+    Files.move(temp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Sends events to random partitions, each partition in source order; counts what each got. */
+  private static void send(String topic, List<String> events, Random random, long[] sent) throws Exception {
+    List<List<String[]>> byPartition = List.of(new ArrayList<>(), new ArrayList<>());
+    for (String e : events) {
+      int partition = random.nextInt(2);
+      byPartition.get(partition).add(new String[] {null, e});
+      sent[partition]++;
+    }
+    for (int partition = 0; partition < 2; partition++) {
+      kafka.send(topic, partition, byPartition.get(partition));
+    }
+  }
+
+  /** Runs the stream until the group's committed offsets reach what was sent, then stops it. */
+  private static void streamUntilCommitted(String[] args, long[] sent) throws Exception {
+    ReplicateOptions options = Main.options(args, new PrintStream(new ByteArrayOutputStream()));
+    ReplicateStreamPipeline.Launched run = ReplicateStreamPipeline.run(options);
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (true) {
+        Map<TopicPartition, OffsetAndMetadata> committed = kafka.committed("replicator-test");
+        boolean done = true;
+        for (int partition = 0; partition < 2; partition++) {
+          OffsetAndMetadata o = committed.get(new TopicPartition("app.cdc", partition));
+          done &= o != null && o.offset() == sent[partition];
+          if (o != null && o.offset() > sent[partition]) {
+            throw new AssertionError("committed " + o.offset() + " past the " + sent[partition] + " sent");
+          }
+        }
+        if (done) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("offsets not committed in 120 s: " + committed + ", sent " + List.of(sent[0], sent[1]));
+        }
+        Thread.sleep(250);
+      }
+    } finally {
+      run.result().cancel();
+    }
+  }
+
+  private static void assertTables(Path warehouse, Map<String, TreeMap<Long, String>> expected) {
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(warehouse)) {
+      expected.forEach((table, rows) -> {
+        TreeMap<Long, String> actual = new TreeMap<>();
+        w.forEachRow(new TargetTable(table, SCHEMA, DeleteMode.HARD),
+            v -> actual.put(Long.parseLong(v[0]), v[0] + "|" + v[1] + "|" + v[2]));
+        assertEquals(table, rows, actual);
+      });
+    }
+  }
+
+  private static Map<String, TreeMap<Long, String>> copy(Map<String, TreeMap<Long, String>> state) {
+    Map<String, TreeMap<Long, String>> out = new HashMap<>();
+    state.forEach((k, v) -> out.put(k, new TreeMap<>(v)));
+    return out;
+  }
+}

@@ -1,0 +1,146 @@
+package io.replicator.stream;
+
+import io.replicator.source.ReadChanges;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.MapCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.Max;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gathers a window's {@link Progress} once all of it is done, commits the sources' positions, and
+ * sets each table's lag. The window's progress is grouped after the merges in the graph, so it is
+ * complete only when the watermark has passed every merge of the window (and of the windows
+ * before it): a position is committed only after the changes it carries, and all before them, are
+ * merged. Commits run one at a time and never move a position back.
+ *
+ * <pre>{@code
+ * PCollection<String> report = allProgress.apply(CommitProgress.with(kafkaOffsets));
+ * }</pre>
+ *
+ * <p>Outputs one line per window saying what it merged and committed.
+ */
+public final class CommitProgress extends PTransform<PCollection<KV<String, Long>>, PCollection<String>> {
+  private static final Logger LOG = LoggerFactory.getLogger(CommitProgress.class);
+  public static final String WINDOWS_COMMITTED = "windows_committed";
+  /** Gauge per table: milliseconds from the source change to the end of its window's merge. */
+  public static final String LAG_PREFIX = "lag_ms_";
+
+  private final ProgressCommitter committer;
+
+  private CommitProgress(ProgressCommitter committer) {
+    this.committer = committer;
+  }
+
+  public static CommitProgress with(ProgressCommitter committer) {
+    return new CommitProgress(committer);
+  }
+
+  @Override
+  public PCollection<String> expand(PCollection<KV<String, Long>> progress) {
+    return progress
+        .apply("Highest per key", Combine.perKey(Max.ofLongs()))
+        .apply("One group per window", WithKeys.of(""))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())))
+        .apply("Gather window", GroupByKey.create())
+        .apply("In order", Window.into(new GlobalWindows()))
+        .apply("Commit", ParDo.of(new CommitFn(committer)))
+        .setCoder(StringUtf8Coder.of());
+  }
+
+  private static final class CommitFn extends DoFn<KV<String, Iterable<KV<String, Long>>>, String> {
+    private final ProgressCommitter committer;
+    private final Counter windows = Metrics.counter(ReadChanges.NAMESPACE, WINDOWS_COMMITTED);
+
+    @StateId("committed")
+    private final StateSpec<ValueState<Map<String, Long>>> committedSpec =
+        StateSpecs.value(MapCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
+
+    CommitFn(ProgressCommitter committer) {
+      this.committer = committer;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, Iterable<KV<String, Long>>> window,
+        @StateId("committed") ValueState<Map<String, Long>> committedState, OutputReceiver<String> out)
+        throws Exception {
+      Map<String, Long> committed = committedState.read() == null ? new HashMap<>() : new HashMap<>(committedState.read());
+      Map<String, Long> advance = new TreeMap<>();
+      Map<String, long[]> merged = new TreeMap<>(); // table → rows, batches
+      Map<String, Long> sourceTimes = new TreeMap<>();
+      long deadLetterFiles = 0;
+      for (KV<String, Long> p : window.getValue()) {
+        String name = Progress.name(p.getKey());
+        switch (Progress.kind(p.getKey())) {
+          case Progress.POSITION -> {
+            Long before = committed.get(name);
+            if (before == null || p.getValue() > before) {
+              advance.put(name, p.getValue());
+            }
+          }
+          case Progress.SOURCE_TIME -> sourceTimes.merge(name, p.getValue(), Math::max);
+          case Progress.MERGED -> {
+            long[] m = merged.computeIfAbsent(name, k -> new long[2]);
+            m[0] += p.getValue();
+            m[1]++;
+          }
+          case Progress.DEAD_LETTERS -> deadLetterFiles++;
+          default -> throw new IllegalStateException("unknown progress " + p.getKey());
+        }
+      }
+      if (!advance.isEmpty()) {
+        committer.commit(advance);
+        committed.putAll(advance);
+        committedState.write(committed);
+      }
+      long now = System.currentTimeMillis();
+      StringBuilder line = new StringBuilder("merged");
+      if (merged.isEmpty()) {
+        line.append(" nothing");
+      }
+      merged.forEach((table, m) -> {
+        line.append(' ').append(table).append(": ").append(m[0]).append(" rows in ").append(m[1])
+            .append(m[1] == 1 ? " batch" : " batches");
+        Long at = sourceTimes.get(table);
+        if (at != null) {
+          long lag = Math.max(0, now - at);
+          Metrics.gauge(ReadChanges.NAMESPACE, LAG_PREFIX + table).set(lag);
+          line.append(String.format(" (lag %.1f s)", lag / 1000.0));
+        }
+        line.append(';');
+      });
+      if (deadLetterFiles > 0) {
+        line.append(" dead letters in ").append(deadLetterFiles).append(deadLetterFiles == 1 ? " file;" : " files;");
+      }
+      line.append(" committed ").append(advance.isEmpty() ? "nothing new" : advance.toString());
+      windows.inc();
+      LOG.info("{}", line);
+      out.output(line.toString());
+    }
+
+    @Teardown
+    public void teardown() {
+      committer.close();
+    }
+  }
+}

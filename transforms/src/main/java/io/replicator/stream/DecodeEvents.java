@@ -1,0 +1,162 @@
+package io.replicator.stream;
+
+import io.replicator.change.Change;
+import io.replicator.change.ChangeCoder;
+import io.replicator.merge.TargetTable;
+import io.replicator.source.DeadLetter;
+import io.replicator.source.DebeziumTables;
+import io.replicator.source.InputFormat;
+import io.replicator.source.NativeChangeDecoder;
+import io.replicator.source.ReadChanges;
+import io.replicator.source.RejectedInputException;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+
+/**
+ * Decodes stream events into changes of the replicated tables. Bad events become dead letters
+ * (source, position, event, reason); tombstones, heartbeats and events of tables not replicated
+ * are counted and carry on. Every event also reports its position, so progress can be committed
+ * past events that gave no change.
+ *
+ * <pre>{@code
+ * DecodeEvents.Result decoded = events.apply(DecodeEvents.debezium(tables, Map.of()));
+ * }</pre>
+ */
+public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, DecodeEvents.Result> {
+  public static final String EVENTS_READ = "events_read";
+  public static final String OTHER_TABLES = "events_of_other_tables";
+
+  private static final TupleTag<Change> CHANGES = new TupleTag<>() {};
+  private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
+  private static final TupleTag<KV<String, Long>> PROGRESS = new TupleTag<>() {};
+
+  private final InputFormat format;
+  private final List<TargetTable> tables;
+  private final Map<String, String> sourceNames;
+
+  private DecodeEvents(InputFormat format, List<TargetTable> tables, Map<String, String> sourceNames) {
+    this.format = format;
+    this.tables = List.copyOf(tables);
+    this.sourceNames = Map.copyOf(sourceNames);
+  }
+
+  /**
+   * Debezium change events of {@code tables}; {@code sourceNames} maps a target table to its name at
+   * the source where they differ (e.g. {@code orders → inventory.orders}).
+   */
+  public static DecodeEvents debezium(List<TargetTable> tables, Map<String, String> sourceNames) {
+    if (tables.isEmpty()) {
+      throw new IllegalArgumentException("no table to replicate");
+    }
+    return new DecodeEvents(InputFormat.DEBEZIUM, tables, sourceNames);
+  }
+
+  /** Native change lines of one table. */
+  public static DecodeEvents nativeLines(TargetTable table) {
+    return new DecodeEvents(InputFormat.NATIVE, List.of(table), Map.of());
+  }
+
+  /** The decoded changes, the dead letters, and the progress each event makes. */
+  public record Result(PCollection<Change> changes, PCollection<DeadLetter> deadLetters,
+      PCollection<KV<String, Long>> progress) implements POutput {
+    @Override
+    public Pipeline getPipeline() {
+      return changes.getPipeline();
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return Map.of(CHANGES, changes, DEAD_LETTERS, deadLetters, PROGRESS, progress);
+    }
+
+    @Override
+    public void finishSpecifyingOutput(String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+
+  @Override
+  public Result expand(PCollection<SourceEvent> events) {
+    PCollectionTuple out = events.apply("Decode", ParDo.of(new DecodeFn(format, tables, sourceNames))
+        .withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS).and(PROGRESS)));
+    return new Result(
+        out.get(CHANGES).setCoder(ChangeCoder.of()),
+        out.get(DEAD_LETTERS).setCoder(DeadLetter.Coder.of()),
+        out.get(PROGRESS).setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
+  }
+
+  private static final class DecodeFn extends DoFn<SourceEvent, Change> {
+    private final InputFormat format;
+    private final List<TargetTable> tables;
+    private final Map<String, String> sourceNames;
+    private final Counter read = Metrics.counter(ReadChanges.NAMESPACE, EVENTS_READ);
+    private final Counter decoded = Metrics.counter(ReadChanges.NAMESPACE, ReadChanges.CHANGES_DECODED);
+    private final Counter rejected = Metrics.counter(ReadChanges.NAMESPACE, ReadChanges.REJECTED);
+    private final Counter skipped = Metrics.counter(ReadChanges.NAMESPACE, ReadChanges.SKIPPED);
+    private final Counter otherTables = Metrics.counter(ReadChanges.NAMESPACE, OTHER_TABLES);
+    private transient DebeziumTables debezium;
+    private transient NativeChangeDecoder lines;
+
+    DecodeFn(InputFormat format, List<TargetTable> tables, Map<String, String> sourceNames) {
+      this.format = format;
+      this.tables = tables;
+      this.sourceNames = sourceNames;
+    }
+
+    @Setup
+    public void setup() {
+      if (format == InputFormat.NATIVE) {
+        lines = new NativeChangeDecoder(tables.get(0).name(), tables.get(0).schema());
+      } else {
+        debezium = new DebeziumTables(tables, sourceNames);
+      }
+    }
+
+    @ProcessElement
+    public void process(@Element SourceEvent e, MultiOutputReceiver out) {
+      read.inc();
+      OutputReceiver<Change> changes = out.get(CHANGES);
+      try {
+        if (lines != null) {
+          if (e.payload() == null) {
+            skipped.inc();
+          } else {
+            decoded.inc(lines.decode(e.payload(), changes::output));
+          }
+        } else {
+          DebeziumTables.Decoded d = debezium.decode(e.payload(), changes::output);
+          if (d.otherTable()) {
+            otherTables.inc();
+          } else if (d.changes() == 0) {
+            skipped.inc();
+          } else {
+            decoded.inc(d.changes());
+            if (d.sourceMillis() > 0) {
+              out.get(PROGRESS).output(Progress.sourceTime(d.table(), d.sourceMillis()));
+            }
+          }
+        }
+      } catch (RejectedInputException ex) {
+        rejected.inc();
+        out.get(DEAD_LETTERS).output(new DeadLetter(e.source(), e.position(),
+            e.payload() == null ? "null" : e.payload(), ex.getMessage()));
+      }
+      out.get(PROGRESS).output(Progress.position(e.source(), e.position()));
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package io.replicator.stream;
+
+import io.replicator.warehouse.MergeResult;
+import org.apache.beam.sdk.values.KV;
+
+/**
+ * What a window of a stream got done, as keyed numbers that combine by taking the highest: the
+ * position each source was read to, the newest source time each table's changes carry, each
+ * merged batch's rows, each dead-letter file written. {@link CommitProgress} gathers a window's
+ * progress once all of it is merged.
+ */
+public final class Progress {
+  static final String POSITION = "position";
+  static final String SOURCE_TIME = "source_time";
+  static final String MERGED = "merged";
+  static final String DEAD_LETTERS = "dead_letters";
+
+  private Progress() {}
+
+  /** {@code source} was read at {@code position}. */
+  public static KV<String, Long> position(String source, long position) {
+    return KV.of(POSITION + "\t" + source, position);
+  }
+
+  /** {@code table} has a change made at the source at {@code millis}. */
+  public static KV<String, Long> sourceTime(String table, long millis) {
+    return KV.of(SOURCE_TIME + "\t" + table, millis);
+  }
+
+  /** A batch was merged (or found applied already). */
+  public static KV<String, Long> merged(MergeResult r) {
+    return KV.of(MERGED + "\t" + r.table() + "\t" + r.batchId(), r.alreadyApplied() ? 0 : r.rows());
+  }
+
+  /** A dead-letter file was written. */
+  public static KV<String, Long> deadLetters(String file) {
+    return KV.of(DEAD_LETTERS + "\t" + file, 1L);
+  }
+
+  static String kind(String key) {
+    return key.substring(0, key.indexOf('\t'));
+  }
+
+  /** The source, table or file a key is about (for merged batches: the table). */
+  static String name(String key) {
+    int from = key.indexOf('\t') + 1;
+    int to = key.indexOf('\t', from);
+    return to < 0 ? key.substring(from) : key.substring(from, to);
+  }
+}

@@ -1,0 +1,156 @@
+package io.replicator.stream;
+
+import io.replicator.batch.StageBatches;
+import io.replicator.batch.StagedBatch;
+import io.replicator.merge.TargetTable;
+import io.replicator.source.InputFormat;
+import io.replicator.source.WriteDeadLetters;
+import io.replicator.warehouse.MergeBatches;
+import io.replicator.warehouse.MergeResult;
+import io.replicator.warehouse.WarehouseSpec;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+
+/**
+ * The streaming replicate: events are cut into windows of the load interval; each window's
+ * changes go through the batch pipeline's own stages (latest change per key in batches of whole
+ * keys of at most {@code maxBytes}, staged, merged, one target table per source table); then the
+ * window's progress is committed to the source. A window with nothing in it costs nothing.
+ *
+ * <pre>{@code
+ * PCollection<String> report = events.apply(ReplicateStream.of(tables, warehouse, "/tmp/staging", "/tmp/dead", runId)
+ *     .withLoadInterval(Duration.standardSeconds(60)).committingTo(new KafkaOffsets(servers, group, Map.of())));
+ * }</pre>
+ *
+ * <p>Events later than their window (which stamping at read time makes rare) are merged in a
+ * later pane of that window for up to {@link #ALLOWED_LATENESS}; the sequence guards make the
+ * order of panes irrelevant to the result. Outputs one report line per window.
+ */
+public final class ReplicateStream extends PTransform<PCollection<SourceEvent>, PCollection<String>> {
+  public static final Duration ALLOWED_LATENESS = Duration.standardHours(1);
+
+  private final List<TargetTable> tables;
+  private final Map<String, String> sourceNames;
+  private final InputFormat format;
+  private final WarehouseSpec warehouse;
+  private final String staging;
+  private final String deadLetters;
+  private final String runId;
+  private final Duration loadInterval;
+  private final long maxBytes;
+  private final long maxRows;
+  private final boolean keepStaging;
+  private final ProgressCommitter committer;
+
+  private ReplicateStream(List<TargetTable> tables, Map<String, String> sourceNames, InputFormat format,
+      WarehouseSpec warehouse, String staging, String deadLetters, String runId, Duration loadInterval,
+      long maxBytes, long maxRows, boolean keepStaging, ProgressCommitter committer) {
+    this.tables = tables;
+    this.sourceNames = sourceNames;
+    this.format = format;
+    this.warehouse = warehouse;
+    this.staging = staging;
+    this.deadLetters = deadLetters;
+    this.runId = runId;
+    this.loadInterval = loadInterval;
+    this.maxBytes = maxBytes;
+    this.maxRows = maxRows;
+    this.keepStaging = keepStaging;
+    this.committer = committer;
+  }
+
+  /** Debezium events of {@code tables}, merged into {@code warehouse} every minute. */
+  public static ReplicateStream of(List<TargetTable> tables, WarehouseSpec warehouse, String staging,
+      String deadLetters, String runId) {
+    if (tables.isEmpty()) {
+      throw new IllegalArgumentException("no table to replicate");
+    }
+    return new ReplicateStream(List.copyOf(tables), Map.of(), InputFormat.DEBEZIUM, Objects.requireNonNull(warehouse),
+        Objects.requireNonNull(staging), Objects.requireNonNull(deadLetters), Objects.requireNonNull(runId),
+        Duration.standardSeconds(60), 256L << 20, 5_000_000L, false, ProgressCommitter.NONE);
+  }
+
+  /** Native change lines instead of Debezium events (one table only). */
+  public ReplicateStream withNativeLines() {
+    if (tables.size() != 1) {
+      throw new IllegalArgumentException("native change lines name no table: replicate one table at a time");
+    }
+    return new ReplicateStream(tables, sourceNames, InputFormat.NATIVE, warehouse, staging, deadLetters, runId,
+        loadInterval, maxBytes, maxRows, keepStaging, committer);
+  }
+
+  /** Target tables whose source tables are named otherwise (target → {@code schema.table}). */
+  public ReplicateStream withSourceNames(Map<String, String> names) {
+    return new ReplicateStream(tables, Map.copyOf(names), format, warehouse, staging, deadLetters, runId,
+        loadInterval, maxBytes, maxRows, keepStaging, committer);
+  }
+
+  public ReplicateStream withLoadInterval(Duration interval) {
+    if (interval.getMillis() < 1) {
+      throw new IllegalArgumentException("the load interval must be positive, got " + interval);
+    }
+    return new ReplicateStream(tables, sourceNames, format, warehouse, staging, deadLetters, runId, interval,
+        maxBytes, maxRows, keepStaging, committer);
+  }
+
+  /** Bounds each staged batch; a window holding more for one table is merged as several batches. */
+  public ReplicateStream withBatchBounds(long bytes, long rows) {
+    return new ReplicateStream(tables, sourceNames, format, warehouse, staging, deadLetters, runId, loadInterval,
+        bytes, rows, keepStaging, committer);
+  }
+
+  public ReplicateStream keepingStaging(boolean keep) {
+    return new ReplicateStream(tables, sourceNames, format, warehouse, staging, deadLetters, runId, loadInterval,
+        maxBytes, maxRows, keep, committer);
+  }
+
+  /** Where merged positions are committed (Kafka offsets, say); by default nowhere. */
+  public ReplicateStream committingTo(ProgressCommitter committer) {
+    return new ReplicateStream(tables, sourceNames, format, warehouse, staging, deadLetters, runId, loadInterval,
+        maxBytes, maxRows, keepStaging, Objects.requireNonNull(committer));
+  }
+
+  @Override
+  public PCollection<String> expand(PCollection<SourceEvent> events) {
+    PCollection<SourceEvent> windowed = events.apply("Windows of the load interval",
+        Window.<SourceEvent>into(FixedWindows.of(loadInterval))
+            .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
+            .withAllowedLateness(ALLOWED_LATENESS)
+            .discardingFiredPanes());
+    DecodeEvents.Result decoded = windowed.apply("Decode events", format == InputFormat.NATIVE
+        ? DecodeEvents.nativeLines(tables.get(0)) : DecodeEvents.debezium(tables, sourceNames));
+    PCollection<StagedBatch> staged = decoded.changes().apply("Stage batches",
+        StageBatches.to(staging).withMaxBytes(maxBytes).withMaxRows(maxRows));
+    PCollection<MergeResult> merged = staged.apply("Merge batches",
+        MergeBatches.into(warehouse, tables).keepingStaging(keepStaging));
+    PCollection<String> deadLetterFiles = decoded.deadLetters().apply("Write dead letters",
+        WriteDeadLetters.to(deadLetters, runId));
+
+    KvCoder<String, Long> progressCoder = KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of());
+    PCollection<KV<String, Long>> mergedProgress = merged.apply("Merged progress",
+        MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.longs()))
+            .via(Progress::merged)).setCoder(progressCoder);
+    PCollection<KV<String, Long>> deadLetterProgress = deadLetterFiles.apply("Dead-letter progress",
+        MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.longs()))
+            .via(Progress::deadLetters)).setCoder(progressCoder);
+    return PCollectionList.of(decoded.progress()).and(mergedProgress).and(deadLetterProgress)
+        .apply("All progress", Flatten.pCollections())
+        .apply("Commit progress", CommitProgress.with(committer));
+  }
+}

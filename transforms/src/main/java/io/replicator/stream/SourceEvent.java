@@ -1,0 +1,51 @@
+package io.replicator.stream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+
+/**
+ * One event read from a stream, before decoding: where it sits and what it says.
+ *
+ * @param source the stream it came from: {@code kafka:<topic>/<partition>}, or a file's path
+ * @param position its place in the source: a Kafka offset, a line number; positions of one source
+ *     only grow, which is what lets progress be committed as one number per source
+ * @param payload the event's text; null for a Kafka tombstone
+ */
+public record SourceEvent(String source, long position, String payload) {
+
+  /** Coder: two strings (the payload nullable) and a var-long. */
+  public static final class Coder extends CustomCoder<SourceEvent> {
+    private static final StringUtf8Coder STRING = StringUtf8Coder.of();
+    private static final NullableCoder<String> PAYLOAD = NullableCoder.of(StringUtf8Coder.of());
+    private static final VarLongCoder LONG = VarLongCoder.of();
+    private static final Coder INSTANCE = new Coder();
+
+    public static Coder of() {
+      return INSTANCE;
+    }
+
+    @Override
+    public void encode(SourceEvent e, OutputStream out) throws IOException {
+      STRING.encode(e.source(), out);
+      LONG.encode(e.position(), out);
+      PAYLOAD.encode(e.payload(), out);
+    }
+
+    @Override
+    public SourceEvent decode(InputStream in) throws IOException {
+      return new SourceEvent(STRING.decode(in), LONG.decode(in), PAYLOAD.decode(in));
+    }
+
+    @Override
+    public void verifyDeterministic() {}
+
+    private Object readResolve() {
+      return INSTANCE;
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package io.replicator.stream;
+
+import io.replicator.source.ReadChanges;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.channels.Channels;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Watch;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Duration;
+
+/**
+ * Watches a file pattern (a local path, {@code gs://}, {@code s3://}) for change files as they land
+ * and reads each new file once, line by line, as {@link SourceEvent}s (the file, the line number,
+ * the line). For exports that drop files into object storage. A file is read when it first
+ * appears, so writers should land files whole (write elsewhere, then rename or copy in).
+ *
+ * <pre>{@code
+ * PCollection<SourceEvent> events =
+ *     p.apply(WatchChangeFiles.matching("gs://exports/orders/*.jsonl").every(Duration.standardSeconds(10)));
+ * }</pre>
+ */
+public final class WatchChangeFiles extends PTransform<PBegin, PCollection<SourceEvent>> {
+  private final String filepattern;
+  private final Duration interval;
+
+  private WatchChangeFiles(String filepattern, Duration interval) {
+    this.filepattern = filepattern;
+    this.interval = interval;
+  }
+
+  public static WatchChangeFiles matching(String filepattern) {
+    if (filepattern == null || filepattern.isBlank()) {
+      throw new IllegalArgumentException("a file pattern to watch is required");
+    }
+    return new WatchChangeFiles(filepattern, Duration.standardSeconds(10));
+  }
+
+  /** How often the pattern is matched again. */
+  public WatchChangeFiles every(Duration interval) {
+    if (interval.getMillis() < 1) {
+      throw new IllegalArgumentException("the watch interval must be positive, got " + interval);
+    }
+    return new WatchChangeFiles(filepattern, interval);
+  }
+
+  @Override
+  public PCollection<SourceEvent> expand(PBegin input) {
+    return input
+        .apply("Watch files", FileIO.match().filepattern(filepattern)
+            .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW)
+            .continuously(interval, Watch.Growth.never()))
+        .apply("Open files", FileIO.readMatches())
+        .apply("Read lines", ParDo.of(new ReadLinesFn()))
+        .setCoder(SourceEvent.Coder.of());
+  }
+
+  private static final class ReadLinesFn extends DoFn<FileIO.ReadableFile, SourceEvent> {
+    private final Counter files = Metrics.counter(ReadChanges.NAMESPACE, ReadChanges.FILES_READ);
+
+    @ProcessElement
+    public void process(@Element FileIO.ReadableFile file, OutputReceiver<SourceEvent> out) throws IOException {
+      String source = file.getMetadata().resourceId().toString();
+      files.inc();
+      try (BufferedReader in = new BufferedReader(Channels.newReader(file.open(), StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE), 1 << 16),
+          1 << 16)) {
+        long lineNumber = 0;
+        String line;
+        while ((line = in.readLine()) != null) {
+          lineNumber++;
+          if (!line.isBlank()) {
+            out.output(new SourceEvent(source, lineNumber, line));
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,212 @@
+package io.replicator.stream;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.replicator.change.TableSchema;
+import io.replicator.merge.DeleteMode;
+import io.replicator.merge.TargetTable;
+import io.replicator.testing.DebeziumHistory;
+import io.replicator.warehouse.DuckDbWarehouse;
+import io.replicator.warehouse.WarehouseSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.Pipeline.PipelineExecutionException;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.options.StreamingOptions;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * The streaming replicate on the DirectRunner with {@link TestStream}: adversarial Debezium
+ * histories of two tables arriving over several windows and partitions, out of order, with
+ * duplicates, replays, tombstones, heartbeats, poison messages and another table's events, end
+ * equal to the source; late events are merged, not dropped; progress is committed only once merged.
+ */
+public class ReplicateStreamTest {
+  private static final TableSchema SCHEMA = TableSchema.fromBigQueryJson(DebeziumHistory.SCHEMA_JSON, List.of("id"));
+  private static final Instant T0 = new Instant(0);
+  /** What each test's committer was told, by test: committers are serialised into the pipeline. */
+  static final Map<String, Map<String, Long>> COMMITTED = new ConcurrentHashMap<>();
+
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+  @Rule public final transient TestPipeline p = TestPipeline.fromOptions(streaming());
+
+  private static StreamingOptions streaming() {
+    StreamingOptions o = PipelineOptionsFactory.as(StreamingOptions.class);
+    o.setStreaming(true);
+    return o;
+  }
+
+  /** Records positions in {@link #COMMITTED} and checks they never go back. */
+  record Recording(String test) implements ProgressCommitter {
+    @Override
+    public void commit(Map<String, Long> positions) {
+      Map<String, Long> seen = COMMITTED.computeIfAbsent(test, k -> new ConcurrentHashMap<>());
+      positions.forEach((source, position) -> {
+        Long before = seen.get(source);
+        if (before != null && position <= before) {
+          throw new IllegalStateException(source + " moved back from " + before + " to " + position);
+        }
+        seen.put(source, position);
+      });
+    }
+  }
+
+  private List<TargetTable> tables(DeleteMode mode) {
+    return List.of(new TargetTable("orders", SCHEMA, mode), new TargetTable("customers", SCHEMA, mode));
+  }
+
+  private WarehouseSpec warehouse(List<TargetTable> tables) {
+    Path file = tmp.getRoot().toPath().resolve("w.duckdb");
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(file)) {
+      tables.forEach(w::ensureTables);
+    }
+    return WarehouseSpec.parse("duckdb:" + file);
+  }
+
+  private ReplicateStream replicate(List<TargetTable> tables, WarehouseSpec warehouse, String test) {
+    return ReplicateStream.of(tables, warehouse, tmp.getRoot() + "/staging", tmp.getRoot() + "/dead", "run1")
+        .withLoadInterval(Duration.standardSeconds(10)).withBatchBounds(4096, 50).committingTo(new Recording(test));
+  }
+
+  @Test
+  public void adversarialHistoryOverWindowsAndPartitionsEndsEqualToTheSource() throws Exception {
+    DebeziumHistory history = new DebeziumHistory(7).generate(List.of("orders", "customers"), 300, 40);
+    Random random = new Random(11);
+    // Three partitions, as a keyed topic would spread them: events of one key stay in order within a
+    // partition, but partitions interleave freely, and the whole history is replayed once more.
+    List<SourceEvent> arrivals = new ArrayList<>();
+    long[] offsets = new long[3];
+    for (int pass = 0; pass < 2; pass++) {
+      for (String e : history.events) {
+        int partition = random.nextInt(3);
+        arrivals.add(new SourceEvent("kafka:cdc/" + partition, offsets[partition]++, e));
+        if (random.nextInt(20) == 0) {
+          arrivals.add(new SourceEvent("kafka:cdc/" + partition, offsets[partition]++, e)); // A duplicate.
+        }
+      }
+    }
+    Collections.shuffle(arrivals, random);
+    String[] poison = {"{\"op\":\"c\",\"after\":{\"id\":", "{\"op\":\"x\",\"after\":{\"id\":1},\"source\":"
+        + "{\"connector\":\"postgresql\",\"table\":\"orders\",\"lsn\":1}}", DebeziumHistory.heartbeat(),
+        "{\"op\":\"c\",\"after\":{\"id\":1},\"source\":{\"connector\":\"postgresql\",\"table\":\"audit\",\"lsn\":2}}"};
+    for (String line : poison) {
+      arrivals.add(random.nextInt(arrivals.size()), new SourceEvent("kafka:cdc/9", offsets[0]++, line));
+    }
+
+    // Five windows of ten seconds.
+    TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.Coder.of());
+    int perWindow = arrivals.size() / 5 + 1;
+    for (int w = 0; w < 5; w++) {
+      List<TimestampedValue<SourceEvent>> batch = new ArrayList<>();
+      for (SourceEvent e : arrivals.subList(Math.min(w * perWindow, arrivals.size()),
+          Math.min((w + 1) * perWindow, arrivals.size()))) {
+        batch.add(TimestampedValue.of(e, T0.plus(Duration.standardSeconds(w * 10L + 1))));
+      }
+      if (!batch.isEmpty()) {
+        stream = stream.addElements(batch.get(0), batch.subList(1, batch.size()).toArray(new TimestampedValue[0]));
+      }
+      stream = stream.advanceWatermarkTo(T0.plus(Duration.standardSeconds((w + 1) * 10L)));
+    }
+    List<TargetTable> tables = tables(DeleteMode.HARD);
+    WarehouseSpec warehouse = warehouse(tables);
+    p.apply(stream.advanceWatermarkToInfinity()).apply(replicate(tables, warehouse, "adversarial"));
+    p.run().waitUntilFinish();
+
+    for (TargetTable t : tables) {
+      assertEquals(t.name(), history.state.get(t.name()), rows(warehouse, t));
+    }
+    // Every partition's last offset is committed, the poison messages' included.
+    Map<String, Long> committed = COMMITTED.get("adversarial");
+    for (int partition = 0; partition < 3; partition++) {
+      long last = -1;
+      for (SourceEvent e : arrivals) {
+        if (e.source().equals("kafka:cdc/" + partition)) {
+          last = Math.max(last, e.position());
+        }
+      }
+      assertEquals(Long.valueOf(last), committed.get("kafka:cdc/" + partition));
+    }
+    List<String> deadLetters = deadLetterLines();
+    assertEquals(deadLetters.toString(), 2, deadLetters.size());
+    assertTrue(deadLetters.toString(), deadLetters.stream().anyMatch(l -> l.contains("malformed JSON")));
+    assertTrue(deadLetters.toString(), deadLetters.stream().anyMatch(l -> l.contains("unknown op 'x'")));
+  }
+
+  @Test
+  public void lateEventsAreMergedNotDropped() throws Exception {
+    DebeziumHistory history = new DebeziumHistory(3).generate(List.of("orders"), 40, 10);
+    List<TargetTable> tables = List.of(new TargetTable("orders", SCHEMA, DeleteMode.SOFT));
+    List<String> events = history.events;
+    int half = events.size() / 2;
+    TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.Coder.of());
+    for (int i = half; i < events.size(); i++) {
+      stream = stream.addElements(TimestampedValue.of(new SourceEvent("f", i, events.get(i)), T0.plus(1000)));
+    }
+    // The watermark passes the first window, then its older half arrives: late, for the same window.
+    stream = stream.advanceWatermarkTo(T0.plus(Duration.standardSeconds(30)));
+    for (int i = 0; i < half; i++) {
+      stream = stream.addElements(TimestampedValue.of(new SourceEvent("f", i, events.get(i)), T0.plus(2000)));
+    }
+    WarehouseSpec warehouse = warehouse(tables);
+    p.apply(stream.advanceWatermarkToInfinity()).apply(replicate(tables, warehouse, "late"));
+    p.run().waitUntilFinish();
+    assertEquals(history.state.get("orders"), rows(warehouse, tables.get(0)));
+  }
+
+  @Test
+  public void nothingIsCommittedWhenTheMergeFails() throws Exception {
+    DebeziumHistory history = new DebeziumHistory(5).generate(List.of("orders"), 20, 10);
+    List<TargetTable> tables = List.of(new TargetTable("orders", SCHEMA, DeleteMode.HARD));
+    Path file = tmp.getRoot().toPath().resolve("w.duckdb");
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(file)) {
+      // The target exists with a key of another type: every merge into it fails.
+      w.connection().createStatement().execute("CREATE TABLE orders (id VARCHAR PRIMARY KEY, \"select\" VARCHAR)");
+    }
+    TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.Coder.of());
+    for (int i = 0; i < history.events.size(); i++) {
+      stream = stream.addElements(TimestampedValue.of(new SourceEvent("kafka:t/0", i, history.events.get(i)), T0));
+    }
+    p.apply(stream.advanceWatermarkToInfinity())
+        .apply(replicate(tables, WarehouseSpec.parse("duckdb:" + file), "failing"));
+    assertThrows(PipelineExecutionException.class, () -> p.run().waitUntilFinish());
+    assertEquals(null, COMMITTED.get("failing"));
+  }
+
+  private static TreeMap<Long, String> rows(WarehouseSpec spec, TargetTable table) {
+    TreeMap<Long, String> rows = new TreeMap<>();
+    try (var w = spec.open()) {
+      w.forEachRow(table, v -> rows.put(Long.parseLong(v[0]), v[0] + "|" + v[1] + "|" + v[2]));
+    }
+    return rows;
+  }
+
+  private List<String> deadLetterLines() throws Exception {
+    Path dir = tmp.getRoot().toPath().resolve("dead");
+    List<String> lines = new ArrayList<>();
+    if (Files.isDirectory(dir)) {
+      try (Stream<Path> files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          lines.addAll(Files.readAllLines(f));
+        }
+      }
+    }
+    return lines;
+  }
+}
