@@ -233,6 +233,12 @@ public interface ReplicateOptions extends PipelineOptions, ThroughputOptions, St
 
   void setKafkaGroup(String value);
 
+  @Description("Streaming: a Pub/Sub subscription (projects/<project>/subscriptions/<name>) to read Debezium"
+      + " change events from; each message is acknowledged once its change is merged.")
+  String getPubsubSubscription();
+
+  void setPubsubSubscription(String value);
+
   @Description("Streaming: changes are merged in batches per table every interval (e.g. 60s, 5m); a batch"
       + " is also cut at --batchMaxBytes.")
   @Default.String("60s")

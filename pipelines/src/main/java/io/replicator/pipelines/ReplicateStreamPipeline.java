@@ -3,6 +3,8 @@ package io.replicator.pipelines;
 import io.replicator.merge.TargetTable;
 import io.replicator.stream.KafkaOffsets;
 import io.replicator.stream.ProgressCommitter;
+import io.replicator.stream.PubsubAcks;
+import io.replicator.stream.ReadPubsubEvents;
 import io.replicator.stream.ReadKafkaEvents;
 import io.replicator.stream.ReplicateStream;
 import io.replicator.stream.SourceEvent;
@@ -52,6 +54,9 @@ final class ReplicateStreamPipeline {
       events = p.apply("Read Kafka", plan.kafkaTopicPattern != null
           ? read.withTopicPattern(plan.kafkaTopicPattern) : read.withTopics(plan.kafkaTopics));
       committer = new KafkaOffsets(plan.kafkaBootstrapServers, plan.kafkaGroup, Map.of());
+    } else if (plan.source == StreamPlan.Source.PUBSUB) {
+      events = p.apply("Read Pub/Sub", ReadPubsubEvents.from(plan.pubsubSubscription));
+      committer = new PubsubAcks(plan.pubsubSubscription);
     } else {
       events = p.apply("Watch change files", WatchChangeFiles.matching(plan.changes).every(plan.watchInterval));
     }

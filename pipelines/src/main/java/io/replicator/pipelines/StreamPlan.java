@@ -28,13 +28,14 @@ import org.joda.time.Duration;
  */
 final class StreamPlan {
   /** Where the events come from. */
-  enum Source { KAFKA, FILES }
+  enum Source { KAFKA, PUBSUB, FILES }
 
   final Source source;
   final String kafkaBootstrapServers;
   final List<String> kafkaTopics;
   final String kafkaTopicPattern;
   final String kafkaGroup;
+  final String pubsubSubscription;
   final String changes;
   final Duration watchInterval;
   final Duration loadInterval;
@@ -77,11 +78,13 @@ final class StreamPlan {
     this.changes = blankToNull(o.getChanges());
     String topics = blankToNull(o.getKafkaTopics());
     this.kafkaTopicPattern = blankToNull(o.getKafkaTopicPattern());
-    if ((kafkaBootstrapServers == null) == (changes == null)) {
-      throw new OptionsException(kafkaBootstrapServers == null
-          ? "--streaming needs a source: --kafkaBootstrapServers (with --kafkaTopics or --kafkaTopicPattern), or"
-              + " --changes (a file pattern to watch)"
-          : "give one source: --kafkaBootstrapServers or --changes");
+    this.pubsubSubscription = blankToNull(o.getPubsubSubscription());
+    int sources = (kafkaBootstrapServers == null ? 0 : 1) + (pubsubSubscription == null ? 0 : 1) + (changes == null ? 0 : 1);
+    if (sources != 1) {
+      throw new OptionsException(sources == 0
+          ? "--streaming needs a source: --kafkaBootstrapServers (with --kafkaTopics or --kafkaTopicPattern),"
+              + " --pubsubSubscription, or --changes (a file pattern to watch)"
+          : "give one source: --kafkaBootstrapServers, --pubsubSubscription or --changes");
     }
     if (kafkaBootstrapServers != null) {
       if ((topics == null) == (kafkaTopicPattern == null)) {
@@ -92,6 +95,9 @@ final class StreamPlan {
         wrap(() -> java.util.regex.Pattern.compile(kafkaTopicPattern), "--kafkaTopicPattern");
       }
       this.source = Source.KAFKA;
+    } else if (pubsubSubscription != null) {
+      wrap(() -> io.replicator.stream.ReadPubsubEvents.from(pubsubSubscription), "--pubsubSubscription");
+      this.source = Source.PUBSUB;
     } else {
       if (topics != null || kafkaTopicPattern != null) {
         throw new OptionsException((topics != null ? "--kafkaTopics" : "--kafkaTopicPattern")
@@ -172,7 +178,8 @@ final class StreamPlan {
   static void refuseStreamOptions(ReplicateOptions o) {
     for (String[] option : new String[][] {
         {"--kafkaBootstrapServers", o.getKafkaBootstrapServers()}, {"--kafkaTopics", o.getKafkaTopics()},
-        {"--kafkaTopicPattern", o.getKafkaTopicPattern()}, {"--tables", o.getTables()},
+        {"--kafkaTopicPattern", o.getKafkaTopicPattern()}, {"--pubsubSubscription", o.getPubsubSubscription()},
+        {"--tables", o.getTables()},
         {"--streamFor", o.getStreamFor()}}) {
       if (blankToNull(option[1]) != null) {
         throw new OptionsException(option[0] + " applies to a stream: add --streaming");
@@ -215,9 +222,11 @@ final class StreamPlan {
 
   /** What the stream reads, for the launch message. */
   String describeSource() {
-    return source == Source.KAFKA
-        ? "Kafka " + (kafkaTopicPattern != null ? "topics matching " + kafkaTopicPattern : String.join(",", kafkaTopics))
-            + " (group " + kafkaGroup + ")"
-        : "files arriving at " + changes;
+    return switch (source) {
+      case KAFKA -> "Kafka " + (kafkaTopicPattern != null ? "topics matching " + kafkaTopicPattern
+          : String.join(",", kafkaTopics)) + " (group " + kafkaGroup + ")";
+      case PUBSUB -> "Pub/Sub " + pubsubSubscription;
+      case FILES -> "files arriving at " + changes;
+    };
   }
 }

@@ -100,6 +100,14 @@ public class DataflowTranslationTest {
   }
 
   @Test
+  public void thePubsubStreamTranslatesForDataflow() throws Exception {
+    translateWith(new String[] {"--streaming=true", "--pubsubSubscription=projects/my-project/subscriptions/cdc"}).ok();
+    String job = Files.readString(dir.resolve("template.json"));
+    assertThat(job, containsString("Read Pub/Sub"));
+    assertThat(job, containsString("Commit progress"));
+  }
+
+  @Test
   public void theFileDropStreamTranslatesForDataflow() throws Exception {
     translateWith(new String[] {"--streaming=true", "--changes=" + dir + "/drops/*.json", "--changeFormat=debezium",
         "--watchInterval=30s"}).ok();

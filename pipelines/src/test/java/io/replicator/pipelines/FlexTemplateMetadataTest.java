@@ -32,6 +32,8 @@ public class FlexTemplateMetadataTest {
       Map.entry("kafkaBootstrapServers", List.of(List.of("broker-1:9092,broker-2:9092", "127.0.0.1:9092"),
           List.of("broker", "a:1,,b:2", "a:x"))),
       Map.entry("kafkaTopics", List.of(List.of("dbserver1.inventory.orders,x_y-z"), List.of("a b", "a,,b"))),
+      Map.entry("pubsubSubscription", List.of(List.of("projects/my-project/subscriptions/cdc"),
+          List.of("cdc", "projects/p/topics/t", "projects//subscriptions/x"))),
       Map.entry("loadInterval", List.of(List.of("60s", "500ms", "5m", "1h"), List.of("soon", "60", "-1s"))),
       Map.entry("watchInterval", List.of(List.of("10s", "1min"), List.of("10 seconds"))),
       Map.entry("streamFor", List.of(List.of("10m", "2d"), List.of("forever"))),

@@ -1,7 +1,9 @@
 package io.replicator.stream;
 
 import io.replicator.source.ReadChanges;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -43,6 +45,7 @@ import org.slf4j.LoggerFactory;
 public final class CommitProgress extends PTransform<PCollection<KV<String, Long>>, PCollection<String>> {
   private static final Logger LOG = LoggerFactory.getLogger(CommitProgress.class);
   public static final String WINDOWS_COMMITTED = "windows_committed";
+  public static final String EVENTS_ACKNOWLEDGED = "events_acknowledged";
   /** Gauge per table: milliseconds from the source change to the end of its window's merge. */
   public static final String LAG_PREFIX = "lag_ms_";
 
@@ -71,6 +74,7 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
   private static final class CommitFn extends DoFn<KV<String, Iterable<KV<String, Long>>>, String> {
     private final ProgressCommitter committer;
     private final Counter windows = Metrics.counter(ReadChanges.NAMESPACE, WINDOWS_COMMITTED);
+    private final Counter acknowledged = Metrics.counter(ReadChanges.NAMESPACE, EVENTS_ACKNOWLEDGED);
 
     @StateId("committed")
     private final StateSpec<ValueState<Map<String, Long>>> committedSpec =
@@ -88,6 +92,7 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
       Map<String, Long> advance = new TreeMap<>();
       Map<String, long[]> merged = new TreeMap<>(); // table → rows, batches
       Map<String, Long> sourceTimes = new TreeMap<>();
+      Map<String, List<String>> acks = new TreeMap<>();
       long deadLetterFiles = 0;
       for (KV<String, Long> p : window.getValue()) {
         String name = Progress.name(p.getKey());
@@ -105,11 +110,15 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
             m[1]++;
           }
           case Progress.DEAD_LETTERS -> deadLetterFiles++;
+          case Progress.ACK -> acks.computeIfAbsent(name, k -> new ArrayList<>()).add(Progress.ackId(p.getKey()));
           default -> throw new IllegalStateException("unknown progress " + p.getKey());
         }
       }
+      if (!advance.isEmpty() || !acks.isEmpty()) {
+        committer.commit(advance, acks);
+        acks.values().forEach(ids -> acknowledged.inc(ids.size()));
+      }
       if (!advance.isEmpty()) {
-        committer.commit(advance);
         committed.putAll(advance);
         committedState.write(committed);
       }
@@ -133,6 +142,7 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
         line.append(" dead letters in ").append(deadLetterFiles).append(deadLetterFiles == 1 ? " file;" : " files;");
       }
       line.append(" committed ").append(advance.isEmpty() ? "nothing new" : advance.toString());
+      acks.forEach((source, ids) -> line.append("; acknowledged ").append(ids.size()).append(" of ").append(source));
       windows.inc();
       LOG.info("{}", line);
       out.output(line.toString());

@@ -156,7 +156,8 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
         out.get(DEAD_LETTERS).output(new DeadLetter(e.source(), e.position(),
             e.payload() == null ? "null" : e.payload(), ex.getMessage()));
       }
-      out.get(PROGRESS).output(Progress.position(e.source(), e.position()));
+      out.get(PROGRESS).output(e.ackId() != null
+          ? Progress.ack(e.source(), e.ackId()) : Progress.position(e.source(), e.position()));
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.replicator.stream;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -26,7 +27,7 @@ public final class KafkaOffsets implements ProgressCommitter {
   }
 
   @Override
-  public synchronized void commit(Map<String, Long> positions) {
+  public synchronized void commit(Map<String, Long> positions, Map<String, List<String>> ackIds) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     positions.forEach((source, offset) -> {
       if (source.startsWith("kafka:")) {

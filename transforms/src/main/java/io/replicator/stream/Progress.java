@@ -5,7 +5,7 @@ import org.apache.beam.sdk.values.KV;
 
 /**
  * What a window of a stream got done, as keyed numbers that combine by taking the highest: the
- * position each source was read to, the newest source time each table's changes carry, each
+ * position each source was read to, the events to acknowledge, the newest source time each table's changes carry, each
  * merged batch's rows, each dead-letter file written. {@link CommitProgress} gathers a window's
  * progress once all of it is merged.
  */
@@ -14,12 +14,23 @@ public final class Progress {
   static final String SOURCE_TIME = "source_time";
   static final String MERGED = "merged";
   static final String DEAD_LETTERS = "dead_letters";
+  static final String ACK = "ack";
 
   private Progress() {}
 
   /** {@code source} was read at {@code position}. */
   public static KV<String, Long> position(String source, long position) {
     return KV.of(POSITION + "\t" + source, position);
+  }
+
+  /** An event of {@code source} to acknowledge once merged. */
+  public static KV<String, Long> ack(String source, String ackId) {
+    return KV.of(ACK + "\t" + source + "\t" + ackId, 0L);
+  }
+
+  /** The ack id of an {@link #ack} key. */
+  static String ackId(String key) {
+    return key.substring(key.indexOf('\t', key.indexOf('\t') + 1) + 1);
   }
 
   /** {@code table} has a change made at the source at {@code millis}. */

@@ -15,10 +15,15 @@ import org.apache.beam.sdk.coders.VarLongCoder;
  * @param position its place in the source: a Kafka offset, a line number; positions of one source
  *     only grow, which is what lets progress be committed as one number per source
  * @param payload the event's text; null for a Kafka tombstone
+ * @param ackId what acknowledges the event once merged (a Pub/Sub message's ack id); null for
+ *     sources whose progress is their position
  */
-public record SourceEvent(String source, long position, String payload) {
+public record SourceEvent(String source, long position, String payload, String ackId) {
+  public SourceEvent(String source, long position, String payload) {
+    this(source, position, payload, null);
+  }
 
-  /** Coder: two strings (the payload nullable) and a var-long. */
+  /** Coder: strings (payload and ack id nullable) and a var-long. */
   public static final class Coder extends CustomCoder<SourceEvent> {
     private static final StringUtf8Coder STRING = StringUtf8Coder.of();
     private static final NullableCoder<String> PAYLOAD = NullableCoder.of(StringUtf8Coder.of());
@@ -34,11 +39,12 @@ public record SourceEvent(String source, long position, String payload) {
       STRING.encode(e.source(), out);
       LONG.encode(e.position(), out);
       PAYLOAD.encode(e.payload(), out);
+      PAYLOAD.encode(e.ackId(), out);
     }
 
     @Override
     public SourceEvent decode(InputStream in) throws IOException {
-      return new SourceEvent(STRING.decode(in), LONG.decode(in), PAYLOAD.decode(in));
+      return new SourceEvent(STRING.decode(in), LONG.decode(in), PAYLOAD.decode(in), PAYLOAD.decode(in));
     }
 
     @Override

@@ -56,7 +56,7 @@ public class ReplicateStreamTest {
   /** Records positions in {@link #COMMITTED} and checks they never go back. */
   record Recording(String test) implements ProgressCommitter {
     @Override
-    public void commit(Map<String, Long> positions) {
+    public void commit(Map<String, Long> positions, Map<String, List<String>> ackIds) {
       Map<String, Long> seen = COMMITTED.computeIfAbsent(test, k -> new ConcurrentHashMap<>());
       positions.forEach((source, position) -> {
         Long before = seen.get(source);
