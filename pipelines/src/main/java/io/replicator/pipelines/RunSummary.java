@@ -2,6 +2,7 @@ package io.replicator.pipelines;
 
 import io.replicator.batch.ByteSize;
 import io.replicator.batch.StageBatches;
+import io.replicator.merge.TargetTable;
 import io.replicator.source.ReadChanges;
 import io.replicator.stream.CommitProgress;
 import io.replicator.stream.DecodeEvents;
@@ -174,8 +175,15 @@ public final class RunSummary {
     line(sb, "updated", get(MergeBatches.ROWS_UPDATED), "rows");
     line(sb, "deleted", get(MergeBatches.ROWS_DELETED), "rows");
     line(sb, "ignored", get(MergeBatches.CHANGES_IGNORED), "changes older than the target's row or tombstone (replays)");
-    lags.forEach((table, lag) -> sb.append(String.format(Locale.ROOT, "  %-11s %.1f s %s%n", "lag", lag / 1000.0,
-        table + " (source change to merged, last window)")));
+    if (get(DecodeEvents.COLUMNS_ADDED) > 0) {
+      line(sb, "columns", get(DecodeEvents.COLUMNS_ADDED), "added to targets (new nullable columns at the source)");
+    }
+    for (TargetTable t : run.tables()) {
+      Long lag = lags.get(t.name());
+      sb.append(String.format(Locale.ROOT, "  %-11s %,d rows in %,d batches%s%n", t.name(),
+          get(CommitProgress.ROWS_PREFIX + t.name()), get(CommitProgress.BATCHES_PREFIX + t.name()),
+          lag == null ? "" : String.format(Locale.ROOT, ", lag %.1f s (source change to merged, last window)", lag / 1000.0)));
+    }
     return sb.toString();
   }
 

@@ -133,6 +133,7 @@ public class StreamingReplicateTest {
     assertEquals(o.out(), 1, o.count("rejected"));
     assertEquals(o.out(), history.events.size() + 1, o.count("read"));
     assertTrue(o.out(), o.out().contains("lag "));
+    assertEquals(o.out(), history.state.get("orders").size() > 0, o.count("orders") > 0);
     assertTables(dir.resolve("w.duckdb"), Map.of("orders", history.state.get("orders")));
   }
 

@@ -1,7 +1,10 @@
 package io.replicator.merge;
 
+import io.replicator.change.Column;
 import io.replicator.change.TableSchema;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -25,6 +28,13 @@ public record TargetTable(String name, TableSchema schema, DeleteMode deleteMode
       throw new IllegalArgumentException(
           "table name '" + name + "' starts with '_', which is reserved for the pipeline's own tables");
     }
+  }
+
+  /** This table with nullable columns added after the others (a schema change seen in a stream). */
+  public TargetTable withColumns(List<Column> added) {
+    List<Column> columns = new ArrayList<>(schema.columns());
+    columns.addAll(added);
+    return new TargetTable(name, new TableSchema(columns, schema.keyColumns()), deleteMode);
   }
 
   public String stagingName() {

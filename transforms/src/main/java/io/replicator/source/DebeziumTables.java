@@ -4,9 +4,11 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.replicator.change.Change;
+import io.replicator.change.Column;
 import io.replicator.merge.TargetTable;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,6 +23,11 @@ import java.util.function.Consumer;
  * database ({@code inventory.orders}); names match case-insensitively. Events of other tables are
  * reported as such, for the caller to count: a topic or a drop folder may carry more tables than a
  * run replicates.
+ *
+ * <p>Events with the schema envelope say which columns their rows have. A new nullable column is
+ * added to the target through {@link Evolution} and decoded from then on; a change the target
+ * cannot follow (a column dropped, a type changed) rejects the event with the reason, so every
+ * event of that table goes to dead letters until it is resolved, while other tables go on.
  */
 public final class DebeziumTables {
   /** What one event was: for which target table, how many changes it gave, and its source time. */
@@ -31,22 +38,60 @@ public final class DebeziumTables {
     }
   }
 
+  /** Adds columns to a target table, idempotently; returns the table as it is then. */
+  public interface Evolution {
+    TargetTable addColumns(TargetTable table, List<Column> columns) throws Exception;
+  }
+
+  /** A replicated table: its target as it stands and the decoder of its events. */
+  private static final class Entry {
+    TargetTable target;
+    final String sourceTable;
+    DebeziumChangeDecoder decoder;
+
+    Entry(TargetTable target, String sourceTable) {
+      this.sourceTable = sourceTable;
+      use(target);
+    }
+
+    void use(TargetTable t) {
+      this.target = t;
+      this.decoder = new DebeziumChangeDecoder(t.name(), t.schema(), sourceTable);
+    }
+  }
+
+  private static final int VERDICTS_KEPT = 256;
+
   /** Tables named qualified ({@code inventory.orders}), by that name. */
-  private final Map<String, DebeziumChangeDecoder> qualified = new HashMap<>();
+  private final Map<String, Entry> qualified = new HashMap<>();
   /** Tables named bare ({@code orders}). */
-  private final Map<String, DebeziumChangeDecoder> bare = new HashMap<>();
+  private final Map<String, Entry> bare = new HashMap<>();
   /** Tables named qualified, by their bare name where no other table shares it: for events that name no schema. */
-  private final Map<String, DebeziumChangeDecoder> unqualified = new HashMap<>();
-  private final DebeziumChangeDecoder only;
+  private final Map<String, Entry> unqualified = new HashMap<>();
+  private final Entry only;
+  private final Evolution evolution;
+  /** Table and schema envelope text → what it means for the table; envelopes repeat, parsing them is not free. */
+  private final Map<String, EventSchema.Verdict> verdicts = new LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, EventSchema.Verdict> eldest) {
+      return size() > VERDICTS_KEPT;
+    }
+  };
 
   public DebeziumTables(List<TargetTable> tables, Map<String, String> sourceNames) {
+    this(tables, sourceNames, null);
+  }
+
+  /** With {@code evolution}, new nullable columns are added; without, events that have them are rejected. */
+  public DebeziumTables(List<TargetTable> tables, Map<String, String> sourceNames, Evolution evolution) {
+    this.evolution = evolution;
     Map<String, Integer> bareNames = new HashMap<>();
     for (TargetTable t : tables) {
       String name = sourceNames.getOrDefault(t.name(), t.name()).toLowerCase(Locale.ROOT);
-      DebeziumChangeDecoder decoder = new DebeziumChangeDecoder(t.name(), t.schema(), tableOf(name));
-      (name.contains(".") ? qualified : bare).put(name, decoder);
+      Entry entry = new Entry(t, tableOf(name));
+      (name.contains(".") ? qualified : bare).put(name, entry);
       if (bareNames.merge(tableOf(name), 1, Integer::sum) == 1) {
-        unqualified.put(tableOf(name), decoder);
+        unqualified.put(tableOf(name), entry);
       } else {
         unqualified.remove(tableOf(name));
       }
@@ -62,61 +107,106 @@ public final class DebeziumTables {
    */
   public Decoded decode(String event, Consumer<Change> out) throws RejectedInputException {
     if (event == null) {
-      return new Decoded(only == null ? "" : only.table(), 0, 0);
+      return new Decoded(only == null ? "" : only.target.name(), 0, 0);
     }
     Peek peek = peek(event);
-    DebeziumChangeDecoder decoder;
+    Entry entry;
     if (peek.table != null) {
       String table = peek.table.toLowerCase(Locale.ROOT);
-      decoder = peek.namespace != null
+      entry = peek.namespace != null
           ? qualified.get(peek.namespace.toLowerCase(Locale.ROOT) + "." + table)
           : unqualified.get(table);
-      if (decoder == null) {
-        decoder = bare.get(table);
+      if (entry == null) {
+        entry = bare.get(table);
       }
-      if (decoder == null) {
+      if (entry == null) {
         return new Decoded(null, 0, peek.sourceMillis);
       }
     } else if (only != null) {
-      decoder = only;
+      entry = only;
     } else if (peek.op == null) {
       return new Decoded("", 0, peek.sourceMillis); // A heartbeat: no table, no change.
     } else {
       throw new RejectedInputException("the event names no table (source.table); this run replicates "
           + (qualified.size() + bare.size()) + " tables and cannot tell which one it is for");
     }
-    int n = decoder.decode(event, out);
-    return new Decoded(decoder.table(), n, peek.sourceMillis);
+    if (peek.schema != null && peek.op != null) {
+      follow(entry, peek.schema);
+    }
+    int n = entry.decoder.decode(event, out);
+    return new Decoded(entry.target.name(), n, peek.sourceMillis);
+  }
+
+  /** Checks the event's declared columns against the table; adds new nullable ones. */
+  private void follow(Entry entry, String schemaText) throws RejectedInputException {
+    String key = entry.target.name() + "\0" + schemaText;
+    EventSchema.Verdict verdict = verdicts.get(key);
+    if (verdict == null) {
+      List<EventSchema.Field> fields;
+      try (JsonParser p = JsonLines.open(schemaText)) {
+        fields = EventSchema.read(p);
+      } catch (IOException e) {
+        throw new RejectedInputException("unreadable schema envelope: " + e.getMessage());
+      }
+      verdict = fields == null ? EventSchema.Verdict.SAME
+          : EventSchema.compare(entry.target.name(), entry.target.schema(), fields);
+      verdicts.put(key, verdict);
+    }
+    if (verdict.refusal() != null) {
+      throw new RejectedInputException(verdict.refusal());
+    }
+    if (!verdict.added().isEmpty()) {
+      if (evolution == null) {
+        throw new RejectedInputException("new column(s) " + names(verdict.added()) + " in " + entry.target.name()
+            + ", and this run does not add columns");
+      }
+      try {
+        entry.use(evolution.addColumns(entry.target, verdict.added()));
+      } catch (Exception e) {
+        throw new RejectedInputException("adding column(s) " + names(verdict.added()) + " to " + entry.target.name()
+            + " failed: " + e.getMessage());
+      }
+      verdicts.clear(); // The table's schema changed: what envelopes mean for it did too.
+    }
+  }
+
+  private static String names(List<Column> columns) {
+    return String.join(", ", columns.stream().map(c -> "'" + c.name() + "' " + c.type()).toList());
   }
 
   private static String tableOf(String name) {
     return name.substring(name.lastIndexOf('.') + 1);
   }
 
-  private record Peek(String table, String namespace, String op, long sourceMillis) {}
+  /** What is read of an event before its rows: where it is from, its op, its time, its schema text. */
+  private record Peek(String table, String namespace, String op, long sourceMillis, String schema) {}
 
-  /** The event's table, namespace, op and source time, without decoding its rows. */
+  /** The event's table, namespace, op, source time and schema envelope, without decoding its rows. */
   private static Peek peek(String event) throws RejectedInputException {
-    String[] found = new String[3]; // table, namespace, op
+    String[] found = new String[4]; // table, namespace, op, schema envelope
     long[] millis = {0, 0}; // source.ts_ms, ts_ms
     try (JsonParser p = JsonLines.open(event)) {
       if (p.currentToken() == JsonToken.START_OBJECT) {
-        scan(p, true, found, millis);
+        scan(p, event, true, found, millis);
       }
     } catch (JsonParseException e) {
       throw JsonLines.malformed(e);
     } catch (IOException e) {
       throw new RejectedInputException("unreadable event: " + e.getMessage());
     }
-    return new Peek(found[0], found[1], found[2], millis[0] > 0 ? millis[0] : millis[1]);
+    return new Peek(found[0], found[1], found[2], millis[0] > 0 ? millis[0] : millis[1], found[3]);
   }
 
-  private static void scan(JsonParser p, boolean top, String[] found, long[] millis) throws IOException {
+  private static void scan(JsonParser p, String event, boolean top, String[] found, long[] millis) throws IOException {
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken t = p.nextToken();
       if (name.equals("payload") && top && t == JsonToken.START_OBJECT) {
-        scan(p, false, found, millis);
+        scan(p, event, false, found, millis);
+      } else if (name.equals("schema") && top && t == JsonToken.START_OBJECT) {
+        int from = (int) p.currentTokenLocation().getCharOffset();
+        p.skipChildren();
+        found[3] = event.substring(from, (int) p.currentLocation().getCharOffset());
       } else if (name.equals("source") && t == JsonToken.START_OBJECT) {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
           String field = p.currentName();

@@ -48,6 +48,9 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
   public static final String EVENTS_ACKNOWLEDGED = "events_acknowledged";
   /** Gauge per table: milliseconds from the source change to the end of its window's merge. */
   public static final String LAG_PREFIX = "lag_ms_";
+  /** Counters per table: batches and rows merged. */
+  public static final String BATCHES_PREFIX = "batches_merged_";
+  public static final String ROWS_PREFIX = "rows_merged_";
 
   private final ProgressCommitter committer;
 
@@ -128,6 +131,8 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
         line.append(" nothing");
       }
       merged.forEach((table, m) -> {
+        Metrics.counter(ReadChanges.NAMESPACE, BATCHES_PREFIX + table).inc(m[1]);
+        Metrics.counter(ReadChanges.NAMESPACE, ROWS_PREFIX + table).inc(m[0]);
         line.append(' ').append(table).append(": ").append(m[0]).append(" rows in ").append(m[1])
             .append(m[1] == 1 ? " batch" : " batches");
         Long at = sourceTimes.get(table);

@@ -2,6 +2,7 @@ package io.replicator.stream;
 
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
+import io.replicator.change.Column;
 import io.replicator.merge.TargetTable;
 import io.replicator.source.DeadLetter;
 import io.replicator.source.DebeziumTables;
@@ -9,6 +10,8 @@ import io.replicator.source.InputFormat;
 import io.replicator.source.NativeChangeDecoder;
 import io.replicator.source.ReadChanges;
 import io.replicator.source.RejectedInputException;
+import io.replicator.warehouse.Warehouse;
+import io.replicator.warehouse.WarehouseSpec;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
@@ -40,8 +43,10 @@ import org.apache.beam.sdk.values.TupleTagList;
  * }</pre>
  */
 public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, DecodeEvents.Result> {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DecodeEvents.class);
   public static final String EVENTS_READ = "events_read";
   public static final String OTHER_TABLES = "events_of_other_tables";
+  public static final String COLUMNS_ADDED = "columns_added";
 
   private static final TupleTag<Change> CHANGES = new TupleTag<>() {};
   private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
@@ -50,11 +55,14 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
   private final InputFormat format;
   private final List<TargetTable> tables;
   private final Map<String, String> sourceNames;
+  private final WarehouseSpec evolving;
 
-  private DecodeEvents(InputFormat format, List<TargetTable> tables, Map<String, String> sourceNames) {
+  private DecodeEvents(InputFormat format, List<TargetTable> tables, Map<String, String> sourceNames,
+      WarehouseSpec evolving) {
     this.format = format;
     this.tables = List.copyOf(tables);
     this.sourceNames = Map.copyOf(sourceNames);
+    this.evolving = evolving;
   }
 
   /**
@@ -65,12 +73,20 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
     if (tables.isEmpty()) {
       throw new IllegalArgumentException("no table to replicate");
     }
-    return new DecodeEvents(InputFormat.DEBEZIUM, tables, sourceNames);
+    return new DecodeEvents(InputFormat.DEBEZIUM, tables, sourceNames, null);
+  }
+
+  /**
+   * Adds the new nullable columns that events' schema envelopes declare to the targets in {@code
+   * warehouse}, and decodes them from then on; without this, such events are dead letters.
+   */
+  public DecodeEvents evolvingSchemas(WarehouseSpec warehouse) {
+    return new DecodeEvents(format, tables, sourceNames, warehouse);
   }
 
   /** Native change lines of one table. */
   public static DecodeEvents nativeLines(TargetTable table) {
-    return new DecodeEvents(InputFormat.NATIVE, List.of(table), Map.of());
+    return new DecodeEvents(InputFormat.NATIVE, List.of(table), Map.of(), null);
   }
 
   /** The decoded changes, the dead letters, and the progress each event makes. */
@@ -92,7 +108,7 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
 
   @Override
   public Result expand(PCollection<SourceEvent> events) {
-    PCollectionTuple out = events.apply("Decode", ParDo.of(new DecodeFn(format, tables, sourceNames))
+    PCollectionTuple out = events.apply("Decode", ParDo.of(new DecodeFn(format, tables, sourceNames, evolving))
         .withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS).and(PROGRESS)));
     return new Result(
         out.get(CHANGES).setCoder(ChangeCoder.of()),
@@ -109,13 +125,17 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
     private final Counter rejected = Metrics.counter(ReadChanges.NAMESPACE, ReadChanges.REJECTED);
     private final Counter skipped = Metrics.counter(ReadChanges.NAMESPACE, ReadChanges.SKIPPED);
     private final Counter otherTables = Metrics.counter(ReadChanges.NAMESPACE, OTHER_TABLES);
+    private final WarehouseSpec evolving;
+    private final Counter columnsAdded = Metrics.counter(ReadChanges.NAMESPACE, COLUMNS_ADDED);
     private transient DebeziumTables debezium;
     private transient NativeChangeDecoder lines;
+    private transient Warehouse warehouse;
 
-    DecodeFn(InputFormat format, List<TargetTable> tables, Map<String, String> sourceNames) {
+    DecodeFn(InputFormat format, List<TargetTable> tables, Map<String, String> sourceNames, WarehouseSpec evolving) {
       this.format = format;
       this.tables = tables;
       this.sourceNames = sourceNames;
+      this.evolving = evolving;
     }
 
     @Setup
@@ -123,7 +143,25 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
       if (format == InputFormat.NATIVE) {
         lines = new NativeChangeDecoder(tables.get(0).name(), tables.get(0).schema());
       } else {
-        debezium = new DebeziumTables(tables, sourceNames);
+        debezium = new DebeziumTables(tables, sourceNames, evolving == null ? null : this::addColumns);
+      }
+    }
+
+    private TargetTable addColumns(TargetTable table, List<Column> columns) {
+      if (warehouse == null) {
+        warehouse = evolving.open();
+      }
+      TargetTable evolved = warehouse.addColumns(table, columns);
+      columnsAdded.inc(columns.size());
+      LOG.warn("{} has new column(s) at the source: added {} to the target", table.name(),
+          columns.stream().map(c -> c.name() + " " + c.type()).toList());
+      return evolved;
+    }
+
+    @Teardown
+    public void teardown() {
+      if (warehouse != null) {
+        warehouse.close();
       }
     }
 

@@ -134,11 +134,12 @@ public final class ReplicateStream extends PTransform<PCollection<SourceEvent>, 
             .withAllowedLateness(ALLOWED_LATENESS)
             .discardingFiredPanes());
     DecodeEvents.Result decoded = windowed.apply("Decode events", format == InputFormat.NATIVE
-        ? DecodeEvents.nativeLines(tables.get(0)) : DecodeEvents.debezium(tables, sourceNames));
+        ? DecodeEvents.nativeLines(tables.get(0))
+        : DecodeEvents.debezium(tables, sourceNames).evolvingSchemas(warehouse));
     PCollection<StagedBatch> staged = decoded.changes().apply("Stage batches",
         StageBatches.to(staging).withMaxBytes(maxBytes).withMaxRows(maxRows));
     PCollection<MergeResult> merged = staged.apply("Merge batches",
-        MergeBatches.into(warehouse, tables).keepingStaging(keepStaging));
+        MergeBatches.into(warehouse, tables).keepingStaging(keepStaging).followingSchemaChanges());
     PCollection<String> deadLetterFiles = decoded.deadLetters().apply("Write dead letters",
         WriteDeadLetters.to(deadLetters, runId));
 

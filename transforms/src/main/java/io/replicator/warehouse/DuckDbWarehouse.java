@@ -3,6 +3,7 @@ package io.replicator.warehouse;
 import io.replicator.batch.StagedBatch;
 import io.replicator.batch.StagedLine;
 import io.replicator.change.Column;
+import io.replicator.change.ColumnType;
 import io.replicator.merge.DeleteMode;
 import io.replicator.merge.DuckDbDialect;
 import io.replicator.merge.MergeStatements;
@@ -17,7 +18,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -116,6 +119,56 @@ public final class DuckDbWarehouse implements Warehouse {
       ps.setString(1, name);
       return queryLong(ps) > 0;
     }
+  }
+
+  @Override
+  public TargetTable addColumns(TargetTable table, List<Column> columns) {
+    synchronized (shared) {
+      try (Statement st = conn.createStatement()) {
+        for (Column c : columns) {
+          st.execute("ALTER TABLE " + SQL.table(table.name()) + " ADD COLUMN IF NOT EXISTS " + SQL.quote(c.name())
+              + " " + SQL.targetType(c.type()));
+          st.execute("ALTER TABLE " + SQL.table(table.stagingName()) + " ADD COLUMN IF NOT EXISTS "
+              + SQL.quote(c.name()) + " " + SQL.stagingType(c.type()));
+        }
+      } catch (SQLException e) {
+        throw new WarehouseException("cannot add columns to " + table.name() + ": " + e.getMessage(), e);
+      }
+      return current(table);
+    }
+  }
+
+  @Override
+  public TargetTable current(TargetTable table) {
+    List<Column> added = new ArrayList<>();
+    synchronized (shared) {
+      try (PreparedStatement ps = conn.prepareStatement("SELECT column_name, data_type FROM information_schema.columns"
+          + " WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position")) {
+        ps.setString(1, table.name());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            String name = rs.getString(1);
+            if (!name.startsWith("_") && table.schema().indexOf(name) == null) {
+              added.add(new Column(name, typeOf(rs.getString(2), table, name), false));
+            }
+          }
+        }
+      } catch (SQLException e) {
+        throw new WarehouseException("cannot read the columns of " + table.name() + ": " + e.getMessage(), e);
+      }
+    }
+    return added.isEmpty() ? table : table.withColumns(added);
+  }
+
+  /** The column type a DuckDB type stands for (the one {@link DuckDbDialect} writes it as). */
+  private static ColumnType typeOf(String duckDbType, TargetTable table, String column) {
+    for (ColumnType t : ColumnType.values()) {
+      if (sameType(duckDbType, SQL.targetType(t))) {
+        return t;
+      }
+    }
+    throw new WarehouseException("column '" + column + "' of " + table.name() + " has type " + duckDbType
+        + ", which no schema type is written as");
   }
 
   /** Column name (lower case) to DuckDB's data_type for a table. */

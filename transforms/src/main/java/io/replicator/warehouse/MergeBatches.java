@@ -39,11 +39,14 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
   private final WarehouseSpec warehouse;
   private final Map<String, TargetTable> tables;
   private final boolean keepStaging;
+  private final boolean followSchemaChanges;
 
-  private MergeBatches(WarehouseSpec warehouse, Map<String, TargetTable> tables, boolean keepStaging) {
+  private MergeBatches(WarehouseSpec warehouse, Map<String, TargetTable> tables, boolean keepStaging,
+      boolean followSchemaChanges) {
     this.warehouse = warehouse;
     this.tables = tables;
     this.keepStaging = keepStaging;
+    this.followSchemaChanges = followSchemaChanges;
   }
 
   public static MergeBatches into(WarehouseSpec warehouse, TargetTable table) {
@@ -56,18 +59,23 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
     for (TargetTable t : tables) {
       byName.put(t.name(), t);
     }
-    return new MergeBatches(warehouse, Map.copyOf(byName), false);
+    return new MergeBatches(warehouse, Map.copyOf(byName), false, false);
   }
 
   /** Keeps staged files after their batch is merged (for inspection). */
   public MergeBatches keepingStaging(boolean keep) {
-    return new MergeBatches(warehouse, tables, keep);
+    return new MergeBatches(warehouse, tables, keep, followSchemaChanges);
+  }
+
+  /** Merges each batch into the table as the warehouse has it then, columns added since the start included. */
+  public MergeBatches followingSchemaChanges() {
+    return new MergeBatches(warehouse, tables, keepStaging, true);
   }
 
   @Override
   public PCollection<MergeResult> expand(PCollection<StagedBatch> batches) {
     return batches
-        .apply("Load and merge", ParDo.of(new MergeFn(warehouse, tables, keepStaging)))
+        .apply("Load and merge", ParDo.of(new MergeFn(warehouse, tables, keepStaging, followSchemaChanges)))
         .setCoder(MergeResult.Coder.of());
   }
 
@@ -75,6 +83,7 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
     private final WarehouseSpec spec;
     private final Map<String, TargetTable> tables;
     private final boolean keepStaging;
+    private final boolean followSchemaChanges;
     private final Counter merged = Metrics.counter("replicator", BATCHES_MERGED);
     private final Counter alreadyApplied = Metrics.counter("replicator", BATCHES_ALREADY_APPLIED);
     private final Counter inserted = Metrics.counter("replicator", ROWS_INSERTED);
@@ -86,10 +95,11 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
     private final Distribution mergeMillis = Metrics.distribution("replicator", "merge_millis");
     private transient Warehouse warehouse;
 
-    MergeFn(WarehouseSpec spec, Map<String, TargetTable> tables, boolean keepStaging) {
+    MergeFn(WarehouseSpec spec, Map<String, TargetTable> tables, boolean keepStaging, boolean followSchemaChanges) {
       this.spec = spec;
       this.tables = tables;
       this.keepStaging = keepStaging;
+      this.followSchemaChanges = followSchemaChanges;
     }
 
     @Setup
@@ -102,6 +112,9 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
       TargetTable table = tables.get(batch.table());
       if (table == null) {
         throw new IllegalStateException("a batch of table '" + batch.table() + "', which this run does not merge");
+      }
+      if (followSchemaChanges) {
+        table = warehouse.current(table);
       }
       long start = System.nanoTime();
       MergeResult r = warehouse.merge(table, batch);

@@ -1,7 +1,9 @@
 package io.replicator.warehouse;
 
 import io.replicator.batch.StagedBatch;
+import io.replicator.change.Column;
 import io.replicator.merge.TargetTable;
+import java.util.List;
 import java.util.OptionalLong;
 
 /**
@@ -15,6 +17,15 @@ public interface Warehouse extends AutoCloseable {
    * against the schema and fails with the difference when they disagree.
    */
   void ensureTables(TargetTable table);
+
+  /**
+   * Adds nullable columns to the target (and what stages it) unless it has them already; returns
+   * the target with them. Safe to call from many workers at once.
+   */
+  TargetTable addColumns(TargetTable table, List<Column> columns);
+
+  /** The target as the warehouse has it now: {@code table} plus the nullable columns added since. */
+  TargetTable current(TargetTable table);
 
   /** The highest {@code _sequence_num} the target holds, deleted keys included; 0 when empty. */
   long maxSequenceNum(TargetTable table);

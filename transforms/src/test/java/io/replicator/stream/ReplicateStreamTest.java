@@ -189,6 +189,64 @@ public class ReplicateStreamTest {
     assertEquals(null, COMMITTED.get("failing"));
   }
 
+  /** An event of {@code table} with a schema envelope declaring {@code fields}. */
+  private static String enveloped(String table, String fields, String op, String before, String after, long lsn) {
+    String struct = "{\"type\":\"struct\",\"fields\":[" + fields + "],\"optional\":true";
+    return "{\"schema\":{\"type\":\"struct\",\"fields\":[" + struct + ",\"field\":\"before\"}," + struct
+        + ",\"field\":\"after\"}]},\"payload\":{\"before\":" + before + ",\"after\":" + after + ",\"op\":\"" + op
+        + "\",\"source\":{\"connector\":\"postgresql\",\"schema\":\"public\",\"table\":\"" + table + "\",\"lsn\":"
+        + lsn + ",\"ts_ms\":1700000000000}}}";
+  }
+
+  @Test
+  public void aColumnAddedMidStreamIsAddedAndATypeChangeStopsOnlyItsTable() throws Exception {
+    String id = "{\"type\":\"int64\",\"optional\":false,\"field\":\"id\"}";
+    String select = "{\"type\":\"string\",\"optional\":true,\"field\":\"select\"}";
+    String size = "{\"type\":\"int64\",\"optional\":true,\"field\":\"größe\"}";
+    String sizeAsText = "{\"type\":\"string\",\"optional\":true,\"field\":\"größe\"}";
+    String note = "{\"type\":\"string\",\"optional\":true,\"field\":\"notiz\"}";
+    String old = id + "," + select + "," + size;
+    String wider = old + "," + note;
+    List<String> first = List.of(
+        enveloped("orders", old, "c", "null", "{\"id\":1,\"select\":\"a\",\"größe\":1}", 10),
+        enveloped("orders", old, "c", "null", "{\"id\":2,\"select\":\"b\",\"größe\":2}", 11),
+        enveloped("customers", old, "c", "null", "{\"id\":1,\"select\":\"k\",\"größe\":7}", 12));
+    List<String> second = List.of(
+        enveloped("orders", wider, "u", "null", "{\"id\":1,\"select\":\"a2\",\"größe\":1,\"notiz\":\"schnell\"}", 20),
+        enveloped("orders", wider, "c", "null", "{\"id\":3,\"select\":\"c\",\"größe\":3,\"notiz\":\"später\"}", 21),
+        enveloped("orders", wider, "u", "null", "{\"id\":2,\"select\":\"b2\",\"größe\":2,\"notiz\":null}", 22),
+        enveloped("customers", id + "," + select + "," + sizeAsText, "u", "null",
+            "{\"id\":1,\"select\":\"k2\",\"größe\":\"seven\"}", 23),
+        enveloped("customers", id + "," + select + "," + sizeAsText, "c", "null",
+            "{\"id\":2,\"select\":\"m\",\"größe\":\"8\"}", 24));
+    TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.Coder.of());
+    long offset = 0;
+    for (String e : first) {
+      stream = stream.addElements(TimestampedValue.of(new SourceEvent("kafka:cdc/0", offset++, e), T0.plus(1000)));
+    }
+    stream = stream.advanceWatermarkTo(T0.plus(Duration.standardSeconds(10)));
+    for (String e : second) {
+      stream = stream.addElements(TimestampedValue.of(new SourceEvent("kafka:cdc/0", offset++, e), T0.plus(11_000)));
+    }
+    List<TargetTable> tables = tables(DeleteMode.HARD);
+    WarehouseSpec warehouse = warehouse(tables);
+    p.apply(stream.advanceWatermarkToInfinity()).apply(replicate(tables, warehouse, "evolving"));
+    p.run().waitUntilFinish();
+
+    TreeMap<Long, String> orders = new TreeMap<>();
+    try (var w = warehouse.open()) {
+      TargetTable now = w.current(tables.get(0));
+      assertEquals("notiz", now.schema().column(3).name());
+      w.forEachRow(now, v -> orders.put(Long.parseLong(v[0]), String.join("|", v)));
+    }
+    assertEquals(Map.of(1L, "1|a2|1|schnell", 2L, "2|b2|2|null", 3L, "3|c|3|später"), orders);
+    assertEquals(Map.of(1L, "1|k|7"), rows(warehouse, tables.get(1)));
+    List<String> deadLetters = deadLetterLines();
+    assertEquals(deadLetters.toString(), 2, deadLetters.size());
+    assertTrue(deadLetters.get(0), deadLetters.get(0).contains("schema change in customers"));
+    assertTrue(deadLetters.get(0), deadLetters.get(0).contains("column 'größe' changed type"));
+  }
+
   private static TreeMap<Long, String> rows(WarehouseSpec spec, TargetTable table) {
     TreeMap<Long, String> rows = new TreeMap<>();
     try (var w = spec.open()) {

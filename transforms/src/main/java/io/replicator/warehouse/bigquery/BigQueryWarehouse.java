@@ -104,6 +104,34 @@ public final class BigQueryWarehouse implements Warehouse {
     target(table, true);
   }
 
+  @Override
+  public TargetTable addColumns(TargetTable table, List<Column> columns) {
+    StringJoiner add = new StringJoiner(", ");
+    for (Column c : columns) {
+      add.add("ADD COLUMN IF NOT EXISTS " + dialect.quote(c.name()) + " "
+          + BigQueryDialect.typeName(c.type()));
+    }
+    // Each batch's staging table is created from the table as it is then, so only the target changes.
+    runQuery("adding columns to " + table.name(), "ddl", "ALTER TABLE " + dialect.table(table.name())
+        + " " + add, Map.of());
+    return current(table);
+  }
+
+  @Override
+  public TargetTable current(TargetTable table) {
+    Table info = client.getTable(table.name()).orElseThrow(() -> new WarehouseException(
+        "table " + table.name() + " is missing from " + settings + "; it was dropped while the pipeline ran"));
+    List<Column> added = new ArrayList<>();
+    if (info.getSchema() != null && info.getSchema().getFields() != null) {
+      for (TableFieldSchema f : info.getSchema().getFields()) {
+        if (!f.getName().startsWith("_") && table.schema().indexOf(f.getName()) == null) {
+          added.add(new Column(f.getName(), ColumnType.parse(f.getType()), false));
+        }
+      }
+    }
+    return added.isEmpty() ? table : table.withColumns(added);
+  }
+
   /** The target's creation time and sequence width, read once (again when {@code refresh}). */
   private Target target(TargetTable table, boolean refresh) {
     Target t = targets.get(table.name());

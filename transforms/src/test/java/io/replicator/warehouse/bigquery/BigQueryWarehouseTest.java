@@ -12,6 +12,8 @@ import static org.junit.Assert.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.replicator.batch.StagedBatch;
 import io.replicator.change.Change;
+import io.replicator.change.Column;
+import io.replicator.change.ColumnType;
 import io.replicator.change.TableSchema;
 import io.replicator.merge.DeleteMode;
 import io.replicator.merge.TableLayout;
@@ -304,6 +306,23 @@ public class BigQueryWarehouseTest {
       assertThat(e.getMessage(), containsString("column 'day' is GEOGRAPHY, the schema says DATE"));
     }
     assertTrue("nothing is created", fake.jobInserts().isEmpty());
+  }
+
+  @Test
+  public void columnsAddedByAStreamAreAddedOnceAndReadBack() {
+    fake.addTable("orders", "id", "INTEGER", "name", "STRING", "day", "DATE", "notiz", "STRING", "rush", "BOOLEAN",
+        "_sequence_num", "INTEGER");
+    try (BigQueryWarehouse w = open(settings())) {
+      TargetTable now = w.addColumns(TABLE, List.of(new Column("notiz", ColumnType.STRING, false),
+          new Column("rush", ColumnType.BOOL, false)));
+      assertEquals(List.of("id", "name", "day", "notiz", "rush"),
+          now.schema().columns().stream().map(Column::name).toList());
+      assertEquals(ColumnType.BOOL, now.schema().column(4).type());
+      assertFalse(now.schema().column(4).required());
+    }
+    String ddl = fake.jobInserts().get(0).body().path("configuration").path("query").path("query").asText();
+    assertEquals("ALTER TABLE `p`.`d`.`orders` ADD COLUMN IF NOT EXISTS `notiz` STRING,"
+        + " ADD COLUMN IF NOT EXISTS `rush` BOOL", ddl);
   }
 
   @Test
