@@ -204,9 +204,9 @@ public interface ReplicateOptions extends PipelineOptions, ThroughputOptions, St
   void setVerify(Boolean value);
 
   @Description("Streaming (--streaming): the source tables whose change events to replicate, comma"
-      + " separated, each as its target is named (orders) or qualified as at the source (inventory.orders)."
-      + " Their columns and keys are read from --jdbcUrl. One table may instead be given by --table,"
-      + " --schema and --keys.")
+      + " separated, each as its target is named (orders) or qualified as at the source (inventory.orders);"
+      + " * and ? match any tables (inventory.*). Their columns and keys are read from --jdbcUrl. One table"
+      + " may instead be given by --table, --schema and --keys.")
   String getTables();
 
   void setTables(String value);

@@ -39,7 +39,8 @@ final class ReplicateStreamPipeline {
     FileSystems.setDefaultPipelineOptions(options);
     StreamPlan plan = StreamPlan.from(options);
     String runId = ReplicatePipeline.RUN_ID.format(ZonedDateTime.now(ZoneOffset.UTC));
-    List<TargetTable> tables = plan.tables();
+    StreamPlan.Tables resolved = plan.tables();
+    List<TargetTable> tables = resolved.targets();
     try (Warehouse w = plan.warehouse.open()) {
       tables.forEach(w::ensureTables);
     }
@@ -61,7 +62,7 @@ final class ReplicateStreamPipeline {
       events = p.apply("Watch change files", WatchChangeFiles.matching(plan.changes).every(plan.watchInterval));
     }
     ReplicateStream replicate = ReplicateStream.of(tables, plan.warehouse, plan.staging, plan.deadLetter, runId)
-        .withSourceNames(plan.sourceNames())
+        .withSourceNames(resolved.sourceNames())
         .withLoadInterval(plan.loadInterval)
         .withBatchBounds(plan.batchMaxBytes, plan.batchMaxRows)
         .keepingStaging(plan.keepStaging)

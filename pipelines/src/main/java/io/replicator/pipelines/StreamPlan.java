@@ -145,16 +145,18 @@ final class StreamPlan {
             : "--table needs --schema and --keys, or --jdbcUrl to read them from the source database");
       }
       this.keys = blankToNull(o.getKeys()) == null ? null : ReplicatePlan.parseKeys(o.getKeys());
-      if (keys != null && tableNames.size() > 1) {
+      if (keys != null && (tableNames.size() > 1 || tableNames.get(0).contains("*") || tableNames.get(0).contains("?"))) {
         throw new OptionsException("--keys names the key of one table; the keys of --tables are their primary keys");
       }
       this.schema = null;
     }
     for (String name : tableNames) {
-      wrap(() -> {
-        TargetTable.checkName(targetName(name));
-        return name;
-      }, tables != null ? "--tables" : "--table");
+      if (!name.contains("*") && !name.contains("?")) {
+        wrap(() -> {
+          TargetTable.checkName(targetName(name));
+          return name;
+        }, tables != null ? "--tables" : "--table");
+      }
     }
 
     this.staging = trimSlash(require(o.getStaging(), "--staging", "a directory for staged batches"));
@@ -192,32 +194,43 @@ final class StreamPlan {
     return sourceName.substring(sourceName.lastIndexOf('.') + 1);
   }
 
-  /** Target tables with their schemas: from --schema, or read from the source database. */
-  List<TargetTable> tables() {
+  /** The target tables with their schemas, and the source names of those named otherwise. */
+  record Tables(List<TargetTable> targets, Map<String, String> sourceNames) {}
+
+  /**
+   * Target tables with their schemas: from --schema, or read from the source database, where
+   * names with {@code *} or {@code ?} stand for every table they match.
+   */
+  Tables tables() {
     if (schema != null) {
-      return List.of(new TargetTable(tableNames.get(0), schema, deleteMode));
+      return new Tables(List.of(new TargetTable(tableNames.get(0), schema, deleteMode)), Map.of());
     }
-    List<TargetTable> out = new ArrayList<>();
+    List<TargetTable> targets = new ArrayList<>();
+    Map<String, String> sourceNames = new LinkedHashMap<>();
+    Map<String, String> seen = new LinkedHashMap<>();
     try (Connection c = jdbc.open()) {
-      for (String name : tableNames) {
-        SourceTable t = SourceTable.ofTable(c, jdbc, name, keys);
-        out.add(new TargetTable(targetName(name), t.schema(), deleteMode));
+      for (String given : tableNames) {
+        List<String> names = given.contains("*") || given.contains("?") ? SourceTable.matching(c, given) : List.of(given);
+        if (names.isEmpty()) {
+          throw new OptionsException("--tables: '" + given + "' matches no table in " + jdbc.displayUrl());
+        }
+        for (String name : names) {
+          String target = targetName(name);
+          String before = seen.put(target.toLowerCase(java.util.Locale.ROOT), name);
+          if (before != null) {
+            throw new OptionsException("--tables: " + before + " and " + name + " would both replicate into '" + target
+                + "'; replicate them in separate runs, each into its own warehouse dataset");
+          }
+          targets.add(new TargetTable(target, SourceTable.ofTable(c, jdbc, name, keys).schema(), deleteMode));
+          if (name.contains(".")) {
+            sourceNames.put(target, name);
+          }
+        }
       }
     } catch (SQLException e) {
       throw new SourceException(e.getMessage());
     }
-    return out;
-  }
-
-  /** Target → qualified source name, for the tables given qualified. */
-  Map<String, String> sourceNames() {
-    Map<String, String> names = new LinkedHashMap<>();
-    for (String name : tableNames) {
-      if (name.contains(".")) {
-        names.put(targetName(name), name);
-      }
-    }
-    return names;
+    return new Tables(targets, sourceNames);
   }
 
   /** What the stream reads, for the launch message. */

@@ -28,7 +28,7 @@ public class FlexTemplateMetadataTest {
       Map.entry("table", List.of(List.of("spind_dly", "orders-2024", "테이블"), List.of("_staging_x", "a b", ""))),
       Map.entry("keys", List.of(List.of("gvkey,datadate", "id"), List.of("a,,b", ",id", "a b"))),
       Map.entry("streaming", List.of(List.of("true", "false"), List.of("yes", "TRUE "))),
-      Map.entry("tables", List.of(List.of("orders", "inventory.orders,customers"), List.of("a,,b", "a b", ""))),
+      Map.entry("tables", List.of(List.of("orders", "inventory.orders,customers", "inventory.*,audit.log_?"), List.of("a,,b", "a b", ""))),
       Map.entry("kafkaBootstrapServers", List.of(List.of("broker-1:9092,broker-2:9092", "127.0.0.1:9092"),
           List.of("broker", "a:1,,b:2", "a:x"))),
       Map.entry("kafkaTopics", List.of(List.of("dbserver1.inventory.orders,x_y-z"), List.of("a b", "a,,b"))),

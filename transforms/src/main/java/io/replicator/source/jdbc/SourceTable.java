@@ -152,6 +152,37 @@ public final class SourceTable implements Serializable {
     return out;
   }
 
+  /**
+   * The tables matching a pattern ({@code public.*}, {@code sales.order_?}, {@code *_history}), as
+   * {@code schema.table}, in name order; {@code *} stands for any characters, {@code ?} for one.
+   * Without a schema, every schema but the database's own catalogs is searched.
+   */
+  public static List<String> matching(Connection c, String pattern) throws SQLException {
+    String[] parts = splitName(pattern);
+    DatabaseMetaData md = c.getMetaData();
+    String escape = md.getSearchStringEscape();
+    String schemaPattern = parts[0] == null ? null : like(parts[0], escape);
+    List<String> out = new ArrayList<>();
+    try (ResultSet rs = md.getTables(null, schemaPattern, like(parts[1], escape),
+        new String[] {"TABLE", "PARTITIONED TABLE"})) {
+      while (rs.next()) {
+        String schema = rs.getString("TABLE_SCHEM");
+        if (schema != null && (schema.equals("pg_catalog") || schema.equals("information_schema"))) {
+          continue;
+        }
+        out.add(schema == null ? rs.getString("TABLE_NAME") : schema + "." + rs.getString("TABLE_NAME"));
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** A glob as a JDBC LIKE pattern; {@code _} and {@code %} in names stand for themselves. */
+  private static String like(String glob, String escape) {
+    return glob.replace(escape, escape + escape).replace("_", escape + "_").replace("%", escape + "%")
+        .replace('*', '%').replace('?', '_');
+  }
+
   private static String[] splitName(String table) {
     int dot = table.lastIndexOf('.');
     return dot < 0 ? new String[] {null, strip(table)}
