@@ -169,8 +169,8 @@ public final class RunSummary {
     line(sb, "skipped", get(ReadChanges.SKIPPED), "events without a row change (tombstones, heartbeats)");
     line(sb, "changes", get(ReadChanges.CHANGES_DECODED), "after key changes were split in two");
     line(sb, "superseded", get(StageBatches.CHANGES_SUPERSEDED), "by a later change to the same key in its window");
-    line(sb, "merged", get(MergeBatches.BATCHES_MERGED), "batches in " + get(CommitProgress.WINDOWS_COMMITTED)
-        + " windows");
+    line(sb, "merged", get(MergeBatches.BATCHES_MERGED), plural(get(MergeBatches.BATCHES_MERGED), "batch", "batches")
+        + " in " + get(CommitProgress.WINDOWS_COMMITTED) + plural(get(CommitProgress.WINDOWS_COMMITTED), " window", " windows"));
     line(sb, "inserted", get(MergeBatches.ROWS_INSERTED), "rows");
     line(sb, "updated", get(MergeBatches.ROWS_UPDATED), "rows");
     line(sb, "deleted", get(MergeBatches.ROWS_DELETED), "rows");
@@ -180,11 +180,16 @@ public final class RunSummary {
     }
     for (TargetTable t : run.tables()) {
       Long lag = lags.get(t.name());
-      sb.append(String.format(Locale.ROOT, "  %-11s %,d rows in %,d batches%s%n", t.name(),
-          get(CommitProgress.ROWS_PREFIX + t.name()), get(CommitProgress.BATCHES_PREFIX + t.name()),
+      long batches = get(CommitProgress.BATCHES_PREFIX + t.name());
+      sb.append(String.format(Locale.ROOT, "  %-11s %,d rows merged in %,d %s%s%n", t.name(),
+          get(CommitProgress.ROWS_PREFIX + t.name()), batches, plural(batches, "batch", "batches"),
           lag == null ? "" : String.format(Locale.ROOT, ", lag %.1f s (source change to merged, last window)", lag / 1000.0)));
     }
     return sb.toString();
+  }
+
+  private static String plural(long n, String one, String many) {
+    return n == 1 ? one : many;
   }
 
   private static void line(StringBuilder sb, String label, long value, String what) {

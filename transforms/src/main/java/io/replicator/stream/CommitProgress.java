@@ -4,7 +4,9 @@ import io.replicator.source.ReadChanges;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.StringJoiner;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.MapCoder;
@@ -102,7 +104,7 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
         switch (Progress.kind(p.getKey())) {
           case Progress.POSITION -> {
             Long before = committed.get(name);
-            if (before == null || p.getValue() > before) {
+            if (committer.keepsPositions() && (before == null || p.getValue() > before)) {
               advance.put(name, p.getValue());
             }
           }
@@ -126,28 +128,27 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
         committedState.write(committed);
       }
       long now = System.currentTimeMillis();
-      StringBuilder line = new StringBuilder("merged");
-      if (merged.isEmpty()) {
-        line.append(" nothing");
-      }
+      StringJoiner line = new StringJoiner("; ", "window done: ", "");
+      line.setEmptyValue("window done: nothing to merge");
       merged.forEach((table, m) -> {
         Metrics.counter(ReadChanges.NAMESPACE, BATCHES_PREFIX + table).inc(m[1]);
         Metrics.counter(ReadChanges.NAMESPACE, ROWS_PREFIX + table).inc(m[0]);
-        line.append(' ').append(table).append(": ").append(m[0]).append(" rows in ").append(m[1])
-            .append(m[1] == 1 ? " batch" : " batches");
+        String part = "merged " + table + ": " + m[0] + " rows in " + m[1] + (m[1] == 1 ? " batch" : " batches");
         Long at = sourceTimes.get(table);
         if (at != null) {
           long lag = Math.max(0, now - at);
           Metrics.gauge(ReadChanges.NAMESPACE, LAG_PREFIX + table).set(lag);
-          line.append(String.format(" (lag %.1f s)", lag / 1000.0));
+          part += String.format(Locale.ROOT, " (lag %.1f s)", lag / 1000.0);
         }
-        line.append(';');
+        line.add(part);
       });
       if (deadLetterFiles > 0) {
-        line.append(" dead letters in ").append(deadLetterFiles).append(deadLetterFiles == 1 ? " file;" : " files;");
+        line.add("dead letters in " + deadLetterFiles + (deadLetterFiles == 1 ? " file" : " files"));
       }
-      line.append(" committed ").append(advance.isEmpty() ? "nothing new" : advance.toString());
-      acks.forEach((source, ids) -> line.append("; acknowledged ").append(ids.size()).append(" of ").append(source));
+      if (committer.keepsPositions()) {
+        line.add("committed " + (advance.isEmpty() ? "nothing new" : advance.toString()));
+      }
+      acks.forEach((source, ids) -> line.add("acknowledged " + ids.size() + " of " + source));
       windows.inc();
       LOG.info("{}", line);
       out.output(line.toString());

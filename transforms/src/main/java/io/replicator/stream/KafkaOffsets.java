@@ -48,6 +48,11 @@ public final class KafkaOffsets implements ProgressCommitter {
   }
 
   @Override
+  public boolean keepsPositions() {
+    return true;
+  }
+
+  @Override
   public synchronized void close() {
     if (consumer != null) {
       consumer.close();

@@ -13,6 +13,14 @@ import java.util.Map;
 public interface ProgressCommitter extends Serializable {
   void commit(Map<String, Long> positions, Map<String, List<String>> ackIds) throws Exception;
 
+  /**
+   * Whether positions are committed to the source (Kafka offsets). Otherwise they are not kept:
+   * a file stream's positions, one source per file, would only grow.
+   */
+  default boolean keepsPositions() {
+    return false;
+  }
+
   /** Releases what committing holds (a connection); called when the worker is done with it. */
   default void close() {}
 

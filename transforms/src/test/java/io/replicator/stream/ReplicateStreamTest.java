@@ -56,6 +56,11 @@ public class ReplicateStreamTest {
   /** Records positions in {@link #COMMITTED} and checks they never go back. */
   record Recording(String test) implements ProgressCommitter {
     @Override
+    public boolean keepsPositions() {
+      return true;
+    }
+
+    @Override
     public void commit(Map<String, Long> positions, Map<String, List<String>> ackIds) {
       Map<String, Long> seen = COMMITTED.computeIfAbsent(test, k -> new ConcurrentHashMap<>());
       positions.forEach((source, position) -> {
