@@ -279,6 +279,24 @@ final class ReplicatePlan {
     return source;
   }
 
+  /** How many batches file input is cut into, from the files' sizes ({@link io.replicator.batch.BatchPlan#forInputBytes}). */
+  int batchCountFromInputSize() {
+    long bytes = 0;
+    for (String pattern : new String[] {snapshot, changes}) {
+      if (pattern == null) {
+        continue;
+      }
+      try {
+        for (MatchResult.Metadata m : FileSystems.match(pattern, EmptyMatchTreatment.ALLOW_IF_WILDCARD).metadata()) {
+          bytes += m.sizeBytes();
+        }
+      } catch (IOException e) {
+        throw new OptionsException(pattern + ": cannot list the files (" + firstLine(e) + ")");
+      }
+    }
+    return io.replicator.batch.BatchPlan.forInputBytes(bytes, batchMaxBytes, batchMaxRows);
+  }
+
   /** Identifies a snapshot input (its files and their sizes), so a re-run can resume its reload. */
   String snapshotFingerprint() {
     try {

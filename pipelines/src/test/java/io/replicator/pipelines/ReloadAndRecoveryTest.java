@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.replicator.batch.BatchPlan;
 import io.replicator.batch.StageBatches;
 import io.replicator.batch.StagedBatch;
 import io.replicator.change.TableSchema;
@@ -140,10 +141,17 @@ public class ReloadAndRecoveryTest {
     try (DuckDbWarehouse w = DuckDbWarehouse.open(dying.warehouse)) {
       w.ensureTables(table);
     }
+    long bytes = 0;
+    try (var files = Files.list(in)) {
+      for (Path f : files.toList()) {
+        bytes += Files.size(f);
+      }
+    }
+    int batches = BatchPlan.forInputBytes(bytes, 16 * 1024, 5_000_000L);
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
-    p.apply(ReadChanges.from(in + "/*.jsonl").withTable("t").withSchema(schema))
-        .changes()
-        .apply(StageBatches.to(dying.dir.resolve("staging").toString()).withMaxBytes(16 * 1024))
+    p.apply(ReadChanges.from(in + "/*.jsonl").withTable("t").withSchema(schema).reducedInto(batches))
+        .reduced()
+        .apply(StageBatches.reduced(dying.dir.resolve("staging").toString(), 16 * 1024, 5_000_000L))
         .apply(ParDo.of(new DyingMerge(dying.warehouse.toString(), table, 4)));
     DyingMerge.MERGED.set(0);
     assertThrows(RuntimeException.class, () -> p.run().waitUntilFinish());

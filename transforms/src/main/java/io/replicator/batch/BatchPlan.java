@@ -33,6 +33,17 @@ public final class BatchPlan {
     return (int) Math.max(1, Math.min(MAX_BATCHES, Math.max(forParallelism, Math.max(byBytes, byRows))));
   }
 
+  /**
+   * The batch count for input files of {@code bytes} in all, before reading them: staged lines are
+   * about as long as input lines, and rows are counted as if a line took 100 bytes (more rows than
+   * that only means more, smaller batches; a batch that comes out too large is cut again when
+   * staged). Runs over the same files cut them alike, which is what lets a re-run skip the
+   * batches an earlier run applied.
+   */
+  public static int forInputBytes(long bytes, long maxBytes, long maxRows) {
+    return batchCount(bytes, bytes / 100, maxBytes, maxRows);
+  }
+
   private static long ceilDiv(long a, long b) {
     return b <= 0 ? 1 : (a + b - 1) / b;
   }

@@ -124,6 +124,31 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
     };
   }
 
+  /**
+   * The second half of staging, for input a reader has already cut into batches and reduced to the
+   * latest change per key (keyed {@code <batch>:<table>}): the readers' accumulators of one batch
+   * are merged, then the batch is staged.
+   */
+  public static PTransform<PCollection<KV<String, LatestPerKey>>, PCollection<StagedBatch>> reduced(
+      String staging, long maxBytes, long maxRows) {
+    StageBatches bounds = to(staging).withMaxBytes(maxBytes).withMaxRows(maxRows);
+    return new PTransform<>() {
+      @Override
+      public PCollection<StagedBatch> expand(PCollection<KV<String, LatestPerKey>> reducedBatches) {
+        return reducedBatches
+            .apply("Merge readers' batches", Combine.perKey(new LatestPerKeyFn.Merging()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), LatestPerKeyFn.AccumulatorCoder.of()))
+            .apply("Stage", ParDo.of(new StageFn(bounds.staging, bounds.maxBytes, bounds.maxRows)))
+            .setCoder(StagedBatch.Coder.of());
+      }
+    };
+  }
+
+  /** The key of a change's batch: {@code <batch>:<table>}. */
+  public static String batchKey(Change c, int batches) {
+    return batchOf(c.key(), batches) + ":" + c.table();
+  }
+
   /** Which of {@code count} batches a key belongs to; stable across JVMs and runs. */
   public static int batchOf(String key, int count) {
     int h = key.hashCode(); // Specified by the JLS, so the same on every worker.
@@ -145,7 +170,7 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
     @ProcessElement
     public void process(@Element Change c, ProcessContext ctx) {
       int n = ctx.sideInput(batchCount);
-      ctx.output(KV.of(batchOf(c.key(), n) + ":" + c.table(), c));
+      ctx.output(KV.of(batchKey(c, n), c));
     }
   }
 

@@ -59,6 +59,43 @@ public final class LatestPerKeyFn extends Combine.CombineFn<Change, LatestPerKey
     return AccumulatorCoder.INSTANCE;
   }
 
+  /**
+   * Merges accumulators built elsewhere (by a reader that reduced its own input), for inputs that
+   * arrive already reduced.
+   */
+  public static final class Merging extends Combine.CombineFn<LatestPerKey, LatestPerKey, LatestPerKey> {
+    @Override
+    public LatestPerKey createAccumulator() {
+      return new LatestPerKey();
+    }
+
+    @Override
+    public LatestPerKey addInput(LatestPerKey acc, LatestPerKey input) {
+      acc.addAll(input);
+      return acc;
+    }
+
+    @Override
+    public LatestPerKey mergeAccumulators(Iterable<LatestPerKey> accumulators) {
+      return new LatestPerKeyFn().mergeAccumulators(accumulators);
+    }
+
+    @Override
+    public LatestPerKey extractOutput(LatestPerKey acc) {
+      return acc;
+    }
+
+    @Override
+    public Coder<LatestPerKey> getAccumulatorCoder(CoderRegistry registry, Coder<LatestPerKey> input) {
+      return AccumulatorCoder.INSTANCE;
+    }
+
+    @Override
+    public Coder<LatestPerKey> getDefaultOutputCoder(CoderRegistry registry, Coder<LatestPerKey> input) {
+      return AccumulatorCoder.INSTANCE;
+    }
+  }
+
   /** The winners and how many changes they were chosen from. */
   public static final class AccumulatorCoder extends CustomCoder<LatestPerKey> {
     static final AccumulatorCoder INSTANCE = new AccumulatorCoder();

@@ -1,18 +1,25 @@
 package io.replicator.source;
 
+import io.replicator.batch.StageBatches;
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
 import io.replicator.change.Sequence;
 import io.replicator.change.TableSchema;
+import io.replicator.merge.LatestPerKey;
+import io.replicator.merge.LatestPerKeyFn;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.channels.Channels;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.metrics.Counter;
@@ -20,6 +27,7 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -55,44 +63,64 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
 
   private static final TupleTag<Change> CHANGES = new TupleTag<>() {};
   private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
+  private static final TupleTag<KV<String, LatestPerKey>> REDUCED = new TupleTag<>() {};
+  /** Keys an accumulator of a reducing read holds before it is sent on (about 1 MB of rows). */
+  static final int REDUCED_ROWS = 4096;
 
   private final String filepattern;
   private final InputFormat format;
   private final String table;
   private final TableSchema schema;
   private final Sequence snapshotSequence;
+  /** With a batch count, each file is reduced to the latest change per key of each batch as it is read. */
+  private final int batches;
 
-  private ReadChanges(
-      String filepattern, InputFormat format, String table, TableSchema schema, Sequence snapshotSequence) {
+  private ReadChanges(String filepattern, InputFormat format, String table, TableSchema schema,
+      Sequence snapshotSequence, int batches) {
     this.filepattern = filepattern;
     this.format = format;
     this.table = table;
     this.schema = schema;
     this.snapshotSequence = snapshotSequence;
+    this.batches = batches;
   }
 
   public static ReadChanges from(String filepattern) {
     if (filepattern == null || filepattern.isBlank()) {
       throw new IllegalArgumentException("ReadChanges.from() needs a file pattern");
     }
-    return new ReadChanges(filepattern, InputFormat.NATIVE, null, null, null);
+    return new ReadChanges(filepattern, InputFormat.NATIVE, null, null, null, 0);
   }
 
   public ReadChanges withFormat(InputFormat format) {
-    return new ReadChanges(filepattern, Objects.requireNonNull(format), table, schema, snapshotSequence);
+    return new ReadChanges(filepattern, Objects.requireNonNull(format), table, schema, snapshotSequence, batches);
   }
 
   public ReadChanges withTable(String table) {
-    return new ReadChanges(filepattern, format, Objects.requireNonNull(table), schema, snapshotSequence);
+    return new ReadChanges(filepattern, format, Objects.requireNonNull(table), schema, snapshotSequence, batches);
   }
 
   public ReadChanges withSchema(TableSchema schema) {
-    return new ReadChanges(filepattern, format, table, Objects.requireNonNull(schema), snapshotSequence);
+    return new ReadChanges(filepattern, format, table, Objects.requireNonNull(schema), snapshotSequence, batches);
   }
 
   /** The sequence every snapshot row gets; required for snapshot formats. */
   public ReadChanges withSnapshotSequence(Sequence sequence) {
-    return new ReadChanges(filepattern, format, table, schema, Objects.requireNonNull(sequence));
+    return new ReadChanges(filepattern, format, table, schema, Objects.requireNonNull(sequence), batches);
+  }
+
+  /**
+   * Cuts the changes into {@code batches} batches of whole keys ({@link StageBatches#batchKey}) and
+   * keeps the latest change per key of each while reading: a file leaves the read as one
+   * accumulator per batch instead of one element per line, which is most of a local runner's
+   * cost. {@link Result#reduced()} then holds them, for {@link StageBatches#reduced}; {@link
+   * Result#changes()} is empty.
+   */
+  public ReadChanges reducedInto(int batches) {
+    if (batches < 1) {
+      throw new IllegalArgumentException("at least one batch, got " + batches);
+    }
+    return new ReadChanges(filepattern, format, table, schema, snapshotSequence, batches);
   }
 
   @Override
@@ -108,12 +136,13 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
             .apply("Match files", FileIO.match().filepattern(filepattern)
                 .withEmptyMatchTreatment(EmptyMatchTreatment.DISALLOW))
             .apply("Open files", FileIO.readMatches())
-            .apply("Decode", ParDo.of(new DecodeFileFn(format, table, schema, snapshotSequence))
-                .withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS)));
-    return Result.of(
+            .apply("Decode", ParDo.of(new DecodeFileFn(format, table, schema, snapshotSequence, batches))
+                .withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS).and(REDUCED)));
+    return new Result(
         input.getPipeline(),
         out.get(CHANGES).setCoder(ChangeCoder.of()),
-        out.get(DEAD_LETTERS).setCoder(DeadLetter.Coder.of()));
+        out.get(DEAD_LETTERS).setCoder(DeadLetter.Coder.of()),
+        out.get(REDUCED).setCoder(KvCoder.of(StringUtf8Coder.of(), LatestPerKeyFn.AccumulatorCoder.of())));
   }
 
   /** What {@link ReadChanges} produces: the changes and the dead letters. */
@@ -121,17 +150,28 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
     private final org.apache.beam.sdk.Pipeline pipeline;
     private final PCollection<Change> changes;
     private final PCollection<DeadLetter> deadLetters;
+    private final PCollection<KV<String, LatestPerKey>> reduced;
 
-    private Result(org.apache.beam.sdk.Pipeline pipeline, PCollection<Change> changes, PCollection<DeadLetter> deadLetters) {
+    private Result(org.apache.beam.sdk.Pipeline pipeline, PCollection<Change> changes, PCollection<DeadLetter> deadLetters,
+        PCollection<KV<String, LatestPerKey>> reduced) {
       this.pipeline = pipeline;
       this.changes = changes;
       this.deadLetters = deadLetters;
+      this.reduced = reduced;
     }
 
     /** The output of any source that reads changes: what it read and what it rejected. */
     public static Result of(org.apache.beam.sdk.Pipeline pipeline, PCollection<Change> changes,
         PCollection<DeadLetter> deadLetters) {
-      return new Result(pipeline, changes, deadLetters);
+      return new Result(pipeline, changes, deadLetters, null);
+    }
+
+    /** With {@link ReadChanges#reducedInto}: each file's batches, keyed {@code <batch>:<table>}. */
+    public PCollection<KV<String, LatestPerKey>> reduced() {
+      if (reduced == null) {
+        throw new IllegalStateException("this source does not reduce while reading");
+      }
+      return reduced;
     }
 
     public PCollection<Change> changes() {
@@ -149,7 +189,8 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
 
     @Override
     public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(CHANGES, changes, DEAD_LETTERS, deadLetters);
+      return reduced == null ? Map.of(CHANGES, changes, DEAD_LETTERS, deadLetters)
+          : Map.of(CHANGES, changes, DEAD_LETTERS, deadLetters, REDUCED, reduced);
     }
 
     @Override
@@ -162,6 +203,7 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
     private final String table;
     private final TableSchema schema;
     private final Sequence snapshotSequence;
+    private final int batches;
     private final Counter linesRead = Metrics.counter(NAMESPACE, LINES_READ);
     private final Counter decoded = Metrics.counter(NAMESPACE, CHANGES_DECODED);
     private final Counter rejected = Metrics.counter(NAMESPACE, REJECTED);
@@ -169,11 +211,12 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
     private final Counter filesRead = Metrics.counter(NAMESPACE, FILES_READ);
     private transient ChangeDecoder decoder;
 
-    DecodeFileFn(InputFormat format, String table, TableSchema schema, Sequence snapshotSequence) {
+    DecodeFileFn(InputFormat format, String table, TableSchema schema, Sequence snapshotSequence, int batches) {
       this.format = format;
       this.table = table;
       this.schema = schema;
       this.snapshotSequence = snapshotSequence;
+      this.batches = batches;
     }
 
     @Setup
@@ -195,17 +238,34 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
       Reader reader = Channels.newReader(file.open(), StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPLACE)
           .onUnmappableCharacter(CodingErrorAction.REPLACE), 1 << 16);
+      // Reducing while reading: the file's changes go into its batches' accumulators, each sent on
+      // when it holds REDUCED_ROWS keys (runners sort records in bounded buffers; Flink's refuses
+      // a whole batch as one record) and at the end of the file.
+      Map<String, LatestPerKey> perBatch = batches > 0 ? new HashMap<>() : null;
+      Consumer<Change> changes = perBatch == null ? out.get(CHANGES)::output : c -> {
+        String key = StageBatches.batchKey(c, batches);
+        LatestPerKey latest = perBatch.computeIfAbsent(key, k -> new LatestPerKey());
+        latest.add(c);
+        if (latest.size() >= REDUCED_ROWS) {
+          out.get(REDUCED).output(KV.of(key, latest));
+          perBatch.remove(key);
+        }
+      };
       try (BufferedReader in = new BufferedReader(reader, 1 << 16)) {
         if (format == InputFormat.SNAPSHOT_CSV) {
-          readCsv(source, in, out);
+          readCsv(source, in, changes, out);
         } else {
-          readLines(source, in, out);
+          readLines(source, in, changes, out);
         }
+      }
+      if (perBatch != null) {
+        OutputReceiver<KV<String, LatestPerKey>> reduced = out.get(REDUCED);
+        perBatch.forEach((key, latest) -> reduced.output(KV.of(key, latest)));
       }
     }
 
-    private void readLines(String source, BufferedReader in, MultiOutputReceiver out) throws IOException {
-      OutputReceiver<Change> changes = out.get(CHANGES);
+    private void readLines(String source, BufferedReader in, Consumer<Change> changes, MultiOutputReceiver out)
+        throws IOException {
       long lineNumber = 0;
       String line;
       while ((line = in.readLine()) != null) {
@@ -215,7 +275,7 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
         }
         linesRead.inc();
         try {
-          int n = decoder.decode(line, changes::output);
+          int n = decoder.decode(line, changes);
           if (n == 0) {
             skipped.inc();
           }
@@ -227,8 +287,8 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
       }
     }
 
-    private void readCsv(String source, BufferedReader in, MultiOutputReceiver out) throws IOException {
-      OutputReceiver<Change> changes = out.get(CHANGES);
+    private void readCsv(String source, BufferedReader in, Consumer<Change> changes, MultiOutputReceiver out)
+        throws IOException {
       CsvRecordReader records = new CsvRecordReader(in);
       List<String> header = records.next();
       if (header == null) {
@@ -245,7 +305,7 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
           if (records.error() != null) {
             throw new RejectedInputException("malformed CSV: " + records.error());
           }
-          decoded.inc(csv.decode(fields, changes::output));
+          decoded.inc(csv.decode(fields, changes));
         } catch (RejectedInputException e) {
           rejected.inc();
           out.get(DEAD_LETTERS).output(
