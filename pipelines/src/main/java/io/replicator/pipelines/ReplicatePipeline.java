@@ -153,16 +153,19 @@ public final class ReplicatePipeline {
     // Step 3: batches of whole keys, latest change per key, staged as JSONL.
     PCollection<StagedBatch> staged = all.apply("Stage batches",
         StageBatches.to(plan.staging).withMaxBytes(plan.batchMaxBytes).withMaxRows(plan.batchMaxRows));
-    // Step 4: load and merge each batch.
+    mergeAndFinish(staged, plan, snapshotSequence);
+    return new Launched(p.run(), plan, snapshotSequence, runId, snapshotSource, jdbc);
+  }
+
+  /** Steps 4 and 5: load and merge each batch; a reload then removes what its snapshot no longer has. */
+  private static void mergeAndFinish(PCollection<StagedBatch> staged, ReplicatePlan plan, Long snapshotSequence) {
     PCollection<MergeResult> merged = staged.apply("Merge batches",
         MergeBatches.into(plan.warehouse, plan.table).keepingStaging(plan.keepStaging));
-    // Step 5: a reload removes what its snapshot no longer has, once every batch is merged.
     if (plan.hasSnapshot()) {
       merged.apply("Finish snapshot", plan.replace
           ? FinishSnapshot.replacing(plan.warehouse, plan.table, snapshotSequence, plan.maxReloadDeletePercent)
           : FinishSnapshot.merging(plan.warehouse, plan.table));
     }
-    return new Launched(p.run(), plan, snapshotSequence, runId, snapshotSource, jdbc);
   }
 
   /**
@@ -191,13 +194,7 @@ public final class ReplicatePipeline {
     writeDeadLetters(rejected, plan, runId);
     PCollection<StagedBatch> staged = reduced.apply("All batches", Flatten.pCollections())
         .apply("Stage batches", StageBatches.reduced(plan.staging, plan.batchMaxBytes, plan.batchMaxRows));
-    PCollection<MergeResult> merged = staged.apply("Merge batches",
-        MergeBatches.into(plan.warehouse, plan.table).keepingStaging(plan.keepStaging));
-    if (plan.hasSnapshot()) {
-      merged.apply("Finish snapshot", plan.replace
-          ? FinishSnapshot.replacing(plan.warehouse, plan.table, snapshotSequence, plan.maxReloadDeletePercent)
-          : FinishSnapshot.merging(plan.warehouse, plan.table));
-    }
+    mergeAndFinish(staged, plan, snapshotSequence);
     return new Launched(p.run(), plan, snapshotSequence, runId, null, null);
   }
 
