@@ -170,8 +170,8 @@ public final class ReplicatePipeline {
 
   /**
    * Files only: each file is cut into batches and reduced to the latest change per key as it is
-   * read, so it leaves the read as a few accumulators instead of one element per line; the batch
-   * count comes from the files' sizes. Then the same staging, merge and reload steps.
+   * read, so it leaves the read as a few accumulators per batch instead of one element per line;
+   * the batch count comes from the files' sizes. Then the same staging, merge and reload steps.
    */
   private static Launched launchFromFiles(Pipeline p, ReplicatePlan plan, String runId, Long snapshotSequence) {
     int batches = plan.batchCountFromInputSize();

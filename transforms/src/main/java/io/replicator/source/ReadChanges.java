@@ -111,9 +111,9 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
 
   /**
    * Cuts the changes into {@code batches} batches of whole keys ({@link StageBatches#batchKey}) and
-   * keeps the latest change per key of each while reading: a file leaves the read as one
-   * accumulator per batch instead of one element per line, which is most of a local runner's
-   * cost. {@link Result#reduced()} then holds them, for {@link StageBatches#reduced}; {@link
+   * keeps the latest change per key of each while reading: a file leaves the read as a few
+   * accumulators per batch (of up to {@value #REDUCED_ROWS} keys) instead of one element per line,
+   * whose moving between steps is most of a local runner's cost. {@link Result#reduced()} then holds them, for {@link StageBatches#reduced}; {@link
    * Result#changes()} is empty.
    */
   public ReadChanges reducedInto(int batches) {
