@@ -161,11 +161,8 @@ public class SnapshotToStreamHandOffTest {
   }
 
   private static TreeMap<Long, String> target(Path warehouse) {
-    TreeMap<Long, String> out = new TreeMap<>();
     try (DuckDbWarehouse w = DuckDbWarehouse.open(warehouse)) {
-      w.forEachRow(new TargetTable("accounts", SCHEMA, DeleteMode.HARD),
-          v -> out.put(Long.parseLong(v[0]), v[0] + "|" + v[1] + "|" + v[2]));
+      return DebeziumHistory.rows(w, new TargetTable("accounts", SCHEMA, DeleteMode.HARD));
     }
-    return out;
   }
 }

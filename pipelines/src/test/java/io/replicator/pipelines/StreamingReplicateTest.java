@@ -222,12 +222,8 @@ public class StreamingReplicateTest {
 
   private static void assertTables(Path warehouse, Map<String, TreeMap<Long, String>> expected) {
     try (DuckDbWarehouse w = DuckDbWarehouse.open(warehouse)) {
-      expected.forEach((table, rows) -> {
-        TreeMap<Long, String> actual = new TreeMap<>();
-        w.forEachRow(new TargetTable(table, SCHEMA, DeleteMode.HARD),
-            v -> actual.put(Long.parseLong(v[0]), v[0] + "|" + v[1] + "|" + v[2]));
-        assertEquals(table, rows, actual);
-      });
+      expected.forEach((table, rows) ->
+          assertEquals(table, rows, DebeziumHistory.rows(w, new TargetTable(table, SCHEMA, DeleteMode.HARD))));
     }
   }
 

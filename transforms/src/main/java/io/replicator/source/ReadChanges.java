@@ -9,10 +9,6 @@ import io.replicator.merge.LatestPerKey;
 import io.replicator.merge.LatestPerKeyFn;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.channels.Channels;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -233,11 +229,6 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
     public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out) throws IOException {
       String source = file.getMetadata().resourceId().toString();
       filesRead.inc();
-      // Malformed UTF-8 becomes U+FFFD rather than failing the file; the line then fails its type
-      // checks or is kept with the replacement character, never dropped.
-      Reader reader = Channels.newReader(file.open(), StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPLACE)
-          .onUnmappableCharacter(CodingErrorAction.REPLACE), 1 << 16);
       // Reducing while reading: the file's changes go into its batches' accumulators, each sent on
       // when it holds REDUCED_ROWS keys (runners sort records in bounded buffers; Flink's refuses
       // a whole batch as one record) and at the end of the file.
@@ -251,7 +242,7 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
           perBatch.remove(key);
         }
       };
-      try (BufferedReader in = new BufferedReader(reader, 1 << 16)) {
+      try (BufferedReader in = JsonlFiles.lines(file)) {
         if (format == InputFormat.SNAPSHOT_CSV) {
           readCsv(source, in, changes, out);
         } else {

@@ -1,11 +1,9 @@
 package io.replicator.stream;
 
+import io.replicator.source.JsonlFiles;
 import io.replicator.source.ReadChanges;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.channels.Channels;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.metrics.Counter;
@@ -71,9 +69,7 @@ public final class WatchChangeFiles extends PTransform<PBegin, PCollection<Sourc
     public void process(@Element FileIO.ReadableFile file, OutputReceiver<SourceEvent> out) throws IOException {
       String source = file.getMetadata().resourceId().toString();
       files.inc();
-      try (BufferedReader in = new BufferedReader(Channels.newReader(file.open(), StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE), 1 << 16),
-          1 << 16)) {
+      try (BufferedReader in = JsonlFiles.lines(file)) {
         long lineNumber = 0;
         String line;
         while ((line = in.readLine()) != null) {

@@ -15,7 +15,6 @@ import io.replicator.warehouse.WarehouseSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
@@ -98,11 +97,9 @@ public class PubsubStreamTest {
       }
       clients.close(); // Fails unless every message was pulled and acknowledged exactly once.
     }
-    TreeMap<Long, String> rows = new TreeMap<>();
     try (DuckDbWarehouse w = DuckDbWarehouse.open(warehouse)) {
-      w.forEachRow(table, v -> rows.put(Long.parseLong(v[0]), v[0] + "|" + v[1] + "|" + v[2]));
+      assertEquals(history.state.get("orders"), DebeziumHistory.rows(w, table));
     }
-    assertEquals(history.state.get("orders"), rows);
   }
 
   @Test

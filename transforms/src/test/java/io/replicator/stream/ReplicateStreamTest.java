@@ -238,11 +238,11 @@ public class ReplicateStreamTest {
     p.apply(stream.advanceWatermarkToInfinity()).apply(replicate(tables, warehouse, "evolving"));
     p.run().waitUntilFinish();
 
-    TreeMap<Long, String> orders = new TreeMap<>();
+    TreeMap<Long, String> orders;
     try (var w = warehouse.open()) {
       TargetTable now = w.current(tables.get(0));
       assertEquals("notiz", now.schema().column(3).name());
-      w.forEachRow(now, v -> orders.put(Long.parseLong(v[0]), String.join("|", v)));
+      orders = DebeziumHistory.rows(w, now);
     }
     assertEquals(Map.of(1L, "1|a2|1|schnell", 2L, "2|b2|2|null", 3L, "3|c|3|später"), orders);
     assertEquals(Map.of(1L, "1|k|7"), rows(warehouse, tables.get(1)));
@@ -253,11 +253,9 @@ public class ReplicateStreamTest {
   }
 
   private static TreeMap<Long, String> rows(WarehouseSpec spec, TargetTable table) {
-    TreeMap<Long, String> rows = new TreeMap<>();
     try (var w = spec.open()) {
-      w.forEachRow(table, v -> rows.put(Long.parseLong(v[0]), v[0] + "|" + v[1] + "|" + v[2]));
+      return DebeziumHistory.rows(w, table);
     }
-    return rows;
   }
 
   private List<String> deadLetterLines() throws Exception {

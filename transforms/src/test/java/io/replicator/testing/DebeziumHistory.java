@@ -1,5 +1,7 @@
 package io.replicator.testing;
 
+import io.replicator.merge.TargetTable;
+import io.replicator.warehouse.Warehouse;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -111,6 +113,13 @@ public final class DebeziumHistory {
 
   private static String quote(String s) {
     return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+  }
+
+  /** A target's rows as {@link #state} holds them: id → its column values joined by {@code |}. */
+  public static TreeMap<Long, String> rows(Warehouse warehouse, TargetTable table) {
+    TreeMap<Long, String> rows = new TreeMap<>();
+    warehouse.forEachRow(table, v -> rows.put(Long.parseLong(v[0]), String.join("|", v)));
+    return rows;
   }
 
   /** A heartbeat event, which carries no change. */
