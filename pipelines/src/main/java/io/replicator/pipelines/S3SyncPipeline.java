@@ -71,7 +71,7 @@ public final class S3SyncPipeline {
       PlanSync.Compare compare = parse(() -> PlanSync.Compare.parse(o.getCompare()));
       CopySettings copy = parse(() -> new CopySettings(ByteSize.parse(o.getMultipartThreshold()),
           ByteSize.parse(o.getMultipartChunkSize()), blank(o.getStorageClass()), blank(o.getAcl()), blank(o.getSse()),
-          blank(o.getSseKmsKeyId()), Boolean.TRUE.equals(o.getDryRun())));
+          blank(o.getSseKmsKeyId()), Boolean.TRUE.equals(o.getDryRun()), o.getCopiesInFlight()));
       if (copy.sse() != null && !copy.sse().equals("AES256") && !copy.sse().equals("aws:kms")) {
         throw new OptionsException("--sse='" + copy.sse() + "': expected AES256 or aws:kms");
       }

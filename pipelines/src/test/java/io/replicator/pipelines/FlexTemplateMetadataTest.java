@@ -79,6 +79,7 @@ public class FlexTemplateMetadataTest {
       Map.entry("dryRun", List.of(List.of("true", "false"), List.of("no"))),
       Map.entry("multipartThreshold", List.of(List.of("5GB", "100MB", "64MB"), List.of("big", "MB"))),
       Map.entry("multipartChunkSize", List.of(List.of("64MB", "5MB"), List.of("-5MB"))),
+      Map.entry("copiesInFlight", List.of(List.of("16", "1", "256"), List.of("0", "-4", "many", "10000"))),
       Map.entry("storageClass", List.of(List.of("STANDARD", "STANDARD_IA", "INTELLIGENT_TIERING"), List.of("standard"))),
       Map.entry("acl", List.of(List.of("bucket-owner-full-control", "private"), List.of("Private ACL"))),
       Map.entry("sse", List.of(List.of("AES256", "aws:kms"), List.of("aes256", "kms"))),

@@ -105,8 +105,8 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
   }
 
   /**
-   * One group: a copy is a few requests that mostly wait on the server, so up to
-   * {@value CopyFn#IN_FLIGHT} run at once; results go out as they finish, in order.
+   * One group: a copy is a few requests that mostly wait on the server, so several run at once
+   * (the settings' {@code inFlight}, bounded per worker by the shared pool); results go out in order.
    */
   private static final class GroupFn extends DoFn<KV<Integer, Iterable<SyncAction>>, SyncResult> {
     private final CopyFn copier;
@@ -119,9 +119,10 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
     public void process(@Element KV<Integer, Iterable<SyncAction>> group, OutputReceiver<SyncResult> out)
         throws InterruptedException {
       java.util.ArrayDeque<Future<SyncResult>> pending = new java.util.ArrayDeque<>();
+      ExecutorService copies = CopyFn.copies(copier.spec.settings.inFlight());
       for (SyncAction a : group.getValue()) {
-        pending.add(CopyFn.COPIES.submit(() -> copier.copyOne(a)));
-        while (pending.size() >= CopyFn.IN_FLIGHT) {
+        pending.add(copies.submit(() -> copier.copyOne(a)));
+        while (pending.size() >= copier.spec.settings.inFlight()) {
           out.output(copier.counted(CopyFn.await(pending.removeFirst())));
         }
       }
@@ -159,13 +160,8 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
   /** The copy of one object, with its retries; used by the group and lane functions. */
   private static final class CopyFn implements java.io.Serializable {
     private static final int MAX_ATTEMPTS = 4;
-    private static final int IN_FLIGHT = 32;
-    /** Whole-object copies of all bundles in this JVM. */
-    private static final ExecutorService COPIES = Executors.newFixedThreadPool(64, r -> {
-      Thread t = new Thread(r, "s3-copy");
-      t.setDaemon(true);
-      return t;
-    });
+    /** Whole-object copies of all bundles in this JVM, sized by the first settings that use it. */
+    private static ExecutorService copies;
     /** Part copies of all copies in this JVM; a part is one request, so threads mostly wait. */
     private static final ExecutorService PARTS = Executors.newFixedThreadPool(16, r -> {
       Thread t = new Thread(r, "s3-part-copy");
@@ -180,6 +176,17 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
 
     CopyFn(CopyObjects spec) {
       this.spec = spec;
+    }
+
+    static synchronized ExecutorService copies(int threads) {
+      if (copies == null) {
+        copies = Executors.newFixedThreadPool(threads, r -> {
+          Thread t = new Thread(r, "s3-copy");
+          t.setDaemon(true);
+          return t;
+        });
+      }
+      return copies;
     }
 
     static SyncResult await(Future<SyncResult> f) throws InterruptedException {

@@ -63,7 +63,7 @@ public class CopyObjectsTest {
   }
 
   private static CopySettings settings(boolean dryRun) {
-    return new CopySettings(5L << 20, 5L << 20, null, null, null, null, dryRun);
+    return new CopySettings(5L << 20, 5L << 20, null, null, null, null, dryRun, CopySettings.DEFAULT_IN_FLIGHT);
   }
 
   private static PCollection<String> summarized(PCollection<SyncResult> results) {

@@ -34,7 +34,8 @@ record Measured(String engine, double seconds, long peakRssKb, String output) {
     String output = Files.readString(log.toPath(), StandardCharsets.UTF_8);
     log.delete();
     if (p.exitValue() != 0) {
-      throw new IllegalStateException(engine + " failed (exit " + p.exitValue() + "):\n" + output);
+      throw new IllegalStateException(engine + " failed (exit " + p.exitValue() + "), the end of its output:\n"
+          + output.substring(Math.max(0, output.length() - 2000)));
     }
     return new Measured(engine, seconds, peak, output);
   }

@@ -25,42 +25,67 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * {@code bench s3-sync}: fills a bucket of an S3-compatible server on loopback (S3Proxy, in memory,
- * started here) and syncs it into an empty bucket with {@code aws s3 sync}, {@code rclone sync} and
- * Replicator's {@code s3-sync}, each in its own process, then once more (nothing to do). Prints wall
- * time, objects/s, MB/s and peak RSS side by side, and checks every copy holds every key and size.
+ * started here) with small objects of random sizes and a few large ones, then runs each tool
+ * ({@code aws s3 sync}, {@code rclone sync} with its defaults and tuned as its docs advise for many
+ * small objects, Replicator's {@code s3-sync} through {@code run-local.sh}) into an empty bucket
+ * three times: the first sync, a sync with nothing to do, and a sync after 1% of the objects
+ * changed. Every tool gets the same multipart threshold and part size, low enough that the large
+ * objects take the multipart path. Prints wall time, objects/s, MB/s and peak RSS side by side
+ * with the ratio to rclone's best, and checks after every run that the copy holds every key with
+ * its size. Each tool's bucket is emptied before the next tool runs, so the server holds the same
+ * data for each.
  *
- * <p>Options: {@code --objects=N} (default 2,000), {@code --objectSize=64KB},
- * {@code --tools=aws,rclone,replicator}, {@code --s3proxyJar=PATH} (default: the copy the build
- * makes, {@code pipelines/target/s3proxy/s3proxy.jar}).
+ * <p>Options: {@code --objects=N} (default 10,000, of 1–64 KiB), {@code --large=N} (default 4),
+ * {@code --largeSize=32MB}, {@code --multipartThreshold=8MB}, {@code --tools=aws,rclone,replicator},
+ * {@code --s3proxyJar=PATH} (default: the copy the build makes, {@code pipelines/target/s3proxy/s3proxy.jar}).
  */
 public final class S3SyncBenchmark {
   private static final String ID = "bench-identity";
   private static final String SECRET = "bench-credential";
+  private static final int SMALL_MIN = 1024;
+  private static final int SMALL_MAX = 64 * 1024;
+
+  /** What one run of a tool was, and the objects it should have copied. */
+  private record Row(String tool, String run, Measured measured, int objects, long bytes) {}
+
+  /** The bench's settings. */
+  private record Settings(int objects, int large, long largeSize, long threshold, List<String> tools, Path s3proxy) {}
 
   private S3SyncBenchmark() {}
 
   public static int main(String[] args, PrintStream out) throws IOException, InterruptedException {
-    int objects = 2000;
-    long objectSize = 64 * 1024;
+    int objects = 10_000;
+    int large = 4;
+    long largeSize = 32L << 20;
+    long threshold = 8L << 20;
     List<String> tools = List.of("aws", "rclone", "replicator");
     Path s3proxy = Path.of("pipelines", "target", "s3proxy", "s3proxy.jar");
     for (String a : args) {
+      String value = a.substring(a.indexOf('=') + 1);
       if (a.startsWith("--objects=")) {
-        objects = Integer.parseInt(a.substring("--objects=".length()).replace(",", "").replace("_", ""));
-      } else if (a.startsWith("--objectSize=")) {
-        objectSize = io.replicator.batch.ByteSize.parse(a.substring("--objectSize=".length()));
+        objects = Integer.parseInt(value.replace(",", "").replace("_", ""));
+      } else if (a.startsWith("--large=")) {
+        large = Integer.parseInt(value);
+      } else if (a.startsWith("--largeSize=")) {
+        largeSize = io.replicator.batch.ByteSize.parse(value);
+      } else if (a.startsWith("--multipartThreshold=")) {
+        threshold = io.replicator.batch.ByteSize.parse(value);
       } else if (a.startsWith("--tools=")) {
-        tools = List.of(a.substring("--tools=".length()).split(","));
+        tools = List.of(value.split(","));
       } else if (a.startsWith("--s3proxyJar=")) {
-        s3proxy = Path.of(a.substring("--s3proxyJar=".length()));
+        s3proxy = Path.of(value);
       } else {
-        throw new IllegalArgumentException("bench s3-sync: unknown option '" + a
-            + "' (expected --objects=N, --objectSize=64KB, --tools=aws,rclone,replicator, --s3proxyJar=PATH)");
+        throw new IllegalArgumentException("bench s3-sync: unknown option '" + a + "' (expected --objects=N,"
+            + " --large=N, --largeSize=32MB, --multipartThreshold=8MB, --tools=aws,rclone,replicator, --s3proxyJar=PATH)");
       }
+    }
+    if (threshold < (5L << 20)) {
+      throw new IllegalArgumentException("bench s3-sync: --multipartThreshold must be at least 5MB (S3's smallest part)");
     }
     if (!Files.isRegularFile(s3proxy)) {
       throw new IllegalArgumentException("bench s3-sync: no S3Proxy jar at " + s3proxy + " (the build copies it there;"
@@ -72,7 +97,11 @@ public final class S3SyncBenchmark {
         throw new IllegalArgumentException("bench s3-sync: " + exe + " is missing (apt-get install -y rclone awscli),"
             + " or leave it out with --tools=");
       }
+      if (!List.of("aws", "rclone", "replicator").contains(t)) {
+        throw new IllegalArgumentException("bench s3-sync: unknown tool '" + t + "' (expected aws, rclone, replicator)");
+      }
     }
+    Settings settings = new Settings(objects, large, largeSize, threshold, tools, s3proxy);
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -82,13 +111,15 @@ public final class S3SyncBenchmark {
     Files.writeString(dir.resolve("s3proxy.properties"), String.join("\n", "s3proxy.endpoint=" + endpoint,
         "s3proxy.authorization=aws-v2-or-v4", "s3proxy.identity=" + ID, "s3proxy.credential=" + SECRET,
         "jclouds.provider=transient-nio2", "jclouds.identity=" + ID, "jclouds.credential=" + SECRET, ""));
-    long heap = Math.max(2L << 30, (long) objects * objectSize * 5);
+    // The source and one copy in memory, with room for the server's own churn.
+    long data = (long) objects * (SMALL_MIN + SMALL_MAX) / 2 + large * largeSize;
+    long heap = Math.max(3L << 30, data * 6);
     Process server = new ProcessBuilder(Measured.java(), "-Xmx" + (heap >> 20) + "m", "-DLOG_LEVEL=warn", "-jar",
         s3proxy.toString(), "--properties", dir.resolve("s3proxy.properties").toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
     try {
       waitFor(endpoint, server);
-      return run(out, endpoint, objects, objectSize, tools);
+      return run(out, endpoint, settings, dir);
     } catch (java.util.concurrent.ExecutionException e) {
       throw new IllegalStateException("filling the source bucket failed: " + e.getCause(), e.getCause());
     } finally {
@@ -111,39 +142,42 @@ public final class S3SyncBenchmark {
     throw new IllegalStateException("S3Proxy did not start on " + endpoint);
   }
 
-  private static int run(PrintStream out, String endpoint, int objects, long objectSize, List<String> tools)
+  private static int run(PrintStream out, String endpoint, Settings settings, Path dir)
       throws IOException, InterruptedException, java.util.concurrent.ExecutionException {
-    out.printf(Locale.ROOT, "s3-sync benchmark, %s: %d cores, %.1f GB of memory; S3Proxy (in memory) on loopback%n",
-        LocalDate.now(), Runtime.getRuntime().availableProcessors(),
+    out.printf(Locale.ROOT, "s3-sync benchmark, %s: %d cores, %.1f GB of memory; S3Proxy (in memory) on loopback,"
+        + " sharing the cores with the tool measured%n", LocalDate.now(), Runtime.getRuntime().availableProcessors(),
         ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize() / 1e9);
     S3Client s3 = S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1).forcePathStyle(true)
         .httpClientBuilder(ApacheHttpClient.builder().maxConnections(32))
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ID, SECRET))).build();
     s3.createBucket(b -> b.bucket("bench-src"));
     long t = System.nanoTime();
-    ExecutorService pool = Executors.newFixedThreadPool(16);
-    List<Future<?>> puts = new ArrayList<>();
-    for (int i = 0; i < objects; i++) {
-      String key = "part-" + (i % 20) + "/object-" + i + ".bin";
-      byte[] body = new byte[(int) objectSize];
-      new Random(i).nextBytes(body);
-      puts.add(pool.submit(() -> s3.putObject(b -> b.bucket("bench-src").key(key).contentType("application/octet-stream"),
-          RequestBody.fromBytes(body))));
+    Random sizes = new Random(42);
+    Map<String, Integer> plan = new TreeMap<>();
+    for (int i = 0; i < settings.objects(); i++) {
+      plan.put("part-" + (i % 20) + "/object-" + i + ".bin", SMALL_MIN + sizes.nextInt(SMALL_MAX - SMALL_MIN + 1));
     }
-    for (Future<?> f : puts) {
-      f.get();
+    for (int i = 0; i < settings.large(); i++) {
+      plan.put("large/object-" + i + ".bin", (int) settings.largeSize());
     }
-    pool.shutdown();
-    double mb = objects * (double) objectSize / 1e6;
-    out.printf(Locale.ROOT, "data: %,d objects of %s (%.1f MB) in 20 prefixes, uploaded in %.1f s%n%n", objects,
-        io.replicator.batch.ByteSize.format(objectSize), mb, (System.nanoTime() - t) / 1e9);
-    Map<String, Long> expected = keys(s3, "bench-src");
+    put(s3, plan, 0);
+    long total = plan.values().stream().mapToLong(Integer::longValue).sum();
+    out.printf(Locale.ROOT, "data: %,d objects of 1-64 KiB in 20 prefixes and %d of %s (%.1f MB in all), uploaded in"
+        + " %.1f s; multipart threshold and part size %s (aws: single-part copies, see its row)%n%n", settings.objects(), settings.large(),
+        io.replicator.batch.ByteSize.format(settings.largeSize()), total / 1e6, (System.nanoTime() - t) / 1e9,
+        io.replicator.batch.ByteSize.format(settings.threshold()));
 
     Map<String, String> env = new HashMap<>();
     env.put("AWS_ACCESS_KEY_ID", ID);
     env.put("AWS_SECRET_ACCESS_KEY", SECRET);
     env.put("AWS_DEFAULT_REGION", "us-east-1");
     env.put("AWS_CA_BUNDLE", null); // rclone refuses to start with it set
+    long mb = settings.threshold() >> 20;
+    Path awsConfig = dir.resolve("aws-config");
+    // aws's multipart copy reads the source's tags, which S3Proxy does not implement (every
+    // --copy-props setting fails there), so aws copies the large objects whole.
+    Files.writeString(awsConfig, "[default]\ns3 =\n  multipart_threshold = 5GB\n  multipart_chunksize = " + mb + "MB\n");
+    env.put("AWS_CONFIG_FILE", awsConfig.toString());
     env.put("RCLONE_CONFIG_S3P_TYPE", "s3");
     env.put("RCLONE_CONFIG_S3P_PROVIDER", "Other");
     env.put("RCLONE_CONFIG_S3P_ENDPOINT", endpoint);
@@ -151,53 +185,149 @@ public final class S3SyncBenchmark {
     env.put("RCLONE_CONFIG_S3P_SECRET_ACCESS_KEY", SECRET);
     env.put("RCLONE_CONFIG_S3P_FORCE_PATH_STYLE", "true");
 
-    out.printf(Locale.ROOT, "%-34s %-9s %8s %11s %9s %10s %9s%n", "tool", "run", "wall s", "objects/s", "MB/s",
-        "peak RSS", "vs aws");
-    Double awsFirst = null;
-    for (String tool : tools) {
-      String bucket = "bench-" + tool;
-      s3.createBucket(b -> b.bucket(bucket));
-      List<String> command = switch (tool) {
-        case "aws" -> List.of("/usr/bin/aws", "--endpoint-url", endpoint, "s3", "sync", "s3://bench-src",
-            "s3://" + bucket, "--only-show-errors");
-        case "rclone" -> List.of("/usr/bin/rclone", "sync", "s3p:bench-src", "s3p:" + bucket, "--transfers=16",
-            "--checkers=16");
-        case "replicator" -> List.of(Measured.java(), "-jar", Measured.jar(), "s3-sync", "--source=s3://bench-src",
-            "--target=s3://" + bucket, "--sourceEndpoint=" + endpoint, "--targetEndpoint=" + endpoint,
-            "--pathStyle=true");
-        default -> throw new IllegalArgumentException("bench s3-sync: unknown tool '" + tool
-            + "' (expected aws, rclone, replicator)");
-      };
-      String label = switch (tool) {
-        case "aws" -> "aws s3 sync (CLI 2.9)";
-        case "rclone" -> "rclone sync (1.60, 16 transfers)";
-        default -> "Replicator s3-sync, DirectRunner";
-      };
-      Measured first = Measured.run(label, command, env);
-      Map<String, Long> copied = keys(s3, bucket);
-      if (!copied.equals(expected)) {
-        throw new IllegalStateException(label + " left " + copied.size() + " objects, expected " + expected.size());
-      }
-      Measured again = Measured.run(label, command, env);
-      if (tool.equals("aws")) {
-        awsFirst = first.seconds();
-      }
-      for (Measured m : List.of(first, again)) {
-        boolean isFirst = m == first;
-        out.printf(Locale.ROOT, "%-34s %-9s %8.1f %11.0f %9.1f %7.0f MB %9s%n", label, isFirst ? "copy" : "no-op",
-            m.seconds(), isFirst ? objects / m.seconds() : 0, isFirst ? mb / m.seconds() : 0, m.peakRssKb() / 1024.0,
-            isFirst && awsFirst != null ? String.format(Locale.ROOT, "%.2fx", m.seconds() / awsFirst) : "");
+    List<Row> rows = new ArrayList<>();
+    int round = 0;
+    for (String tool : settings.tools()) {
+      for (String variant : tool.equals("rclone") ? List.of("default", "tuned") : List.of("default")) {
+        String bucket = "bench-" + tool + "-" + variant;
+        s3.createBucket(b -> b.bucket(bucket));
+        String label = label(tool, variant);
+        List<String> command = command(tool, variant, endpoint, bucket, mb);
+        Map<String, Integer> expected = sizes(s3, "bench-src");
+        rows.add(new Row(label, "copy", checked(Measured.run(label, command, env), s3, bucket, expected),
+            expected.size(), expected.values().stream().mapToLong(Integer::longValue).sum()));
+        rows.add(new Row(label, "no-op", checked(Measured.run(label, command, env), s3, bucket, expected), 0, 0));
+        // 1% of the small objects change size and content.
+        round++;
+        Map<String, Integer> changed = new TreeMap<>();
+        int step = Math.max(1, settings.objects() / Math.max(1, settings.objects() / 100));
+        for (int i = round % step; i < settings.objects(); i += step) {
+          String key = "part-" + (i % 20) + "/object-" + i + ".bin";
+          int size = expected.get(key);
+          changed.put(key, size > SMALL_MAX / 2 ? size - 512 : size + 512);
+        }
+        put(s3, changed, round);
+        expected = sizes(s3, "bench-src");
+        rows.add(new Row(label, "1% changed", checked(Measured.run(label, command, env), s3, bucket, expected),
+            changed.size(), changed.values().stream().mapToLong(Integer::longValue).sum()));
+        empty(s3, bucket);
       }
     }
-    out.println("\nevery copy holds every key with its size");
+    print(out, rows, settings.objects() + settings.large());
+    out.println("\nafter every run each copy held every key of the source with its size");
     return 0;
   }
 
-  private static Map<String, Long> keys(S3Client s3, String bucket) {
-    Map<String, Long> out = new TreeMap<>();
+  private static String label(String tool, String variant) {
+    return switch (tool) {
+      case "aws" -> "aws s3 sync (CLI 2.9, single-part)";
+      case "rclone" -> variant.equals("tuned") ? "rclone sync --transfers=16 --checkers=16" : "rclone sync (1.60, defaults)";
+      default -> "Replicator s3-sync, DirectRunner";
+    };
+  }
+
+  private static List<String> command(String tool, String variant, String endpoint, String bucket, long partMb) {
+    List<String> c = new ArrayList<>();
+    switch (tool) {
+      case "aws" -> c.addAll(List.of("/usr/bin/aws", "--endpoint-url", endpoint, "s3", "sync", "s3://bench-src",
+          "s3://" + bucket, "--only-show-errors"));
+      case "rclone" -> {
+        // Same-remote copies are server-side; the cutoff makes the large ones multipart copies.
+        c.addAll(List.of("/usr/bin/rclone", "sync", "s3p:bench-src", "s3p:" + bucket, "--s3-copy-cutoff=" + partMb + "M",
+            "--s3-chunk-size=" + partMb + "M"));
+        if (variant.equals("tuned")) {
+          c.addAll(List.of("--transfers=16", "--checkers=16"));
+        }
+      }
+      default -> {
+        // What a user runs: run-local.sh picks the JVM settings for the pipeline.
+        if (Files.isExecutable(Path.of("run-local.sh"))) {
+          c.add("./run-local.sh");
+        } else {
+          c.addAll(List.of(Measured.java(), "-jar", Measured.jar()));
+        }
+        c.addAll(List.of("s3-sync", "--source=s3://bench-src", "--target=s3://" + bucket, "--sourceEndpoint=" + endpoint,
+            "--targetEndpoint=" + endpoint, "--pathStyle=true", "--multipartThreshold=" + partMb + "MB",
+            "--multipartChunkSize=" + partMb + "MB"));
+      }
+    }
+    return c;
+  }
+
+  private static Measured checked(Measured m, S3Client s3, String bucket, Map<String, Integer> expected) {
+    Map<String, Integer> copied = sizes(s3, bucket);
+    if (!copied.equals(expected)) {
+      long missing = expected.keySet().stream().filter(k -> !copied.containsKey(k)).count();
+      long wrong = expected.entrySet().stream().filter(e -> copied.containsKey(e.getKey())
+          && !copied.get(e.getKey()).equals(e.getValue())).count();
+      throw new IllegalStateException(m.engine() + " left " + copied.size() + " objects, expected " + expected.size()
+          + " (" + missing + " missing, " + wrong + " of another size)");
+    }
+    return m;
+  }
+
+  private static void print(PrintStream out, List<Row> rows, int listed) {
+    Map<String, Double> bestRclone = new HashMap<>();
+    for (Row r : rows) {
+      if (r.tool().startsWith("rclone")) {
+        bestRclone.merge(r.run(), r.measured().seconds(), Math::min);
+      }
+    }
+    out.printf(Locale.ROOT, "%-41s %-11s %7s %10s %10s %8s %9s %10s%n", "tool", "run", "wall s", "copied", "objects/s",
+        "MB/s", "peak RSS", "vs rclone");
+    for (Row r : rows) {
+      double s = r.measured().seconds();
+      Double best = bestRclone.get(r.run());
+      // A no-op run copies nothing: its rate is the objects compared per second.
+      double perSecond = (r.objects() == 0 ? listed : r.objects()) / s;
+      out.printf(Locale.ROOT, "%-41s %-11s %7.1f %10s %10.0f %8.1f %6.0f MB %10s%n", r.tool(), r.run(), s,
+          String.format(Locale.ROOT, "%,d", r.objects()), perSecond, r.bytes() / 1e6 / s,
+          r.measured().peakRssKb() / 1024.0, best == null ? "" : String.format(Locale.ROOT, "%.2fx", s / best));
+    }
+    out.println("\nobjects/s of a no-op run: objects compared per second; vs rclone: wall time over the best rclone"
+        + " run's (below 1 is faster)");
+  }
+
+  /** Writes {@code sizes} (key to size) with content that depends on {@code round}. */
+  private static void put(S3Client s3, Map<String, Integer> sizes, int round)
+      throws InterruptedException, java.util.concurrent.ExecutionException {
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<?>> puts = new ArrayList<>();
+      for (Map.Entry<String, Integer> e : sizes.entrySet()) {
+        puts.add(pool.submit(() -> {
+          byte[] body = new byte[e.getValue()];
+          new Random(e.getKey().hashCode() * 31L + round).nextBytes(body);
+          s3.putObject(b -> b.bucket("bench-src").key(e.getKey()).contentType("application/octet-stream"),
+              RequestBody.fromBytes(body));
+        }));
+      }
+      for (Future<?> f : puts) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  private static Map<String, Integer> sizes(S3Client s3, String bucket) {
+    Map<String, Integer> out = new TreeMap<>();
     for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
-      out.put(o.key(), o.size());
+      out.put(o.key(), o.size().intValue());
     }
     return out;
+  }
+
+  /** Deletes a tool's copy, so the server holds the same data when the next tool runs. */
+  private static void empty(S3Client s3, String bucket) {
+    List<ObjectIdentifier> keys = new ArrayList<>();
+    for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
+      keys.add(ObjectIdentifier.builder().key(o.key()).build());
+    }
+    for (int i = 0; i < keys.size(); i += 1000) {
+      List<ObjectIdentifier> page = keys.subList(i, Math.min(keys.size(), i + 1000));
+      s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(page)));
+    }
+    s3.deleteBucket(b -> b.bucket(bucket));
   }
 }
