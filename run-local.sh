@@ -64,5 +64,33 @@ case "${1:-}" in
   *) JVM_FLAGS="" ;;
 esac
 
+# Class-data sharing: the first run of a pipeline after a build writes an archive of the classes it
+# loaded; later runs map it instead of loading them from the jar (0.7 s less on an empty s3-sync).
+case "${1:-}" in
+  replicate|verify|s3-sync)
+    if [[ " $* " != *" --help "* ]]; then
+      mkdir -p local/jvm
+      cds="local/jvm/$1.jsa"
+      JVM_FLAGS="$JVM_FLAGS -Xlog:cds=off -Xlog:cds+dynamic=off"
+      if [ -f "$cds" ] && [ "$cds" -nt "$JAR" ]; then
+        JVM_FLAGS="$JVM_FLAGS -XX:SharedArchiveFile=$cds"
+      else
+        # Written aside and moved when the run ends, so that a run in parallel never maps half a file.
+        rm -f "$cds"
+        # shellcheck disable=SC2086
+        java $JVM_FLAGS -XX:ArchiveClassesAtExit="$cds.$$" ${JAVA_OPTS:-} -jar "$JAR" "$@" &
+        child=$!
+        # Ctrl-C or a kill stops the JVM as it would stop without this script around it.
+        trap 'kill -TERM "$child" 2>/dev/null' INT TERM
+        rc=0
+        wait "$child" || rc=$?
+        while kill -0 "$child" 2>/dev/null; do wait "$child" || rc=$?; done
+        if [ -f "$cds.$$" ]; then mv -f "$cds.$$" "$cds"; fi
+        exit "$rc"
+      fi
+    fi
+    ;;
+esac
+
 # shellcheck disable=SC2086
 exec java $JVM_FLAGS ${JAVA_OPTS:-} -jar "$JAR" "$@"

@@ -58,11 +58,14 @@ public class RunLocalScriptIT {
 
   @Test
   public void s3SyncBenchCopiesAndChecksEveryObject() throws Exception {
-    Result r = run("bench", "s3-sync", "--objects=60", "--tools=replicator");
+    // One large object above the 8 MB threshold: the multipart path runs too.
+    Result r = run("bench", "s3-sync", "--objects=60", "--large=1", "--largeSize=9MB", "--tools=replicator");
     assertEquals(r.err() + r.out(), 0, r.code());
-    assertTrue(r.out(), r.out().contains("data: 60 objects of 64.0 KB"));
-    assertTrue(r.out(), r.out().matches("(?s).*Replicator s3-sync, DirectRunner +copy .*"));
-    assertTrue(r.out(), r.out().contains("every copy holds every key with its size"));
+    assertTrue(r.out(), r.out().contains("data: 60 objects of 1-64 KiB in 20 prefixes and 1 of 9.0 MB"));
+    assertTrue(r.out(), r.out().matches("(?s).*Replicator s3-sync, DirectRunner +copy +[0-9.]+ +61 .*"));
+    assertTrue(r.out(), r.out().matches("(?s).*Replicator s3-sync, DirectRunner +no-op +[0-9.]+ +0 .*"));
+    assertTrue(r.out(), r.out().matches("(?s).*Replicator s3-sync, DirectRunner +1% changed +[0-9.]+ +1 .*"));
+    assertTrue(r.out(), r.out().contains("after every run each copy held every key of the source with its size"));
   }
 
   @Test

@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
+import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -106,7 +108,8 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
 
   /**
    * One group: a copy is a few requests that mostly wait on the server, so several run at once
-   * (the settings' {@code inFlight}, bounded per worker by the shared pool); results go out in order.
+   * (the settings' {@code inFlight}, bounded per worker by the shared pool); each result goes out
+   * as soon as its copy ends, so one slow copy (a large object) holds back no other.
    */
   private static final class GroupFn extends DoFn<KV<Integer, Iterable<SyncAction>>, SyncResult> {
     private final CopyFn copier;
@@ -118,16 +121,18 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<SyncAction>> group, OutputReceiver<SyncResult> out)
         throws InterruptedException {
-      java.util.ArrayDeque<Future<SyncResult>> pending = new java.util.ArrayDeque<>();
-      ExecutorService copies = CopyFn.copies(copier.spec.settings.inFlight());
+      int inFlight = copier.spec.settings.inFlight();
+      CompletionService<SyncResult> copies = new ExecutorCompletionService<>(CopyFn.copies(inFlight));
+      int pending = 0;
       for (SyncAction a : group.getValue()) {
-        pending.add(copies.submit(() -> copier.copyOne(a)));
-        while (pending.size() >= copier.spec.settings.inFlight()) {
-          out.output(copier.counted(CopyFn.await(pending.removeFirst())));
+        copies.submit(() -> copier.copyOne(a));
+        if (++pending >= inFlight) {
+          out.output(copier.counted(CopyFn.await(copies.take())));
+          pending--;
         }
       }
-      while (!pending.isEmpty()) {
-        out.output(copier.counted(CopyFn.await(pending.removeFirst())));
+      for (; pending > 0; pending--) {
+        out.output(copier.counted(CopyFn.await(copies.take())));
       }
     }
   }
