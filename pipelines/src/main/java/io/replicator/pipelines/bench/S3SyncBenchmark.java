@@ -84,6 +84,10 @@ public final class S3SyncBenchmark {
             + " --large=N, --largeSize=32MB, --multipartThreshold=8MB, --tools=aws,rclone,replicator, --s3proxyJar=PATH)");
       }
     }
+    if (largeSize > (1L << 30)) {
+      throw new IllegalArgumentException("bench s3-sync: --largeSize is at most 1GB (the server holds every object in"
+          + " memory)");
+    }
     if (threshold < (5L << 20)) {
       throw new IllegalArgumentException("bench s3-sync: --multipartThreshold must be at least 5MB (S3's smallest part)");
     }
@@ -163,9 +167,9 @@ public final class S3SyncBenchmark {
     put(s3, plan, 0);
     long total = plan.values().stream().mapToLong(Integer::longValue).sum();
     out.printf(Locale.ROOT, "data: %,d objects of 1-64 KiB in 20 prefixes and %d of %s (%.1f MB in all), uploaded in"
-        + " %.1f s; multipart threshold and part size %s (aws: single-part copies, see its row)%n%n", settings.objects(), settings.large(),
-        io.replicator.batch.ByteSize.format(settings.largeSize()), total / 1e6, (System.nanoTime() - t) / 1e9,
-        io.replicator.batch.ByteSize.format(settings.threshold()));
+        + " %.1f s; multipart threshold and part size %s (aws: single-part copies, see its row)%n%n",
+        settings.objects(), settings.large(), io.replicator.batch.ByteSize.format(settings.largeSize()), total / 1e6,
+        (System.nanoTime() - t) / 1e9, io.replicator.batch.ByteSize.format(settings.threshold()));
 
     Map<String, String> env = new HashMap<>();
     env.put("AWS_ACCESS_KEY_ID", ID);
