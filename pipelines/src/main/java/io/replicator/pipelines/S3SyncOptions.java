@@ -104,7 +104,7 @@ public interface S3SyncOptions extends PipelineOptions {
   void setMultipartChunkSize(String value);
 
   @Description("The most copies one worker runs at once. Raise it for a distant endpoint (each copy mostly waits"
-      + " on the server); 16 was fastest against a server sharing the machine's two cores.")
+      + " on the server); 16 suits a server on the same machine.")
   @Default.Integer(io.replicator.s3.CopySettings.DEFAULT_IN_FLIGHT)
   Integer getCopiesInFlight();
 

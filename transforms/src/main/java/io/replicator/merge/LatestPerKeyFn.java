@@ -5,11 +5,8 @@ import io.replicator.change.ChangeCoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.transforms.Combine;
 
 /**
  * {@link LatestPerKey} as a CombineFn, so runners keep only the latest change per key before the
@@ -19,80 +16,22 @@ import org.apache.beam.sdk.transforms.Combine;
  * PCollection<KV<String, LatestPerKey>> batches = changesByBatch.apply(Combine.perKey(new LatestPerKeyFn()));
  * }</pre>
  */
-public final class LatestPerKeyFn extends Combine.CombineFn<Change, LatestPerKey, LatestPerKey> {
-  @Override
-  public LatestPerKey createAccumulator() {
-    return new LatestPerKey();
-  }
-
+public final class LatestPerKeyFn extends ReducingFn<Change> {
   @Override
   public LatestPerKey addInput(LatestPerKey acc, Change change) {
     acc.add(change);
     return acc;
   }
 
-  @Override
-  public LatestPerKey mergeAccumulators(Iterable<LatestPerKey> accumulators) {
-    LatestPerKey merged = null;
-    for (LatestPerKey acc : accumulators) {
-      if (merged == null) {
-        merged = acc;
-      } else {
-        merged.addAll(acc);
-      }
-    }
-    return merged == null ? new LatestPerKey() : merged;
-  }
-
-  @Override
-  public LatestPerKey extractOutput(LatestPerKey acc) {
-    return acc;
-  }
-
-  @Override
-  public Coder<LatestPerKey> getAccumulatorCoder(CoderRegistry registry, Coder<Change> input) {
-    return AccumulatorCoder.INSTANCE;
-  }
-
-  @Override
-  public Coder<LatestPerKey> getDefaultOutputCoder(CoderRegistry registry, Coder<Change> input) {
-    return AccumulatorCoder.INSTANCE;
-  }
-
   /**
    * Merges accumulators built elsewhere (by a reader that reduced its own input), for inputs that
    * arrive already reduced.
    */
-  public static final class Merging extends Combine.CombineFn<LatestPerKey, LatestPerKey, LatestPerKey> {
-    @Override
-    public LatestPerKey createAccumulator() {
-      return new LatestPerKey();
-    }
-
+  public static final class Merging extends ReducingFn<LatestPerKey> {
     @Override
     public LatestPerKey addInput(LatestPerKey acc, LatestPerKey input) {
       acc.addAll(input);
       return acc;
-    }
-
-    @Override
-    public LatestPerKey mergeAccumulators(Iterable<LatestPerKey> accumulators) {
-      return new LatestPerKeyFn().mergeAccumulators(accumulators);
-    }
-
-    @Override
-    public LatestPerKey extractOutput(LatestPerKey acc) {
-      return acc;
-    }
-
-    @Override
-    public Coder<LatestPerKey> getAccumulatorCoder(CoderRegistry registry, Coder<LatestPerKey> input) {
-      return AccumulatorCoder.INSTANCE;
-    }
-
-    @Override
-    public Coder<LatestPerKey> getDefaultOutputCoder(CoderRegistry registry, Coder<LatestPerKey> input) {
-      return AccumulatorCoder.INSTANCE;
     }
   }
 

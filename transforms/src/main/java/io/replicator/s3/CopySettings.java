@@ -16,7 +16,7 @@ import java.io.Serializable;
  */
 public record CopySettings(long multipartThreshold, long partSize, String storageClass, String acl, String sse,
     String kmsKeyId, boolean dryRun, int inFlight) implements Serializable {
-  /** Copies in flight per worker unless set: measured best against a server sharing two cores. */
+  /** Copies in flight per worker unless set: enough for a server close by, few enough to share two cores with it. */
   public static final int DEFAULT_IN_FLIGHT = 16;
 
   public static final long MIN_PART = 5L << 20;
