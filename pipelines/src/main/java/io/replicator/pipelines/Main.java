@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
@@ -109,6 +110,7 @@ public final class Main {
       return null;
     }
     rejectRepeatedOptions(args);
+    rejectOptionsWithoutValue(args, ReplicateOptions.class);
     OptionsRegistry.prepareFor(args, ReplicateOptions.class);
     ReplicateOptions options = PipelineOptionsFactory.fromArgs(args).as(ReplicateOptions.class);
     tuneDirectRunner(options, args);
@@ -176,6 +178,7 @@ public final class Main {
       return 0;
     }
     rejectRepeatedOptions(args);
+    rejectOptionsWithoutValue(args, S3SyncOptions.class);
     OptionsRegistry.prepareFor(args, S3SyncOptions.class);
     S3SyncOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(S3SyncOptions.class);
     tuneDirectRunner(options, args);
@@ -217,6 +220,40 @@ public final class Main {
       String earlier = seen.put(name, value);
       if (earlier != null) {
         throw new OptionsException(name + " is given twice ('" + earlier + "' and '" + value + "')");
+      }
+    }
+  }
+
+  /**
+   * Only a true/false option stands alone: Beam reads a bare {@code --table} as the text "true"
+   * (and would create a table named true), so a bare or empty option of any other type is refused,
+   * as is one whose value is another option ({@code --table --keys=id} written as one argument).
+   */
+  static void rejectOptionsWithoutValue(String[] args, Class<? extends PipelineOptions> options) {
+    java.util.Map<String, Class<?>> types = new java.util.HashMap<>();
+    for (java.lang.reflect.Method m : options.getMethods()) {
+      String n = m.getName();
+      int prefix = n.startsWith("get") ? 3 : n.startsWith("is") ? 2 : 0;
+      if (prefix > 0 && n.length() > prefix && m.getParameterCount() == 0) {
+        types.put(Character.toLowerCase(n.charAt(prefix)) + n.substring(prefix + 1), m.getReturnType());
+      }
+    }
+    for (String arg : args) {
+      if (!arg.startsWith("--")) {
+        continue;
+      }
+      int eq = arg.indexOf('=');
+      String name = arg.substring(2, eq < 0 ? arg.length() : eq);
+      Class<?> type = types.get(name);
+      if (type == null || type == boolean.class || type == Boolean.class) {
+        continue; // Flags, and names Beam will answer for itself.
+      }
+      String value = eq < 0 ? null : arg.substring(eq + 1);
+      if (value == null) {
+        throw new OptionsException("--" + name + " needs a value: --" + name + "=...");
+      }
+      if (value.isBlank()) {
+        throw new OptionsException("--" + name + " is given without a value: --" + name + "=...");
       }
     }
   }

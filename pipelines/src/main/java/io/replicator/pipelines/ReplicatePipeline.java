@@ -11,6 +11,7 @@ import io.replicator.source.WriteDeadLetters;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;
 import io.replicator.merge.LatestPerKey;
 import io.replicator.merge.TargetTable;
+import io.replicator.warehouse.ApplyReload;
 import io.replicator.warehouse.FinishSnapshot;
 import io.replicator.warehouse.MergeBatches;
 import io.replicator.warehouse.MergeResult;
@@ -28,6 +29,7 @@ import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionView;
 
 /**
  * The {@code replicate} pipeline: reads a snapshot and/or change events, cuts them into batches of
@@ -113,6 +115,7 @@ public final class ReplicatePipeline {
     // Step 1: read and decode; bad input becomes dead letters.
     PCollectionList<Change> changes = PCollectionList.empty(p);
     PCollectionList<DeadLetter> rejected = PCollectionList.empty(p);
+    PCollectionList<DeadLetter> snapshotRejected = PCollectionList.empty(p);
     String snapshotSource = null;
     if (plan.snapshot != null) {
       ReadChanges.Result read = p.apply("Read snapshot", ReadChanges.from(plan.snapshot)
@@ -120,6 +123,7 @@ public final class ReplicatePipeline {
           .withSnapshotSequence(Sequence.of(snapshotSequence)));
       changes = changes.and(read.changes());
       rejected = rejected.and(read.deadLetters());
+      snapshotRejected = snapshotRejected.and(read.deadLetters());
     }
     if (jdbc != null) {
       ReadJdbcSnapshot read = ReadJdbcSnapshot.of(plan.jdbc, jdbc.table, jdbc.ranges, Sequence.of(snapshotSequence),
@@ -131,6 +135,7 @@ public final class ReplicatePipeline {
           jdbc.snapshot == null ? read : read.withSnapshotId(jdbc.snapshot.id()));
       changes = changes.and(result.changes());
       rejected = rejected.and(result.deadLetters());
+      snapshotRejected = snapshotRejected.and(result.deadLetters());
       snapshotSource = jdbc.table + " in " + jdbc.ranges.size() + " partitions"
           + (jdbc.snapshot != null ? ", one exported snapshot" : "");
     }
@@ -153,19 +158,37 @@ public final class ReplicatePipeline {
     // Step 3: batches of whole keys, latest change per key, staged as JSONL.
     PCollection<StagedBatch> staged = all.apply("Stage batches",
         StageBatches.to(plan.staging).withMaxBytes(plan.batchMaxBytes).withMaxRows(plan.batchMaxRows));
-    mergeAndFinish(staged, plan, snapshotSequence);
+    mergeAndFinish(staged, snapshotRejected, plan, snapshotSequence, runId);
     return new Launched(p.run(), plan, snapshotSequence, runId, snapshotSource, jdbc);
   }
 
-  /** Steps 4 and 5: load and merge each batch; a reload then removes what its snapshot no longer has. */
-  private static void mergeAndFinish(PCollection<StagedBatch> staged, ReplicatePlan plan, Long snapshotSequence) {
+  /**
+   * Steps 4 and 5: load and merge each batch (a snapshot merged into the table then ends its
+   * reload record); or, for a full-table reload, apply every batch and the removal of what its
+   * snapshot no longer has as one unit, keeping the rows of rejected snapshot lines.
+   */
+  private static void mergeAndFinish(PCollection<StagedBatch> staged, PCollectionList<DeadLetter> snapshotRejected,
+      ReplicatePlan plan, Long snapshotSequence, String runId) {
+    if (plan.replace) {
+      PCollectionView<Iterable<String>> rejectedKeys = snapshotRejected
+          .apply("All snapshot dead letters", Flatten.pCollections()).setCoder(DeadLetter.Coder.of())
+          .apply("Rejected snapshot keys", ApplyReload.rejectedKeys());
+      staged.apply("Apply reload", ApplyReload.into(plan.warehouse, plan.table, snapshotSequence,
+              plan.maxReloadDeletePercent, plan.staging)
+          .keepingRowsOf(rejectedKeys, deadLetterFiles(plan, runId))
+          .keepingStaging(plan.keepStaging));
+      return;
+    }
     PCollection<MergeResult> merged = staged.apply("Merge batches",
         MergeBatches.into(plan.warehouse, plan.table).keepingStaging(plan.keepStaging));
     if (plan.hasSnapshot()) {
-      merged.apply("Finish snapshot", plan.replace
-          ? FinishSnapshot.replacing(plan.warehouse, plan.table, snapshotSequence, plan.maxReloadDeletePercent)
-          : FinishSnapshot.merging(plan.warehouse, plan.table));
+      merged.apply("Finish snapshot", FinishSnapshot.merging(plan.warehouse, plan.table));
     }
+  }
+
+  /** Where a run's dead letters are written, as a pattern a user can list. */
+  static String deadLetterFiles(ReplicatePlan plan, String runId) {
+    return plan.deadLetter + "/rejected-" + runId + "-*.jsonl";
   }
 
   /**
@@ -177,12 +200,14 @@ public final class ReplicatePipeline {
     int batches = plan.batchCountFromInputSize();
     PCollectionList<KV<String, LatestPerKey>> reduced = PCollectionList.empty(p);
     PCollectionList<DeadLetter> rejected = PCollectionList.empty(p);
+    PCollectionList<DeadLetter> snapshotRejected = PCollectionList.empty(p);
     if (plan.snapshot != null) {
       ReadChanges.Result read = p.apply("Read snapshot", ReadChanges.from(plan.snapshot)
           .withFormat(plan.snapshotFormat).withTable(plan.table.name()).withSchema(plan.table.schema())
           .withSnapshotSequence(Sequence.of(snapshotSequence)).reducedInto(batches));
       reduced = reduced.and(read.reduced());
       rejected = rejected.and(read.deadLetters());
+      snapshotRejected = snapshotRejected.and(read.deadLetters());
     }
     if (plan.changes != null) {
       ReadChanges.Result read = p.apply("Read changes", ReadChanges.from(plan.changes)
@@ -194,7 +219,7 @@ public final class ReplicatePipeline {
     writeDeadLetters(rejected, plan, runId);
     PCollection<StagedBatch> staged = reduced.apply("All batches", Flatten.pCollections())
         .apply("Stage batches", StageBatches.reduced(plan.staging, plan.batchMaxBytes, plan.batchMaxRows));
-    mergeAndFinish(staged, plan, snapshotSequence);
+    mergeAndFinish(staged, snapshotRejected, plan, snapshotSequence, runId);
     return new Launched(p.run(), plan, snapshotSequence, runId, null, null);
   }
 

@@ -42,7 +42,7 @@ final class ReplicateStreamPipeline {
     StreamPlan.Tables resolved = plan.tables();
     List<TargetTable> tables = resolved.targets();
     try (Warehouse w = plan.warehouse.open()) {
-      tables.forEach(w::ensureTables);
+      tables.forEach(t -> w.ensureTables(t, Warehouse.AddedColumns.ACCEPTED));
     }
 
     // The DirectRunner's run() would wait for the stream to end; return once it runs instead.

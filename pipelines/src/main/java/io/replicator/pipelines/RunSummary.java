@@ -7,7 +7,7 @@ import io.replicator.source.ReadChanges;
 import io.replicator.stream.CommitProgress;
 import io.replicator.stream.DecodeEvents;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;
-import io.replicator.warehouse.FinishSnapshot;
+import io.replicator.warehouse.ApplyReload;
 import io.replicator.warehouse.MergeBatches;
 import io.replicator.warehouse.bigquery.WriteChangesToBigQuery;
 import java.util.HashMap;
@@ -115,7 +115,8 @@ public final class RunSummary {
       line(sb, "read", get(ReadChanges.LINES_READ), "lines from " + get(ReadChanges.FILES_READ) + " files" + at);
     }
     long rejected = get(ReadChanges.REJECTED);
-    line(sb, "rejected", rejected, rejected == 0 ? "" : "dead letters in " + run.deadLetter() + "/rejected-" + run.runId() + "-*.jsonl");
+    line(sb, "rejected", rejected, rejected == 0 ? "" : "dead letters in "
+        + ReplicatePipeline.deadLetterFiles(run.plan(), run.runId()));
     if (get(ReadChanges.SKIPPED) > 0) {
       line(sb, "skipped", get(ReadChanges.SKIPPED), "events without a row change (tombstones, heartbeats)");
     }
@@ -147,8 +148,11 @@ public final class RunSummary {
       line(sb, "slot-ms", get(MergeBatches.MERGE_SLOT_MILLIS), "of compute in the MERGEs ("
           + String.format(Locale.ROOT, "%,d", get(MergeBatches.MERGE_SLOT_MILLIS) / merged) + " per batch)");
     }
-    if (run.snapshotSequence() != null) {
-      line(sb, "removed", get(FinishSnapshot.ROWS_REMOVED_BY_RELOAD), "rows the reload no longer has");
+    if (run.plan().replace) {
+      line(sb, "removed", get(ApplyReload.ROWS_REMOVED_BY_RELOAD), "rows the reload no longer has");
+      if (get(ApplyReload.ROWS_KEPT_FOR_REJECTED_LINES) > 0) {
+        line(sb, "kept", get(ApplyReload.ROWS_KEPT_FOR_REJECTED_LINES), "rows whose reload line was rejected");
+      }
     }
     sb.append(String.format(Locale.ROOT, "  %-11s %,.0f rows/s%n", "rate", rowsPerSecond()));
     return sb.toString();

@@ -2,6 +2,7 @@ package io.replicator.pipelines;
 
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
+import io.replicator.change.ChangeOp;
 import io.replicator.change.Sequence;
 import io.replicator.merge.TargetTable;
 import io.replicator.source.JsonlFiles;
@@ -22,12 +23,15 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Filter;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
  * Verification: the rows of a snapshot source (a database table or snapshot files) against the
@@ -40,8 +44,8 @@ final class VerifyPipeline {
   private VerifyPipeline() {}
 
   /** What a verification found. */
-  record Outcome(String table, long sourceRows, long targetRows, long rejected, int groups, long groupsDiffering,
-      long keysDiffering, String report, long wallMillis) {
+  record Outcome(String table, long sourceRows, long targetRows, long rejected, long rejectedKeys, int groups,
+      long groupsDiffering, long keysDiffering, String report, long wallMillis) {
     boolean matches() {
       return groupsDiffering == 0;
     }
@@ -53,8 +57,10 @@ final class VerifyPipeline {
       sb.append(String.format(Locale.ROOT, "  %-11s %,d rows%n", "source", sourceRows));
       sb.append(String.format(Locale.ROOT, "  %-11s %,d rows%n", "target", targetRows));
       if (rejected > 0) {
-        sb.append(String.format(Locale.ROOT, "  %-11s %,d source rows could not be read (dead letters) and are not compared%n",
-            "rejected", rejected));
+        sb.append(String.format(Locale.ROOT, "  %-11s %,d source rows could not be read (dead letters); %,d of them"
+            + " name their key, which is not compared%s%n", "rejected", rejected, rejectedKeys, rejected > rejectedKeys
+            ? ", the other " + (rejected - rejectedKeys) + " name none, so their rows count as not in the source"
+            : ""));
       }
       sb.append(String.format(Locale.ROOT, "  %-11s %,d of %,d key groups differ%s%n", "groups", groupsDiffering, groups,
           matches() ? "" : ", " + keysDiffering + " keys; report: " + report));
@@ -103,7 +109,14 @@ final class VerifyPipeline {
           .withTable(plan.table.name()).withSchema(plan.table.schema()).withSnapshotSequence(Sequence.of(0)));
     }
     PCollection<Change> target = p.apply("Read target", ReadTargetRows.of(plan.warehouse, plan.table));
-    PCollectionList.of(source.changes()).and(target.setCoder(ChangeCoder.of()))
+    // A source row that could not be read says nothing of its key's row in the target.
+    String tableName = plan.table.name();
+    PCollection<Change> rejectedKeys = source.deadLetters()
+        .apply("Keys of rejected rows", Filter.by(d -> d.key() != null))
+        .apply("As keys", MapElements.into(TypeDescriptor.of(Change.class))
+            .via(d -> new Change(tableName, ChangeOp.UPSERT, d.key(), Sequence.of(0), "")))
+        .setCoder(ChangeCoder.of());
+    PCollectionList.of(source.changes()).and(target.setCoder(ChangeCoder.of())).and(rejectedKeys)
         .apply(CompareTables.inGroups(groups))
         .apply("One report", WithKeys.of(0)).setCoder(KvCoder.of(VarIntCoder.of(), StringUtf8Coder.of()))
         .apply("Collect", GroupByKey.create())
@@ -112,7 +125,8 @@ final class VerifyPipeline {
     result.waitUntilFinish();
     RunSummary counters = RunSummary.of(result, 0);
     return new Outcome(plan.table.name(), counters.get(CompareTables.SOURCE_ROWS), counters.get(CompareTables.TARGET_ROWS),
-        counters.get(ReadChanges.REJECTED), groups, counters.get(CompareTables.GROUPS_DIFFERING),
+        counters.get(ReadChanges.REJECTED), counters.get(CompareTables.KEYS_REJECTED), groups,
+        counters.get(CompareTables.GROUPS_DIFFERING),
         counters.get(CompareTables.KEYS_DIFFERING), plan.staging + "/" + reportName, System.currentTimeMillis() - start);
   }
 

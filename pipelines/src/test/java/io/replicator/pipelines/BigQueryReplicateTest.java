@@ -80,7 +80,7 @@ public class BigQueryReplicateTest {
   }
 
   @Test
-  public void aReloadRecordsItselfMergesAndEndsInOneScript() throws Exception {
+  public void aReloadRecordsItselfLoadsEveryBatchThenAppliesInOneScript() throws Exception {
     Path snapshot = r.dir.resolve("snapshot");
     Files.createDirectories(snapshot);
     Files.writeString(snapshot.resolve("rows.jsonl"), "{\"id\":1,\"region\":\"a\",\"amount\":5}\n"
@@ -94,9 +94,12 @@ public class BigQueryReplicateTest {
     List<String> scripts = fake.jobInserts().stream()
         .map(q -> q.body().path("configuration").path("query").path("query").asText()).toList();
     int start = indexOf(scripts, "INSERT INTO `my-project`.`replica`.`_replicator_reloads`");
-    int merge = indexOf(scripts, "DECLARE already_applied");
-    int finish = indexOf(scripts, "DECLARE live_rows, older_rows");
-    assertTrue(scripts.toString(), start >= 0 && start < merge && merge < finish);
+    int apply = indexOf(scripts, "SELECT refused, n_inserted");
+    assertTrue(scripts.toString(), start >= 0 && start < apply);
+    assertEquals("no batch is merged on its own", -1, indexOf(scripts, "DECLARE already_applied"));
+    List<String> kinds = fake.jobInserts().stream()
+        .map(q -> q.body().path("configuration").path("labels").path("replicator").asText()).toList();
+    assertTrue(kinds.toString(), kinds.lastIndexOf("load") >= 0 && kinds.lastIndexOf("load") < apply);
 
     Replication.Outcome refused = r.run("--snapshot=" + snapshot + "/*.jsonl", "--snapshotMode=replace",
         "--snapshotSequence=60", "--warehouse=bigquery:my-project.replica", "--bigQueryEndpoint=" + fake.endpoint());

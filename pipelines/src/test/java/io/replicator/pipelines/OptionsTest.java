@@ -97,6 +97,23 @@ public class OptionsTest {
   }
 
   @Test
+  public void aStringNumberOrSizeOptionWithoutAValueIsNamed() throws Exception {
+    // Beam would read a bare --table as the text "true" and create a table named true.
+    rejects("--table needs a value: --table=...", changes, "--table");
+    rejects("--keys is given without a value", changes, "--keys=");
+    rejects("--snapshotSequence needs a value", changes, "--snapshotSequence");
+    rejects("--batchMaxBytes needs a value", changes, "--batchMaxBytes");
+    rejects("--warehouse needs a value", changes, "--warehouse");
+    rejects("--staging is given without a value", changes, "--staging= ");
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    assertEquals(2, Main.run(new String[] {"s3-sync", "--source", "--target=s3://b/x"}, System.out,
+        new java.io.PrintStream(err)));
+    assertEquals("replicator: error: --source needs a value: --source=...", err.toString().strip());
+    // A flag stands alone.
+    assertEquals(0, r.run(changes, "--keepStaging").code());
+  }
+
+  @Test
   public void usageAndUnknownPipeline() {
     java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
     assertEquals(2, Main.run(new String[] {"nope"}, System.out, new java.io.PrintStream(err)));

@@ -59,17 +59,24 @@ public class ReloadAndRecoveryTest {
   }
 
   @Test
-  public void reloadThatWouldRemoveTooMuchStopsAndRemovesNothing() throws Exception {
+  public void aRefusedReloadLeavesTheTargetExactlyAsItWasThenACorrectOneApplies() throws Exception {
     SourceSimulator source = new SourceSimulator(12, 0).run(500);
     Replication r = new Replication(tmp.getRoot().toPath());
     r.run("--changes=" + r.write(source.lines(), 1) + "/*.jsonl").ok();
-    long live = Long.parseLong(r.query("SELECT COUNT(*) FROM t").get(0));
+    List<String> before = r.everything();
+    // A partial export taken later: a quarter of the rows, each with a changed amount.
+    source.run(200);
     List<String> partial = source.snapshotLines().subList(0, source.snapshotLines().size() / 4);
     Replication.Outcome out = r.run("--snapshot=" + snapshotFile(r, partial), "--snapshotMode=replace");
     assertEquals(1, out.code());
     assertTrue(out.err(), out.err().startsWith("replicator: failed: the reload of t would remove "));
-    assertTrue(out.err(), out.err().contains("more than --maxReloadDeletePercent=50; nothing was removed"));
-    assertEquals(List.of(Long.toString(live)), r.query("SELECT COUNT(*) FROM t"));
+    assertTrue(out.err(), out.err().contains("more than --maxReloadDeletePercent=50; nothing of it was applied"));
+    assertEquals("not one row of the refused reload was applied", before, r.everything());
+    assertEquals(List.of("0"), r.query("SELECT COUNT(*) FROM _staging_t"));
+    // The full export then applies.
+    r.run("--snapshot=" + snapshotFile(r, source.snapshotLines()), "--snapshotMode=replace",
+        "--maxReloadDeletePercent=100").ok();
+    assertEquals(source.expected(), r.rows());
   }
 
   @Test
@@ -88,7 +95,7 @@ public class ReloadAndRecoveryTest {
     Replication broken = new Replication(tmp.newFolder("broken").toPath());
     broken.run("--changes=" + broken.write(history, 1) + "/*.jsonl").ok();
     Path snap = snapshotFile(broken, snapshot);
-    // Every batch merges, then the end of the reload fails (here: refused), as if killed there.
+    // The reload is staged, then fails before it is applied (here: refused), as if killed there.
     Replication.Outcome first = broken.run("--snapshot=" + snap, "--snapshotMode=replace", "--maxReloadDeletePercent=0");
     assertEquals(1, first.code());
     Replication.Outcome again = broken.run("--snapshot=" + snap, "--snapshotMode=replace", "--maxReloadDeletePercent=100").ok();

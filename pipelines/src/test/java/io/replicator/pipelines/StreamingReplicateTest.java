@@ -121,7 +121,9 @@ public class StreamingReplicateTest {
     Path dir = tmp.getRoot().toPath();
     Path drops = Files.createDirectories(dir.resolve("drops"));
     int half = history.events.size() / 2;
-    drop(drops, "part-1.jsonl", history.events.subList(0, half), List.of("{\"op\":\"c\",\"after\":{\"id\":"));
+    // Two bad lines: one cut short, one whose text is not valid UTF-8 (\uFFFF stands for a byte 0xFF).
+    drop(drops, "part-1.jsonl", history.events.subList(0, half), List.of("{\"op\":\"c\",\"after\":{\"id\":",
+        "{\"op\":\"c\",\"after\":{\"id\":987654,\"select\":\"bad\uFFFFbyte\"}}"));
     Files.writeString(dir.resolve("schema.json"), DebeziumHistory.SCHEMA_JSON);
     Thread later = new Thread(() -> {
       try {
@@ -137,8 +139,19 @@ public class StreamingReplicateTest {
         "--watchInterval=500ms", "--loadInterval=1s", "--streamFor=12s", "--staging=" + dir.resolve("staging"),
         "--warehouse=duckdb:" + dir.resolve("w.duckdb")).ok();
     later.join();
-    assertEquals(o.out(), 1, o.count("rejected"));
-    assertEquals(o.out(), history.events.size() + 1, o.count("read"));
+    assertEquals(o.out(), 2, o.count("rejected"));
+    assertEquals(o.out(), history.events.size() + 2, o.count("read"));
+    String letters;
+    try (var files = Files.walk(dir.resolve("staging"))) {
+      letters = files.filter(f -> f.getFileName().toString().startsWith("rejected-")).map(f -> {
+        try {
+          return Files.readString(f);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }).reduce("", String::concat);
+    }
+    assertTrue(letters, letters.contains("\"reason\":\"invalid UTF-8 at byte 45\""));
     assertTrue(o.out(), o.out().contains("lag "));
     assertEquals(o.out(), history.state.get("orders").size() > 0, o.count("orders") > 0);
     assertTables(dir.resolve("w.duckdb"), Map.of("orders", history.state.get("orders")));
@@ -174,7 +187,9 @@ public class StreamingReplicateTest {
     }
     extra.forEach(e -> sb.append(e).append('\n'));
     Path temp = Files.createTempFile(dir.getParent(), "drop", ".tmp");
-    Files.writeString(temp, sb, StandardCharsets.UTF_8);
+    // U+FFFF in a line stands for the byte 0xFF, which no UTF-8 text holds.
+    Files.write(temp, new String(sb.toString().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)
+        .replace("\u00EF\u00BF\u00BF", "\u00FF").getBytes(StandardCharsets.ISO_8859_1));
     Files.move(temp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
   }
 

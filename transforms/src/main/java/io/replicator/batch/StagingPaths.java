@@ -2,6 +2,8 @@ package io.replicator.batch;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MoveOptions.StandardMoveOptions;
@@ -19,10 +21,32 @@ public final class StagingPaths {
         .resolve("batch.jsonl", StandardResolveOptions.RESOLVE_FILE);
   }
 
-  /** Removes a staged batch file; a file already gone is fine (a retried clean-up). */
+  /** Where a reload at {@code sequence} stages the keys of its rejected lines, which it keeps. */
+  public static ResourceId keptKeysFile(String staging, String table, long sequence) {
+    return FileSystems.matchNewResource(staging, true)
+        .resolve(safeName(table), StandardResolveOptions.RESOLVE_DIRECTORY)
+        .resolve("reload-" + sequence, StandardResolveOptions.RESOLVE_DIRECTORY)
+        .resolve("kept-keys.jsonl", StandardResolveOptions.RESOLVE_FILE);
+  }
+
+  /**
+   * Removes a staged file, and its local directory once empty (object stores have none); a file
+   * already gone is fine (a retried clean-up).
+   */
   public static void delete(String file) throws IOException {
     FileSystems.delete(
         List.of(FileSystems.matchNewResource(file, false)), StandardMoveOptions.IGNORE_MISSING_FILES);
+    if (file.contains("://") && !file.startsWith("file://")) {
+      return;
+    }
+    try {
+      Path dir = Path.of(file.replaceFirst("^file://", "")).getParent();
+      if (dir != null) {
+        Files.deleteIfExists(dir);
+      }
+    } catch (IOException | RuntimeException e) {
+      // Not empty (someone else's file) or already gone: leave it.
+    }
   }
 
   /** A table name as one path segment: letters, digits, '_' and '-' kept, others %-escaped. */

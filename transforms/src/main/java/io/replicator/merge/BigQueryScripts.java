@@ -92,7 +92,8 @@ public final class BigQueryScripts {
 
   /**
    * Creates whatever is missing: the target (partitioned and clustered), the tombstones (hard
-   * deletes, clustered by key), the applied-batch record and the reloads under way.
+   * deletes, clustered by key), the applied-batch record, the reloads under way and the record of
+   * each target's key and delete mode.
    */
   public String createTables(int sequenceWidth) {
     MergeStatements m = new MergeStatements(d, table, sequenceWidth);
@@ -106,6 +107,7 @@ public final class BigQueryScripts {
     }
     sql.append(m.createBatches()).append("\nCLUSTER BY table_name;\n");
     sql.append(new ReloadStatements(d, table, 1).createReloads()).append(";\n");
+    sql.append(new ContractStatements(d).create()).append(";\n");
     return sql.toString();
   }
 
@@ -181,32 +183,70 @@ public final class BigQueryScripts {
   }
 
   /**
-   * Ends a reload at {@code @sequence}: removes the rows older than it unless that is more than
-   * {@code @max_delete_percent} of the live rows. Parameters: {@code sequence},
-   * {@code max_delete_percent}, {@code table_name}. Result: {@code live_rows, older_rows, refused}.
+   * Applies a reload whose batches are all loaded into {@code stagingTable}, in one transaction:
+   * the rows of batches not applied before, their record, and then (when {@code removes}) the
+   * removal of the live rows older than {@code @sequence} that the reload lacks, those whose key is
+   * in {@code keptTable} excepted (null: none kept). When the removal would take more than
+   * {@code @max_delete_percent} of the live rows the whole transaction is rolled back: nothing of
+   * the reload is applied. Parameters: {@code table_name}, {@code sequence},
+   * {@code max_delete_percent}. Result: {@code refused, inserted, updated, deleted, effective,
+   * live_rows, older_rows, kept_rows}.
    */
-  public String finishReload(int sequenceWidth) {
+  public String applyReload(int sequenceWidth, String stagingTable, String keptTable, boolean removes) {
+    MergeStatements m = new MergeStatements(d, table, sequenceWidth).withStagingTable(stagingTable).forAllStaged();
     ReloadStatements r = new ReloadStatements(d, table, sequenceWidth);
-    StringBuilder sql = new StringBuilder();
-    sql.append("DECLARE live_rows, older_rows INT64 DEFAULT 0;\n")
-        .append("DECLARE refused BOOL DEFAULT FALSE;\n")
-        .append("BEGIN TRANSACTION;\n")
-        .append("SET live_rows = (").append(r.countLive()).append(");\n")
-        .append("SET older_rows = (").append(r.countOlder()).append(");\n")
-        .append("IF older_rows > 0 AND older_rows * 100 > @max_delete_percent * live_rows THEN\n")
-        .append("  SET refused = TRUE;\n")
-        .append("ELSE\n")
-        .append("  IF older_rows > 0 THEN\n");
-    if (hard()) {
-      sql.append(r.tombstoneOlder()).append(";\n");
+    if (keptTable != null) {
+      r = r.keeping(keptTable);
     }
-    sql.append(r.removeOlder()).append(";\n")
+    StringBuilder sql = new StringBuilder();
+    sql.append("DECLARE n_inserted, n_updated, n_deleted, n_effective, live_rows, older_rows, kept_rows"
+            + " INT64 DEFAULT 0;\n")
+        .append("DECLARE refused BOOL DEFAULT FALSE;\n")
+        .append("BEGIN\n")
+        .append("BEGIN TRANSACTION;\n")
+        .append(m.dropAppliedStaged()).append(";\n")
+        .append(m.selectEffective()).append(";\n")
+        .append("SET (n_inserted, n_updated, n_deleted, n_effective) = (SELECT AS STRUCT IFNULL(c.inserted, 0),"
+            + " IFNULL(c.updated, 0), IFNULL(c.deleted, 0), c.effective FROM (")
+        .append(m.countEffective()).append(") AS c);\n")
+        .append(m.mergeTarget()).append(";\n");
+    if (hard()) {
+      sql.append(m.mergeTombstones()).append(";\n");
+    }
+    sql.append(m.recordStagedBatches()).append(";\n");
+    if (removes) {
+      sql.append("SET live_rows = (").append(r.countLive()).append(");\n")
+          .append("SET older_rows = (").append(r.countOlder()).append(");\n");
+      if (keptTable != null) {
+        sql.append("SET kept_rows = (").append(r.countKept()).append(");\n");
+      }
+      sql.append("IF older_rows > 0 AND older_rows * 100 > @max_delete_percent * live_rows THEN\n")
+          .append("  SET refused = TRUE;\n")
+          .append("  RAISE USING MESSAGE = 'the reload would remove more rows than --maxReloadDeletePercent allows';\n")
+          .append("END IF;\n")
+          .append("IF older_rows > 0 THEN\n");
+      if (hard()) {
+        sql.append(r.tombstoneOlder()).append(";\n");
+      }
+      sql.append(r.removeOlder()).append(";\n")
+          .append("END IF;\n")
+          .append(r.deletePending()).append(";\n");
+    }
+    sql.append("COMMIT TRANSACTION;\n")
+        .append("EXCEPTION WHEN ERROR THEN\n")
+        .append("  ROLLBACK TRANSACTION;\n")
+        .append("  IF NOT refused THEN\n")
+        .append("    RAISE USING MESSAGE = @@error.message;\n")
         .append("  END IF;\n")
-        .append(r.deletePending()).append(";\n")
-        .append("END IF;\n")
-        .append("COMMIT TRANSACTION;\n")
-        .append("SELECT live_rows, older_rows, refused;\n");
+        .append("END;\n")
+        .append("SELECT refused, n_inserted AS inserted, n_updated AS updated, n_deleted AS deleted,"
+            + " n_effective AS effective, live_rows, older_rows, kept_rows;\n");
     return sql.toString();
+  }
+
+  /** The table of a reload's kept keys: the key columns, as staged. */
+  public String createKept(String keptTable) {
+    return new ReloadStatements(d, table, 1).keeping(keptTable).createKept() + ";\n";
   }
 
   /** Notes a reload under way. Parameters: {@code table_name}, {@code fingerprint}, {@code sequence}. */
@@ -217,12 +257,16 @@ public final class BigQueryScripts {
 
   /**
    * A target created now has no past: forgets applied batches, a reload under way and tombstones
-   * left from a dropped table of the same name. Parameter: {@code table_name}.
+   * left from a dropped table of the same name, and records the key and delete mode it is created
+   * with. Parameters: {@code table_name}, {@code key_columns}, {@code delete_mode}.
    */
   public String forgetHistory() {
+    ContractStatements contract = new ContractStatements(d);
     StringBuilder sql = new StringBuilder("BEGIN TRANSACTION;\n")
         .append("DELETE FROM ").append(d.table(MergeStatements.BATCHES)).append(" WHERE table_name = @table_name;\n")
-        .append(new ReloadStatements(d, table, 1).deletePending()).append(";\n");
+        .append(new ReloadStatements(d, table, 1).deletePending()).append(";\n")
+        .append(contract.delete()).append(";\n")
+        .append(contract.insert()).append(";\n");
     if (hard()) {
       sql.append("DELETE FROM ").append(d.table(table.tombstoneName())).append(" WHERE TRUE;\n");
     }

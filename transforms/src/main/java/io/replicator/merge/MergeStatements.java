@@ -41,17 +41,19 @@ public final class MergeStatements {
   private final int width;
   private final String stagingTable;
   private final PartitionBounds bounds;
+  /** Every staged row at once (a reload's batches, applied together), not one batch's. */
+  private final boolean allStaged;
 
   /**
    * @param sequenceWidth how many sequence parts to compare (1 to 4); the target and tombstone
    *     tables must have that many sequence columns
    */
   public MergeStatements(SqlDialect dialect, TargetTable table, int sequenceWidth) {
-    this(dialect, table, sequenceWidth, table.stagingName(), null);
+    this(dialect, table, sequenceWidth, table.stagingName(), null, false);
   }
 
-  private MergeStatements(
-      SqlDialect dialect, TargetTable table, int sequenceWidth, String stagingTable, PartitionBounds bounds) {
+  private MergeStatements(SqlDialect dialect, TargetTable table, int sequenceWidth, String stagingTable,
+      PartitionBounds bounds, boolean allStaged) {
     if (sequenceWidth < 1 || sequenceWidth > 4) {
       throw new IllegalArgumentException("sequence width must be 1 to 4, got " + sequenceWidth);
     }
@@ -61,11 +63,21 @@ public final class MergeStatements {
     this.width = sequenceWidth;
     this.stagingTable = stagingTable;
     this.bounds = bounds;
+    this.allStaged = allStaged;
   }
 
   /** Reads the batch from {@code name} instead of the table's shared staging table. */
   public MergeStatements withStagingTable(String name) {
-    return new MergeStatements(d, table, width, name, bounds);
+    return new MergeStatements(d, table, width, name, bounds, allStaged);
+  }
+
+  /**
+   * Applies every row of the staging table as one change set, whatever its batch: the batches of a
+   * reload, applied in one transaction. Batches hold whole keys, so a key still has one row.
+   * {@link #selectEffective} then takes no parameter.
+   */
+  public MergeStatements forAllStaged() {
+    return new MergeStatements(d, table, width, stagingTable, bounds, true);
   }
 
   /**
@@ -75,7 +87,7 @@ public final class MergeStatements {
    * otherwise a key's row outside the bounds would not be found and the key would be inserted twice.
    */
   public MergeStatements withTargetBounds(PartitionBounds bounds) {
-    return new MergeStatements(d, table, width, stagingTable, bounds);
+    return new MergeStatements(d, table, width, stagingTable, bounds, allStaged);
   }
 
   /** The target, or only its rows within the bounds (a filtered scan the warehouse can prune). */
@@ -146,7 +158,7 @@ public final class MergeStatements {
     return alias + "." + q(schema.keyColumns().get(0));
   }
 
-  /** Creates the scratch table of effective changes. Parameter: {@code batch_id}. */
+  /** Creates the scratch table of effective changes. Parameter: {@code batch_id} (none for all staged rows). */
   public String selectEffective() {
     StringJoiner cols = new StringJoiner(", ");
     for (Column c : schema.columns()) {
@@ -174,7 +186,8 @@ public final class MergeStatements {
       sql.append("LEFT JOIN ").append(d.table(table.tombstoneName())).append(" AS d ON ")
           .append(String.format(keysOn.toString(), "d")).append('\n');
     }
-    sql.append("WHERE s.").append(q("_batch_id")).append(" = ").append(d.parameter("batch_id")).append('\n')
+    sql.append("WHERE ").append(allStaged ? "TRUE" : "s." + q("_batch_id") + " = " + d.parameter("batch_id"))
+        .append('\n')
         .append("  AND (").append(firstKey("t")).append(" IS NULL OR ")
         .append(sequenceGreater(this::stagedSeq, column("t"))).append(')');
     if (hard()) {
@@ -298,6 +311,31 @@ public final class MergeStatements {
   public String selectApplied() {
     return "SELECT COUNT(*) FROM " + d.table(BATCHES) + " WHERE table_name = " + d.parameter("table_name")
         + " AND batch_id = " + d.parameter("batch_id");
+  }
+
+  /**
+   * Records every batch of the staging table as applied, with its row count (a reload's batches,
+   * applied together, are counted as one change set in the summary). Parameter: {@code table_name}.
+   */
+  public String recordStagedBatches() {
+    return "INSERT INTO " + d.table(BATCHES)
+        + " (table_name, batch_id, applied_at, rows_staged, inserted, updated, deleted) SELECT "
+        + d.parameter("table_name") + ", " + q("_batch_id") + ", CURRENT_TIMESTAMP, COUNT(*), NULL, NULL, NULL FROM "
+        + d.table(stagingTable) + " GROUP BY " + q("_batch_id");
+  }
+
+  /**
+   * Drops staged rows of batches already recorded as applied, so that a reload applied before is
+   * not applied twice. Parameter: {@code table_name}.
+   */
+  public String dropAppliedStaged() {
+    return "DELETE FROM " + d.table(stagingTable) + " WHERE " + q("_batch_id") + " IN (SELECT batch_id FROM "
+        + d.table(BATCHES) + " WHERE table_name = " + d.parameter("table_name") + ")";
+  }
+
+  /** Removes every staged row. No parameters. */
+  public String clearAllStaged() {
+    return "DELETE FROM " + d.table(stagingTable) + " WHERE TRUE";
   }
 
   /** Removes a batch's staged rows. Parameter: {@code batch_id}. */

@@ -6,8 +6,9 @@ import java.util.StringJoiner;
 
 /**
  * The SQL that ends a full-table reload: rows the reload did not touch (a sequence below the
- * reload's) were not in the snapshot and are removed; rows changed after the reload stay.
- * Parameters are named ({@link SqlDialect#parameter}), bound in the order each method documents.
+ * reload's) were not in the snapshot and are removed; rows changed after the reload stay, and so
+ * do rows whose key a rejected snapshot line names ({@link #keeping}). Parameters are named
+ * ({@link SqlDialect#parameter}), bound in the order each method documents.
  */
 public final class ReloadStatements {
   /** Reloads under way: a re-run of the same reload takes the same sequence from here. */
@@ -16,11 +17,26 @@ public final class ReloadStatements {
   private final SqlDialect d;
   private final TargetTable table;
   private final int width;
+  /** Keys a reload keeps whatever their sequence (key columns only), or null. */
+  private final String keptTable;
 
   public ReloadStatements(SqlDialect dialect, TargetTable table, int sequenceWidth) {
+    this(dialect, table, sequenceWidth, null);
+  }
+
+  private ReloadStatements(SqlDialect dialect, TargetTable table, int sequenceWidth, String keptTable) {
     this.d = dialect;
     this.table = table;
     this.width = sequenceWidth;
+    this.keptTable = keptTable;
+  }
+
+  /**
+   * Keeps the rows whose key is in {@code keysTable} (the keys of rejected snapshot lines, one
+   * column per key column): the reload could not read their lines, so it cannot say they are gone.
+   */
+  public ReloadStatements keeping(String keysTable) {
+    return new ReloadStatements(d, table, width, keysTable);
   }
 
   private String seq(int i) {
@@ -32,17 +48,42 @@ public final class ReloadStatements {
   }
 
   private String live() {
-    return table.deleteMode() == DeleteMode.SOFT ? " AND NOT " + d.quote("_is_deleted") : "";
+    return table.deleteMode() == DeleteMode.SOFT ? " AND NOT t." + d.quote("_is_deleted") : "";
+  }
+
+  /** {@code EXISTS} (or {@code NOT EXISTS}) a kept key for the target row {@code t}. */
+  private String kept(boolean exists) {
+    StringJoiner on = new StringJoiner(" AND ");
+    for (String k : table.schema().keyColumns()) {
+      on.add("t." + d.quote(k) + " = " + d.fromStaging(table.schema().column(table.schema().indexOf(k)).type(),
+          "k." + d.quote(k)));
+    }
+    return (exists ? " AND EXISTS" : " AND NOT EXISTS") + " (SELECT 1 FROM " + d.table(keptTable) + " AS k WHERE "
+        + on + ")";
+  }
+
+  /** Live rows older than the reload that it removes: not in the snapshot, not kept. */
+  private String older() {
+    return "t." + seq(0) + " < " + sequence() + live() + (keptTable == null ? "" : kept(false));
   }
 
   /** Live rows. No parameters. */
   public String countLive() {
-    return "SELECT COUNT(*) FROM " + d.table(table.name()) + " WHERE TRUE" + live();
+    return "SELECT COUNT(*) FROM " + d.table(table.name()) + " AS t WHERE TRUE" + live();
   }
 
-  /** Live rows older than the reload. Parameter: the reload's sequence. */
+  /** Live rows older than the reload that it removes. Parameter: the reload's sequence. */
   public String countOlder() {
-    return "SELECT COUNT(*) FROM " + d.table(table.name()) + " WHERE " + seq(0) + " < " + sequence() + live();
+    return "SELECT COUNT(*) FROM " + d.table(table.name()) + " AS t WHERE " + older();
+  }
+
+  /** Live rows older than the reload that it keeps for a rejected line. Parameter: the reload's sequence. */
+  public String countKept() {
+    if (keptTable == null) {
+      throw new IllegalStateException("no kept keys: see keeping()");
+    }
+    return "SELECT COUNT(*) FROM " + d.table(table.name()) + " AS t WHERE t." + seq(0) + " < " + sequence() + live()
+        + kept(true);
   }
 
   /** Hard deletes: tombstones for the rows about to go. Parameter: sequence, twice. */
@@ -51,20 +92,20 @@ public final class ReloadStatements {
     StringJoiner vals = new StringJoiner(", ");
     for (String k : table.schema().keyColumns()) {
       cols.add(d.quote(k));
-      vals.add(d.quote(k));
+      vals.add("t." + d.quote(k));
     }
     for (int i = 0; i < width; i++) {
       cols.add(seq(i));
       vals.add(i == 0 ? sequence() : "0");
     }
     return "INSERT INTO " + d.table(table.tombstoneName()) + " (" + cols + ") SELECT " + vals
-        + " FROM " + d.table(table.name()) + " WHERE " + seq(0) + " < " + sequence();
+        + " FROM " + d.table(table.name()) + " AS t WHERE " + older();
   }
 
-  /** Removes (hard) or marks deleted (soft) the rows older than the reload. Parameters: see mode. */
+  /** Removes (hard) or marks deleted (soft) the rows older than the reload. Parameter: sequence (soft: twice). */
   public String removeOlder() {
     if (table.deleteMode() == DeleteMode.HARD) {
-      return "DELETE FROM " + d.table(table.name()) + " WHERE " + seq(0) + " < " + sequence(); // (sequence)
+      return "DELETE FROM " + d.table(table.name()) + " AS t WHERE " + older();
     }
     StringJoiner set = new StringJoiner(", ");
     set.add(d.quote("_is_deleted") + " = TRUE");
@@ -72,7 +113,16 @@ public final class ReloadStatements {
     for (int i = 1; i < width; i++) {
       set.add(seq(i) + " = 0");
     }
-    return "UPDATE " + d.table(table.name()) + " SET " + set + " WHERE " + seq(0) + " < " + sequence() + live(); // (sequence, sequence)
+    return "UPDATE " + d.table(table.name()) + " AS t SET " + set + " WHERE " + older();
+  }
+
+  /** The table of kept keys: the target's key columns, typed as the staging table types them. */
+  public String createKept() {
+    StringJoiner cols = new StringJoiner(", ");
+    for (String k : table.schema().keyColumns()) {
+      cols.add(d.quote(k) + " " + d.stagingType(table.schema().column(table.schema().indexOf(k)).type()));
+    }
+    return "CREATE TABLE IF NOT EXISTS " + d.table(keptTable) + " (" + cols + ")";
   }
 
   public String createReloads() {

@@ -1,25 +1,29 @@
 package io.replicator.source;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Reads RFC 4180 CSV records: comma separated, fields optionally in double quotes, a quote inside
- * quotes doubled, quoted fields may span lines, LF or CRLF line ends. An empty unquoted field is
- * null (SQL NULL); a quoted empty field is the empty string.
+ * quotes doubled, quoted fields may span lines, LF, CRLF or CR line ends. An empty unquoted field is
+ * null (SQL NULL); a quoted empty field is the empty string. The text is read as strict UTF-8: a
+ * record with a line that is not is still read, and {@link #malformedUtf8()} says so.
  */
 final class CsvRecordReader {
-  private final Reader in;
+  private final Utf8Lines in;
   private final StringBuilder raw = new StringBuilder();
   private final StringBuilder field = new StringBuilder();
-  private long line = 1;
+  /** The line being read, its terminator, and how far each has been read. */
+  private String line;
+  private int linePos;
+  private String terminator = "";
+  private int terminatorPos;
   private long recordLine;
-  private int pushedBack = -2;
   private String error;
+  private String malformedUtf8;
 
-  CsvRecordReader(Reader in) {
+  CsvRecordReader(Utf8Lines in) {
     this.in = in;
   }
 
@@ -27,11 +31,12 @@ final class CsvRecordReader {
   List<String> next() throws IOException {
     raw.setLength(0);
     error = null;
-    recordLine = line;
+    malformedUtf8 = null;
     int c = read();
     if (c == -1) {
       return null;
     }
+    recordLine = in.lineNumber();
     List<String> fields = new ArrayList<>();
     while (true) {
       field.setLength(0);
@@ -57,7 +62,7 @@ final class CsvRecordReader {
         }
         if (c != ',' && c != '\n' && c != '\r' && c != -1) {
           error = "text after a closing quote";
-          while (c != '\n' && c != -1) {
+          while (c != '\n' && c != '\r' && c != -1) {
             c = read();
           }
         }
@@ -72,19 +77,17 @@ final class CsvRecordReader {
         c = read();
         continue;
       }
-      if (c == '\r') {
-        int n = read();
-        if (n != '\n' && n != -1) {
-          pushedBack = n; // A bare CR ends the record; n starts the next one.
-          raw.setLength(raw.length() - 1);
-        }
+      if (c == '\r' && terminatorPos < terminator.length()) {
+        read(); // The LF of a CRLF; a bare CR ends the record by itself.
       }
-      if (raw.length() > 0 && (raw.charAt(raw.length() - 1) == '\n')) {
-        raw.setLength(raw.length() - 1);
-        if (raw.length() > 0 && raw.charAt(raw.length() - 1) == '\r') {
-          raw.setLength(raw.length() - 1);
-        }
+      int end = raw.length();
+      if (end > 0 && raw.charAt(end - 1) == '\n') {
+        end--;
       }
+      if (end > 0 && raw.charAt(end - 1) == '\r') {
+        end--;
+      }
+      raw.setLength(end);
       return fields;
     }
   }
@@ -104,21 +107,34 @@ final class CsvRecordReader {
     return error;
   }
 
+  /** Where a line of the last record is not valid UTF-8 ("line N: invalid UTF-8 at byte M"), or null. */
+  String malformedUtf8() {
+    return malformedUtf8;
+  }
+
   private int read() throws IOException {
     int c;
-    if (pushedBack != -2) {
-      c = pushedBack;
-      pushedBack = -2;
-      raw.append((char) c);
-      return c;
-    }
-    c = in.read();
-    if (c != -1) {
-      raw.append((char) c);
-      if (c == '\n') {
-        line++;
+    while (true) {
+      if (line != null && linePos < line.length()) {
+        c = line.charAt(linePos++);
+        break;
+      }
+      if (line != null && terminatorPos < terminator.length()) {
+        c = terminator.charAt(terminatorPos++);
+        break;
+      }
+      line = in.next();
+      if (line == null) {
+        return -1;
+      }
+      linePos = 0;
+      terminator = in.terminator();
+      terminatorPos = 0;
+      if (in.malformed() != null && malformedUtf8 == null) {
+        malformedUtf8 = "line " + in.lineNumber() + ": " + in.malformed();
       }
     }
+    raw.append((char) c);
     return c;
   }
 }

@@ -7,7 +7,6 @@ import io.replicator.change.Sequence;
 import io.replicator.change.TableSchema;
 import io.replicator.merge.LatestPerKey;
 import io.replicator.merge.LatestPerKeyFn;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
@@ -242,7 +241,7 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
           perBatch.remove(key);
         }
       };
-      try (BufferedReader in = JsonlFiles.lines(file)) {
+      try (Utf8Lines in = Utf8Lines.of(file)) {
         if (format == InputFormat.SNAPSHOT_CSV) {
           readCsv(source, in, changes, out);
         } else {
@@ -255,17 +254,18 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
       }
     }
 
-    private void readLines(String source, BufferedReader in, Consumer<Change> changes, MultiOutputReceiver out)
+    private void readLines(String source, Utf8Lines in, Consumer<Change> changes, MultiOutputReceiver out)
         throws IOException {
-      long lineNumber = 0;
       String line;
-      while ((line = in.readLine()) != null) {
-        lineNumber++;
+      while ((line = in.next()) != null) {
         if (line.isBlank()) {
           continue;
         }
         linesRead.inc();
         try {
+          if (in.malformed() != null) {
+            throw new RejectedInputException(in.malformed());
+          }
           int n = decoder.decode(line, changes);
           if (n == 0) {
             skipped.inc();
@@ -273,19 +273,22 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
           decoded.inc(n);
         } catch (RejectedInputException e) {
           rejected.inc();
-          out.get(DEAD_LETTERS).output(new DeadLetter(source, lineNumber, line, e.getMessage()));
+          out.get(DEAD_LETTERS).output(
+              new DeadLetter(source, in.lineNumber(), line, e.getMessage(), decoder.keyOfRejected(line)));
         }
       }
     }
 
-    private void readCsv(String source, BufferedReader in, Consumer<Change> changes, MultiOutputReceiver out)
+    private void readCsv(String source, Utf8Lines in, Consumer<Change> changes, MultiOutputReceiver out)
         throws IOException {
       CsvRecordReader records = new CsvRecordReader(in);
       List<String> header = records.next();
       if (header == null) {
         return;
       }
-      SnapshotCsvDecoder csv = new SnapshotCsvDecoder(table, schema, snapshotSequence, header);
+      String headerProblem = records.malformedUtf8() != null ? "the header is not valid UTF-8 ("
+          + records.malformedUtf8() + ")" : records.error() != null ? "malformed CSV header: " + records.error() : null;
+      SnapshotCsvDecoder csv = new SnapshotCsvDecoder(table, schema, snapshotSequence, header, headerProblem);
       List<String> fields;
       while ((fields = records.next()) != null) {
         if (fields.size() == 1 && fields.get(0) == null) {
@@ -293,14 +296,18 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
         }
         linesRead.inc();
         try {
+          if (records.malformedUtf8() != null) {
+            throw new RejectedInputException(records.malformedUtf8());
+          }
           if (records.error() != null) {
             throw new RejectedInputException("malformed CSV: " + records.error());
           }
           decoded.inc(csv.decode(fields, changes));
         } catch (RejectedInputException e) {
           rejected.inc();
+          String key = records.error() == null ? csv.keyOfRejected(fields) : null;
           out.get(DEAD_LETTERS).output(
-              new DeadLetter(source, records.recordLine(), records.rawRecord(), e.getMessage()));
+              new DeadLetter(source, records.recordLine(), records.rawRecord(), e.getMessage(), key));
         }
       }
     }

@@ -203,6 +203,33 @@ public final class RowReader {
     return sb.append(']').toString();
   }
 
+  /**
+   * The canonical key when every key column holds a value that is not a repair of bad input
+   * (U+FFFD), else null: what can still be said of a row that was rejected.
+   */
+  public String keyOrNull() {
+    for (int i : keyIndexes) {
+      if (texts[i] == null || texts[i].indexOf('\uFFFD') >= 0) {
+        return null;
+      }
+    }
+    try {
+      return key();
+    } catch (RejectedInputException e) {
+      return null;
+    }
+  }
+
+  /** Whether column {@code index} is a key column. */
+  public boolean isKey(int index) {
+    for (int i : keyIndexes) {
+      if (i == index) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Whether any key column was given (a DELETE may name its key by before-values only). */
   boolean hasAnyKeyColumn() {
     for (int i : keyIndexes) {

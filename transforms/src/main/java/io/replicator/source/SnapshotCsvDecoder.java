@@ -17,13 +17,18 @@ final class SnapshotCsvDecoder {
   private final String headerError;
 
   SnapshotCsvDecoder(String table, TableSchema schema, Sequence sequence, List<String> header) {
+    this(table, schema, sequence, header, null);
+  }
+
+  /** {@code headerProblem}, when not null, rejects every record (a header that could not be read). */
+  SnapshotCsvDecoder(String table, TableSchema schema, Sequence sequence, List<String> header, String headerProblem) {
     this.table = table;
     this.sequence = sequence;
     this.row = new RowReader(schema);
     this.columnOfField = new int[header.size()];
-    String problem = null;
+    String problem = headerProblem;
     boolean[] seen = new boolean[schema.columns().size()];
-    for (int f = 0; f < header.size(); f++) {
+    for (int f = 0; problem == null && f < header.size(); f++) {
       String name = header.get(f) == null ? "" : header.get(f).trim();
       Integer index = schema.indexOf(name);
       if (index == null) {
@@ -38,6 +43,27 @@ final class SnapshotCsvDecoder {
       columnOfField[f] = index;
     }
     this.headerError = problem;
+  }
+
+  /**
+   * The key of a rejected record, when the header is sound, the record has the header's number of
+   * fields (else a field may have shifted) and its key fields are valid; null otherwise.
+   */
+  String keyOfRejected(List<String> fields) {
+    if (headerError != null || fields.size() != columnOfField.length) {
+      return null;
+    }
+    row.reset();
+    try {
+      for (int f = 0; f < fields.size(); f++) {
+        if (row.isKey(columnOfField[f])) {
+          row.set(columnOfField[f], ValueKind.TEXT, fields.get(f));
+        }
+      }
+    } catch (RejectedInputException e) {
+      return null;
+    }
+    return row.keyOrNull();
   }
 
   int decode(List<String> fields, Consumer<Change> out) throws RejectedInputException {

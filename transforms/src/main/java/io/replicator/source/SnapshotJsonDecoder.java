@@ -2,6 +2,7 @@ package io.replicator.source;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.replicator.change.Change;
 import io.replicator.change.ChangeOp;
 import io.replicator.change.Sequence;
@@ -14,11 +15,41 @@ public final class SnapshotJsonDecoder implements ChangeDecoder {
   private final String table;
   private final Sequence sequence;
   private final RowReader row;
+  private final RowReader keyOnly;
 
   public SnapshotJsonDecoder(String table, TableSchema schema, Sequence sequence) {
     this.table = table;
     this.sequence = sequence;
     this.row = new RowReader(schema);
+    this.keyOnly = new RowReader(schema);
+  }
+
+  /**
+   * Reads the key columns alone, skipping every other field: a line rejected for another column
+   * (a wrong type, an unknown name) or cut short after its key still names its row.
+   */
+  @Override
+  public String keyOfRejected(String line) {
+    keyOnly.reset();
+    TableSchema schema = keyOnly.schema();
+    try (JsonParser p = JsonLines.open(line)) {
+      if (p.currentToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        p.nextToken();
+        Integer index = name.startsWith("_") ? null : schema.indexOf(name);
+        if (index != null && keyOnly.isKey(index)) {
+          keyOnly.readValue(index, p);
+        } else {
+          p.skipChildren();
+        }
+      }
+    } catch (IOException | RejectedInputException e) {
+      // Keep what was read before the line went wrong; a key column not read leaves no key.
+    }
+    return keyOnly.keyOrNull();
   }
 
   @Override

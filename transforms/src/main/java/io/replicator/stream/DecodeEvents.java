@@ -170,6 +170,9 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
       read.inc();
       OutputReceiver<Change> changes = out.get(CHANGES);
       try {
+        if (e.malformed() != null) {
+          throw new RejectedInputException(e.malformed());
+        }
         if (lines != null) {
           if (e.payload() == null) {
             skipped.inc();

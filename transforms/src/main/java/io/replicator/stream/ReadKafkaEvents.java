@@ -11,7 +11,7 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads change events from Kafka topics as {@link SourceEvent}s ({@code kafka:<topic>/<partition>},
@@ -78,10 +78,11 @@ public final class ReadKafkaEvents extends PTransform<PBegin, PCollection<Source
     if ((topics == null || topics.isEmpty()) && topicPattern == null) {
       throw new IllegalStateException("ReadKafkaEvents needs withTopics() or withTopicPattern()");
     }
-    KafkaIO.Read<String, String> read = KafkaIO.<String, String>read()
+    // Bytes, decoded here as strict UTF-8: Kafka's StringDeserializer would repair bad bytes silently.
+    KafkaIO.Read<byte[], byte[]> read = KafkaIO.<byte[], byte[]>read()
         .withBootstrapServers(bootstrapServers)
-        .withKeyDeserializer(StringDeserializer.class)
-        .withValueDeserializer(StringDeserializer.class)
+        .withKeyDeserializer(ByteArrayDeserializer.class)
+        .withValueDeserializer(ByteArrayDeserializer.class)
         .withConsumerConfigUpdates(consumerConfig(group, consumerConfig))
         // Windows close on time as read: a change waits at most one load interval.
         .withProcessingTime();
@@ -97,10 +98,10 @@ public final class ReadKafkaEvents extends PTransform<PBegin, PCollection<Source
     return "kafka:" + topic + "/" + partition;
   }
 
-  private static final class ToEventFn extends DoFn<KafkaRecord<String, String>, SourceEvent> {
+  private static final class ToEventFn extends DoFn<KafkaRecord<byte[], byte[]>, SourceEvent> {
     @ProcessElement
-    public void process(@Element KafkaRecord<String, String> r, OutputReceiver<SourceEvent> out) {
-      out.output(new SourceEvent(sourceOf(r.getTopic(), r.getPartition()), r.getOffset(), r.getKV().getValue()));
+    public void process(@Element KafkaRecord<byte[], byte[]> r, OutputReceiver<SourceEvent> out) {
+      out.output(SourceEvent.ofBytes(sourceOf(r.getTopic(), r.getPartition()), r.getOffset(), r.getKV().getValue(), null));
     }
   }
 }

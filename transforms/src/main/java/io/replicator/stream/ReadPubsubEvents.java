@@ -2,7 +2,6 @@ package io.replicator.stream;
 
 import com.google.api.client.util.Clock;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -186,8 +185,7 @@ public final class ReadPubsubEvents extends PTransform<PBegin, PCollection<Sourc
         throw new NoSuchElementException();
       }
       byte[] data = current.message().getData().toByteArray();
-      return new SourceEvent(name, current.timestampMsSinceEpoch(),
-          data.length == 0 ? null : new String(data, StandardCharsets.UTF_8), current.ackId());
+      return SourceEvent.ofBytes(name, current.timestampMsSinceEpoch(), data, current.ackId());
     }
 
     @Override

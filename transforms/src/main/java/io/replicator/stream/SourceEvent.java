@@ -1,8 +1,10 @@
 package io.replicator.stream;
 
+import io.replicator.source.Utf8Lines;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -17,10 +19,25 @@ import org.apache.beam.sdk.coders.VarLongCoder;
  * @param payload the event's text; null for a Kafka tombstone
  * @param ackId what acknowledges the event once merged (a Pub/Sub message's ack id); null for
  *     sources whose progress is their position
+ * @param malformed why the event's bytes are not valid UTF-8 (the payload then shows U+FFFD where
+ *     they went wrong), or null: such an event is rejected, never decoded as repaired
  */
-public record SourceEvent(String source, long position, String payload, String ackId) {
+public record SourceEvent(String source, long position, String payload, String ackId, String malformed) {
   public SourceEvent(String source, long position, String payload) {
-    this(source, position, payload, null);
+    this(source, position, payload, null, null);
+  }
+
+  public SourceEvent(String source, long position, String payload, String ackId) {
+    this(source, position, payload, ackId, null);
+  }
+
+  /** An event that arrived as bytes, decoded as strict UTF-8 (empty bytes: a tombstone). */
+  public static SourceEvent ofBytes(String source, long position, byte[] payload, String ackId) {
+    if (payload == null || payload.length == 0) {
+      return new SourceEvent(source, position, null, ackId, null);
+    }
+    return new SourceEvent(source, position, new String(payload, StandardCharsets.UTF_8), ackId,
+        Utf8Lines.malformedIn(payload));
   }
 
   /** Coder: strings (payload and ack id nullable) and a var-long. */
@@ -40,11 +57,13 @@ public record SourceEvent(String source, long position, String payload, String a
       LONG.encode(e.position(), out);
       PAYLOAD.encode(e.payload(), out);
       PAYLOAD.encode(e.ackId(), out);
+      PAYLOAD.encode(e.malformed(), out);
     }
 
     @Override
     public SourceEvent decode(InputStream in) throws IOException {
-      return new SourceEvent(STRING.decode(in), LONG.decode(in), PAYLOAD.decode(in), PAYLOAD.decode(in));
+      return new SourceEvent(STRING.decode(in), LONG.decode(in), PAYLOAD.decode(in), PAYLOAD.decode(in),
+          PAYLOAD.decode(in));
     }
 
     @Override

@@ -1,8 +1,7 @@
 package io.replicator.stream;
 
-import io.replicator.source.JsonlFiles;
+import io.replicator.source.Utf8Lines;
 import io.replicator.source.ReadChanges;
-import java.io.BufferedReader;
 import java.io.IOException;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
@@ -69,13 +68,11 @@ public final class WatchChangeFiles extends PTransform<PBegin, PCollection<Sourc
     public void process(@Element FileIO.ReadableFile file, OutputReceiver<SourceEvent> out) throws IOException {
       String source = file.getMetadata().resourceId().toString();
       files.inc();
-      try (BufferedReader in = JsonlFiles.lines(file)) {
-        long lineNumber = 0;
+      try (Utf8Lines in = Utf8Lines.of(file)) {
         String line;
-        while ((line = in.readLine()) != null) {
-          lineNumber++;
+        while ((line = in.next()) != null) {
           if (!line.isBlank()) {
-            out.output(new SourceEvent(source, lineNumber, line));
+            out.output(new SourceEvent(source, in.lineNumber(), line, null, in.malformed()));
           }
         }
       }

@@ -33,13 +33,18 @@ import org.apache.beam.sdk.values.PCollectionList;
  *     .apply(CompareTables.inGroups(16));
  * }</pre>
  *
- * <p>Rows are compared in their canonical JSON form, so the two sides may be different systems.
+ * <p>Rows are compared in their canonical JSON form, so the two sides may be different systems. A
+ * third collection, when given, holds the keys of source rows that could not be read (their
+ * changes carry only a key): such a key is neither missing nor extra nor different, since the
+ * source's row is not known; it is counted apart.
  */
 public final class CompareTables extends PTransform<PCollectionList<Change>, PCollection<String>> {
   public static final String SOURCE_ROWS = "verify_source_rows";
   public static final String TARGET_ROWS = "verify_target_rows";
   public static final String GROUPS_DIFFERING = "verify_groups_differing";
   public static final String KEYS_DIFFERING = "verify_keys_differing";
+  /** Keys of source rows that could not be read (rejected), which are not compared. */
+  public static final String KEYS_REJECTED = "verify_keys_rejected_at_source";
   /** Keys named per differing group; the counters have the totals. */
   static final int EXAMPLES = 10;
 
@@ -58,11 +63,15 @@ public final class CompareTables extends PTransform<PCollectionList<Change>, PCo
     return new CompareTables(groups);
   }
 
-  /** Compares {@code rows.get(0)}, the source, with {@code rows.get(1)}, the target. */
+  /**
+   * Compares {@code rows.get(0)}, the source, with {@code rows.get(1)}, the target; keys in
+   * {@code rows.get(2)}, when given, are not compared.
+   */
   @Override
   public PCollection<String> expand(PCollectionList<Change> rows) {
-    if (rows.size() != 2) {
-      throw new IllegalArgumentException("CompareTables takes two collections, the source's rows and the target's");
+    if (rows.size() != 2 && rows.size() != 3) {
+      throw new IllegalArgumentException("CompareTables takes the source's rows, the target's, and optionally the"
+          + " keys of source rows that could not be read");
     }
     var coder = KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
     // Each row's key carries its side ('S' or 'T') so that one GroupByKey, read in one pass, sees
@@ -71,7 +80,12 @@ public final class CompareTables extends PTransform<PCollectionList<Change>, PCo
         .apply("Fingerprint source", ParDo.of(new FingerprintFn(groups, 'S', SOURCE_ROWS))).setCoder(coder);
     PCollection<KV<Integer, KV<String, Long>>> t = rows.get(1)
         .apply("Fingerprint target", ParDo.of(new FingerprintFn(groups, 'T', TARGET_ROWS))).setCoder(coder);
-    return PCollectionList.of(s).and(t)
+    PCollectionList<KV<Integer, KV<String, Long>>> sides = PCollectionList.of(s).and(t);
+    if (rows.size() == 3) {
+      sides = sides.and(rows.get(2)
+          .apply("Group rejected keys", ParDo.of(new FingerprintFn(groups, 'R', null))).setCoder(coder));
+    }
+    return sides
         .apply("Both sides", Flatten.pCollections())
         .apply("Group keys", GroupByKey.create())
         .apply("Compare groups", ParDo.of(new CompareFn()))
@@ -86,36 +100,42 @@ public final class CompareTables extends PTransform<PCollectionList<Change>, PCo
     FingerprintFn(int groups, char side, String counter) {
       this.groups = groups;
       this.side = side;
-      this.rows = Metrics.counter("replicator", counter);
+      this.rows = counter == null ? null : Metrics.counter("replicator", counter);
     }
 
     @ProcessElement
     public void process(@Element Change c, OutputReceiver<KV<Integer, KV<String, Long>>> out) {
-      rows.inc();
-      out.output(KV.of(StageBatches.batchOf(c.key(), groups), KV.of(side + c.key(), RowFingerprint.of(c.rowJson()))));
+      if (rows != null) {
+        rows.inc();
+      }
+      long hash = side == 'R' ? 0 : RowFingerprint.of(c.rowJson());
+      out.output(KV.of(StageBatches.batchOf(c.key(), groups), KV.of(side + c.key(), hash)));
     }
   }
 
   private static final class CompareFn extends DoFn<KV<Integer, Iterable<KV<String, Long>>>, String> {
     private final Counter groupsDiffering = Metrics.counter("replicator", GROUPS_DIFFERING);
     private final Counter keysDiffering = Metrics.counter("replicator", KEYS_DIFFERING);
+    private final Counter keysRejected = Metrics.counter("replicator", KEYS_REJECTED);
 
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<KV<String, Long>>> group, OutputReceiver<String> out) {
       Map<String, Long> source = new HashMap<>();
       Map<String, Long> target = new HashMap<>();
-      long sourceSum = 0;
-      long targetSum = 0;
+      java.util.Set<String> rejected = new java.util.HashSet<>();
       for (KV<String, Long> kv : group.getValue()) {
         String key = kv.getKey().substring(1);
-        if (kv.getKey().charAt(0) == 'S') {
-          source.put(key, kv.getValue());
-          sourceSum += kv.getValue();
-        } else {
-          target.put(key, kv.getValue());
-          targetSum += kv.getValue();
+        switch (kv.getKey().charAt(0)) {
+          case 'S' -> source.put(key, kv.getValue());
+          case 'T' -> target.put(key, kv.getValue());
+          default -> rejected.add(key);
         }
       }
+      keysRejected.inc(rejected.size());
+      source.keySet().removeAll(rejected);
+      target.keySet().removeAll(rejected);
+      long sourceSum = source.values().stream().mapToLong(Long::longValue).sum();
+      long targetSum = target.values().stream().mapToLong(Long::longValue).sum();
       long sourceRows = source.size();
       long targetRows = target.size();
       if (sourceRows == targetRows && sourceSum == targetSum) {

@@ -4,6 +4,7 @@ import io.replicator.batch.StagedBatch;
 import io.replicator.batch.StagedLine;
 import io.replicator.change.Column;
 import io.replicator.change.ColumnType;
+import io.replicator.merge.ContractStatements;
 import io.replicator.merge.DeleteMode;
 import io.replicator.merge.DuckDbDialect;
 import io.replicator.merge.MergeStatements;
@@ -80,24 +81,86 @@ public final class DuckDbWarehouse implements Warehouse {
   }
 
   @Override
-  public void ensureTables(TargetTable table) {
+  public void ensureTables(TargetTable table, AddedColumns added) {
     MergeStatements sql = new MergeStatements(SQL, table, 1);
+    ContractStatements contracts = new ContractStatements(SQL);
     synchronized (shared) {
       try (Statement st = conn.createStatement()) {
         boolean exists = tableExists(table.name());
+        // Read before the DDL below creates a missing tombstone table with this run's key.
+        List<String> structuralKey = exists ? keyFromStructure(table) : null;
         for (String ddl : sql.createTables()) {
           st.execute(ddl);
         }
         st.execute(new ReloadStatements(SQL, table, 1).createReloads());
+        st.execute(contracts.create());
         if (exists) {
-          checkColumns(table);
+          checkColumns(table, added);
+          checkContract(table, structuralKey);
         } else {
           forgetHistory(table);
+          recordContract(table, TableContract.of(table));
         }
       } catch (SQLException e) {
         throw new WarehouseException("cannot create the tables of " + table.name() + ": " + e.getMessage(), e);
       }
     }
+  }
+
+  /**
+   * Refuses a run whose key or delete mode is not the target's. A target without a record (made
+   * before targets had one) has its key read from its structure, then recorded.
+   */
+  private void checkContract(TargetTable table, List<String> structuralKey) throws SQLException {
+    TableContract recorded = null;
+    try (PreparedStatement ps = conn.prepareStatement(new ContractStatements(SQL).select())) {
+      ps.setString(1, table.name());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          recorded = TableContract.parse(rs.getString(1), rs.getString(2));
+        }
+      }
+    }
+    TableContract contract = TableContract.checked(recorded, structuralKey, table, path.toString());
+    if (recorded == null) {
+      recordContract(table, contract);
+    }
+  }
+
+  private void recordContract(TargetTable table, TableContract contract) throws SQLException {
+    ContractStatements sql = new ContractStatements(SQL);
+    execute(sql.delete(), table.name());
+    execute(sql.insert(), table.name(), contract.keyColumnsJson(), contract.deleteMode().name());
+  }
+
+  /**
+   * The key a target was made with, as its structure tells: its tombstone table's columns (hard
+   * deletes), or its NOT NULL columns (soft deletes keep only keys NOT NULL); null when it cannot tell.
+   */
+  private List<String> keyFromStructure(TargetTable table) throws SQLException {
+    boolean soft = columnsOf(table.name()).containsKey("_is_deleted");
+    List<String> key = new ArrayList<>();
+    nullableColumns(soft ? table.name() : table.tombstoneName()).forEach((name, nullable) -> {
+      if (!name.startsWith("_") && (!soft || !nullable)) {
+        key.add(name);
+      }
+    });
+    return key.isEmpty() ? null : key;
+  }
+
+  /** A table's columns in order, each with whether it is nullable. */
+  private Map<String, Boolean> nullableColumns(String name) throws SQLException {
+    Map<String, Boolean> columns = new java.util.LinkedHashMap<>();
+    try (PreparedStatement ps = conn.prepareStatement("SELECT column_name, is_nullable FROM information_schema.columns"
+        + " WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position")) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          columns.put(rs.getString(1), "YES".equals(rs.getString(2)));
+        }
+      }
+    }
+    return columns;
   }
 
   /**
@@ -187,7 +250,7 @@ public final class DuckDbWarehouse implements Warehouse {
     return cols;
   }
 
-  private void checkColumns(TargetTable table) throws SQLException {
+  private void checkColumns(TargetTable table, AddedColumns added) throws SQLException {
     Map<String, String> actual = columnsOf(table.name());
     StringJoiner problems = new StringJoiner("; ");
     for (Column c : table.schema().columns()) {
@@ -199,6 +262,10 @@ public final class DuckDbWarehouse implements Warehouse {
         problems.add("column '" + c.name() + "' is " + type + ", the schema says " + c.type() + " (" + expected + ")");
       }
     }
+    for (String extra : extraColumns(table, added)) {
+      problems.add("column '" + extra + "' is in the table but not in the schema (every update would keep its old"
+          + " value); add it to the schema");
+    }
     boolean soft = actual.containsKey("_is_deleted");
     if (soft != (table.deleteMode() == DeleteMode.SOFT)) {
       problems.add(soft ? "it was created with --deletes=soft" : "it was created with --deletes=hard");
@@ -206,6 +273,17 @@ public final class DuckDbWarehouse implements Warehouse {
     if (problems.length() > 0) {
       throw new WarehouseException("table " + table.name() + " in " + path + " does not match the schema: " + problems);
     }
+  }
+
+  /** The target's own columns the schema lacks (nullable ones are fine when {@code added} accepts them). */
+  private List<String> extraColumns(TargetTable table, AddedColumns added) throws SQLException {
+    List<String> extra = new ArrayList<>();
+    nullableColumns(table.name()).forEach((name, nullable) -> {
+      if (!name.startsWith("_") && table.schema().indexOf(name) == null && !(added == AddedColumns.ACCEPTED && nullable)) {
+        extra.add(name);
+      }
+    });
+    return extra;
   }
 
   private static boolean sameType(String actual, String expected) {
@@ -284,23 +362,112 @@ public final class DuckDbWarehouse implements Warehouse {
       ensureSequenceWidth(table, width);
       execute(loadStaging(table, file));
       execute(sql.selectEffective(), batch.batchId());
-      long[] counts = new long[4];
-      try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql.countEffective())) {
-        rs.next();
-        for (int i = 0; i < 4; i++) {
-          counts[i] = rs.getLong(i + 1);
-        }
-      }
-      execute(sql.mergeTarget());
-      if (table.deleteMode() == DeleteMode.HARD) {
-        execute(sql.mergeTombstones());
-      }
+      long[] counts = applyEffective(table, sql);
       execute(sql.recordBatch(), table.name(), batch.batchId(), batch.rows(), counts[0], counts[1], counts[2]);
       execute(sql.clearStaging(), batch.batchId());
-      execute("DROP TABLE " + SQL.quote(MergeStatements.EFFECTIVE));
       return new MergeResult(table.name(), batch.batchId(), false, batch.rows(),
           counts[0], counts[1], counts[2], batch.rows() - counts[3], 0, 0);
     });
+  }
+
+  /**
+   * Counts the effective changes (inserted, updated, deleted, effective), merges them into the
+   * target and its tombstones, and drops the scratch table.
+   */
+  private long[] applyEffective(TargetTable table, MergeStatements sql) throws SQLException {
+    long[] counts = new long[4];
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql.countEffective())) {
+      rs.next();
+      for (int i = 0; i < 4; i++) {
+        counts[i] = rs.getLong(i + 1);
+      }
+    }
+    execute(sql.mergeTarget());
+    if (table.deleteMode() == DeleteMode.HARD) {
+      execute(sql.mergeTombstones());
+    }
+    execute("DROP TABLE " + SQL.quote(MergeStatements.EFFECTIVE));
+    return counts;
+  }
+
+  /** The scratch table of a reload's kept keys, for one transaction. */
+  private static final String KEPT = "_reload_kept";
+
+  @Override
+  public ReloadResult applyReload(TargetTable table, List<StagedBatch> batches, Reload reload) {
+    return inTransaction("applying the reload of " + table.name(), () -> {
+      List<StagedBatch> todo = new ArrayList<>();
+      long rows = 0;
+      int width = sequenceWidth(table);
+      MergeStatements probe = new MergeStatements(SQL, table, 1);
+      for (StagedBatch b : batches) {
+        try (PreparedStatement ps = conn.prepareStatement(probe.selectApplied())) {
+          ps.setString(1, table.name());
+          ps.setString(2, b.batchId());
+          if (queryLong(ps) == 0) {
+            todo.add(b);
+            rows += b.rows();
+            width = Math.max(width, b.sequenceWidth());
+          }
+        }
+      }
+      if (!batches.isEmpty() && todo.isEmpty()) {
+        long all = batches.stream().mapToLong(StagedBatch::rows).sum();
+        return new ReloadResult(MergeResult.skipped(table.name(), "reload", all), batches.size(), 0, 0);
+      }
+      ensureSequenceWidth(table, width);
+      MergeStatements sql = new MergeStatements(SQL, table, width).forAllStaged();
+      // Other users of the database merge one batch at a time and clear it in their transaction:
+      // whatever the staging table holds now was left by no one.
+      execute(sql.clearAllStaged());
+      for (StagedBatch b : todo) {
+        execute(loadStaging(table, localFile(b.file())));
+      }
+      execute(sql.selectEffective());
+      long[] counts = applyEffective(table, sql);
+      execute(sql.recordStagedBatches(), table.name());
+      execute(sql.clearAllStaged());
+      MergeResult merged = new MergeResult(table.name(), "reload", false, rows, counts[0], counts[1], counts[2],
+          rows - counts[3], 0, 0);
+      if (!reload.removesVanished()) {
+        return new ReloadResult(merged, todo.size(), 0, 0);
+      }
+      ReloadStatements r = new ReloadStatements(SQL, table, width);
+      long kept = 0;
+      if (reload.keptKeysFile() != null) {
+        r = r.keeping(KEPT);
+        execute("CREATE OR REPLACE TEMP TABLE " + SQL.quote(KEPT) + " AS SELECT * FROM "
+            + readJson(localFile(reload.keptKeysFile()), keyColumns(table)));
+        kept = queryLong(r.countKept(), reload.sequence());
+      }
+      long live = queryLong(r.countLive());
+      long older = queryLong(r.countOlder(), reload.sequence());
+      if (reload.refuses(older, live)) {
+        throw ReloadRefusedException.of(table.name(), older, live, reload.maxDeletePercent());
+      }
+      if (older > 0) {
+        if (table.deleteMode() == DeleteMode.HARD) {
+          execute(r.tombstoneOlder(), reload.sequence(), reload.sequence());
+          execute(r.removeOlder(), reload.sequence());
+        } else {
+          execute(r.removeOlder(), reload.sequence(), reload.sequence());
+        }
+      }
+      if (reload.keptKeysFile() != null) {
+        execute("DROP TABLE " + SQL.quote(KEPT));
+      }
+      execute(r.deletePending(), table.name());
+      return new ReloadResult(merged, todo.size(), older, kept);
+    });
+  }
+
+  /** The key columns, each with its staging type: how a kept-keys file is read. */
+  private static Map<String, String> keyColumns(TargetTable table) {
+    Map<String, String> columns = new java.util.LinkedHashMap<>();
+    for (String k : table.schema().keyColumns()) {
+      columns.put(k, SQL.stagingType(table.schema().column(table.schema().indexOf(k)).type()));
+    }
+    return columns;
   }
 
   /** Work that commits as a whole or not at all. */
@@ -345,52 +512,29 @@ public final class DuckDbWarehouse implements Warehouse {
 
   /** Bulk-loads a staged file into the staging table: DuckDB's own JSON reader, no row-by-row insert. */
   private static String loadStaging(TargetTable table, Path file) {
-    StringJoiner columns = new StringJoiner(", ", "{", "}");
+    Map<String, String> columns = new java.util.LinkedHashMap<>();
     for (Column c : table.schema().columns()) {
-      columns.add(literal(c.name()) + ": " + literal(SQL.stagingType(c.type())));
+      columns.put(c.name(), SQL.stagingType(c.type()));
     }
-    columns.add("'_op': 'VARCHAR'");
+    columns.put("_op", "VARCHAR");
     for (int i = 0; i < 4; i++) {
-      columns.add(literal(StagedLine.sequenceColumn(i)) + ": 'BIGINT'");
+      columns.put(StagedLine.sequenceColumn(i), "BIGINT");
     }
-    columns.add("'_batch_id': 'VARCHAR'");
-    return "INSERT INTO " + SQL.table(table.stagingName()) + " BY NAME SELECT * FROM read_json("
-        + literal(file.toString()) + ", format = 'newline_delimited', columns = " + columns
+    columns.put("_batch_id", "VARCHAR");
+    return "INSERT INTO " + SQL.table(table.stagingName()) + " BY NAME SELECT * FROM " + readJson(file, columns);
+  }
+
+  /** DuckDB's reader of a JSONL file with the given columns and types, every other member refused. */
+  private static String readJson(Path file, Map<String, String> columnTypes) {
+    StringJoiner columns = new StringJoiner(", ", "{", "}");
+    columnTypes.forEach((name, type) -> columns.add(literal(name) + ": " + literal(type)));
+    return "read_json(" + literal(file.toString()) + ", format = 'newline_delimited', columns = " + columns
         + ", maximum_object_size = 268435456)";
   }
 
   /** A SQL string literal; used for names and paths in table-function arguments, never for data. */
   private static String literal(String s) {
     return "'" + s.replace("'", "''") + "'";
-  }
-
-  @Override
-  public long finishReload(TargetTable table, long sequence, double maxDeletePercent) {
-    return inTransaction("finishing the reload of " + table.name(), () -> {
-      ReloadStatements sql = new ReloadStatements(SQL, table, sequenceWidth(table));
-      long live;
-      long older;
-      try (PreparedStatement ps = conn.prepareStatement(sql.countLive())) {
-        live = queryLong(ps);
-      }
-      try (PreparedStatement ps = conn.prepareStatement(sql.countOlder())) {
-        ps.setLong(1, sequence);
-        older = queryLong(ps);
-      }
-      if (older > 0 && older * 100.0 > maxDeletePercent * live) {
-        throw ReloadRefusedException.of(table.name(), older, live, maxDeletePercent);
-      }
-      if (older > 0) {
-        if (table.deleteMode() == DeleteMode.HARD) {
-          execute(sql.tombstoneOlder(), sequence, sequence);
-          execute(sql.removeOlder(), sequence);
-        } else {
-          execute(sql.removeOlder(), sequence, sequence);
-        }
-      }
-      execute(sql.deletePending(), table.name());
-      return older;
-    });
   }
 
   @Override
@@ -439,6 +583,16 @@ public final class DuckDbWarehouse implements Warehouse {
         ps.setObject(i + 1, params[i]);
       }
       ps.execute();
+    }
+  }
+
+  /** The first column of the first row of a query with positional parameters; 0 for none or NULL. */
+  private long queryLong(String sql, Object... params) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        ps.setObject(i + 1, params[i]);
+      }
+      return queryLong(ps);
     }
   }
 

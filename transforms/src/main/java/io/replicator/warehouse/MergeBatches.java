@@ -4,8 +4,6 @@ import io.replicator.batch.StagedBatch;
 import io.replicator.batch.StagingPaths;
 import io.replicator.merge.TargetTable;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -132,24 +130,8 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
       slotMillis.inc(r.slotMillis());
       if (!keepStaging) {
         StagingPaths.delete(batch.file());
-        removeEmptyLocalDirectory(batch.file());
       }
       out.output(r);
-    }
-
-    /** Local staging leaves a directory per batch; remove it once empty. Object stores have none. */
-    private static void removeEmptyLocalDirectory(String file) {
-      if (file.contains("://") && !file.startsWith("file://")) {
-        return;
-      }
-      try {
-        Path dir = Path.of(file.replaceFirst("^file://", "")).getParent();
-        if (dir != null) {
-          Files.deleteIfExists(dir);
-        }
-      } catch (IOException | RuntimeException e) {
-        // Not empty (someone else's file) or already gone: leave it.
-      }
     }
 
     @Teardown

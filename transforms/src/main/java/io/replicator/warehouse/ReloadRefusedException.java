@@ -12,8 +12,8 @@ public final class ReloadRefusedException extends RuntimeException {
   public static ReloadRefusedException of(String table, long older, long live, double maxDeletePercent) {
     return new ReloadRefusedException(String.format(Locale.ROOT,
         "the reload of %s would remove %d of its %d live rows (%.1f%%), more than"
-            + " --maxReloadDeletePercent=%s; nothing was removed. Check the snapshot, or run"
-            + " again with a higher --maxReloadDeletePercent.",
+            + " --maxReloadDeletePercent=%s; nothing of it was applied, the table is as it was."
+            + " Check the snapshot, or run again with a higher --maxReloadDeletePercent.",
         table, older, live, older * 100.0 / live, trim(maxDeletePercent)));
   }
 

@@ -12,11 +12,28 @@ import java.util.OptionalLong;
  * with the merge itself.
  */
 public interface Warehouse extends AutoCloseable {
+  /** Whether an existing target may have columns the run's schema lacks. */
+  enum AddedColumns {
+    /**
+     * No: every update would leave such a column's old value beside the new ones, a row that
+     * never existed at the source.
+     */
+    REFUSED,
+    /** Nullable ones, yes: a stream adds the columns new at its source and merges into the table as it is. */
+    ACCEPTED
+  }
+
   /**
-   * Creates the target and the pipeline's own tables when missing; checks an existing target
-   * against the schema and fails with the difference when they disagree.
+   * Creates the target and the pipeline's own tables when missing, recording its key and delete
+   * mode ({@link TableContract}); checks an existing target against the schema and that record,
+   * and fails with the difference when they disagree.
    */
-  void ensureTables(TargetTable table);
+  void ensureTables(TargetTable table, AddedColumns added);
+
+  /** {@link #ensureTables(TargetTable, AddedColumns)} for a run whose schema must be the target's. */
+  default void ensureTables(TargetTable table) {
+    ensureTables(table, AddedColumns.REFUSED);
+  }
 
   /**
    * Adds nullable columns to the target (and what stages it) unless it has them already; returns
@@ -34,12 +51,15 @@ public interface Warehouse extends AutoCloseable {
   MergeResult merge(TargetTable table, StagedBatch batch);
 
   /**
-   * Ends a full-table reload at {@code sequence}: removes the rows older than it.
+   * Applies a full-table reload as one unit: every staged batch, then the removal of the live rows
+   * older than the reload that it does not have (kept keys excepted), in one transaction, so that
+   * no reader ever sees it half applied. Batches already applied are skipped; a reload applied
+   * before changes nothing.
    *
-   * @throws ReloadRefusedException when that would remove more than {@code maxDeletePercent} of
-   *     the live rows; nothing is removed then
+   * @throws ReloadRefusedException when the removal would take more than the reload may; nothing
+   *     of the reload is applied then
    */
-  long finishReload(TargetTable table, long sequence, double maxDeletePercent);
+  ReloadResult applyReload(TargetTable table, List<StagedBatch> batches, Reload reload);
 
   /** The sequence of a reload of the same input that started and did not finish. */
   OptionalLong pendingReload(TargetTable table, String fingerprint);

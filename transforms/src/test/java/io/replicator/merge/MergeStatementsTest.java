@@ -47,7 +47,11 @@ public class MergeStatementsTest {
         ? new PartitionBounds("날짜", ColumnType.DATE, "2024-05-01", "2024-05-03")
         : new PartitionBounds("select", ColumnType.INT64, "17", "40213");
     sb.append("\n-- merge one batch, reading only its partitions\n").append(q.merge(2, staging, bounds))
-        .append("\n-- finish a reload\n").append(q.finishReload(2))
+        .append("\n-- apply a reload, keeping the keys of rejected lines\n")
+        .append(q.createKept("_staging_order`s_kept_00ff"))
+        .append(q.applyReload(2, "_staging_order`s_reload_00ff", "_staging_order`s_kept_00ff", true))
+        .append("\n-- apply a reload that may not remove (a rejected line without a key)\n")
+        .append(q.applyReload(1, "_staging_order`s_reload_00ff", null, false))
         .append("\n-- start a reload\n").append(q.startReload())
         .append("\n-- forget the history of a new table\n").append(q.forgetHistory())
         .append("\n-- read the rows back\n").append(q.selectRows()).append(";\n");

@@ -92,6 +92,32 @@ public class ReadChangesTest {
   }
 
   @Test
+  public void aRejectedSnapshotLineCarriesItsKeyWhenItCanBeRead() throws Exception {
+    write("s.jsonl", "{\"v\":{\"o\":1},\"id\":1}\n" // wrong type outside the key
+        + "{\"id\":2,\"v\":\"cut\n" // cut short after its key
+        + "{\"id\":\"x3\",\"v\":\"a\"}\n" // the key itself is bad
+        + "{\"v\":\"a\"}\n" // no key
+        + "[1]\n");
+    write("s.csv", "id,v\n4,\"open\n5,fine\n");
+    write("t.csv", "id,v\n6,a,extra\n");
+    ReadChanges.Result json = p.apply("JSONL", ReadChanges.from(tmp.getRoot() + "/s.jsonl")
+        .withFormat(InputFormat.SNAPSHOT_JSONL).withTable("t").withSchema(SCHEMA).withSnapshotSequence(Sequence.of(9)));
+    ReadChanges.Result csv = p.apply("CSV", ReadChanges.from(tmp.getRoot() + "/*.csv")
+        .withFormat(InputFormat.SNAPSHOT_CSV).withTable("t").withSchema(SCHEMA).withSnapshotSequence(Sequence.of(9)));
+    for (ReadChanges.Result read : List.of(json, csv)) {
+      PAssert.that(read.deadLetters().apply(read == json ? "JSONL keys" : "CSV keys",
+          org.apache.beam.sdk.transforms.MapElements.into(org.apache.beam.sdk.values.TypeDescriptors.strings())
+              .via(d -> d.line() + ":" + d.key())))
+          .containsInAnyOrder(read == json
+              ? List.of("1:[1]", "2:[2]", "3:null", "4:null", "5:null")
+              // An unterminated quote swallows the rest of the file: no key can be trusted; a record
+              // with more fields than the header may have shifted its fields.
+              : List.of("2:null", "2:null"));
+    }
+    p.run().waitUntilFinish();
+  }
+
+  @Test
   public void writesDeadLettersPerSourceFile() throws Exception {
     write("c.jsonl", "oops\n{\"id\":1,\"_op\":\"INSERT\",\"_sequence_num\":1}\n{\"id\":\n");
     String dir = tmp.getRoot() + "/dead";

@@ -7,7 +7,6 @@ import static org.junit.Assert.assertThrows;
 import io.replicator.change.Change;
 import io.replicator.change.Sequence;
 import io.replicator.change.TableSchema;
-import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,9 +17,13 @@ public class SnapshotCsvDecoderTest {
       [{"name":"id","type":"INT64","mode":"REQUIRED"},{"name":"note","type":"STRING"},{"name":"ok","type":"BOOL"}]""",
       List.of("id"));
 
+  private static Utf8Lines lines(String text) {
+    return new Utf8Lines(new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
   @Test
   public void readsQuotedFieldsAcrossLinesAndCrlf() throws Exception {
-    CsvRecordReader r = new CsvRecordReader(new StringReader(
+    CsvRecordReader r = new CsvRecordReader(lines(
         "id,note,ok\r\n1,\"a, \"\"quoted\"\"\nsecond line\",true\r\n2,,\n3,\"\",f\n"));
     assertEquals(List.of("id", "note", "ok"), r.next());
     assertEquals(List.of("1", "a, \"quoted\"\nsecond line", "true"), r.next());
@@ -36,10 +39,10 @@ public class SnapshotCsvDecoderTest {
 
   @Test
   public void flagsMalformedRecords() throws Exception {
-    CsvRecordReader r = new CsvRecordReader(new StringReader("1,\"open\n"));
+    CsvRecordReader r = new CsvRecordReader(lines("1,\"open\n"));
     r.next();
     assertEquals("unterminated quoted field", r.error());
-    r = new CsvRecordReader(new StringReader("1,\"a\"b,c\n2,x,y\n"));
+    r = new CsvRecordReader(lines("1,\"a\"b,c\n2,x,y\n"));
     r.next();
     assertEquals("text after a closing quote", r.error());
     assertEquals(List.of("2", "x", "y"), r.next());

@@ -170,33 +170,150 @@ public class DuckDbWarehouseTest {
     assertEquals(List.of("1|newer|6|0"), rows(w, "SELECT * FROM t WHERE id = 1"));
   }
 
+  /** Applies a reload at {@code sequence} whose changes are staged in one batch per change. */
+  private ReloadResult reload(TargetTable t, Reload reload, Change... changes) throws IOException {
+    List<StagedBatch> batches = new ArrayList<>();
+    for (Change c : changes) {
+      batches.add(stage(tmp.getRoot().toPath(), t.name(), List.of(c)));
+    }
+    return w.applyReload(t, batches, reload);
+  }
+
+  private static Reload at(long sequence, double maxDeletePercent) {
+    return new Reload(sequence, maxDeletePercent, null, true);
+  }
+
   @Test
   public void reloadRemovesOlderRowsAndRemembersThem() throws Exception {
     merge(HARD, up(HARD, 1, "a", 1), up(HARD, 2, "b", 1), up(HARD, 3, "c", 1), up(HARD, 4, "d", 1));
     // The reload at 10 has keys 1..3; key 3 changed after the reload (seq 11).
-    merge(HARD, up(HARD, 1, "a", 10), up(HARD, 2, "b", 10), up(HARD, 3, "c2", 11));
-    assertEquals(1, w.finishReload(HARD, 10, 50));
+    ReloadResult r = reload(HARD, at(10, 50), up(HARD, 1, "a", 10), up(HARD, 2, "b", 10), up(HARD, 3, "c2", 11));
+    assertEquals(1, r.removed());
+    assertEquals(3, r.batches());
+    assertEquals(3, r.merged().updated());
     assertEquals(List.of("1|a|10", "2|b|10", "3|c2|11"), rows(w, "SELECT * FROM t ORDER BY id"));
     assertEquals(List.of("4|10"), rows(w, "SELECT * FROM _deleted_t"));
+    assertEquals(List.of("0"), rows(w, "SELECT COUNT(*) FROM _staging_t"));
     assertEquals(1, merge(HARD, up(HARD, 4, "replayed", 2)).ignored());
   }
 
   @Test
-  public void reloadRefusesToRemoveTooMuch() throws Exception {
+  public void aRefusedReloadLeavesTheTableExactlyAsItWas() throws Exception {
     merge(HARD, up(HARD, 1, "a", 1), up(HARD, 2, "b", 1), up(HARD, 3, "c", 1));
-    merge(HARD, up(HARD, 1, "a", 10));
-    ReloadRefusedException e = assertThrows(ReloadRefusedException.class, () -> w.finishReload(HARD, 10, 50));
-    assertTrue(e.getMessage(), e.getMessage().contains("would remove 2 of its 3 live rows (66.7%)"));
-    assertEquals(List.of("3"), rows(w, "SELECT COUNT(*) FROM t"));
-    assertEquals(2, w.finishReload(HARD, 10, 100));
+    List<String> before = rows(w, "SELECT * FROM t ORDER BY id");
+    // A partial export: one row, with a new value, and a new key.
+    ReloadRefusedException e = assertThrows(ReloadRefusedException.class,
+        () -> reload(HARD, at(10, 40), up(HARD, 1, "wrong", 10), up(HARD, 9, "new", 10)));
+    assertTrue(e.getMessage(), e.getMessage().contains("would remove 2 of its 4 live rows (50.0%)"));
+    assertTrue(e.getMessage(), e.getMessage().contains("nothing of it was applied"));
+    assertEquals(before, rows(w, "SELECT * FROM t ORDER BY id"));
+    assertEquals(List.of(), rows(w, "SELECT * FROM _deleted_t"));
+    assertEquals(List.of("1"), rows(w, "SELECT COUNT(*) FROM _replicator_batches"));
+    assertEquals(List.of("0"), rows(w, "SELECT COUNT(*) FROM _staging_t"));
+    // A correct reload then applies.
+    ReloadResult r = reload(HARD, at(10, 40), up(HARD, 1, "a", 10), up(HARD, 2, "b", 10), up(HARD, 3, "c", 10));
+    assertEquals(0, r.removed());
+    assertEquals(List.of("1|a|10", "2|b|10", "3|c|10"), rows(w, "SELECT * FROM t ORDER BY id"));
+  }
+
+  @Test
+  public void aReloadAppliedBeforeChangesNothing() throws Exception {
+    merge(HARD, up(HARD, 1, "a", 1), up(HARD, 2, "b", 1));
+    List<StagedBatch> batches = List.of(stage(tmp.getRoot().toPath(), "t", List.of(up(HARD, 1, "a", 10))));
+    assertEquals(1, w.applyReload(HARD, batches, at(10, 100)).removed());
+    // A row merged since with a sequence below the reload's would be removed by a second removal.
+    merge(HARD, up(HARD, 5, "late", 7));
+    ReloadResult again = w.applyReload(HARD, batches, at(10, 100));
+    assertTrue(again.merged().alreadyApplied());
+    assertEquals(List.of("1|a|10", "5|late|7"), rows(w, "SELECT * FROM t ORDER BY id"));
+  }
+
+  @Test
+  public void anEmptyReloadRemovesEverythingItMay() throws Exception {
+    merge(HARD, up(HARD, 1, "a", 1), up(HARD, 2, "b", 1));
+    assertThrows(ReloadRefusedException.class, () -> w.applyReload(HARD, List.of(), at(10, 50)));
+    assertEquals(List.of("2"), rows(w, "SELECT COUNT(*) FROM t"));
+    assertEquals(2, w.applyReload(HARD, List.of(), at(10, 100)).removed());
+    assertEquals(List.of("0"), rows(w, "SELECT COUNT(*) FROM t"));
+  }
+
+  @Test
+  public void keptKeysStayThoughTheReloadLacksThem() throws Exception {
+    merge(HARD, up(HARD, 1, "a", 1), up(HARD, 2, "b", 1), up(HARD, 3, "c", 1), up(HARD, 4, "d", 1));
+    Path kept = tmp.newFile("kept.jsonl").toPath();
+    // Key 2's line was rejected (and 7's, a key the table does not have).
+    Files.writeString(kept, "{\"id\":2}\n{\"id\":7}\n");
+    ReloadResult r = reload(HARD, new Reload(10, 50, kept.toString(), true), up(HARD, 1, "a", 10),
+        up(HARD, 3, "c", 10));
+    assertEquals(1, r.removed());
+    assertEquals(1, r.kept());
+    assertEquals(List.of("1|a|10", "2|b|1", "3|c|10"), rows(w, "SELECT * FROM t ORDER BY id"));
+    assertEquals(List.of("4|10"), rows(w, "SELECT * FROM _deleted_t"));
+  }
+
+  @Test
+  public void aReloadThatMayNotRemoveAppliesItsRowsOnly() throws Exception {
+    merge(HARD, up(HARD, 1, "a", 1), up(HARD, 2, "b", 1));
+    w.startReload(HARD, "fingerprint", 10);
+    ReloadResult r = reload(HARD, new Reload(10, 50, null, false), up(HARD, 1, "a2", 10));
+    assertEquals(0, r.removed());
+    assertEquals(1, r.merged().updated());
+    assertEquals(List.of("1|a2|10", "2|b|1"), rows(w, "SELECT * FROM t ORDER BY id"));
+    assertTrue("the reload is not over", w.pendingReload(HARD, "fingerprint").isPresent());
   }
 
   @Test
   public void softReloadMarksRowsDeleted() throws Exception {
     merge(SOFT, up(SOFT, 1, "a", 1), up(SOFT, 2, "b", 1));
-    merge(SOFT, up(SOFT, 1, "a", 10));
-    assertEquals(1, w.finishReload(SOFT, 10, 50));
+    assertEquals(1, reload(SOFT, at(10, 50), up(SOFT, 1, "a", 10)).removed());
     assertEquals(List.of("1|a|10|false", "2|b|10|true"), rows(w, "SELECT * FROM s ORDER BY id"));
+  }
+
+  @Test
+  public void aRunWithAnotherKeyIsRefusedNamingBoth() {
+    TableSchema twoKeys = TableSchema.fromBigQueryJson(
+        "[{\"name\":\"id\",\"type\":\"INT64\",\"mode\":\"REQUIRED\"},{\"name\":\"v\",\"type\":\"STRING\"}]",
+        List.of("id", "v"));
+    WarehouseException e = assertThrows(WarehouseException.class,
+        () -> w.ensureTables(new TargetTable("t", twoKeys, DeleteMode.HARD)));
+    assertTrue(e.getMessage(), e.getMessage().contains("created with key (id) and this run gives (id, v)"));
+    TableSchema reordered = TableSchema.fromBigQueryJson(
+        "[{\"name\":\"v\",\"type\":\"STRING\"},{\"name\":\"id\",\"type\":\"INT64\",\"mode\":\"REQUIRED\"}]",
+        List.of("id"));
+    w.ensureTables(new TargetTable("t", reordered, DeleteMode.HARD)); // Column order is no part of the key.
+  }
+
+  @Test
+  public void aTableFromBeforeTheRecordHasItsKeyReadFromItsStructure() throws Exception {
+    TableSchema twoKeys = TableSchema.fromBigQueryJson(
+        "[{\"name\":\"k1\",\"type\":\"STRING\"},{\"name\":\"k2\",\"type\":\"DATE\"},"
+            + "{\"name\":\"v\",\"type\":\"STRING\"}]", List.of("k1", "k2"));
+    w.ensureTables(new TargetTable("old_hard", twoKeys, DeleteMode.HARD));
+    w.ensureTables(new TargetTable("old_soft", twoKeys, DeleteMode.SOFT));
+    try (Statement st = w.connection().createStatement()) {
+      st.execute("DELETE FROM _replicator_tables"); // As a table made before the record existed.
+    }
+    TableSchema oneKey = TableSchema.fromBigQueryJson(
+        "[{\"name\":\"k1\",\"type\":\"STRING\"},{\"name\":\"k2\",\"type\":\"DATE\"},"
+            + "{\"name\":\"v\",\"type\":\"STRING\"}]", List.of("k1"));
+    for (TargetTable t : List.of(new TargetTable("old_hard", oneKey, DeleteMode.HARD),
+        new TargetTable("old_soft", oneKey, DeleteMode.SOFT))) {
+      WarehouseException e = assertThrows(WarehouseException.class, () -> w.ensureTables(t));
+      assertTrue(e.getMessage(), e.getMessage().contains("created with key (k1, k2) and this run gives (k1)"));
+    }
+    w.ensureTables(new TargetTable("old_hard", twoKeys, DeleteMode.HARD));
+    assertEquals(List.of("old_hard|[\"k1\",\"k2\"]|HARD"),
+        rows(w, "SELECT table_name, key_columns, delete_mode FROM _replicator_tables"));
+  }
+
+  @Test
+  public void aSchemaWithoutAColumnTheTableHasIsRefusedUnlessAStreamAddedIt() throws Exception {
+    try (Statement st = w.connection().createStatement()) {
+      st.execute("ALTER TABLE t ADD COLUMN extra VARCHAR");
+    }
+    WarehouseException e = assertThrows(WarehouseException.class, () -> w.ensureTables(HARD));
+    assertTrue(e.getMessage(), e.getMessage().contains("column 'extra' is in the table but not in the schema"));
+    w.ensureTables(HARD, Warehouse.AddedColumns.ACCEPTED);
   }
 
   @Test

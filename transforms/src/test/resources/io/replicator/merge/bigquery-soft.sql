@@ -12,6 +12,7 @@ CLUSTER BY `na\`me`, `날짜`;
 CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`_replicator_batches` (table_name STRING NOT NULL, batch_id STRING NOT NULL, applied_at TIMESTAMP NOT NULL, rows_staged INT64, inserted INT64, updated INT64, deleted INT64)
 CLUSTER BY table_name;
 CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`_replicator_reloads` (table_name STRING NOT NULL, fingerprint STRING NOT NULL, sequence_num INT64 NOT NULL, started_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`_replicator_tables` (table_name STRING NOT NULL, key_columns STRING NOT NULL, delete_mode STRING NOT NULL, recorded_at TIMESTAMP NOT NULL);
 
 -- widen the sequence from 1 to 2 parts
 ALTER TABLE `my-project`.`data\`set`.`order\`s` ADD COLUMN IF NOT EXISTS `_sequence_num_2` INT64;
@@ -76,22 +77,81 @@ END IF;
 COMMIT TRANSACTION;
 SELECT already_applied, n_inserted AS inserted, n_updated AS updated, n_deleted AS deleted, n_effective AS effective;
 
--- finish a reload
-DECLARE live_rows, older_rows INT64 DEFAULT 0;
+-- apply a reload, keeping the keys of rejected lines
+CREATE TABLE IF NOT EXISTS `my-project`.`data\`set`.`_staging_order\`s_kept_00ff` (`select` INT64, `na\`me` STRING);
+DECLARE n_inserted, n_updated, n_deleted, n_effective, live_rows, older_rows, kept_rows INT64 DEFAULT 0;
 DECLARE refused BOOL DEFAULT FALSE;
+BEGIN
 BEGIN TRANSACTION;
-SET live_rows = (SELECT COUNT(*) FROM `my-project`.`data\`set`.`order\`s` WHERE TRUE AND NOT `_is_deleted`);
-SET older_rows = (SELECT COUNT(*) FROM `my-project`.`data\`set`.`order\`s` WHERE `_sequence_num` < @sequence AND NOT `_is_deleted`);
+DELETE FROM `my-project`.`data\`set`.`_staging_order\`s_reload_00ff` WHERE `_batch_id` IN (SELECT batch_id FROM `my-project`.`data\`set`.`_replicator_batches` WHERE table_name = @table_name);
+CREATE TEMP TABLE `_effective` AS
+SELECT s.`select` AS `select`, s.`na\`me` AS `na\`me`, s.`설명` AS `설명`, s.`날짜` AS `날짜`, s.`_op` AS `_op`, COALESCE(s.`_sequence_num`, 0) AS `_sequence_num`, COALESCE(s.`_sequence_num_2`, 0) AS `_sequence_num_2`, (t.`select` IS NOT NULL AND NOT t.`_is_deleted`) AS `_exists`
+FROM `my-project`.`data\`set`.`_staging_order\`s_reload_00ff` AS s
+LEFT JOIN `my-project`.`data\`set`.`order\`s` AS t ON t.`select` = s.`select` AND t.`na\`me` = s.`na\`me`
+WHERE TRUE
+  AND (t.`select` IS NULL OR (COALESCE(s.`_sequence_num`, 0) > t.`_sequence_num` OR (COALESCE(s.`_sequence_num`, 0) = t.`_sequence_num` AND COALESCE(s.`_sequence_num_2`, 0) > t.`_sequence_num_2`)));
+SET (n_inserted, n_updated, n_deleted, n_effective) = (SELECT AS STRUCT IFNULL(c.inserted, 0), IFNULL(c.updated, 0), IFNULL(c.deleted, 0), c.effective FROM (SELECT SUM(CASE WHEN `_op` = 'UPSERT' AND NOT `_exists` THEN 1 ELSE 0 END) AS inserted, SUM(CASE WHEN `_op` = 'UPSERT' AND `_exists` THEN 1 ELSE 0 END) AS updated, SUM(CASE WHEN `_op` = 'DELETE' AND `_exists` THEN 1 ELSE 0 END) AS deleted, COUNT(*) AS effective FROM `_effective`) AS c);
+MERGE INTO `my-project`.`data\`set`.`order\`s` AS t
+USING `_effective` AS e
+ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me`
+WHEN MATCHED AND e.`_op` = 'DELETE' THEN UPDATE SET `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = TRUE
+WHEN MATCHED THEN UPDATE SET `설명` = e.`설명`, `날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = FALSE
+WHEN NOT MATCHED AND e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `_sequence_num`, `_sequence_num_2`, `_is_deleted`)
+  VALUES (e.`select`, e.`na\`me`, e.`_sequence_num`, e.`_sequence_num_2`, TRUE)
+WHEN NOT MATCHED THEN INSERT (`select`, `na\`me`, `설명`, `날짜`, `_sequence_num`, `_sequence_num_2`, `_is_deleted`)
+  VALUES (e.`select`, e.`na\`me`, e.`설명`, e.`날짜`, e.`_sequence_num`, e.`_sequence_num_2`, FALSE);
+INSERT INTO `my-project`.`data\`set`.`_replicator_batches` (table_name, batch_id, applied_at, rows_staged, inserted, updated, deleted) SELECT @table_name, `_batch_id`, CURRENT_TIMESTAMP, COUNT(*), NULL, NULL, NULL FROM `my-project`.`data\`set`.`_staging_order\`s_reload_00ff` GROUP BY `_batch_id`;
+SET live_rows = (SELECT COUNT(*) FROM `my-project`.`data\`set`.`order\`s` AS t WHERE TRUE AND NOT t.`_is_deleted`);
+SET older_rows = (SELECT COUNT(*) FROM `my-project`.`data\`set`.`order\`s` AS t WHERE t.`_sequence_num` < @sequence AND NOT t.`_is_deleted` AND NOT EXISTS (SELECT 1 FROM `my-project`.`data\`set`.`_staging_order\`s_kept_00ff` AS k WHERE t.`select` = k.`select` AND t.`na\`me` = k.`na\`me`));
+SET kept_rows = (SELECT COUNT(*) FROM `my-project`.`data\`set`.`order\`s` AS t WHERE t.`_sequence_num` < @sequence AND NOT t.`_is_deleted` AND EXISTS (SELECT 1 FROM `my-project`.`data\`set`.`_staging_order\`s_kept_00ff` AS k WHERE t.`select` = k.`select` AND t.`na\`me` = k.`na\`me`));
 IF older_rows > 0 AND older_rows * 100 > @max_delete_percent * live_rows THEN
   SET refused = TRUE;
-ELSE
-  IF older_rows > 0 THEN
-UPDATE `my-project`.`data\`set`.`order\`s` SET `_is_deleted` = TRUE, `_sequence_num` = @sequence, `_sequence_num_2` = 0 WHERE `_sequence_num` < @sequence AND NOT `_is_deleted`;
-  END IF;
-DELETE FROM `my-project`.`data\`set`.`_replicator_reloads` WHERE table_name = @table_name;
+  RAISE USING MESSAGE = 'the reload would remove more rows than --maxReloadDeletePercent allows';
 END IF;
+IF older_rows > 0 THEN
+UPDATE `my-project`.`data\`set`.`order\`s` AS t SET `_is_deleted` = TRUE, `_sequence_num` = @sequence, `_sequence_num_2` = 0 WHERE t.`_sequence_num` < @sequence AND NOT t.`_is_deleted` AND NOT EXISTS (SELECT 1 FROM `my-project`.`data\`set`.`_staging_order\`s_kept_00ff` AS k WHERE t.`select` = k.`select` AND t.`na\`me` = k.`na\`me`);
+END IF;
+DELETE FROM `my-project`.`data\`set`.`_replicator_reloads` WHERE table_name = @table_name;
 COMMIT TRANSACTION;
-SELECT live_rows, older_rows, refused;
+EXCEPTION WHEN ERROR THEN
+  ROLLBACK TRANSACTION;
+  IF NOT refused THEN
+    RAISE USING MESSAGE = @@error.message;
+  END IF;
+END;
+SELECT refused, n_inserted AS inserted, n_updated AS updated, n_deleted AS deleted, n_effective AS effective, live_rows, older_rows, kept_rows;
+
+-- apply a reload that may not remove (a rejected line without a key)
+DECLARE n_inserted, n_updated, n_deleted, n_effective, live_rows, older_rows, kept_rows INT64 DEFAULT 0;
+DECLARE refused BOOL DEFAULT FALSE;
+BEGIN
+BEGIN TRANSACTION;
+DELETE FROM `my-project`.`data\`set`.`_staging_order\`s_reload_00ff` WHERE `_batch_id` IN (SELECT batch_id FROM `my-project`.`data\`set`.`_replicator_batches` WHERE table_name = @table_name);
+CREATE TEMP TABLE `_effective` AS
+SELECT s.`select` AS `select`, s.`na\`me` AS `na\`me`, s.`설명` AS `설명`, s.`날짜` AS `날짜`, s.`_op` AS `_op`, COALESCE(s.`_sequence_num`, 0) AS `_sequence_num`, (t.`select` IS NOT NULL AND NOT t.`_is_deleted`) AS `_exists`
+FROM `my-project`.`data\`set`.`_staging_order\`s_reload_00ff` AS s
+LEFT JOIN `my-project`.`data\`set`.`order\`s` AS t ON t.`select` = s.`select` AND t.`na\`me` = s.`na\`me`
+WHERE TRUE
+  AND (t.`select` IS NULL OR (COALESCE(s.`_sequence_num`, 0) > t.`_sequence_num`));
+SET (n_inserted, n_updated, n_deleted, n_effective) = (SELECT AS STRUCT IFNULL(c.inserted, 0), IFNULL(c.updated, 0), IFNULL(c.deleted, 0), c.effective FROM (SELECT SUM(CASE WHEN `_op` = 'UPSERT' AND NOT `_exists` THEN 1 ELSE 0 END) AS inserted, SUM(CASE WHEN `_op` = 'UPSERT' AND `_exists` THEN 1 ELSE 0 END) AS updated, SUM(CASE WHEN `_op` = 'DELETE' AND `_exists` THEN 1 ELSE 0 END) AS deleted, COUNT(*) AS effective FROM `_effective`) AS c);
+MERGE INTO `my-project`.`data\`set`.`order\`s` AS t
+USING `_effective` AS e
+ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me`
+WHEN MATCHED AND e.`_op` = 'DELETE' THEN UPDATE SET `_sequence_num` = e.`_sequence_num`, `_is_deleted` = TRUE
+WHEN MATCHED THEN UPDATE SET `설명` = e.`설명`, `날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_is_deleted` = FALSE
+WHEN NOT MATCHED AND e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `_sequence_num`, `_is_deleted`)
+  VALUES (e.`select`, e.`na\`me`, e.`_sequence_num`, TRUE)
+WHEN NOT MATCHED THEN INSERT (`select`, `na\`me`, `설명`, `날짜`, `_sequence_num`, `_is_deleted`)
+  VALUES (e.`select`, e.`na\`me`, e.`설명`, e.`날짜`, e.`_sequence_num`, FALSE);
+INSERT INTO `my-project`.`data\`set`.`_replicator_batches` (table_name, batch_id, applied_at, rows_staged, inserted, updated, deleted) SELECT @table_name, `_batch_id`, CURRENT_TIMESTAMP, COUNT(*), NULL, NULL, NULL FROM `my-project`.`data\`set`.`_staging_order\`s_reload_00ff` GROUP BY `_batch_id`;
+COMMIT TRANSACTION;
+EXCEPTION WHEN ERROR THEN
+  ROLLBACK TRANSACTION;
+  IF NOT refused THEN
+    RAISE USING MESSAGE = @@error.message;
+  END IF;
+END;
+SELECT refused, n_inserted AS inserted, n_updated AS updated, n_deleted AS deleted, n_effective AS effective, live_rows, older_rows, kept_rows;
 
 -- start a reload
 BEGIN TRANSACTION;
@@ -103,6 +163,8 @@ COMMIT TRANSACTION;
 BEGIN TRANSACTION;
 DELETE FROM `my-project`.`data\`set`.`_replicator_batches` WHERE table_name = @table_name;
 DELETE FROM `my-project`.`data\`set`.`_replicator_reloads` WHERE table_name = @table_name;
+DELETE FROM `my-project`.`data\`set`.`_replicator_tables` WHERE table_name = @table_name;
+INSERT INTO `my-project`.`data\`set`.`_replicator_tables` (table_name, key_columns, delete_mode, recorded_at) VALUES (@table_name, @key_columns, @delete_mode, CURRENT_TIMESTAMP);
 COMMIT TRANSACTION;
 
 -- read the rows back

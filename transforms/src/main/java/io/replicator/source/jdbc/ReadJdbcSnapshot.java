@@ -258,9 +258,25 @@ public final class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Resul
       } catch (RejectedInputException e) {
         rejected.inc();
         String input = describe(rs, types.length);
-        out.get(DEAD_LETTERS).output(new DeadLetter(spec.source.displayUrl() + " " + spec.table, 0, input, e.getMessage()));
+        out.get(DEAD_LETTERS).output(new DeadLetter(spec.source.displayUrl() + " " + spec.table, 0, input,
+            e.getMessage(), keyOfRejected(rs, row, types)));
         return (int) StagedLine.utf8Length(input);
       }
+    }
+
+    /** The key of a row that could not be converted, when its key columns can be; else null. */
+    private static String keyOfRejected(ResultSet rs, RowReader row, ColumnType[] types) throws SQLException {
+      row.reset();
+      try {
+        for (int i = 0; i < types.length; i++) {
+          if (row.isKey(i)) {
+            read(rs, i, types[i], row);
+          }
+        }
+      } catch (RejectedInputException e) {
+        return null;
+      }
+      return row.keyOrNull();
     }
 
     /** One column's value, in the form its type's canonicaliser reads. */

@@ -11,13 +11,17 @@ import io.replicator.change.Column;
 import io.replicator.change.ColumnType;
 import io.replicator.merge.BigQueryDialect;
 import io.replicator.merge.BigQueryScripts;
+import io.replicator.merge.ContractStatements;
 import io.replicator.merge.DeleteMode;
 import io.replicator.merge.MergeStatements;
 import io.replicator.merge.PartitionBounds;
 import io.replicator.merge.ReloadStatements;
 import io.replicator.merge.TargetTable;
 import io.replicator.warehouse.MergeResult;
+import io.replicator.warehouse.Reload;
 import io.replicator.warehouse.ReloadRefusedException;
+import io.replicator.warehouse.ReloadResult;
+import io.replicator.warehouse.TableContract;
 import io.replicator.warehouse.Warehouse;
 import io.replicator.warehouse.WarehouseException;
 import java.nio.charset.StandardCharsets;
@@ -26,11 +30,13 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.StringJoiner;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -84,24 +90,69 @@ public final class BigQueryWarehouse implements Warehouse {
   }
 
   @Override
-  public void ensureTables(TargetTable table) {
+  public void ensureTables(TargetTable table, AddedColumns added) {
     settings.layout().check(table.schema());
     Table existing = client.getTable(table.name()).orElse(null);
+    List<String> structuralKey = null;
     if (existing != null) {
-      checkColumns(table, existing);
+      checkColumns(table, existing, added);
+      structuralKey = keyFromStructure(table, existing);
     }
     if (settings.cdc()) {
-      runQuery("creating " + table.name(), "ddl", scripts(table).createCdcTarget(settings.maxStalenessSeconds()),
-          Map.of());
-      target(table, true);
-      return;
+      runQuery("creating " + table.name(), "ddl", scripts(table).createCdcTarget(settings.maxStalenessSeconds())
+          + new ContractStatements(dialect).create() + ";\n", Map.of());
+    } else {
+      runQuery("creating the tables of " + table.name(), "ddl", scripts(table).createTables(1), Map.of());
     }
-    runQuery("creating the tables of " + table.name(), "ddl", scripts(table).createTables(1), Map.of());
+    TableContract contract = TableContract.of(table);
     if (existing == null) {
-      runQuery("clearing the history of the new table " + table.name(), "ddl", scripts(table).forgetHistory(),
-          BigQueryJobs.params("table_name", table.name()));
+      if (settings.cdc()) {
+        recordContract(table, contract);
+      } else {
+        runQuery("clearing the history of the new table " + table.name(), "ddl", scripts(table).forgetHistory(),
+            BigQueryJobs.params("table_name", table.name(), "key_columns", contract.keyColumnsJson(),
+                "delete_mode", contract.deleteMode().name()));
+      }
+    } else {
+      List<String[]> rows = jobs.rows(runQuery("reading the record of " + table.name(), "query",
+          new ContractStatements(dialect).select(), BigQueryJobs.params("table_name", table.name())).id());
+      TableContract recorded = rows.isEmpty() ? null : TableContract.parse(rows.get(0)[0], rows.get(0)[1]);
+      TableContract checked = TableContract.checked(recorded, structuralKey, table, settings.toString());
+      if (recorded == null) {
+        recordContract(table, checked);
+      }
     }
     target(table, true);
+  }
+
+  private void recordContract(TargetTable table, TableContract contract) {
+    ContractStatements sql = new ContractStatements(dialect);
+    runQuery("recording the key of " + table.name(), "ddl", "BEGIN TRANSACTION;\n" + sql.delete() + ";\n"
+        + sql.insert() + ";\nCOMMIT TRANSACTION;\n", BigQueryJobs.params("table_name", table.name(),
+        "key_columns", contract.keyColumnsJson(), "delete_mode", contract.deleteMode().name()));
+  }
+
+  /**
+   * The key a target was made with, as its structure tells: its primary key (CDC targets), its
+   * tombstone table's columns (hard deletes), or its REQUIRED columns (soft deletes keep only keys
+   * REQUIRED); null when it cannot tell.
+   */
+  private List<String> keyFromStructure(TargetTable table, Table existing) {
+    if (existing.getTableConstraints() != null && existing.getTableConstraints().getPrimaryKey() != null) {
+      return existing.getTableConstraints().getPrimaryKey().getColumns();
+    }
+    boolean soft = hasField(existing, "_is_deleted");
+    Table from = soft ? existing : client.getTable(table.tombstoneName()).orElse(null);
+    if (from == null || from.getSchema() == null || from.getSchema().getFields() == null) {
+      return null;
+    }
+    List<String> key = new ArrayList<>();
+    for (TableFieldSchema f : from.getSchema().getFields()) {
+      if (!f.getName().startsWith("_") && (!soft || "REQUIRED".equals(f.getMode()))) {
+        key.add(f.getName());
+      }
+    }
+    return key.isEmpty() ? null : key;
   }
 
   @Override
@@ -163,7 +214,7 @@ public final class BigQueryWarehouse implements Warehouse {
     return out;
   }
 
-  private void checkColumns(TargetTable table, Table existing) {
+  private void checkColumns(TargetTable table, Table existing, AddedColumns added) {
     Map<String, String> actual = fields(existing);
     StringJoiner problems = new StringJoiner("; ");
     for (Column c : table.schema().columns()) {
@@ -172,6 +223,16 @@ public final class BigQueryWarehouse implements Warehouse {
         problems.add("column '" + c.name() + "' is missing");
       } else if (!sameType(type, c.type())) {
         problems.add("column '" + c.name() + "' is " + type + ", the schema says " + c.type());
+      }
+    }
+    if (existing.getSchema() != null && existing.getSchema().getFields() != null) {
+      for (TableFieldSchema f : existing.getSchema().getFields()) {
+        boolean nullable = f.getMode() == null || "NULLABLE".equals(f.getMode());
+        if (!f.getName().startsWith("_") && table.schema().indexOf(f.getName()) == null
+            && !(added == AddedColumns.ACCEPTED && nullable)) {
+          problems.add("column '" + f.getName() + "' is in the table but not in the schema (every update would keep"
+              + " its old value); add it to the schema");
+        }
       }
     }
     boolean soft = actual.containsKey("_is_deleted");
@@ -261,23 +322,8 @@ public final class BigQueryWarehouse implements Warehouse {
 
   /** Loads the staged file into the batch's own staging table, replacing whatever it held. */
   private void load(String what, TargetTable table, StagedBatch batch, String staging, String base) {
-    client.createTable(new Table().setTableReference(client.ref(staging)).setSchema(stagingSchema(table))
-        .setExpirationTime(System.currentTimeMillis() + STAGING_EXPIRY.toMillis()));
-    JobConfigurationLoad load = new JobConfigurationLoad()
-        .setSourceUris(List.of(batch.file()))
-        .setSourceFormat("NEWLINE_DELIMITED_JSON")
-        .setDestinationTable(client.ref(staging))
-        .setCreateDisposition("CREATE_NEVER")
-        .setWriteDisposition("WRITE_TRUNCATE")
-        .setIgnoreUnknownValues(false)
-        .setMaxBadRecords(0);
-    BigQueryJobs.Done done = jobs.run(what, base + "_load", "load", new JobConfiguration().setLoad(load));
-    if (done.earlier() && stagedRows(staging) != batch.rows()) {
-      // An earlier run loaded the batch and its staging table has gone since (it expired, or was
-      // dropped): this is a new load, under a new id.
-      jobs.run(what, base + "_reload_" + UUID.randomUUID().toString().replace("-", ""), "load",
-          new JobConfiguration().setLoad(load));
-    }
+    createStaging(staging, stagingSchema(table));
+    loadAll(what, List.of(batch.file()), staging, base + "_load", batch.rows());
   }
 
   private long stagedRows(String staging) {
@@ -345,18 +391,124 @@ public final class BigQueryWarehouse implements Warehouse {
   }
 
   @Override
-  public long finishReload(TargetTable table, long sequence, double maxDeletePercent) {
-    int width = target(table, false).sequenceWidth();
-    String[] r = jobs.singleRow(runQuery("finishing the reload of " + table.name(), "reload",
-        scripts(table).finishReload(width),
-        BigQueryJobs.params("sequence", sequence, "max_delete_percent", maxDeletePercent, "table_name", table.name()))
-        .id());
-    long live = Long.parseLong(r[0]);
-    long older = Long.parseLong(r[1]);
-    if (Boolean.parseBoolean(r[2])) {
-      throw ReloadRefusedException.of(table.name(), older, live, maxDeletePercent);
+  public ReloadResult applyReload(TargetTable table, List<StagedBatch> batches, Reload reload) {
+    String what = "applying the reload of " + table.name();
+    Target target = target(table, false);
+    Set<String> applied = new HashSet<>();
+    if (!batches.isEmpty()) {
+      StringJoiner ids = new StringJoiner(",");
+      batches.forEach(b -> ids.add(b.batchId()));
+      for (String[] row : jobs.rows(runQuery(what, "query", "SELECT batch_id FROM "
+          + dialect.table(MergeStatements.BATCHES) + " WHERE table_name = @table_name AND batch_id IN UNNEST(SPLIT("
+          + "@batch_ids, ','))", BigQueryJobs.params("table_name", table.name(), "batch_ids", ids.toString())).id())) {
+        applied.add(row[0]);
+      }
     }
-    return older;
+    List<StagedBatch> todo = batches.stream().filter(b -> !applied.contains(b.batchId())).toList();
+    long rows = todo.stream().mapToLong(StagedBatch::rows).sum();
+    if (!batches.isEmpty() && todo.isEmpty()) {
+      return new ReloadResult(MergeResult.skipped(table.name(), "reload",
+          batches.stream().mapToLong(StagedBatch::rows).sum()), batches.size(), 0, 0);
+    }
+    int width = Math.max(target.sequenceWidth(), todo.stream().mapToInt(StagedBatch::sequenceWidth).max().orElse(1));
+    if (width > target.sequenceWidth()) {
+      runQuery("widening the sequence of " + table.name(), "ddl",
+          scripts(table).widenSequence(target.sequenceWidth(), width), Map.of());
+      target = target(table, true);
+    }
+    // Every setting of the apply is in its id: a re-run of the same reload finds the job an
+    // earlier run submitted; a re-run with another bound, or other kept keys, is a new job.
+    StringJoiner identity = new StringJoiner("\n");
+    todo.forEach(b -> identity.add(b.batchId()));
+    identity.add(reload.toString());
+    String id = sha256(identity.toString()).substring(0, 16);
+    String base = jobBase(table, target, "reload_" + id);
+    String staging = table.stagingName() + "_reload_" + id;
+    createStaging(staging, stagingSchema(table));
+    loadAll(what, todo.stream().map(StagedBatch::file).toList(), staging, base + "_load", rows);
+    String kept = null;
+    if (reload.keptKeysFile() != null) {
+      kept = table.stagingName() + "_kept_" + id;
+      createStaging(kept, keySchema(table));
+      loadAll(what, List.of(reload.keptKeysFile()), kept, base + "_kept", -1);
+    }
+    BigQueryJobs.Done done;
+    synchronized (MERGE_LOCKS.computeIfAbsent(settings + "." + table.name(), k -> new Object())) {
+      done = jobs.run(what, base + "_apply", "reload", BigQueryJobs.query(
+          scripts(table).applyReload(width, staging, kept, reload.removesVanished()),
+          BigQueryJobs.params("table_name", table.name(), "sequence", reload.sequence(),
+              "max_delete_percent", reload.maxDeletePercent())));
+    }
+    String[] r = jobs.singleRow(done.id());
+    client.deleteTable(staging);
+    if (kept != null) {
+      client.deleteTable(kept);
+    }
+    long live = Long.parseLong(r[5]);
+    long older = Long.parseLong(r[6]);
+    if (Boolean.parseBoolean(r[0])) {
+      throw ReloadRefusedException.of(table.name(), older, live, reload.maxDeletePercent());
+    }
+    JobStatistics stats = done.job().getStatistics();
+    long bytes = stats == null || stats.getQuery() == null || stats.getQuery().getTotalBytesProcessed() == null
+        ? 0 : stats.getQuery().getTotalBytesProcessed();
+    long slotMillis = stats == null || stats.getTotalSlotMs() == null ? 0 : stats.getTotalSlotMs();
+    long effective = Long.parseLong(r[4]);
+    MergeResult merged = new MergeResult(table.name(), "reload", false, rows, Long.parseLong(r[1]),
+        Long.parseLong(r[2]), Long.parseLong(r[3]), rows - effective, bytes, slotMillis);
+    return new ReloadResult(merged, todo.size(), reload.removesVanished() ? older : 0, Long.parseLong(r[7]));
+  }
+
+  /** A table of the run's own, gone by itself after {@link #STAGING_EXPIRY} if the run dies. */
+  private void createStaging(String name, com.google.api.services.bigquery.model.TableSchema schema) {
+    client.createTable(new Table().setTableReference(client.ref(name)).setSchema(schema)
+        .setExpirationTime(System.currentTimeMillis() + STAGING_EXPIRY.toMillis()));
+  }
+
+  /** BigQuery takes at most this many source files in one load job. */
+  static final int FILES_PER_LOAD = 10_000;
+
+  /**
+   * Loads {@code files} into {@code table} (replacing what it held), in jobs of at most
+   * {@value #FILES_PER_LOAD} files. When {@code expectedRows} is known (not -1) and jobs an earlier
+   * run submitted left another count (the table expired or was dropped since), loads again under
+   * new ids.
+   */
+  private void loadAll(String what, List<String> files, String table, String base, long expectedRows) {
+    boolean earlier = false;
+    for (int from = 0, part = 0; from < files.size(); from += FILES_PER_LOAD, part++) {
+      earlier |= jobs.run(what, part == 0 ? base : base + "_part" + part, "load",
+          loadJob(files.subList(from, Math.min(files.size(), from + FILES_PER_LOAD)), table, part == 0)).earlier();
+    }
+    if (earlier && expectedRows >= 0 && stagedRows(table) != expectedRows) {
+      // An earlier run loaded these files and the table has gone since (it expired, or was
+      // dropped): this is a new load, under new ids.
+      String fresh = base.replaceFirst("_load$", "") + "_reload_" + UUID.randomUUID().toString().replace("-", "");
+      for (int from = 0, part = 0; from < files.size(); from += FILES_PER_LOAD, part++) {
+        jobs.run(what, fresh + (part == 0 ? "" : "_part" + part), "load",
+            loadJob(files.subList(from, Math.min(files.size(), from + FILES_PER_LOAD)), table, part == 0));
+      }
+    }
+  }
+
+  private JobConfiguration loadJob(List<String> files, String table, boolean replace) {
+    return new JobConfiguration().setLoad(new JobConfigurationLoad()
+        .setSourceUris(files)
+        .setSourceFormat("NEWLINE_DELIMITED_JSON")
+        .setDestinationTable(client.ref(table))
+        .setCreateDisposition("CREATE_NEVER")
+        .setWriteDisposition(replace ? "WRITE_TRUNCATE" : "WRITE_APPEND")
+        .setIgnoreUnknownValues(false)
+        .setMaxBadRecords(0));
+  }
+
+  /** The kept keys' columns: the key columns, as staged. */
+  private static com.google.api.services.bigquery.model.TableSchema keySchema(TargetTable table) {
+    List<TableFieldSchema> fields = new ArrayList<>();
+    for (String k : table.schema().keyColumns()) {
+      fields.add(field(k, BigQueryDialect.typeName(table.schema().column(table.schema().indexOf(k)).type()), false));
+    }
+    return new com.google.api.services.bigquery.model.TableSchema().setFields(fields);
   }
 
   @Override

@@ -21,7 +21,9 @@ import io.replicator.merge.TargetTable;
 import io.replicator.source.NativeChangeDecoder;
 import io.replicator.warehouse.DuckDbWarehouseTest;
 import io.replicator.warehouse.MergeResult;
+import io.replicator.warehouse.Reload;
 import io.replicator.warehouse.ReloadRefusedException;
+import io.replicator.warehouse.ReloadResult;
 import io.replicator.warehouse.WarehouseException;
 import java.net.ServerSocket;
 import java.util.ArrayList;
@@ -95,6 +97,7 @@ public class BigQueryWarehouseTest {
     }
     List<FakeBigQuery.Request> jobs = fake.jobInserts();
     assertEquals(2, jobs.size());
+    assertEquals(List.of("[\"id\"]", "HARD"), fake.contracts.get("orders"));
     JsonNode ddl = jobs.get(0).body().path("configuration").path("query");
     assertFalse(ddl.path("useLegacySql").asBoolean(true));
     assertThat(ddl.path("query").asText(), containsString("PARTITION BY `day`\nCLUSTER BY `id`;"));
@@ -102,7 +105,8 @@ public class BigQueryWarehouseTest {
     assertEquals("data", jobs.get(0).body().path("configuration").path("labels").path("team").asText());
     JsonNode forget = jobs.get(1).body().path("configuration").path("query");
     assertThat(forget.path("query").asText(), containsString("DELETE FROM `p`.`d`.`_replicator_batches`"));
-    assertEquals("orders", forget.path("queryParameters").get(0).path("parameterValue").path("value").asText());
+    assertThat(forget.path("queryParameters").toString(),
+        containsString("{\"name\":\"table_name\",\"parameterType\":{\"type\":\"STRING\"},\"parameterValue\":{\"value\":\"orders\"}}"));
     assertTrue(fake.tables.containsKey("orders"));
     assertTrue(fake.tables.containsKey("_deleted_orders"));
   }
@@ -331,7 +335,33 @@ public class BigQueryWarehouseTest {
     try (BigQueryWarehouse w = open(settings())) {
       w.ensureTables(TABLE);
     }
-    assertEquals("an existing table keeps its history", 1, fake.jobInserts().size());
+    assertTrue("an existing table keeps its history", fake.jobInserts().stream().noneMatch(j -> j.body()
+        .path("configuration").path("query").path("query").asText().contains("DELETE FROM `p`.`d`.`_replicator_batches`")));
+    assertEquals("its key is recorded", List.of("[\"id\"]", "HARD"), fake.contracts.get("orders"));
+  }
+
+  @Test
+  public void aRunWithAnotherKeyIsRefusedBeforeAnythingIsCreated() {
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      TableSchema otherKey = TableSchema.fromBigQueryJson(
+          "[{\"name\":\"id\",\"type\":\"INT64\",\"mode\":\"REQUIRED\"},{\"name\":\"name\",\"type\":\"STRING\"},"
+              + "{\"name\":\"day\",\"type\":\"DATE\"}]", List.of("id", "day"));
+      WarehouseException e = assertThrows(WarehouseException.class,
+          () -> w.ensureTables(new TargetTable("orders", otherKey, DeleteMode.HARD)));
+      assertThat(e.getMessage(), containsString("created with key (id) and this run gives (id, day)"));
+    }
+  }
+
+  @Test
+  public void aColumnTheSchemaLacksIsRefusedUnlessAStreamAddedIt() {
+    fake.addTable("orders", "id", "INTEGER", "name", "STRING", "day", "DATE", "extra", "STRING",
+        "_sequence_num", "INTEGER");
+    try (BigQueryWarehouse w = open(settings())) {
+      WarehouseException e = assertThrows(WarehouseException.class, () -> w.ensureTables(TABLE));
+      assertThat(e.getMessage(), containsString("column 'extra' is in the table but not in the schema"));
+      w.ensureTables(TABLE, io.replicator.warehouse.Warehouse.AddedColumns.ACCEPTED);
+    }
   }
 
   @Test
@@ -368,15 +398,65 @@ public class BigQueryWarehouseTest {
   }
 
   @Test
-  public void aReloadThatWouldRemoveTooMuchIsRefused() {
+  public void aReloadLoadsEveryBatchThenAppliesInOneTransactionOrNotAtAll() throws Exception {
+    List<StagedBatch> batches = List.of(
+        batch("{\"id\":1,\"name\":\"a\",\"_op\":\"INSERT\",\"_sequence_num\":10}"),
+        batch("{\"id\":2,\"name\":\"b\",\"_op\":\"INSERT\",\"_sequence_num\":10}"),
+        batch("{\"id\":3,\"name\":\"c\",\"_op\":\"INSERT\",\"_sequence_num\":10}"));
+    java.nio.file.Path kept = tmp.newFile("kept.jsonl").toPath();
+    java.nio.file.Files.writeString(kept, "{\"id\":7}\n");
     try (BigQueryWarehouse w = open(settings())) {
       w.ensureTables(TABLE);
-      ReloadRefusedException e = assertThrows(ReloadRefusedException.class, () -> w.finishReload(TABLE, 10, 50));
+      int before = fake.jobInserts().size();
+      ReloadRefusedException e = assertThrows(ReloadRefusedException.class,
+          () -> w.applyReload(TABLE, batches, new Reload(10, 50, kept.toString(), true)));
       assertThat(e.getMessage(), containsString("would remove 60 of its 100 live rows"));
-      assertEquals(60, w.finishReload(TABLE, 10, 70));
+      assertThat(e.getMessage(), containsString("nothing of it was applied"));
+      List<FakeBigQuery.Request> jobs = fake.jobInserts().subList(before, fake.jobInserts().size());
+      List<String> kinds = jobs.stream().map(j -> j.body().path("configuration").path("labels").path("replicator")
+          .asText()).toList();
+      // One look-up of applied batches, one load of the three batch files, one of the kept keys,
+      // then the one transaction: every load before it.
+      assertEquals(List.of("query", "load", "load", "reload"), kinds);
+      JsonNode load = jobs.get(1).body().path("configuration").path("load");
+      assertEquals(3, load.path("sourceUris").size());
+      assertEquals("WRITE_TRUNCATE", load.path("writeDisposition").asText());
+      String script = jobs.get(3).body().path("configuration").path("query").path("query").asText();
+      assertThat(script, containsString("BEGIN TRANSACTION;"));
+      assertThat(script, containsString("EXCEPTION WHEN ERROR THEN\n  ROLLBACK TRANSACTION;"));
+      assertThat(script, containsString("_staging_orders_kept_"));
+      assertTrue("nothing was applied", fake.appliedBatches.isEmpty());
+      assertTrue("the reload's own tables are gone", fake.tables.keySet().stream().noneMatch(t -> t.contains("_reload_")
+          || t.contains("_kept_")));
+
+      ReloadResult r = w.applyReload(TABLE, batches, new Reload(10, 70, kept.toString(), true));
+      assertEquals(60, r.removed());
+      assertEquals(1, r.kept());
+      assertEquals(3, r.batches());
+      assertEquals(3, fake.appliedBatches.size());
+      // Applied once, a reload of the same batches changes nothing: no load, no transaction.
+      int applied = fake.jobInserts().size();
+      assertTrue(w.applyReload(TABLE, batches, new Reload(10, 70, null, true)).merged().alreadyApplied());
+      assertEquals(applied + 1, fake.jobInserts().size());
     }
-    JsonNode reload = fake.jobInserts().get(fake.jobInserts().size() - 1).body().path("configuration").path("query");
-    assertEquals("FLOAT64", reload.path("queryParameters").get(1).path("parameterType").path("type").asText());
+    JsonNode apply = fake.jobInserts().stream().filter(j -> j.jobId().contains("_apply")).reduce((a, b) -> b)
+        .orElseThrow().body().path("configuration").path("query");
+    assertTrue(apply.path("queryParameters").toString(), apply.path("queryParameters").toString()
+        .contains("{\"name\":\"max_delete_percent\",\"parameterType\":{\"type\":\"FLOAT64\"}"));
+  }
+
+  @Test
+  public void aReloadThatMayNotRemoveRunsNoRemoval() throws Exception {
+    List<StagedBatch> batches = List.of(batch("{\"id\":1,\"name\":\"a\",\"_op\":\"INSERT\",\"_sequence_num\":10}"));
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      ReloadResult r = w.applyReload(TABLE, batches, new Reload(10, 0, null, false));
+      assertEquals(0, r.removed());
+    }
+    String script = fake.jobInserts().stream().filter(j -> j.jobId().contains("_apply")).findFirst().orElseThrow()
+        .body().path("configuration").path("query").path("query").asText();
+    assertFalse(script, script.contains("DELETE FROM `p`.`d`.`orders`"));
+    assertFalse(script, script.contains("_replicator_reloads"));
   }
 
   @Test
@@ -426,7 +506,9 @@ public class BigQueryWarehouseTest {
     assertThat(ddl, containsString("max_staleness = INTERVAL '0-0 0 0:10:0' YEAR TO SECOND"));
     assertFalse(ddl.contains("_replicator_batches"));
     assertFalse(ddl.contains("_deleted_orders"));
-    String max = fake.jobInserts().get(1).body().path("configuration").path("query").path("query").asText();
+    assertEquals("the key is recorded", List.of("[\"id\"]", "HARD"), fake.contracts.get("orders"));
+    String max = fake.jobInserts().get(fake.jobInserts().size() - 1).body().path("configuration").path("query")
+        .path("query").asText();
     assertEquals("SELECT MAX(`_sequence_num`) FROM `p`.`d`.`orders`", max);
   }
 

@@ -58,6 +58,12 @@ public final class FakeBigQuery implements AutoCloseable {
   final Map<String, ObjectNode> jobs = new LinkedHashMap<>();
   final Map<String, List<List<String>>> results = new LinkedHashMap<>();
   public final Set<String> appliedBatches = new HashSet<>();
+  /** Per table a load job wrote: the files it holds now. */
+  final Map<String, List<String>> loadedFiles = new LinkedHashMap<>();
+  /** Per target: its recorded key columns and delete mode. */
+  public final Map<String, List<String>> contracts = new LinkedHashMap<>();
+  /** What a reload's removal would answer: live rows, rows older than the reload. */
+  long[] reloadRows = {100, 60};
   private final List<Failure> httpFailures = new ArrayList<>();
   private final List<Failure> jobFailures = new ArrayList<>();
   private final AtomicLong clock = new AtomicLong(1_700_000_000_000L);
@@ -232,13 +238,17 @@ public final class FakeBigQuery implements AutoCloseable {
     if (config.has("load")) {
       JsonNode load = config.get("load");
       String dest = load.path("destinationTable").path("tableId").asText();
-      long lines = Files.readAllLines(Path.of(load.path("sourceUris").get(0).asText().replaceFirst("^file://", ""))).size();
       ObjectNode t = tables.get(dest);
       if (t == null) {
         ((ObjectNode) job.get("status")).putObject("errorResult").put("reason", "notFound")
             .put("message", "Not found: Table p:d." + dest);
       } else {
-        t.put("numRows", Long.toString(lines));
+        List<String> files = loadedFiles.computeIfAbsent(dest, k -> new ArrayList<>());
+        if (load.path("writeDisposition").asText().equals("WRITE_TRUNCATE")) {
+          files.clear();
+        }
+        load.path("sourceUris").forEach(u -> files.add(u.asText()));
+        t.put("numRows", Long.toString(lines(files).size()));
       }
     } else {
       runQuery(id, config.path("query"), job);
@@ -271,7 +281,25 @@ public final class FakeBigQuery implements AutoCloseable {
     }
     String batch = params.get("batch_id");
     List<List<String>> rows = new ArrayList<>();
-    if (sql.contains("already_applied")) {
+    if (sql.contains("DELETE FROM") && sql.contains("_replicator_tables")) {
+      contracts.remove(params.get("table_name"));
+    }
+    if (sql.contains("INSERT INTO") && sql.contains("_replicator_tables")) {
+      contracts.put(params.get("table_name"), List.of(params.get("key_columns"), params.get("delete_mode")));
+    }
+    if (sql.contains("kept_rows")) {
+      rows.add(applyReload(sql, params));
+    } else if (sql.startsWith("SELECT key_columns, delete_mode")) {
+      if (contracts.containsKey(params.get("table_name"))) {
+        rows.add(contracts.get(params.get("table_name")));
+      }
+    } else if (sql.contains("IN UNNEST(SPLIT(@batch_ids")) {
+      for (String b : params.get("batch_ids").split(",")) {
+        if (appliedBatches.contains(params.get("table_name") + "/" + b)) {
+          rows.add(List.of(b));
+        }
+      }
+    } else if (sql.contains("already_applied")) {
       boolean applied = !appliedBatches.add(params.get("table_name") + "/" + batch);
       String n = applied ? "0" : params.get("rows_staged");
       rows.add(List.of(Boolean.toString(applied), n, "0", "0", n));
@@ -283,10 +311,55 @@ public final class FakeBigQuery implements AutoCloseable {
       rows.add(bounds);
     } else if (sql.startsWith("SELECT CAST(")) {
       rows.addAll(targetRows);
-    } else if (sql.contains("live_rows, older_rows, refused")) {
-      rows.add(List.of("100", "60", Boolean.toString(60 * 100 > Double.parseDouble(params.get("max_delete_percent")) * 100)));
     }
     results.put(job.path("jobReference").path("jobId").asText(), rows);
+  }
+
+  /**
+   * A reload script: refused when {@link #reloadRows} would remove more than the bound allows;
+   * otherwise every batch in the loaded staging table is applied (its rows counted as inserted),
+   * and the kept table's keys counted as kept.
+   */
+  private List<String> applyReload(String sql, Map<String, String> params) {
+    List<String> staged = new ArrayList<>();
+    long kept = 0;
+    for (Map.Entry<String, List<String>> e : loadedFiles.entrySet()) {
+      if (sql.contains("`" + e.getKey() + "`")) {
+        if (e.getKey().contains("_kept_")) {
+          kept = lines(e.getValue()).size();
+        } else {
+          staged.addAll(lines(e.getValue()));
+        }
+      }
+    }
+    boolean removes = sql.contains("SET older_rows");
+    boolean refused = removes
+        && reloadRows[1] * 100 > Double.parseDouble(params.get("max_delete_percent")) * reloadRows[0];
+    List<String> fresh = new ArrayList<>();
+    for (String line : staged) {
+      String id = line.replaceFirst(".*\"_batch_id\":\"([0-9a-f]+)\".*", "$1");
+      if (!appliedBatches.contains(params.get("table_name") + "/" + id)) {
+        fresh.add(id);
+      }
+    }
+    if (!refused) {
+      fresh.forEach(id -> appliedBatches.add(params.get("table_name") + "/" + id));
+    }
+    String n = Integer.toString(fresh.size());
+    return List.of(Boolean.toString(refused), n, "0", "0", n, Long.toString(reloadRows[0]),
+        Long.toString(removes ? reloadRows[1] : 0), Long.toString(kept));
+  }
+
+  private static List<String> lines(List<String> files) {
+    List<String> all = new ArrayList<>();
+    for (String f : files) {
+      try {
+        all.addAll(Files.readAllLines(Path.of(f.replaceFirst("^file://", ""))));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return all;
   }
 
   private static void error(HttpExchange ex, int status, String reason, String message) throws IOException {
