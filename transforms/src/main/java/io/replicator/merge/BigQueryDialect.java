@@ -60,6 +60,11 @@ public final class BigQueryDialect implements SqlDialect {
   }
 
   @Override
+  public String physicalPosition(String alias) {
+    return null; // Storage is BigQuery's own business.
+  }
+
+  @Override
   public String parameter(String name) {
     return "@" + name;
   }

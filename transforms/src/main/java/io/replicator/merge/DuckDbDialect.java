@@ -67,4 +67,14 @@ public final class DuckDbDialect implements SqlDialect {
   public String createTempTableAs(String name) {
     return "CREATE OR REPLACE TEMP TABLE " + quote(name) + " AS";
   }
+
+  /**
+   * DuckDB's row id. A MERGE that updates rows in an order other than the table's own is about a
+   * hundred times slower (measured: 900,000 updates of a 1,000,000-row table, 63 s shuffled, 0.5 s
+   * in row-id order).
+   */
+  @Override
+  public String physicalPosition(String alias) {
+    return alias + ".rowid";
+  }
 }

@@ -194,6 +194,11 @@ public final class MergeStatements {
       sql.append("\n  AND (").append(firstKey("d")).append(" IS NULL OR ")
           .append(sequenceGreater(this::stagedSeq, column("d"))).append(')');
     }
+    // Kept in the target's own order (new keys last), so the MERGE updates rows as they are stored.
+    String position = bounds == null ? d.physicalPosition("t") : null;
+    if (position != null) {
+      sql.append("\nORDER BY ").append(position);
+    }
     return sql.toString();
   }
 

@@ -30,4 +30,10 @@ public interface SqlDialect {
 
   /** {@code CREATE TEMP TABLE} or the dialect's form of it, for one transaction's scratch data. */
   String createTempTableAs(String name);
+
+  /**
+   * Where a row of the table aliased {@code alias} lies in storage, to apply changes in the
+   * table's own order; null when the dialect has no such thing.
+   */
+  String physicalPosition(String alias);
 }

@@ -106,6 +106,15 @@ public class MergeStatementsTest {
   }
 
   @Test
+  public void duckDbAppliesChangesInTheTargetsRowOrder() {
+    TargetTable t = new TargetTable("t", HOSTILE, DeleteMode.HARD);
+    assertTrue(new MergeStatements(DuckDbDialect.INSTANCE, t, 1).selectEffective().endsWith("\nORDER BY t.rowid"));
+    assertTrue(new MergeStatements(DuckDbDialect.INSTANCE, t, 1).forAllStaged().selectEffective()
+        .endsWith("\nORDER BY t.rowid"));
+    assertTrue(!new MergeStatements(new BigQueryDialect("p", "d"), t, 1).selectEffective().contains("ORDER BY"));
+  }
+
+  @Test
   public void valuesNeverEnterTheSql() {
     MergeStatements q = new MergeStatements(DuckDbDialect.INSTANCE, new TargetTable("t", HOSTILE, DeleteMode.HARD), 1);
     assertTrue(q.selectEffective().contains("= ?"));
