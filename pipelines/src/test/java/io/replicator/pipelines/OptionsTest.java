@@ -114,6 +114,29 @@ public class OptionsTest {
   }
 
   @Test
+  public void everyOptionOfOursThatTakesAValueRefusesToGoWithout() {
+    int checked = 0;
+    for (Class<?> options : java.util.List.of(ReplicateOptions.class, S3SyncOptions.class)) {
+      String pipeline = options == ReplicateOptions.class ? "replicate" : "s3-sync";
+      for (java.lang.reflect.Method m : options.getDeclaredMethods()) {
+        Class<?> type = m.getReturnType();
+        if (!m.getName().startsWith("get") || type == boolean.class || type == Boolean.class) {
+          continue;
+        }
+        String name = Character.toLowerCase(m.getName().charAt(3)) + m.getName().substring(4);
+        for (String given : java.util.List.of("--" + name, "--" + name + "=")) {
+          java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+          assertEquals(pipeline + " " + given, 2, Main.run(new String[] {pipeline, given}, System.out,
+              new java.io.PrintStream(err)));
+          assertTrue(err.toString(), err.toString().startsWith("replicator: error: --" + name + " "));
+          checked++;
+        }
+      }
+    }
+    assertTrue("checked " + checked, checked > 60);
+  }
+
+  @Test
   public void usageAndUnknownPipeline() {
     java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
     assertEquals(2, Main.run(new String[] {"nope"}, System.out, new java.io.PrintStream(err)));
