@@ -1,7 +1,7 @@
 package io.replicator.pipelines;
 
 import io.replicator.batch.StageBatches;
-import io.replicator.batch.StagedBatch;
+import io.replicator.change.StagedBatch;
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
 import io.replicator.change.Sequence;
@@ -9,13 +9,14 @@ import io.replicator.source.DeadLetter;
 import io.replicator.source.ReadChanges;
 import io.replicator.source.WriteDeadLetters;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;
-import io.replicator.merge.LatestPerKey;
-import io.replicator.merge.TargetTable;
+import io.replicator.batch.LatestPerKey;
+import io.replicator.batch.ReduceWhileReading;
+import io.replicator.change.TargetTable;
 import io.replicator.warehouse.ApplyReload;
 import io.replicator.warehouse.FinishSnapshot;
 import io.replicator.warehouse.MergeBatches;
-import io.replicator.warehouse.MergeResult;
-import io.replicator.warehouse.Warehouse;
+import io.replicator.warehouse.spi.MergeResult;
+import io.replicator.warehouse.spi.Warehouse;
 import io.replicator.warehouse.bigquery.WriteChangesToBigQuery;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -202,18 +203,17 @@ public final class ReplicatePipeline {
     PCollectionList<DeadLetter> rejected = PCollectionList.empty(p);
     PCollectionList<DeadLetter> snapshotRejected = PCollectionList.empty(p);
     if (plan.snapshot != null) {
-      ReadChanges.Result read = p.apply("Read snapshot", ReadChanges.from(plan.snapshot)
+      ReduceWhileReading.Result read = p.apply("Read snapshot", ReduceWhileReading.of(ReadChanges.from(plan.snapshot)
           .withFormat(plan.snapshotFormat).withTable(plan.table.name()).withSchema(plan.table.schema())
-          .withSnapshotSequence(Sequence.of(snapshotSequence)).reducedInto(batches));
-      reduced = reduced.and(read.reduced());
+          .withSnapshotSequence(Sequence.of(snapshotSequence)), batches));
+      reduced = reduced.and(read.batches());
       rejected = rejected.and(read.deadLetters());
       snapshotRejected = snapshotRejected.and(read.deadLetters());
     }
     if (plan.changes != null) {
-      ReadChanges.Result read = p.apply("Read changes", ReadChanges.from(plan.changes)
-          .withFormat(plan.changeFormat).withTable(plan.table.name()).withSchema(plan.table.schema())
-          .reducedInto(batches));
-      reduced = reduced.and(read.reduced());
+      ReduceWhileReading.Result read = p.apply("Read changes", ReduceWhileReading.of(ReadChanges.from(plan.changes)
+          .withFormat(plan.changeFormat).withTable(plan.table.name()).withSchema(plan.table.schema()), batches));
+      reduced = reduced.and(read.batches());
       rejected = rejected.and(read.deadLetters());
     }
     writeDeadLetters(rejected, plan, runId);

@@ -1,11 +1,11 @@
 package io.replicator.pipelines;
 
-import io.replicator.batch.ByteSize;
-import io.replicator.batch.Throughput;
+import io.replicator.common.ByteSize;
+import io.replicator.common.Throughput;
 import io.replicator.change.TableSchema;
-import io.replicator.merge.DeleteMode;
+import io.replicator.change.DeleteMode;
 import io.replicator.merge.TableLayout;
-import io.replicator.merge.TargetTable;
+import io.replicator.change.TargetTable;
 import io.replicator.source.jdbc.JdbcSource;
 import io.replicator.source.InputFormat;
 import io.replicator.warehouse.WarehouseSpec;

@@ -1,6 +1,6 @@
 package io.replicator.pipelines;
 
-import io.replicator.merge.TargetTable;
+import io.replicator.change.TargetTable;
 import io.replicator.stream.KafkaOffsets;
 import io.replicator.stream.ProgressCommitter;
 import io.replicator.stream.PubsubAcks;
@@ -9,7 +9,7 @@ import io.replicator.stream.ReadKafkaEvents;
 import io.replicator.stream.ReplicateStream;
 import io.replicator.stream.SourceEvent;
 import io.replicator.stream.WatchChangeFiles;
-import io.replicator.warehouse.Warehouse;
+import io.replicator.warehouse.spi.Warehouse;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.List;

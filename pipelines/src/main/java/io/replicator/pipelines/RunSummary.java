@@ -1,12 +1,13 @@
 package io.replicator.pipelines;
 
-import io.replicator.batch.ByteSize;
 import io.replicator.batch.StageBatches;
-import io.replicator.merge.TargetTable;
+import io.replicator.change.TargetTable;
+import io.replicator.common.ByteSize;
+import io.replicator.common.Counters;
 import io.replicator.source.ReadChanges;
+import io.replicator.source.jdbc.ReadJdbcSnapshot;
 import io.replicator.stream.CommitProgress;
 import io.replicator.stream.DecodeEvents;
-import io.replicator.source.jdbc.ReadJdbcSnapshot;
 import io.replicator.warehouse.ApplyReload;
 import io.replicator.warehouse.MergeBatches;
 import io.replicator.warehouse.bigquery.WriteChangesToBigQuery;
@@ -38,7 +39,7 @@ public final class RunSummary {
     Map<String, Long> counters = new HashMap<>();
     MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder().build());
     for (MetricResult<Long> c : metrics.getCounters()) {
-      if (!c.getName().getNamespace().equals(ReadChanges.NAMESPACE)) {
+      if (!c.getName().getNamespace().equals(Counters.NAMESPACE)) {
         continue;
       }
       Long value = value(c);
@@ -46,7 +47,7 @@ public final class RunSummary {
     }
     Map<String, Long> maxima = new HashMap<>();
     for (var d : metrics.getDistributions()) {
-      if (d.getName().getNamespace().equals(ReadChanges.NAMESPACE)) {
+      if (d.getName().getNamespace().equals(Counters.NAMESPACE)) {
         var value = value(d);
         if (value != null) {
           maxima.merge(d.getName().getName(), value.getMax(), Math::max);
@@ -56,7 +57,7 @@ public final class RunSummary {
     Map<String, Long> lags = new TreeMap<>();
     for (var g : metrics.getGauges()) {
       String name = g.getName().getName();
-      if (g.getName().getNamespace().equals(ReadChanges.NAMESPACE) && name.startsWith(CommitProgress.LAG_PREFIX)) {
+      if (g.getName().getNamespace().equals(Counters.NAMESPACE) && name.startsWith(CommitProgress.LAG_PREFIX)) {
         var value = value(g);
         if (value != null) {
           lags.put(name.substring(CommitProgress.LAG_PREFIX.length()), value.getValue());

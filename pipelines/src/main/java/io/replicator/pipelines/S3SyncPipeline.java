@@ -1,6 +1,7 @@
 package io.replicator.pipelines;
 
-import io.replicator.batch.ByteSize;
+import io.replicator.common.ByteSize;
+import io.replicator.common.Counters;
 import io.replicator.s3.CompareChecksums;
 import io.replicator.s3.CopyObjects;
 import io.replicator.s3.CopySettings;
@@ -23,7 +24,6 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Filter;
@@ -84,7 +84,7 @@ public final class S3SyncPipeline {
         throw new OptionsException("--maxDelete bounds --delete, which is not given");
       }
       double maxThroughput = blank(o.getMaxThroughput()) == null ? 0
-          : parse(() -> io.replicator.batch.Throughput.bytesPerSecond(o.getMaxThroughput()));
+          : parse(() -> io.replicator.common.Throughput.bytesPerSecond(o.getMaxThroughput()));
       return new Plan(sourceEndpoint, source, targetEndpoint, target, compare, filter(o, args), delete, maxDelete, copy,
           blank(o.getReport()), maxThroughput);
     }
@@ -206,7 +206,7 @@ public final class S3SyncPipeline {
 
     ReportFn() {
       for (String a : ACTIONS) {
-        counters.put(a, Metrics.counter("replicator", counterName(a)));
+        counters.put(a, Counters.counter(counterName(a)));
       }
     }
 

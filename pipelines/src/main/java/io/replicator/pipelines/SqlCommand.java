@@ -1,6 +1,6 @@
 package io.replicator.pipelines;
 
-import io.replicator.warehouse.DuckDbWarehouse;
+import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import io.replicator.warehouse.WarehouseSpec;
 import java.io.PrintStream;
 import java.nio.file.Path;

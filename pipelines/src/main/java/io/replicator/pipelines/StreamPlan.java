@@ -8,8 +8,8 @@ import static io.replicator.pipelines.ReplicatePlan.trimSlash;
 import static io.replicator.pipelines.ReplicatePlan.wrap;
 
 import io.replicator.change.TableSchema;
-import io.replicator.merge.DeleteMode;
-import io.replicator.merge.TargetTable;
+import io.replicator.change.DeleteMode;
+import io.replicator.change.TargetTable;
 import io.replicator.source.jdbc.JdbcSource;
 import io.replicator.source.jdbc.SourceTable;
 import io.replicator.warehouse.WarehouseSpec;
@@ -60,7 +60,7 @@ final class StreamPlan {
         {"--maxThroughput", o.getMaxThroughput()}}) {
       if (blankToNull(option[1]) != null) {
         throw new OptionsException(option[0] + " loads a snapshot, which a stream does not: reload the table in a"
-            + " run without --streaming first, then start the stream (README: snapshot to stream)");
+            + " run without --streaming first, then start the stream (guide: src/site/markdown/streaming.md, snapshot to stream)");
       }
     }
     if (!lower(o.getSnapshotMode()).equals("merge")) {

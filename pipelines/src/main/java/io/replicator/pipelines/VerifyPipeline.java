@@ -4,7 +4,7 @@ import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
 import io.replicator.change.ChangeOp;
 import io.replicator.change.Sequence;
-import io.replicator.merge.TargetTable;
+import io.replicator.change.TargetTable;
 import io.replicator.source.JsonlFiles;
 import io.replicator.source.ReadChanges;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;

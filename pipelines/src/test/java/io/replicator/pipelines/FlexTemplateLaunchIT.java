@@ -88,7 +88,7 @@ public class FlexTemplateLaunchIT {
     Path in = r.write(List.of("{\"id\":1,\"region\":\"a\",\"_op\":\"INSERT\",\"_sequence_num\":1}"), 1);
     Path small = Files.writeString(dir.resolve("staged.txt"), "the only file to stage");
     List<String> command = new ArrayList<>(List.of("java", "-cp",
-        new File(REPO, "pipelines/target/replicator-bundled.jar").getPath(), "io.replicator.pipelines.Main",
+        new File(REPO, "pipelines/target/replicator-bundled.jar").getPath(), "io.replicator.cli.Main",
         "--table=t", "--keys=" + SourceSimulator.KEYS, "--schema=" + dir.resolve("schema.json"),
         "--changes=" + in + "/*.jsonl", "--staging=" + dir.resolve("staging"),
         "--warehouse=bigquery:my-project.replica", "--bigQueryEndpoint=" + bigQuery.endpoint(),
@@ -100,8 +100,8 @@ public class FlexTemplateLaunchIT {
         "--filesToStage=" + small));
     ProcessBuilder pb = new ProcessBuilder(command).directory(REPO)
         .redirectOutput(dir.resolve("out.txt").toFile()).redirectError(dir.resolve("err.txt").toFile());
-    pb.environment().put(Launch.FLEX_TEMPLATE_ENV, "io.replicator.pipelines.Main");
-    pb.environment().put(Main.PIPELINE_ENV, "replicate");
+    pb.environment().put(Launch.FLEX_TEMPLATE_ENV, "io.replicator.cli.Main");
+    pb.environment().put(Commands.PIPELINE_ENV, "replicate");
     Process p = pb.start();
     assertTrue("the launcher did not exit in 2 minutes", p.waitFor(2, TimeUnit.MINUTES));
     String out = Files.readString(dir.resolve("out.txt"));

@@ -5,7 +5,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import io.replicator.testing.PostgresServer;
-import io.replicator.warehouse.DuckDbWarehouse;
+import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import io.replicator.warehouse.bigquery.FakeBigQuery;
 import java.math.BigDecimal;
 import java.nio.file.Files;

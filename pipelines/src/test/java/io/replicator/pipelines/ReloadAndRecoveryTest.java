@@ -5,13 +5,14 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.replicator.batch.BatchPlan;
+import io.replicator.batch.ReduceWhileReading;
 import io.replicator.batch.StageBatches;
-import io.replicator.batch.StagedBatch;
+import io.replicator.change.StagedBatch;
 import io.replicator.change.TableSchema;
-import io.replicator.merge.DeleteMode;
-import io.replicator.merge.TargetTable;
+import io.replicator.change.DeleteMode;
+import io.replicator.change.TargetTable;
 import io.replicator.source.ReadChanges;
-import io.replicator.warehouse.DuckDbWarehouse;
+import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -156,8 +157,8 @@ public class ReloadAndRecoveryTest {
     }
     int batches = BatchPlan.forInputBytes(bytes, 16 * 1024, 5_000_000L);
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
-    p.apply(ReadChanges.from(in + "/*.jsonl").withTable("t").withSchema(schema).reducedInto(batches))
-        .reduced()
+    p.apply(ReduceWhileReading.of(ReadChanges.from(in + "/*.jsonl").withTable("t").withSchema(schema), batches))
+        .batches()
         .apply(StageBatches.reduced(dying.dir.resolve("staging").toString(), 16 * 1024, 5_000_000L))
         .apply(ParDo.of(new DyingMerge(dying.warehouse.toString(), table, 4)));
     DyingMerge.MERGED.set(0);

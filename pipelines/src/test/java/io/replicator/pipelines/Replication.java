@@ -2,7 +2,8 @@ package io.replicator.pipelines;
 
 import static org.junit.Assert.assertEquals;
 
-import io.replicator.warehouse.DuckDbWarehouse;
+import io.replicator.cli.Main;
+import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -3,6 +3,7 @@ package io.replicator.pipelines;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import io.replicator.cli.Main;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -4,11 +4,11 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 
 import io.replicator.change.TableSchema;
-import io.replicator.merge.DeleteMode;
-import io.replicator.merge.TargetTable;
+import io.replicator.change.DeleteMode;
+import io.replicator.change.TargetTable;
 import io.replicator.testing.DebeziumHistory;
 import io.replicator.testing.PostgresServer;
-import io.replicator.warehouse.DuckDbWarehouse;
+import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

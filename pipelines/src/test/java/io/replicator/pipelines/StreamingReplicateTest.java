@@ -4,12 +4,12 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import io.replicator.change.TableSchema;
-import io.replicator.merge.DeleteMode;
-import io.replicator.merge.TargetTable;
+import io.replicator.change.DeleteMode;
+import io.replicator.change.TargetTable;
 import io.replicator.testing.DebeziumHistory;
 import io.replicator.testing.KafkaBroker;
 import io.replicator.testing.PostgresServer;
-import io.replicator.warehouse.DuckDbWarehouse;
+import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -208,7 +208,7 @@ public class StreamingReplicateTest {
 
   /** Runs the stream until the group's committed offsets reach what was sent, then stops it. */
   private static void streamUntilCommitted(String[] args, long[] sent) throws Exception {
-    ReplicateOptions options = Main.options(args, new PrintStream(new ByteArrayOutputStream()));
+    ReplicateOptions options = Commands.options(args, new PrintStream(new ByteArrayOutputStream()));
     ReplicateStreamPipeline.Launched run = ReplicateStreamPipeline.run(options);
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);

@@ -1,6 +1,7 @@
 package io.replicator.batch;
 
 import io.replicator.change.Change;
+import io.replicator.change.StagedLine;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

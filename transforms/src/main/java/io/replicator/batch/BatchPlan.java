@@ -1,6 +1,7 @@
 package io.replicator.batch;
 
 import io.replicator.change.Change;
+import io.replicator.change.StagedLine;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;

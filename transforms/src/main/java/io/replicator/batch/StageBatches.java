@@ -2,8 +2,9 @@ package io.replicator.batch;
 
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
-import io.replicator.merge.LatestPerKey;
-import io.replicator.merge.LatestPerKeyFn;
+import io.replicator.change.StagedBatch;
+import io.replicator.change.StagedLine;
+import io.replicator.common.Counters;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.channels.Channels;
@@ -17,7 +18,6 @@ import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -178,11 +178,11 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
     private final String staging;
     private final long maxBytes;
     private final long maxRows;
-    private final Counter batches = Metrics.counter("replicator", BATCHES_STAGED);
-    private final Counter rows = Metrics.counter("replicator", ROWS_STAGED);
-    private final Counter bytes = Metrics.counter("replicator", BYTES_STAGED);
-    private final Counter superseded = Metrics.counter("replicator", CHANGES_SUPERSEDED);
-    private final Distribution batchBytes = Metrics.distribution("replicator", "batch_bytes");
+    private final Counter batches = Counters.counter(BATCHES_STAGED);
+    private final Counter rows = Counters.counter(ROWS_STAGED);
+    private final Counter bytes = Counters.counter(BYTES_STAGED);
+    private final Counter superseded = Counters.counter(CHANGES_SUPERSEDED);
+    private final Distribution batchBytes = Counters.distribution("batch_bytes");
 
     StageFn(String staging, long maxBytes, long maxRows) {
       this.staging = staging;

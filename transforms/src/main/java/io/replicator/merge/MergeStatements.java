@@ -1,9 +1,11 @@
 package io.replicator.merge;
 
-import io.replicator.batch.StagedLine;
 import io.replicator.change.Column;
 import io.replicator.change.ColumnType;
+import io.replicator.change.DeleteMode;
+import io.replicator.change.StagedLine;
 import io.replicator.change.TableSchema;
+import io.replicator.change.TargetTable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;

@@ -1,7 +1,9 @@
 package io.replicator.merge;
 
-import io.replicator.batch.StagedLine;
 import io.replicator.change.ColumnType;
+import io.replicator.change.DeleteMode;
+import io.replicator.change.StagedLine;
+import io.replicator.change.TargetTable;
 import java.util.StringJoiner;
 
 /**

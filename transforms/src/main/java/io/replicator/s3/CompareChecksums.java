@@ -1,9 +1,9 @@
 package io.replicator.s3;
 
+import io.replicator.common.Counters;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -65,8 +65,8 @@ public final class CompareChecksums extends PTransform<PCollection<SyncAction>, 
 
   private static final class CompareFn extends DoFn<SyncAction, SyncAction> {
     private final CompareChecksums spec;
-    private final Counter compared = Metrics.counter("replicator", "checksums_compared");
-    private final Counter fellBack = Metrics.counter("replicator", "checksum_fallbacks");
+    private final Counter compared = Counters.counter("checksums_compared");
+    private final Counter fellBack = Counters.counter("checksum_fallbacks");
 
     CompareFn(CompareChecksums spec) {
       this.spec = spec;

@@ -1,5 +1,7 @@
 package io.replicator.s3;
 
+import io.replicator.common.Counters;
+import io.replicator.common.Throttle;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -12,14 +14,12 @@ import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import io.replicator.batch.Throttle;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
@@ -175,9 +175,9 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
     });
 
     private final CopyObjects spec;
-    private final Counter copied = Metrics.counter("replicator", "objects_copied");
-    private final Counter bytesCopied = Metrics.counter("replicator", "bytes_copied");
-    private final Counter failed = Metrics.counter("replicator", "objects_failed");
+    private final Counter copied = Counters.counter("objects_copied");
+    private final Counter bytesCopied = Counters.counter("bytes_copied");
+    private final Counter failed = Counters.counter("objects_failed");
 
     CopyFn(CopyObjects spec) {
       this.spec = spec;

@@ -1,7 +1,7 @@
 package io.replicator.s3;
 
+import io.replicator.common.Counters;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -59,8 +59,8 @@ public final class DeleteObjects extends PTransform<PCollection<SyncAction>, PCo
 
   private static final class DeleteFn extends DoFn<SyncAction, SyncResult> {
     private final DeleteObjects spec;
-    private final Counter deleted = Metrics.counter("replicator", "objects_deleted");
-    private final Counter failed = Metrics.counter("replicator", "objects_failed");
+    private final Counter deleted = Counters.counter("objects_deleted");
+    private final Counter failed = Counters.counter("objects_failed");
 
     DeleteFn(DeleteObjects spec) {
       this.spec = spec;

@@ -1,8 +1,8 @@
 package io.replicator.s3;
 
+import io.replicator.common.Counters;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -76,8 +76,8 @@ public final class ListObjects extends PTransform<PBegin, PCollection<ObjectInfo
       this.endpoint = endpoint;
       this.location = location;
       this.top = top;
-      this.objects = Metrics.counter("replicator", side + "_objects_listed");
-      this.bytes = Metrics.counter("replicator", side + "_bytes_listed");
+      this.objects = Counters.counter(side + "_objects_listed");
+      this.bytes = Counters.counter(side + "_bytes_listed");
     }
 
     @ProcessElement

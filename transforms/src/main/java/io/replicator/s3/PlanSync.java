@@ -1,11 +1,11 @@
 package io.replicator.s3;
 
+import io.replicator.common.Counters;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -98,9 +98,9 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
     private final Compare compare;
     private final KeyFilter filter;
     private final boolean delete;
-    private final Counter toCopy = Metrics.counter("replicator", "objects_to_copy");
-    private final Counter bytesToCopy = Metrics.counter("replicator", "bytes_to_copy");
-    private final Counter toDelete = Metrics.counter("replicator", "objects_to_delete");
+    private final Counter toCopy = Counters.counter("objects_to_copy");
+    private final Counter bytesToCopy = Counters.counter("bytes_to_copy");
+    private final Counter toDelete = Counters.counter("objects_to_delete");
 
     PlanFn(TupleTag<ObjectInfo> sourceTag, TupleTag<ObjectInfo> targetTag, Compare compare, KeyFilter filter,
         boolean delete) {

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.replicator.change.Change;
 import io.replicator.change.Column;
-import io.replicator.merge.TargetTable;
+import io.replicator.change.TargetTable;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

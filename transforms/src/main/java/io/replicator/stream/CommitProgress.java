@@ -1,6 +1,6 @@
 package io.replicator.stream;
 
-import io.replicator.source.ReadChanges;
+import io.replicator.common.Counters;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,7 +13,6 @@ import org.apache.beam.sdk.coders.MapCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
@@ -78,8 +77,8 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
 
   private static final class CommitFn extends DoFn<KV<String, Iterable<KV<String, Long>>>, String> {
     private final ProgressCommitter committer;
-    private final Counter windows = Metrics.counter(ReadChanges.NAMESPACE, WINDOWS_COMMITTED);
-    private final Counter acknowledged = Metrics.counter(ReadChanges.NAMESPACE, EVENTS_ACKNOWLEDGED);
+    private final Counter windows = Counters.counter(WINDOWS_COMMITTED);
+    private final Counter acknowledged = Counters.counter(EVENTS_ACKNOWLEDGED);
 
     @StateId("committed")
     private final StateSpec<ValueState<Map<String, Long>>> committedSpec =
@@ -131,13 +130,13 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
       StringJoiner line = new StringJoiner("; ", "window done: ", "");
       line.setEmptyValue("window done: nothing to merge");
       merged.forEach((table, m) -> {
-        Metrics.counter(ReadChanges.NAMESPACE, BATCHES_PREFIX + table).inc(m[1]);
-        Metrics.counter(ReadChanges.NAMESPACE, ROWS_PREFIX + table).inc(m[0]);
+        Counters.counter(BATCHES_PREFIX + table).inc(m[1]);
+        Counters.counter(ROWS_PREFIX + table).inc(m[0]);
         String part = "merged " + table + ": " + m[0] + " rows in " + m[1] + (m[1] == 1 ? " batch" : " batches");
         Long at = sourceTimes.get(table);
         if (at != null) {
           long lag = Math.max(0, now - at);
-          Metrics.gauge(ReadChanges.NAMESPACE, LAG_PREFIX + table).set(lag);
+          Counters.gauge(LAG_PREFIX + table).set(lag);
           part += String.format(Locale.ROOT, " (lag %.1f s)", lag / 1000.0);
         }
         line.add(part);

@@ -1,6 +1,6 @@
 package io.replicator.stream;
 
-import io.replicator.warehouse.MergeResult;
+import io.replicator.warehouse.spi.MergeResult;
 import org.apache.beam.sdk.values.KV;
 
 /**

@@ -1,12 +1,12 @@
 package io.replicator.stream;
 
 import io.replicator.batch.StageBatches;
-import io.replicator.batch.StagedBatch;
-import io.replicator.merge.TargetTable;
+import io.replicator.change.StagedBatch;
+import io.replicator.change.TargetTable;
 import io.replicator.source.InputFormat;
 import io.replicator.source.WriteDeadLetters;
 import io.replicator.warehouse.MergeBatches;
-import io.replicator.warehouse.MergeResult;
+import io.replicator.warehouse.spi.MergeResult;
 import io.replicator.warehouse.WarehouseSpec;
 import java.util.List;
 import java.util.Map;

@@ -1,12 +1,12 @@
 package io.replicator.stream;
 
-import io.replicator.source.Utf8Lines;
+import io.replicator.common.Counters;
 import io.replicator.source.ReadChanges;
+import io.replicator.source.Utf8Lines;
 import java.io.IOException;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -62,7 +62,7 @@ public final class WatchChangeFiles extends PTransform<PBegin, PCollection<Sourc
   }
 
   private static final class ReadLinesFn extends DoFn<FileIO.ReadableFile, SourceEvent> {
-    private final Counter files = Metrics.counter(ReadChanges.NAMESPACE, ReadChanges.FILES_READ);
+    private final Counter files = Counters.counter(ReadChanges.FILES_READ);
 
     @ProcessElement
     public void process(@Element FileIO.ReadableFile file, OutputReceiver<SourceEvent> out) throws IOException {

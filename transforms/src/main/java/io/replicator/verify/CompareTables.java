@@ -3,6 +3,7 @@ package io.replicator.verify;
 import io.replicator.batch.StageBatches;
 import io.replicator.change.Change;
 import io.replicator.change.Json;
+import io.replicator.common.Counters;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,7 +14,6 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -100,7 +100,7 @@ public final class CompareTables extends PTransform<PCollectionList<Change>, PCo
     FingerprintFn(int groups, char side, String counter) {
       this.groups = groups;
       this.side = side;
-      this.rows = counter == null ? null : Metrics.counter("replicator", counter);
+      this.rows = counter == null ? null : Counters.counter(counter);
     }
 
     @ProcessElement
@@ -114,9 +114,9 @@ public final class CompareTables extends PTransform<PCollectionList<Change>, PCo
   }
 
   private static final class CompareFn extends DoFn<KV<Integer, Iterable<KV<String, Long>>>, String> {
-    private final Counter groupsDiffering = Metrics.counter("replicator", GROUPS_DIFFERING);
-    private final Counter keysDiffering = Metrics.counter("replicator", KEYS_DIFFERING);
-    private final Counter keysRejected = Metrics.counter("replicator", KEYS_REJECTED);
+    private final Counter groupsDiffering = Counters.counter(GROUPS_DIFFERING);
+    private final Counter keysDiffering = Counters.counter(KEYS_DIFFERING);
+    private final Counter keysRejected = Counters.counter(KEYS_REJECTED);
 
     @ProcessElement
     public void process(@Element KV<Integer, Iterable<KV<String, Long>>> group, OutputReceiver<String> out) {

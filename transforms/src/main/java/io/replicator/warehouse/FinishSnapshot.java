@@ -1,6 +1,8 @@
 package io.replicator.warehouse;
 
-import io.replicator.merge.TargetTable;
+import io.replicator.change.TargetTable;
+import io.replicator.warehouse.spi.MergeResult;
+import io.replicator.warehouse.spi.Warehouse;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;

@@ -1,15 +1,17 @@
 package io.replicator.warehouse;
 
-import io.replicator.batch.StagedBatch;
 import io.replicator.batch.StagingPaths;
-import io.replicator.merge.TargetTable;
+import io.replicator.change.StagedBatch;
+import io.replicator.change.TargetTable;
+import io.replicator.common.Counters;
+import io.replicator.warehouse.spi.MergeResult;
+import io.replicator.warehouse.spi.Warehouse;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -82,15 +84,15 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
     private final Map<String, TargetTable> tables;
     private final boolean keepStaging;
     private final boolean followSchemaChanges;
-    private final Counter merged = Metrics.counter("replicator", BATCHES_MERGED);
-    private final Counter alreadyApplied = Metrics.counter("replicator", BATCHES_ALREADY_APPLIED);
-    private final Counter inserted = Metrics.counter("replicator", ROWS_INSERTED);
-    private final Counter updated = Metrics.counter("replicator", ROWS_UPDATED);
-    private final Counter deleted = Metrics.counter("replicator", ROWS_DELETED);
-    private final Counter ignored = Metrics.counter("replicator", CHANGES_IGNORED);
-    private final Counter bytesProcessed = Metrics.counter("replicator", MERGE_BYTES_PROCESSED);
-    private final Counter slotMillis = Metrics.counter("replicator", MERGE_SLOT_MILLIS);
-    private final Distribution mergeMillis = Metrics.distribution("replicator", "merge_millis");
+    private final Counter merged = Counters.counter(BATCHES_MERGED);
+    private final Counter alreadyApplied = Counters.counter(BATCHES_ALREADY_APPLIED);
+    private final Counter inserted = Counters.counter(ROWS_INSERTED);
+    private final Counter updated = Counters.counter(ROWS_UPDATED);
+    private final Counter deleted = Counters.counter(ROWS_DELETED);
+    private final Counter ignored = Counters.counter(CHANGES_IGNORED);
+    private final Counter bytesProcessed = Counters.counter(MERGE_BYTES_PROCESSED);
+    private final Counter slotMillis = Counters.counter(MERGE_SLOT_MILLIS);
+    private final Distribution mergeMillis = Counters.distribution("merge_millis");
     private transient Warehouse warehouse;
 
     MergeFn(WarehouseSpec spec, Map<String, TargetTable> tables, boolean keepStaging, boolean followSchemaChanges) {

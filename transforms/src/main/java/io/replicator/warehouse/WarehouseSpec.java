@@ -2,6 +2,8 @@ package io.replicator.warehouse;
 
 import io.replicator.warehouse.bigquery.BigQuerySettings;
 import io.replicator.warehouse.bigquery.BigQueryWarehouse;
+import io.replicator.warehouse.duckdb.DuckDbWarehouse;
+import io.replicator.warehouse.spi.Warehouse;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.function.UnaryOperator;

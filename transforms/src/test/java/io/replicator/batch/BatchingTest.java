@@ -8,6 +8,8 @@ import static org.junit.Assert.assertTrue;
 import io.replicator.change.Change;
 import io.replicator.change.ChangeOp;
 import io.replicator.change.Sequence;
+import io.replicator.change.StagedLine;
+import io.replicator.common.ByteSize;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

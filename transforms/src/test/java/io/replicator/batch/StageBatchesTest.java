@@ -7,6 +7,7 @@ import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
 import io.replicator.change.ChangeOp;
 import io.replicator.change.Sequence;
+import io.replicator.change.StagedBatch;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

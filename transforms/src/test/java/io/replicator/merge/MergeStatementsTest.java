@@ -4,7 +4,9 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import io.replicator.change.ColumnType;
+import io.replicator.change.DeleteMode;
 import io.replicator.change.TableSchema;
+import io.replicator.change.TargetTable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -6,8 +6,8 @@ import static org.junit.Assert.assertTrue;
 
 import io.replicator.change.Change;
 import io.replicator.change.TableSchema;
-import io.replicator.merge.DeleteMode;
-import io.replicator.merge.TargetTable;
+import io.replicator.change.DeleteMode;
+import io.replicator.change.TargetTable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 import io.replicator.change.Change;
 import io.replicator.change.ChangeOp;
 import io.replicator.change.Sequence;
+import io.replicator.common.Counters;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -139,47 +140,11 @@ public class ReadChangesTest {
 
   static long counter(PipelineResult result, String name) {
     var counters = result.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.named(ReadChanges.NAMESPACE, name)).build()).getCounters();
+        .addNameFilter(MetricNameFilter.named(Counters.NAMESPACE, name)).build()).getCounters();
     long sum = 0;
     for (var c : counters) {
       sum += c.getCommitted();
     }
     return sum;
-  }
-
-  @Test
-  public void aReducingReadKeepsTheLatestChangePerKeyAcrossFilesAndFlushes() throws Exception {
-    // Two files, each key changed in both and twice in each, more keys than one accumulator holds.
-    int keys = ReadChanges.REDUCED_ROWS * 3 + 17; // About 6,150 keys per batch: each batch flushes.
-    java.util.List<Change> expected = new java.util.ArrayList<>();
-    for (String file : List.of("a", "b")) {
-      StringBuilder sb = new StringBuilder();
-      for (int round = 0; round < 2; round++) {
-        for (int id = 0; id < keys; id++) {
-          long seq = file.equals("a") ? 10 + round : (id % 2 == 0 ? 1 + round : 20 + round);
-          sb.append("{\"id\":").append(id).append(",\"v\":\"").append(file).append(round)
-              .append("\",\"_op\":\"INSERT\",\"_sequence_num\":").append(seq).append("}\n");
-        }
-      }
-      write(file + ".jsonl", sb.toString());
-    }
-    for (int id = 0; id < keys; id++) {
-      String v = id % 2 == 0 ? "a1" : "b1"; // Even keys: file a's sequence 11 wins; odd: file b's 21.
-      expected.add(new Change("t", ChangeOp.UPSERT, "[" + id + "]", Sequence.of(id % 2 == 0 ? 11 : 21),
-          "\"id\":" + id + ",\"v\":\"" + v + "\""));
-    }
-    ReadChanges.Result read = p.apply(ReadChanges.from(tmp.getRoot() + "/*.jsonl")
-        .withTable("t").withSchema(SCHEMA).reducedInto(2));
-    PCollection<Change> latest = read.reduced()
-        .apply(org.apache.beam.sdk.transforms.Combine.perKey(new io.replicator.merge.LatestPerKeyFn.Merging()))
-        .setCoder(org.apache.beam.sdk.coders.KvCoder.of(org.apache.beam.sdk.coders.StringUtf8Coder.of(),
-            io.replicator.merge.LatestPerKeyFn.AccumulatorCoder.of()))
-        .apply(org.apache.beam.sdk.transforms.FlatMapElements.into(
-                org.apache.beam.sdk.values.TypeDescriptor.of(Change.class))
-            .via(kv -> kv.getValue().winners()))
-        .setCoder(io.replicator.change.ChangeCoder.of());
-    PAssert.that(latest).containsInAnyOrder(expected);
-    PAssert.that(read.changes()).empty();
-    p.run().waitUntilFinish();
   }
 }

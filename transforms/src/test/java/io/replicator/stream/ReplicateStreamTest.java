@@ -5,10 +5,10 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.replicator.change.TableSchema;
-import io.replicator.merge.DeleteMode;
-import io.replicator.merge.TargetTable;
+import io.replicator.change.DeleteMode;
+import io.replicator.change.TargetTable;
 import io.replicator.testing.DebeziumHistory;
-import io.replicator.warehouse.DuckDbWarehouse;
+import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import io.replicator.warehouse.WarehouseSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;

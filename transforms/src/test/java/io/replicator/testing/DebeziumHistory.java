@@ -1,7 +1,7 @@
 package io.replicator.testing;
 
-import io.replicator.merge.TargetTable;
-import io.replicator.warehouse.Warehouse;
+import io.replicator.change.TargetTable;
+import io.replicator.warehouse.spi.Warehouse;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -2,10 +2,10 @@ package io.replicator.pipelines.bench;
 
 import io.replicator.change.Column;
 import io.replicator.change.TableSchema;
-import io.replicator.merge.DeleteMode;
+import io.replicator.change.DeleteMode;
 import io.replicator.merge.DuckDbDialect;
 import io.replicator.merge.MergeStatements;
-import io.replicator.merge.TargetTable;
+import io.replicator.change.TargetTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -72,9 +72,9 @@ public final class S3SyncBenchmark {
       } else if (a.startsWith("--large=")) {
         large = Integer.parseInt(value);
       } else if (a.startsWith("--largeSize=")) {
-        largeSize = io.replicator.batch.ByteSize.parse(value);
+        largeSize = io.replicator.common.ByteSize.parse(value);
       } else if (a.startsWith("--multipartThreshold=")) {
-        threshold = io.replicator.batch.ByteSize.parse(value);
+        threshold = io.replicator.common.ByteSize.parse(value);
       } else if (a.startsWith("--tools=")) {
         tools = List.of(value.split(","));
       } else if (a.startsWith("--s3proxyJar=")) {
@@ -168,8 +168,8 @@ public final class S3SyncBenchmark {
     long total = plan.values().stream().mapToLong(Integer::longValue).sum();
     out.printf(Locale.ROOT, "data: %,d objects of 1-64 KiB in 20 prefixes and %d of %s (%.1f MB in all), uploaded in"
         + " %.1f s; multipart threshold and part size %s (aws: single-part copies, see its row)%n%n",
-        settings.objects(), settings.large(), io.replicator.batch.ByteSize.format(settings.largeSize()), total / 1e6,
-        (System.nanoTime() - t) / 1e9, io.replicator.batch.ByteSize.format(settings.threshold()));
+        settings.objects(), settings.large(), io.replicator.common.ByteSize.format(settings.largeSize()), total / 1e6,
+        (System.nanoTime() - t) / 1e9, io.replicator.common.ByteSize.format(settings.threshold()));
 
     Map<String, String> env = new HashMap<>();
     env.put("AWS_ACCESS_KEY_ID", ID);

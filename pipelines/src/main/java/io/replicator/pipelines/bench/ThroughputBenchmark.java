@@ -1,8 +1,8 @@
 package io.replicator.pipelines.bench;
 
-import io.replicator.batch.ByteSize;
-import io.replicator.batch.Throughput;
-import io.replicator.pipelines.Main;
+import io.replicator.common.ByteSize;
+import io.replicator.common.Throughput;
+import io.replicator.pipelines.Commands;
 import io.replicator.pipelines.ReplicateOptions;
 import io.replicator.pipelines.ReplicatePipeline;
 import io.replicator.pipelines.RunSummary;
@@ -109,7 +109,7 @@ public final class ThroughputBenchmark {
     if (bound != null) {
       args.add("--maxThroughput=" + bound);
     }
-    ReplicateOptions options = Main.options(args.toArray(String[]::new), out);
+    ReplicateOptions options = Commands.options(args.toArray(String[]::new), out);
     long start = System.currentTimeMillis();
     try (ReplicatePipeline.Launched run = ReplicatePipeline.run(options)) {
       run.result().waitUntilFinish();

@@ -6,8 +6,11 @@ import io.replicator.change.ChangeOp;
 import io.replicator.change.ColumnType;
 import io.replicator.change.Json;
 import io.replicator.change.Sequence;
+import io.replicator.change.StagedLine;
 import io.replicator.change.TableSchema;
 import io.replicator.change.ValueKind;
+import io.replicator.common.Counters;
+import io.replicator.common.Throttle;
 import io.replicator.source.DeadLetter;
 import io.replicator.source.ReadChanges;
 import io.replicator.source.RejectedInputException;
@@ -20,28 +23,25 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.stream.IntStream;
-import io.replicator.batch.StagedLine;
-import io.replicator.batch.Throttle;
 import org.apache.beam.sdk.coders.IterableCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.transforms.GroupByKey;
-import org.apache.beam.sdk.transforms.MapElements;
-import org.apache.beam.sdk.transforms.Values;
-import org.apache.beam.sdk.transforms.WithKeys;
-import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.TypeDescriptors;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.Values;
+import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Reads a source table through JDBC as snapshot rows — UPSERTs at the snapshot's sequence — one
@@ -147,13 +147,13 @@ public final class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Resul
 
   private static final class ReadPartitionFn extends DoFn<Iterable<Integer>, Change> {
     private final ReadJdbcSnapshot spec;
-    private final Counter rowsRead = Metrics.counter(ReadChanges.NAMESPACE, ROWS_READ);
-    private final Counter partitionsRead = Metrics.counter(ReadChanges.NAMESPACE, PARTITIONS_READ);
-    private final Counter rejected = Metrics.counter(ReadChanges.NAMESPACE, ReadChanges.REJECTED);
-    private final Counter decoded = Metrics.counter(ReadChanges.NAMESPACE, ReadChanges.CHANGES_DECODED);
-    private final Counter bytesRead = Metrics.counter(ReadChanges.NAMESPACE, BYTES_READ);
+    private final Counter rowsRead = Counters.counter(ROWS_READ);
+    private final Counter partitionsRead = Counters.counter(PARTITIONS_READ);
+    private final Counter rejected = Counters.counter(ReadChanges.REJECTED);
+    private final Counter decoded = Counters.counter(ReadChanges.CHANGES_DECODED);
+    private final Counter bytesRead = Counters.counter(BYTES_READ);
     private final org.apache.beam.sdk.metrics.Distribution readerMillis =
-        Metrics.distribution(ReadChanges.NAMESPACE, READER_MILLIS);
+        Counters.distribution(READER_MILLIS);
 
     ReadPartitionFn(ReadJdbcSnapshot spec) {
       this.spec = spec;

@@ -1,6 +1,6 @@
 package io.replicator.warehouse.bigquery;
 
-import io.replicator.warehouse.WarehouseException;
+import io.replicator.warehouse.spi.WarehouseException;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Exponential backoff with jitter: the first wait, then doubling up to a minute. */

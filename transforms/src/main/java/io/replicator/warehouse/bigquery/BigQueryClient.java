@@ -13,7 +13,7 @@ import com.google.api.services.bigquery.model.Table;
 import com.google.api.services.bigquery.model.TableReference;
 import com.google.auth.http.HttpCredentialsAdapter;
 import com.google.auth.oauth2.GoogleCredentials;
-import io.replicator.warehouse.WarehouseException;
+import io.replicator.warehouse.spi.WarehouseException;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.Set;

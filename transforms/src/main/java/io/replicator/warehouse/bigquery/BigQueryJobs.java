@@ -12,7 +12,7 @@ import com.google.api.services.bigquery.model.QueryParameterType;
 import com.google.api.services.bigquery.model.QueryParameterValue;
 import com.google.api.services.bigquery.model.TableCell;
 import com.google.api.services.bigquery.model.TableRow;
-import io.replicator.warehouse.WarehouseException;
+import io.replicator.warehouse.spi.WarehouseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

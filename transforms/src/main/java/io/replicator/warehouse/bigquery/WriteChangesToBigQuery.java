@@ -6,16 +6,17 @@ import com.google.api.services.bigquery.model.TableCell;
 import com.google.api.services.bigquery.model.TableFieldSchema;
 import com.google.api.services.bigquery.model.TableReference;
 import com.google.api.services.bigquery.model.TableRow;
+import io.replicator.batch.LatestPerKey;
 import io.replicator.batch.StageBatches;
-import io.replicator.batch.StagedLine;
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
 import io.replicator.change.ChangeOp;
 import io.replicator.change.Column;
+import io.replicator.change.StagedLine;
 import io.replicator.change.TableSchema;
+import io.replicator.change.TargetTable;
+import io.replicator.common.Counters;
 import io.replicator.merge.BigQueryDialect;
-import io.replicator.merge.LatestPerKey;
-import io.replicator.merge.TargetTable;
 import io.replicator.source.DeadLetter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,7 +28,6 @@ import org.apache.beam.sdk.io.gcp.bigquery.BigQueryStorageApiInsertError;
 import org.apache.beam.sdk.io.gcp.bigquery.RowMutationInformation;
 import org.apache.beam.sdk.io.gcp.bigquery.WriteResult;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -164,10 +164,10 @@ public final class WriteChangesToBigQuery extends PTransform<PCollection<Change>
   /** The latest change per key, counted; one whose sequence BigQuery cannot order is refused. */
   private static final class UnpackFn extends DoFn<KV<String, LatestPerKey>, Change> {
     private final String source;
-    private final Counter upserted = Metrics.counter("replicator", ROWS_UPSERTED);
-    private final Counter deleted = Metrics.counter("replicator", ROWS_DELETED);
-    private final Counter refused = Metrics.counter("replicator", ROWS_REFUSED);
-    private final Counter superseded = Metrics.counter("replicator", StageBatches.CHANGES_SUPERSEDED);
+    private final Counter upserted = Counters.counter(ROWS_UPSERTED);
+    private final Counter deleted = Counters.counter(ROWS_DELETED);
+    private final Counter refused = Counters.counter(ROWS_REFUSED);
+    private final Counter superseded = Counters.counter(StageBatches.CHANGES_SUPERSEDED);
 
     UnpackFn(String source) {
       this.source = source;
@@ -241,7 +241,7 @@ public final class WriteChangesToBigQuery extends PTransform<PCollection<Change>
 
   private static final class RefusedFn extends DoFn<BigQueryStorageApiInsertError, DeadLetter> {
     private final String source;
-    private final Counter refused = Metrics.counter("replicator", ROWS_REFUSED);
+    private final Counter refused = Counters.counter(ROWS_REFUSED);
 
     RefusedFn(String source) {
       this.source = source;

@@ -10,21 +10,21 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.replicator.batch.StagedBatch;
+import io.replicator.change.StagedBatch;
 import io.replicator.change.Change;
 import io.replicator.change.Column;
 import io.replicator.change.ColumnType;
 import io.replicator.change.TableSchema;
-import io.replicator.merge.DeleteMode;
+import io.replicator.change.DeleteMode;
 import io.replicator.merge.TableLayout;
-import io.replicator.merge.TargetTable;
+import io.replicator.change.TargetTable;
 import io.replicator.source.NativeChangeDecoder;
-import io.replicator.warehouse.DuckDbWarehouseTest;
-import io.replicator.warehouse.MergeResult;
-import io.replicator.warehouse.Reload;
-import io.replicator.warehouse.ReloadRefusedException;
-import io.replicator.warehouse.ReloadResult;
-import io.replicator.warehouse.WarehouseException;
+import io.replicator.warehouse.duckdb.DuckDbWarehouseTest;
+import io.replicator.warehouse.spi.MergeResult;
+import io.replicator.warehouse.spi.Reload;
+import io.replicator.warehouse.spi.ReloadRefusedException;
+import io.replicator.warehouse.spi.ReloadResult;
+import io.replicator.warehouse.spi.WarehouseException;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -360,7 +360,7 @@ public class BigQueryWarehouseTest {
     try (BigQueryWarehouse w = open(settings())) {
       WarehouseException e = assertThrows(WarehouseException.class, () -> w.ensureTables(TABLE));
       assertThat(e.getMessage(), containsString("column 'extra' is in the table but not in the schema"));
-      w.ensureTables(TABLE, io.replicator.warehouse.Warehouse.AddedColumns.ACCEPTED);
+      w.ensureTables(TABLE, io.replicator.warehouse.spi.Warehouse.AddedColumns.ACCEPTED);
     }
   }
 

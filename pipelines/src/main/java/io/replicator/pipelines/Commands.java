@@ -1,0 +1,308 @@
+package io.replicator.pipelines;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * The commands of the command line, {@code PIPELINE --option=value ...}: each reads its options,
+ * runs, and returns its exit code; {@code io.replicator.cli.Main} adds the benchmarks.
+ *
+ * <p>Exit codes: 0 done (rejected input is reported, not an error), 1 the run failed, 2 bad options,
+ * 3 verification found source and target different.
+ */
+public final class Commands {
+  /** A command the caller adds: its arguments after its name, where to print; returns the exit code. */
+  public interface Command {
+    int run(String[] args, PrintStream out) throws java.io.IOException, InterruptedException;
+  }
+
+  static final String USAGE = """
+      usage: replicator PIPELINE [--option=value ...]
+
+      pipelines:
+        replicate        replicate a table into a warehouse (snapshot and/or change events)
+        verify           compare a snapshot source (--jdbcUrl or --snapshot) with the target table
+        s3-sync          copy objects between S3 buckets with aws s3 sync semantics (--source, --target)
+        sql              query a local DuckDB warehouse: sql [--warehouse=duckdb:PATH] "SELECT ..."
+        bench replicate  benchmark against DuckDB doing the same job natively (--rows=N, --runners=direct,flink)
+        bench throughput reload a database table under --maxThroughput bounds, print rate against bound
+        bench s3-sync    sync a generated bucket with aws s3 sync, rclone and s3-sync side by side
+        generate-sample  write the bundled spind_dly sample (--out=DIR)
+
+      replicate --help lists its options.""";
+
+  /** The pipeline to run when the arguments are options only (set in a Flex Template image). */
+  public static final String PIPELINE_ENV = "REPLICATOR_PIPELINE";
+
+  private Commands() {}
+
+  /** Runs a command, one of {@code more} included, and returns the exit code. */
+  public static int run(String[] args, PrintStream out, PrintStream err, Map<String, Command> more) {
+    try {
+      return dispatch(args, out, err, more);
+    } catch (java.io.IOException e) {
+      err.println("replicator: failed: " + oneLine(e.getMessage()));
+      return 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println("replicator: interrupted");
+      return 1;
+    }
+  }
+
+  private static int dispatch(String[] args, PrintStream out, PrintStream err, Map<String, Command> more)
+      throws java.io.IOException, InterruptedException {
+    if (args.length > 0 && args[0].startsWith("--") && System.getenv(PIPELINE_ENV) != null) {
+      // A Flex Template passes options only; its image names the pipeline.
+      String[] withPipeline = new String[args.length + 1];
+      withPipeline[0] = System.getenv(PIPELINE_ENV);
+      System.arraycopy(args, 0, withPipeline, 1, args.length);
+      args = withPipeline;
+    }
+    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+      (args.length == 0 ? err : out).println(USAGE);
+      return args.length == 0 ? 2 : 0;
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    try {
+      switch (args[0]) {
+        case "replicate":
+          return replicate(rest, out);
+        case "verify":
+          return verify(rest, out);
+        case "s3-sync":
+          return s3Sync(rest, out);
+        case "sql":
+          return SqlCommand.main(rest, out);
+        case "generate-sample":
+          return SampleData.main(rest, out);
+        default:
+          if (more.containsKey(args[0])) {
+            return more.get(args[0]).run(rest, out);
+          }
+          err.println("replicator: unknown pipeline '" + args[0] + "'\n" + USAGE);
+          return 2;
+      }
+    } catch (OptionsException | IllegalArgumentException e) {
+      err.println("replicator: error: " + oneLine(e.getMessage()));
+      return 2;
+    } catch (RuntimeException e) {
+      err.println("replicator: failed: " + oneLine(rootMessage(e)));
+      return 1;
+    }
+  }
+
+  /** The options of {@code args}, or null after printing the options' help for {@code --help}. */
+  public static ReplicateOptions options(String[] args, PrintStream out) {
+    if (List.of(args).contains("--help")) {
+      PipelineOptionsFactory.printHelp(out, ReplicateOptions.class);
+      return null;
+    }
+    rejectRepeatedOptions(args);
+    rejectOptionsWithoutValue(args, ReplicateOptions.class);
+    OptionsRegistry.prepareFor(args, ReplicateOptions.class);
+    ReplicateOptions options = PipelineOptionsFactory.fromArgs(args).as(ReplicateOptions.class);
+    tuneDirectRunner(options, args);
+    skipAwsRegionLookup(options, args, List.of(args).stream().anyMatch(a -> a.contains("s3://")));
+    return options;
+  }
+
+  private static int replicate(String[] args, PrintStream out) {
+    ReplicateOptions options = options(args, out);
+    if (options == null) {
+      return 0;
+    }
+    long start = System.currentTimeMillis();
+    if (StreamPlan.streaming(options)) {
+      return replicateStream(options, out, start);
+    }
+    try (ReplicatePipeline.Launched run = ReplicatePipeline.run(options)) {
+      if (!Launch.waits(options)) {
+        out.println(Launch.describe("replicate", run.table(), run.result(), options));
+        return 0;
+      }
+      run.result().waitUntilFinish();
+      out.print(RunSummary.of(run.result(), System.currentTimeMillis() - start).render(run));
+      if (Boolean.TRUE.equals(options.getVerify())) {
+        VerifyPipeline.Outcome verified = VerifyPipeline.run(options, run.plan(), run.jdbc());
+        out.print(verified.render());
+        return verified.matches() ? 0 : VerifyPipeline.EXIT_DIFFERENT;
+      }
+    }
+    return 0;
+  }
+
+  /** Starts a stream; on this machine, runs it until stopped or for --streamFor, then summarises. */
+  private static int replicateStream(ReplicateOptions options, PrintStream out, long start) {
+    ReplicateStreamPipeline.Launched run = ReplicateStreamPipeline.run(options);
+    if (!Launch.waits(options)) {
+      out.println(Launch.describe("replicate --streaming", run.tableNames(), run.result(), options));
+      return 0;
+    }
+    out.println("replicate --streaming: " + run.tableNames() + " from " + run.plan().describeSource()
+        + ", merged every " + run.plan().loadInterval.getMillis() / 1000.0 + " s"
+        + (run.plan().streamFor == null ? "; stop with Ctrl-C" : " for " + run.plan().streamFor.getMillis() / 1000 + " s"));
+    Thread summary = new Thread(() -> out.print(RunSummary.of(run.result(), System.currentTimeMillis() - start)
+        .renderStream(run)));
+    if (run.plan().streamFor == null) {
+      Runtime.getRuntime().addShutdownHook(summary); // Ctrl-C: say what was done before stopping.
+      run.result().waitUntilFinish();
+      return 0;
+    }
+    PipelineResult.State state = run.result().waitUntilFinish(run.plan().streamFor);
+    if (state == null || !state.isTerminal()) {
+      try {
+        run.result().cancel();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("stopping the stream failed: " + e.getMessage(), e);
+      }
+    }
+    summary.run();
+    return 0;
+  }
+
+  private static int s3Sync(String[] args, PrintStream out) {
+    if (List.of(args).contains("--help")) {
+      PipelineOptionsFactory.printHelp(out, S3SyncOptions.class);
+      return 0;
+    }
+    rejectRepeatedOptions(args);
+    rejectOptionsWithoutValue(args, S3SyncOptions.class);
+    OptionsRegistry.prepareFor(args, S3SyncOptions.class);
+    S3SyncOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(S3SyncOptions.class);
+    tuneDirectRunner(options, args);
+    // The buckets are reached through the sync's own clients; Beam's S3 filesystem only writes a report.
+    skipAwsRegionLookup(options, args, options.getReport() != null && options.getReport().startsWith("s3://"));
+    S3SyncPipeline.Plan plan = S3SyncPipeline.Plan.of(options, args);
+    long start = System.currentTimeMillis();
+    PipelineResult result = S3SyncPipeline.run(options, plan);
+    if (!Launch.waits(options)) {
+      out.println(Launch.describe("s3-sync", plan.source() + " -> " + plan.target(), result, options));
+      return 0;
+    }
+    result.waitUntilFinish();
+    RunSummary summary = RunSummary.of(result, System.currentTimeMillis() - start);
+    out.print(S3SyncPipeline.summary(plan, summary));
+    return summary.get(S3SyncPipeline.counterName("failed")) > 0 ? 1 : 0;
+  }
+
+  private static int verify(String[] args, PrintStream out) {
+    ReplicateOptions options = options(args, out);
+    if (options == null) {
+      return 0;
+    }
+    VerifyPipeline.Outcome verified = VerifyPipeline.run(options);
+    out.print(verified.render());
+    return verified.matches() ? 0 : VerifyPipeline.EXIT_DIFFERENT;
+  }
+
+  /** Every option of ours takes one value: a second one is a mistake, not a list. */
+  static void rejectRepeatedOptions(String[] args) {
+    java.util.Map<String, String> seen = new java.util.HashMap<>();
+    for (String arg : args) {
+      if (!arg.startsWith("--") || arg.startsWith("--include=") || arg.startsWith("--exclude=")) {
+        continue; // filters are rules in order, repeated on purpose
+      }
+      int eq = arg.indexOf('=');
+      String name = eq < 0 ? arg : arg.substring(0, eq);
+      String value = eq < 0 ? "" : arg.substring(eq + 1);
+      String earlier = seen.put(name, value);
+      if (earlier != null) {
+        throw new OptionsException(name + " is given twice ('" + earlier + "' and '" + value + "')");
+      }
+    }
+  }
+
+  /**
+   * Only a true/false option stands alone: Beam reads a bare {@code --table} as the text "true"
+   * (and would create a table named true), so a bare or empty option of any other type is refused,
+   * as is one whose value is another option ({@code --table --keys=id} written as one argument).
+   */
+  static void rejectOptionsWithoutValue(String[] args, Class<? extends PipelineOptions> options) {
+    java.util.Map<String, Class<?>> types = new java.util.HashMap<>();
+    for (java.lang.reflect.Method m : options.getMethods()) {
+      String n = m.getName();
+      int prefix = n.startsWith("get") ? 3 : n.startsWith("is") ? 2 : 0;
+      if (prefix > 0 && n.length() > prefix && m.getParameterCount() == 0) {
+        types.put(Character.toLowerCase(n.charAt(prefix)) + n.substring(prefix + 1), m.getReturnType());
+      }
+    }
+    for (String arg : args) {
+      if (!arg.startsWith("--")) {
+        continue;
+      }
+      int eq = arg.indexOf('=');
+      String name = arg.substring(2, eq < 0 ? arg.length() : eq);
+      Class<?> type = types.get(name);
+      if (type == null || type == boolean.class || type == Boolean.class) {
+        continue; // Flags, and names Beam will answer for itself.
+      }
+      String value = eq < 0 ? null : arg.substring(eq + 1);
+      if (value == null) {
+        throw new OptionsException("--" + name + " needs a value: --" + name + "=...");
+      }
+      if (value.isBlank()) {
+        throw new OptionsException("--" + name + " is given without a value: --" + name + "=...");
+      }
+    }
+  }
+
+  /**
+   * Local runs do not need the DirectRunner's immutability and encodability checks (tests keep
+   * them), and use every core. Options given on the command line win.
+   */
+  private static void tuneDirectRunner(org.apache.beam.sdk.options.PipelineOptions options, String[] args) {
+    DirectOptions direct = options.as(DirectOptions.class);
+    String given = String.join(" ", args);
+    if (!given.contains("--enforceImmutability")) {
+      direct.setEnforceImmutability(false);
+    }
+    if (!given.contains("--enforceEncodability")) {
+      direct.setEnforceEncodability(false);
+    }
+    if (!given.contains("--targetParallelism")) {
+      direct.setTargetParallelism(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    }
+  }
+
+  /**
+   * Beam's S3 filesystem looks up its region when a pipeline is created, whether or not a path
+   * is on S3, and away from EC2 that lookup waits on the instance metadata endpoint (0.75 s here).
+   * A run that opens no {@code s3://} path through Beam gets a region set instead, so no lookup.
+   */
+  private static void skipAwsRegionLookup(org.apache.beam.sdk.options.PipelineOptions options, String[] args,
+      boolean usesS3Paths) {
+    if (usesS3Paths || List.of(args).stream().anyMatch(a -> a.startsWith("--awsRegion="))) {
+      return;
+    }
+    options.as(org.apache.beam.sdk.io.aws2.options.AwsOptions.class)
+        .setAwsRegion(software.amazon.awssdk.regions.Region.US_EAST_1);
+  }
+
+  /**
+   * What to tell the user about a failed run: the message of our own exception in the cause chain
+   * (it names the table, batch or option), else the innermost message.
+   */
+  static String rootMessage(Throwable e) {
+    String innermost = e.toString();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getClass().getName().startsWith("io.replicator") && t.getMessage() != null) {
+        return t.getMessage();
+      }
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        innermost = t.getMessage();
+      }
+    }
+    return innermost;
+  }
+
+  private static String oneLine(String s) {
+    return s == null ? "" : s.replace('\n', ' ');
+  }
+}

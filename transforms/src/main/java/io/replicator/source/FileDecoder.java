@@ -1,0 +1,127 @@
+package io.replicator.source;
+
+import io.replicator.change.Change;
+import io.replicator.change.Sequence;
+import io.replicator.change.TableSchema;
+import io.replicator.common.Counters;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.List;
+import java.util.function.Consumer;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.metrics.Counter;
+
+/**
+ * Decodes whole files of change lines or snapshot rows, line by line (record by record for CSV),
+ * into changes and dead letters, counting what it read. What {@link ReadChanges} does to each file,
+ * for any DoFn that reads files (a reducing read, a stream of file drops). Not thread-safe: one
+ * per DoFn instance.
+ */
+public final class FileDecoder implements Serializable {
+  private final InputFormat format;
+  private final String table;
+  private final TableSchema schema;
+  private final Sequence snapshotSequence;
+  private final Counter linesRead = Counters.counter(ReadChanges.LINES_READ);
+  private final Counter decoded = Counters.counter(ReadChanges.CHANGES_DECODED);
+  private final Counter rejected = Counters.counter(ReadChanges.REJECTED);
+  private final Counter skipped = Counters.counter(ReadChanges.SKIPPED);
+  private final Counter filesRead = Counters.counter(ReadChanges.FILES_READ);
+  private transient ChangeDecoder decoder;
+
+  FileDecoder(InputFormat format, String table, TableSchema schema, Sequence snapshotSequence) {
+    if (table == null || schema == null) {
+      throw new IllegalStateException("reading change files needs withTable() and withSchema()");
+    }
+    if (format.isSnapshot() && snapshotSequence == null) {
+      throw new IllegalStateException("reading a snapshot needs withSnapshotSequence()");
+    }
+    this.format = format;
+    this.table = table;
+    this.schema = schema;
+    this.snapshotSequence = snapshotSequence;
+  }
+
+  /** Decodes every line of {@code file}: changes to {@code changes}, rejected input to {@code deadLetters}. */
+  public void read(FileIO.ReadableFile file, Consumer<Change> changes, Consumer<DeadLetter> deadLetters)
+      throws IOException {
+    String source = file.getMetadata().resourceId().toString();
+    filesRead.inc();
+    try (Utf8Lines in = Utf8Lines.of(file)) {
+      if (format == InputFormat.SNAPSHOT_CSV) {
+        readCsv(source, in, changes, deadLetters);
+      } else {
+        readLines(source, in, changes, deadLetters);
+      }
+    }
+  }
+
+  private ChangeDecoder decoder() {
+    if (decoder == null) {
+      decoder = switch (format) {
+        case NATIVE -> new NativeChangeDecoder(table, schema);
+        case DEBEZIUM -> new DebeziumChangeDecoder(table, schema);
+        case SNAPSHOT_JSONL -> new SnapshotJsonDecoder(table, schema, snapshotSequence);
+        case SNAPSHOT_CSV -> throw new IllegalStateException("CSV is decoded by its header");
+      };
+    }
+    return decoder;
+  }
+
+  private void readLines(String source, Utf8Lines in, Consumer<Change> changes, Consumer<DeadLetter> deadLetters)
+      throws IOException {
+    ChangeDecoder decoder = decoder();
+    String line;
+    while ((line = in.next()) != null) {
+      if (line.isBlank()) {
+        continue;
+      }
+      linesRead.inc();
+      try {
+        if (in.malformed() != null) {
+          throw new RejectedInputException(in.malformed());
+        }
+        int n = decoder.decode(line, changes);
+        if (n == 0) {
+          skipped.inc();
+        }
+        decoded.inc(n);
+      } catch (RejectedInputException e) {
+        rejected.inc();
+        deadLetters.accept(new DeadLetter(source, in.lineNumber(), line, e.getMessage(), decoder.keyOfRejected(line)));
+      }
+    }
+  }
+
+  private void readCsv(String source, Utf8Lines in, Consumer<Change> changes, Consumer<DeadLetter> deadLetters)
+      throws IOException {
+    CsvRecordReader records = new CsvRecordReader(in);
+    List<String> header = records.next();
+    if (header == null) {
+      return;
+    }
+    String headerProblem = records.malformedUtf8() != null ? "the header is not valid UTF-8 ("
+        + records.malformedUtf8() + ")" : records.error() != null ? "malformed CSV header: " + records.error() : null;
+    SnapshotCsvDecoder csv = new SnapshotCsvDecoder(table, schema, snapshotSequence, header, headerProblem);
+    List<String> fields;
+    while ((fields = records.next()) != null) {
+      if (fields.size() == 1 && fields.get(0) == null) {
+        continue; // An empty line.
+      }
+      linesRead.inc();
+      try {
+        if (records.malformedUtf8() != null) {
+          throw new RejectedInputException(records.malformedUtf8());
+        }
+        if (records.error() != null) {
+          throw new RejectedInputException("malformed CSV: " + records.error());
+        }
+        decoded.inc(csv.decode(fields, changes));
+      } catch (RejectedInputException e) {
+        rejected.inc();
+        String key = records.error() == null ? csv.keyOfRejected(fields) : null;
+        deadLetters.accept(new DeadLetter(source, records.recordLine(), records.rawRecord(), e.getMessage(), key));
+      }
+    }
+  }
+}

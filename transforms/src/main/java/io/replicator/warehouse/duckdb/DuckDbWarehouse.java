@@ -1,0 +1,668 @@
+package io.replicator.warehouse.duckdb;
+
+import io.replicator.change.Column;
+import io.replicator.change.ColumnType;
+import io.replicator.change.DeleteMode;
+import io.replicator.change.StagedBatch;
+import io.replicator.change.StagedLine;
+import io.replicator.change.TargetTable;
+import io.replicator.merge.ContractStatements;
+import io.replicator.merge.DuckDbDialect;
+import io.replicator.merge.MergeStatements;
+import io.replicator.merge.ReloadStatements;
+import io.replicator.warehouse.spi.MergeResult;
+import io.replicator.warehouse.spi.Reload;
+import io.replicator.warehouse.spi.ReloadRefusedException;
+import io.replicator.warehouse.spi.ReloadResult;
+import io.replicator.warehouse.spi.TableContract;
+import io.replicator.warehouse.spi.Warehouse;
+import io.replicator.warehouse.spi.WarehouseException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.StringJoiner;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * An embedded DuckDB database file as the target. One database is opened per file and JVM and
+ * shared by every user of it (DuckDB allows one writer process per file); merges into it are
+ * serialised, each batch in one transaction with its bookkeeping.
+ */
+public final class DuckDbWarehouse implements Warehouse {
+  private static final DuckDbDialect SQL = DuckDbDialect.INSTANCE;
+  private static final Map<Path, Shared> OPEN = new HashMap<>();
+
+  /** One open database and how many users hold it. */
+  private static final class Shared {
+    final DuckDBConnection root;
+    int users;
+
+    Shared(DuckDBConnection root) {
+      this.root = root;
+    }
+  }
+
+  private final Path path;
+  private final Shared shared;
+  private final Connection conn;
+  private boolean closed;
+
+  private DuckDbWarehouse(Path path, Shared shared, Connection conn) {
+    this.path = path;
+    this.shared = shared;
+    this.conn = conn;
+  }
+
+  /** Opens (creating when missing) the database at {@code path}. */
+  public static DuckDbWarehouse open(Path path) {
+    Path key = path.toAbsolutePath().normalize();
+    synchronized (OPEN) {
+      Shared shared = OPEN.get(key);
+      try {
+        if (shared == null) {
+          if (key.getParent() != null) {
+            Files.createDirectories(key.getParent());
+          }
+          shared = new Shared((DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + key));
+          OPEN.put(key, shared);
+        }
+        Connection conn = shared.root.duplicate();
+        shared.users++;
+        return new DuckDbWarehouse(key, shared, conn);
+      } catch (SQLException | IOException e) {
+        throw new WarehouseException("cannot open DuckDB database " + key + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public void ensureTables(TargetTable table, AddedColumns added) {
+    MergeStatements sql = new MergeStatements(SQL, table, 1);
+    ContractStatements contracts = new ContractStatements(SQL);
+    synchronized (shared) {
+      try (Statement st = conn.createStatement()) {
+        boolean exists = tableExists(table.name());
+        // Read before the DDL below creates a missing tombstone table with this run's key.
+        List<String> structuralKey = exists ? keyFromStructure(table) : null;
+        for (String ddl : sql.createTables()) {
+          st.execute(ddl);
+        }
+        st.execute(new ReloadStatements(SQL, table, 1).createReloads());
+        st.execute(contracts.create());
+        if (exists) {
+          checkColumns(table, added);
+          checkContract(table, structuralKey);
+        } else {
+          forgetHistory(table);
+          recordContract(table, TableContract.of(table));
+        }
+      } catch (SQLException e) {
+        throw new WarehouseException("cannot create the tables of " + table.name() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * Refuses a run whose key or delete mode is not the target's. A target without a record (made
+   * before targets had one) has its key read from its structure, then recorded.
+   */
+  private void checkContract(TargetTable table, List<String> structuralKey) throws SQLException {
+    TableContract recorded = null;
+    try (PreparedStatement ps = conn.prepareStatement(new ContractStatements(SQL).select())) {
+      ps.setString(1, table.name());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          recorded = TableContract.parse(rs.getString(1), rs.getString(2));
+        }
+      }
+    }
+    TableContract contract = TableContract.checked(recorded, structuralKey, table, path.toString());
+    if (recorded == null) {
+      recordContract(table, contract);
+    }
+  }
+
+  private void recordContract(TargetTable table, TableContract contract) throws SQLException {
+    ContractStatements sql = new ContractStatements(SQL);
+    execute(sql.delete(), table.name());
+    execute(sql.insert(), table.name(), contract.keyColumnsJson(), contract.deleteMode().name());
+  }
+
+  /**
+   * The key a target was made with, as its structure tells: its tombstone table's columns (hard
+   * deletes), or its NOT NULL columns (soft deletes keep only keys NOT NULL); null when it cannot tell.
+   */
+  private List<String> keyFromStructure(TargetTable table) throws SQLException {
+    boolean soft = columnsOf(table.name()).containsKey("_is_deleted");
+    List<String> key = new ArrayList<>();
+    nullableColumns(soft ? table.name() : table.tombstoneName()).forEach((name, nullable) -> {
+      if (!name.startsWith("_") && (!soft || !nullable)) {
+        key.add(name);
+      }
+    });
+    return key.isEmpty() ? null : key;
+  }
+
+  /** A table's columns in order, each with whether it is nullable. */
+  private Map<String, Boolean> nullableColumns(String name) throws SQLException {
+    Map<String, Boolean> columns = new java.util.LinkedHashMap<>();
+    try (PreparedStatement ps = conn.prepareStatement("SELECT column_name, is_nullable FROM information_schema.columns"
+        + " WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position")) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          columns.put(rs.getString(1), "YES".equals(rs.getString(2)));
+        }
+      }
+    }
+    return columns;
+  }
+
+  /**
+   * A target created now has no past: bookkeeping left from a dropped table of the same name
+   * (applied batches, tombstones, a reload under way) would make a re-run skip or ignore rows.
+   */
+  private void forgetHistory(TargetTable table) throws SQLException {
+    execute("DELETE FROM " + SQL.table(MergeStatements.BATCHES) + " WHERE table_name = ?", table.name());
+    execute(new ReloadStatements(SQL, table, 1).deletePending(), table.name());
+    execute("DELETE FROM " + SQL.table(table.stagingName()));
+    if (table.deleteMode() == DeleteMode.HARD) {
+      execute("DELETE FROM " + SQL.table(table.tombstoneName()));
+    }
+  }
+
+  private boolean tableExists(String name) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?")) {
+      ps.setString(1, name);
+      return queryLong(ps) > 0;
+    }
+  }
+
+  @Override
+  public TargetTable addColumns(TargetTable table, List<Column> columns) {
+    synchronized (shared) {
+      try (Statement st = conn.createStatement()) {
+        for (Column c : columns) {
+          st.execute("ALTER TABLE " + SQL.table(table.name()) + " ADD COLUMN IF NOT EXISTS " + SQL.quote(c.name())
+              + " " + SQL.targetType(c.type()));
+          st.execute("ALTER TABLE " + SQL.table(table.stagingName()) + " ADD COLUMN IF NOT EXISTS "
+              + SQL.quote(c.name()) + " " + SQL.stagingType(c.type()));
+        }
+      } catch (SQLException e) {
+        throw new WarehouseException("cannot add columns to " + table.name() + ": " + e.getMessage(), e);
+      }
+      return current(table);
+    }
+  }
+
+  @Override
+  public TargetTable current(TargetTable table) {
+    List<Column> added = new ArrayList<>();
+    synchronized (shared) {
+      try (PreparedStatement ps = conn.prepareStatement("SELECT column_name, data_type FROM information_schema.columns"
+          + " WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position")) {
+        ps.setString(1, table.name());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            String name = rs.getString(1);
+            if (!name.startsWith("_") && table.schema().indexOf(name) == null) {
+              added.add(new Column(name, typeOf(rs.getString(2), table, name), false));
+            }
+          }
+        }
+      } catch (SQLException e) {
+        throw new WarehouseException("cannot read the columns of " + table.name() + ": " + e.getMessage(), e);
+      }
+    }
+    return added.isEmpty() ? table : table.withColumns(added);
+  }
+
+  /** The column type a DuckDB type stands for (the one {@link DuckDbDialect} writes it as). */
+  private static ColumnType typeOf(String duckDbType, TargetTable table, String column) {
+    for (ColumnType t : ColumnType.values()) {
+      if (sameType(duckDbType, SQL.targetType(t))) {
+        return t;
+      }
+    }
+    throw new WarehouseException("column '" + column + "' of " + table.name() + " has type " + duckDbType
+        + ", which no schema type is written as");
+  }
+
+  /** Column name (lower case) to DuckDB's data_type for a table. */
+  private Map<String, String> columnsOf(String name) throws SQLException {
+    Map<String, String> cols = new HashMap<>();
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT column_name, data_type FROM information_schema.columns"
+            + " WHERE table_schema = current_schema() AND table_name = ?")) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          cols.put(rs.getString(1).toLowerCase(Locale.ROOT), rs.getString(2));
+        }
+      }
+    }
+    return cols;
+  }
+
+  private void checkColumns(TargetTable table, AddedColumns added) throws SQLException {
+    Map<String, String> actual = columnsOf(table.name());
+    StringJoiner problems = new StringJoiner("; ");
+    for (Column c : table.schema().columns()) {
+      String type = actual.get(c.name().toLowerCase(Locale.ROOT));
+      String expected = SQL.targetType(c.type());
+      if (type == null) {
+        problems.add("column '" + c.name() + "' is missing");
+      } else if (!sameType(type, expected)) {
+        problems.add("column '" + c.name() + "' is " + type + ", the schema says " + c.type() + " (" + expected + ")");
+      }
+    }
+    for (String extra : extraColumns(table, added)) {
+      problems.add("column '" + extra + "' is in the table but not in the schema (every update would keep its old"
+          + " value); add it to the schema");
+    }
+    boolean soft = actual.containsKey("_is_deleted");
+    if (soft != (table.deleteMode() == DeleteMode.SOFT)) {
+      problems.add(soft ? "it was created with --deletes=soft" : "it was created with --deletes=hard");
+    }
+    if (problems.length() > 0) {
+      throw new WarehouseException("table " + table.name() + " in " + path + " does not match the schema: " + problems);
+    }
+  }
+
+  /** The target's own columns the schema lacks (nullable ones are fine when {@code added} accepts them). */
+  private List<String> extraColumns(TargetTable table, AddedColumns added) throws SQLException {
+    List<String> extra = new ArrayList<>();
+    nullableColumns(table.name()).forEach((name, nullable) -> {
+      if (!name.startsWith("_") && table.schema().indexOf(name) == null && !(added == AddedColumns.ACCEPTED && nullable)) {
+        extra.add(name);
+      }
+    });
+    return extra;
+  }
+
+  private static boolean sameType(String actual, String expected) {
+    String a = actual.toUpperCase(Locale.ROOT);
+    return a.equals(expected)
+        || (expected.equals("TIMESTAMPTZ") && a.equals("TIMESTAMP WITH TIME ZONE"))
+        || (expected.equals("JSON") && a.equals("JSON"));
+  }
+
+  /** Adds sequence columns to a table created for narrower sequences. */
+  private void ensureSequenceWidth(TargetTable table, int width) throws SQLException {
+    if (width == 1) {
+      return;
+    }
+    MergeStatements sql = new MergeStatements(SQL, table, width);
+    String[] names = table.deleteMode() == DeleteMode.HARD
+        ? new String[] {table.name(), table.tombstoneName()}
+        : new String[] {table.name()};
+    for (String name : names) {
+      Map<String, String> cols = columnsOf(name);
+      for (int i = 1; i < width; i++) {
+        if (!cols.containsKey(StagedLine.sequenceColumn(i))) {
+          try (Statement st = conn.createStatement()) {
+            st.execute(sql.addSequenceColumn(name, i));
+          }
+        }
+      }
+    }
+  }
+
+  /** How wide the target's sequences are: its number of sequence columns. */
+  private int sequenceWidth(TargetTable table) throws SQLException {
+    Map<String, String> cols = columnsOf(table.name());
+    int width = 1;
+    while (width < 4 && cols.containsKey(StagedLine.sequenceColumn(width))) {
+      width++;
+    }
+    return width;
+  }
+
+  @Override
+  public long maxSequenceNum(TargetTable table) {
+    synchronized (shared) {
+      try (PreparedStatement ps = conn.prepareStatement(
+          new ReloadStatements(SQL, table, 1).maxSequence())) {
+        return queryLong(ps);
+      } catch (SQLException e) {
+        throw new WarehouseException("cannot read the highest sequence of " + table.name() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public MergeResult merge(TargetTable table, StagedBatch batch) {
+    return merge(table, batch, null);
+  }
+
+  /**
+   * Merges with the target side restricted to {@code bounds} (null: the whole table): the SQL the
+   * BigQuery target runs to prune partitions, executed here to test its semantics.
+   */
+  MergeResult merge(TargetTable table, StagedBatch batch, io.replicator.merge.PartitionBounds bounds) {
+    Path file = localFile(batch.file());
+    return inTransaction("merging batch " + batch.batchId() + " into " + table.name(), () -> {
+      int width = Math.max(batch.sequenceWidth(), sequenceWidth(table));
+      MergeStatements sql = bounds == null
+          ? new MergeStatements(SQL, table, width)
+          : new MergeStatements(SQL, table, width).withTargetBounds(bounds);
+      try (PreparedStatement ps = conn.prepareStatement(sql.selectApplied())) {
+        ps.setString(1, table.name());
+        ps.setString(2, batch.batchId());
+        if (queryLong(ps) > 0) {
+          return MergeResult.skipped(table.name(), batch.batchId(), batch.rows());
+        }
+      }
+      ensureSequenceWidth(table, width);
+      execute(loadStaging(table, file));
+      execute(sql.selectEffective(), batch.batchId());
+      long[] counts = applyEffective(table, sql);
+      execute(sql.recordBatch(), table.name(), batch.batchId(), batch.rows(), counts[0], counts[1], counts[2]);
+      execute(sql.clearStaging(), batch.batchId());
+      return new MergeResult(table.name(), batch.batchId(), false, batch.rows(),
+          counts[0], counts[1], counts[2], batch.rows() - counts[3], 0, 0);
+    });
+  }
+
+  /**
+   * Counts the effective changes (inserted, updated, deleted, effective), merges them into the
+   * target and its tombstones, and drops the scratch table.
+   */
+  private long[] applyEffective(TargetTable table, MergeStatements sql) throws SQLException {
+    long[] counts = new long[4];
+    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql.countEffective())) {
+      rs.next();
+      for (int i = 0; i < 4; i++) {
+        counts[i] = rs.getLong(i + 1);
+      }
+    }
+    execute(sql.mergeTarget());
+    if (table.deleteMode() == DeleteMode.HARD) {
+      execute(sql.mergeTombstones());
+    }
+    execute("DROP TABLE " + SQL.quote(MergeStatements.EFFECTIVE));
+    return counts;
+  }
+
+  /** The scratch table of a reload's kept keys, for one transaction. */
+  private static final String KEPT = "_reload_kept";
+
+  @Override
+  public ReloadResult applyReload(TargetTable table, List<StagedBatch> batches, Reload reload) {
+    return inTransaction("applying the reload of " + table.name(), () -> {
+      List<StagedBatch> todo = new ArrayList<>();
+      long rows = 0;
+      int width = sequenceWidth(table);
+      MergeStatements probe = new MergeStatements(SQL, table, 1);
+      for (StagedBatch b : batches) {
+        try (PreparedStatement ps = conn.prepareStatement(probe.selectApplied())) {
+          ps.setString(1, table.name());
+          ps.setString(2, b.batchId());
+          if (queryLong(ps) == 0) {
+            todo.add(b);
+            rows += b.rows();
+            width = Math.max(width, b.sequenceWidth());
+          }
+        }
+      }
+      if (!batches.isEmpty() && todo.isEmpty()) {
+        long all = batches.stream().mapToLong(StagedBatch::rows).sum();
+        return new ReloadResult(MergeResult.skipped(table.name(), "reload", all), batches.size(), 0, 0);
+      }
+      ensureSequenceWidth(table, width);
+      MergeStatements sql = new MergeStatements(SQL, table, width).forAllStaged();
+      // Other users of the database merge one batch at a time and clear it in their transaction:
+      // whatever the staging table holds now was left by no one.
+      execute(sql.clearAllStaged());
+      for (StagedBatch b : todo) {
+        execute(loadStaging(table, localFile(b.file())));
+      }
+      execute(sql.selectEffective());
+      long[] counts = applyEffective(table, sql);
+      execute(sql.recordStagedBatches(), table.name());
+      execute(sql.clearAllStaged());
+      MergeResult merged = new MergeResult(table.name(), "reload", false, rows, counts[0], counts[1], counts[2],
+          rows - counts[3], 0, 0);
+      if (!reload.removesVanished()) {
+        return new ReloadResult(merged, todo.size(), 0, 0);
+      }
+      ReloadStatements r = new ReloadStatements(SQL, table, width);
+      long kept = 0;
+      if (reload.keptKeysFile() != null) {
+        r = r.keeping(KEPT);
+        execute("CREATE OR REPLACE TEMP TABLE " + SQL.quote(KEPT) + " AS SELECT * FROM "
+            + readJson(localFile(reload.keptKeysFile()), keyColumns(table)));
+        kept = queryLong(r.countKept(), reload.sequence());
+      }
+      long live = queryLong(r.countLive());
+      long older = queryLong(r.countOlder(), reload.sequence());
+      if (reload.refuses(older, live)) {
+        throw ReloadRefusedException.of(table.name(), older, live, reload.maxDeletePercent());
+      }
+      if (older > 0) {
+        if (table.deleteMode() == DeleteMode.HARD) {
+          execute(r.tombstoneOlder(), reload.sequence(), reload.sequence());
+          execute(r.removeOlder(), reload.sequence());
+        } else {
+          execute(r.removeOlder(), reload.sequence(), reload.sequence());
+        }
+      }
+      if (reload.keptKeysFile() != null) {
+        execute("DROP TABLE " + SQL.quote(KEPT));
+      }
+      execute(r.deletePending(), table.name());
+      return new ReloadResult(merged, todo.size(), older, kept);
+    });
+  }
+
+  /** The key columns, each with its staging type: how a kept-keys file is read. */
+  private static Map<String, String> keyColumns(TargetTable table) {
+    Map<String, String> columns = new java.util.LinkedHashMap<>();
+    for (String k : table.schema().keyColumns()) {
+      columns.put(k, SQL.stagingType(table.schema().column(table.schema().indexOf(k)).type()));
+    }
+    return columns;
+  }
+
+  /** Work that commits as a whole or not at all. */
+  private interface Work<T> {
+    T run() throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in one transaction, serialised with every other user of the database: it
+   * commits when the work returns and rolls back when it throws. {@code what} starts the message
+   * of a failure.
+   */
+  private <T> T inTransaction(String what, Work<T> work) {
+    synchronized (shared) {
+      try {
+        conn.setAutoCommit(false);
+        try {
+          T result = work.run();
+          conn.commit();
+          return result;
+        } catch (SQLException | RuntimeException e) {
+          conn.rollback();
+          throw e;
+        } finally {
+          conn.setAutoCommit(true);
+        }
+      } catch (SQLException e) {
+        throw new WarehouseException(what + " failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static Path localFile(String file) {
+    String f = file.startsWith("file://") ? file.substring("file://".length()) : file;
+    if (f.contains("://")) {
+      throw new WarehouseException(
+          "DuckDB reads staged batches from the local disk, but the batch is at " + file
+              + "; give --staging a local directory");
+    }
+    return Path.of(f);
+  }
+
+  /** Bulk-loads a staged file into the staging table: DuckDB's own JSON reader, no row-by-row insert. */
+  private static String loadStaging(TargetTable table, Path file) {
+    Map<String, String> columns = new java.util.LinkedHashMap<>();
+    for (Column c : table.schema().columns()) {
+      columns.put(c.name(), SQL.stagingType(c.type()));
+    }
+    columns.put("_op", "VARCHAR");
+    for (int i = 0; i < 4; i++) {
+      columns.put(StagedLine.sequenceColumn(i), "BIGINT");
+    }
+    columns.put("_batch_id", "VARCHAR");
+    return "INSERT INTO " + SQL.table(table.stagingName()) + " BY NAME SELECT * FROM " + readJson(file, columns);
+  }
+
+  /** DuckDB's reader of a JSONL file with the given columns and types, every other member refused. */
+  private static String readJson(Path file, Map<String, String> columnTypes) {
+    StringJoiner columns = new StringJoiner(", ", "{", "}");
+    columnTypes.forEach((name, type) -> columns.add(literal(name) + ": " + literal(type)));
+    return "read_json(" + literal(file.toString()) + ", format = 'newline_delimited', columns = " + columns
+        + ", maximum_object_size = 268435456)";
+  }
+
+  /** A SQL string literal; used for names and paths in table-function arguments, never for data. */
+  private static String literal(String s) {
+    return "'" + s.replace("'", "''") + "'";
+  }
+
+  @Override
+  public OptionalLong pendingReload(TargetTable table, String fingerprint) {
+    synchronized (shared) {
+      try (PreparedStatement ps = conn.prepareStatement(new ReloadStatements(SQL, table, 1).selectPending())) {
+        ps.setString(1, table.name());
+        ps.setString(2, fingerprint);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+        }
+      } catch (SQLException e) {
+        throw new WarehouseException("cannot read the reloads of " + table.name() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public void startReload(TargetTable table, String fingerprint, long sequence) {
+    synchronized (shared) {
+      try {
+        ReloadStatements sql = new ReloadStatements(SQL, table, 1);
+        execute(sql.deletePending(), table.name());
+        execute(sql.insertPending(), table.name(), fingerprint, sequence);
+      } catch (SQLException e) {
+        throw new WarehouseException("cannot record the reload of " + table.name() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
+  public void endReload(TargetTable table) {
+    synchronized (shared) {
+      try {
+        execute(new ReloadStatements(SQL, table, 1).deletePending(), table.name());
+      } catch (SQLException e) {
+        throw new WarehouseException("cannot record the end of the reload of " + table.name() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** Runs a statement with positional parameters. */
+  private void execute(String sql, Object... params) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        ps.setObject(i + 1, params[i]);
+      }
+      ps.execute();
+    }
+  }
+
+  /** The first column of the first row of a query with positional parameters; 0 for none or NULL. */
+  private long queryLong(String sql, Object... params) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        ps.setObject(i + 1, params[i]);
+      }
+      return queryLong(ps);
+    }
+  }
+
+  private static long queryLong(PreparedStatement ps) throws SQLException {
+    try (ResultSet rs = ps.executeQuery()) {
+      if (!rs.next()) {
+        return 0;
+      }
+      long v = rs.getLong(1);
+      return rs.wasNull() ? 0 : v;
+    }
+  }
+
+  @Override
+  public void forEachRow(TargetTable table, RowVisitor visitor) {
+    StringJoiner select = new StringJoiner(", ");
+    for (Column c : table.schema().columns()) {
+      String ref = SQL.quote(c.name());
+      select.add(c.type() == io.replicator.change.ColumnType.BYTES ? "base64(" + ref + ")" : ref + "::VARCHAR");
+    }
+    String sql = "SELECT " + select + " FROM " + SQL.table(table.name())
+        + (table.deleteMode() == DeleteMode.SOFT ? " WHERE NOT " + SQL.quote("_is_deleted") : "");
+    synchronized (shared) {
+      try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        int n = table.schema().columns().size();
+        while (rs.next()) {
+          String[] values = new String[n];
+          for (int i = 0; i < n; i++) {
+            values[i] = rs.getString(i + 1);
+          }
+          visitor.visit(values);
+        }
+      } catch (Exception e) {
+        throw new WarehouseException("reading the rows of " + table.name() + " failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** A plain JDBC connection to the same database, for queries and tests. */
+  public Connection connection() {
+    return conn;
+  }
+
+  @Override
+  public void close() {
+    synchronized (OPEN) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        conn.close();
+      } catch (SQLException ignored) {
+        // Closing a duplicate connection has nothing to report.
+      }
+      if (--shared.users == 0) {
+        OPEN.remove(path);
+        try {
+          shared.root.close();
+        } catch (SQLException ignored) {
+          // The database is closed either way.
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.replicator.warehouse.spi;
+
+import io.replicator.change.StagedBatch;
+import io.replicator.change.Column;
+import io.replicator.change.TargetTable;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * A warehouse the replicate pipeline merges into. Every call is safe to repeat: a batch already
+ * applied is recognised by its id and skipped, and the bookkeeping of what was applied commits
+ * with the merge itself.
+ */
+public interface Warehouse extends AutoCloseable {
+  /** Whether an existing target may have columns the run's schema lacks. */
+  enum AddedColumns {
+    /**
+     * No: every update would leave such a column's old value beside the new ones, a row that
+     * never existed at the source.
+     */
+    REFUSED,
+    /** Nullable ones, yes: a stream adds the columns new at its source and merges into the table as it is. */
+    ACCEPTED
+  }
+
+  /**
+   * Creates the target and the pipeline's own tables when missing, recording its key and delete
+   * mode ({@link TableContract}); checks an existing target against the schema and that record,
+   * and fails with the difference when they disagree.
+   */
+  void ensureTables(TargetTable table, AddedColumns added);
+
+  /** {@link #ensureTables(TargetTable, AddedColumns)} for a run whose schema must be the target's. */
+  default void ensureTables(TargetTable table) {
+    ensureTables(table, AddedColumns.REFUSED);
+  }
+
+  /**
+   * Adds nullable columns to the target (and what stages it) unless it has them already; returns
+   * the target with them. Safe to call from many workers at once.
+   */
+  TargetTable addColumns(TargetTable table, List<Column> columns);
+
+  /** The target as the warehouse has it now: {@code table} plus the nullable columns added since. */
+  TargetTable current(TargetTable table);
+
+  /** The highest {@code _sequence_num} the target holds, deleted keys included; 0 when empty. */
+  long maxSequenceNum(TargetTable table);
+
+  /** Loads a staged batch and merges it, in one transaction with its bookkeeping. */
+  MergeResult merge(TargetTable table, StagedBatch batch);
+
+  /**
+   * Applies a full-table reload as one unit: every staged batch, then the removal of the live rows
+   * older than the reload that it does not have (kept keys excepted), in one transaction, so that
+   * no reader ever sees it half applied. Batches already applied are skipped; a reload applied
+   * before changes nothing.
+   *
+   * @throws ReloadRefusedException when the removal would take more than the reload may; nothing
+   *     of the reload is applied then
+   */
+  ReloadResult applyReload(TargetTable table, List<StagedBatch> batches, Reload reload);
+
+  /** The sequence of a reload of the same input that started and did not finish. */
+  OptionalLong pendingReload(TargetTable table, String fingerprint);
+
+  /** Notes that a reload of {@code fingerprint} at {@code sequence} started. */
+  void startReload(TargetTable table, String fingerprint, long sequence);
+
+  /** Forgets the reload under way, if any (a snapshot in merge mode finishes so). */
+  void endReload(TargetTable table);
+
+  /** Receives one row of the target: each column's value as text (BYTES in base64), or null. */
+  interface RowVisitor {
+    void visit(String[] values) throws Exception;
+  }
+
+  /** Reads every live row of the target (soft-deleted rows excluded), in no order. */
+  void forEachRow(TargetTable table, RowVisitor visitor);
+
+  @Override
+  void close();
+}

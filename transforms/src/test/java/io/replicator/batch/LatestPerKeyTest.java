@@ -1,0 +1,75 @@
+package io.replicator.batch;
+
+import static org.junit.Assert.assertEquals;
+
+import io.replicator.change.Change;
+import io.replicator.change.ChangeOp;
+import io.replicator.change.Sequence;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.Test;
+
+public class LatestPerKeyTest {
+  @Test
+  public void sameResultForAnyOrderAndDuplicates() {
+    Random random = new Random(7);
+    List<Change> changes = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      int key = random.nextInt(50);
+      long seq = random.nextInt(40); // many ties on purpose
+      ChangeOp op = random.nextInt(4) == 0 ? ChangeOp.DELETE : ChangeOp.UPSERT;
+      changes.add(new Change("t", op, "[" + key + "]", Sequence.of(seq), "\"v\":" + random.nextInt(3)));
+    }
+    List<Change> expected = LatestPerKey.of(changes);
+    for (int round = 0; round < 20; round++) {
+      List<Change> shuffled = new ArrayList<>(changes);
+      shuffled.addAll(changes.subList(0, random.nextInt(changes.size())));
+      Collections.shuffle(shuffled, random);
+      assertEquals(expected, LatestPerKey.of(shuffled));
+    }
+    assertEquals(50, expected.size());
+  }
+
+  @Test
+  public void keyChangeChainInOneBatch() {
+    // k1 -> k2 at 2, k2 -> k3 at 3: k1 and k2 end deleted, k3 holds the row.
+    List<Change> in = List.of(
+        new Change("t", ChangeOp.UPSERT, "[1]", Sequence.of(1), "\"id\":1"),
+        new Change("t", ChangeOp.DELETE, "[1]", Sequence.of(2), "\"id\":1"),
+        new Change("t", ChangeOp.UPSERT, "[2]", Sequence.of(2), "\"id\":2"),
+        new Change("t", ChangeOp.DELETE, "[2]", Sequence.of(3), "\"id\":2"),
+        new Change("t", ChangeOp.UPSERT, "[3]", Sequence.of(3), "\"id\":3"));
+    List<Change> out = LatestPerKey.of(in);
+    assertEquals(ChangeOp.DELETE, out.get(0).op());
+    assertEquals(ChangeOp.DELETE, out.get(1).op());
+    assertEquals(ChangeOp.UPSERT, out.get(2).op());
+  }
+
+  @Test
+  public void combineFnMergesPartialResultsLikeOnePass() throws Exception {
+    Random random = new Random(11);
+    List<Change> changes = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      changes.add(new Change("t", random.nextBoolean() ? ChangeOp.UPSERT : ChangeOp.DELETE,
+          "[" + random.nextInt(40) + "]", Sequence.of(random.nextInt(30)), "\"v\":" + random.nextInt(5)));
+    }
+    LatestPerKeyFn fn = new LatestPerKeyFn();
+    List<LatestPerKey> parts = new ArrayList<>();
+    for (int p = 0; p < 4; p++) {
+      LatestPerKey acc = fn.createAccumulator();
+      for (int i = p; i < changes.size(); i += 4) {
+        fn.addInput(acc, changes.get(i));
+      }
+      // Partial results cross the shuffle through the coder.
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      LatestPerKeyFn.AccumulatorCoder.of().encode(acc, bytes);
+      parts.add(LatestPerKeyFn.AccumulatorCoder.of().decode(new java.io.ByteArrayInputStream(bytes.toByteArray())));
+    }
+    LatestPerKey merged = fn.extractOutput(fn.mergeAccumulators(parts));
+    assertEquals(LatestPerKey.of(changes), merged.sortedByKey());
+    assertEquals(500, merged.added());
+    org.apache.beam.sdk.testing.CoderProperties.coderSerializable(LatestPerKeyFn.AccumulatorCoder.of());
+  }
+}
