@@ -1,23 +1,11 @@
 package io.replicator.pipelines;
 
-import io.replicator.batch.StageBatches;
-import io.replicator.change.StagedBatch;
-import io.replicator.change.Change;
-import io.replicator.change.ChangeCoder;
 import io.replicator.change.Sequence;
-import io.replicator.source.DeadLetter;
-import io.replicator.source.ReadChanges;
-import io.replicator.source.WriteDeadLetters;
-import io.replicator.source.jdbc.ReadJdbcSnapshot;
-import io.replicator.batch.LatestPerKey;
-import io.replicator.batch.ReduceWhileReading;
 import io.replicator.change.TargetTable;
-import io.replicator.warehouse.ApplyReload;
-import io.replicator.warehouse.FinishSnapshot;
-import io.replicator.warehouse.MergeBatches;
-import io.replicator.warehouse.spi.MergeResult;
+import io.replicator.replicate.ReplicateTable;
+import io.replicator.source.ReadChanges;
+import io.replicator.source.jdbc.ReadJdbcSnapshot;
 import io.replicator.warehouse.spi.Warehouse;
-import io.replicator.warehouse.bigquery.WriteChangesToBigQuery;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -109,123 +97,43 @@ public final class ReplicatePipeline {
       }
     }
 
-    Pipeline p = Pipeline.create(options);
-    if (jdbc == null && !plan.cdc) {
-      return launchFromFiles(p, plan, runId, snapshotSequence);
-    }
-    // Step 1: read and decode; bad input becomes dead letters.
-    PCollectionList<Change> changes = PCollectionList.empty(p);
-    PCollectionList<DeadLetter> rejected = PCollectionList.empty(p);
-    PCollectionList<DeadLetter> snapshotRejected = PCollectionList.empty(p);
-    String snapshotSource = null;
+    // Step 1: the sources, each a read of its own.
+    ReplicateTable replicate = ReplicateTable.into(plan.warehouse, plan.table)
+        .withStaging(plan.staging).withDeadLetters(plan.deadLetter, runId)
+        .withBatchBounds(plan.batchMaxBytes, plan.batchMaxRows).keepingStaging(plan.keepStaging);
     if (plan.snapshot != null) {
-      ReadChanges.Result read = p.apply("Read snapshot", ReadChanges.from(plan.snapshot)
-          .withFormat(plan.snapshotFormat).withTable(plan.table.name()).withSchema(plan.table.schema())
-          .withSnapshotSequence(Sequence.of(snapshotSequence)));
-      changes = changes.and(read.changes());
-      rejected = rejected.and(read.deadLetters());
-      snapshotRejected = snapshotRejected.and(read.deadLetters());
+      replicate = replicate.withSnapshot(ReadChanges.from(plan.snapshot).withFormat(plan.snapshotFormat)
+          .withTable(plan.table.name()).withSchema(plan.table.schema()).withSnapshotSequence(Sequence.of(snapshotSequence)));
     }
+    String snapshotSource = null;
     if (jdbc != null) {
       ReadJdbcSnapshot read = ReadJdbcSnapshot.of(plan.jdbc, jdbc.table, jdbc.ranges, Sequence.of(snapshotSequence),
           plan.table.name()).withFetchSize(plan.jdbcFetchSize);
       if (plan.maxThroughput > 0) {
         read = read.withMaxThroughput(plan.maxThroughput, JdbcPlan.THROTTLED_READERS);
       }
-      ReadChanges.Result result = p.apply("Read source table",
-          jdbc.snapshot == null ? read : read.withSnapshotId(jdbc.snapshot.id()));
-      changes = changes.and(result.changes());
-      rejected = rejected.and(result.deadLetters());
-      snapshotRejected = snapshotRejected.and(result.deadLetters());
+      replicate = replicate.withSnapshotFrom(jdbc.snapshot == null ? read : read.withSnapshotId(jdbc.snapshot.id()));
       snapshotSource = jdbc.table + " in " + jdbc.ranges.size() + " partitions"
           + (jdbc.snapshot != null ? ", one exported snapshot" : "");
     }
     if (plan.changes != null) {
-      ReadChanges.Result read = p.apply("Read changes", ReadChanges.from(plan.changes)
-          .withFormat(plan.changeFormat).withTable(plan.table.name()).withSchema(plan.table.schema()));
-      changes = changes.and(read.changes());
-      rejected = rejected.and(read.deadLetters());
+      replicate = replicate.withChanges(ReadChanges.from(plan.changes).withFormat(plan.changeFormat)
+          .withTable(plan.table.name()).withSchema(plan.table.schema()));
     }
-    PCollection<Change> all = changes.apply("All changes", Flatten.pCollections()).setCoder(ChangeCoder.of());
+    // Step 2: how the changes land: CDC writes, a reload as one unit, or batch by batch; files are
+    // cut into batches (a count from their sizes) and reduced as they are read.
     if (plan.cdc) {
-      // BigQuery CDC: the latest change per key straight into the table; no staging, no MERGE.
-      rejected = rejected.and(all.apply("Write CDC rows", WriteChangesToBigQuery
-          .into(plan.warehouse.bigQuery(), plan.table).withGroupBounds(plan.batchMaxBytes, plan.batchMaxRows)));
-      writeDeadLetters(rejected, plan, runId);
-      return new Launched(p.run(), plan, snapshotSequence, runId, snapshotSource, jdbc);
+      replicate = replicate.writingCdc();
+    } else if (jdbc == null) {
+      replicate = replicate.reducingWhileReading(plan.batchCountFromInputSize());
     }
-    // Step 2: dead letters to files.
-    writeDeadLetters(rejected, plan, runId);
-    // Step 3: batches of whole keys, latest change per key, staged as JSONL.
-    PCollection<StagedBatch> staged = all.apply("Stage batches",
-        StageBatches.to(plan.staging).withMaxBytes(plan.batchMaxBytes).withMaxRows(plan.batchMaxRows));
-    mergeAndFinish(staged, snapshotRejected, plan, snapshotSequence, runId);
-    return new Launched(p.run(), plan, snapshotSequence, runId, snapshotSource, jdbc);
-  }
-
-  /**
-   * Steps 4 and 5: load and merge each batch (a snapshot merged into the table then ends its
-   * reload record); or, for a full-table reload, apply every batch and the removal of what its
-   * snapshot no longer has as one unit, keeping the rows of rejected snapshot lines.
-   */
-  private static void mergeAndFinish(PCollection<StagedBatch> staged, PCollectionList<DeadLetter> snapshotRejected,
-      ReplicatePlan plan, Long snapshotSequence, String runId) {
     if (plan.replace) {
-      PCollectionView<Iterable<String>> rejectedKeys = snapshotRejected
-          .apply("All snapshot dead letters", Flatten.pCollections()).setCoder(DeadLetter.Coder.of())
-          .apply("Rejected snapshot keys", ApplyReload.rejectedKeys());
-      staged.apply("Apply reload", ApplyReload.into(plan.warehouse, plan.table, snapshotSequence,
-              plan.maxReloadDeletePercent, plan.staging)
-          .keepingRowsOf(rejectedKeys, deadLetterFiles(plan, runId))
-          .keepingStaging(plan.keepStaging));
-      return;
+      replicate = replicate.replacing(snapshotSequence, plan.maxReloadDeletePercent);
     }
-    PCollection<MergeResult> merged = staged.apply("Merge batches",
-        MergeBatches.into(plan.warehouse, plan.table).keepingStaging(plan.keepStaging));
-    if (plan.hasSnapshot()) {
-      merged.apply("Finish snapshot", FinishSnapshot.merging(plan.warehouse, plan.table));
-    }
-  }
-
-  /** Where a run's dead letters are written, as a pattern a user can list. */
-  static String deadLetterFiles(ReplicatePlan plan, String runId) {
-    return plan.deadLetter + "/rejected-" + runId + "-*.jsonl";
-  }
-
-  /**
-   * Files only: each file is cut into batches and reduced to the latest change per key as it is
-   * read, so it leaves the read as a few accumulators per batch instead of one element per line;
-   * the batch count comes from the files' sizes. Then the same staging, merge and reload steps.
-   */
-  private static Launched launchFromFiles(Pipeline p, ReplicatePlan plan, String runId, Long snapshotSequence) {
-    int batches = plan.batchCountFromInputSize();
-    PCollectionList<KV<String, LatestPerKey>> reduced = PCollectionList.empty(p);
-    PCollectionList<DeadLetter> rejected = PCollectionList.empty(p);
-    PCollectionList<DeadLetter> snapshotRejected = PCollectionList.empty(p);
-    if (plan.snapshot != null) {
-      ReduceWhileReading.Result read = p.apply("Read snapshot", ReduceWhileReading.of(ReadChanges.from(plan.snapshot)
-          .withFormat(plan.snapshotFormat).withTable(plan.table.name()).withSchema(plan.table.schema())
-          .withSnapshotSequence(Sequence.of(snapshotSequence)), batches));
-      reduced = reduced.and(read.batches());
-      rejected = rejected.and(read.deadLetters());
-      snapshotRejected = snapshotRejected.and(read.deadLetters());
-    }
-    if (plan.changes != null) {
-      ReduceWhileReading.Result read = p.apply("Read changes", ReduceWhileReading.of(ReadChanges.from(plan.changes)
-          .withFormat(plan.changeFormat).withTable(plan.table.name()).withSchema(plan.table.schema()), batches));
-      reduced = reduced.and(read.batches());
-      rejected = rejected.and(read.deadLetters());
-    }
-    writeDeadLetters(rejected, plan, runId);
-    PCollection<StagedBatch> staged = reduced.apply("All batches", Flatten.pCollections())
-        .apply("Stage batches", StageBatches.reduced(plan.staging, plan.batchMaxBytes, plan.batchMaxRows));
-    mergeAndFinish(staged, snapshotRejected, plan, snapshotSequence, runId);
-    return new Launched(p.run(), plan, snapshotSequence, runId, null, null);
-  }
-
-  private static void writeDeadLetters(PCollectionList<DeadLetter> rejected, ReplicatePlan plan, String runId) {
-    rejected.apply("All dead letters", Flatten.pCollections()).setCoder(DeadLetter.Coder.of())
-        .apply("Write dead letters", WriteDeadLetters.to(plan.deadLetter, runId));
+    // Step 3: run.
+    Pipeline p = Pipeline.create(options);
+    p.apply("Replicate " + plan.table.name(), replicate);
+    return new Launched(p.run(), plan, snapshotSequence, runId, snapshotSource, jdbc);
   }
 
   /**

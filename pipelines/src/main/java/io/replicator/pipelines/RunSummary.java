@@ -5,6 +5,7 @@ import io.replicator.change.TargetTable;
 import io.replicator.common.ByteSize;
 import io.replicator.common.Counters;
 import io.replicator.source.ReadChanges;
+import io.replicator.source.WriteDeadLetters;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;
 import io.replicator.stream.CommitProgress;
 import io.replicator.stream.DecodeEvents;
@@ -117,7 +118,7 @@ public final class RunSummary {
     }
     long rejected = get(ReadChanges.REJECTED);
     line(sb, "rejected", rejected, rejected == 0 ? "" : "dead letters in "
-        + ReplicatePipeline.deadLetterFiles(run.plan(), run.runId()));
+        + WriteDeadLetters.files(run.deadLetter(), run.runId()));
     if (get(ReadChanges.SKIPPED) > 0) {
       line(sb, "skipped", get(ReadChanges.SKIPPED), "events without a row change (tombstones, heartbeats)");
     }
@@ -127,8 +128,8 @@ public final class RunSummary {
       line(sb, "upserted", get(WriteChangesToBigQuery.ROWS_UPSERTED), "rows written as BigQuery CDC upserts");
       line(sb, "deleted", get(WriteChangesToBigQuery.ROWS_DELETED), "rows written as BigQuery CDC deletes");
       long refused = get(WriteChangesToBigQuery.ROWS_REFUSED);
-      line(sb, "refused", refused, refused == 0 ? "" : "rows BigQuery refused: dead letters in " + run.deadLetter()
-          + "/rejected-" + run.runId() + "-*.jsonl");
+      line(sb, "refused", refused, refused == 0 ? "" : "rows BigQuery refused: dead letters in "
+          + WriteDeadLetters.files(run.deadLetter(), run.runId()));
       sb.append(String.format(Locale.ROOT, "  %-11s BigQuery applies them within --maxStaleness%n", ""));
       sb.append(String.format(Locale.ROOT, "  %-11s %,.0f rows/s%n", "rate", rowsPerSecond()));
       return sb.toString();
@@ -169,8 +170,8 @@ public final class RunSummary {
       line(sb, "other", get(DecodeEvents.OTHER_TABLES), "events of tables this run does not replicate");
     }
     long rejected = get(ReadChanges.REJECTED);
-    line(sb, "rejected", rejected, rejected == 0 ? "" : "dead letters in " + run.plan().deadLetter + "/rejected-"
-        + run.runId() + "-*.jsonl");
+    line(sb, "rejected", rejected, rejected == 0 ? "" : "dead letters in "
+        + WriteDeadLetters.files(run.plan().deadLetter, run.runId()));
     line(sb, "skipped", get(ReadChanges.SKIPPED), "events without a row change (tombstones, heartbeats)");
     line(sb, "changes", get(ReadChanges.CHANGES_DECODED), "after key changes were split in two");
     line(sb, "superseded", get(StageBatches.CHANGES_SUPERSEDED), "by a later change to the same key in its window");

@@ -40,6 +40,11 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
     this.runId = runId;
   }
 
+  /** The files a run's dead letters go to, as a pattern a user can list. */
+  public static String files(String directory, String runId) {
+    return directory + "/rejected-" + runId + "-*.jsonl";
+  }
+
   public static WriteDeadLetters to(String directory, String runId) {
     if (directory == null || directory.isBlank()) {
       throw new IllegalArgumentException("a dead-letter directory is required");

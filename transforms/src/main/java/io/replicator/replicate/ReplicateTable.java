@@ -1,0 +1,301 @@
+package io.replicator.replicate;
+
+import com.google.auto.value.AutoValue;
+import io.replicator.batch.LatestPerKey;
+import io.replicator.batch.ReduceWhileReading;
+import io.replicator.batch.StageBatches;
+import io.replicator.change.Change;
+import io.replicator.change.ChangeCoder;
+import io.replicator.change.StagedBatch;
+import io.replicator.change.TargetTable;
+import io.replicator.source.DeadLetter;
+import io.replicator.source.ReadChanges;
+import io.replicator.source.WriteDeadLetters;
+import io.replicator.warehouse.ApplyReload;
+import io.replicator.warehouse.FinishSnapshot;
+import io.replicator.warehouse.MergeBatches;
+import io.replicator.warehouse.WarehouseSpec;
+import io.replicator.warehouse.bigquery.WriteChangesToBigQuery;
+import io.replicator.warehouse.spi.MergeResult;
+import java.util.List;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.PDone;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * The batch replicate flow, whole: a snapshot (files or a database table) and/or change files,
+ * decoded (rejected input to dead-letter files), cut into batches of whole keys with the latest
+ * change per key, staged as JSONL and merged into the target; a full-table reload applied as one
+ * unit once everything is staged; or, with {@link #writingCdc}, written as BigQuery CDC rows.
+ *
+ * <pre>{@code
+ * p.apply(ReplicateTable.into(warehouse, target)
+ *     .withStaging("local/staging").withDeadLetters("local/staging/dead-letters", runId)
+ *     .withSnapshot(ReadChanges.from("export/*.jsonl").withFormat(InputFormat.SNAPSHOT_JSONL)
+ *         .withTable("spind_dly").withSchema(schema).withSnapshotSequence(Sequence.of(1000)))
+ *     .withChanges(ReadChanges.from("cdc/*.jsonl").withTable("spind_dly").withSchema(schema))
+ *     .replacing(1000, 50.0));
+ * }</pre>
+ *
+ * <p>When every input is files (no table, no CDC writes) and {@link #reducingWhileReading} gives a
+ * batch count, the files are cut into batches and reduced as they are read.
+ */
+@AutoValue
+public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
+  abstract WarehouseSpec warehouse();
+
+  abstract TargetTable table();
+
+  abstract @Nullable String staging();
+
+  abstract @Nullable String deadLetters();
+
+  abstract @Nullable String runId();
+
+  abstract @Nullable ReadChanges snapshotFiles();
+
+  abstract @Nullable PTransform<PBegin, ReadChanges.Result> snapshotTable();
+
+  abstract @Nullable ReadChanges changeFiles();
+
+  abstract long batchMaxBytes();
+
+  abstract long batchMaxRows();
+
+  abstract int reduceIntoBatches();
+
+  abstract @Nullable Long reloadSequence();
+
+  abstract double maxReloadDeletePercent();
+
+  abstract boolean keepStaging();
+
+  abstract boolean cdc();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setWarehouse(WarehouseSpec warehouse);
+
+    abstract Builder setTable(TargetTable table);
+
+    abstract Builder setStaging(String staging);
+
+    abstract Builder setDeadLetters(String deadLetters);
+
+    abstract Builder setRunId(String runId);
+
+    abstract Builder setSnapshotFiles(ReadChanges read);
+
+    abstract Builder setSnapshotTable(PTransform<PBegin, ReadChanges.Result> read);
+
+    abstract Builder setChangeFiles(ReadChanges read);
+
+    abstract Builder setBatchMaxBytes(long bytes);
+
+    abstract Builder setBatchMaxRows(long rows);
+
+    abstract Builder setReduceIntoBatches(int batches);
+
+    abstract Builder setReloadSequence(Long sequence);
+
+    abstract Builder setMaxReloadDeletePercent(double percent);
+
+    abstract Builder setKeepStaging(boolean keep);
+
+    abstract Builder setCdc(boolean cdc);
+
+    abstract ReplicateTable build();
+  }
+
+  /** Replicates into {@code table} of {@code warehouse}. */
+  public static ReplicateTable into(WarehouseSpec warehouse, TargetTable table) {
+    return new AutoValue_ReplicateTable.Builder().setWarehouse(warehouse).setTable(table)
+        .setBatchMaxBytes(256L << 20).setBatchMaxRows(5_000_000L).setReduceIntoBatches(0)
+        .setMaxReloadDeletePercent(50).setKeepStaging(false).setCdc(false).build();
+  }
+
+  /** Where batches are staged (local for DuckDB, {@code gs://} for BigQuery). */
+  public ReplicateTable withStaging(String staging) {
+    return toBuilder().setStaging(staging).build();
+  }
+
+  /** Where rejected input is written, and the run id that names the files. */
+  public ReplicateTable withDeadLetters(String directory, String runId) {
+    return toBuilder().setDeadLetters(directory).setRunId(runId).build();
+  }
+
+  /** Snapshot rows from files, read at their snapshot sequence. */
+  public ReplicateTable withSnapshot(ReadChanges read) {
+    return toBuilder().setSnapshotFiles(read).build();
+  }
+
+  /** Snapshot rows from a database table (a JDBC read), rows it cannot convert rejected. */
+  public ReplicateTable withSnapshotFrom(PTransform<PBegin, ReadChanges.Result> readTable) {
+    return toBuilder().setSnapshotTable(readTable).build();
+  }
+
+  /** Change events from files. */
+  public ReplicateTable withChanges(ReadChanges read) {
+    return toBuilder().setChangeFiles(read).build();
+  }
+
+  /** Batches of at most {@code bytes} of staged JSONL and {@code rows} rows. */
+  public ReplicateTable withBatchBounds(long bytes, long rows) {
+    if (bytes < 1024 || rows < 1) {
+      throw new IllegalArgumentException("batches need at least 1KB and one row, got " + bytes + " bytes and "
+          + rows + " rows");
+    }
+    return toBuilder().setBatchMaxBytes(bytes).setBatchMaxRows(rows).build();
+  }
+
+  /** Files only: cut into {@code batches} batches and reduced to the latest change per key as read. */
+  public ReplicateTable reducingWhileReading(int batches) {
+    if (batches < 1) {
+      throw new IllegalArgumentException("at least one batch, got " + batches);
+    }
+    return toBuilder().setReduceIntoBatches(batches).build();
+  }
+
+  /**
+   * A full-table reload at {@code sequence}: the rows older than it that the snapshot lacks are
+   * removed, unless that is more than {@code maxDeletePercent} of the live rows.
+   */
+  public ReplicateTable replacing(long sequence, double maxDeletePercent) {
+    if (maxDeletePercent < 0 || maxDeletePercent > 100) {
+      throw new IllegalArgumentException("the largest share a reload may delete is 0 to 100 percent, got "
+          + maxDeletePercent);
+    }
+    return toBuilder().setReloadSequence(sequence).setMaxReloadDeletePercent(maxDeletePercent).build();
+  }
+
+  /** Keeps staged files after they are applied (for inspection). */
+  public ReplicateTable keepingStaging(boolean keep) {
+    return toBuilder().setKeepStaging(keep).build();
+  }
+
+  /** Writes the latest change per key as BigQuery CDC rows instead of staging and merging. */
+  public ReplicateTable writingCdc() {
+    return toBuilder().setCdc(true).build();
+  }
+
+  private boolean hasSnapshot() {
+    return snapshotFiles() != null || snapshotTable() != null;
+  }
+
+  @Override
+  public PDone expand(PBegin input) {
+    if (!hasSnapshot() && changeFiles() == null) {
+      throw new IllegalStateException("ReplicateTable needs a snapshot or changes to read");
+    }
+    if (deadLetters() == null || (!cdc() && staging() == null)) {
+      throw new IllegalStateException("ReplicateTable needs withDeadLetters() and, to merge, withStaging()");
+    }
+    if (cdc() && reloadSequence() != null) {
+      throw new IllegalStateException("a full-table reload needs the merge method, not CDC writes");
+    }
+    boolean reduce = reduceIntoBatches() > 0 && snapshotTable() == null && !cdc();
+    Sources read = reduce ? readReducing(input) : read(input);
+
+    // Step 1: rejected input to dead-letter files (CDC writes add the rows BigQuery refuses).
+    PCollectionList<DeadLetter> rejected = read.rejected;
+    if (cdc()) {
+      rejected = rejected.and(read.changes.apply("Write CDC rows", WriteChangesToBigQuery
+          .into(warehouse().bigQuery(), table()).withGroupBounds(batchMaxBytes(), batchMaxRows())));
+    }
+    rejected.apply("All dead letters", Flatten.pCollections()).setCoder(DeadLetter.Coder.of())
+        .apply("Write dead letters", WriteDeadLetters.to(deadLetters(), runId()));
+    if (cdc()) {
+      return PDone.in(input.getPipeline());
+    }
+
+    // Step 2: batches of whole keys, the latest change per key, staged as JSONL.
+    PCollection<StagedBatch> staged = reduce
+        ? read.reduced.apply("All batches", Flatten.pCollections())
+            .apply("Stage batches", StageBatches.reduced(staging(), batchMaxBytes(), batchMaxRows()))
+        : read.changes.apply("Stage batches",
+            StageBatches.to(staging()).withMaxBytes(batchMaxBytes()).withMaxRows(batchMaxRows()));
+
+    // Step 3: a reload applied as one unit, keeping the rows of rejected snapshot lines; else each
+    // batch merged (a snapshot merged into the table then ends its reload record).
+    if (reloadSequence() != null) {
+      PCollectionView<Iterable<String>> rejectedKeys = read.snapshotRejected
+          .apply("All snapshot dead letters", Flatten.pCollections()).setCoder(DeadLetter.Coder.of())
+          .apply("Rejected snapshot keys", ApplyReload.rejectedKeys());
+      staged.apply("Apply reload", ApplyReload.into(warehouse(), table(), reloadSequence(), maxReloadDeletePercent(),
+              staging())
+          .keepingRowsOf(rejectedKeys, WriteDeadLetters.files(deadLetters(), runId()))
+          .keepingStaging(keepStaging()));
+    } else {
+      PCollection<MergeResult> merged = staged.apply("Merge batches",
+          MergeBatches.into(warehouse(), table()).keepingStaging(keepStaging()));
+      if (hasSnapshot()) {
+        merged.apply("Finish snapshot", FinishSnapshot.merging(warehouse(), table()));
+      }
+    }
+    return PDone.in(input.getPipeline());
+  }
+
+  /** What the sources gave: changes (or reduced batches), all rejected input, the snapshot's. */
+  private static final class Sources {
+    PCollection<Change> changes;
+    PCollectionList<KV<String, LatestPerKey>> reduced;
+    PCollectionList<DeadLetter> rejected;
+    PCollectionList<DeadLetter> snapshotRejected;
+  }
+
+  private Sources read(PBegin input) {
+    Sources s = new Sources();
+    PCollectionList<Change> changes = PCollectionList.empty(input.getPipeline());
+    s.rejected = PCollectionList.empty(input.getPipeline());
+    s.snapshotRejected = PCollectionList.empty(input.getPipeline());
+    for (SourceRead r : List.of(
+        new SourceRead("Read snapshot", snapshotFiles(), true),
+        new SourceRead("Read source table", snapshotTable(), true),
+        new SourceRead("Read changes", changeFiles(), false))) {
+      if (r.read == null) {
+        continue;
+      }
+      ReadChanges.Result result = input.apply(r.name, r.read);
+      changes = changes.and(result.changes());
+      s.rejected = s.rejected.and(result.deadLetters());
+      if (r.snapshot) {
+        s.snapshotRejected = s.snapshotRejected.and(result.deadLetters());
+      }
+    }
+    s.changes = changes.apply("All changes", Flatten.pCollections()).setCoder(ChangeCoder.of());
+    return s;
+  }
+
+  private Sources readReducing(PBegin input) {
+    Sources s = new Sources();
+    s.reduced = PCollectionList.empty(input.getPipeline());
+    s.rejected = PCollectionList.empty(input.getPipeline());
+    s.snapshotRejected = PCollectionList.empty(input.getPipeline());
+    for (SourceRead r : List.of(
+        new SourceRead("Read snapshot", snapshotFiles(), true),
+        new SourceRead("Read changes", changeFiles(), false))) {
+      if (r.read == null) {
+        continue;
+      }
+      ReduceWhileReading.Result result = input.apply(r.name,
+          ReduceWhileReading.of((ReadChanges) r.read, reduceIntoBatches()));
+      s.reduced = s.reduced.and(result.batches());
+      s.rejected = s.rejected.and(result.deadLetters());
+      if (r.snapshot) {
+        s.snapshotRejected = s.snapshotRejected.and(result.deadLetters());
+      }
+    }
+    return s;
+  }
+
+  /** One source of the flow: its step name, its read, whether it is the snapshot. */
+  private record SourceRead(String name, PTransform<PBegin, ReadChanges.Result> read, boolean snapshot) {}
+}

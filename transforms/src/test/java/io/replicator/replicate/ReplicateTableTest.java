@@ -1,0 +1,95 @@
+package io.replicator.replicate;
+
+import static org.junit.Assert.assertEquals;
+
+import io.replicator.change.DeleteMode;
+import io.replicator.change.Sequence;
+import io.replicator.change.TableSchema;
+import io.replicator.change.TargetTable;
+import io.replicator.source.InputFormat;
+import io.replicator.source.ReadChanges;
+import io.replicator.warehouse.WarehouseSpec;
+import io.replicator.warehouse.duckdb.DuckDbWarehouse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** The whole batch flow into a real DuckDB file, read element by element and reduced while read. */
+public class ReplicateTableTest {
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+  @Rule public final transient TemporaryFolder tmp = new TemporaryFolder();
+
+  private static final TableSchema SCHEMA = TableSchema.fromBigQueryJson(
+      "[{\"name\":\"id\",\"type\":\"INT64\",\"mode\":\"REQUIRED\"},{\"name\":\"v\",\"type\":\"STRING\"}]",
+      List.of("id"));
+  private static final TargetTable TABLE = new TargetTable("t", SCHEMA, DeleteMode.HARD);
+
+  private Path dir;
+  private WarehouseSpec warehouse;
+
+  @Before
+  public void setUp() throws Exception {
+    dir = tmp.getRoot().toPath();
+    warehouse = WarehouseSpec.parse("duckdb:" + dir.resolve("w.duckdb"));
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(dir.resolve("w.duckdb"))) {
+      w.ensureTables(TABLE);
+    }
+    Files.writeString(dir.resolve("snapshot.jsonl"), "{\"id\":1,\"v\":\"a\"}\n{\"id\":2,\"v\":\"b\"}\n"
+        + "{\"id\":3,\"v\":{\"not\":\"a string\"}}\n{\"id\":4,\"v\":\"d\"}\n", StandardCharsets.UTF_8);
+    // Key 2 moves to 5 after the snapshot; key 4 is deleted; a replay of an old insert of 4.
+    Files.writeString(dir.resolve("changes.jsonl"),
+        "{\"id\":5,\"v\":\"b\",\"_op\":\"UPDATE\",\"_sequence_num\":12,\"_before_id\":2}\n"
+            + "{\"id\":4,\"_op\":\"DELETE\",\"_sequence_num\":11}\n"
+            + "{\"id\":4,\"v\":\"old\",\"_op\":\"INSERT\",\"_sequence_num\":3}\n", StandardCharsets.UTF_8);
+  }
+
+  private ReplicateTable flow() {
+    return ReplicateTable.into(warehouse, TABLE).withStaging(dir.resolve("staging").toString())
+        .withDeadLetters(dir.resolve("dead").toString(), "run")
+        .withSnapshot(ReadChanges.from(dir.resolve("snapshot.jsonl").toString()).withFormat(InputFormat.SNAPSHOT_JSONL)
+            .withTable("t").withSchema(SCHEMA).withSnapshotSequence(Sequence.of(10)))
+        .withChanges(ReadChanges.from(dir.resolve("changes.jsonl").toString()).withTable("t").withSchema(SCHEMA));
+  }
+
+  private List<String> rows() throws Exception {
+    List<String> out = new ArrayList<>();
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(dir.resolve("w.duckdb"));
+        Statement st = w.connection().createStatement();
+        ResultSet rs = st.executeQuery("SELECT id, v, _sequence_num FROM t ORDER BY id")) {
+      while (rs.next()) {
+        out.add(rs.getLong(1) + "|" + rs.getString(2) + "|" + rs.getLong(3));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  public void snapshotAndChangesEndAsTheSourceDid() throws Exception {
+    p.apply(flow());
+    p.run().waitUntilFinish();
+    assertEquals(List.of("1|a|10", "5|b|12"), rows());
+    try (var files = Files.list(dir.resolve("dead"))) {
+      assertEquals("the object given for a STRING is a dead letter", 1,
+          Files.readAllLines(files.findFirst().orElseThrow()).size());
+    }
+  }
+
+  @Test
+  public void aReloadReducedWhileReadKeepsTheRowOfItsRejectedLine() throws Exception {
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(dir.resolve("w.duckdb")); Statement st = w.connection().createStatement()) {
+      st.execute("INSERT INTO t VALUES (3, 'kept', 1), (9, 'gone', 1)");
+    }
+    p.apply(flow().reducingWhileReading(2).replacing(10, 100));
+    p.run().waitUntilFinish();
+    assertEquals(List.of("1|a|10", "3|kept|1", "5|b|12"), rows());
+  }
+}
