@@ -1,5 +1,6 @@
 package io.replicator.pipelines;
 
+import io.replicator.s3.SyncBuckets;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
@@ -189,7 +190,7 @@ public final class Commands {
     result.waitUntilFinish();
     RunSummary summary = RunSummary.of(result, System.currentTimeMillis() - start);
     out.print(S3SyncPipeline.summary(plan, summary));
-    return summary.get(S3SyncPipeline.counterName("failed")) > 0 ? 1 : 0;
+    return summary.get(SyncBuckets.counterName("failed")) > 0 ? 1 : 0;
   }
 
   private static int verify(String[] args, PrintStream out) {

@@ -1,54 +1,28 @@
 package io.replicator.pipelines;
 
 import io.replicator.common.ByteSize;
-import io.replicator.common.Counters;
-import io.replicator.s3.CompareChecksums;
-import io.replicator.s3.CopyObjects;
 import io.replicator.s3.CopySettings;
-import io.replicator.s3.DeleteObjects;
 import io.replicator.s3.KeyFilter;
-import io.replicator.s3.ListObjects;
-import io.replicator.s3.ObjectInfo;
 import io.replicator.s3.PlanSync;
 import io.replicator.s3.S3Endpoint;
 import io.replicator.s3.S3Errors;
 import io.replicator.s3.S3Location;
 import io.replicator.s3.S3SyncException;
-import io.replicator.s3.SyncAction;
-import io.replicator.s3.SyncResult;
+import io.replicator.s3.SyncBuckets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.TextIO;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.transforms.Count;
-import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Filter;
-import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.transforms.MapElements;
-import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
-import org.apache.beam.sdk.values.PCollectionView;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
- * The {@code s3-sync} pipeline: lists both sides, plans per key with {@code aws s3 sync}'s rules,
- * copies (server-side where it can, streaming where it cannot), deletes extraneous keys only after
- * every copy succeeded, and reports every key.
+ * The {@code s3-sync} pipeline: its options checked into a plan, the flow ({@link SyncBuckets}),
+ * the report and the summary.
  */
 public final class S3SyncPipeline {
-  /** Result actions, each counted as {@code sync_<action>}. */
-  static final List<String> ACTIONS = List.of("copied", "would copy", "skipped", "deleted", "would delete", "failed",
-      "archived", "excluded");
-
-  /** Copy sequences under a throughput bound: enough to keep a bound busy, few enough to hold it. */
-  static final int THROTTLED_LANES = 4;
-
   private S3SyncPipeline() {}
 
   /** The options checked and parsed; {@code args} are the raw arguments, for the order of the filters. */
@@ -143,82 +117,24 @@ public final class S3SyncPipeline {
   }
 
   static PipelineResult run(S3SyncOptions options, Plan plan) {
+    // Step 0: both buckets answer (a missing bucket or bad credentials say so before the job).
     checkReachable(plan);
-    Pipeline p = Pipeline.create(options);
-    PCollection<ObjectInfo> source = p.apply("List source", ListObjects.of(plan.sourceEndpoint(), plan.source(), "source"));
-    PCollection<ObjectInfo> target = p.apply("List target", ListObjects.of(plan.targetEndpoint(), plan.target(), "target"));
-    PCollection<SyncAction> actions = PCollectionList.of(source).and(target)
-        .apply("Plan", PlanSync.with(plan.compare(), plan.filter(), plan.delete()));
-    if (plan.compare() == PlanSync.Compare.CHECKSUM) {
-      PCollection<SyncAction> checked = actions
-          .apply("To check", Filter.by((SyncAction a) -> a.kind() == SyncAction.Kind.CHECK))
-          .apply("Checksums", CompareChecksums.between(plan.sourceEndpoint(), plan.source(), plan.targetEndpoint(),
-              plan.target()));
-      actions = PCollectionList.of(actions.apply("Decided", Filter.by((SyncAction a) -> a.kind() != SyncAction.Kind.CHECK)))
-          .and(checked).apply("All decisions", Flatten.pCollections());
-    }
-
-    CopyObjects copies = CopyObjects.between(plan.sourceEndpoint(), plan.source(), plan.targetEndpoint(), plan.target(),
-        plan.copy());
-    PCollection<SyncResult> copied = actions
-        .apply("To copy", Filter.by((SyncAction a) -> a.kind() == SyncAction.Kind.COPY))
-        .apply("Copy", plan.maxBytesPerSecond() > 0
-            ? copies.withMaxThroughput(plan.maxBytesPerSecond(), THROTTLED_LANES) : copies);
-    PCollection<SyncResult> others = actions
-        .apply("Not copied", Filter.by((SyncAction a) -> a.kind() != SyncAction.Kind.COPY
-            && a.kind() != SyncAction.Kind.DELETE))
-        .apply("As results", MapElements.into(org.apache.beam.sdk.values.TypeDescriptor.of(SyncResult.class)).via(S3SyncPipeline::reported))
-        .setCoder(SyncResult.Coder.of());
-    PCollectionList<SyncResult> results = PCollectionList.of(copied).and(others);
+    // Step 1: list, plan, copy, delete, report.
+    SyncBuckets sync = SyncBuckets.between(plan.sourceEndpoint(), plan.source(), plan.targetEndpoint(), plan.target(),
+        plan.copy()).comparing(plan.compare()).filtering(plan.filter());
     if (plan.delete()) {
-      PCollection<SyncAction> toDelete = actions
-          .apply("To delete", Filter.by((SyncAction a) -> a.kind() == SyncAction.Kind.DELETE));
-      PCollectionView<Long> failedCopies = copied
-          .apply("Failed copies", Filter.by((SyncResult r) -> r.action().equals("failed")))
-          .apply("Count failed", Count.globally()).apply("Failed as side input", View.asSingleton());
-      PCollectionView<Long> planned = toDelete
-          .apply("Count deletes", Count.globally()).apply("Deletes as side input", View.asSingleton());
-      results = results.and(toDelete.apply("Delete", DeleteObjects.from(plan.targetEndpoint(), plan.target(),
-          failedCopies, planned).withMaxDelete(plan.maxDelete()).dryRun(plan.copy().dryRun())));
+      sync = sync.deleting(plan.maxDelete());
     }
-    PCollection<String> lines = results.apply("All results", Flatten.pCollections())
-        .apply("Count and render", ParDo.of(new ReportFn())).setCoder(StringUtf8Coder.of());
+    if (plan.maxBytesPerSecond() > 0) {
+      sync = sync.withMaxThroughput(plan.maxBytesPerSecond());
+    }
+    Pipeline p = Pipeline.create(options);
+    PCollection<String> report = p.apply("Sync", sync);
+    // Step 2: the report, one line per key.
     if (plan.report() != null) {
-      lines.apply("Write report", TextIO.write().to(plan.report()).withoutSharding());
+      report.apply("Write report", TextIO.write().to(plan.report()).withoutSharding());
     }
     return p.run();
-  }
-
-  private static SyncResult reported(SyncAction a) {
-    ObjectInfo o = a.source() != null ? a.source() : a.target();
-    String action = switch (a.kind()) {
-      case ARCHIVED -> "archived";
-      case EXCLUDED -> "excluded";
-      default -> "skipped";
-    };
-    return new SyncResult(a.key(), action, a.reason(), o.size(), a.source() == null ? "" : a.source().etag(),
-        a.target() == null ? "" : a.target().etag(), 0);
-  }
-
-  /** Counts each result by its action and renders its report line. */
-  private static final class ReportFn extends DoFn<SyncResult, String> {
-    private final java.util.Map<String, Counter> counters = new java.util.HashMap<>();
-
-    ReportFn() {
-      for (String a : ACTIONS) {
-        counters.put(a, Counters.counter(counterName(a)));
-      }
-    }
-
-    @ProcessElement
-    public void process(@Element SyncResult r, OutputReceiver<String> out) {
-      counters.get(r.action()).inc();
-      out.output(r.toJson());
-    }
-  }
-
-  static String counterName(String action) {
-    return "sync_" + action.replace(' ', '_');
   }
 
   /** The summary at the end of a run. */
@@ -229,8 +145,8 @@ public final class S3SyncPipeline {
     sb.append(String.format(Locale.ROOT, "  %-11s %,d objects (%s) at the source, %,d (%s) at the target%n", "listed",
         s.get("source_objects_listed"), ByteSize.format(s.get("source_bytes_listed")),
         s.get("target_objects_listed"), ByteSize.format(s.get("target_bytes_listed"))));
-    for (String a : ACTIONS) {
-      long n = s.get(counterName(a));
+    for (String a : SyncBuckets.ACTIONS) {
+      long n = s.get(SyncBuckets.counterName(a));
       if (n > 0 || a.equals("copied") || a.equals("failed")) {
         String extra = a.equals("copied") ? " (" + ByteSize.format(s.get("bytes_copied")) + ")" : "";
         sb.append(String.format(Locale.ROOT, "  %-11s %,d objects%s%n", a, n, extra));

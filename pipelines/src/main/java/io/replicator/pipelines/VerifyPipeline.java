@@ -1,37 +1,19 @@
 package io.replicator.pipelines;
 
-import io.replicator.change.Change;
-import io.replicator.change.ChangeCoder;
-import io.replicator.change.ChangeOp;
 import io.replicator.change.Sequence;
 import io.replicator.change.TargetTable;
-import io.replicator.source.JsonlFiles;
 import io.replicator.source.ReadChanges;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;
 import io.replicator.verify.CompareTables;
-import io.replicator.warehouse.ReadTargetRows;
-import java.io.IOException;
+import io.replicator.verify.VerifyTable;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Filter;
-import org.apache.beam.sdk.transforms.MapElements;
-import org.apache.beam.sdk.transforms.GroupByKey;
-import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithKeys;
-import org.apache.beam.sdk.values.KV;
-import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
-import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.PBegin;
 
 /**
  * Verification: the rows of a snapshot source (a database table or snapshot files) against the
@@ -95,32 +77,23 @@ final class VerifyPipeline {
         ? (int) Math.max(8, Math.min(1024, jdbc.estimatedRows / 50_000)) : 16;
     String reportName = "verify-" + plan.table.name().replaceAll("[^A-Za-z0-9_-]", "_") + "-" + runId + ".jsonl";
 
-    Pipeline p = Pipeline.create(options);
-    ReadChanges.Result source;
+    // Step 1: the source, read as the run read it.
+    PTransform<PBegin, ReadChanges.Result> source;
     if (jdbc != null) {
       ReadJdbcSnapshot read = ReadJdbcSnapshot.of(plan.jdbc, jdbc.table, jdbc.ranges, Sequence.of(0), plan.table.name())
           .withFetchSize(plan.jdbcFetchSize);
       if (plan.maxThroughput > 0) {
         read = read.withMaxThroughput(plan.maxThroughput, JdbcPlan.THROTTLED_READERS);
       }
-      source = p.apply("Read source table", jdbc.snapshot == null ? read : read.withSnapshotId(jdbc.snapshot.id()));
+      source = jdbc.snapshot == null ? read : read.withSnapshotId(jdbc.snapshot.id());
     } else {
-      source = p.apply("Read snapshot", ReadChanges.from(plan.snapshot).withFormat(plan.snapshotFormat)
-          .withTable(plan.table.name()).withSchema(plan.table.schema()).withSnapshotSequence(Sequence.of(0)));
+      source = ReadChanges.from(plan.snapshot).withFormat(plan.snapshotFormat)
+          .withTable(plan.table.name()).withSchema(plan.table.schema()).withSnapshotSequence(Sequence.of(0));
     }
-    PCollection<Change> target = p.apply("Read target", ReadTargetRows.of(plan.warehouse, plan.table));
-    // A source row that could not be read says nothing of its key's row in the target.
-    String tableName = plan.table.name();
-    PCollection<Change> rejectedKeys = source.deadLetters()
-        .apply("Keys of rejected rows", Filter.by(d -> d.key() != null))
-        .apply("As keys", MapElements.into(TypeDescriptor.of(Change.class))
-            .via(d -> new Change(tableName, ChangeOp.UPSERT, d.key(), Sequence.of(0), "")))
-        .setCoder(ChangeCoder.of());
-    PCollectionList.of(source.changes()).and(target.setCoder(ChangeCoder.of())).and(rejectedKeys)
-        .apply(CompareTables.inGroups(groups))
-        .apply("One report", WithKeys.of(0)).setCoder(KvCoder.of(VarIntCoder.of(), StringUtf8Coder.of()))
-        .apply("Collect", GroupByKey.create())
-        .apply("Write report", ParDo.of(new WriteReportFn(plan.staging, reportName)));
+    // Step 2: compared with the target, the differences reported.
+    Pipeline p = Pipeline.create(options);
+    p.apply("Verify " + plan.table.name(), VerifyTable.of(source, plan.warehouse, plan.table).inGroups(groups)
+        .withReport(plan.staging, reportName));
     PipelineResult result = p.run();
     result.waitUntilFinish();
     RunSummary counters = RunSummary.of(result, 0);
@@ -128,23 +101,5 @@ final class VerifyPipeline {
         counters.get(ReadChanges.REJECTED), counters.get(CompareTables.KEYS_REJECTED), groups,
         counters.get(CompareTables.GROUPS_DIFFERING),
         counters.get(CompareTables.KEYS_DIFFERING), plan.staging + "/" + reportName, System.currentTimeMillis() - start);
-  }
-
-  private static final class WriteReportFn extends DoFn<KV<Integer, Iterable<String>>, Void> {
-    private final String directory;
-    private final String name;
-
-    WriteReportFn(String directory, String name) {
-      this.directory = directory;
-      this.name = name;
-    }
-
-    @ProcessElement
-    public void process(@Element KV<Integer, Iterable<String>> lines) throws IOException {
-      List<String> sorted = new ArrayList<>();
-      lines.getValue().forEach(sorted::add);
-      sorted.sort(null);
-      JsonlFiles.write(directory, name, sorted);
-    }
   }
 }
