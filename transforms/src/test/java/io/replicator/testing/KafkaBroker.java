@@ -1,11 +1,10 @@
 package io.replicator.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,11 +27,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * its classpath never meets the tests'.
  */
 public final class KafkaBroker implements AutoCloseable {
-  private final Process process;
+  private final ChildProcess process;
   private final int port;
   private final Path dir;
 
-  private KafkaBroker(Process process, int port, Path dir) {
+  private KafkaBroker(ChildProcess process, int port, Path dir) {
     this.process = process;
     this.port = port;
     this.dir = dir;
@@ -44,8 +43,8 @@ public final class KafkaBroker implements AutoCloseable {
       throw new IllegalStateException("the Kafka broker's libraries are missing (" + lib + "); the build copies"
           + " them to test-kafka-broker/target/lib: build from the project root");
     }
-    int port = freePort();
-    int controller = freePort();
+    int port = ChildProcess.freePort();
+    int controller = ChildProcess.freePort();
     Path dir = Files.createTempDirectory("kafka");
     Path props = dir.resolve("server.properties");
     Files.writeString(props, String.join("\n",
@@ -64,7 +63,7 @@ public final class KafkaBroker implements AutoCloseable {
         "transaction.state.log.min.isr=1",
         "group.initial.rebalance.delay.ms=0",
         ""), StandardCharsets.UTF_8);
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String java = ChildProcess.java();
     String classpath = lib + "/*";
     Process format = new ProcessBuilder(List.of(java, "-cp", classpath, "kafka.tools.StorageTool", "format",
         "-t", UUID.randomUUID().toString().replace("-", "").substring(0, 22), "-c", props.toString()))
@@ -74,32 +73,9 @@ public final class KafkaBroker implements AutoCloseable {
       throw new IllegalStateException("formatting the Kafka log directory failed: "
           + Files.readString(dir.resolve("format.log")));
     }
-    Process p = new ProcessBuilder(List.of(java, "-Xmx512m", "-cp", classpath, "kafka.Kafka", props.toString()))
-        .redirectErrorStream(true).redirectOutput(dir.resolve("broker.log").toFile()).start();
-    KafkaBroker broker = new KafkaBroker(p, port, dir);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!broker.listening()) {
-      if (!p.isAlive() || System.nanoTime() > deadline) {
-        broker.close();
-        throw new IllegalStateException("Kafka did not start: " + Files.readString(dir.resolve("broker.log")));
-      }
-      Thread.sleep(100);
-    }
-    return broker;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private boolean listening() {
-    try (Socket s = new Socket("127.0.0.1", port)) {
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
+    ChildProcess p = ChildProcess.startJava("Kafka", List.of("-cp", classpath, "kafka.Kafka", props.toString()),
+        dir.resolve("broker.log"), () -> ChildProcess.listens(port), Duration.ofSeconds(60));
+    return new KafkaBroker(p, port, dir);
   }
 
   public String bootstrapServers() {
@@ -138,14 +114,7 @@ public final class KafkaBroker implements AutoCloseable {
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    process.close();
   }
 
   @Override

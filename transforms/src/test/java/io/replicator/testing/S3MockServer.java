@@ -1,11 +1,10 @@
 package io.replicator.testing;
 
 import java.io.IOException;
-import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -19,10 +18,10 @@ import software.amazon.awssdk.services.s3.S3Client;
  * tests that need it and stops after them.
  */
 public final class S3MockServer implements AutoCloseable {
-  private final Process process;
+  private final ChildProcess process;
   private final int port;
 
-  private S3MockServer(Process process, int port) {
+  private S3MockServer(ChildProcess process, int port) {
     this.process = process;
     this.port = port;
   }
@@ -33,36 +32,13 @@ public final class S3MockServer implements AutoCloseable {
       throw new IllegalStateException("the S3Mock jar is missing (" + jar + "); the build copies it to"
           + " target/s3proxy/s3mock.jar in generate-test-resources");
     }
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = ChildProcess.freePort();
     Path dir = Files.createTempDirectory("s3mock");
-    Process p = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-jar", jar, "--server.port=0", "--com.adobe.testing.s3mock.httpPort=" + port,
-        "--logging.level.root=WARN", "--com.adobe.testing.s3mock.store.root=" + dir.resolve("store")))
-        .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
-    S3MockServer server = new S3MockServer(p, port);
-    long deadline = System.nanoTime() + 90_000_000_000L;
-    while (!server.answers()) {
-      if (!p.isAlive() || System.nanoTime() > deadline) {
-        server.close();
-        throw new IllegalStateException("S3Mock did not start: " + Files.readString(dir.resolve("log")));
-      }
-      Thread.sleep(200);
-    }
-    return server;
-  }
-
-  private boolean answers() {
-    try {
-      HttpURLConnection c = (HttpURLConnection) URI.create(endpoint() + "/").toURL().openConnection();
-      c.setConnectTimeout(500);
-      c.setReadTimeout(2000);
-      return c.getResponseCode() == 200;
-    } catch (IOException e) {
-      return false;
-    }
+    ChildProcess p = ChildProcess.startJava("S3Mock", List.of("-jar", jar, "--server.port=0",
+        "--com.adobe.testing.s3mock.httpPort=" + port, "--logging.level.root=WARN",
+        "--com.adobe.testing.s3mock.store.root=" + dir.resolve("store")), dir.resolve("log"),
+        () -> ChildProcess.answersHttp("http://127.0.0.1:" + port + "/", 200), Duration.ofSeconds(90));
+    return new S3MockServer(p, port);
   }
 
   public String endpoint() {
@@ -78,13 +54,6 @@ public final class S3MockServer implements AutoCloseable {
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    process.close();
   }
 }

@@ -1,12 +1,11 @@
 package io.replicator.testing;
 
 import java.io.IOException;
-import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -20,12 +19,12 @@ import software.amazon.awssdk.services.s3.S3Client;
  * its own endpoint with its own credentials.
  */
 public final class S3ProxyServer implements AutoCloseable {
-  private final Process process;
+  private final ChildProcess process;
   private final int port;
   private final String identity;
   private final String credential;
 
-  private S3ProxyServer(Process process, int port, String identity, String credential) {
+  private S3ProxyServer(ChildProcess process, int port, String identity, String credential) {
     this.process = process;
     this.port = port;
     this.identity = identity;
@@ -39,10 +38,7 @@ public final class S3ProxyServer implements AutoCloseable {
       throw new IllegalStateException("the S3Proxy jar is missing (" + jar + "); the build copies it to"
           + " target/s3proxy/s3proxy.jar in generate-test-resources");
     }
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = ChildProcess.freePort();
     Path dir = Files.createTempDirectory("s3proxy");
     Path props = dir.resolve("s3proxy.properties");
     Files.writeString(props, String.join("\n",
@@ -54,31 +50,10 @@ public final class S3ProxyServer implements AutoCloseable {
         "jclouds.identity=" + identity,
         "jclouds.credential=" + credential,
         ""), StandardCharsets.UTF_8);
-    Process p = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-DLOG_LEVEL=warn", "-Xmx512m", "-jar", jar, "--properties", props.toString()))
-        .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
-    S3ProxyServer server = new S3ProxyServer(p, port, identity, credential);
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (!server.answers()) {
-      if (!p.isAlive() || System.nanoTime() > deadline) {
-        server.close();
-        throw new IllegalStateException("S3Proxy did not start: " + Files.readString(dir.resolve("log")));
-      }
-      Thread.sleep(100);
-    }
-    return server;
-  }
-
-  private boolean answers() {
-    try {
-      HttpURLConnection c = (HttpURLConnection) URI.create(endpoint()).toURL().openConnection();
-      c.setConnectTimeout(500);
-      c.setReadTimeout(2000);
-      c.getResponseCode();
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
+    ChildProcess p = ChildProcess.startJava("S3Proxy", List.of("-DLOG_LEVEL=warn", "-jar", jar, "--properties",
+        props.toString()), dir.resolve("log"), () -> ChildProcess.answersHttp("http://127.0.0.1:" + port, 0),
+        Duration.ofSeconds(30));
+    return new S3ProxyServer(p, port, identity, credential);
   }
 
   public String endpoint() {
@@ -103,13 +78,6 @@ public final class S3ProxyServer implements AutoCloseable {
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    process.close();
   }
 }
