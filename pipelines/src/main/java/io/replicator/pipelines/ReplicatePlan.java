@@ -1,13 +1,13 @@
 package io.replicator.pipelines;
 
+import io.replicator.change.DeleteMode;
+import io.replicator.change.TableSchema;
+import io.replicator.change.TargetTable;
 import io.replicator.common.ByteSize;
 import io.replicator.common.Throughput;
-import io.replicator.change.TableSchema;
-import io.replicator.change.DeleteMode;
 import io.replicator.merge.TableLayout;
-import io.replicator.change.TargetTable;
-import io.replicator.source.jdbc.JdbcSource;
 import io.replicator.source.InputFormat;
+import io.replicator.source.jdbc.JdbcSource;
 import io.replicator.warehouse.WarehouseSpec;
 import io.replicator.warehouse.bigquery.BigQuerySettings;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.replicator.pipelines;
 
-import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import io.replicator.warehouse.WarehouseSpec;
+import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.ResultSet;

@@ -7,8 +7,8 @@ import static io.replicator.pipelines.ReplicatePlan.splitList;
 import static io.replicator.pipelines.ReplicatePlan.trimSlash;
 import static io.replicator.pipelines.ReplicatePlan.wrap;
 
-import io.replicator.change.TableSchema;
 import io.replicator.change.DeleteMode;
+import io.replicator.change.TableSchema;
 import io.replicator.change.TargetTable;
 import io.replicator.source.jdbc.JdbcSource;
 import io.replicator.source.jdbc.SourceTable;

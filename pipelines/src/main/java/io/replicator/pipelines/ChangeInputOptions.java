@@ -1,0 +1,20 @@
+package io.replicator.pipelines;
+
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** Change events read from files. */
+public interface ChangeInputOptions extends PipelineOptions {
+  @Description("File pattern of change events (local, gs:// or s3://; .gz and other compressions are read).")
+  @TemplateParameter(label = "Change files")
+  String getChanges();
+
+  void setChanges(String value);
+
+  @Description("Format of the change events: native (columns plus _op, _sequence_num, _before_<key>) or debezium."
+      + " Default: native, and debezium for --streaming.")
+  @TemplateParameter(label = "Change format", regexes = "^(native|debezium)$")
+  String getChangeFormat();
+
+  void setChangeFormat(String value);
+}

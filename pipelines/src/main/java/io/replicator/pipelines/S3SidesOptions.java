@@ -1,0 +1,66 @@
+package io.replicator.pipelines;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
+
+/** The two sides of a sync: each an S3 location, its endpoint, region and profile. */
+public interface S3SidesOptions extends PipelineOptions {
+  @Description("Where to copy from: s3://BUCKET[/PREFIX].")
+  @Validation.Required
+  @TemplateParameter(label = "Source location", regexes = "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
+  String getSource();
+
+  void setSource(String value);
+
+  @Description("Where to copy to: s3://BUCKET[/PREFIX].")
+  @Validation.Required
+  @TemplateParameter(label = "Target location", regexes = "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
+  String getTarget();
+
+  void setTarget(String value);
+
+  @Description("The source's S3 endpoint URL, for an S3-compatible server. Default: AWS.")
+  @TemplateParameter(label = "Source S3 endpoint", regexes = "^https?://\\S+$")
+  String getSourceEndpoint();
+
+  void setSourceEndpoint(String value);
+
+  @Description("The target's S3 endpoint URL, for an S3-compatible server. Default: AWS.")
+  @TemplateParameter(label = "Target S3 endpoint", regexes = "^https?://\\S+$")
+  String getTargetEndpoint();
+
+  void setTargetEndpoint(String value);
+
+  @Description("The source bucket's region. Default: us-east-1.")
+  @TemplateParameter(label = "Source region", regexes = "^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+  String getSourceRegion();
+
+  void setSourceRegion(String value);
+
+  @Description("The target bucket's region. Default: us-east-1.")
+  @TemplateParameter(label = "Target region", regexes = "^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+  String getTargetRegion();
+
+  void setTargetRegion(String value);
+
+  @Description("Path-style requests (http://host/bucket/key), as most S3-compatible servers want.")
+  @Default.Boolean(false)
+  @TemplateParameter(label = "Path-style requests", regexes = "^(true|false)$")
+  Boolean getPathStyle();
+
+  void setPathStyle(Boolean value);
+
+  @Description("The AWS credentials profile for the source. Default: the default provider chain.")
+  @TemplateParameter(label = "Source credentials profile")
+  String getSourceProfile();
+
+  void setSourceProfile(String value);
+
+  @Description("The AWS credentials profile for the target. Default: the default provider chain.")
+  @TemplateParameter(label = "Target credentials profile")
+  String getTargetProfile();
+
+  void setTargetProfile(String value);
+}
