@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.google.auto.value.AutoValue;
 import io.replicator.batch.StagingPaths;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.TargetTable;
@@ -38,6 +39,7 @@ import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Applies a full-table reload once every batch is staged, all or nothing: the batches, then the
@@ -55,28 +57,45 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  *     .keepingRowsOf(rejected, "local/staging/dead-letters"));
  * }</pre>
  */
-public final class ApplyReload extends PTransform<PCollection<StagedBatch>, PCollection<ReloadResult>> {
+@AutoValue
+public abstract class ApplyReload extends PTransform<PCollection<StagedBatch>, PCollection<ReloadResult>> {
   public static final String ROWS_REMOVED_BY_RELOAD = "rows_removed_by_reload";
   public static final String ROWS_KEPT_FOR_REJECTED_LINES = "rows_kept_for_rejected_lines";
   public static final String REJECTED_LINES_WITHOUT_KEY = "rejected_snapshot_lines_without_key";
 
-  private final WarehouseSpec warehouse;
-  private final TargetTable table;
-  private final Reload reload;
-  private final String staging;
-  private final boolean keepStaging;
-  private final PCollectionView<Iterable<String>> rejectedKeys;
-  private final String deadLetters;
+  abstract WarehouseSpec warehouse();
 
-  private ApplyReload(WarehouseSpec warehouse, TargetTable table, Reload reload, String staging, boolean keepStaging,
-      PCollectionView<Iterable<String>> rejectedKeys, String deadLetters) {
-    this.warehouse = warehouse;
-    this.table = table;
-    this.reload = reload;
-    this.staging = staging;
-    this.keepStaging = keepStaging;
-    this.rejectedKeys = rejectedKeys;
-    this.deadLetters = deadLetters;
+  abstract TargetTable table();
+
+  abstract Reload reload();
+
+  abstract String staging();
+
+  abstract boolean keepStaging();
+
+  abstract @Nullable PCollectionView<Iterable<String>> rejectedKeysView();
+
+  abstract @Nullable String deadLetters();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setWarehouse(WarehouseSpec warehouse);
+
+    abstract Builder setTable(TargetTable table);
+
+    abstract Builder setReload(Reload reload);
+
+    abstract Builder setStaging(String staging);
+
+    abstract Builder setKeepStaging(boolean keep);
+
+    abstract Builder setRejectedKeysView(PCollectionView<Iterable<String>> keys);
+
+    abstract Builder setDeadLetters(String deadLetters);
+
+    abstract ApplyReload build();
   }
 
   /**
@@ -85,8 +104,9 @@ public final class ApplyReload extends PTransform<PCollection<StagedBatch>, PCol
    */
   public static ApplyReload into(WarehouseSpec warehouse, TargetTable table, long sequence, double maxDeletePercent,
       String staging) {
-    return new ApplyReload(warehouse, table, new Reload(sequence, maxDeletePercent, null, true), staging, false,
-        null, null);
+    return new AutoValue_ApplyReload.Builder().setWarehouse(warehouse).setTable(table)
+        .setReload(new Reload(sequence, maxDeletePercent, null, true)).setStaging(staging).setKeepStaging(false)
+        .build();
   }
 
   /**
@@ -94,12 +114,12 @@ public final class ApplyReload extends PTransform<PCollection<StagedBatch>, PCol
    * where those lines were written, for the message when some have no readable key.
    */
   public ApplyReload keepingRowsOf(PCollectionView<Iterable<String>> rejectedKeys, String deadLetters) {
-    return new ApplyReload(warehouse, table, reload, staging, keepStaging, rejectedKeys, deadLetters);
+    return toBuilder().setRejectedKeysView(rejectedKeys).setDeadLetters(deadLetters).build();
   }
 
   /** Keeps the staged files once applied (for inspection). */
   public ApplyReload keepingStaging(boolean keep) {
-    return new ApplyReload(warehouse, table, reload, staging, keep, rejectedKeys, deadLetters);
+    return toBuilder().setKeepStaging(keep).build();
   }
 
   /**
@@ -120,16 +140,18 @@ public final class ApplyReload extends PTransform<PCollection<StagedBatch>, PCol
 
   @Override
   public Map<TupleTag<?>, PValue> getAdditionalInputs() {
-    return rejectedKeys == null ? Map.of() : Map.of(rejectedKeys.getTagInternal(), rejectedKeys.getPCollection());
+    PCollectionView<Iterable<String>> keys = rejectedKeysView();
+    return keys == null ? Map.of() : Map.of(keys.getTagInternal(), keys.getPCollection());
   }
 
   @Override
   public PCollection<ReloadResult> expand(PCollection<StagedBatch> batches) {
     PCollectionView<List<StagedBatch>> all = batches.apply("All batches", View.asList());
-    ApplyFn fn = new ApplyFn(warehouse, table, reload, staging, keepStaging, all, rejectedKeys, deadLetters);
+    ApplyFn fn = new ApplyFn(warehouse(), table(), reload(), staging(), keepStaging(), all, rejectedKeysView(),
+        deadLetters());
     ParDo.SingleOutput<Long, ReloadResult> apply = ParDo.of(fn).withSideInputs(all);
-    if (rejectedKeys != null) {
-      apply = apply.withSideInputs(rejectedKeys);
+    if (rejectedKeysView() != null) {
+      apply = apply.withSideInputs(rejectedKeysView());
     }
     // Counting the batches emits once every one is staged, and once (zero) for an empty snapshot,
     // which a reload must apply too: it removes the rows.
