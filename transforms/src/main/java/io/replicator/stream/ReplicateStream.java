@@ -1,16 +1,16 @@
 package io.replicator.stream;
 
+import com.google.auto.value.AutoValue;
 import io.replicator.batch.StageBatches;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.TargetTable;
 import io.replicator.source.InputFormat;
 import io.replicator.source.WriteDeadLetters;
 import io.replicator.warehouse.MergeBatches;
-import io.replicator.warehouse.spi.MergeResult;
 import io.replicator.warehouse.WarehouseSpec;
+import io.replicator.warehouse.spi.MergeResult;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -42,37 +42,63 @@ import org.joda.time.Duration;
  * later pane of that window for up to {@link #ALLOWED_LATENESS}; the sequence guards make the
  * order of panes irrelevant to the result. Outputs one report line per window.
  */
-public final class ReplicateStream extends PTransform<PCollection<SourceEvent>, PCollection<String>> {
+@AutoValue
+public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent>, PCollection<String>> {
   public static final Duration ALLOWED_LATENESS = Duration.standardHours(1);
 
-  private final List<TargetTable> tables;
-  private final Map<String, String> sourceNames;
-  private final InputFormat format;
-  private final WarehouseSpec warehouse;
-  private final String staging;
-  private final String deadLetters;
-  private final String runId;
-  private final Duration loadInterval;
-  private final long maxBytes;
-  private final long maxRows;
-  private final boolean keepStaging;
-  private final ProgressCommitter committer;
+  abstract List<TargetTable> tables();
 
-  private ReplicateStream(List<TargetTable> tables, Map<String, String> sourceNames, InputFormat format,
-      WarehouseSpec warehouse, String staging, String deadLetters, String runId, Duration loadInterval,
-      long maxBytes, long maxRows, boolean keepStaging, ProgressCommitter committer) {
-    this.tables = tables;
-    this.sourceNames = sourceNames;
-    this.format = format;
-    this.warehouse = warehouse;
-    this.staging = staging;
-    this.deadLetters = deadLetters;
-    this.runId = runId;
-    this.loadInterval = loadInterval;
-    this.maxBytes = maxBytes;
-    this.maxRows = maxRows;
-    this.keepStaging = keepStaging;
-    this.committer = committer;
+  abstract Map<String, String> sourceNames();
+
+  abstract InputFormat format();
+
+  abstract WarehouseSpec warehouse();
+
+  abstract String staging();
+
+  abstract String deadLetters();
+
+  abstract String runId();
+
+  abstract Duration loadInterval();
+
+  abstract long maxBytes();
+
+  abstract long maxRows();
+
+  abstract boolean keepStaging();
+
+  abstract ProgressCommitter committer();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setTables(List<TargetTable> tables);
+
+    abstract Builder setSourceNames(Map<String, String> names);
+
+    abstract Builder setFormat(InputFormat format);
+
+    abstract Builder setWarehouse(WarehouseSpec warehouse);
+
+    abstract Builder setStaging(String staging);
+
+    abstract Builder setDeadLetters(String deadLetters);
+
+    abstract Builder setRunId(String runId);
+
+    abstract Builder setLoadInterval(Duration interval);
+
+    abstract Builder setMaxBytes(long bytes);
+
+    abstract Builder setMaxRows(long rows);
+
+    abstract Builder setKeepStaging(boolean keep);
+
+    abstract Builder setCommitter(ProgressCommitter committer);
+
+    abstract ReplicateStream build();
   }
 
   /** Debezium events of {@code tables}, merged into {@code warehouse} every minute. */
@@ -81,67 +107,62 @@ public final class ReplicateStream extends PTransform<PCollection<SourceEvent>, 
     if (tables.isEmpty()) {
       throw new IllegalArgumentException("no table to replicate");
     }
-    return new ReplicateStream(List.copyOf(tables), Map.of(), InputFormat.DEBEZIUM, Objects.requireNonNull(warehouse),
-        Objects.requireNonNull(staging), Objects.requireNonNull(deadLetters), Objects.requireNonNull(runId),
-        Duration.standardSeconds(60), 256L << 20, 5_000_000L, false, ProgressCommitter.NONE);
+    return new AutoValue_ReplicateStream.Builder().setTables(List.copyOf(tables)).setSourceNames(Map.of())
+        .setFormat(InputFormat.DEBEZIUM).setWarehouse(warehouse).setStaging(staging).setDeadLetters(deadLetters)
+        .setRunId(runId).setLoadInterval(Duration.standardSeconds(60)).setMaxBytes(256L << 20)
+        .setMaxRows(5_000_000L).setKeepStaging(false).setCommitter(ProgressCommitter.NONE).build();
   }
 
   /** Native change lines instead of Debezium events (one table only). */
   public ReplicateStream withNativeLines() {
-    if (tables.size() != 1) {
+    if (tables().size() != 1) {
       throw new IllegalArgumentException("native change lines name no table: replicate one table at a time");
     }
-    return new ReplicateStream(tables, sourceNames, InputFormat.NATIVE, warehouse, staging, deadLetters, runId,
-        loadInterval, maxBytes, maxRows, keepStaging, committer);
+    return toBuilder().setFormat(InputFormat.NATIVE).build();
   }
 
   /** Target tables whose source tables are named otherwise (target → {@code schema.table}). */
   public ReplicateStream withSourceNames(Map<String, String> names) {
-    return new ReplicateStream(tables, Map.copyOf(names), format, warehouse, staging, deadLetters, runId,
-        loadInterval, maxBytes, maxRows, keepStaging, committer);
+    return toBuilder().setSourceNames(Map.copyOf(names)).build();
   }
 
   public ReplicateStream withLoadInterval(Duration interval) {
     if (interval.getMillis() < 1) {
       throw new IllegalArgumentException("the load interval must be positive, got " + interval);
     }
-    return new ReplicateStream(tables, sourceNames, format, warehouse, staging, deadLetters, runId, interval,
-        maxBytes, maxRows, keepStaging, committer);
+    return toBuilder().setLoadInterval(interval).build();
   }
 
   /** Bounds each staged batch; a window holding more for one table is merged as several batches. */
   public ReplicateStream withBatchBounds(long bytes, long rows) {
-    return new ReplicateStream(tables, sourceNames, format, warehouse, staging, deadLetters, runId, loadInterval,
-        bytes, rows, keepStaging, committer);
+    return toBuilder().setMaxBytes(bytes).setMaxRows(rows).build();
   }
 
   public ReplicateStream keepingStaging(boolean keep) {
-    return new ReplicateStream(tables, sourceNames, format, warehouse, staging, deadLetters, runId, loadInterval,
-        maxBytes, maxRows, keep, committer);
+    return toBuilder().setKeepStaging(keep).build();
   }
 
   /** Where merged positions are committed (Kafka offsets, say); by default nowhere. */
   public ReplicateStream committingTo(ProgressCommitter committer) {
-    return new ReplicateStream(tables, sourceNames, format, warehouse, staging, deadLetters, runId, loadInterval,
-        maxBytes, maxRows, keepStaging, Objects.requireNonNull(committer));
+    return toBuilder().setCommitter(committer).build();
   }
 
   @Override
   public PCollection<String> expand(PCollection<SourceEvent> events) {
     PCollection<SourceEvent> windowed = events.apply("Windows of the load interval",
-        Window.<SourceEvent>into(FixedWindows.of(loadInterval))
+        Window.<SourceEvent>into(FixedWindows.of(loadInterval()))
             .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
             .withAllowedLateness(ALLOWED_LATENESS)
             .discardingFiredPanes());
-    DecodeEvents.Result decoded = windowed.apply("Decode events", format == InputFormat.NATIVE
-        ? DecodeEvents.nativeLines(tables.get(0))
-        : DecodeEvents.debezium(tables, sourceNames).evolvingSchemas(warehouse));
+    DecodeEvents.Result decoded = windowed.apply("Decode events", format() == InputFormat.NATIVE
+        ? DecodeEvents.nativeLines(tables().get(0))
+        : DecodeEvents.debezium(tables(), sourceNames()).evolvingSchemas(warehouse()));
     PCollection<StagedBatch> staged = decoded.changes().apply("Stage batches",
-        StageBatches.to(staging).withMaxBytes(maxBytes).withMaxRows(maxRows));
+        StageBatches.to(staging()).withMaxBytes(maxBytes()).withMaxRows(maxRows()));
     PCollection<MergeResult> merged = staged.apply("Merge batches",
-        MergeBatches.into(warehouse, tables).keepingStaging(keepStaging).followingSchemaChanges());
+        MergeBatches.into(warehouse(), tables()).keepingStaging(keepStaging()).followingSchemaChanges());
     PCollection<String> deadLetterFiles = decoded.deadLetters().apply("Write dead letters",
-        WriteDeadLetters.to(deadLetters, runId));
+        WriteDeadLetters.to(deadLetters(), runId()));
 
     KvCoder<String, Long> progressCoder = KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of());
     PCollection<KV<String, Long>> mergedProgress = merged.apply("Merged progress",
@@ -152,6 +173,6 @@ public final class ReplicateStream extends PTransform<PCollection<SourceEvent>, 
             .via(Progress::deadLetters)).setCoder(progressCoder);
     return PCollectionList.of(decoded.progress()).and(mergedProgress).and(deadLetterProgress)
         .apply("All progress", Flatten.pCollections())
-        .apply("Commit progress", CommitProgress.with(committer));
+        .apply("Commit progress", CommitProgress.with(committer()));
   }
 }
