@@ -1,5 +1,6 @@
 package io.replicator.source.jdbc;
 
+import com.google.auto.value.AutoValue;
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
 import io.replicator.change.ChangeOp;
@@ -42,6 +43,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Reads a source table through JDBC as snapshot rows — UPSERTs at the snapshot's sequence — one
@@ -53,7 +55,8 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  *     .withSnapshotId(snapshot.id()).withFetchSize(10_000));
  * }</pre>
  */
-public final class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Result> {
+@AutoValue
+public abstract class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Result> {
   public static final String ROWS_READ = "jdbc_rows_read";
   public static final String PARTITIONS_READ = "jdbc_partitions_read";
   /** Bytes read, counted as the rows' staged JSON: what a throughput bound counts. */
@@ -64,27 +67,47 @@ public final class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Resul
   private static final TupleTag<Change> CHANGES = new TupleTag<>() {};
   private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
 
-  private final JdbcSource source;
-  private final SourceTable table;
-  private final List<KeyRange> ranges;
-  private final Sequence sequence;
-  private final String targetTable;
-  private final String snapshotId;
-  private final int fetchSize;
-  private final double maxBytesPerSecond;
-  private final int lanes;
+  abstract JdbcSource source();
 
-  private ReadJdbcSnapshot(JdbcSource source, SourceTable table, List<KeyRange> ranges, Sequence sequence,
-      String targetTable, String snapshotId, int fetchSize, double maxBytesPerSecond, int lanes) {
-    this.source = source;
-    this.table = table;
-    this.ranges = List.copyOf(ranges);
-    this.sequence = sequence;
-    this.targetTable = targetTable;
-    this.snapshotId = snapshotId;
-    this.fetchSize = fetchSize;
-    this.maxBytesPerSecond = maxBytesPerSecond;
-    this.lanes = lanes;
+  abstract SourceTable table();
+
+  abstract List<KeyRange> ranges();
+
+  abstract Sequence sequence();
+
+  abstract String targetTable();
+
+  abstract @Nullable String snapshotId();
+
+  abstract int fetchSize();
+
+  abstract double maxBytesPerSecond();
+
+  abstract int lanes();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setSource(JdbcSource source);
+
+    abstract Builder setTable(SourceTable table);
+
+    abstract Builder setRanges(List<KeyRange> ranges);
+
+    abstract Builder setSequence(Sequence sequence);
+
+    abstract Builder setTargetTable(String table);
+
+    abstract Builder setSnapshotId(String id);
+
+    abstract Builder setFetchSize(int rows);
+
+    abstract Builder setMaxBytesPerSecond(double bytesPerSecond);
+
+    abstract Builder setLanes(int lanes);
+
+    abstract ReadJdbcSnapshot build();
   }
 
   public static ReadJdbcSnapshot of(JdbcSource source, SourceTable table, List<KeyRange> ranges, Sequence sequence,
@@ -92,19 +115,21 @@ public final class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Resul
     if (ranges.isEmpty()) {
       throw new IllegalArgumentException("a snapshot needs at least one key range");
     }
-    return new ReadJdbcSnapshot(source, table, ranges, sequence, targetTable, null, 10_000, 0, 0);
+    return new AutoValue_ReadJdbcSnapshot.Builder().setSource(source).setTable(table).setRanges(List.copyOf(ranges))
+        .setSequence(sequence).setTargetTable(targetTable).setFetchSize(10_000).setMaxBytesPerSecond(0).setLanes(0)
+        .build();
   }
 
   /** Every partition reads this exported PostgreSQL snapshot: one consistent state of the table. */
   public ReadJdbcSnapshot withSnapshotId(String id) {
-    return new ReadJdbcSnapshot(source, table, ranges, sequence, targetTable, id, fetchSize, maxBytesPerSecond, lanes);
+    return toBuilder().setSnapshotId(id).build();
   }
 
   public ReadJdbcSnapshot withFetchSize(int rows) {
     if (rows < 1) {
       throw new IllegalArgumentException("--jdbcFetchSize must be at least 1, got " + rows);
     }
-    return new ReadJdbcSnapshot(source, table, ranges, sequence, targetTable, snapshotId, rows, maxBytesPerSecond, lanes);
+    return toBuilder().setFetchSize(rows).build();
   }
 
   /**
@@ -116,18 +141,17 @@ public final class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Resul
     if (!(bytesPerSecond > 0) || readers < 1) {
       throw new IllegalArgumentException("a throughput bound needs a positive rate and at least one reader");
     }
-    return new ReadJdbcSnapshot(source, table, ranges, sequence, targetTable, snapshotId, fetchSize, bytesPerSecond,
-        Math.min(readers, ranges.size()));
+    return toBuilder().setMaxBytesPerSecond(bytesPerSecond).setLanes(Math.min(readers, ranges().size())).build();
   }
 
   @Override
   public ReadChanges.Result expand(PBegin input) {
     PCollection<Integer> partitions = input
-        .apply("Partitions", Create.of(IntStream.range(0, ranges.size()).boxed().toList()).withCoder(VarIntCoder.of()));
+        .apply("Partitions", Create.of(IntStream.range(0, ranges().size()).boxed().toList()).withCoder(VarIntCoder.of()));
     PCollection<Iterable<Integer>> work;
-    if (lanes > 0) {
+    if (lanes() > 0) {
       // A bounded rate: a fixed number of lanes, so the bound holds however many workers there are.
-      int n = lanes;
+      int n = lanes();
       work = partitions
           .apply("Lanes", WithKeys.of((Integer i) -> i % n).withKeyType(TypeDescriptors.integers()))
           .setCoder(KvCoder.of(VarIntCoder.of(), VarIntCoder.of()))
@@ -163,7 +187,7 @@ public final class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Resul
     public void process(@Element Iterable<Integer> partitions, MultiOutputReceiver out)
         throws SQLException, InterruptedException {
       long start = System.nanoTime();
-      Throttle throttle = spec.lanes > 0 ? new Throttle(spec.maxBytesPerSecond / spec.lanes) : null;
+      Throttle throttle = spec.lanes() > 0 ? new Throttle(spec.maxBytesPerSecond() / spec.lanes()) : null;
       for (int partition : partitions) {
         read(partition, throttle, out);
       }
@@ -171,25 +195,25 @@ public final class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Resul
     }
 
     private void read(int partition, Throttle throttle, MultiOutputReceiver out) throws SQLException, InterruptedException {
-      KeyRange range = spec.ranges.get(partition);
-      TableSchema schema = spec.table.schema();
+      KeyRange range = spec.ranges().get(partition);
+      TableSchema schema = spec.table().schema();
       RowReader row = new RowReader(schema);
       ColumnType[] types = new ColumnType[schema.columns().size()];
       for (int i = 0; i < types.length; i++) {
         types[i] = schema.column(i).type();
       }
-      String where = spec.source.isPostgres() ? rowWhere(range) : null;
-      try (Connection c = spec.source.open()) {
-        if (spec.snapshotId != null) {
-          PostgresSnapshot.importInto(c, spec.snapshotId);
+      String where = spec.source().isPostgres() ? rowWhere(range) : null;
+      try (Connection c = spec.source().open()) {
+        if (spec.snapshotId() != null) {
+          PostgresSnapshot.importInto(c, spec.snapshotId());
         } else {
           c.setAutoCommit(false); // PostgreSQL streams rows with a fetch size only inside a transaction
         }
-        List<String> keys = Partitioner.keyRefs(spec.table, c);
-        String sql = "SELECT " + String.join(", ", spec.table.selectList()) + " FROM " + spec.table.from()
+        List<String> keys = Partitioner.keyRefs(spec.table(), c);
+        String sql = "SELECT " + String.join(", ", spec.table().selectList()) + " FROM " + spec.table().from()
             + " WHERE " + (where != null ? where : Partitioner.where(keys, range));
         try (PreparedStatement ps = c.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
-          ps.setFetchSize(spec.fetchSize);
+          ps.setFetchSize(spec.fetchSize());
           List<Object> params = where != null ? rowParameters(range) : Partitioner.parameters(range);
           for (int i = 0; i < params.size(); i++) {
             ps.setObject(i + 1, params.get(i));
@@ -209,7 +233,7 @@ public final class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Resul
         }
         c.rollback(); // read only: nothing to keep
       } catch (SQLException e) {
-        throw new SQLException("reading " + spec.table + " from " + spec.source.displayUrl() + ", key range " + range
+        throw new SQLException("reading " + spec.table() + " from " + spec.source().displayUrl() + ", key range " + range
             + ": " + e.getMessage(), e.getSQLState(), e);
       }
       partitionsRead.inc();
@@ -218,7 +242,7 @@ public final class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Resul
     /** PostgreSQL compares rows natively, and uses the key's index for it. */
     private String rowWhere(KeyRange range) throws SQLException {
       List<String> keys = new ArrayList<>();
-      for (String k : spec.table.schema().keyColumns()) {
+      for (String k : spec.table().schema().keyColumns()) {
         keys.add("q." + SourceTable.quote("\"", k));
       }
       String tuple = "(" + String.join(", ", keys) + ")";
@@ -252,13 +276,13 @@ public final class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Resul
           read(rs, i, types[i], row);
         }
         String json = row.rowJson();
-        out.get(CHANGES).output(new Change(spec.targetTable, ChangeOp.UPSERT, row.key(), spec.sequence, json));
+        out.get(CHANGES).output(new Change(spec.targetTable(), ChangeOp.UPSERT, row.key(), spec.sequence(), json));
         decoded.inc();
         return (int) StagedLine.utf8Length(json) + 2;
       } catch (RejectedInputException e) {
         rejected.inc();
         String input = describe(rs, types.length);
-        out.get(DEAD_LETTERS).output(new DeadLetter(spec.source.displayUrl() + " " + spec.table, 0, input,
+        out.get(DEAD_LETTERS).output(new DeadLetter(spec.source().displayUrl() + " " + spec.table(), 0, input,
             e.getMessage(), keyOfRejected(rs, row, types)));
         return (int) StagedLine.utf8Length(input);
       }
