@@ -69,7 +69,7 @@ public final class ReduceWhileReading extends PTransform<PBegin, ReduceWhileRead
             .withOutputTags(BATCHES, TupleTagList.of(DEAD_LETTERS)));
     return new Result(input.getPipeline(),
         out.get(BATCHES).setCoder(KvCoder.of(StringUtf8Coder.of(), LatestPerKeyFn.AccumulatorCoder.of())),
-        out.get(DEAD_LETTERS).setCoder(DeadLetter.Coder.of()));
+        out.get(DEAD_LETTERS).setCoder(DeadLetter.coder()));
   }
 
   /** Each file's batches, keyed {@code <batch>:<table>}, and what the read rejected. */

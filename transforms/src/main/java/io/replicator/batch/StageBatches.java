@@ -14,7 +14,6 @@ import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
@@ -92,7 +91,7 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
     return changes
         .apply("Latest per key", latestPerKey(maxBytes, maxRows))
         .apply("Stage", ParDo.of(new StageFn(staging, maxBytes, maxRows)))
-        .setCoder(StagedBatch.Coder.of());
+        .setCoder(StagedBatch.coder());
   }
 
   /**
@@ -139,7 +138,7 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
             .apply("Merge readers' batches", Combine.perKey(new LatestPerKeyFn.Merging()))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), LatestPerKeyFn.AccumulatorCoder.of()))
             .apply("Stage", ParDo.of(new StageFn(bounds.staging, bounds.maxBytes, bounds.maxRows)))
-            .setCoder(StagedBatch.Coder.of());
+            .setCoder(StagedBatch.coder());
       }
     };
   }

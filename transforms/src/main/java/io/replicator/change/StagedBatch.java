@@ -1,11 +1,6 @@
 package io.replicator.change;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import org.apache.beam.sdk.coders.CustomCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarLongCoder;
+import io.replicator.common.RecordCoder;
 
 /**
  * A batch written to staging, ready to load and merge.
@@ -20,39 +15,13 @@ import org.apache.beam.sdk.coders.VarLongCoder;
 public record StagedBatch(
     String table, String batchId, String file, long rows, long bytes, int sequenceWidth) {
 
+  private static final RecordCoder<StagedBatch> CODER = RecordCoder.of(StagedBatch.class,
+      (b, out) -> out.string(b.table()).string(b.batchId()).string(b.file()).varLong(b.rows()).varLong(b.bytes())
+          .varInt(b.sequenceWidth()),
+      in -> new StagedBatch(in.string(), in.string(), in.string(), in.varLong(), in.varLong(), in.varInt()));
+
   /** Coder: strings and var-longs. */
-  public static final class Coder extends CustomCoder<StagedBatch> {
-    private static final StringUtf8Coder STRING = StringUtf8Coder.of();
-    private static final VarLongCoder LONG = VarLongCoder.of();
-    private static final Coder INSTANCE = new Coder();
-
-    public static Coder of() {
-      return INSTANCE;
-    }
-
-    @Override
-    public void encode(StagedBatch b, OutputStream out) throws IOException {
-      STRING.encode(b.table(), out);
-      STRING.encode(b.batchId(), out);
-      STRING.encode(b.file(), out);
-      LONG.encode(b.rows(), out);
-      LONG.encode(b.bytes(), out);
-      LONG.encode((long) b.sequenceWidth(), out);
-    }
-
-    @Override
-    public StagedBatch decode(InputStream in) throws IOException {
-      return new StagedBatch(
-          STRING.decode(in), STRING.decode(in), STRING.decode(in), LONG.decode(in), LONG.decode(in),
-          (int) (long) LONG.decode(in));
-    }
-
-    @Override
-    public void verifyDeterministic() {}
-
-    /** One instance per JVM, so a deserialised coder equals the original. */
-    private Object readResolve() {
-      return INSTANCE;
-    }
+  public static RecordCoder<StagedBatch> coder() {
+    return CODER;
   }
 }

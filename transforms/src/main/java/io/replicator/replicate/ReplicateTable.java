@@ -210,7 +210,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
       rejected = rejected.and(read.changes.apply("Write CDC rows", WriteChangesToBigQuery
           .into(warehouse().bigQuery(), table()).withGroupBounds(batchMaxBytes(), batchMaxRows())));
     }
-    rejected.apply("All dead letters", Flatten.pCollections()).setCoder(DeadLetter.Coder.of())
+    rejected.apply("All dead letters", Flatten.pCollections()).setCoder(DeadLetter.coder())
         .apply("Write dead letters", WriteDeadLetters.to(deadLetters(), runId()));
     if (cdc()) {
       return PDone.in(input.getPipeline());
@@ -227,7 +227,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     // batch merged (a snapshot merged into the table then ends its reload record).
     if (reloadSequence() != null) {
       PCollectionView<Iterable<String>> rejectedKeys = read.snapshotRejected
-          .apply("All snapshot dead letters", Flatten.pCollections()).setCoder(DeadLetter.Coder.of())
+          .apply("All snapshot dead letters", Flatten.pCollections()).setCoder(DeadLetter.coder())
           .apply("Rejected snapshot keys", ApplyReload.rejectedKeys());
       staged.apply("Apply reload", ApplyReload.into(warehouse(), table(), reloadSequence(), maxReloadDeletePercent(),
               staging())

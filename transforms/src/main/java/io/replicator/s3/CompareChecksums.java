@@ -42,7 +42,7 @@ public final class CompareChecksums extends PTransform<PCollection<SyncAction>, 
 
   @Override
   public PCollection<SyncAction> expand(PCollection<SyncAction> checks) {
-    return checks.apply("Compare checksums", ParDo.of(new CompareFn(this))).setCoder(SyncAction.Coder.of());
+    return checks.apply("Compare checksums", ParDo.of(new CompareFn(this))).setCoder(SyncAction.coder());
   }
 
   /** The object's additional checksums by algorithm, in a fixed order of preference. */

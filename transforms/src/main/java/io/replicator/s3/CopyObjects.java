@@ -99,11 +99,11 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
     PCollection<KV<Integer, Iterable<SyncAction>>> groups = actions
         .apply("Into groups", WithKeys.of((SyncAction a) -> Math.floorMod(a.key().hashCode(), n))
             .withKeyType(TypeDescriptors.integers()))
-        .setCoder(KvCoder.of(VarIntCoder.of(), SyncAction.Coder.of()))
+        .setCoder(KvCoder.of(VarIntCoder.of(), SyncAction.coder()))
         .apply("Group", GroupByKey.create());
     return lanes == 0
-        ? groups.apply("Copy", ParDo.of(new GroupFn(this))).setCoder(SyncResult.Coder.of())
-        : groups.apply("Copy at the bound", ParDo.of(new LaneFn(this))).setCoder(SyncResult.Coder.of());
+        ? groups.apply("Copy", ParDo.of(new GroupFn(this))).setCoder(SyncResult.coder())
+        : groups.apply("Copy at the bound", ParDo.of(new LaneFn(this))).setCoder(SyncResult.coder());
   }
 
   /**

@@ -54,7 +54,7 @@ public final class DeleteObjects extends PTransform<PCollection<SyncAction>, PCo
   @Override
   public PCollection<SyncResult> expand(PCollection<SyncAction> deletes) {
     return deletes.apply("Delete", ParDo.of(new DeleteFn(this)).withSideInputs(failedCopies, plannedDeletes))
-        .setCoder(SyncResult.Coder.of());
+        .setCoder(SyncResult.coder());
   }
 
   private static final class DeleteFn extends DoFn<SyncAction, SyncResult> {

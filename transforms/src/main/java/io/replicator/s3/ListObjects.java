@@ -59,8 +59,8 @@ public final class ListObjects extends PTransform<PBegin, PCollection<ObjectInfo
         .apply("Spread prefixes", Reshuffle.viaRandomKey())
         .apply("List prefixes", ParDo.of(new ListFn(endpoint, location, side, false))
             .withOutputTags(OBJECTS, TupleTagList.empty()))
-        .get(OBJECTS).setCoder(ObjectInfo.Coder.of());
-    return PCollectionList.of(top.get(OBJECTS).setCoder(ObjectInfo.Coder.of())).and(below)
+        .get(OBJECTS).setCoder(ObjectInfo.coder());
+    return PCollectionList.of(top.get(OBJECTS).setCoder(ObjectInfo.coder())).and(below)
         .apply("All objects", Flatten.pCollections());
   }
 

@@ -1,11 +1,6 @@
 package io.replicator.s3;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import org.apache.beam.sdk.coders.CustomCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarLongCoder;
+import io.replicator.common.RecordCoder;
 
 /**
  * One listed object: its key relative to the listed prefix, size, ETag (without quotes), last
@@ -22,34 +17,13 @@ public record ObjectInfo(String key, long size, String etag, long lastModified, 
     return "GLACIER".equals(storageClass) || "DEEP_ARCHIVE".equals(storageClass);
   }
 
-  public static final class Coder extends CustomCoder<ObjectInfo> {
-    private static final Coder INSTANCE = new Coder();
-    private static final StringUtf8Coder STRING = StringUtf8Coder.of();
-    private static final VarLongCoder LONG = VarLongCoder.of();
+  private static final RecordCoder<ObjectInfo> CODER = RecordCoder.of(ObjectInfo.class,
+      (o, out) -> out.string(o.key()).varLong(o.size()).string(o.etag()).varLong(o.lastModified())
+          .string(o.storageClass()),
+      in -> new ObjectInfo(in.string(), in.varLong(), in.string(), in.varLong(), in.string()));
 
-    public static Coder of() {
-      return INSTANCE;
-    }
-
-    @Override
-    public void encode(ObjectInfo o, OutputStream out) throws IOException {
-      STRING.encode(o.key(), out);
-      LONG.encode(o.size(), out);
-      STRING.encode(o.etag(), out);
-      LONG.encode(o.lastModified(), out);
-      STRING.encode(o.storageClass(), out);
-    }
-
-    @Override
-    public ObjectInfo decode(InputStream in) throws IOException {
-      return new ObjectInfo(STRING.decode(in), LONG.decode(in), STRING.decode(in), LONG.decode(in), STRING.decode(in));
-    }
-
-    @Override
-    public void verifyDeterministic() {}
-
-    private Object readResolve() {
-      return INSTANCE;
-    }
+  /** Coder: strings and var-longs. */
+  public static RecordCoder<ObjectInfo> coder() {
+    return CODER;
   }
 }

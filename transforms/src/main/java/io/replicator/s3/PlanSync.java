@@ -82,14 +82,14 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
         .and(target, sharded(sides.get(1), "Shard target"))
         .apply("Meet by shard", CoGroupByKey.create())
         .apply("Decide", ParDo.of(new PlanFn(source, target, compare, filter, delete)))
-        .setCoder(SyncAction.Coder.of());
+        .setCoder(SyncAction.coder());
   }
 
   private static PCollection<KV<Integer, ObjectInfo>> sharded(PCollection<ObjectInfo> objects, String name) {
     return objects
         .apply(name, WithKeys.of((ObjectInfo o) -> Math.floorMod(o.key().hashCode(), SHARDS))
             .withKeyType(TypeDescriptors.integers()))
-        .setCoder(KvCoder.of(VarIntCoder.of(), ObjectInfo.Coder.of()));
+        .setCoder(KvCoder.of(VarIntCoder.of(), ObjectInfo.coder()));
   }
 
   private static final class PlanFn extends DoFn<KV<Integer, CoGbkResult>, SyncAction> {

@@ -145,7 +145,7 @@ public abstract class SyncBuckets extends PTransform<PBegin, PCollection<String>
         .apply("Not copied", Filter.by((SyncAction a) -> a.kind() != SyncAction.Kind.COPY
             && a.kind() != SyncAction.Kind.DELETE))
         .apply("As results", MapElements.into(TypeDescriptor.of(SyncResult.class)).via(SyncBuckets::reported))
-        .setCoder(SyncResult.Coder.of());
+        .setCoder(SyncResult.coder());
     PCollectionList<SyncResult> results = PCollectionList.of(copied).and(others);
 
     // Step 3: deletes, only once every copy succeeded and within the bound.

@@ -2,15 +2,10 @@ package io.replicator.s3;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.replicator.common.RecordCoder;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import org.apache.beam.sdk.coders.CustomCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.coders.VarLongCoder;
 
 /**
  * What happened to one key, a line of the report: {@code copied}, {@code skipped},
@@ -39,36 +34,14 @@ public record SyncResult(String key, String action, String reason, long size, St
     return w.toString();
   }
 
-  public static final class Coder extends CustomCoder<SyncResult> {
-    private static final Coder INSTANCE = new Coder();
-    private static final StringUtf8Coder STRING = StringUtf8Coder.of();
+  private static final RecordCoder<SyncResult> CODER = RecordCoder.of(SyncResult.class,
+      (r, out) -> out.string(r.key()).string(r.action()).string(r.reason()).varLong(r.size())
+          .string(r.sourceEtag()).string(r.targetEtag()).varInt(r.attempts()),
+      in -> new SyncResult(in.string(), in.string(), in.string(), in.varLong(), in.string(), in.string(),
+          in.varInt()));
 
-    public static Coder of() {
-      return INSTANCE;
-    }
-
-    @Override
-    public void encode(SyncResult r, OutputStream out) throws IOException {
-      STRING.encode(r.key(), out);
-      STRING.encode(r.action(), out);
-      STRING.encode(r.reason(), out);
-      VarLongCoder.of().encode(r.size(), out);
-      STRING.encode(r.sourceEtag(), out);
-      STRING.encode(r.targetEtag(), out);
-      VarIntCoder.of().encode(r.attempts(), out);
-    }
-
-    @Override
-    public SyncResult decode(InputStream in) throws IOException {
-      return new SyncResult(STRING.decode(in), STRING.decode(in), STRING.decode(in), VarLongCoder.of().decode(in),
-          STRING.decode(in), STRING.decode(in), VarIntCoder.of().decode(in));
-    }
-
-    @Override
-    public void verifyDeterministic() {}
-
-    private Object readResolve() {
-      return INSTANCE;
-    }
+  /** Coder: strings and var-ints. */
+  public static RecordCoder<SyncResult> coder() {
+    return CODER;
   }
 }

@@ -1,13 +1,7 @@
 package io.replicator.source;
 
 import io.replicator.change.Json;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import org.apache.beam.sdk.coders.CustomCoder;
-import org.apache.beam.sdk.coders.NullableCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarLongCoder;
+import io.replicator.common.RecordCoder;
 
 /**
  * An input that did not become a change: where it came from, the input as it stood, and why.
@@ -39,37 +33,13 @@ public record DeadLetter(String source, long line, String input, String reason, 
     return sb.append('}').toString();
   }
 
+  private static final RecordCoder<DeadLetter> CODER = RecordCoder.of(DeadLetter.class,
+      (d, out) -> out.string(d.source()).varLong(d.line()).string(d.input()).string(d.reason())
+          .nullableString(d.key()),
+      in -> new DeadLetter(in.string(), in.varLong(), in.string(), in.string(), in.nullableString()));
+
   /** Coder: strings (the key nullable) and a var-long. */
-  public static final class Coder extends CustomCoder<DeadLetter> {
-    private static final StringUtf8Coder STRING = StringUtf8Coder.of();
-    private static final NullableCoder<String> KEY = NullableCoder.of(StringUtf8Coder.of());
-    private static final VarLongCoder LONG = VarLongCoder.of();
-    private static final Coder INSTANCE = new Coder();
-
-    public static Coder of() {
-      return INSTANCE;
-    }
-
-    @Override
-    public void encode(DeadLetter value, OutputStream out) throws IOException {
-      STRING.encode(value.source(), out);
-      LONG.encode(value.line(), out);
-      STRING.encode(value.input(), out);
-      STRING.encode(value.reason(), out);
-      KEY.encode(value.key(), out);
-    }
-
-    @Override
-    public DeadLetter decode(InputStream in) throws IOException {
-      return new DeadLetter(STRING.decode(in), LONG.decode(in), STRING.decode(in), STRING.decode(in), KEY.decode(in));
-    }
-
-    @Override
-    public void verifyDeterministic() {}
-
-    /** One instance per JVM, so a deserialised coder equals the original. */
-    private Object readResolve() {
-      return INSTANCE;
-    }
+  public static RecordCoder<DeadLetter> coder() {
+    return CODER;
   }
 }

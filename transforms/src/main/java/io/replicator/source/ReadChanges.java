@@ -110,7 +110,7 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
         .apply("Files", files())
         .apply("Decode", ParDo.of(new DecodeFileFn(decoder())).withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS)));
     return new Result(input.getPipeline(), out.get(CHANGES).setCoder(ChangeCoder.of()),
-        out.get(DEAD_LETTERS).setCoder(DeadLetter.Coder.of()));
+        out.get(DEAD_LETTERS).setCoder(DeadLetter.coder()));
   }
 
   /** What {@link ReadChanges} produces: the changes and the dead letters. */

@@ -56,7 +56,7 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
   public PCollection<String> expand(PCollection<DeadLetter> input) {
     return input
         .apply("By source", WithKeys.of(DeadLetter::source).withKeyType(TypeDescriptors.strings()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), DeadLetter.Coder.of()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), DeadLetter.coder()))
         .apply("Group", GroupByKey.create())
         .apply("Write", ParDo.of(new WriteFn(directory, runId)))
         .setCoder(StringUtf8Coder.of());

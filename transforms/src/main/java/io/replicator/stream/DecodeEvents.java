@@ -112,7 +112,7 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
         .withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS).and(PROGRESS)));
     return new Result(
         out.get(CHANGES).setCoder(ChangeCoder.of()),
-        out.get(DEAD_LETTERS).setCoder(DeadLetter.Coder.of()),
+        out.get(DEAD_LETTERS).setCoder(DeadLetter.coder()),
         out.get(PROGRESS).setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
   }
 

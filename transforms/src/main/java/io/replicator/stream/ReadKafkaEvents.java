@@ -90,7 +90,7 @@ public final class ReadKafkaEvents extends PTransform<PBegin, PCollection<Source
     return input
         .apply("Read Kafka", read)
         .apply("As events", ParDo.of(new ToEventFn()))
-        .setCoder(SourceEvent.Coder.of());
+        .setCoder(SourceEvent.coder());
   }
 
   /** The source name of a partition, as {@link KafkaOffsets} reads it back. */

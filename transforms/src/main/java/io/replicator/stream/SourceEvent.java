@@ -1,14 +1,8 @@
 package io.replicator.stream;
 
+import io.replicator.common.RecordCoder;
 import io.replicator.source.Utf8Lines;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import org.apache.beam.sdk.coders.CustomCoder;
-import org.apache.beam.sdk.coders.NullableCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarLongCoder;
 
 /**
  * One event read from a stream, before decoding: where it sits and what it says.
@@ -40,37 +34,14 @@ public record SourceEvent(String source, long position, String payload, String a
         Utf8Lines.malformedIn(payload));
   }
 
-  /** Coder: strings (payload and ack id nullable) and a var-long. */
-  public static final class Coder extends CustomCoder<SourceEvent> {
-    private static final StringUtf8Coder STRING = StringUtf8Coder.of();
-    private static final NullableCoder<String> PAYLOAD = NullableCoder.of(StringUtf8Coder.of());
-    private static final VarLongCoder LONG = VarLongCoder.of();
-    private static final Coder INSTANCE = new Coder();
+  private static final RecordCoder<SourceEvent> CODER = RecordCoder.of(SourceEvent.class,
+      (e, out) -> out.string(e.source()).varLong(e.position()).nullableString(e.payload())
+          .nullableString(e.ackId()).nullableString(e.malformed()),
+      in -> new SourceEvent(in.string(), in.varLong(), in.nullableString(), in.nullableString(),
+          in.nullableString()));
 
-    public static Coder of() {
-      return INSTANCE;
-    }
-
-    @Override
-    public void encode(SourceEvent e, OutputStream out) throws IOException {
-      STRING.encode(e.source(), out);
-      LONG.encode(e.position(), out);
-      PAYLOAD.encode(e.payload(), out);
-      PAYLOAD.encode(e.ackId(), out);
-      PAYLOAD.encode(e.malformed(), out);
-    }
-
-    @Override
-    public SourceEvent decode(InputStream in) throws IOException {
-      return new SourceEvent(STRING.decode(in), LONG.decode(in), PAYLOAD.decode(in), PAYLOAD.decode(in),
-          PAYLOAD.decode(in));
-    }
-
-    @Override
-    public void verifyDeterministic() {}
-
-    private Object readResolve() {
-      return INSTANCE;
-    }
+  /** Coder: strings (payload, ack id and the encoding problem nullable) and a var-long. */
+  public static RecordCoder<SourceEvent> coder() {
+    return CODER;
   }
 }

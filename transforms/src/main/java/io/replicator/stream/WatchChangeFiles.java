@@ -58,7 +58,7 @@ public final class WatchChangeFiles extends PTransform<PBegin, PCollection<Sourc
             .continuously(interval, Watch.Growth.never()))
         .apply("Open files", FileIO.readMatches())
         .apply("Read lines", ParDo.of(new ReadLinesFn()))
-        .setCoder(SourceEvent.Coder.of());
+        .setCoder(SourceEvent.coder());
   }
 
   private static final class ReadLinesFn extends DoFn<FileIO.ReadableFile, SourceEvent> {

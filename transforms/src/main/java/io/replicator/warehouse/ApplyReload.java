@@ -158,7 +158,7 @@ public abstract class ApplyReload extends PTransform<PCollection<StagedBatch>, P
     return batches
         .apply("Wait for all batches", Count.globally())
         .apply("Apply reload", apply)
-        .setCoder(ReloadResult.Coder.of());
+        .setCoder(ReloadResult.coder());
   }
 
   private static final class ApplyFn extends DoFn<Long, ReloadResult> {

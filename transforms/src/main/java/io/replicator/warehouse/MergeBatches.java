@@ -76,7 +76,7 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
   public PCollection<MergeResult> expand(PCollection<StagedBatch> batches) {
     return batches
         .apply("Load and merge", ParDo.of(new MergeFn(warehouse, tables, keepStaging, followSchemaChanges)))
-        .setCoder(MergeResult.Coder.of());
+        .setCoder(MergeResult.coder());
   }
 
   private static final class MergeFn extends DoFn<StagedBatch, MergeResult> {

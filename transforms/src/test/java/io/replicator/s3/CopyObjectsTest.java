@@ -79,7 +79,7 @@ public class CopyObjectsTest {
     List<SyncAction> planned = List.of(
         new SyncAction("small.txt", SyncAction.Kind.COPY, "missing at the target", small, null),
         new SyncAction("big.bin", SyncAction.Kind.COPY, "missing at the target", big, null));
-    PCollection<SyncResult> results = p.apply(Create.of(planned).withCoder(SyncAction.Coder.of()))
+    PCollection<SyncResult> results = p.apply(Create.of(planned).withCoder(SyncAction.coder()))
         .apply(CopyObjects.between(endpoint, source, endpoint, target, settings(false)));
     String why = "the source object changed since it was listed (run again to copy its new version)";
     PAssert.that(summarized(results)).containsInAnyOrder("small.txt failed: " + why, "big.bin failed: " + why);
@@ -96,7 +96,7 @@ public class CopyObjectsTest {
     PCollectionView<Long> planned = p.apply("Planned", Create.of(1L)).apply("P", View.asSingleton());
     PCollection<SyncResult> results = p
         .apply(Create.of(new SyncAction("extra.txt", SyncAction.Kind.DELETE, "not at the source", null, extra))
-            .withCoder(SyncAction.Coder.of()))
+            .withCoder(SyncAction.coder()))
         .apply(DeleteObjects.from(endpoint, target, failed, planned));
     PAssert.that(summarized(results)).containsInAnyOrder(
         "extra.txt skipped: not deleted: 1 copies failed, and deletes wait for every copy");
@@ -111,7 +111,7 @@ public class CopyObjectsTest {
       ObjectInfo o = put("f" + i, ("body " + i).getBytes());
       planned.add(new SyncAction(o.key(), SyncAction.Kind.COPY, "missing at the target", o, null));
     }
-    PCollection<SyncResult> results = p.apply(Create.of(planned).withCoder(SyncAction.Coder.of()))
+    PCollection<SyncResult> results = p.apply(Create.of(planned).withCoder(SyncAction.coder()))
         .apply(CopyObjects.between(endpoint, source, endpoint, target, settings(false)).withMaxThroughput(1e9, 4));
     PAssert.that(summarized(results)).containsInAnyOrder("f0 copied: missing at the target",
         "f1 copied: missing at the target", "f2 copied: missing at the target", "f3 copied: missing at the target",

@@ -22,8 +22,8 @@ public class PlanSyncTest {
 
   private PCollection<String> plan(List<ObjectInfo> source, List<ObjectInfo> target, PlanSync.Compare compare,
       KeyFilter filter, boolean delete) {
-    PCollection<ObjectInfo> s = p.apply("Source", Create.of(source).withCoder(ObjectInfo.Coder.of()));
-    PCollection<ObjectInfo> t = p.apply("Target", Create.of(target).withCoder(ObjectInfo.Coder.of()));
+    PCollection<ObjectInfo> s = p.apply("Source", Create.of(source).withCoder(ObjectInfo.coder()));
+    PCollection<ObjectInfo> t = p.apply("Target", Create.of(target).withCoder(ObjectInfo.coder()));
     return PCollectionList.of(s).and(t).apply(PlanSync.with(compare, filter, delete))
         .apply(MapElements.into(TypeDescriptors.strings()).via(a -> a.key() + " " + a.kind() + " " + a.reason()));
   }

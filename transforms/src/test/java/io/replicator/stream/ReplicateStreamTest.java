@@ -4,12 +4,12 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import io.replicator.change.TableSchema;
 import io.replicator.change.DeleteMode;
+import io.replicator.change.TableSchema;
 import io.replicator.change.TargetTable;
 import io.replicator.testing.DebeziumHistory;
-import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import io.replicator.warehouse.WarehouseSpec;
+import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,7 +116,7 @@ public class ReplicateStreamTest {
     }
 
     // Five windows of ten seconds.
-    TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.Coder.of());
+    TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.coder());
     int perWindow = arrivals.size() / 5 + 1;
     for (int w = 0; w < 5; w++) {
       List<TimestampedValue<SourceEvent>> batch = new ArrayList<>();
@@ -160,7 +160,7 @@ public class ReplicateStreamTest {
     List<TargetTable> tables = List.of(new TargetTable("orders", SCHEMA, DeleteMode.SOFT));
     List<String> events = history.events;
     int half = events.size() / 2;
-    TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.Coder.of());
+    TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.coder());
     for (int i = half; i < events.size(); i++) {
       stream = stream.addElements(TimestampedValue.of(new SourceEvent("f", i, events.get(i)), T0.plus(1000)));
     }
@@ -184,7 +184,7 @@ public class ReplicateStreamTest {
       // The target exists with a key of another type: every merge into it fails.
       w.connection().createStatement().execute("CREATE TABLE orders (id VARCHAR PRIMARY KEY, \"select\" VARCHAR)");
     }
-    TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.Coder.of());
+    TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.coder());
     for (int i = 0; i < history.events.size(); i++) {
       stream = stream.addElements(TimestampedValue.of(new SourceEvent("kafka:t/0", i, history.events.get(i)), T0));
     }
@@ -224,7 +224,7 @@ public class ReplicateStreamTest {
             "{\"id\":1,\"select\":\"k2\",\"größe\":\"seven\"}", 23),
         enveloped("customers", id + "," + select + "," + sizeAsText, "c", "null",
             "{\"id\":2,\"select\":\"m\",\"größe\":\"8\"}", 24));
-    TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.Coder.of());
+    TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.coder());
     long offset = 0;
     for (String e : first) {
       stream = stream.addElements(TimestampedValue.of(new SourceEvent("kafka:cdc/0", offset++, e), T0.plus(1000)));

@@ -166,7 +166,7 @@ public abstract class ReadJdbcSnapshot extends PTransform<PBegin, ReadChanges.Re
     PCollectionTuple out = work.setCoder(IterableCoder.of(VarIntCoder.of()))
         .apply("Read partitions", ParDo.of(new ReadPartitionFn(this)).withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS)));
     return ReadChanges.Result.of(input.getPipeline(),
-        out.get(CHANGES).setCoder(ChangeCoder.of()), out.get(DEAD_LETTERS).setCoder(DeadLetter.Coder.of()));
+        out.get(CHANGES).setCoder(ChangeCoder.of()), out.get(DEAD_LETTERS).setCoder(DeadLetter.coder()));
   }
 
   private static final class ReadPartitionFn extends DoFn<Iterable<Integer>, Change> {

@@ -112,8 +112,8 @@ public final class WriteChangesToBigQuery extends PTransform<PCollection<Change>
     WriteResult result = latest.apply("Write CDC rows", write);
     PCollection<DeadLetter> failed = result.getFailedStorageApiInserts()
         .apply("Refused rows", ParDo.of(new RefusedFn(source)))
-        .setCoder(DeadLetter.Coder.of());
-    return PCollectionList.of(unpacked.get(REFUSED).setCoder(DeadLetter.Coder.of())).and(failed)
+        .setCoder(DeadLetter.coder());
+    return PCollectionList.of(unpacked.get(REFUSED).setCoder(DeadLetter.coder())).and(failed)
         .apply("All refused", Flatten.pCollections());
   }
 

@@ -1,10 +1,6 @@
 package io.replicator.warehouse.spi;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import org.apache.beam.sdk.coders.CustomCoder;
-import org.apache.beam.sdk.coders.VarLongCoder;
+import io.replicator.common.RecordCoder;
 
 /**
  * What applying a reload did.
@@ -16,34 +12,13 @@ import org.apache.beam.sdk.coders.VarLongCoder;
  */
 public record ReloadResult(MergeResult merged, long batches, long removed, long kept) {
 
+  private static final RecordCoder<ReloadResult> CODER = RecordCoder.of(ReloadResult.class,
+      (r, out) -> out.with(MergeResult.coder(), r.merged()).varLong(r.batches()).varLong(r.removed())
+          .varLong(r.kept()),
+      in -> new ReloadResult(in.with(MergeResult.coder()), in.varLong(), in.varLong(), in.varLong()));
+
   /** Coder: the merge result and var-longs. */
-  public static final class Coder extends CustomCoder<ReloadResult> {
-    private static final Coder INSTANCE = new Coder();
-
-    public static Coder of() {
-      return INSTANCE;
-    }
-
-    @Override
-    public void encode(ReloadResult r, OutputStream out) throws IOException {
-      MergeResult.Coder.of().encode(r.merged(), out);
-      VarLongCoder.of().encode(r.batches(), out);
-      VarLongCoder.of().encode(r.removed(), out);
-      VarLongCoder.of().encode(r.kept(), out);
-    }
-
-    @Override
-    public ReloadResult decode(InputStream in) throws IOException {
-      return new ReloadResult(MergeResult.Coder.of().decode(in), VarLongCoder.of().decode(in),
-          VarLongCoder.of().decode(in), VarLongCoder.of().decode(in));
-    }
-
-    @Override
-    public void verifyDeterministic() {}
-
-    /** One instance per JVM, so a deserialised coder equals the original. */
-    private Object readResolve() {
-      return INSTANCE;
-    }
+  public static RecordCoder<ReloadResult> coder() {
+    return CODER;
   }
 }
