@@ -1,5 +1,6 @@
 package io.replicator.pipelines;
 
+import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
@@ -17,4 +18,13 @@ public interface ChangeInputOptions extends PipelineOptions {
   String getChangeFormat();
 
   void setChangeFormat(String value);
+
+  @Description("Debezium events: the connector's placeholder for a value it could not see (its"
+      + " unavailable.value.placeholder; PostgreSQL writes it for a TOASTed column an UPDATE did not touch). Such a"
+      + " column is left as the target has it, never written as the placeholder.")
+  @Default.String("__debezium_unavailable_value")
+  @TemplateParameter(label = "Unavailable-value placeholder")
+  String getUnavailableValue();
+
+  void setUnavailableValue(String value);
 }

@@ -113,6 +113,7 @@ public final class ReplicatePipeline {
     }
     if (plan.changes != null) {
       replicate = replicate.withChanges(ReadChanges.from(plan.changes).withFormat(plan.changeFormat)
+          .withUnavailableValue(plan.unavailableValue)
           .withTable(plan.table.name()).withSchema(plan.table.schema()));
     }
     // Step 2: how the changes land: CDC writes, a reload as one unit, or batch by batch; files are

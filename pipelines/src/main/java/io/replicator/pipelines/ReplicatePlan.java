@@ -43,6 +43,7 @@ final class ReplicatePlan {
   final int jdbcFetchSize;
   final String changes;
   final InputFormat changeFormat;
+  final String unavailableValue;
   final String snapshot;
   final InputFormat snapshotFormat;
   final boolean replace;
@@ -117,6 +118,7 @@ final class ReplicatePlan {
       case "debezium" -> InputFormat.DEBEZIUM;
       default -> throw new OptionsException("--changeFormat='" + o.getChangeFormat() + "': expected native or debezium");
     };
+    this.unavailableValue = require(o.getUnavailableValue(), "--unavailableValue", "the connector's placeholder");
     this.snapshotFormat = switch (lower(o.getSnapshotFormat())) {
       case "jsonl", "json" -> InputFormat.SNAPSHOT_JSONL;
       case "csv" -> InputFormat.SNAPSHOT_CSV;

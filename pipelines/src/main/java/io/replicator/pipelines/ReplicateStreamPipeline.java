@@ -66,6 +66,7 @@ final class ReplicateStreamPipeline {
         .withLoadInterval(plan.loadInterval)
         .withBatchBounds(plan.batchMaxBytes, plan.batchMaxRows)
         .keepingStaging(plan.keepStaging)
+        .withUnavailableValue(plan.unavailableValue)
         .committingTo(committer);
     events.apply("Replicate", plan.nativeLines ? replicate.withNativeLines() : replicate);
     return new Launched(p.run(), plan, tables, runId);

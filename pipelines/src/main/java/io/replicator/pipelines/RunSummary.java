@@ -11,6 +11,7 @@ import io.replicator.stream.CommitProgress;
 import io.replicator.stream.DecodeEvents;
 import io.replicator.warehouse.ApplyReload;
 import io.replicator.warehouse.MergeBatches;
+import io.replicator.warehouse.RowsWithoutBase;
 import io.replicator.warehouse.bigquery.WriteChangesToBigQuery;
 import java.util.HashMap;
 import java.util.Locale;
@@ -142,6 +143,7 @@ public final class RunSummary {
     line(sb, "updated", get(MergeBatches.ROWS_UPDATED), "rows");
     line(sb, "deleted", get(MergeBatches.ROWS_DELETED), "rows");
     line(sb, "ignored", get(MergeBatches.CHANGES_IGNORED), "changes older than the target's row or tombstone (replays)");
+    partialWithoutBase(sb);
     if (get(MergeBatches.MERGE_SLOT_MILLIS) > 0 || get(MergeBatches.MERGE_BYTES_PROCESSED) > 0) {
       long merged = Math.max(1, get(MergeBatches.BATCHES_MERGED));
       line(sb, "processed", get(MergeBatches.MERGE_BYTES_PROCESSED), "bytes read by the MERGEs ("
@@ -158,6 +160,14 @@ public final class RunSummary {
     }
     sb.append(String.format(Locale.ROOT, "  %-11s %,.0f rows/s%n", "rate", rowsPerSecond()));
     return sb.toString();
+  }
+
+  /** The partial rows no row could complete, when there are some (they are among the dead letters). */
+  private void partialWithoutBase(StringBuilder sb) {
+    long n = get(RowsWithoutBase.PARTIAL_ROWS_WITHOUT_BASE);
+    if (n > 0) {
+      line(sb, "incomplete", n, "updates that left columns out, of keys the target does not hold (dead letters)");
+    }
   }
 
   /** What a stream did until now (or until it was stopped). */
@@ -181,6 +191,7 @@ public final class RunSummary {
     line(sb, "updated", get(MergeBatches.ROWS_UPDATED), "rows");
     line(sb, "deleted", get(MergeBatches.ROWS_DELETED), "rows");
     line(sb, "ignored", get(MergeBatches.CHANGES_IGNORED), "changes older than the target's row or tombstone (replays)");
+    partialWithoutBase(sb);
     if (get(DecodeEvents.COLUMNS_ADDED) > 0) {
       line(sb, "columns", get(DecodeEvents.COLUMNS_ADDED), "added to targets (new nullable columns at the source)");
     }

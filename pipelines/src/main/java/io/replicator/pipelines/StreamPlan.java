@@ -41,6 +41,7 @@ final class StreamPlan {
   final Duration loadInterval;
   final Duration streamFor;
   final boolean nativeLines;
+  final String unavailableValue;
   final DeleteMode deleteMode;
   /** Tables named by --tables, as given (maybe schema-qualified); or the one --table. */
   final List<String> tableNames;
@@ -116,6 +117,7 @@ final class StreamPlan {
       default -> throw new OptionsException("--changeFormat='" + o.getChangeFormat() + "': expected native or debezium");
     };
     this.deleteMode = ReplicatePlan.deleteMode(o.getDeletes());
+    this.unavailableValue = require(o.getUnavailableValue(), "--unavailableValue", "the connector's placeholder");
 
     String tables = blankToNull(o.getTables());
     String table = blankToNull(o.getTable());

@@ -2,6 +2,7 @@ package io.replicator.pipelines;
 
 import static org.junit.Assert.assertEquals;
 
+import io.replicator.testing.DebeziumEvents;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,9 +15,7 @@ public class DebeziumReplicationTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
   private static String event(String op, String before, String after, long commitLsn, long lsn) {
-    return "{\"schema\":{\"type\":\"struct\"},\"payload\":{\"before\":" + before + ",\"after\":" + after
-        + ",\"op\":\"" + op + "\",\"ts_ms\":1700000000000,\"source\":{\"connector\":\"postgresql\",\"table\":\"t\","
-        + "\"lsn\":" + lsn + ",\"sequence\":\"[\\\"" + commitLsn + "\\\",\\\"" + lsn + "\\\"]\"}}}";
+    return DebeziumEvents.enveloped(DebeziumEvents.postgres("t", op, before, after, commitLsn, lsn, 1_700_000_000_000L));
   }
 
   private static String row(long id, String region, String select) {

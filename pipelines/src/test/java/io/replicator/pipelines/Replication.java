@@ -3,6 +3,7 @@ package io.replicator.pipelines;
 import static org.junit.Assert.assertEquals;
 
 import io.replicator.cli.Main;
+import io.replicator.testing.SqlRows;
 import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,10 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -118,20 +116,8 @@ final class Replication {
   }
 
   List<String> query(String sql) throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (DuckDbWarehouse w = DuckDbWarehouse.open(warehouse);
-        Statement st = w.connection().createStatement();
-        ResultSet rs = st.executeQuery(sql)) {
-      ResultSetMetaData md = rs.getMetaData();
-      while (rs.next()) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 1; i <= md.getColumnCount(); i++) {
-          sb.append(i > 1 ? "|" : "").append(rs.getString(i));
-        }
-        out.add(sb.toString());
-      }
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(warehouse)) {
+      return SqlRows.sorted(w.connection(), sql);
     }
-    out.sort(null);
-    return out;
   }
 }

@@ -7,6 +7,8 @@ import io.replicator.change.TableSchema;
 import io.replicator.change.DeleteMode;
 import io.replicator.change.TargetTable;
 import io.replicator.testing.DebeziumHistory;
+import io.replicator.testing.SqlRows;
+import io.replicator.testing.ToastedHistory;
 import io.replicator.testing.KafkaBroker;
 import io.replicator.testing.PostgresServer;
 import io.replicator.warehouse.duckdb.DuckDbWarehouse;
@@ -157,6 +159,67 @@ public class StreamingReplicateTest {
     assertTables(dir.resolve("w.duckdb"), Map.of("orders", history.state.get("orders")));
   }
 
+  /**
+   * Debezium's TOAST placeholders through Kafka (a key's events in one partition, as the connector
+   * keys them; a stretch of each partition delivered twice) and through file drops: the target ends
+   * with the source's values, the placeholder nowhere.
+   */
+  @Test
+  public void toastedColumnsThroughKafkaAndFileDropsEndExact() throws Exception {
+    ToastedHistory history = new ToastedHistory(31).generate(300, 30);
+    Path dir = tmp.getRoot().toPath();
+    Path schema = Files.writeString(dir.resolve("docs.json"), ToastedHistory.SCHEMA_JSON);
+    kafka.createTopic("docs.cdc", 2);
+    List<List<String[]>> partitions = List.of(new ArrayList<>(), new ArrayList<>());
+    for (int i = 0; i < history.events.size(); i++) {
+      partitions.get((int) (history.keys.get(i) % 2)).add(new String[] {Long.toString(history.keys.get(i)),
+          history.events.get(i)});
+    }
+    long[] sent = new long[2];
+    for (int partition = 0; partition < 2; partition++) {
+      List<String[]> events = new ArrayList<>(partitions.get(partition));
+      int from = events.size() / 3;
+      events.addAll(2 * events.size() / 3, List.copyOf(events.subList(from, 2 * events.size() / 3)));
+      kafka.send("docs.cdc", partition, events);
+      sent[partition] = events.size();
+    }
+    String[] table = {"--changeFormat=debezium", "--table=docs", "--schema=" + schema, "--keys=id", "--deletes=soft"};
+    List<String> args = new ArrayList<>(List.of("--streaming=true", "--kafkaBootstrapServers=" + kafka.bootstrapServers(),
+        "--kafkaTopics=docs.cdc", "--kafkaGroup=replicator-test", "--loadInterval=1s", "--batchMaxBytes=8KB",
+        "--staging=" + dir.resolve("kafka-staging"), "--warehouse=duckdb:" + dir.resolve("kafka.duckdb")));
+    args.addAll(List.of(table));
+    streamUntilCommitted(args.toArray(String[]::new), "docs.cdc", sent);
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(dir.resolve("kafka.duckdb"))) {
+      assertEquals(history.rows(), SqlRows.sorted(w.connection(), ToastedHistory.selectRows("docs", true)));
+    }
+
+    Path drops = Files.createDirectories(dir.resolve("drops"));
+    int third = history.events.size() / 3;
+    drop(drops, "part-1.jsonl", history.events.subList(0, third), List.of());
+    Thread later = new Thread(() -> {
+      try {
+        Thread.sleep(2500);
+        drop(drops, "part-2.jsonl", history.events.subList(third, 2 * third), List.of());
+        Thread.sleep(2500);
+        drop(drops, "part-3.jsonl", history.events.subList(2 * third, history.events.size()),
+            history.events.subList(0, third)); // With the first part again: a replay.
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    later.start();
+    List<String> fileArgs = new ArrayList<>(List.of("replicate", "--streaming=true", "--changes=" + drops + "/*.jsonl",
+        "--watchInterval=500ms", "--loadInterval=1s", "--streamFor=14s", "--staging=" + dir.resolve("drop-staging"),
+        "--warehouse=duckdb:" + dir.resolve("drops.duckdb")));
+    fileArgs.addAll(List.of(table));
+    Replication.Outcome o = Replication.cli(fileArgs.toArray(String[]::new)).ok();
+    later.join();
+    assertEquals(o.out(), 0, o.count("rejected"));
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(dir.resolve("drops.duckdb"))) {
+      assertEquals(history.rows(), SqlRows.sorted(w.connection(), ToastedHistory.selectRows("docs", true)));
+    }
+  }
+
   @Test
   public void streamOptionsAreChecked() {
     Replication.Outcome noSource = Replication.cli("replicate", "--streaming=true", "--table=t", "--staging=/tmp/x");
@@ -208,6 +271,10 @@ public class StreamingReplicateTest {
 
   /** Runs the stream until the group's committed offsets reach what was sent, then stops it. */
   private static void streamUntilCommitted(String[] args, long[] sent) throws Exception {
+    streamUntilCommitted(args, "app.cdc", sent);
+  }
+
+  private static void streamUntilCommitted(String[] args, String topic, long[] sent) throws Exception {
     ReplicateOptions options = Commands.options(args, new PrintStream(new ByteArrayOutputStream()));
     ReplicateStreamPipeline.Launched run = ReplicateStreamPipeline.run(options);
     try {
@@ -216,7 +283,7 @@ public class StreamingReplicateTest {
         Map<TopicPartition, OffsetAndMetadata> committed = kafka.committed("replicator-test");
         boolean done = true;
         for (int partition = 0; partition < 2; partition++) {
-          OffsetAndMetadata o = committed.get(new TopicPartition("app.cdc", partition));
+          OffsetAndMetadata o = committed.get(new TopicPartition(topic, partition));
           done &= o != null && o.offset() == sent[partition];
           if (o != null && o.offset() > sent[partition]) {
             throw new AssertionError("committed " + o.offset() + " past the " + sent[partition] + " sent");

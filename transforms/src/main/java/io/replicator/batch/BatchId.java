@@ -29,6 +29,9 @@ public final class BatchId {
       sb.setLength(0);
       sb.append('\n').append(c.op().name()).append('\0').append(c.key()).append('\0')
           .append(c.sequence()).append('\0').append(c.rowJson());
+      if (c.isPartial()) {
+        sb.append('\0').append(c.unchanged());
+      }
       sha.update(sb.toString().getBytes(StandardCharsets.UTF_8));
     }
     byte[] digest = sha.digest();

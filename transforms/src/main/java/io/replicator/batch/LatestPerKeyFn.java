@@ -5,6 +5,7 @@ import io.replicator.change.ChangeCoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.List;
 import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 
@@ -35,7 +36,7 @@ public final class LatestPerKeyFn extends ReducingFn<Change> {
     }
   }
 
-  /** The winners and how many changes they were chosen from. */
+  /** What an accumulator retains (adding it again rebuilds it) and how many changes it was chosen from. */
   public static final class AccumulatorCoder extends CustomCoder<LatestPerKey> {
     static final AccumulatorCoder INSTANCE = new AccumulatorCoder();
 
@@ -45,9 +46,10 @@ public final class LatestPerKeyFn extends ReducingFn<Change> {
 
     @Override
     public void encode(LatestPerKey value, OutputStream out) throws IOException {
+      List<Change> retained = value.winners();
       VarLongCoder.of().encode(value.added(), out);
-      VarLongCoder.of().encode((long) value.size(), out);
-      for (Change c : value.winners()) {
+      VarLongCoder.of().encode((long) retained.size(), out);
+      for (Change c : retained) {
         ChangeCoder.of().encode(c, out);
       }
     }

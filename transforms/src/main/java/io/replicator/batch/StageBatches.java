@@ -159,6 +159,34 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
     return Math.floorMod(h, count);
   }
 
+  /**
+   * Writes one batch: {@code changes} sorted by key, a key's changes adjacent and oldest first (as
+   * {@link LatestPerKey#sortedByKey} gives them), as {@code <staging>/<table>/<batch id>/batch.jsonl}.
+   */
+  public static StagedBatch write(String staging, String table, List<Change> changes) throws IOException {
+    String id = BatchId.of(table, changes);
+    ResourceId file = StagingPaths.batchFile(staging, table, id);
+    int width = 1;
+    long size = 0;
+    long partial = 0;
+    StringBuilder sb = new StringBuilder(512);
+    try (Writer w = Channels.newWriter(FileSystems.create(file, "application/json"), StandardCharsets.UTF_8)) {
+      int step = 0;
+      for (int i = 0; i < changes.size(); i++) {
+        Change c = changes.get(i);
+        step = i > 0 && changes.get(i - 1).key().equals(c.key()) ? step + 1 : 0;
+        sb.setLength(0);
+        StagedLine.append(sb, c, step, id);
+        sb.append('\n');
+        w.append(sb);
+        size += StagedLine.utf8Size(c, step);
+        width = Math.max(width, c.sequence().width());
+        partial += c.isPartial() ? 1 : 0;
+      }
+    }
+    return new StagedBatch(table, id, file.toString(), changes.size(), size, width, partial);
+  }
+
   private static final class AssignFn extends DoFn<Change, KV<String, Change>> {
     private final PCollectionView<Integer> batchCount;
 
@@ -199,10 +227,15 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
 
       List<Change> chunk = new ArrayList<>();
       long chunkBytes = 0;
-      for (Change c : latest) {
-        long size = StagedLine.utf8Size(c);
-        if (!chunk.isEmpty() && (chunkBytes + size > maxBytes || chunk.size() >= maxRows)) {
-          out.output(stage(table, chunk, chunkBytes));
+      int step = 0;
+      for (int i = 0; i < latest.size(); i++) {
+        Change c = latest.get(i);
+        // A key's changes (a full one and partial ones after it) stay in one batch: the merge folds them.
+        boolean sameKey = i > 0 && latest.get(i - 1).key().equals(c.key());
+        step = sameKey ? step + 1 : 0;
+        long size = StagedLine.utf8Size(c, step);
+        if (!sameKey && !chunk.isEmpty() && (chunkBytes + size > maxBytes || chunk.size() >= maxRows)) {
+          out.output(write(staging, table, chunk));
           chunk = new ArrayList<>();
           chunkBytes = 0;
         }
@@ -214,29 +247,17 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
         chunkBytes += size;
       }
       if (!chunk.isEmpty()) {
-        out.output(stage(table, chunk, chunkBytes));
+        out.output(write(staging, table, chunk));
       }
     }
 
-    private StagedBatch stage(String table, List<Change> chunk, long size) throws IOException {
-      String id = BatchId.of(table, chunk);
-      ResourceId file = StagingPaths.batchFile(staging, table, id);
-      int width = 1;
-      StringBuilder sb = new StringBuilder(512);
-      try (Writer w = Channels.newWriter(FileSystems.create(file, "application/json"), StandardCharsets.UTF_8)) {
-        for (Change c : chunk) {
-          sb.setLength(0);
-          StagedLine.append(sb, c, id);
-          sb.append('\n');
-          w.append(sb);
-          width = Math.max(width, c.sequence().width());
-        }
-      }
+    private StagedBatch write(String staging, String table, List<Change> chunk) throws IOException {
+      StagedBatch batch = StageBatches.write(staging, table, chunk);
       batches.inc();
       rows.inc(chunk.size());
-      bytes.inc(size);
-      batchBytes.update(size);
-      return new StagedBatch(table, id, file.toString(), chunk.size(), size, width);
+      bytes.inc(batch.bytes());
+      batchBytes.update(batch.bytes());
+      return batch;
     }
   }
 }

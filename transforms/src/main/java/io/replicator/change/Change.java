@@ -9,6 +9,10 @@ import java.util.Objects;
  * ["001004","2024-01-02"]}), so equal keys are equal strings whatever the input format. The row
  * is kept as the canonical JSON members of the row's columns (without braces): it was parsed once
  * when decoded and is written to staging as it is, never parsed again.
+ *
+ * <p>An UPSERT may be partial: {@link #unchanged()} names the columns the change did not set
+ * (a TOASTed column an UPDATE did not touch, say), which are distinct from NULL. Its row then holds
+ * only the other columns, and the merge keeps the target's values for the unchanged ones.
  */
 public final class Change {
   private final String table;
@@ -16,13 +20,26 @@ public final class Change {
   private final String key;
   private final Sequence sequence;
   private final String rowJson;
+  private final String unchanged;
 
   public Change(String table, ChangeOp op, String key, Sequence sequence, String rowJson) {
+    this(table, op, key, sequence, rowJson, null);
+  }
+
+  /**
+   * @param unchanged the columns the change leaves as they are, as a JSON array of their names in
+   *     name order ({@link UnchangedColumns#json}); null for a change that sets every column
+   */
+  public Change(String table, ChangeOp op, String key, Sequence sequence, String rowJson, String unchanged) {
     this.table = Objects.requireNonNull(table, "table");
     this.op = Objects.requireNonNull(op, "op");
     this.key = Objects.requireNonNull(key, "key");
     this.sequence = Objects.requireNonNull(sequence, "sequence");
     this.rowJson = Objects.requireNonNull(rowJson, "rowJson");
+    if (unchanged != null && op != ChangeOp.UPSERT) {
+      throw new IllegalArgumentException("only an UPSERT can leave columns unchanged");
+    }
+    this.unchanged = unchanged;
   }
 
   public String table() {
@@ -46,6 +63,16 @@ public final class Change {
     return rowJson;
   }
 
+  /** The columns this change leaves as they are, as a JSON array of names; null when it sets them all. */
+  public String unchanged() {
+    return unchanged;
+  }
+
+  /** Whether this change leaves some columns as they are. */
+  public boolean isPartial() {
+    return unchanged != null;
+  }
+
   /**
    * Whether this change wins over another change to the same key: the higher sequence wins. At an
    * equal sequence an UPSERT wins over a DELETE (a key swap inside one source transaction leaves
@@ -60,7 +87,11 @@ public final class Change {
     if (op != other.op) {
       return op == ChangeOp.UPSERT;
     }
-    return rowJson.compareTo(other.rowJson) > 0;
+    int rows = rowJson.compareTo(other.rowJson);
+    if (rows != 0) {
+      return rows > 0;
+    }
+    return String.valueOf(unchanged).compareTo(String.valueOf(other.unchanged)) > 0;
   }
 
   @Override
@@ -70,16 +101,18 @@ public final class Change {
         && c.op == op
         && c.key.equals(key)
         && c.sequence.equals(sequence)
-        && c.rowJson.equals(rowJson);
+        && c.rowJson.equals(rowJson)
+        && Objects.equals(c.unchanged, unchanged);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(table, op, key, sequence, rowJson);
+    return Objects.hash(table, op, key, sequence, rowJson, unchanged);
   }
 
   @Override
   public String toString() {
-    return table + " " + op + " " + key + " @" + sequence + " {" + rowJson + "}";
+    return table + " " + op + " " + key + " @" + sequence + " {" + rowJson + "}"
+        + (unchanged == null ? "" : " unchanged " + unchanged);
   }
 }

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -18,6 +19,7 @@ public final class ChangeCoder extends CustomCoder<Change> {
   private static final StringUtf8Coder STRING = StringUtf8Coder.of();
   private static final VarLongCoder LONG = VarLongCoder.of();
   private static final VarIntCoder INT = VarIntCoder.of();
+  private static final NullableCoder<String> UNCHANGED = NullableCoder.of(STRING);
 
   public static ChangeCoder of() {
     return INSTANCE;
@@ -36,6 +38,7 @@ public final class ChangeCoder extends CustomCoder<Change> {
       LONG.encode(seq.part(i), out);
     }
     STRING.encode(value.rowJson(), out);
+    UNCHANGED.encode(value.unchanged(), out);
   }
 
   @Override
@@ -55,7 +58,7 @@ public final class ChangeCoder extends CustomCoder<Change> {
       parts[i] = LONG.decode(in);
     }
     String row = STRING.decode(in);
-    return new Change(table, ChangeOp.values()[op], key, Sequence.of(parts), row);
+    return new Change(table, ChangeOp.values()[op], key, Sequence.of(parts), row, UNCHANGED.decode(in));
   }
 
   @Override
@@ -75,6 +78,6 @@ public final class ChangeCoder extends CustomCoder<Change> {
   protected long getEncodedElementByteSize(Change value) {
     // An estimate: ASCII-sized strings plus small var-int headers.
     return value.table().length() + value.key().length() + value.rowJson().length()
-        + 8L * value.sequence().width() + 8;
+        + (value.unchanged() == null ? 0 : value.unchanged().length()) + 8L * value.sequence().width() + 9;
   }
 }

@@ -33,13 +33,42 @@ public final class KeyChanges {
       String rowJson,
       String beforeKeyRowJson,
       Consumer<Change> out) {
+    normalise(table, op, key, beforeKey, sequence, rowJson, null, beforeKeyRowJson, out);
+  }
+
+  /**
+   * As above, for an UPDATE that may leave columns unchanged ({@code unchanged}, a JSON array of
+   * their names, or null).
+   *
+   * @throws IllegalArgumentException for a partial INSERT or DELETE, or a partial UPDATE that moves
+   *     its key (the unchanged values are the old key's row's, which a change of the new key cannot
+   *     carry)
+   */
+  public static void normalise(
+      String table,
+      SourceOp op,
+      String key,
+      String beforeKey,
+      Sequence sequence,
+      String rowJson,
+      String unchanged,
+      String beforeKeyRowJson,
+      Consumer<Change> out) {
+    if (unchanged != null && op != SourceOp.UPDATE) {
+      throw new IllegalArgumentException("only an UPDATE leaves columns unchanged; this is an " + op);
+    }
     switch (op) {
       case INSERT -> out.accept(new Change(table, ChangeOp.UPSERT, key, sequence, rowJson));
       case UPDATE -> {
         if (beforeKey != null && !beforeKey.equals(key)) {
+          if (unchanged != null) {
+            throw new IllegalArgumentException("an UPDATE that moves its key from " + beforeKey + " to " + key
+                + " leaves columns unchanged (" + unchanged + "): their values are the old key's row's, which"
+                + " the change does not carry (REPLICA IDENTITY FULL on the source table gives them)");
+          }
           out.accept(new Change(table, ChangeOp.DELETE, beforeKey, sequence, beforeKeyRowJson));
         }
-        out.accept(new Change(table, ChangeOp.UPSERT, key, sequence, rowJson));
+        out.accept(new Change(table, ChangeOp.UPSERT, key, sequence, rowJson, unchanged));
       }
       case DELETE -> out.accept(new Change(table, ChangeOp.DELETE, key, sequence, rowJson));
     }

@@ -3,7 +3,10 @@ package io.replicator.change;
 
 /**
  * The staged JSONL form of a change: the row's columns, {@code _op}, the sequence parts and
- * {@code _batch_id}, e.g. {@code {"id":1,"name":"a","_op":"UPSERT","_sequence_num":7,"_batch_id":"…"}}.
+ * {@code _batch_id}, e.g. {@code {"id":1,"name":"a","_op":"UPSERT","_sequence_num":7,"_batch_id":"…"}};
+ * a partial row adds {@code "_unchanged":["doc"]}, the columns it leaves as they are. Where a key
+ * has several staged changes (a full one and partial ones after it), each but the first adds
+ * {@code "_step":n}, its place among them, oldest first.
  */
 public final class StagedLine {
   /** Batch ids are this many hex digits, so a line's length is known before its batch id is. */
@@ -15,26 +18,53 @@ public final class StagedLine {
 
   private StagedLine() {}
 
+  /** The metadata column naming the columns a partial row leaves unchanged. */
+  public static final String UNCHANGED = "_unchanged";
+  /** The metadata column ordering a key's staged changes; absent means 0. */
+  public static final String STEP = "_step";
+
   /** The metadata column holding part {@code i} (0-based) of the sequence. */
   public static String sequenceColumn(int i) {
     return PART_NAMES[i];
   }
 
-  /** Appends the line, without its newline. */
+  /** Appends the line of a key's only (or first) staged change, without its newline. */
   public static void append(StringBuilder sb, Change c, String batchId) {
+    append(sb, c, 0, batchId);
+  }
+
+  /** Appends the line of the key's staged change number {@code step} (from 0), without its newline. */
+  public static void append(StringBuilder sb, Change c, int step, String batchId) {
     sb.append('{').append(c.rowJson()).append(",\"_op\":\"").append(c.op().name()).append('"');
     for (int i = 0; i < c.sequence().width(); i++) {
       sb.append(",\"").append(PART_NAMES[i]).append("\":").append(c.sequence().part(i));
+    }
+    if (c.isPartial()) {
+      sb.append(",\"_unchanged\":").append(c.unchanged());
+    }
+    if (step > 0) {
+      sb.append(",\"_step\":").append(step);
     }
     sb.append(",\"_batch_id\":\"").append(batchId).append("\"}");
   }
 
   /** The UTF-8 size of the line plus its newline, computed without encoding it. */
   public static long utf8Size(Change c) {
+    return utf8Size(c, 0);
+  }
+
+  /** The UTF-8 size of the line of step {@code step} plus its newline. */
+  public static long utf8Size(Change c, int step) {
     // {row,"_op":"OP" ... ,"_batch_id":"ID"}\n
     long size = 1 + utf8Length(c.rowJson()) + 8 + c.op().name().length() + 1 + 14 + BATCH_ID_LENGTH + 2 + 1;
     for (int i = 0; i < c.sequence().width(); i++) {
       size += 4 + PART_NAMES[i].length() + Long.toString(c.sequence().part(i)).length();
+    }
+    if (c.isPartial()) {
+      size += 14 + utf8Length(c.unchanged()); // ,"_unchanged":[...]
+    }
+    if (step > 0) {
+      size += 9 + Integer.toString(step).length(); // ,"_step":n
     }
     return size;
   }

@@ -139,27 +139,27 @@ public final class BigQueryScripts {
    * Applies one batch loaded into {@code stagingTable}, in one transaction with the record that it
    * was applied; a batch already recorded changes nothing. Parameters: {@code table_name},
    * {@code batch_id}, {@code rows_staged}. Result: {@code already_applied, inserted, updated,
-   * deleted, effective}.
+   * deleted, effective, without_base} (the last, a JSON array of the staged partial rows that found
+   * no live row to complete them, as JSON text).
    *
    * @param bounds the batch's partition bounds, to read only those partitions of the target; null
    *     to read it whole
+   * @param partialRows whether the batch has partial rows ({@link MergeStatements#withPartialRows})
    */
-  public String merge(int sequenceWidth, String stagingTable, PartitionBounds bounds) {
-    MergeStatements m = new MergeStatements(d, table, sequenceWidth).withStagingTable(stagingTable);
+  public String merge(int sequenceWidth, String stagingTable, PartitionBounds bounds, boolean partialRows) {
+    MergeStatements m = new MergeStatements(d, table, sequenceWidth).withStagingTable(stagingTable)
+        .withPartialRows(partialRows);
     if (bounds != null) {
       m = m.withTargetBounds(bounds);
     }
     StringBuilder sql = new StringBuilder();
     sql.append("DECLARE already_applied BOOL DEFAULT FALSE;\n")
+        .append("DECLARE without_base ARRAY<STRING> DEFAULT [];\n")
         .append("DECLARE n_inserted, n_updated, n_deleted, n_effective INT64 DEFAULT 0;\n")
         .append("BEGIN TRANSACTION;\n")
         .append("SET already_applied = (").append(m.selectApplied()).append(") > 0;\n")
-        .append("IF NOT already_applied THEN\n")
-        .append(m.selectEffective()).append(";\n")
-        .append("SET (n_inserted, n_updated, n_deleted, n_effective) = (SELECT AS STRUCT IFNULL(c.inserted, 0),"
-            + " IFNULL(c.updated, 0), IFNULL(c.deleted, 0), c.effective FROM (")
-        .append(m.countEffective()).append(") AS c);\n")
-        .append(m.mergeTarget()).append(";\n");
+        .append("IF NOT already_applied THEN\n");
+    applyEffective(sql, m, partialRows);
     if (hard()) {
       sql.append(m.mergeTombstones()).append(";\n");
     }
@@ -169,8 +169,26 @@ public final class BigQueryScripts {
         .append("END IF;\n")
         .append("COMMIT TRANSACTION;\n")
         .append("SELECT already_applied, n_inserted AS inserted, n_updated AS updated, n_deleted AS deleted,"
-            + " n_effective AS effective;\n");
+            + " n_effective AS effective, TO_JSON_STRING(without_base) AS without_base;\n");
     return sql.toString();
+  }
+
+  /**
+   * The effective changes, their counts into {@code n_*} (and, with partial rows, those without
+   * base into {@code without_base}, then out of the effective changes) and the MERGE.
+   */
+  private static void applyEffective(StringBuilder sql, MergeStatements m, boolean partialRows) {
+    sql.append(m.selectEffective()).append(";\n");
+    if (partialRows) {
+      sql.append("SET without_base = ARRAY(").append(m.selectPartialWithoutBase()).append(");\n");
+    }
+    sql.append("SET (n_inserted, n_updated, n_deleted, n_effective) = (SELECT AS STRUCT IFNULL(c.inserted, 0),"
+            + " IFNULL(c.updated, 0), IFNULL(c.deleted, 0), c.effective FROM (")
+        .append(m.countEffective()).append(") AS c);\n");
+    if (partialRows) {
+      sql.append(m.dropPartialWithoutBase()).append(";\n");
+    }
+    sql.append(m.mergeTarget()).append(";\n");
   }
 
   /**
@@ -192,10 +210,12 @@ public final class BigQueryScripts {
    * {@code @max_delete_percent} of the live rows the whole transaction is rolled back: nothing of
    * the reload is applied. Parameters: {@code table_name}, {@code sequence},
    * {@code max_delete_percent}. Result: {@code refused, inserted, updated, deleted, effective,
-   * live_rows, older_rows, kept_rows}.
+   * live_rows, older_rows, kept_rows, without_base}.
    */
-  public String applyReload(int sequenceWidth, String stagingTable, String keptTable, boolean removes) {
-    MergeStatements m = new MergeStatements(d, table, sequenceWidth).withStagingTable(stagingTable).forAllStaged();
+  public String applyReload(int sequenceWidth, String stagingTable, String keptTable, boolean removes,
+      boolean partialRows) {
+    MergeStatements m = new MergeStatements(d, table, sequenceWidth).withStagingTable(stagingTable).forAllStaged()
+        .withPartialRows(partialRows);
     ReloadStatements r = new ReloadStatements(d, table, sequenceWidth);
     if (keptTable != null) {
       r = r.keeping(keptTable);
@@ -204,14 +224,11 @@ public final class BigQueryScripts {
     sql.append("DECLARE n_inserted, n_updated, n_deleted, n_effective, live_rows, older_rows, kept_rows"
             + " INT64 DEFAULT 0;\n")
         .append("DECLARE refused BOOL DEFAULT FALSE;\n")
+        .append("DECLARE without_base ARRAY<STRING> DEFAULT [];\n")
         .append("BEGIN\n")
         .append("BEGIN TRANSACTION;\n")
-        .append(m.dropAppliedStaged()).append(";\n")
-        .append(m.selectEffective()).append(";\n")
-        .append("SET (n_inserted, n_updated, n_deleted, n_effective) = (SELECT AS STRUCT IFNULL(c.inserted, 0),"
-            + " IFNULL(c.updated, 0), IFNULL(c.deleted, 0), c.effective FROM (")
-        .append(m.countEffective()).append(") AS c);\n")
-        .append(m.mergeTarget()).append(";\n");
+        .append(m.dropAppliedStaged()).append(";\n");
+    applyEffective(sql, m, partialRows);
     if (hard()) {
       sql.append(m.mergeTombstones()).append(";\n");
     }
@@ -242,7 +259,8 @@ public final class BigQueryScripts {
         .append("  END IF;\n")
         .append("END;\n")
         .append("SELECT refused, n_inserted AS inserted, n_updated AS updated, n_deleted AS deleted,"
-            + " n_effective AS effective, live_rows, older_rows, kept_rows;\n");
+            + " n_effective AS effective, live_rows, older_rows, kept_rows, TO_JSON_STRING(without_base)"
+            + " AS without_base;\n");
     return sql.toString();
   }
 

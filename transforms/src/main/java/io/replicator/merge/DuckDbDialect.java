@@ -1,6 +1,8 @@
 package io.replicator.merge;
 
 import io.replicator.change.ColumnType;
+import java.util.List;
+import java.util.StringJoiner;
 
 /**
  * DuckDB: double-quoted identifiers; BYTES are staged as base64 text and decoded in the merge;
@@ -55,11 +57,12 @@ public final class DuckDbDialect implements SqlDialect {
   public String literal(ColumnType type, String canonical) {
     String text = "'" + canonical.replace("'", "''") + "'";
     return switch (type) {
+      case STRING -> text;
       case INT64 -> Long.toString(Long.parseLong(canonical));
       case DATE -> "DATE " + text;
       case DATETIME -> "TIMESTAMP " + text;
       case TIMESTAMP -> "TIMESTAMPTZ " + text;
-      default -> throw new IllegalArgumentException("no literal bounds for " + type + " columns");
+      default -> throw new IllegalArgumentException("no literal for " + type + " columns");
     };
   }
 
@@ -76,5 +79,49 @@ public final class DuckDbDialect implements SqlDialect {
   @Override
   public String physicalPosition(String alias) {
     return alias + ".rowid";
+  }
+
+  @Override
+  public String namesType() {
+    return "VARCHAR[]";
+  }
+
+  @Override
+  public String isUnchanged(String names, String column) {
+    return "list_contains(" + names + ", " + literal(ColumnType.STRING, column) + ")";
+  }
+
+  @Override
+  public String latest(String value, String order, String filter) {
+    // first() keeps NULLs (any_value and arg_max skip them).
+    return "first(" + value + " ORDER BY " + order + " DESC)" + (filter == null ? "" : " FILTER (WHERE " + filter + ")");
+  }
+
+  @Override
+  public String anyTrue(String condition) {
+    return "bool_or(" + condition + ")";
+  }
+
+  @Override
+  public String namesWhere(List<String[]> conditionAndName) {
+    StringJoiner items = new StringJoiner(", ", "[", "]");
+    for (String[] c : conditionAndName) {
+      items.add("CASE WHEN " + c[0] + " THEN " + literal(ColumnType.STRING, c[1]) + " END");
+    }
+    return "list_filter(CAST(" + items + " AS VARCHAR[]), lambda x: x IS NOT NULL)";
+  }
+
+  @Override
+  public String jsonObject(List<String[]> nameAndExpression) {
+    StringJoiner members = new StringJoiner(", ");
+    for (String[] m : nameAndExpression) {
+      members.add(literal(ColumnType.STRING, m[0]) + ", " + m[1]);
+    }
+    return "CAST(json_object(" + members + ") AS VARCHAR)";
+  }
+
+  @Override
+  public String jsonValue(ColumnType type, String expression) {
+    return type == ColumnType.BYTES ? "to_base64(" + expression + ")" : expression;
   }
 }

@@ -3,6 +3,7 @@ package io.replicator.merge;
 import io.replicator.change.Column;
 import io.replicator.change.ColumnType;
 import io.replicator.change.DeleteMode;
+import io.replicator.change.StagedBatch;
 import io.replicator.change.StagedLine;
 import io.replicator.change.TableSchema;
 import io.replicator.change.TargetTable;
@@ -15,12 +16,15 @@ import java.util.function.IntFunction;
  * The SQL that applies one staged batch to a target table, for one dialect. Pure text: it runs
  * nothing, so it is tested as text and executed by a warehouse.
  *
- * <p>A batch holds one change per key. The statements, run in one transaction:
+ * <p>A batch holds one change per key (several where partial changes follow a full one, see
+ * {@link #withPartialRows}). The statements, run in one transaction:
  *
  * <ol>
  *   <li>{@link #selectEffective}: the batch's changes that win over what the target holds for
  *       their key — a higher sequence than the live row and than its tombstone — into a scratch
  *       table {@value #EFFECTIVE}. Everything else is an old change (a replay) and is ignored.
+ *   <li>With partial rows, {@link #selectPartialWithoutBase} (for dead letters) and, after the
+ *       count, {@link #dropPartialWithoutBase}.
  *   <li>{@link #countEffective}: inserted, updated and deleted counts, for the summary.
  *   <li>{@link #mergeTarget}: one MERGE of the effective changes into the target.
  *   <li>{@link #mergeTombstones} (hard deletes): tombstones set for deleted keys, cleared for
@@ -45,17 +49,19 @@ public final class MergeStatements {
   private final PartitionBounds bounds;
   /** Every staged row at once (a reload's batches, applied together), not one batch's. */
   private final boolean allStaged;
+  /** The staged rows include partial ones: a key's staged changes are folded (see {@link #selectEffective}). */
+  private final boolean partialRows;
 
   /**
    * @param sequenceWidth how many sequence parts to compare (1 to 4); the target and tombstone
    *     tables must have that many sequence columns
    */
   public MergeStatements(SqlDialect dialect, TargetTable table, int sequenceWidth) {
-    this(dialect, table, sequenceWidth, table.stagingName(), null, false);
+    this(dialect, table, sequenceWidth, table.stagingName(), null, false, false);
   }
 
   private MergeStatements(SqlDialect dialect, TargetTable table, int sequenceWidth, String stagingTable,
-      PartitionBounds bounds, boolean allStaged) {
+      PartitionBounds bounds, boolean allStaged, boolean partialRows) {
     if (sequenceWidth < 1 || sequenceWidth > 4) {
       throw new IllegalArgumentException("sequence width must be 1 to 4, got " + sequenceWidth);
     }
@@ -66,11 +72,12 @@ public final class MergeStatements {
     this.stagingTable = stagingTable;
     this.bounds = bounds;
     this.allStaged = allStaged;
+    this.partialRows = partialRows;
   }
 
   /** Reads the batch from {@code name} instead of the table's shared staging table. */
   public MergeStatements withStagingTable(String name) {
-    return new MergeStatements(d, table, width, name, bounds, allStaged);
+    return new MergeStatements(d, table, width, name, bounds, allStaged, partialRows);
   }
 
   /**
@@ -79,7 +86,7 @@ public final class MergeStatements {
    * {@link #selectEffective} then takes no parameter.
    */
   public MergeStatements forAllStaged() {
-    return new MergeStatements(d, table, width, stagingTable, bounds, true);
+    return new MergeStatements(d, table, width, stagingTable, bounds, true, partialRows);
   }
 
   /**
@@ -89,7 +96,16 @@ public final class MergeStatements {
    * otherwise a key's row outside the bounds would not be found and the key would be inserted twice.
    */
   public MergeStatements withTargetBounds(PartitionBounds bounds) {
-    return new MergeStatements(d, table, width, stagingTable, bounds, allStaged);
+    return new MergeStatements(d, table, width, stagingTable, bounds, allStaged, partialRows);
+  }
+
+  /**
+   * For staged rows that include partial ones ({@link StagedBatch#partialRows}): a key may then
+   * have several staged changes, which {@link #selectEffective} folds into one. Without it the
+   * statements are those of whole rows, one per key.
+   */
+  public MergeStatements withPartialRows(boolean partial) {
+    return new MergeStatements(d, table, width, stagingTable, bounds, allStaged, partial);
   }
 
   /** The target, or only its rows within the bounds (a filtered scan the warehouse can prune). */
@@ -160,8 +176,23 @@ public final class MergeStatements {
     return alias + "." + q(schema.keyColumns().get(0));
   }
 
-  /** Creates the scratch table of effective changes. Parameter: {@code batch_id} (none for all staged rows). */
+  /**
+   * Creates the scratch table of effective changes. Parameter: {@code batch_id} (none for all
+   * staged rows).
+   *
+   * <p>With {@link #withPartialRows partial rows}, a key's staged changes (a full one and partial
+   * ones after it, ordered by {@code _step}) are folded against the target: of those newer than its
+   * row and tombstone, each column takes the value of the latest that sets it (after the latest
+   * delete among them); a column none sets keeps the target's value ({@code _set_<i>} false), which
+   * needs a live target row and no delete among them, else the row is {@code _without_base}. So a
+   * replay mixed with new changes takes from the target what it already holds. {@code _folded}
+   * counts the staged rows each effective row stands for.
+   */
   public String selectEffective() {
+    return partialRows ? selectFolded() : selectWhole();
+  }
+
+  private String selectWhole() {
     StringJoiner cols = new StringJoiner(", ");
     for (Column c : schema.columns()) {
       cols.add(d.fromStaging(c.type(), "s." + q(c.name())) + " AS " + q(c.name()));
@@ -170,18 +201,133 @@ public final class MergeStatements {
     for (int i = 0; i < width; i++) {
       cols.add(stagedSeq(i) + " AS " + seq(i));
     }
-    String live = firstKey("t") + " IS NOT NULL" + (hard() ? "" : " AND NOT t." + q("_is_deleted"));
-    cols.add("(" + live + ") AS " + q("_exists"));
+    cols.add("(" + liveTarget() + ") AS " + q("_exists"));
+    StringBuilder sql = new StringBuilder();
+    sql.append(d.createTempTableAs(EFFECTIVE)).append('\n')
+        .append("SELECT ").append(cols).append('\n')
+        .append(newerThanTarget());
+    // Kept in the target's own order (new keys last), so the MERGE updates rows as they are stored.
+    String position = bounds == null ? d.physicalPosition("t") : null;
+    if (position != null) {
+      sql.append("\nORDER BY ").append(position);
+    }
+    return sql.toString();
+  }
 
+  private String selectFolded() {
+    String step = q("_pos");
+    String cut = q("_cut");
+    StringJoiner stagedKeys = new StringJoiner(", ");
+    StringJoiner groupKeys = new StringJoiner(", ");
+    for (String k : schema.keyColumns()) {
+      stagedKeys.add("s." + q(k));
+      groupKeys.add("n." + q(k));
+    }
+    String isDelete = "s." + q("_op") + " = 'DELETE'";
+    String newer = "SELECT s.*, (" + liveTarget() + ") AS " + q("_live") + ", COALESCE(s." + q(StagedLine.STEP)
+        + ", 0) AS " + step + ",\n    MAX(CASE WHEN " + isDelete + " THEN COALESCE(s." + q(StagedLine.STEP)
+        + ", 0) END) OVER (PARTITION BY " + stagedKeys + ") AS " + cut + "\n  " + newerThanTarget().replace("\n", "\n  ");
+
+    StringJoiner fold = new StringJoiner(",\n  ");
+    StringJoiner out = new StringJoiner(", ");
+    StringJoiner allSet = new StringJoiner(" AND ");
+    for (int i = 0; i < schema.columns().size(); i++) {
+      Column c = schema.columns().get(i);
+      String value = d.fromStaging(c.type(), "n." + q(c.name()));
+      out.add("f." + q(c.name()));
+      if (schema.keyColumns().contains(c.name())) {
+        fold.add(value + " AS " + q(c.name()));
+        continue;
+      }
+      String sets = "n." + q("_op") + " = 'UPSERT' AND n." + step + " > COALESCE(n." + cut + ", -1) AND NOT COALESCE("
+          + d.isUnchanged("n." + q(StagedLine.UNCHANGED), c.name()) + ", FALSE)";
+      fold.add(d.latest(value, "n." + step, sets) + " AS " + q(c.name()));
+      fold.add(d.anyTrue(sets) + " AS " + setFlag(i));
+      out.add("f." + setFlag(i));
+      allSet.add("f." + setFlag(i));
+    }
+    fold.add(d.latest("n." + q("_op"), "n." + step, null) + " AS " + q("_op"));
+    out.add("f." + q("_op"));
+    for (int i = 0; i < width; i++) {
+      fold.add(d.latest("COALESCE(n." + seq(i) + ", 0)", "n." + step, null) + " AS " + seq(i));
+      out.add("f." + seq(i));
+    }
+    fold.add(d.anyTrue("n." + q("_live")) + " AS " + q("_exists"));
+    fold.add(d.anyTrue("n." + cut + " IS NOT NULL") + " AS " + q("_deleted"));
+    fold.add("COUNT(*) AS " + q("_folded"));
+    out.add("f." + q("_exists")).add("f." + q("_folded"));
+    String withoutBase = allSet.length() == 0 ? "FALSE"
+        : "f." + q("_op") + " = 'UPSERT' AND NOT (" + allSet + ") AND NOT (f." + q("_exists") + " AND NOT f."
+            + q("_deleted") + ")";
+    out.add("(" + withoutBase + ") AS " + q("_without_base"));
+    return d.createTempTableAs(EFFECTIVE) + "\n"
+        + "WITH " + q("_newer") + " AS (\n  " + newer + "\n),\n"
+        + q("_fold") + " AS (\n  SELECT " + fold.toString().replace("\n", "\n  ") + "\n  FROM " + q("_newer")
+        + " AS n\n  GROUP BY " + groupKeys + "\n)\n"
+        + "SELECT " + out + "\nFROM " + q("_fold") + " AS f";
+  }
+
+  /** The flag of non-key column {@code index}: some folded change sets it (else the target's value stays). */
+  private String setFlag(int index) {
+    return q("_set_" + index);
+  }
+
+  /**
+   * The folded partial rows that would win over the target but have no live row to complete
+   * (see {@link #selectEffective}): the values of the columns they leave unchanged are unknown, so
+   * they are not written. One row each: the row as JSON text, with {@code _unchanged}, for a dead
+   * letter. Only {@link #withPartialRows with partial rows}; run after {@link #selectEffective}.
+   */
+  public String selectPartialWithoutBase() {
+    requirePartialRows();
+    List<String[]> members = new ArrayList<>();
+    List<String[]> unset = new ArrayList<>();
+    for (int i = 0; i < schema.columns().size(); i++) {
+      Column c = schema.columns().get(i);
+      members.add(new String[] {c.name(), d.jsonValue(c.type(), "e." + q(c.name()))});
+      if (!schema.keyColumns().contains(c.name())) {
+        unset.add(new String[] {"NOT e." + setFlag(i), c.name()});
+      }
+    }
+    members.add(new String[] {"_op", "e." + q("_op")});
+    for (int i = 0; i < width; i++) {
+      members.add(new String[] {StagedLine.sequenceColumn(i), "e." + seq(i)});
+    }
+    members.add(new String[] {StagedLine.UNCHANGED, d.namesWhere(unset)});
+    return "SELECT " + d.jsonObject(members) + " AS " + q("row") + " FROM " + q(EFFECTIVE) + " AS e WHERE e."
+        + q("_without_base");
+  }
+
+  /** Removes the rows {@link #selectPartialWithoutBase} reports from the effective changes. No parameters. */
+  public String dropPartialWithoutBase() {
+    requirePartialRows();
+    return "DELETE FROM " + q(EFFECTIVE) + " WHERE " + q("_without_base");
+  }
+
+  private void requirePartialRows() {
+    if (!partialRows) {
+      throw new IllegalStateException("rows without base exist only among partial rows");
+    }
+  }
+
+  /** The target has a live row for the staged row's key (joined as {@code t}). */
+  private String liveTarget() {
+    return firstKey("t") + " IS NOT NULL" + (hard() ? "" : " AND NOT t." + q("_is_deleted"));
+  }
+
+  /**
+   * The staged rows (as {@code s}) of the batch (or all) joined with the target ({@code t}) and
+   * tombstones ({@code d}) of their keys, those whose sequence is higher than both: what would
+   * apply. Everything else is an old change (a replay).
+   */
+  private String newerThanTarget() {
     StringJoiner keysOn = new StringJoiner(" AND ");
     for (String k : schema.keyColumns()) {
       Column c = schema.column(schema.indexOf(k));
       keysOn.add("%1$s." + q(k) + " = " + d.fromStaging(c.type(), "s." + q(k)));
     }
     StringBuilder sql = new StringBuilder();
-    sql.append(d.createTempTableAs(EFFECTIVE)).append('\n')
-        .append("SELECT ").append(cols).append('\n')
-        .append("FROM ").append(d.table(stagingTable)).append(" AS s\n")
+    sql.append("FROM ").append(d.table(stagingTable)).append(" AS s\n")
         .append("LEFT JOIN ").append(boundedTarget()).append(" AS t ON ")
         .append(String.format(keysOn.toString(), "t")).append('\n');
     if (hard()) {
@@ -196,26 +342,24 @@ public final class MergeStatements {
       sql.append("\n  AND (").append(firstKey("d")).append(" IS NULL OR ")
           .append(sequenceGreater(this::stagedSeq, column("d"))).append(')');
     }
-    // Kept in the target's own order (new keys last), so the MERGE updates rows as they are stored.
-    String position = bounds == null ? d.physicalPosition("t") : null;
-    if (position != null) {
-      sql.append("\nORDER BY ").append(position);
-    }
     return sql.toString();
   }
 
   /**
    * Counts the effective changes: one row of (inserted, updated, deleted, effective). An UPSERT of
    * a key without a live row inserts, of a key with one updates; a DELETE of a live row deletes.
+   * {@code effective} is the number of staged rows that were newer than the target (with partial
+   * rows, those folded into effective rows, rows without base included): the rest were replays.
    */
   public String countEffective() {
     String op = q("_op");
     String exists = q("_exists");
+    String applies = partialRows ? " AND NOT " + q("_without_base") : "";
     return "SELECT"
-        + " SUM(CASE WHEN " + op + " = 'UPSERT' AND NOT " + exists + " THEN 1 ELSE 0 END) AS inserted,"
-        + " SUM(CASE WHEN " + op + " = 'UPSERT' AND " + exists + " THEN 1 ELSE 0 END) AS updated,"
+        + " SUM(CASE WHEN " + op + " = 'UPSERT' AND NOT " + exists + applies + " THEN 1 ELSE 0 END) AS inserted,"
+        + " SUM(CASE WHEN " + op + " = 'UPSERT' AND " + exists + applies + " THEN 1 ELSE 0 END) AS updated,"
         + " SUM(CASE WHEN " + op + " = 'DELETE' AND " + exists + " THEN 1 ELSE 0 END) AS deleted,"
-        + " COUNT(*) AS effective"
+        + (partialRows ? " SUM(" + q("_folded") + ")" : " COUNT(*)") + " AS effective"
         + " FROM " + q(EFFECTIVE);
   }
 
@@ -226,10 +370,14 @@ public final class MergeStatements {
     StringJoiner insertVals = new StringJoiner(", ");
     StringJoiner keyCols = new StringJoiner(", ");
     StringJoiner keyVals = new StringJoiner(", ");
-    for (Column c : schema.columns()) {
+    for (int i = 0; i < schema.columns().size(); i++) {
+      Column c = schema.columns().get(i);
       boolean key = schema.keyColumns().contains(c.name());
       if (!key) {
-        set.add(q(c.name()) + " = e." + q(c.name()));
+        // A folded partial row keeps the target's value of every column no change of it set.
+        set.add(q(c.name()) + " = " + (partialRows
+            ? "CASE WHEN e." + setFlag(i) + " THEN e." + q(c.name()) + " ELSE t." + q(c.name()) + " END"
+            : "e." + q(c.name())));
       }
       insertCols.add(q(c.name()));
       insertVals.add("e." + q(c.name()));
@@ -380,7 +528,10 @@ public final class MergeStatements {
     return "CREATE TABLE IF NOT EXISTS " + d.table(table.name()) + " (\n  " + target + "\n)";
   }
 
-  /** The staging table: every column nullable, all four sequence parts, {@code _op} and {@code _batch_id}. */
+  /**
+   * The staging table: every column nullable, all four sequence parts, {@code _op}, the columns a
+   * partial row leaves unchanged, its {@code _step} among its key's rows and {@code _batch_id}.
+   */
   public String createStaging() {
     StringJoiner staging = new StringJoiner(",\n  ");
     for (Column c : schema.columns()) {
@@ -390,8 +541,19 @@ public final class MergeStatements {
     for (int i = 0; i < 4; i++) {
       staging.add(seq(i) + " " + d.targetType(ColumnType.INT64));
     }
+    staging.add(q(StagedLine.UNCHANGED) + " " + d.namesType());
+    staging.add(q(StagedLine.STEP) + " " + d.targetType(ColumnType.INT64));
     staging.add(q("_batch_id") + " " + d.targetType(ColumnType.STRING));
     return "CREATE TABLE IF NOT EXISTS " + d.table(stagingTable) + " (\n  " + staging + "\n)";
+  }
+
+  /** Adds the columns of partial rows to a staging table made before they existed (DuckDB's staging table is kept). */
+  public List<String> upgradeStaging() {
+    return List.of(
+        "ALTER TABLE " + d.table(stagingTable) + " ADD COLUMN IF NOT EXISTS " + q(StagedLine.UNCHANGED) + " "
+            + d.namesType(),
+        "ALTER TABLE " + d.table(stagingTable) + " ADD COLUMN IF NOT EXISTS " + q(StagedLine.STEP) + " "
+            + d.targetType(ColumnType.INT64));
   }
 
   /** Hard deletes: the key and sequence of each deleted key. */

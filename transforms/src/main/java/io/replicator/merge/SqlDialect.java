@@ -25,7 +25,7 @@ public interface SqlDialect {
    */
   String parameter(String name);
 
-  /** A literal of {@code type} from its canonical text (partition bounds; never row data). */
+  /** A literal of {@code type} from its canonical text (partition bounds, column names; never row data). */
   String literal(io.replicator.change.ColumnType type, String canonical);
 
   /** {@code CREATE TEMP TABLE} or the dialect's form of it, for one transaction's scratch data. */
@@ -36,4 +36,28 @@ public interface SqlDialect {
    * table's own order; null when the dialect has no such thing.
    */
   String physicalPosition(String alias);
+
+  /** The type of a list of column names (a partial row's unchanged columns). */
+  String namesType();
+
+  /** Whether the list of names {@code names} holds {@code column}; false for a NULL list. */
+  String isUnchanged(String names, String column);
+
+  /**
+   * An aggregate: {@code value} of the row with the highest {@code order} among the group's rows
+   * where {@code filter} holds (null: all rows), NULL values included; NULL when no row qualifies.
+   */
+  String latest(String value, String order, String filter);
+
+  /** An aggregate: whether {@code condition} holds for some row of the group. */
+  String anyTrue(String condition);
+
+  /** A list of names: each {@code [condition, name]}'s name where its condition holds, in order. */
+  String namesWhere(java.util.List<String[]> conditionAndName);
+
+  /** JSON object text of {@code [name, expression]} members (a dead letter's row). */
+  String jsonObject(java.util.List<String[]> nameAndExpression);
+
+  /** A target column's value as {@link #jsonObject} should hold it (BYTES as base64). */
+  String jsonValue(ColumnType type, String expression);
 }

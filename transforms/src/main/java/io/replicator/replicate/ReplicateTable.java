@@ -14,11 +14,14 @@ import io.replicator.source.WriteDeadLetters;
 import io.replicator.warehouse.ApplyReload;
 import io.replicator.warehouse.FinishSnapshot;
 import io.replicator.warehouse.MergeBatches;
+import io.replicator.warehouse.RowsWithoutBase;
 import io.replicator.warehouse.WarehouseSpec;
 import io.replicator.warehouse.bigquery.WriteChangesToBigQuery;
 import io.replicator.warehouse.spi.MergeResult;
+import io.replicator.warehouse.spi.ReloadResult;
 import java.util.List;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
@@ -26,6 +29,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.PDone;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -204,17 +208,16 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     boolean reduce = reduceIntoBatches() > 0 && snapshotTable() == null && !cdc();
     Sources read = reduce ? readReducing(input) : read(input);
 
-    // Step 1: rejected input to dead-letter files (CDC writes add the rows BigQuery refuses).
+    // CDC writes go straight to BigQuery (it adds the rows it refuses to the dead letters).
     PCollectionList<DeadLetter> rejected = read.rejected;
     if (cdc()) {
       rejected = rejected.and(read.changes.apply("Write CDC rows", WriteChangesToBigQuery
           .into(warehouse().bigQuery(), table()).withGroupBounds(batchMaxBytes(), batchMaxRows())));
-    }
-    rejected.apply("All dead letters", Flatten.pCollections()).setCoder(DeadLetter.coder())
-        .apply("Write dead letters", WriteDeadLetters.to(deadLetters(), runId()));
-    if (cdc()) {
+      writeDeadLetters("Write dead letters", rejected);
       return PDone.in(input.getPipeline());
     }
+    // Step 1: rejected input to dead-letter files, whatever becomes of the merge.
+    writeDeadLetters("Write dead letters", rejected);
 
     // Step 2: batches of whole keys, the latest change per key, staged as JSONL.
     PCollection<StagedBatch> staged = reduce
@@ -225,22 +228,33 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
 
     // Step 3: a reload applied as one unit, keeping the rows of rejected snapshot lines; else each
     // batch merged (a snapshot merged into the table then ends its reload record).
+    PCollection<MergeResult> merged;
     if (reloadSequence() != null) {
       PCollectionView<Iterable<String>> rejectedKeys = read.snapshotRejected
           .apply("All snapshot dead letters", Flatten.pCollections()).setCoder(DeadLetter.coder())
           .apply("Rejected snapshot keys", ApplyReload.rejectedKeys());
-      staged.apply("Apply reload", ApplyReload.into(warehouse(), table(), reloadSequence(), maxReloadDeletePercent(),
-              staging())
+      merged = staged.apply("Apply reload", ApplyReload.into(warehouse(), table(), reloadSequence(),
+              maxReloadDeletePercent(), staging())
           .keepingRowsOf(rejectedKeys, WriteDeadLetters.files(deadLetters(), runId()))
-          .keepingStaging(keepStaging()));
+          .keepingStaging(keepStaging()))
+          .apply("Merged", MapElements.into(TypeDescriptor.of(MergeResult.class)).via(ReloadResult::merged))
+          .setCoder(MergeResult.coder());
     } else {
-      PCollection<MergeResult> merged = staged.apply("Merge batches",
-          MergeBatches.into(warehouse(), table()).keepingStaging(keepStaging()));
+      merged = staged.apply("Merge batches", MergeBatches.into(warehouse(), table()).keepingStaging(keepStaging()));
       if (hasSnapshot()) {
         merged.apply("Finish snapshot", FinishSnapshot.merging(warehouse(), table()));
       }
     }
+
+    // Step 4: partial rows the merge found nothing to complete, to dead-letter files too.
+    writeDeadLetters("Write rows without base", PCollectionList.of(
+        merged.apply("Rows without base", RowsWithoutBase.asDeadLetters())));
     return PDone.in(input.getPipeline());
+  }
+
+  private void writeDeadLetters(String step, PCollectionList<DeadLetter> rejected) {
+    rejected.apply(step + ": all", Flatten.pCollections()).setCoder(DeadLetter.coder())
+        .apply(step, WriteDeadLetters.to(deadLetters(), runId()));
   }
 
   /** What the sources gave: changes (or reduced batches), all rejected input, the snapshot's. */

@@ -22,8 +22,17 @@ import java.util.function.Consumer;
  *
  * <p>Values are read as the connector writes them with {@code decimal.handling.mode=string} (or
  * {@code double}) and {@code time.precision.mode=adaptive_time_microseconds} or {@code connect}.
+ *
+ * <p>A value equal to the connector's placeholder for an unavailable value ({@value
+ * #DEFAULT_UNAVAILABLE_VALUE} unless the connector's {@code unavailable.value.placeholder} says
+ * otherwise), in any of the forms it writes it (text, base64 or hex bytes, a one-element array),
+ * is a column the change left unchanged: PostgreSQL's connector writes it for a TOASTed column an
+ * UPDATE did not touch. Only an update may leave columns unchanged.
  */
 public final class DebeziumChangeDecoder implements ChangeDecoder {
+  /** What Debezium writes, by default, for a value it cannot see. */
+  public static final String DEFAULT_UNAVAILABLE_VALUE = "__debezium_unavailable_value";
+
   private final String table;
   private final String sourceTable;
   private final RowReader after;
@@ -39,10 +48,15 @@ public final class DebeziumChangeDecoder implements ChangeDecoder {
 
   /** Decodes events whose {@code source.table} is {@code sourceTable} into changes to {@code table}. */
   public DebeziumChangeDecoder(String table, TableSchema schema, String sourceTable) {
+    this(table, schema, sourceTable, DEFAULT_UNAVAILABLE_VALUE);
+  }
+
+  /** As above, with the connector's placeholder for unavailable values (null: none). */
+  public DebeziumChangeDecoder(String table, TableSchema schema, String sourceTable, String unavailableValue) {
     this.table = table;
     this.sourceTable = sourceTable;
-    this.after = new RowReader(schema);
-    this.before = new RowReader(schema);
+    this.after = new RowReader(schema).withUnavailableValue(unavailableValue);
+    this.before = new RowReader(schema).withUnavailableValue(unavailableValue);
   }
 
   /** The target table the changes are for. */
@@ -105,10 +119,17 @@ public final class DebeziumChangeDecoder implements ChangeDecoder {
     }
     String key = after.key();
     String row = after.rowJson();
+    if (sourceOp != SourceOp.UPDATE) {
+      after.requireWhole("an '" + op + "' event's row");
+    }
     // With REPLICA IDENTITY DEFAULT the before image holds the old key only when the key changed.
     String beforeKey = hasBefore && before.hasAnyKeyColumn() ? before.key() : null;
     String beforeRow = beforeKey != null && !beforeKey.equals(key) ? before.keyRowJson() : null;
-    KeyChanges.normalise(table, sourceOp, key, beforeKey, seq, row, beforeRow, out);
+    try {
+      KeyChanges.normalise(table, sourceOp, key, beforeKey, seq, row, after.unchangedJson(), beforeRow, out);
+    } catch (IllegalArgumentException e) {
+      throw new RejectedInputException(e.getMessage());
+    }
     return beforeRow == null ? 1 : 2;
   }
 

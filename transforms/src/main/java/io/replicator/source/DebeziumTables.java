@@ -44,7 +44,7 @@ public final class DebeziumTables {
   }
 
   /** A replicated table: its target as it stands and the decoder of its events. */
-  private static final class Entry {
+  private final class Entry {
     TargetTable target;
     final String sourceTable;
     DebeziumChangeDecoder decoder;
@@ -56,9 +56,12 @@ public final class DebeziumTables {
 
     void use(TargetTable t) {
       this.target = t;
-      this.decoder = new DebeziumChangeDecoder(t.name(), t.schema(), sourceTable);
+      this.decoder = new DebeziumChangeDecoder(t.name(), t.schema(), sourceTable, unavailableValue);
     }
   }
+
+  /** The connector's placeholder for unavailable values: see {@link DebeziumChangeDecoder}. */
+  private final String unavailableValue;
 
   private static final int VERDICTS_KEPT = 256;
 
@@ -82,9 +85,19 @@ public final class DebeziumTables {
     this(tables, sourceNames, null);
   }
 
-  /** With {@code evolution}, new nullable columns are added; without, events that have them are rejected. */
+  /** With {@code evolution}, new nullable columns are added; the connector's default placeholder. */
   public DebeziumTables(List<TargetTable> tables, Map<String, String> sourceNames, Evolution evolution) {
+    this(tables, sourceNames, evolution, DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE);
+  }
+
+  /**
+   * With {@code evolution}, new nullable columns are added; without, events that have them are
+   * rejected. {@code unavailableValue} is the connector's placeholder for an unchanged value.
+   */
+  public DebeziumTables(List<TargetTable> tables, Map<String, String> sourceNames, Evolution evolution,
+      String unavailableValue) {
     this.evolution = evolution;
+    this.unavailableValue = unavailableValue;
     Map<String, Integer> bareNames = new HashMap<>();
     for (TargetTable t : tables) {
       String name = sourceNames.getOrDefault(t.name(), t.name()).toLowerCase(Locale.ROOT);

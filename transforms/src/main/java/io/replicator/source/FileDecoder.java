@@ -27,9 +27,12 @@ public final class FileDecoder implements Serializable {
   private final Counter rejected = Counters.counter(ReadChanges.REJECTED);
   private final Counter skipped = Counters.counter(ReadChanges.SKIPPED);
   private final Counter filesRead = Counters.counter(ReadChanges.FILES_READ);
+  private final String unavailableValue;
   private transient ChangeDecoder decoder;
 
-  FileDecoder(InputFormat format, String table, TableSchema schema, Sequence snapshotSequence) {
+  FileDecoder(InputFormat format, String table, TableSchema schema, Sequence snapshotSequence,
+      String unavailableValue) {
+    this.unavailableValue = unavailableValue;
     if (table == null || schema == null) {
       throw new IllegalStateException("reading change files needs withTable() and withSchema()");
     }
@@ -60,7 +63,7 @@ public final class FileDecoder implements Serializable {
     if (decoder == null) {
       decoder = switch (format) {
         case NATIVE -> new NativeChangeDecoder(table, schema);
-        case DEBEZIUM -> new DebeziumChangeDecoder(table, schema);
+        case DEBEZIUM -> new DebeziumChangeDecoder(table, schema, table, unavailableValue);
         case SNAPSHOT_JSONL -> new SnapshotJsonDecoder(table, schema, snapshotSequence);
         case SNAPSHOT_CSV -> throw new IllegalStateException("CSV is decoded by its header");
       };

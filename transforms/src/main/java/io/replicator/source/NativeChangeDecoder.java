@@ -14,9 +14,11 @@ import java.util.function.Consumer;
 /**
  * Decodes native change lines, the shape of Data Fusion Replication's staging rows: the row's
  * columns plus {@code _op} (INSERT, UPDATE, DELETE), {@code _sequence_num}, and for UPDATE and
- * DELETE the {@code _before_<key column>} values.
+ * DELETE the {@code _before_<key column>} values. An UPDATE may list in {@code _unchanged} the
+ * columns it left as they were (a column simply absent is NULL).
  *
- * <pre>{@code {"id":2,"name":"b","_op":"UPDATE","_sequence_num":17,"_before_id":1}}</pre>
+ * <pre>{@code {"id":2,"name":"b","_op":"UPDATE","_sequence_num":17,"_before_id":1}}
+ * {"id":2,"name":"c","_op":"UPDATE","_sequence_num":18,"_unchanged":["doc"]}}</pre>
  */
 public final class NativeChangeDecoder implements ChangeDecoder {
   private static final String BEFORE = "_before_";
@@ -29,6 +31,7 @@ public final class NativeChangeDecoder implements ChangeDecoder {
   private long sequence;
   private boolean hasSequence;
   private int beforeKeysSeen;
+  private final java.util.List<String> unchangedNames = new java.util.ArrayList<>();
 
   public NativeChangeDecoder(String table, TableSchema schema) {
     this.table = table;
@@ -44,6 +47,7 @@ public final class NativeChangeDecoder implements ChangeDecoder {
     op = null;
     hasSequence = false;
     beforeKeysSeen = 0;
+    unchangedNames.clear();
     try (JsonParser p = JsonLines.open(line)) {
       row.readObject(p, this::metaField);
       JsonLines.requireEnd(p);
@@ -58,6 +62,16 @@ public final class NativeChangeDecoder implements ChangeDecoder {
     if (!hasSequence) {
       throw new RejectedInputException("missing _sequence_num");
     }
+    for (String name : unchangedNames) {
+      Integer index = row.schema().indexOf(name);
+      if (index == null) {
+        throw new RejectedInputException("_unchanged names '" + name + "', which is not a column of the schema");
+      }
+      if (row.isPresent(index)) {
+        throw new RejectedInputException("column '" + name + "' has a value and is named in _unchanged");
+      }
+      row.markUnchanged(index);
+    }
     if (beforeKeysSeen != 0 && beforeKeysSeen != keyCount) {
       throw new RejectedInputException(
           "_before_ values name " + beforeKeysSeen + " of the " + keyCount + " key columns");
@@ -69,6 +83,9 @@ public final class NativeChangeDecoder implements ChangeDecoder {
       default -> throw new RejectedInputException(
           "unknown _op '" + op + "' (expected INSERT, UPDATE or DELETE)");
     };
+    if (row.isPartial() && sourceOp != SourceOp.UPDATE) {
+      throw new RejectedInputException("only an UPDATE leaves columns unchanged; this is an " + sourceOp);
+    }
     Sequence seq = Sequence.of(sequence);
     boolean hasBefore = beforeKeysSeen == keyCount && sourceOp != SourceOp.INSERT;
     if (sourceOp == SourceOp.DELETE) {
@@ -81,7 +98,11 @@ public final class NativeChangeDecoder implements ChangeDecoder {
     String rowJson = row.rowJson();
     String beforeKey = hasBefore ? before.key() : null;
     String beforeRow = hasBefore && !beforeKey.equals(key) ? before.keyRowJson() : null;
-    KeyChanges.normalise(table, sourceOp, key, beforeKey, seq, rowJson, beforeRow, out);
+    try {
+      KeyChanges.normalise(table, sourceOp, key, beforeKey, seq, rowJson, row.unchangedJson(), beforeRow, out);
+    } catch (IllegalArgumentException e) {
+      throw new RejectedInputException(e.getMessage());
+    }
     return beforeRow == null ? 1 : 2;
   }
 
@@ -97,6 +118,19 @@ public final class NativeChangeDecoder implements ChangeDecoder {
       case "_sequence_num" -> {
         sequence = JsonLines.readLong(p, "_sequence_num");
         hasSequence = true;
+        return true;
+      }
+      case "_unchanged" -> {
+        if (p.currentToken() != com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+          throw new RejectedInputException("_unchanged must be an array of column names, found "
+              + JsonLines.describeValue(p));
+        }
+        for (var t = p.nextToken(); t != com.fasterxml.jackson.core.JsonToken.END_ARRAY; t = p.nextToken()) {
+          if (t != com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
+            throw new RejectedInputException("_unchanged must be an array of column names");
+          }
+          unchangedNames.add(p.getText());
+        }
         return true;
       }
       default -> {

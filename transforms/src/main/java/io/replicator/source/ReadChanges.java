@@ -52,38 +52,46 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
   private final String table;
   private final TableSchema schema;
   private final Sequence snapshotSequence;
+  private final String unavailableValue;
 
   private ReadChanges(String filepattern, InputFormat format, String table, TableSchema schema,
-      Sequence snapshotSequence) {
+      Sequence snapshotSequence, String unavailableValue) {
     this.filepattern = filepattern;
     this.format = format;
     this.table = table;
     this.schema = schema;
     this.snapshotSequence = snapshotSequence;
+    this.unavailableValue = unavailableValue;
   }
 
   public static ReadChanges from(String filepattern) {
     if (filepattern == null || filepattern.isBlank()) {
       throw new IllegalArgumentException("ReadChanges.from() needs a file pattern");
     }
-    return new ReadChanges(filepattern, InputFormat.NATIVE, null, null, null);
+    return new ReadChanges(filepattern, InputFormat.NATIVE, null, null, null,
+        DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE);
   }
 
   public ReadChanges withFormat(InputFormat format) {
-    return new ReadChanges(filepattern, Objects.requireNonNull(format), table, schema, snapshotSequence);
+    return new ReadChanges(filepattern, Objects.requireNonNull(format), table, schema, snapshotSequence, unavailableValue);
   }
 
   public ReadChanges withTable(String table) {
-    return new ReadChanges(filepattern, format, Objects.requireNonNull(table), schema, snapshotSequence);
+    return new ReadChanges(filepattern, format, Objects.requireNonNull(table), schema, snapshotSequence, unavailableValue);
   }
 
   public ReadChanges withSchema(TableSchema schema) {
-    return new ReadChanges(filepattern, format, table, Objects.requireNonNull(schema), snapshotSequence);
+    return new ReadChanges(filepattern, format, table, Objects.requireNonNull(schema), snapshotSequence, unavailableValue);
   }
 
   /** The sequence every snapshot row gets; required for snapshot formats. */
   public ReadChanges withSnapshotSequence(Sequence sequence) {
-    return new ReadChanges(filepattern, format, table, schema, Objects.requireNonNull(sequence));
+    return new ReadChanges(filepattern, format, table, schema, Objects.requireNonNull(sequence), unavailableValue);
+  }
+
+  /** Debezium events: the connector's placeholder for a value it cannot see (its column is left unchanged). */
+  public ReadChanges withUnavailableValue(String placeholder) {
+    return new ReadChanges(filepattern, format, table, schema, snapshotSequence, placeholder);
   }
 
   /** The files, as a transform that matches them (none: the run fails) and opens each. */
@@ -101,7 +109,7 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
 
   /** What decodes each file, for a DoFn of its own (a reducing read). */
   public FileDecoder decoder() {
-    return new FileDecoder(format, table, schema, snapshotSequence);
+    return new FileDecoder(format, table, schema, snapshotSequence, unavailableValue);
   }
 
   @Override

@@ -35,6 +35,11 @@ public final class RowReader {
   private final String[] texts;
   private final CanonicalValue.Form[] forms;
   private final boolean[] present;
+  /** Columns the change leaves as they are (a placeholder, or named in _unchanged). */
+  private final boolean[] unchanged;
+  private boolean anyUnchanged;
+  /** The forms a placeholder for an unchanged value takes (text, base64, hex, a one-element array); null: none. */
+  private String[] placeholders;
   private final CanonicalValue value = new CanonicalValue();
   private final StringBuilder buffer = new StringBuilder(256);
 
@@ -49,6 +54,81 @@ public final class RowReader {
     this.texts = new String[n];
     this.forms = new CanonicalValue.Form[n];
     this.present = new boolean[n];
+    this.unchanged = new boolean[n];
+  }
+
+  /**
+   * Reads {@code placeholder} (in each form a connector writes it: text, base64 or hex bytes, a
+   * one-element array) as "this column is unchanged", as Debezium writes a TOASTed value an UPDATE
+   * did not touch. Null reads every value as a value.
+   */
+  public RowReader withUnavailableValue(String placeholder) {
+    if (placeholder == null || placeholder.isEmpty()) {
+      placeholders = null;
+      return this;
+    }
+    byte[] bytes = placeholder.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    placeholders = new String[] {placeholder, java.util.Base64.getEncoder().encodeToString(bytes),
+        java.util.Base64.getUrlEncoder().encodeToString(bytes), java.util.HexFormat.of().formatHex(bytes),
+        "[" + Json.quote(placeholder) + "]"};
+    return this;
+  }
+
+  private boolean isPlaceholder(String text) {
+    if (placeholders != null) {
+      for (String p : placeholders) {
+        if (p.equals(text)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Marks column {@code index} as left unchanged by the change. */
+  public void markUnchanged(int index) throws RejectedInputException {
+    if (isKey(index)) {
+      throw new RejectedInputException("key column '" + schema.column(index).name() + "' cannot be unchanged");
+    }
+    present[index] = true;
+    texts[index] = null;
+    unchanged[index] = true;
+    anyUnchanged = true;
+  }
+
+  /** Whether column {@code index} was given (a value, NULL, or unchanged). */
+  boolean isPresent(int index) {
+    return present[index];
+  }
+
+  /** Whether some column was left unchanged. */
+  public boolean isPartial() {
+    return anyUnchanged;
+  }
+
+  /**
+   * Rejects a row that leaves columns unchanged where a whole row is needed (a snapshot row, an
+   * insert): {@code what} names it in the reason.
+   */
+  public void requireWhole(String what) throws RejectedInputException {
+    if (anyUnchanged) {
+      throw new RejectedInputException(what + " holds the placeholder of an unavailable value in "
+          + unchangedJson() + ": " + what + " must be whole");
+    }
+  }
+
+  /** The unchanged columns as {@link io.replicator.change.UnchangedColumns#json} writes them, or null. */
+  public String unchangedJson() {
+    if (!anyUnchanged) {
+      return null;
+    }
+    java.util.List<String> names = new java.util.ArrayList<>();
+    for (int i = 0; i < unchanged.length; i++) {
+      if (unchanged[i]) {
+        names.add(schema.column(i).name());
+      }
+    }
+    return io.replicator.change.UnchangedColumns.json(names);
   }
 
   TableSchema schema() {
@@ -58,6 +138,10 @@ public final class RowReader {
   public void reset() {
     Arrays.fill(present, false);
     Arrays.fill(texts, null);
+    if (anyUnchanged) {
+      Arrays.fill(unchanged, false);
+      anyUnchanged = false;
+    }
   }
 
   /**
@@ -99,7 +183,28 @@ public final class RowReader {
       texts[index] = null;
       return;
     }
+    if (t == JsonToken.VALUE_STRING && placeholders != null && isPlaceholder(p.getText())) {
+      markUnchanged(index);
+      return;
+    }
     if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+      if (t == JsonToken.START_ARRAY && placeholders != null) {
+        StringWriter w = new StringWriter();
+        try (JsonGenerator g = JSON.createGenerator(w)) {
+          g.copyCurrentStructure(p);
+        }
+        String array = w.toString();
+        if (isPlaceholder(array)) {
+          markUnchanged(index);
+          return;
+        }
+        if (column.type() != ColumnType.JSON) {
+          throw new RejectedInputException("column '" + column.name() + "': expected " + column.type() + ", found an array");
+        }
+        texts[index] = array;
+        forms[index] = CanonicalValue.Form.RAW_JSON;
+        return;
+      }
       if (column.type() != ColumnType.JSON) {
         throw new RejectedInputException(
             "column '" + column.name() + "': expected " + column.type() + ", found "
@@ -127,6 +232,10 @@ public final class RowReader {
   /** Sets column {@code index} from a value of the given kind; null text is SQL NULL. */
   public void set(int index, ValueKind kind, String text) throws RejectedInputException {
     present[index] = true;
+    if (kind == ValueKind.TEXT && placeholders != null && isPlaceholder(text)) {
+      markUnchanged(index);
+      return;
+    }
     if (text == null) {
       texts[index] = null;
       return;
@@ -152,7 +261,7 @@ public final class RowReader {
     sb.setLength(0);
     for (int i = 0; i < texts.length; i++) {
       if (texts[i] == null) {
-        if (schema.column(i).required()) {
+        if (schema.column(i).required() && !unchanged[i]) {
           throw new RejectedInputException(
               "column '" + schema.column(i).name() + "' is REQUIRED but "
                   + (present[i] ? "null" : "missing"));

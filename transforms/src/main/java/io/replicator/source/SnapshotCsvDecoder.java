@@ -24,7 +24,7 @@ final class SnapshotCsvDecoder {
   SnapshotCsvDecoder(String table, TableSchema schema, Sequence sequence, List<String> header, String headerProblem) {
     this.table = table;
     this.sequence = sequence;
-    this.row = new RowReader(schema);
+    this.row = new RowReader(schema).withUnavailableValue(DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE);
     this.columnOfField = new int[header.size()];
     String problem = headerProblem;
     boolean[] seen = new boolean[schema.columns().size()];
@@ -78,6 +78,7 @@ final class SnapshotCsvDecoder {
     for (int f = 0; f < fields.size(); f++) {
       row.set(columnOfField[f], ValueKind.TEXT, fields.get(f));
     }
+    row.requireWhole("a snapshot row");
     out.accept(new Change(table, ChangeOp.UPSERT, row.key(), sequence, row.rowJson()));
     return 1;
   }

@@ -20,7 +20,8 @@ public final class SnapshotJsonDecoder implements ChangeDecoder {
   public SnapshotJsonDecoder(String table, TableSchema schema, Sequence sequence) {
     this.table = table;
     this.sequence = sequence;
-    this.row = new RowReader(schema);
+    // A placeholder of a value the connector could not see never reaches a target through a reload.
+    this.row = new RowReader(schema).withUnavailableValue(DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE);
     this.keyOnly = new RowReader(schema);
   }
 
@@ -63,6 +64,7 @@ public final class SnapshotJsonDecoder implements ChangeDecoder {
     } catch (IOException e) {
       throw new RejectedInputException("unreadable line: " + e.getMessage());
     }
+    row.requireWhole("a snapshot row");
     out.accept(new Change(table, ChangeOp.UPSERT, row.key(), sequence, row.rowJson()));
     return 1;
   }

@@ -6,6 +6,7 @@ import io.replicator.change.Column;
 import io.replicator.change.TargetTable;
 import io.replicator.common.Counters;
 import io.replicator.source.DeadLetter;
+import io.replicator.source.DebeziumChangeDecoder;
 import io.replicator.source.DebeziumTables;
 import io.replicator.source.InputFormat;
 import io.replicator.source.NativeChangeDecoder;
@@ -56,13 +57,15 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
   private final List<TargetTable> tables;
   private final Map<String, String> sourceNames;
   private final WarehouseSpec evolving;
+  private final String unavailableValue;
 
   private DecodeEvents(InputFormat format, List<TargetTable> tables, Map<String, String> sourceNames,
-      WarehouseSpec evolving) {
+      WarehouseSpec evolving, String unavailableValue) {
     this.format = format;
     this.tables = List.copyOf(tables);
     this.sourceNames = Map.copyOf(sourceNames);
     this.evolving = evolving;
+    this.unavailableValue = unavailableValue;
   }
 
   /**
@@ -73,7 +76,13 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
     if (tables.isEmpty()) {
       throw new IllegalArgumentException("no table to replicate");
     }
-    return new DecodeEvents(InputFormat.DEBEZIUM, tables, sourceNames, null);
+    return new DecodeEvents(InputFormat.DEBEZIUM, tables, sourceNames, null,
+        DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE);
+  }
+
+  /** The connector's placeholder for a value it cannot see (its {@code unavailable.value.placeholder}). */
+  public DecodeEvents withUnavailableValue(String placeholder) {
+    return new DecodeEvents(format, tables, sourceNames, evolving, placeholder);
   }
 
   /**
@@ -81,12 +90,12 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
    * warehouse}, and decodes them from then on; without this, such events are dead letters.
    */
   public DecodeEvents evolvingSchemas(WarehouseSpec warehouse) {
-    return new DecodeEvents(format, tables, sourceNames, warehouse);
+    return new DecodeEvents(format, tables, sourceNames, warehouse, unavailableValue);
   }
 
   /** Native change lines of one table. */
   public static DecodeEvents nativeLines(TargetTable table) {
-    return new DecodeEvents(InputFormat.NATIVE, List.of(table), Map.of(), null);
+    return new DecodeEvents(InputFormat.NATIVE, List.of(table), Map.of(), null, null);
   }
 
   /** The decoded changes, the dead letters, and the progress each event makes. */
@@ -108,7 +117,7 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
 
   @Override
   public Result expand(PCollection<SourceEvent> events) {
-    PCollectionTuple out = events.apply("Decode", ParDo.of(new DecodeFn(format, tables, sourceNames, evolving))
+    PCollectionTuple out = events.apply("Decode", ParDo.of(new DecodeFn(format, tables, sourceNames, evolving, unavailableValue))
         .withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS).and(PROGRESS)));
     return new Result(
         out.get(CHANGES).setCoder(ChangeCoder.of()),
@@ -131,7 +140,11 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
     private transient NativeChangeDecoder lines;
     private transient Warehouse warehouse;
 
-    DecodeFn(InputFormat format, List<TargetTable> tables, Map<String, String> sourceNames, WarehouseSpec evolving) {
+    private final String unavailableValue;
+
+    DecodeFn(InputFormat format, List<TargetTable> tables, Map<String, String> sourceNames, WarehouseSpec evolving,
+        String unavailableValue) {
+      this.unavailableValue = unavailableValue;
       this.format = format;
       this.tables = tables;
       this.sourceNames = sourceNames;
@@ -143,7 +156,8 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
       if (format == InputFormat.NATIVE) {
         lines = new NativeChangeDecoder(tables.get(0).name(), tables.get(0).schema());
       } else {
-        debezium = new DebeziumTables(tables, sourceNames, evolving == null ? null : this::addColumns);
+        debezium = new DebeziumTables(tables, sourceNames, evolving == null ? null : this::addColumns,
+            unavailableValue);
       }
     }
 

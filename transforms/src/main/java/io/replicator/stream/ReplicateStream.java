@@ -4,9 +4,12 @@ import com.google.auto.value.AutoValue;
 import io.replicator.batch.StageBatches;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.TargetTable;
+import io.replicator.source.DeadLetter;
+import io.replicator.source.DebeziumChangeDecoder;
 import io.replicator.source.InputFormat;
 import io.replicator.source.WriteDeadLetters;
 import io.replicator.warehouse.MergeBatches;
+import io.replicator.warehouse.RowsWithoutBase;
 import io.replicator.warehouse.WarehouseSpec;
 import io.replicator.warehouse.spi.MergeResult;
 import java.util.List;
@@ -25,6 +28,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
@@ -70,6 +74,8 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
 
   abstract ProgressCommitter committer();
 
+  abstract @Nullable String unavailableValue();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -98,6 +104,8 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
 
     abstract Builder setCommitter(ProgressCommitter committer);
 
+    abstract Builder setUnavailableValue(String placeholder);
+
     abstract ReplicateStream build();
   }
 
@@ -110,7 +118,8 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
     return new AutoValue_ReplicateStream.Builder().setTables(List.copyOf(tables)).setSourceNames(Map.of())
         .setFormat(InputFormat.DEBEZIUM).setWarehouse(warehouse).setStaging(staging).setDeadLetters(deadLetters)
         .setRunId(runId).setLoadInterval(Duration.standardSeconds(60)).setMaxBytes(256L << 20)
-        .setMaxRows(5_000_000L).setKeepStaging(false).setCommitter(ProgressCommitter.NONE).build();
+        .setMaxRows(5_000_000L).setKeepStaging(false).setCommitter(ProgressCommitter.NONE)
+        .setUnavailableValue(DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE).build();
   }
 
   /** Native change lines instead of Debezium events (one table only). */
@@ -142,6 +151,11 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
     return toBuilder().setKeepStaging(keep).build();
   }
 
+  /** The Debezium connector's placeholder for a value it cannot see: such columns are left unchanged. */
+  public ReplicateStream withUnavailableValue(String placeholder) {
+    return toBuilder().setUnavailableValue(placeholder).build();
+  }
+
   /** Where merged positions are committed (Kafka offsets, say); by default nowhere. */
   public ReplicateStream committingTo(ProgressCommitter committer) {
     return toBuilder().setCommitter(committer).build();
@@ -156,13 +170,17 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
             .discardingFiredPanes());
     DecodeEvents.Result decoded = windowed.apply("Decode events", format() == InputFormat.NATIVE
         ? DecodeEvents.nativeLines(tables().get(0))
-        : DecodeEvents.debezium(tables(), sourceNames()).evolvingSchemas(warehouse()));
+        : DecodeEvents.debezium(tables(), sourceNames()).evolvingSchemas(warehouse())
+            .withUnavailableValue(unavailableValue()));
     PCollection<StagedBatch> staged = decoded.changes().apply("Stage batches",
         StageBatches.to(staging()).withMaxBytes(maxBytes()).withMaxRows(maxRows()));
     PCollection<MergeResult> merged = staged.apply("Merge batches",
         MergeBatches.into(warehouse(), tables()).keepingStaging(keepStaging()).followingSchemaChanges());
-    PCollection<String> deadLetterFiles = decoded.deadLetters().apply("Write dead letters",
-        WriteDeadLetters.to(deadLetters(), runId()));
+    // Rejected events, and partial rows the merge found nothing to complete.
+    PCollection<String> deadLetterFiles = PCollectionList.of(decoded.deadLetters())
+        .and(merged.apply("Rows without base", RowsWithoutBase.asDeadLetters()))
+        .apply("All dead letters", Flatten.pCollections()).setCoder(DeadLetter.coder())
+        .apply("Write dead letters", WriteDeadLetters.to(deadLetters(), runId()));
 
     KvCoder<String, Long> progressCoder = KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of());
     PCollection<KV<String, Long>> mergedProgress = merged.apply("Merged progress",

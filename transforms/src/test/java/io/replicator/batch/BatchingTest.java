@@ -20,11 +20,14 @@ public class BatchingTest {
   public void utf8SizeIsTheSizeOfTheWrittenLine() {
     for (Change c : List.of(
         new Change("t", ChangeOp.UPSERT, "[1]", Sequence.of(5), "\"id\":1,\"설명\":\"한국어 😀\""),
-        new Change("t", ChangeOp.DELETE, "[1]", Sequence.of(-5, 1L << 50, 3), "\"id\":1"))) {
-      StringBuilder sb = new StringBuilder();
-      StagedLine.append(sb, c, "0123456789abcdef");
-      sb.append('\n');
-      assertEquals(sb.toString().getBytes(StandardCharsets.UTF_8).length, StagedLine.utf8Size(c));
+        new Change("t", ChangeOp.DELETE, "[1]", Sequence.of(-5, 1L << 50, 3), "\"id\":1"),
+        new Change("t", ChangeOp.UPSERT, "[1]", Sequence.of(6), "\"id\":1", "[\"doc\",\"설명\"]"))) {
+      for (int step : new int[] {0, 1, 12}) {
+        StringBuilder sb = new StringBuilder();
+        StagedLine.append(sb, c, step, "0123456789abcdef");
+        sb.append('\n');
+        assertEquals(sb.toString().getBytes(StandardCharsets.UTF_8).length, StagedLine.utf8Size(c, step));
+      }
     }
   }
 
@@ -33,6 +36,11 @@ public class BatchingTest {
     StringBuilder sb = new StringBuilder();
     StagedLine.append(sb, new Change("t", ChangeOp.UPSERT, "[1]", Sequence.of(7, 2), "\"id\":1"), "0123456789abcdef");
     assertEquals("{\"id\":1,\"_op\":\"UPSERT\",\"_sequence_num\":7,\"_sequence_num_2\":2,\"_batch_id\":\"0123456789abcdef\"}", sb.toString());
+    sb.setLength(0);
+    StagedLine.append(sb, new Change("t", ChangeOp.UPSERT, "[1]", Sequence.of(8), "\"id\":1", "[\"doc\"]"), 2,
+        "0123456789abcdef");
+    assertEquals("{\"id\":1,\"_op\":\"UPSERT\",\"_sequence_num\":8,\"_unchanged\":[\"doc\"],\"_step\":2,"
+        + "\"_batch_id\":\"0123456789abcdef\"}", sb.toString());
   }
 
   @Test

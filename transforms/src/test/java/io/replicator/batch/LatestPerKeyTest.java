@@ -72,4 +72,48 @@ public class LatestPerKeyTest {
     assertEquals(500, merged.added());
     org.apache.beam.sdk.testing.CoderProperties.coderSerializable(LatestPerKeyFn.AccumulatorCoder.of());
   }
+
+  /**
+   * Histories of full and partial updates and deletes of one key, shuffled, duplicated and cut
+   * across accumulators that go through their coder: what is kept is the latest full change and
+   * every partial change after it, oldest first, whatever the arrival.
+   */
+  @Test
+  public void keepsTheLatestFullChangeAndThePartialOnesAfterItInOrder() throws Exception {
+    Random random = new Random(23);
+    for (int round = 0; round < 200; round++) {
+      List<Change> history = new ArrayList<>();
+      int lastFull = -1;
+      for (int seq = 1; seq <= 8; seq++) {
+        int dice = random.nextInt(10);
+        if (dice < 2) {
+          history.add(new Change("t", ChangeOp.DELETE, "[1]", Sequence.of(seq), "\"id\":1"));
+          lastFull = history.size() - 1;
+        } else if (dice < 5) {
+          history.add(new Change("t", ChangeOp.UPSERT, "[1]", Sequence.of(seq), "\"id\":1,\"a\":" + seq));
+          lastFull = history.size() - 1;
+        } else {
+          history.add(new Change("t", ChangeOp.UPSERT, "[1]", Sequence.of(seq), "\"id\":1,\"a\":" + seq,
+              random.nextBoolean() ? "[\"doc\"]" : "[\"b\",\"doc\"]"));
+        }
+      }
+      List<Change> shuffled = new ArrayList<>(history);
+      shuffled.addAll(history.subList(0, random.nextInt(history.size())));
+      Collections.shuffle(shuffled, random);
+      LatestPerKeyFn fn = new LatestPerKeyFn();
+      List<LatestPerKey> parts = new ArrayList<>();
+      for (int p = 0; p < 3; p++) {
+        LatestPerKey acc = fn.createAccumulator();
+        for (int i = p; i < shuffled.size(); i += 3) {
+          fn.addInput(acc, shuffled.get(i));
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        LatestPerKeyFn.AccumulatorCoder.of().encode(acc, bytes);
+        parts.add(LatestPerKeyFn.AccumulatorCoder.of().decode(new java.io.ByteArrayInputStream(bytes.toByteArray())));
+      }
+      List<Change> out = fn.extractOutput(fn.mergeAccumulators(parts)).sortedByKey();
+      assertEquals(history.toString(), history.subList(Math.max(lastFull, 0), history.size()), out);
+      assertEquals(out, LatestPerKey.of(history));
+    }
+  }
 }

@@ -43,17 +43,18 @@ public class MergeStatementsTest {
     StringBuilder sb = new StringBuilder();
     sb.append("-- create\n").append(q.createTables(1))
         .append("\n-- widen the sequence from 1 to 2 parts\n").append(q.widenSequence(1, 2))
-        .append("\n-- merge one batch\n").append(q.merge(2, staging, null))
+        .append("\n-- merge one batch\n").append(q.merge(2, staging, null, false))
+        .append("\n-- merge one batch with partial rows\n").append(q.merge(2, staging, null, true))
         .append("\n-- partition bounds of a batch\n").append(q.batchBounds(staging)).append(";\n");
     PartitionBounds bounds = mode == DeleteMode.HARD
         ? new PartitionBounds("날짜", ColumnType.DATE, "2024-05-01", "2024-05-03")
         : new PartitionBounds("select", ColumnType.INT64, "17", "40213");
-    sb.append("\n-- merge one batch, reading only its partitions\n").append(q.merge(2, staging, bounds))
+    sb.append("\n-- merge one batch, reading only its partitions\n").append(q.merge(2, staging, bounds, false))
         .append("\n-- apply a reload, keeping the keys of rejected lines\n")
         .append(q.createKept("_staging_order`s_kept_00ff"))
-        .append(q.applyReload(2, "_staging_order`s_reload_00ff", "_staging_order`s_kept_00ff", true))
+        .append(q.applyReload(2, "_staging_order`s_reload_00ff", "_staging_order`s_kept_00ff", true, false))
         .append("\n-- apply a reload that may not remove (a rejected line without a key)\n")
-        .append(q.applyReload(1, "_staging_order`s_reload_00ff", null, false))
+        .append(q.applyReload(1, "_staging_order`s_reload_00ff", null, false, false))
         .append("\n-- start a reload\n").append(q.startReload())
         .append("\n-- forget the history of a new table\n").append(q.forgetHistory())
         .append("\n-- read the rows back\n").append(q.selectRows()).append(";\n");

@@ -104,4 +104,48 @@ public class DebeziumChangeDecoderTest {
     assertEquals("source.lsn is missing", assertThrows(RejectedInputException.class,
         () -> decode("{\"after\":{\"id\":1},\"op\":\"c\",\"source\":{\"connector\":\"postgresql\"}}")).getMessage());
   }
+
+  private static final TableSchema TOASTED = TableSchema.fromBigQueryJson("""
+      [{"name":"id","type":"INT64","mode":"REQUIRED"},{"name":"body","type":"STRING","mode":"REQUIRED"},
+       {"name":"blob","type":"BYTES"},{"name":"tags","type":"JSON"},{"name":"doc","type":"JSON"},
+       {"name":"n","type":"INT64"}]""", List.of("id"));
+
+  /** The placeholder in each form the PostgreSQL connector writes it: text, bytes, an array, JSON. */
+  @Test
+  public void aPlaceholderInAnyFormIsAnUnchangedColumnNeverAValue() throws Exception {
+    DebeziumChangeDecoder docs = new DebeziumChangeDecoder("docs", TOASTED, "people");
+    String p = DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE;
+    String base64 = java.util.Base64.getEncoder().encodeToString(p.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    String hex = java.util.HexFormat.of().formatHex(p.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    for (String blob : List.of(base64, hex)) {
+      List<Change> out = new ArrayList<>();
+      docs.decode("{\"before\":null,\"after\":{\"id\":7,\"body\":\"" + p + "\",\"blob\":\"" + blob
+          + "\",\"tags\":[\"" + p + "\"],\"doc\":\"" + p + "\",\"n\":null},\"op\":\"u\"," + PG + "}", out::add);
+      Change c = out.get(0);
+      assertEquals("\"id\":7", c.rowJson());
+      assertEquals("[\"blob\",\"body\",\"doc\",\"tags\"]", c.unchanged());
+    }
+    // Another placeholder, as the connector's unavailable.value.placeholder sets it.
+    DebeziumChangeDecoder custom = new DebeziumChangeDecoder("docs", TOASTED, "people", "<toast>");
+    List<Change> out = new ArrayList<>();
+    custom.decode("{\"after\":{\"id\":7,\"body\":\"<toast>\",\"tags\":[\"" + p + "\"]},\"op\":\"u\"," + PG
+        + "}", out::add);
+    assertEquals("[\"body\"]", out.get(0).unchanged());
+    assertTrue(out.get(0).rowJson(), out.get(0).rowJson().contains(p));
+  }
+
+  @Test
+  public void onlyAnUpdateOfAnUnmovedKeyMayLeaveColumnsUnchanged() {
+    DebeziumChangeDecoder docs = new DebeziumChangeDecoder("docs", TOASTED, "people");
+    String p = DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE;
+    for (String[] c : new String[][] {
+        {"{\"after\":{\"id\":7,\"body\":\"" + p + "\"},\"op\":\"c\"," + PG + "}", "must be whole"},
+        {"{\"after\":{\"id\":7,\"body\":\"" + p + "\"},\"op\":\"r\"," + PG + "}", "must be whole"},
+        {"{\"before\":{\"id\":6},\"after\":{\"id\":7,\"body\":\"" + p + "\"},\"op\":\"u\"," + PG + "}",
+            "moves its key"},
+        {"{\"after\":{\"id\":\"" + p + "\",\"body\":\"x\"},\"op\":\"u\"," + PG + "}", "cannot be unchanged"}}) {
+      RejectedInputException e = assertThrows(RejectedInputException.class, () -> docs.decode(c[0], x -> { }));
+      assertTrue(e.getMessage(), e.getMessage().contains(c[1]));
+    }
+  }
 }

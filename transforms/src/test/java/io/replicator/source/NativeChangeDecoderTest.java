@@ -110,4 +110,28 @@ public class NativeChangeDecoderTest {
     reject("{\"id\":1,\"region\":\"a\",\"amount\":\"x\",\"_op\":\"INSERT\",\"_sequence_num\":1}");
     assertEquals("[2,\"b\"]", decode("{\"id\":2,\"region\":\"b\",\"amount\":1,\"_op\":\"INSERT\",\"_sequence_num\":2}").get(0).key());
   }
+
+  @Test
+  public void anUpdateListsTheColumnsItLeftUnchanged() throws Exception {
+    TableSchema schema = TableSchema.fromBigQueryJson("""
+        [{"name":"id","type":"INT64","mode":"REQUIRED"},{"name":"doc","type":"STRING","mode":"REQUIRED"},
+         {"name":"n","type":"INT64"}]""", List.of("id"));
+    NativeChangeDecoder d = new NativeChangeDecoder("t", schema);
+    List<Change> out = new ArrayList<>();
+    d.decode("{\"id\":1,\"_op\":\"UPDATE\",\"_sequence_num\":4,\"_unchanged\":[\"doc\"]}", out::add);
+    assertEquals("\"id\":1", out.get(0).rowJson());
+    assertEquals("[\"doc\"]", out.get(0).unchanged());
+    for (String[] c : new String[][] {
+        {"{\"id\":1,\"_op\":\"INSERT\",\"_sequence_num\":4,\"_unchanged\":[\"doc\"]}", "only an UPDATE"},
+        {"{\"id\":1,\"_op\":\"DELETE\",\"_sequence_num\":4,\"_unchanged\":[\"doc\"]}", "only an UPDATE"},
+        {"{\"id\":1,\"doc\":\"x\",\"_op\":\"UPDATE\",\"_sequence_num\":4,\"_unchanged\":[\"doc\"]}", "has a value"},
+        {"{\"id\":1,\"_op\":\"UPDATE\",\"_sequence_num\":4,\"_unchanged\":[\"nope\"]}", "not a column"},
+        {"{\"id\":1,\"_op\":\"UPDATE\",\"_sequence_num\":4,\"_unchanged\":\"doc\"}", "must be an array"},
+        {"{\"id\":1,\"_op\":\"UPDATE\",\"_sequence_num\":4,\"_unchanged\":[\"id\"]}", "has a value"},
+        {"{\"id\":2,\"_before_id\":1,\"_op\":\"UPDATE\",\"_sequence_num\":4,\"_unchanged\":[\"doc\"]}",
+            "moves its key"}}) {
+      RejectedInputException e = assertThrows(RejectedInputException.class, () -> d.decode(c[0], x -> { }));
+      assertTrue(c[0] + ": " + e.getMessage(), e.getMessage().contains(c[1]));
+    }
+  }
 }

@@ -8,6 +8,8 @@ import io.replicator.change.DeleteMode;
 import io.replicator.change.TableSchema;
 import io.replicator.change.TargetTable;
 import io.replicator.testing.DebeziumHistory;
+import io.replicator.testing.SqlRows;
+import io.replicator.testing.ToastedHistory;
 import io.replicator.warehouse.WarehouseSpec;
 import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import java.nio.file.Files;
@@ -152,6 +154,54 @@ public class ReplicateStreamTest {
     assertEquals(deadLetters.toString(), 2, deadLetters.size());
     assertTrue(deadLetters.toString(), deadLetters.stream().anyMatch(l -> l.contains("malformed JSON")));
     assertTrue(deadLetters.toString(), deadLetters.stream().anyMatch(l -> l.contains("unknown op 'x'")));
+  }
+
+  @Test
+  public void toastedColumnsLeftOutOfUpdatesKeepTheirValuesAcrossWindows() throws Exception {
+    ToastedHistory history = new ToastedHistory(21).generate(400, 30);
+    Random random = new Random(23);
+    // A keyed topic of three partitions: a key's events stay in order in its partition, partitions
+    // interleave freely, some events are delivered twice, and everything is replayed once more.
+    List<SourceEvent> arrivals = new ArrayList<>();
+    long[] offsets = new long[3];
+    for (int pass = 0; pass < 2; pass++) {
+      List<List<String>> partitions = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+      for (int i = 0; i < history.events.size(); i++) {
+        partitions.get((int) (history.keys.get(i) % 3)).add(history.events.get(i));
+      }
+      int[] next = new int[3];
+      while (next[0] + next[1] + next[2] < history.events.size()) {
+        int partition = random.nextInt(3);
+        if (next[partition] < partitions.get(partition).size()) {
+          String e = partitions.get(partition).get(next[partition]++);
+          arrivals.add(new SourceEvent("kafka:docs/" + partition, offsets[partition]++, e));
+          if (random.nextInt(10) == 0) {
+            arrivals.add(new SourceEvent("kafka:docs/" + partition, offsets[partition]++, e));
+          }
+        }
+      }
+    }
+    TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.coder());
+    int perWindow = arrivals.size() / 6 + 1;
+    for (int w = 0; w * perWindow < arrivals.size(); w++) {
+      List<TimestampedValue<SourceEvent>> window = new ArrayList<>();
+      for (SourceEvent e : arrivals.subList(w * perWindow, Math.min((w + 1) * perWindow, arrivals.size()))) {
+        window.add(TimestampedValue.of(e, T0.plus(Duration.standardSeconds(w * 10L + 1))));
+      }
+      stream = stream.addElements(window.get(0), window.subList(1, window.size()).toArray(new TimestampedValue[0]));
+      stream = stream.advanceWatermarkTo(T0.plus(Duration.standardSeconds((w + 1) * 10L)));
+    }
+    List<TargetTable> tables = List.of(new TargetTable("docs",
+        TableSchema.fromBigQueryJson(ToastedHistory.SCHEMA_JSON, List.of("id")), DeleteMode.SOFT));
+    WarehouseSpec warehouse = warehouse(tables);
+    p.apply(stream.advanceWatermarkToInfinity()).apply(replicate(tables, warehouse, "toasted"));
+    p.run().waitUntilFinish();
+
+    assertTrue(history.events.stream().filter(e -> e.contains(ToastedHistory.PLACEHOLDER)).count() > 100);
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(tmp.getRoot().toPath().resolve("w.duckdb"))) {
+      assertEquals(history.rows(), SqlRows.sorted(w.connection(), ToastedHistory.selectRows("docs", true)));
+    }
+    assertEquals(List.of(), deadLetterLines());
   }
 
   @Test

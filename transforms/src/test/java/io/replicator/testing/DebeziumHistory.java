@@ -97,10 +97,7 @@ public final class DebeziumHistory {
   }
 
   private String event(String table, String op, String before, String after, long commit) {
-    return "{\"before\":" + json(before) + ",\"after\":" + json(after) + ",\"op\":\"" + op + "\",\"ts_ms\":"
-        + (millis + 5) + ",\"source\":{\"connector\":\"postgresql\",\"db\":\"app\",\"schema\":\"public\","
-        + "\"table\":\"" + table + "\",\"lsn\":" + lsn + ",\"sequence\":\"[\\\"" + commit + "\\\",\\\"" + lsn
-        + "\\\"]\",\"ts_ms\":" + millis + "}}";
+    return DebeziumEvents.postgres(table, op, json(before), json(after), commit, lsn, millis);
   }
 
   private static String json(String row) {
@@ -108,11 +105,7 @@ public final class DebeziumHistory {
       return "null";
     }
     String[] p = row.split("\\|", -1);
-    return "{\"id\":" + p[0] + ",\"select\":" + (p[1].equals("null") ? "null" : quote(p[1])) + ",\"größe\":" + p[2] + "}";
-  }
-
-  private static String quote(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+    return "{\"id\":" + p[0] + ",\"select\":" + (p[1].equals("null") ? "null" : DebeziumEvents.quote(p[1])) + ",\"größe\":" + p[2] + "}";
   }
 
   /** A target's rows as {@link #state} holds them: id → its column values joined by {@code |}. */

@@ -300,7 +300,7 @@ public final class BigQueryWarehouse implements Warehouse {
     BigQueryJobs.Done merged;
     synchronized (MERGE_LOCKS.computeIfAbsent(settings + "." + table.name(), k -> new Object())) {
       merged = jobs.run(what, base + "_merge", "merge", BigQueryJobs.query(
-          scripts(table).merge(width, staging, bounds),
+          scripts(table).merge(width, staging, bounds, batch.partialRows() > 0),
           BigQueryJobs.params("table_name", table.name(), "batch_id", batch.batchId(), "rows_staged", batch.rows())));
     }
     String[] r = jobs.singleRow(merged.id());
@@ -316,8 +316,9 @@ public final class BigQueryWarehouse implements Warehouse {
     long updated = Long.parseLong(r[2]);
     long deleted = Long.parseLong(r[3]);
     long effective = Long.parseLong(r[4]);
+    List<String> withoutBase = jsonStrings(r[5]);
     return new MergeResult(table.name(), batch.batchId(), false, batch.rows(), inserted, updated, deleted,
-        batch.rows() - effective, bytes, slotMillis);
+        batch.rows() - effective, bytes, slotMillis, withoutBase);
   }
 
   /** Loads the staged file into the batch's own staging table, replacing whatever it held. */
@@ -340,6 +341,8 @@ public final class BigQueryWarehouse implements Warehouse {
     for (int i = 0; i < 4; i++) {
       fields.add(field(StagedLine.sequenceColumn(i), "INT64", false));
     }
+    fields.add(new TableFieldSchema().setName(StagedLine.UNCHANGED).setType("STRING").setMode("REPEATED"));
+    fields.add(field(StagedLine.STEP, "INT64", false));
     fields.add(field("_batch_id", "STRING", true));
     return new com.google.api.services.bigquery.model.TableSchema().setFields(fields);
   }
@@ -435,7 +438,8 @@ public final class BigQueryWarehouse implements Warehouse {
     BigQueryJobs.Done done;
     synchronized (MERGE_LOCKS.computeIfAbsent(settings + "." + table.name(), k -> new Object())) {
       done = jobs.run(what, base + "_apply", "reload", BigQueryJobs.query(
-          scripts(table).applyReload(width, staging, kept, reload.removesVanished()),
+          scripts(table).applyReload(width, staging, kept, reload.removesVanished(),
+              todo.stream().anyMatch(b -> b.partialRows() > 0)),
           BigQueryJobs.params("table_name", table.name(), "sequence", reload.sequence(),
               "max_delete_percent", reload.maxDeletePercent())));
     }
@@ -454,9 +458,24 @@ public final class BigQueryWarehouse implements Warehouse {
         ? 0 : stats.getQuery().getTotalBytesProcessed();
     long slotMillis = stats == null || stats.getTotalSlotMs() == null ? 0 : stats.getTotalSlotMs();
     long effective = Long.parseLong(r[4]);
+    List<String> withoutBase = jsonStrings(r[8]);
     MergeResult merged = new MergeResult(table.name(), "reload", false, rows, Long.parseLong(r[1]),
-        Long.parseLong(r[2]), Long.parseLong(r[3]), rows - effective, bytes, slotMillis);
+        Long.parseLong(r[2]), Long.parseLong(r[3]), rows - effective, bytes, slotMillis, withoutBase);
     return new ReloadResult(merged, todo.size(), reload.removesVanished() ? older : 0, Long.parseLong(r[7]));
+  }
+
+  /** A script's JSON array of strings (TO_JSON_STRING of an ARRAY<STRING>), as a list; empty for none. */
+  private static List<String> jsonStrings(String json) {
+    if (json == null || json.isBlank()) {
+      return List.of();
+    }
+    try {
+      List<String> out = new ArrayList<>();
+      new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).forEach(n -> out.add(n.asText()));
+      return out;
+    } catch (java.io.IOException e) {
+      throw new WarehouseException("BigQuery returned a list that is not JSON: " + json, e);
+    }
   }
 
   /** A table of the run's own, gone by itself after {@link #STAGING_EXPIRY} if the run dies. */

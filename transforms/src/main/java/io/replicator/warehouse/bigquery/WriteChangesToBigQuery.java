@@ -185,6 +185,15 @@ public final class WriteChangesToBigQuery extends PTransform<PCollection<Change>
               + " use --bigQueryWriteMethod=merge for this source"));
           continue;
         }
+        if (c.isPartial()) {
+          // A CDC upsert replaces the whole row; completing it would need the key's stored row,
+          // read back in a query per batch, under BigQuery's own background apply: refused instead.
+          refused.inc();
+          out.get(REFUSED).output(new DeadLetter(source, 0, "{" + c.rowJson() + "}", "a change that leaves columns"
+              + " unchanged " + c.unchanged() + ": BigQuery CDC writes replace whole rows, so they would lose those"
+              + " columns' values; use --bigQueryWriteMethod=merge, which keeps them"));
+          continue;
+        }
         (c.op() == ChangeOp.DELETE ? deleted : upserted).inc();
         out.get(CHANGES).output(c);
       }

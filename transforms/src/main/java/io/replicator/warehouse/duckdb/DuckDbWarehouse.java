@@ -99,6 +99,9 @@ public final class DuckDbWarehouse implements Warehouse {
         for (String ddl : sql.createTables()) {
           st.execute(ddl);
         }
+        for (String upgrade : sql.upgradeStaging()) {
+          st.execute(upgrade);
+        }
         st.execute(new ReloadStatements(SQL, table, 1).createReloads());
         st.execute(contracts.create());
         if (exists) {
@@ -356,9 +359,10 @@ public final class DuckDbWarehouse implements Warehouse {
     Path file = localFile(batch.file());
     return inTransaction("merging batch " + batch.batchId() + " into " + table.name(), () -> {
       int width = Math.max(batch.sequenceWidth(), sequenceWidth(table));
-      MergeStatements sql = bounds == null
-          ? new MergeStatements(SQL, table, width)
-          : new MergeStatements(SQL, table, width).withTargetBounds(bounds);
+      MergeStatements sql = new MergeStatements(SQL, table, width).withPartialRows(batch.partialRows() > 0);
+      if (bounds != null) {
+        sql = sql.withTargetBounds(bounds);
+      }
       try (PreparedStatement ps = conn.prepareStatement(sql.selectApplied())) {
         ps.setString(1, table.name());
         ps.setString(2, batch.batchId());
@@ -369,11 +373,12 @@ public final class DuckDbWarehouse implements Warehouse {
       ensureSequenceWidth(table, width);
       execute(loadStaging(table, file));
       execute(sql.selectEffective(), batch.batchId());
-      long[] counts = applyEffective(table, sql);
+      List<String> withoutBase = batch.partialRows() > 0 ? queryStrings(sql.selectPartialWithoutBase()) : List.of();
+      long[] counts = applyEffective(table, sql, batch.partialRows() > 0);
       execute(sql.recordBatch(), table.name(), batch.batchId(), batch.rows(), counts[0], counts[1], counts[2]);
       execute(sql.clearStaging(), batch.batchId());
       return new MergeResult(table.name(), batch.batchId(), false, batch.rows(),
-          counts[0], counts[1], counts[2], batch.rows() - counts[3], 0, 0);
+          counts[0], counts[1], counts[2], batch.rows() - counts[3], 0, 0, withoutBase);
     });
   }
 
@@ -381,13 +386,16 @@ public final class DuckDbWarehouse implements Warehouse {
    * Counts the effective changes (inserted, updated, deleted, effective), merges them into the
    * target and its tombstones, and drops the scratch table.
    */
-  private long[] applyEffective(TargetTable table, MergeStatements sql) throws SQLException {
+  private long[] applyEffective(TargetTable table, MergeStatements sql, boolean partialRows) throws SQLException {
     long[] counts = new long[4];
     try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql.countEffective())) {
       rs.next();
       for (int i = 0; i < 4; i++) {
         counts[i] = rs.getLong(i + 1);
       }
+    }
+    if (partialRows) {
+      execute(sql.dropPartialWithoutBase());
     }
     execute(sql.mergeTarget());
     if (table.deleteMode() == DeleteMode.HARD) {
@@ -423,7 +431,8 @@ public final class DuckDbWarehouse implements Warehouse {
         return new ReloadResult(MergeResult.skipped(table.name(), "reload", all), batches.size(), 0, 0);
       }
       ensureSequenceWidth(table, width);
-      MergeStatements sql = new MergeStatements(SQL, table, width).forAllStaged();
+      boolean partialRows = todo.stream().anyMatch(b -> b.partialRows() > 0);
+      MergeStatements sql = new MergeStatements(SQL, table, width).forAllStaged().withPartialRows(partialRows);
       // Other users of the database merge one batch at a time and clear it in their transaction:
       // whatever the staging table holds now was left by no one.
       execute(sql.clearAllStaged());
@@ -431,11 +440,12 @@ public final class DuckDbWarehouse implements Warehouse {
         execute(loadStaging(table, localFile(b.file())));
       }
       execute(sql.selectEffective());
-      long[] counts = applyEffective(table, sql);
+      List<String> withoutBase = partialRows ? queryStrings(sql.selectPartialWithoutBase()) : List.of();
+      long[] counts = applyEffective(table, sql, partialRows);
       execute(sql.recordStagedBatches(), table.name());
       execute(sql.clearAllStaged());
       MergeResult merged = new MergeResult(table.name(), "reload", false, rows, counts[0], counts[1], counts[2],
-          rows - counts[3], 0, 0);
+          rows - counts[3], 0, 0, withoutBase);
       if (!reload.removesVanished()) {
         return new ReloadResult(merged, todo.size(), 0, 0);
       }
@@ -527,6 +537,8 @@ public final class DuckDbWarehouse implements Warehouse {
     for (int i = 0; i < 4; i++) {
       columns.put(StagedLine.sequenceColumn(i), "BIGINT");
     }
+    columns.put(StagedLine.UNCHANGED, "VARCHAR[]");
+    columns.put(StagedLine.STEP, "BIGINT");
     columns.put("_batch_id", "VARCHAR");
     return "INSERT INTO " + SQL.table(table.stagingName()) + " BY NAME SELECT * FROM " + readJson(file, columns);
   }
@@ -591,6 +603,22 @@ public final class DuckDbWarehouse implements Warehouse {
       }
       ps.execute();
     }
+  }
+
+  /** The first column of every row of a query with positional parameters. */
+  private List<String> queryStrings(String sql, Object... params) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        ps.setObject(i + 1, params[i]);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+    }
+    return out;
   }
 
   /** The first column of the first row of a query with positional parameters; 0 for none or NULL. */

@@ -137,7 +137,11 @@ public class BigQueryWarehouseTest {
         .filter(q -> q.method().equals("POST") && q.path().endsWith("/tables")).findFirst().orElseThrow();
     assertEquals(staging, createStaging.body().path("tableReference").path("tableId").asText());
     assertTrue("staging tables expire", createStaging.body().path("expirationTime").asLong() > System.currentTimeMillis());
-    assertEquals("_batch_id", createStaging.body().path("schema").path("fields").get(8).path("name").asText());
+    JsonNode unchanged = createStaging.body().path("schema").path("fields").get(8);
+    assertEquals("_unchanged", unchanged.path("name").asText());
+    assertEquals("REPEATED", unchanged.path("mode").asText());
+    assertEquals("_step", createStaging.body().path("schema").path("fields").get(9).path("name").asText());
+    assertEquals("_batch_id", createStaging.body().path("schema").path("fields").get(10).path("name").asText());
 
     JsonNode merge = job("_merge_0").path("configuration").path("query");
     assertThat(merge.path("query").asText(), startsWith("DECLARE already_applied"));

@@ -302,7 +302,7 @@ public final class FakeBigQuery implements AutoCloseable {
     } else if (sql.contains("already_applied")) {
       boolean applied = !appliedBatches.add(params.get("table_name") + "/" + batch);
       String n = applied ? "0" : params.get("rows_staged");
-      rows.add(List.of(Boolean.toString(applied), n, "0", "0", n));
+      rows.add(List.of(Boolean.toString(applied), n, "0", "0", n, "[]"));
     } else if (sql.startsWith("SELECT COUNT(*)") && sql.contains("_replicator_batches")) {
       rows.add(List.of(appliedBatches.contains(params.get("table_name") + "/" + batch) ? "1" : "0"));
     } else if (sql.startsWith("SELECT MAX(")) {
@@ -347,7 +347,7 @@ public final class FakeBigQuery implements AutoCloseable {
     }
     String n = Integer.toString(fresh.size());
     return List.of(Boolean.toString(refused), n, "0", "0", n, Long.toString(reloadRows[0]),
-        Long.toString(removes ? reloadRows[1] : 0), Long.toString(kept));
+        Long.toString(removes ? reloadRows[1] : 0), Long.toString(kept), "[]");
   }
 
   private static List<String> lines(List<String> files) {

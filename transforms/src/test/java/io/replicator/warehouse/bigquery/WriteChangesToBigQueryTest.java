@@ -245,4 +245,16 @@ public class WriteChangesToBigQueryTest {
     assertEquals(1, datasets.getAllRows("my-project", "replica", "neg").size());
   }
 
+  @Test
+  public void aPartialRowIsADeadLetterPointingToMergeNotAWholeRowWithNulls() throws Exception {
+    TargetTable table = new TargetTable("part", SCHEMA, DeleteMode.HARD);
+    create(table);
+    List<DeadLetter> refused = write(table, List.of(
+        new Change("part", ChangeOp.UPSERT, "[1,\"a\"]", Sequence.of(5), "\"id\":1,\"region\":\"a\"",
+            "[\"amount\"]"),
+        new Change("part", ChangeOp.UPSERT, "[2,\"a\"]", Sequence.of(5), "\"id\":2,\"region\":\"a\"")));
+    assertEquals(1, refused.size());
+    assertTrue(refused.get(0).reason(), refused.get(0).reason().contains("use --bigQueryWriteMethod=merge"));
+    assertEquals(1, datasets.getAllRows("my-project", "replica", "part").size());
+  }
 }

@@ -5,16 +5,16 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import io.replicator.batch.BatchId;
 import io.replicator.batch.LatestPerKey;
+import io.replicator.batch.StageBatches;
 import io.replicator.change.Change;
 import io.replicator.change.ChangeOp;
 import io.replicator.change.DeleteMode;
 import io.replicator.change.Sequence;
 import io.replicator.change.StagedBatch;
-import io.replicator.change.StagedLine;
 import io.replicator.change.TableSchema;
 import io.replicator.change.TargetTable;
+import io.replicator.testing.SqlRows;
 import io.replicator.warehouse.spi.MergeResult;
 import io.replicator.warehouse.spi.Reload;
 import io.replicator.warehouse.spi.ReloadRefusedException;
@@ -22,11 +22,8 @@ import io.replicator.warehouse.spi.ReloadResult;
 import io.replicator.warehouse.spi.Warehouse;
 import io.replicator.warehouse.spi.WarehouseException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -68,20 +65,9 @@ public class DuckDbWarehouseTest {
     return new Change(t.name(), ChangeOp.DELETE, "[" + id + "]", Sequence.of(seq), "\"id\":" + id);
   }
 
-  /** Stages changes the way StageBatches does: latest per key, one JSONL file. */
+  /** Stages changes as StageBatches does: latest per key, one JSONL file. */
   public static StagedBatch stage(Path dir, String table, List<Change> changes) throws IOException {
-    List<Change> latest = LatestPerKey.of(changes);
-    String id = BatchId.of(table, latest);
-    Path file = dir.resolve(table + "-" + id + ".jsonl");
-    StringBuilder sb = new StringBuilder();
-    int width = 1;
-    for (Change c : latest) {
-      StagedLine.append(sb, c, id);
-      sb.append('\n');
-      width = Math.max(width, c.sequence().width());
-    }
-    Files.writeString(file, sb, StandardCharsets.UTF_8);
-    return new StagedBatch(table, id, file.toString(), latest.size(), Files.size(file), width);
+    return StageBatches.write(dir.toString(), table, LatestPerKey.of(changes));
   }
 
   private MergeResult merge(TargetTable t, Change... changes) throws IOException {
@@ -89,18 +75,7 @@ public class DuckDbWarehouseTest {
   }
 
   static List<String> rows(DuckDbWarehouse w, String sql) throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (Statement st = w.connection().createStatement(); ResultSet rs = st.executeQuery(sql)) {
-      ResultSetMetaData md = rs.getMetaData();
-      while (rs.next()) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 1; i <= md.getColumnCount(); i++) {
-          sb.append(i > 1 ? "|" : "").append(rs.getString(i));
-        }
-        out.add(sb.toString());
-      }
-    }
-    return out;
+    return SqlRows.of(w.connection(), sql);
   }
 
   @Test
@@ -363,6 +338,97 @@ public class DuckDbWarehouseTest {
     WarehouseException e = assertThrows(WarehouseException.class,
         () -> w.ensureTables(new TargetTable("other", schema, DeleteMode.HARD)));
     assertTrue(e.getMessage(), e.getMessage().contains("column 'id' is VARCHAR, the schema says INT64 (BIGINT); column 'v' is missing"));
+  }
+
+  static Change partial(TargetTable t, int id, String v, long seq) {
+    return new Change(t.name(), ChangeOp.UPSERT, "[" + id + "]", Sequence.of(seq), "\"id\":" + id
+        + (v == null ? "" : ",\"v\":\"" + v + "\""), v == null ? "[\"v\"]" : null);
+  }
+
+  @Test
+  public void aPartialRowKeepsTheTargetsValueOfWhatItLeavesUnchanged() throws Exception {
+    TableSchema wide = TableSchema.fromBigQueryJson("[{\"name\":\"id\",\"type\":\"INT64\",\"mode\":\"REQUIRED\"},"
+        + "{\"name\":\"doc\",\"type\":\"STRING\",\"mode\":\"REQUIRED\"},{\"name\":\"n\",\"type\":\"INT64\"}]",
+        List.of("id"));
+    TargetTable t = new TargetTable("wide", wide, DeleteMode.HARD);
+    w.ensureTables(t);
+    merge(t, new Change("wide", ChangeOp.UPSERT, "[1]", Sequence.of(1), "\"doc\":\"long text\",\"id\":1,\"n\":5"),
+        new Change("wide", ChangeOp.UPSERT, "[2]", Sequence.of(1), "\"doc\":\"other\",\"id\":2,\"n\":6"));
+    // Key 1: n set to NULL, doc (REQUIRED) unchanged; key 3: no row to complete; key 2: an old replay.
+    MergeResult r = merge(t,
+        new Change("wide", ChangeOp.UPSERT, "[1]", Sequence.of(2), "\"id\":1", "[\"doc\"]"),
+        new Change("wide", ChangeOp.UPSERT, "[3]", Sequence.of(2), "\"id\":3,\"n\":7", "[\"doc\"]"),
+        new Change("wide", ChangeOp.UPSERT, "[2]", Sequence.of(1), "\"id\":2,\"n\":0", "[\"doc\"]"));
+    assertEquals(1, r.updated());
+    assertEquals(0, r.inserted());
+    assertEquals(1, r.ignored());
+    assertEquals(1, r.partialWithoutBase().size());
+    assertTrue(r.partialWithoutBase().get(0), r.partialWithoutBase().get(0).contains("\"id\":3")
+        && r.partialWithoutBase().get(0).contains("\"_unchanged\":[\"doc\"]"));
+    assertEquals(List.of("1|long text|null|2", "2|other|6|1"), rows(w, "SELECT * FROM wide ORDER BY id"));
+  }
+
+  @Test
+  public void aPartialRowFindsNoBaseInADeletedRow() throws Exception {
+    merge(SOFT, up(SOFT, 1, "a", 1));
+    merge(SOFT, del(SOFT, 1, 2));
+    MergeResult r = merge(SOFT, partial(SOFT, 1, null, 3));
+    assertEquals(1, r.partialWithoutBase().size());
+    assertEquals(List.of("1|a|2|true"), rows(w, "SELECT * FROM s"));
+    merge(HARD, up(HARD, 1, "a", 1), del(HARD, 1, 2));
+    assertEquals(1, merge(HARD, partial(HARD, 1, null, 3)).partialWithoutBase().size());
+    assertEquals(List.of(), rows(w, "SELECT * FROM t"));
+  }
+
+  /** A row {@code id|a|b} of three STRING-ish columns; {@code unchanged} names those left out. */
+  private static Change wide3(int id, String a, String b, long seq, String unchanged) {
+    return new Change("w3", ChangeOp.UPSERT, "[" + id + "]", Sequence.of(seq), "\"id\":" + id
+        + (a == null ? "" : ",\"a\":\"" + a + "\"") + (b == null ? "" : ",\"b\":\"" + b + "\""), unchanged);
+  }
+
+  @Test
+  public void aReplayMixedWithNewPartialChangesTakesFromTheTargetWhatItAlreadyHolds() throws Exception {
+    TargetTable t = new TargetTable("w3", TableSchema.fromBigQueryJson("[{\"name\":\"id\",\"type\":\"INT64\"},"
+        + "{\"name\":\"a\",\"type\":\"STRING\"},{\"name\":\"b\",\"type\":\"STRING\"}]", List.of("id")),
+        DeleteMode.HARD);
+    w.ensureTables(t);
+    Change insert = wide3(1, "a1", "b1", 1, null);
+    Change setsA = wide3(1, "a2", null, 2, "[\"b\"]");
+    Change setsAAgain = wide3(1, "a3", null, 3, "[\"b\"]");
+    Change setsB = wide3(1, null, "b4", 4, "[\"a\"]");
+    merge(t, insert, setsA, setsAAgain);
+    assertEquals(List.of("1|a3|b1|3"), rows(w, "SELECT * FROM w3"));
+    // The insert and the first update come again (a replay), with a new change that sets b only:
+    // a comes from the target (a3), not from the replayed a2.
+    MergeResult r = merge(t, insert, setsA, setsB);
+    assertEquals(List.of("1|a3|b4|4"), rows(w, "SELECT * FROM w3"));
+    assertEquals(1, r.updated());
+    assertEquals(2, r.ignored()); // The replayed insert and update.
+    assertEquals(List.of(), r.partialWithoutBase());
+    // All of it again: nothing newer, all ignored.
+    r = merge(t, insert, setsA, setsAAgain, setsB);
+    assertEquals(4, r.ignored());
+    assertEquals(List.of("1|a3|b4|4"), rows(w, "SELECT * FROM w3"));
+  }
+
+  @Test
+  public void aPartialChangeAfterADeleteInItsBatchHasNoBase() throws Exception {
+    merge(HARD, up(HARD, 1, "a", 1));
+    MergeResult r = merge(HARD, del(HARD, 1, 2), partial(HARD, 1, null, 3));
+    assertEquals(1, r.partialWithoutBase().size());
+    assertEquals(List.of("1|a|1"), rows(w, "SELECT * FROM t"));
+  }
+
+  @Test
+  public void aReloadWithPartialChangesCompletesThemOrReportsThem() throws Exception {
+    merge(HARD, up(HARD, 1, "a", 1));
+    // Key 1's batch: the reload's row, then a partial change over it; key 2's: a partial change alone.
+    List<StagedBatch> batches = List.of(
+        stage(tmp.getRoot().toPath(), "t", List.of(up(HARD, 1, "b", 5), partial(HARD, 1, null, 6))),
+        stage(tmp.getRoot().toPath(), "t", List.of(partial(HARD, 2, null, 6))));
+    ReloadResult r = w.applyReload(HARD, batches, at(5, 100));
+    assertEquals(List.of("1|b|6"), rows(w, "SELECT * FROM t"));
+    assertEquals(1, r.merged().partialWithoutBase().size());
   }
 
   @Test
