@@ -23,6 +23,12 @@ public final class BigQueryDialect implements SqlDialect {
     return '`' + identifier.replace("\\", "\\\\").replace("`", "\\`") + '`';
   }
 
+  /** A bare column named like the alias ({@code t}) would be the whole row to GoogleSQL. */
+  @Override
+  public String updateTarget(String alias, String column) {
+    return alias + "." + quote(column);
+  }
+
   @Override
   public String table(String name) {
     return quote(project) + "." + quote(dataset) + "." + quote(name);

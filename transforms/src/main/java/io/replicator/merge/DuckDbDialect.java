@@ -16,6 +16,12 @@ public final class DuckDbDialect implements SqlDialect {
     return '"' + identifier.replace("\"", "\"\"") + '"';
   }
 
+  /** DuckDB refuses qualified names there, and reads a bare one as a column. */
+  @Override
+  public String updateTarget(String alias, String column) {
+    return quote(column);
+  }
+
   @Override
   public String table(String name) {
     return quote(name);

@@ -218,10 +218,8 @@ public final class MergeStatements {
     String step = q("_pos");
     String cut = q("_cut");
     StringJoiner stagedKeys = new StringJoiner(", ");
-    StringJoiner groupKeys = new StringJoiner(", ");
     for (String k : schema.keyColumns()) {
       stagedKeys.add("s." + q(k));
-      groupKeys.add("n." + q(k));
     }
     String isDelete = "s." + q("_op") + " = 'DELETE'";
     String newer = "SELECT s.*, (" + liveTarget() + ") AS " + q("_live") + ", COALESCE(s." + q(StagedLine.STEP)
@@ -231,12 +229,19 @@ public final class MergeStatements {
     StringJoiner fold = new StringJoiner(",\n  ");
     StringJoiner out = new StringJoiner(", ");
     StringJoiner allSet = new StringJoiner(" AND ");
+    // Keys first, grouped by position: a column named like an alias (n) must not capture GROUP BY.
+    StringJoiner groupBy = new StringJoiner(", ");
+    List<String> keys = schema.keyColumns();
+    for (int i = 0; i < keys.size(); i++) {
+      Column c = schema.column(schema.indexOf(keys.get(i)));
+      fold.add(d.fromStaging(c.type(), "n." + q(c.name())) + " AS " + q(c.name()));
+      groupBy.add(Integer.toString(i + 1));
+    }
     for (int i = 0; i < schema.columns().size(); i++) {
       Column c = schema.columns().get(i);
       String value = d.fromStaging(c.type(), "n." + q(c.name()));
       out.add("f." + q(c.name()));
       if (schema.keyColumns().contains(c.name())) {
-        fold.add(value + " AS " + q(c.name()));
         continue;
       }
       String sets = "n." + q("_op") + " = 'UPSERT' AND n." + step + " > COALESCE(n." + cut + ", -1) AND NOT COALESCE("
@@ -263,7 +268,7 @@ public final class MergeStatements {
     return d.createTempTableAs(EFFECTIVE) + "\n"
         + "WITH " + q("_newer") + " AS (\n  " + newer + "\n),\n"
         + q("_fold") + " AS (\n  SELECT " + fold.toString().replace("\n", "\n  ") + "\n  FROM " + q("_newer")
-        + " AS n\n  GROUP BY " + groupKeys + "\n)\n"
+        + " AS n\n  GROUP BY " + groupBy + "\n)\n"
         + "SELECT " + out + "\nFROM " + q("_fold") + " AS f";
   }
 
@@ -375,7 +380,7 @@ public final class MergeStatements {
       boolean key = schema.keyColumns().contains(c.name());
       if (!key) {
         // A folded partial row keeps the target's value of every column no change of it set.
-        set.add(q(c.name()) + " = " + (partialRows
+        set.add(d.updateTarget("t", c.name()) + " = " + (partialRows
             ? "CASE WHEN e." + setFlag(i) + " THEN e." + q(c.name()) + " ELSE t." + q(c.name()) + " END"
             : "e." + q(c.name())));
       }

@@ -7,6 +7,12 @@ public interface SqlDialect {
   /** A quoted identifier: reserved words, spaces, quotes and non-ASCII all stay one name. */
   String quote(String identifier);
 
+  /**
+   * The column {@code column} as the target of {@code UPDATE SET} in a statement that aliases the
+   * table {@code alias}: qualified where a bare name equal to the alias would mean the whole row.
+   */
+  String updateTarget(String alias, String column);
+
   /** A reference to a table of the target dataset. */
   String table(String name);
 

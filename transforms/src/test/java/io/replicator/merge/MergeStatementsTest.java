@@ -15,7 +15,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.Test;
 
-/** The BigQuery MERGE as golden text; DuckDbWarehouseTest runs the same shape on DuckDB. */
+/**
+ * The BigQuery scripts as golden text, to review what changed; BigQuerySqlAnalysisTest resolves
+ * them with Google's analyzer and DuckDbWarehouseTest runs the same shape on DuckDB.
+ */
 public class MergeStatementsTest {
   /** Hostile names: a reserved word, a backtick inside a name, Korean, a backtick in the dataset. */
   static final TableSchema HOSTILE = TableSchema.fromBigQueryJson(

@@ -45,7 +45,7 @@ MERGE INTO `my-project`.`data\`set`.`order\`s` AS t
 USING `_effective` AS e
 ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me`
 WHEN MATCHED AND e.`_op` = 'DELETE' THEN DELETE
-WHEN MATCHED THEN UPDATE SET `설명` = e.`설명`, `날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`
+WHEN MATCHED THEN UPDATE SET t.`설명` = e.`설명`, t.`날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`
 WHEN NOT MATCHED AND NOT e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `설명`, `날짜`, `_sequence_num`, `_sequence_num_2`)
   VALUES (e.`select`, e.`na\`me`, e.`설명`, e.`날짜`, e.`_sequence_num`, e.`_sequence_num_2`);
 MERGE INTO `my-project`.`data\`set`.`_deleted_order\`s` AS t
@@ -93,7 +93,7 @@ WITH `_newer` AS (
     LOGICAL_OR(n.`_cut` IS NOT NULL) AS `_deleted`,
     COUNT(*) AS `_folded`
   FROM `_newer` AS n
-  GROUP BY n.`select`, n.`na\`me`
+  GROUP BY 1, 2
 )
 SELECT f.`select`, f.`na\`me`, f.`설명`, f.`_set_2`, f.`날짜`, f.`_set_3`, f.`_op`, f.`_sequence_num`, f.`_sequence_num_2`, f.`_exists`, f.`_folded`, (f.`_op` = 'UPSERT' AND NOT (f.`_set_2` AND f.`_set_3`) AND NOT (f.`_exists` AND NOT f.`_deleted`)) AS `_without_base`
 FROM `_fold` AS f;
@@ -104,7 +104,7 @@ MERGE INTO `my-project`.`data\`set`.`order\`s` AS t
 USING `_effective` AS e
 ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me`
 WHEN MATCHED AND e.`_op` = 'DELETE' THEN DELETE
-WHEN MATCHED THEN UPDATE SET `설명` = CASE WHEN e.`_set_2` THEN e.`설명` ELSE t.`설명` END, `날짜` = CASE WHEN e.`_set_3` THEN e.`날짜` ELSE t.`날짜` END, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`
+WHEN MATCHED THEN UPDATE SET t.`설명` = CASE WHEN e.`_set_2` THEN e.`설명` ELSE t.`설명` END, t.`날짜` = CASE WHEN e.`_set_3` THEN e.`날짜` ELSE t.`날짜` END, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`
 WHEN NOT MATCHED AND NOT e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `설명`, `날짜`, `_sequence_num`, `_sequence_num_2`)
   VALUES (e.`select`, e.`na\`me`, e.`설명`, e.`날짜`, e.`_sequence_num`, e.`_sequence_num_2`);
 MERGE INTO `my-project`.`data\`set`.`_deleted_order\`s` AS t
@@ -143,7 +143,7 @@ MERGE INTO `my-project`.`data\`set`.`order\`s` AS t
 USING `_effective` AS e
 ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me` AND (t.`날짜` BETWEEN DATE '2024-05-01' AND DATE '2024-05-03' OR t.`날짜` IS NULL)
 WHEN MATCHED AND e.`_op` = 'DELETE' THEN DELETE
-WHEN MATCHED THEN UPDATE SET `설명` = e.`설명`, `날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`
+WHEN MATCHED THEN UPDATE SET t.`설명` = e.`설명`, t.`날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`
 WHEN NOT MATCHED AND NOT e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `설명`, `날짜`, `_sequence_num`, `_sequence_num_2`)
   VALUES (e.`select`, e.`na\`me`, e.`설명`, e.`날짜`, e.`_sequence_num`, e.`_sequence_num_2`);
 MERGE INTO `my-project`.`data\`set`.`_deleted_order\`s` AS t
@@ -180,7 +180,7 @@ MERGE INTO `my-project`.`data\`set`.`order\`s` AS t
 USING `_effective` AS e
 ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me`
 WHEN MATCHED AND e.`_op` = 'DELETE' THEN DELETE
-WHEN MATCHED THEN UPDATE SET `설명` = e.`설명`, `날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`
+WHEN MATCHED THEN UPDATE SET t.`설명` = e.`설명`, t.`날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`
 WHEN NOT MATCHED AND NOT e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `설명`, `날짜`, `_sequence_num`, `_sequence_num_2`)
   VALUES (e.`select`, e.`na\`me`, e.`설명`, e.`날짜`, e.`_sequence_num`, e.`_sequence_num_2`);
 MERGE INTO `my-project`.`data\`set`.`_deleted_order\`s` AS t
@@ -232,7 +232,7 @@ MERGE INTO `my-project`.`data\`set`.`order\`s` AS t
 USING `_effective` AS e
 ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me`
 WHEN MATCHED AND e.`_op` = 'DELETE' THEN DELETE
-WHEN MATCHED THEN UPDATE SET `설명` = e.`설명`, `날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`
+WHEN MATCHED THEN UPDATE SET t.`설명` = e.`설명`, t.`날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`
 WHEN NOT MATCHED AND NOT e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `설명`, `날짜`, `_sequence_num`)
   VALUES (e.`select`, e.`na\`me`, e.`설명`, e.`날짜`, e.`_sequence_num`);
 MERGE INTO `my-project`.`data\`set`.`_deleted_order\`s` AS t

@@ -36,7 +36,7 @@ MERGE INTO `my-project`.`data\`set`.`order\`s` AS t
 USING `_effective` AS e
 ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me`
 WHEN MATCHED AND e.`_op` = 'DELETE' THEN UPDATE SET `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = TRUE
-WHEN MATCHED THEN UPDATE SET `설명` = e.`설명`, `날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = FALSE
+WHEN MATCHED THEN UPDATE SET t.`설명` = e.`설명`, t.`날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = FALSE
 WHEN NOT MATCHED AND e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `_sequence_num`, `_sequence_num_2`, `_is_deleted`)
   VALUES (e.`select`, e.`na\`me`, e.`_sequence_num`, e.`_sequence_num_2`, TRUE)
 WHEN NOT MATCHED THEN INSERT (`select`, `na\`me`, `설명`, `날짜`, `_sequence_num`, `_sequence_num_2`, `_is_deleted`)
@@ -77,7 +77,7 @@ WITH `_newer` AS (
     LOGICAL_OR(n.`_cut` IS NOT NULL) AS `_deleted`,
     COUNT(*) AS `_folded`
   FROM `_newer` AS n
-  GROUP BY n.`select`, n.`na\`me`
+  GROUP BY 1, 2
 )
 SELECT f.`select`, f.`na\`me`, f.`설명`, f.`_set_2`, f.`날짜`, f.`_set_3`, f.`_op`, f.`_sequence_num`, f.`_sequence_num_2`, f.`_exists`, f.`_folded`, (f.`_op` = 'UPSERT' AND NOT (f.`_set_2` AND f.`_set_3`) AND NOT (f.`_exists` AND NOT f.`_deleted`)) AS `_without_base`
 FROM `_fold` AS f;
@@ -88,7 +88,7 @@ MERGE INTO `my-project`.`data\`set`.`order\`s` AS t
 USING `_effective` AS e
 ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me`
 WHEN MATCHED AND e.`_op` = 'DELETE' THEN UPDATE SET `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = TRUE
-WHEN MATCHED THEN UPDATE SET `설명` = CASE WHEN e.`_set_2` THEN e.`설명` ELSE t.`설명` END, `날짜` = CASE WHEN e.`_set_3` THEN e.`날짜` ELSE t.`날짜` END, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = FALSE
+WHEN MATCHED THEN UPDATE SET t.`설명` = CASE WHEN e.`_set_2` THEN e.`설명` ELSE t.`설명` END, t.`날짜` = CASE WHEN e.`_set_3` THEN e.`날짜` ELSE t.`날짜` END, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = FALSE
 WHEN NOT MATCHED AND e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `_sequence_num`, `_sequence_num_2`, `_is_deleted`)
   VALUES (e.`select`, e.`na\`me`, e.`_sequence_num`, e.`_sequence_num_2`, TRUE)
 WHEN NOT MATCHED THEN INSERT (`select`, `na\`me`, `설명`, `날짜`, `_sequence_num`, `_sequence_num_2`, `_is_deleted`)
@@ -120,7 +120,7 @@ MERGE INTO `my-project`.`data\`set`.`order\`s` AS t
 USING `_effective` AS e
 ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me` AND (t.`select` BETWEEN 17 AND 40213 OR t.`select` IS NULL)
 WHEN MATCHED AND e.`_op` = 'DELETE' THEN UPDATE SET `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = TRUE
-WHEN MATCHED THEN UPDATE SET `설명` = e.`설명`, `날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = FALSE
+WHEN MATCHED THEN UPDATE SET t.`설명` = e.`설명`, t.`날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = FALSE
 WHEN NOT MATCHED AND e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `_sequence_num`, `_sequence_num_2`, `_is_deleted`)
   VALUES (e.`select`, e.`na\`me`, e.`_sequence_num`, e.`_sequence_num_2`, TRUE)
 WHEN NOT MATCHED THEN INSERT (`select`, `na\`me`, `설명`, `날짜`, `_sequence_num`, `_sequence_num_2`, `_is_deleted`)
@@ -150,7 +150,7 @@ MERGE INTO `my-project`.`data\`set`.`order\`s` AS t
 USING `_effective` AS e
 ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me`
 WHEN MATCHED AND e.`_op` = 'DELETE' THEN UPDATE SET `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = TRUE
-WHEN MATCHED THEN UPDATE SET `설명` = e.`설명`, `날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = FALSE
+WHEN MATCHED THEN UPDATE SET t.`설명` = e.`설명`, t.`날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_sequence_num_2` = e.`_sequence_num_2`, `_is_deleted` = FALSE
 WHEN NOT MATCHED AND e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `_sequence_num`, `_sequence_num_2`, `_is_deleted`)
   VALUES (e.`select`, e.`na\`me`, e.`_sequence_num`, e.`_sequence_num_2`, TRUE)
 WHEN NOT MATCHED THEN INSERT (`select`, `na\`me`, `설명`, `날짜`, `_sequence_num`, `_sequence_num_2`, `_is_deleted`)
@@ -194,7 +194,7 @@ MERGE INTO `my-project`.`data\`set`.`order\`s` AS t
 USING `_effective` AS e
 ON t.`select` = e.`select` AND t.`na\`me` = e.`na\`me`
 WHEN MATCHED AND e.`_op` = 'DELETE' THEN UPDATE SET `_sequence_num` = e.`_sequence_num`, `_is_deleted` = TRUE
-WHEN MATCHED THEN UPDATE SET `설명` = e.`설명`, `날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_is_deleted` = FALSE
+WHEN MATCHED THEN UPDATE SET t.`설명` = e.`설명`, t.`날짜` = e.`날짜`, `_sequence_num` = e.`_sequence_num`, `_is_deleted` = FALSE
 WHEN NOT MATCHED AND e.`_op` = 'DELETE' THEN INSERT (`select`, `na\`me`, `_sequence_num`, `_is_deleted`)
   VALUES (e.`select`, e.`na\`me`, e.`_sequence_num`, TRUE)
 WHEN NOT MATCHED THEN INSERT (`select`, `na\`me`, `설명`, `날짜`, `_sequence_num`, `_is_deleted`)

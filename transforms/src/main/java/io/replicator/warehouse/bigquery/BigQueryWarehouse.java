@@ -331,7 +331,10 @@ public final class BigQueryWarehouse implements Warehouse {
     return client.getTable(staging).map(t -> t.getNumRows() == null ? 0L : t.getNumRows().longValue()).orElse(0L);
   }
 
-  /** The staging table's columns: the target's, {@code _op}, four sequence parts and {@code _batch_id}. */
+  /**
+   * The staging table's columns: the target's, {@code _op}, four sequence parts, a partial row's
+   * {@code _unchanged} and {@code _step}, and {@code _batch_id}.
+   */
   static com.google.api.services.bigquery.model.TableSchema stagingSchema(TargetTable table) {
     List<TableFieldSchema> fields = new ArrayList<>();
     for (Column c : table.schema().columns()) {
@@ -522,7 +525,7 @@ public final class BigQueryWarehouse implements Warehouse {
   }
 
   /** The kept keys' columns: the key columns, as staged. */
-  private static com.google.api.services.bigquery.model.TableSchema keySchema(TargetTable table) {
+  static com.google.api.services.bigquery.model.TableSchema keySchema(TargetTable table) {
     List<TableFieldSchema> fields = new ArrayList<>();
     for (String k : table.schema().keyColumns()) {
       fields.add(field(k, BigQueryDialect.typeName(table.schema().column(table.schema().indexOf(k)).type()), false));

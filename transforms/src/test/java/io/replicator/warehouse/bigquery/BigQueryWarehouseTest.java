@@ -52,9 +52,14 @@ public class BigQueryWarehouseTest {
     fake = new FakeBigQuery();
   }
 
+  /** Every statement a test sent resolves in Google's SQL analyzer, against the tables it created. */
   @After
   public void stop() {
-    fake.close();
+    try {
+      new BigQuerySqlAnalyzer().replay(fake);
+    } finally {
+      fake.close();
+    }
   }
 
   private BigQuerySettings settings() {
@@ -157,6 +162,23 @@ public class BigQueryWarehouseTest {
     assertTrue("the batch's staging table is dropped", fake.requests.stream()
         .anyMatch(q -> q.method().equals("DELETE") && q.path().endsWith("/tables/" + staging)));
     assertFalse(fake.tables.containsKey(staging));
+  }
+
+  @Test
+  public void aBatchWithPartialRowsIsFoldedByItsMerge() throws Exception {
+    StagedBatch b = batch("{\"id\":1,\"name\":\"a\",\"day\":\"2024-05-01\",\"_op\":\"INSERT\",\"_sequence_num\":5}",
+        "{\"id\":1,\"name\":\"b\",\"_op\":\"UPDATE\",\"_sequence_num\":6,\"_unchanged\":[\"day\"]}");
+    assertEquals(2, b.rows());
+    assertEquals(1, b.partialRows());
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      w.merge(TABLE, b);
+    }
+    String merge = job("_merge_0").path("configuration").path("query").path("query").asText();
+    assertThat(merge, containsString("`_fold` AS ("));
+    assertThat(merge, containsString("SET without_base = ARRAY("));
+    assertThat(merge, containsString("t.`day` = CASE WHEN e.`_set_2` THEN e.`day` ELSE t.`day` END"));
+    // The @After check analyzes this script too.
   }
 
   @Test

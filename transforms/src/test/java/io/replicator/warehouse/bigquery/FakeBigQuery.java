@@ -55,6 +55,8 @@ public final class FakeBigQuery implements AutoCloseable {
   private final HttpServer server;
   final List<Request> requests = new ArrayList<>();
   public final Map<String, ObjectNode> tables = new LinkedHashMap<>();
+  /** The tables {@link #addTable} made, as if someone had: no request of the target created them. */
+  final List<ObjectNode> madeOutside = new ArrayList<>();
   final Map<String, ObjectNode> jobs = new LinkedHashMap<>();
   final Map<String, List<List<String>>> results = new LinkedHashMap<>();
   public final Set<String> appliedBatches = new HashSet<>();
@@ -106,6 +108,7 @@ public final class FakeBigQuery implements AutoCloseable {
     for (int i = 0; i < columns.length; i += 2) {
       fields.addObject().put("name", columns[i]).put("type", columns[i + 1]);
     }
+    madeOutside.add(t.deepCopy());
   }
 
   private ObjectNode table(String name) {

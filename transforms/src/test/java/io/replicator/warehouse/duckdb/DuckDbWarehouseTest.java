@@ -431,6 +431,24 @@ public class DuckDbWarehouseTest {
     assertEquals(1, r.merged().partialWithoutBase().size());
   }
 
+  /** Columns named like the aliases the statements use (s, t, d, e, n, f): whole and partial rows, both delete modes. */
+  @Test
+  public void columnsNamedLikeTheStatementsAliases() throws Exception {
+    TableSchema schema = TableSchema.fromBigQueryJson("[{\"name\":\"n\",\"type\":\"INT64\"},{\"name\":\"t\",\"type\":\"STRING\"},"
+        + "{\"name\":\"s\",\"type\":\"STRING\"},{\"name\":\"e\",\"type\":\"STRING\"},{\"name\":\"d\",\"type\":\"STRING\"},"
+        + "{\"name\":\"f\",\"type\":\"STRING\"}]", List.of("n"));
+    for (DeleteMode mode : DeleteMode.values()) {
+      TargetTable t = new TargetTable("aliases_" + mode, schema, mode);
+      w.ensureTables(t);
+      merge(t, new Change(t.name(), ChangeOp.UPSERT, "[1]", Sequence.of(1),
+          "\"d\":\"d1\",\"e\":\"e1\",\"f\":\"f1\",\"n\":1,\"s\":\"s1\",\"t\":\"t1\""));
+      merge(t, new Change(t.name(), ChangeOp.UPSERT, "[1]", Sequence.of(2), "\"n\":1,\"t\":\"t2\"",
+          "[\"d\",\"e\",\"f\",\"s\"]"), new Change(t.name(), ChangeOp.UPSERT, "[1]", Sequence.of(3),
+          "\"e\":\"e3\",\"n\":1", "[\"d\",\"f\",\"s\",\"t\"]"));
+      assertEquals(List.of("1|t2|s1|e3|d1|f1"), rows(w, "SELECT n, t, s, e, d, f FROM \"" + t.name() + "\""));
+    }
+  }
+
   @Test
   public void hostileIdentifiersWorkEndToEnd() throws Exception {
     TableSchema schema = TableSchema.fromBigQueryJson(
