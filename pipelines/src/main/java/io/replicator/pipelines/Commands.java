@@ -146,17 +146,17 @@ public final class Commands {
       out.println(Launch.describe("replicate --streaming", run.tableNames(), run.result(), options));
       return 0;
     }
-    out.println("replicate --streaming: " + run.tableNames() + " from " + run.plan().describeSource()
-        + ", merged every " + run.plan().loadInterval.getMillis() / 1000.0 + " s"
-        + (run.plan().streamFor == null ? "; stop with Ctrl-C" : " for " + run.plan().streamFor.getMillis() / 1000 + " s"));
+    out.println("replicate --streaming: " + run.tableNames() + " from " + run.plan().source().describe()
+        + ", merged every " + run.plan().source().loadInterval().getMillis() / 1000.0 + " s"
+        + (run.plan().source().streamFor() == null ? "; stop with Ctrl-C" : " for " + run.plan().source().streamFor().getMillis() / 1000 + " s"));
     Thread summary = new Thread(() -> out.print(RunSummary.of(run.result(), System.currentTimeMillis() - start)
         .renderStream(run)));
-    if (run.plan().streamFor == null) {
+    if (run.plan().source().streamFor() == null) {
       Runtime.getRuntime().addShutdownHook(summary); // Ctrl-C: say what was done before stopping.
       run.result().waitUntilFinish();
       return 0;
     }
-    PipelineResult.State state = run.result().waitUntilFinish(run.plan().streamFor);
+    PipelineResult.State state = run.result().waitUntilFinish(run.plan().source().streamFor());
     if (state == null || !state.isTerminal()) {
       try {
         run.result().cancel();

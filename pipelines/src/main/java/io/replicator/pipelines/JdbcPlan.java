@@ -1,8 +1,11 @@
 package io.replicator.pipelines;
 
+import io.replicator.change.Sequence;
+import io.replicator.source.jdbc.JdbcSource;
 import io.replicator.source.jdbc.KeyRange;
 import io.replicator.source.jdbc.Partitioner;
 import io.replicator.source.jdbc.PostgresSnapshot;
+import io.replicator.source.jdbc.ReadJdbcSnapshot;
 import io.replicator.source.jdbc.SourceTable;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -44,22 +47,24 @@ final class JdbcPlan implements AutoCloseable {
   }
 
   static JdbcPlan prepare(ReplicatePlan plan) {
-    try (Connection c = plan.jdbc.open()) {
-      SourceTable table = plan.jdbcTable != null
-          ? SourceTable.ofTable(c, plan.jdbc, plan.jdbcTable, plan.keys)
-          : SourceTable.ofQuery(c, plan.jdbc, plan.jdbcQuery, plan.keys);
-      if (plan.table != null) {
-        table = table.withSchema(plan.table.schema());
+    JdbcSourcePlan read = plan.jdbc();
+    JdbcSource source = read.source();
+    try (Connection c = source.open()) {
+      SourceTable table = read.table() != null
+          ? SourceTable.ofTable(c, source, read.table(), plan.table().keys())
+          : SourceTable.ofQuery(c, source, read.query(), plan.table().keys());
+      if (plan.table().schema() != null) {
+        table = table.withSchema(plan.table().schema());
       }
-      long rows = Partitioner.estimateRows(c, plan.jdbc, table);
-      int partitions = plan.jdbcPartitions != null ? plan.jdbcPartitions : Partitioner.defaultPartitions(rows);
-      List<KeyRange> ranges = Partitioner.plan(c, plan.jdbc, table, partitions, rows);
+      long rows = Partitioner.estimateRows(c, source, table);
+      int partitions = read.partitions() != null ? read.partitions() : Partitioner.defaultPartitions(rows);
+      List<KeyRange> ranges = Partitioner.plan(c, source, table, partitions, rows);
       // An exported snapshot lives as long as the connection that exported it: only a launcher that
       // waits for the job can hold it. Otherwise each partition reads at its own point in time.
-      PostgresSnapshot snapshot = plan.jdbc.isPostgres() && plan.launcherWaits ? PostgresSnapshot.export(plan.jdbc) : null;
+      PostgresSnapshot snapshot = source.isPostgres() && plan.launcherWaits() ? PostgresSnapshot.export(source) : null;
       Long startLsn = null;
-      if (plan.jdbc.isPostgres() && !plan.launcherWaits) {
-        startLsn = PostgresSnapshot.currentLsn(plan.jdbc);
+      if (source.isPostgres() && !plan.launcherWaits()) {
+        startLsn = PostgresSnapshot.currentLsn(source);
         LOG.warn("The launcher does not wait for the job, so it cannot hold an exported snapshot: each partition"
             + " of {} reads at its own point in time, all after WAL position {}. Changes captured from there on"
             + " make the table consistent.",
@@ -69,6 +74,16 @@ final class JdbcPlan implements AutoCloseable {
     } catch (SQLException e) {
       throw new SourceException(e.getMessage());
     }
+  }
+
+  /** The read of the prepared ranges, each row at {@code sequence}, in the exported snapshot when there is one. */
+  ReadJdbcSnapshot read(JdbcSourcePlan plan, String targetTable, long sequence) {
+    ReadJdbcSnapshot read = ReadJdbcSnapshot.of(plan.source(), table, ranges, Sequence.of(sequence), targetTable)
+        .withFetchSize(plan.fetchSize());
+    if (plan.maxThroughput() > 0) {
+      read = read.withMaxThroughput(plan.maxThroughput(), THROTTLED_READERS);
+    }
+    return snapshot == null ? read : read.withSnapshotId(snapshot.id());
   }
 
   @Override

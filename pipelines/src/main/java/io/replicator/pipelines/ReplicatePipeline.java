@@ -4,7 +4,6 @@ import io.replicator.change.Sequence;
 import io.replicator.change.TargetTable;
 import io.replicator.replicate.ReplicateTable;
 import io.replicator.source.ReadChanges;
-import io.replicator.source.jdbc.ReadJdbcSnapshot;
 import io.replicator.warehouse.spi.Warehouse;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -32,11 +31,11 @@ public final class ReplicatePipeline {
   public record Launched(PipelineResult result, ReplicatePlan plan, Long snapshotSequence, String runId,
       String snapshotSource, JdbcPlan jdbc) implements AutoCloseable {
     public String table() {
-      return plan.table.name();
+      return plan.table().name();
     }
 
     public String deadLetter() {
-      return plan.deadLetter;
+      return plan.staging().deadLetter();
     }
 
     @Override
@@ -65,12 +64,10 @@ public final class ReplicatePipeline {
     String runId = RUN_ID.format(ZonedDateTime.now(ZoneOffset.UTC));
 
     // Step 0: the source database's table and a consistent point to read it at.
-    JdbcPlan jdbc = plan.jdbc == null ? null : JdbcPlan.prepare(plan);
-    if (jdbc != null) {
-      plan.table = new TargetTable(plan.tableName, jdbc.table.schema(), plan.deleteMode);
-    }
+    JdbcPlan jdbc = plan.jdbc() == null ? null : JdbcPlan.prepare(plan);
     try {
-      return launch(options, plan, runId, jdbc);
+      return launch(options, jdbc == null ? plan : plan.withTable(plan.table().withSchema(jdbc.table.schema())), runId,
+          jdbc);
     } catch (RuntimeException e) {
       if (jdbc != null) {
         jdbc.close();
@@ -81,54 +78,51 @@ public final class ReplicatePipeline {
 
   private static Launched launch(ReplicateOptions options, ReplicatePlan plan, String runId, JdbcPlan jdbc) {
     // Step 0: the target exists and matches the schema; the snapshot's sequence is fixed.
+    TargetTable table = plan.target();
+    StagingPlan staging = plan.staging();
     Long snapshotSequence = null;
-    try (Warehouse w = plan.warehouse.open()) {
-      w.ensureTables(plan.table);
-      if (plan.snapshot != null) {
+    try (Warehouse w = plan.warehouse().spec().open()) {
+      w.ensureTables(table);
+      if (plan.snapshot().files() != null) {
         snapshotSequence = snapshotSequence(plan, w);
       } else if (jdbc != null) {
-        snapshotSequence = plan.snapshotSequence != null ? plan.snapshotSequence
-            : jdbc.sequence() != null ? jdbc.sequence() : w.maxSequenceNum(plan.table) + 1;
+        snapshotSequence = plan.snapshot().sequence() != null ? plan.snapshot().sequence()
+            : jdbc.sequence() != null ? jdbc.sequence() : w.maxSequenceNum(table) + 1;
       }
     }
 
     // Step 1: the sources, each a read of its own.
-    ReplicateTable replicate = ReplicateTable.into(plan.warehouse, plan.table)
-        .withStaging(plan.staging).withDeadLetters(plan.deadLetter, runId)
-        .withBatchBounds(plan.batchMaxBytes, plan.batchMaxRows).keepingStaging(plan.keepStaging);
-    if (plan.snapshot != null) {
-      replicate = replicate.withSnapshot(ReadChanges.from(plan.snapshot).withFormat(plan.snapshotFormat)
-          .withTable(plan.table.name()).withSchema(plan.table.schema()).withSnapshotSequence(Sequence.of(snapshotSequence)));
+    ReplicateTable replicate = ReplicateTable.into(plan.warehouse().spec(), table)
+        .withStaging(staging.staging()).withDeadLetters(staging.deadLetter(), runId)
+        .withBatchBounds(staging.batchMaxBytes(), staging.batchMaxRows()).keepingStaging(staging.keepStaging());
+    if (plan.snapshot().files() != null) {
+      replicate = replicate.withSnapshot(ReadChanges.from(plan.snapshot().files()).withFormat(plan.snapshot().format())
+          .withTable(table.name()).withSchema(table.schema()).withSnapshotSequence(Sequence.of(snapshotSequence)));
     }
     String snapshotSource = null;
     if (jdbc != null) {
-      ReadJdbcSnapshot read = ReadJdbcSnapshot.of(plan.jdbc, jdbc.table, jdbc.ranges, Sequence.of(snapshotSequence),
-          plan.table.name()).withFetchSize(plan.jdbcFetchSize);
-      if (plan.maxThroughput > 0) {
-        read = read.withMaxThroughput(plan.maxThroughput, JdbcPlan.THROTTLED_READERS);
-      }
-      replicate = replicate.withSnapshotFrom(jdbc.snapshot == null ? read : read.withSnapshotId(jdbc.snapshot.id()));
+      replicate = replicate.withSnapshotFrom(jdbc.read(plan.jdbc(), table.name(), snapshotSequence));
       snapshotSource = jdbc.table + " in " + jdbc.ranges.size() + " partitions"
           + (jdbc.snapshot != null ? ", one exported snapshot" : "");
     }
-    if (plan.changes != null) {
-      replicate = replicate.withChanges(ReadChanges.from(plan.changes).withFormat(plan.changeFormat)
-          .withUnavailableValue(plan.unavailableValue)
-          .withTable(plan.table.name()).withSchema(plan.table.schema()));
+    ChangeInputPlan changes = plan.changes();
+    if (changes.changes() != null) {
+      replicate = replicate.withChanges(ReadChanges.from(changes.changes()).withFormat(changes.format())
+          .withUnavailableValue(changes.unavailableValue()).withTable(table.name()).withSchema(table.schema()));
     }
     // Step 2: how the changes land: CDC writes, a reload as one unit, or batch by batch; files are
     // cut into batches (a count from their sizes) and reduced as they are read.
-    if (plan.cdc) {
+    if (plan.warehouse().cdc()) {
       replicate = replicate.writingCdc();
     } else if (jdbc == null) {
       replicate = replicate.reducingWhileReading(plan.batchCountFromInputSize());
     }
-    if (plan.replace) {
-      replicate = replicate.replacing(snapshotSequence, plan.maxReloadDeletePercent);
+    if (plan.snapshot().replace()) {
+      replicate = replicate.replacing(snapshotSequence, plan.snapshot().maxReloadDeletePercent());
     }
     // Step 3: run.
     Pipeline p = Pipeline.create(options);
-    p.apply("Replicate " + plan.table.name(), replicate);
+    p.apply("Replicate " + table.name(), replicate);
     return new Launched(p.run(), plan, snapshotSequence, runId, snapshotSource, jdbc);
   }
 
@@ -138,19 +132,20 @@ public final class ReplicatePipeline {
    * loads under way: a re-run takes one above the highest again.)
    */
   private static long snapshotSequence(ReplicatePlan plan, Warehouse w) {
-    if (plan.snapshotSequence != null) {
-      return plan.snapshotSequence;
+    if (plan.snapshot().sequence() != null) {
+      return plan.snapshot().sequence();
     }
-    if (plan.cdc) {
-      return w.maxSequenceNum(plan.table) + 1;
+    TargetTable table = plan.target();
+    if (plan.warehouse().cdc()) {
+      return w.maxSequenceNum(table) + 1;
     }
     String fingerprint = plan.snapshotFingerprint();
-    OptionalLong pending = w.pendingReload(plan.table, fingerprint);
+    OptionalLong pending = w.pendingReload(table, fingerprint);
     if (pending.isPresent()) {
       return pending.getAsLong();
     }
-    long sequence = w.maxSequenceNum(plan.table) + 1;
-    w.startReload(plan.table, fingerprint, sequence);
+    long sequence = w.maxSequenceNum(table) + 1;
+    w.startReload(table, fingerprint, sequence);
     return sequence;
   }
 }

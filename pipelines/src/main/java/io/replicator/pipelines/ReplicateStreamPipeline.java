@@ -1,6 +1,7 @@
 package io.replicator.pipelines;
 
 import io.replicator.change.TargetTable;
+import io.replicator.source.InputFormat;
 import io.replicator.stream.KafkaOffsets;
 import io.replicator.stream.ProgressCommitter;
 import io.replicator.stream.PubsubAcks;
@@ -41,7 +42,7 @@ final class ReplicateStreamPipeline {
     String runId = ReplicatePipeline.RUN_ID.format(ZonedDateTime.now(ZoneOffset.UTC));
     StreamPlan.Tables resolved = plan.tables();
     List<TargetTable> tables = resolved.targets();
-    try (Warehouse w = plan.warehouse.open()) {
+    try (Warehouse w = plan.warehouse().spec().open()) {
       tables.forEach(t -> w.ensureTables(t, Warehouse.AddedColumns.ACCEPTED));
     }
 
@@ -50,25 +51,25 @@ final class ReplicateStreamPipeline {
     Pipeline p = Pipeline.create(options);
     PCollection<SourceEvent> events;
     ProgressCommitter committer = ProgressCommitter.NONE;
-    if (plan.source == StreamPlan.Source.KAFKA) {
-      ReadKafkaEvents read = ReadKafkaEvents.from(plan.kafkaBootstrapServers, plan.kafkaGroup);
-      events = p.apply("Read Kafka", plan.kafkaTopicPattern != null
-          ? read.withTopicPattern(plan.kafkaTopicPattern) : read.withTopics(plan.kafkaTopics));
-      committer = new KafkaOffsets(plan.kafkaBootstrapServers, plan.kafkaGroup, Map.of());
-    } else if (plan.source == StreamPlan.Source.PUBSUB) {
-      events = p.apply("Read Pub/Sub", ReadPubsubEvents.from(plan.pubsubSubscription));
-      committer = new PubsubAcks(plan.pubsubSubscription);
+    if (plan.source().kind() == StreamSourcePlan.Kind.KAFKA) {
+      ReadKafkaEvents read = ReadKafkaEvents.from(plan.source().kafkaBootstrapServers(), plan.source().kafkaGroup());
+      events = p.apply("Read Kafka", plan.source().kafkaTopicPattern() != null
+          ? read.withTopicPattern(plan.source().kafkaTopicPattern()) : read.withTopics(plan.source().kafkaTopics()));
+      committer = new KafkaOffsets(plan.source().kafkaBootstrapServers(), plan.source().kafkaGroup(), Map.of());
+    } else if (plan.source().kind() == StreamSourcePlan.Kind.PUBSUB) {
+      events = p.apply("Read Pub/Sub", ReadPubsubEvents.from(plan.source().pubsubSubscription()));
+      committer = new PubsubAcks(plan.source().pubsubSubscription());
     } else {
-      events = p.apply("Watch change files", WatchChangeFiles.matching(plan.changes).every(plan.watchInterval));
+      events = p.apply("Watch change files", WatchChangeFiles.matching(plan.source().changes()).every(plan.source().watchInterval()));
     }
-    ReplicateStream replicate = ReplicateStream.of(tables, plan.warehouse, plan.staging, plan.deadLetter, runId)
+    ReplicateStream replicate = ReplicateStream.of(tables, plan.warehouse().spec(), plan.staging().staging(), plan.staging().deadLetter(), runId)
         .withSourceNames(resolved.sourceNames())
-        .withLoadInterval(plan.loadInterval)
-        .withBatchBounds(plan.batchMaxBytes, plan.batchMaxRows)
-        .keepingStaging(plan.keepStaging)
-        .withUnavailableValue(plan.unavailableValue)
+        .withLoadInterval(plan.source().loadInterval())
+        .withBatchBounds(plan.staging().batchMaxBytes(), plan.staging().batchMaxRows())
+        .keepingStaging(plan.staging().keepStaging())
+        .withUnavailableValue(plan.changes().unavailableValue())
         .committingTo(committer);
-    events.apply("Replicate", plan.nativeLines ? replicate.withNativeLines() : replicate);
+    events.apply("Replicate", plan.changes().format() == InputFormat.NATIVE ? replicate.withNativeLines() : replicate);
     return new Launched(p.run(), plan, tables, runId);
   }
 }

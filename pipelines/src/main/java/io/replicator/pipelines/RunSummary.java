@@ -111,7 +111,7 @@ public final class RunSummary {
       line(sb, "read", get(ReadJdbcSnapshot.ROWS_READ), "rows of " + run.snapshotSource() + at);
       sb.append(String.format(Locale.ROOT, "  %-11s %s at %s/s%s%n", "", ByteSize.format(get(ReadJdbcSnapshot.BYTES_READ)),
           ByteSize.format((long) sourceBytesPerSecond()),
-          run.plan().maxThroughput > 0 ? " (bound " + ByteSize.format((long) run.plan().maxThroughput) + "/s)" : ""));
+          run.plan().jdbc().maxThroughput() > 0 ? " (bound " + ByteSize.format((long) run.plan().jdbc().maxThroughput()) + "/s)" : ""));
       at = "";
     }
     if (get(ReadChanges.FILES_READ) > 0 || run.snapshotSource() == null) {
@@ -125,7 +125,7 @@ public final class RunSummary {
     }
     line(sb, "changes", get(ReadChanges.CHANGES_DECODED), "after key changes were split in two");
     line(sb, "superseded", get(StageBatches.CHANGES_SUPERSEDED), "by a later change to the same key in the input");
-    if (run.plan().cdc) {
+    if (run.plan().warehouse().cdc()) {
       line(sb, "upserted", get(WriteChangesToBigQuery.ROWS_UPSERTED), "rows written as BigQuery CDC upserts");
       line(sb, "deleted", get(WriteChangesToBigQuery.ROWS_DELETED), "rows written as BigQuery CDC deletes");
       long refused = get(WriteChangesToBigQuery.ROWS_REFUSED);
@@ -152,7 +152,7 @@ public final class RunSummary {
       line(sb, "slot-ms", get(MergeBatches.MERGE_SLOT_MILLIS), "of compute in the MERGEs ("
           + String.format(Locale.ROOT, "%,d", get(MergeBatches.MERGE_SLOT_MILLIS) / merged) + " per batch)");
     }
-    if (run.plan().replace) {
+    if (run.plan().snapshot().replace()) {
       line(sb, "removed", get(ApplyReload.ROWS_REMOVED_BY_RELOAD), "rows the reload no longer has");
       if (get(ApplyReload.ROWS_KEPT_FOR_REJECTED_LINES) > 0) {
         line(sb, "kept", get(ApplyReload.ROWS_KEPT_FOR_REJECTED_LINES), "rows whose reload line was rejected");
@@ -175,13 +175,13 @@ public final class RunSummary {
     StringBuilder sb = new StringBuilder();
     sb.append("replicate --streaming ").append(run.tableNames()).append(": ran ")
         .append(String.format(Locale.ROOT, "%.1f s", wallMillis / 1000.0)).append('\n');
-    line(sb, "read", get(DecodeEvents.EVENTS_READ), "events from " + run.plan().describeSource());
+    line(sb, "read", get(DecodeEvents.EVENTS_READ), "events from " + run.plan().source().describe());
     if (get(DecodeEvents.OTHER_TABLES) > 0) {
       line(sb, "other", get(DecodeEvents.OTHER_TABLES), "events of tables this run does not replicate");
     }
     long rejected = get(ReadChanges.REJECTED);
     line(sb, "rejected", rejected, rejected == 0 ? "" : "dead letters in "
-        + WriteDeadLetters.files(run.plan().deadLetter, run.runId()));
+        + WriteDeadLetters.files(run.plan().staging().deadLetter(), run.runId()));
     line(sb, "skipped", get(ReadChanges.SKIPPED), "events without a row change (tombstones, heartbeats)");
     line(sb, "changes", get(ReadChanges.CHANGES_DECODED), "after key changes were split in two");
     line(sb, "superseded", get(StageBatches.CHANGES_SUPERSEDED), "by a later change to the same key in its window");

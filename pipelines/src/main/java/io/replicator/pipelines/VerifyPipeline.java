@@ -3,7 +3,6 @@ package io.replicator.pipelines;
 import io.replicator.change.Sequence;
 import io.replicator.change.TargetTable;
 import io.replicator.source.ReadChanges;
-import io.replicator.source.jdbc.ReadJdbcSnapshot;
 import io.replicator.verify.CompareTables;
 import io.replicator.verify.VerifyTable;
 import java.time.ZoneOffset;
@@ -54,17 +53,14 @@ final class VerifyPipeline {
   static Outcome run(ReplicateOptions options) {
     FileSystems.setDefaultPipelineOptions(options);
     ReplicatePlan plan = ReplicatePlan.from(options);
-    try (JdbcPlan jdbc = plan.jdbc == null ? null : JdbcPlan.prepare(plan)) {
-      if (jdbc != null) {
-        plan.table = new TargetTable(plan.tableName, jdbc.table.schema(), plan.deleteMode);
-      }
-      return run(options, plan, jdbc);
+    try (JdbcPlan jdbc = plan.jdbc() == null ? null : JdbcPlan.prepare(plan)) {
+      return run(options, jdbc == null ? plan : plan.withTable(plan.table().withSchema(jdbc.table.schema())), jdbc);
     }
   }
 
   /** Verifies {@code plan}'s snapshot source; {@code jdbc}, when given, is read as it was prepared. */
   static Outcome run(ReplicateOptions options, ReplicatePlan plan, JdbcPlan jdbc) {
-    if (plan.changes != null) {
+    if (plan.changes().changes() != null) {
       throw new OptionsException("--verify compares a snapshot source with the target; with --changes there is"
           + " no one source state to compare with");
     }
@@ -75,31 +71,28 @@ final class VerifyPipeline {
     String runId = ReplicatePipeline.RUN_ID.format(ZonedDateTime.now(ZoneOffset.UTC));
     int groups = jdbc != null && jdbc.estimatedRows > 0
         ? (int) Math.max(8, Math.min(1024, jdbc.estimatedRows / 50_000)) : 16;
-    String reportName = "verify-" + plan.table.name().replaceAll("[^A-Za-z0-9_-]", "_") + "-" + runId + ".jsonl";
+    TargetTable table = plan.target();
+    String staging = plan.staging().staging();
+    String reportName = "verify-" + table.name().replaceAll("[^A-Za-z0-9_-]", "_") + "-" + runId + ".jsonl";
 
     // Step 1: the source, read as the run read it.
     PTransform<PBegin, ReadChanges.Result> source;
     if (jdbc != null) {
-      ReadJdbcSnapshot read = ReadJdbcSnapshot.of(plan.jdbc, jdbc.table, jdbc.ranges, Sequence.of(0), plan.table.name())
-          .withFetchSize(plan.jdbcFetchSize);
-      if (plan.maxThroughput > 0) {
-        read = read.withMaxThroughput(plan.maxThroughput, JdbcPlan.THROTTLED_READERS);
-      }
-      source = jdbc.snapshot == null ? read : read.withSnapshotId(jdbc.snapshot.id());
+      source = jdbc.read(plan.jdbc(), table.name(), 0);
     } else {
-      source = ReadChanges.from(plan.snapshot).withFormat(plan.snapshotFormat)
-          .withTable(plan.table.name()).withSchema(plan.table.schema()).withSnapshotSequence(Sequence.of(0));
+      source = ReadChanges.from(plan.snapshot().files()).withFormat(plan.snapshot().format())
+          .withTable(table.name()).withSchema(table.schema()).withSnapshotSequence(Sequence.of(0));
     }
     // Step 2: compared with the target, the differences reported.
     Pipeline p = Pipeline.create(options);
-    p.apply("Verify " + plan.table.name(), VerifyTable.of(source, plan.warehouse, plan.table).inGroups(groups)
-        .withReport(plan.staging, reportName));
+    p.apply("Verify " + table.name(), VerifyTable.of(source, plan.warehouse().spec(), table).inGroups(groups)
+        .withReport(staging, reportName));
     PipelineResult result = p.run();
     result.waitUntilFinish();
     RunSummary counters = RunSummary.of(result, 0);
-    return new Outcome(plan.table.name(), counters.get(CompareTables.SOURCE_ROWS), counters.get(CompareTables.TARGET_ROWS),
+    return new Outcome(table.name(), counters.get(CompareTables.SOURCE_ROWS), counters.get(CompareTables.TARGET_ROWS),
         counters.get(ReadChanges.REJECTED), counters.get(CompareTables.KEYS_REJECTED), groups,
         counters.get(CompareTables.GROUPS_DIFFERING),
-        counters.get(CompareTables.KEYS_DIFFERING), plan.staging + "/" + reportName, System.currentTimeMillis() - start);
+        counters.get(CompareTables.KEYS_DIFFERING), staging + "/" + reportName, System.currentTimeMillis() - start);
   }
 }
