@@ -111,11 +111,14 @@ public final class ReplicatePipeline {
           .withUnavailableValue(changes.unavailableValue()).withTable(table.name()).withSchema(table.schema()));
     }
     // Step 2: how the changes land: CDC writes, a reload as one unit, or batch by batch; files are
-    // cut into batches (a count from their sizes) and reduced as they are read.
+    // cut into batches (a count from their sizes) as they are read.
     if (plan.warehouse().cdc()) {
       replicate = replicate.writingCdc();
     } else if (jdbc == null) {
-      replicate = replicate.reducingWhileReading(plan.batchCountFromInputSize());
+      // The local runners hold a shuffle's groups in memory: spill batches to disk there instead.
+      int batches = plan.batchCountFromInputSize();
+      replicate = Launch.onDataflow(options) ? replicate.reducingWhileReading(batches)
+          : replicate.spillingWhileReading(batches);
     }
     if (plan.snapshot().replace()) {
       replicate = replicate.replacing(snapshotSequence, plan.snapshot().maxReloadDeletePercent());

@@ -1,5 +1,6 @@
 package io.replicator.pipelines;
 
+import io.replicator.batch.SpillBatches;
 import io.replicator.batch.StageBatches;
 import io.replicator.change.TargetTable;
 import io.replicator.common.ByteSize;
@@ -159,7 +160,26 @@ public final class RunSummary {
       }
     }
     sb.append(String.format(Locale.ROOT, "  %-11s %,.0f rows/s%n", "rate", rowsPerSecond()));
+    timeByStage(sb);
     return sb.toString();
+  }
+
+  /**
+   * Where the time went, per stage: CPU per input line of decoding and of staging (where the run
+   * measured them), and wall time in the warehouse's merges.
+   */
+  private void timeByStage(StringBuilder sb) {
+    long lines = Math.max(1, get(ReadChanges.LINES_READ));
+    long decode = get(SpillBatches.DECODE_CPU_NANOS);
+    long stage = get(StageBatches.STAGE_CPU_NANOS);
+    long merge = get(MergeBatches.MERGE_WALL_MILLIS);
+    StringBuilder parts = new StringBuilder();
+    if (decode > 0 || stage > 0) {
+      parts.append(String.format(Locale.ROOT, "CPU per line: decode %.1f µs, reduce and stage %.1f µs; ",
+          decode / 1000.0 / lines, stage / 1000.0 / lines));
+    }
+    parts.append(String.format(Locale.ROOT, "%.1f s in the warehouse's merges", merge / 1000.0));
+    sb.append(String.format(Locale.ROOT, "  %-11s %s%n", "time", parts));
   }
 
   /** The partial rows no row could complete, when there are some (they are among the dead letters). */

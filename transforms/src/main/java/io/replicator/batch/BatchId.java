@@ -24,15 +24,23 @@ public final class BatchId {
       throw new IllegalStateException(e);
     }
     sha.update(table.getBytes(StandardCharsets.UTF_8));
-    StringBuilder sb = new StringBuilder(256);
     for (Change c : changes) {
-      sb.setLength(0);
-      sb.append('\n').append(c.op().name()).append('\0').append(c.key()).append('\0')
-          .append(c.sequence()).append('\0').append(c.rowJson());
-      if (c.isPartial()) {
-        sb.append('\0').append(c.unchanged());
+      sha.update((byte) '\n');
+      sha.update((byte) c.op().ordinal());
+      sha.update(c.key().getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      for (int i = 0; i < c.sequence().width(); i++) {
+        long part = c.sequence().part(i);
+        for (int b = 56; b >= 0; b -= 8) {
+          sha.update((byte) (part >>> b));
+        }
       }
-      sha.update(sb.toString().getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      sha.update(c.rowJson().getBytes(StandardCharsets.UTF_8));
+      if (c.isPartial()) {
+        sha.update((byte) 0);
+        sha.update(c.unchanged().getBytes(StandardCharsets.UTF_8));
+      }
     }
     byte[] digest = sha.digest();
     return HexFormat.of().formatHex(digest, 0, StagedLine.BATCH_ID_LENGTH / 2);

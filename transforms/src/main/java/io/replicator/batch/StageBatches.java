@@ -5,12 +5,18 @@ import io.replicator.change.ChangeCoder;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.StagedLine;
 import io.replicator.common.Counters;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.Writer;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileSystems;
@@ -19,6 +25,7 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -54,6 +61,8 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
   public static final String ROWS_STAGED = "rows_staged";
   public static final String BYTES_STAGED = "bytes_staged";
   public static final String CHANGES_SUPERSEDED = "changes_superseded";
+  /** Thread CPU time spent reading spilled batches back, reducing and staging them. */
+  public static final String STAGE_CPU_NANOS = "stage_cpu_nanos";
 
   private final String staging;
   private final long maxBytes;
@@ -143,6 +152,25 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
     };
   }
 
+  /**
+   * The second half of staging for input {@link SpillBatches} wrote to spill files (keyed {@code
+   * <batch>:<table>}): each batch is read back, reduced to the latest change per key and staged,
+   * one batch in memory at a time per worker; its spill files are then removed.
+   */
+  public static PTransform<PCollection<KV<String, String>>, PCollection<StagedBatch>> spilled(
+      String staging, long maxBytes, long maxRows) {
+    StageBatches bounds = to(staging).withMaxBytes(maxBytes).withMaxRows(maxRows);
+    return new PTransform<>() {
+      @Override
+      public PCollection<StagedBatch> expand(PCollection<KV<String, String>> spills) {
+        return spills
+            .apply("Spill files per batch", GroupByKey.create())
+            .apply("Reduce and stage", ParDo.of(new StageSpilledFn(bounds.staging, bounds.maxBytes, bounds.maxRows)))
+            .setCoder(StagedBatch.coder());
+      }
+    };
+  }
+
   /** The key of a change's batch: {@code <batch>:<table>}. */
   public static String batchKey(Change c, int batches) {
     return batchOf(c.key(), batches) + ":" + c.table();
@@ -165,21 +193,18 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
    */
   public static StagedBatch write(String staging, String table, List<Change> changes) throws IOException {
     String id = BatchId.of(table, changes);
+    byte[] idBytes = id.getBytes(StandardCharsets.US_ASCII);
     ResourceId file = StagingPaths.batchFile(staging, table, id);
     int width = 1;
     long size = 0;
     long partial = 0;
-    StringBuilder sb = new StringBuilder(512);
-    try (Writer w = Channels.newWriter(FileSystems.create(file, "application/json"), StandardCharsets.UTF_8)) {
+    try (OutputStream out = new BufferedOutputStream(
+        Channels.newOutputStream(FileSystems.create(file, "application/json")), 1 << 16)) {
       int step = 0;
       for (int i = 0; i < changes.size(); i++) {
         Change c = changes.get(i);
         step = i > 0 && changes.get(i - 1).key().equals(c.key()) ? step + 1 : 0;
-        sb.setLength(0);
-        StagedLine.append(sb, c, step, id);
-        sb.append('\n');
-        w.append(sb);
-        size += StagedLine.utf8Size(c, step);
+        size += StagedLine.write(out, c, step, idBytes);
         width = Math.max(width, c.sequence().width());
         partial += c.isPartial() ? 1 : 0;
       }
@@ -202,6 +227,59 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
   }
 
   static final class StageFn extends DoFn<KV<String, LatestPerKey>, StagedBatch> {
+    private final Stager stager;
+
+    StageFn(String staging, long maxBytes, long maxRows) {
+      this.stager = new Stager(staging, maxBytes, maxRows);
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, LatestPerKey> group, OutputReceiver<StagedBatch> out)
+        throws IOException {
+      stager.stage(group.getKey(), group.getValue(), out::output);
+    }
+  }
+
+  /** Reads a batch's spill files, keeps the latest change per key, stages it, then removes the files. */
+  static final class StageSpilledFn extends DoFn<KV<String, Iterable<String>>, StagedBatch> {
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private final Stager stager;
+    private final Counter cpu = Counters.counter(STAGE_CPU_NANOS);
+
+    StageSpilledFn(String staging, long maxBytes, long maxRows) {
+      this.stager = new Stager(staging, maxBytes, maxRows);
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, Iterable<String>> batch, OutputReceiver<StagedBatch> out)
+        throws IOException {
+      long cpuStart = THREADS.getCurrentThreadCpuTime();
+      LatestPerKey latest = new LatestPerKey();
+      List<String> files = new ArrayList<>();
+      for (String file : batch.getValue()) {
+        files.add(file);
+        try (InputStream in = new BufferedInputStream(
+            Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(file, false))), 1 << 16)) {
+          while (true) {
+            in.mark(1);
+            if (in.read() < 0) {
+              break;
+            }
+            in.reset();
+            latest.add(ChangeCoder.of().decode(in));
+          }
+        }
+      }
+      stager.stage(batch.getKey(), latest, out::output);
+      for (String file : files) {
+        StagingPaths.deleteSpill(file);
+      }
+      cpu.inc(THREADS.getCurrentThreadCpuTime() - cpuStart);
+    }
+  }
+
+  /** Cuts a reduced batch into staged files of at most {@code maxBytes} and {@code maxRows}, counting them. */
+  private static final class Stager implements java.io.Serializable {
     private final String staging;
     private final long maxBytes;
     private final long maxRows;
@@ -211,17 +289,14 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
     private final Counter superseded = Counters.counter(CHANGES_SUPERSEDED);
     private final Distribution batchBytes = Counters.distribution("batch_bytes");
 
-    StageFn(String staging, long maxBytes, long maxRows) {
+    Stager(String staging, long maxBytes, long maxRows) {
       this.staging = staging;
       this.maxBytes = maxBytes;
       this.maxRows = maxRows;
     }
 
-    @ProcessElement
-    public void process(@Element KV<String, LatestPerKey> group, OutputReceiver<StagedBatch> out)
-        throws IOException {
-      String table = group.getKey().substring(group.getKey().indexOf(':') + 1);
-      LatestPerKey perKey = group.getValue();
+    void stage(String batchKey, LatestPerKey perKey, Consumer<StagedBatch> out) throws IOException {
+      String table = batchKey.substring(batchKey.indexOf(':') + 1);
       List<Change> latest = perKey.sortedByKey();
       superseded.inc(perKey.added() - latest.size());
 
@@ -235,7 +310,7 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
         step = sameKey ? step + 1 : 0;
         long size = StagedLine.utf8Size(c, step);
         if (!sameKey && !chunk.isEmpty() && (chunkBytes + size > maxBytes || chunk.size() >= maxRows)) {
-          out.output(write(staging, table, chunk));
+          out.accept(write(table, chunk));
           chunk = new ArrayList<>();
           chunkBytes = 0;
         }
@@ -247,11 +322,11 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
         chunkBytes += size;
       }
       if (!chunk.isEmpty()) {
-        out.output(write(staging, table, chunk));
+        out.accept(write(table, chunk));
       }
     }
 
-    private StagedBatch write(String staging, String table, List<Change> chunk) throws IOException {
+    private StagedBatch write(String table, List<Change> chunk) throws IOException {
       StagedBatch batch = StageBatches.write(staging, table, chunk);
       batches.inc();
       rows.inc(chunk.size());

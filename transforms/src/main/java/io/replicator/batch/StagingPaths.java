@@ -49,6 +49,33 @@ public final class StagingPaths {
     }
   }
 
+  /**
+   * A directory of its own for one read's spill files ({@link SpillBatches}), under the table's
+   * staging directory.
+   */
+  public static String spillDirectory(String staging, String table) {
+    return FileSystems.matchNewResource(staging, true)
+        .resolve(safeName(table), StandardResolveOptions.RESOLVE_DIRECTORY)
+        .resolve("spill-" + java.util.UUID.randomUUID(), StandardResolveOptions.RESOLVE_DIRECTORY)
+        .toString();
+  }
+
+  /** Removes a spill file, and its batch's and its read's local directories once empty. */
+  static void deleteSpill(String file) throws IOException {
+    delete(file);
+    if (file.contains("://") && !file.startsWith("file://")) {
+      return;
+    }
+    try {
+      Path dir = Path.of(file.replaceFirst("^file://", "")).getParent();
+      if (dir != null && dir.getParent() != null) {
+        Files.deleteIfExists(dir.getParent());
+      }
+    } catch (IOException | RuntimeException e) {
+      // Another batch's directory is still there: the last batch removes it.
+    }
+  }
+
   /** A table name as one path segment: letters, digits, '_' and '-' kept, others %-escaped. */
   static String safeName(String table) {
     StringBuilder sb = new StringBuilder();

@@ -21,6 +21,8 @@ public final class Change {
   private final Sequence sequence;
   private final String rowJson;
   private final String unchanged;
+  /** The UTF-8 length of {@link #rowJson}, computed once when first asked for (-1 until then). */
+  private int rowUtf8Length = -1;
 
   public Change(String table, ChangeOp op, String key, Sequence sequence, String rowJson) {
     this(table, op, key, sequence, rowJson, null);
@@ -61,6 +63,19 @@ public final class Change {
   /** The row's columns as JSON object members, e.g. {@code "id":1,"name":"x"}. */
   public String rowJson() {
     return rowJson;
+  }
+
+  /** The length of {@link #rowJson} in UTF-8 bytes. */
+  public int rowUtf8Length() {
+    if (rowUtf8Length < 0) {
+      rowUtf8Length = (int) StagedLine.utf8Length(rowJson);
+    }
+    return rowUtf8Length;
+  }
+
+  /** Records the UTF-8 length of the row, where a decoder read it anyway. */
+  void knowRowUtf8Length(int bytes) {
+    rowUtf8Length = bytes;
   }
 
   /** The columns this change leaves as they are, as a JSON array of names; null when it sets them all. */

@@ -1,14 +1,17 @@
 package io.replicator.change;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.util.VarInt;
 
 /**
  * A compact, deterministic coder for {@link Change}: three length-prefixed UTF-8 strings, one
@@ -57,8 +60,16 @@ public final class ChangeCoder extends CustomCoder<Change> {
     for (int i = 0; i < width; i++) {
       parts[i] = LONG.decode(in);
     }
-    String row = STRING.decode(in);
-    return new Change(table, ChangeOp.values()[op], key, Sequence.of(parts), row, UNCHANGED.decode(in));
+    // The row as StringUtf8Coder writes it, read here to keep its UTF-8 length, which staging needs.
+    int rowBytes = VarInt.decodeInt(in);
+    byte[] row = new byte[rowBytes];
+    if (in.readNBytes(row, 0, rowBytes) != rowBytes) {
+      throw new EOFException("a change's row ends early");
+    }
+    Change c = new Change(table, ChangeOp.values()[op], key, Sequence.of(parts), new String(row, StandardCharsets.UTF_8),
+        UNCHANGED.decode(in));
+    c.knowRowUtf8Length(rowBytes);
+    return c;
   }
 
   @Override

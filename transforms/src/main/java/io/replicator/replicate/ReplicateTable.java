@@ -3,7 +3,9 @@ package io.replicator.replicate;
 import com.google.auto.value.AutoValue;
 import io.replicator.batch.LatestPerKey;
 import io.replicator.batch.ReduceWhileReading;
+import io.replicator.batch.SpillBatches;
 import io.replicator.batch.StageBatches;
+import io.replicator.batch.StagingPaths;
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
 import io.replicator.change.StagedBatch;
@@ -74,6 +76,8 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
 
   abstract int reduceIntoBatches();
 
+  abstract boolean spill();
+
   abstract @Nullable Long reloadSequence();
 
   abstract double maxReloadDeletePercent();
@@ -108,6 +112,8 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
 
     abstract Builder setReduceIntoBatches(int batches);
 
+    abstract Builder setSpill(boolean spill);
+
     abstract Builder setReloadSequence(Long sequence);
 
     abstract Builder setMaxReloadDeletePercent(double percent);
@@ -122,7 +128,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
   /** Replicates into {@code table} of {@code warehouse}. */
   public static ReplicateTable into(WarehouseSpec warehouse, TargetTable table) {
     return new AutoValue_ReplicateTable.Builder().setWarehouse(warehouse).setTable(table)
-        .setBatchMaxBytes(256L << 20).setBatchMaxRows(5_000_000L).setReduceIntoBatches(0)
+        .setBatchMaxBytes(256L << 20).setBatchMaxRows(5_000_000L).setReduceIntoBatches(0).setSpill(false)
         .setMaxReloadDeletePercent(50).setKeepStaging(false).setCdc(false).build();
   }
 
@@ -166,6 +172,16 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
       throw new IllegalArgumentException("at least one batch, got " + batches);
     }
     return toBuilder().setReduceIntoBatches(batches).build();
+  }
+
+  /**
+   * Files only: cut into {@code batches} batches as read and spilled to files under the staging
+   * directory ({@link SpillBatches}), then reduced one batch at a time, so memory is bounded by the
+   * batch size whatever the input's size. For runners whose shuffle holds groups in memory (the
+   * local ones); Dataflow's shuffle service spills on its own.
+   */
+  public ReplicateTable spillingWhileReading(int batches) {
+    return reducingWhileReading(batches).toBuilder().setSpill(true).build();
   }
 
   /**
@@ -220,7 +236,10 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     writeDeadLetters("Write dead letters", rejected);
 
     // Step 2: batches of whole keys, the latest change per key, staged as JSONL.
-    PCollection<StagedBatch> staged = reduce
+    PCollection<StagedBatch> staged = reduce && spill()
+        ? read.spills.apply("All spill files", Flatten.pCollections())
+            .apply("Stage batches", StageBatches.spilled(staging(), batchMaxBytes(), batchMaxRows()))
+        : reduce
         ? read.reduced.apply("All batches", Flatten.pCollections())
             .apply("Stage batches", StageBatches.reduced(staging(), batchMaxBytes(), batchMaxRows()))
         : read.changes.apply("Stage batches",
@@ -261,6 +280,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
   private static final class Sources {
     PCollection<Change> changes;
     PCollectionList<KV<String, LatestPerKey>> reduced;
+    PCollectionList<KV<String, String>> spills;
     PCollectionList<DeadLetter> rejected;
     PCollectionList<DeadLetter> snapshotRejected;
   }
@@ -291,6 +311,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
   private Sources readReducing(PBegin input) {
     Sources s = new Sources();
     s.reduced = PCollectionList.empty(input.getPipeline());
+    s.spills = PCollectionList.empty(input.getPipeline());
     s.rejected = PCollectionList.empty(input.getPipeline());
     s.snapshotRejected = PCollectionList.empty(input.getPipeline());
     for (SourceRead r : List.of(
@@ -299,12 +320,21 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
       if (r.read == null) {
         continue;
       }
-      ReduceWhileReading.Result result = input.apply(r.name,
-          ReduceWhileReading.of((ReadChanges) r.read, reduceIntoBatches()));
-      s.reduced = s.reduced.and(result.batches());
-      s.rejected = s.rejected.and(result.deadLetters());
+      PCollection<DeadLetter> rejected;
+      if (spill()) {
+        SpillBatches.Result result = input.apply(r.name, SpillBatches.of((ReadChanges) r.read, reduceIntoBatches(),
+            StagingPaths.spillDirectory(staging(), table().name())));
+        s.spills = s.spills.and(result.spills());
+        rejected = result.deadLetters();
+      } else {
+        ReduceWhileReading.Result result = input.apply(r.name,
+            ReduceWhileReading.of((ReadChanges) r.read, reduceIntoBatches()));
+        s.reduced = s.reduced.and(result.batches());
+        rejected = result.deadLetters();
+      }
+      s.rejected = s.rejected.and(rejected);
       if (r.snapshot) {
-        s.snapshotRejected = s.snapshotRejected.and(result.deadLetters());
+        s.snapshotRejected = s.snapshotRejected.and(rejected);
       }
     }
     return s;

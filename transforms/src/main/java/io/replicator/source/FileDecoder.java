@@ -6,9 +6,12 @@ import io.replicator.change.TableSchema;
 import io.replicator.common.Counters;
 import java.io.IOException;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.range.OffsetRange;
 import org.apache.beam.sdk.metrics.Counter;
 
 /**
@@ -56,6 +59,42 @@ public final class FileDecoder implements Serializable {
       } else {
         readLines(source, in, changes, deadLetters);
       }
+    }
+  }
+
+  /**
+   * Ranges of about {@code rangeBytes} that split {@code file} for decoding by several workers
+   * ({@link #read(FileIO.ReadableFile, OffsetRange, Consumer, Consumer)}), or the whole file as one
+   * range when it cannot be split: compressed, CSV, or small.
+   */
+  public List<OffsetRange> split(FileIO.ReadableFile file, long rangeBytes) {
+    long size = file.getMetadata().sizeBytes();
+    if (format == InputFormat.SNAPSHOT_CSV || file.getCompression() != Compression.UNCOMPRESSED
+        || size <= rangeBytes) {
+      return List.of(new OffsetRange(0, Long.MAX_VALUE));
+    }
+    List<OffsetRange> ranges = new ArrayList<>();
+    for (long start = 0; start < size; start += rangeBytes) {
+      ranges.add(new OffsetRange(start, Math.min(size, start + rangeBytes)));
+    }
+    return ranges;
+  }
+
+  /**
+   * Decodes the lines of {@code file} that start in {@code range}, one of those {@link #split}
+   * gives; dead letters carry the line's number in the whole file.
+   */
+  public void read(FileIO.ReadableFile file, OffsetRange range, Consumer<Change> changes,
+      Consumer<DeadLetter> deadLetters) throws IOException {
+    if (range.getFrom() == 0 && range.getTo() == Long.MAX_VALUE) {
+      read(file, changes, deadLetters);
+      return;
+    }
+    if (range.getFrom() == 0) {
+      filesRead.inc();
+    }
+    try (Utf8Lines in = Utf8Lines.ofRange(file, range.getFrom(), range.getTo())) {
+      readLines(file.getMetadata().resourceId().toString(), in, changes, deadLetters);
     }
   }
 

@@ -6,11 +6,13 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.LongSupplier;
 import org.apache.beam.sdk.io.FileIO;
 
 /**
@@ -42,9 +44,34 @@ public final class Utf8Lines implements Closeable {
   private String terminator = "";
   private String malformed;
   private CharsetDecoder strict;
+  /** Lines before the input's first, counted only when a line number is asked for (a range's). */
+  private LongSupplier linesBefore;
 
   public Utf8Lines(InputStream in) {
     this.in = in;
+  }
+
+  /**
+   * The lines of {@code file} (uncompressed) that start in {@code [start, end)}: a line starts at 0
+   * or after a line feed, so every line of the file falls in exactly one range of a split. Line
+   * numbers count from the file's start; the lines before the range are counted only when a number
+   * is asked for (a rejected line), so a range costs nothing extra otherwise.
+   */
+  public static Utf8Lines ofRange(FileIO.ReadableFile file, long start, long end) throws IOException {
+    return ofRange(file::openSeekable, start, end);
+  }
+
+  /** {@link #ofRange(FileIO.ReadableFile, long, long)} of the bytes {@code open} gives. */
+  static Utf8Lines ofRange(LineRanges.Opener open, long start, long end) throws IOException {
+    SeekableByteChannel channel = open.open();
+    long first = start == 0 ? 0 : LineRanges.nextLineStart(channel, start);
+    channel.position(first);
+    Utf8Lines lines = new Utf8Lines(LineRanges.through(Channels.newInputStream(channel), first, end));
+    if (first > 0) {
+      lines.started = true; // A mark at the range's start is a character of a line, not a file's byte order mark.
+      lines.linesBefore = () -> LineRanges.countLines(open, first);
+    }
+    return lines;
   }
 
   /** The lines of a matched file, decompressed as Beam knows how. */
@@ -103,6 +130,10 @@ public final class Utf8Lines implements Closeable {
 
   /** The 1-based number of the line {@link #next} returned last. */
   public long lineNumber() {
+    if (linesBefore != null) {
+      lineNumber += linesBefore.getAsLong();
+      linesBefore = null;
+    }
     return lineNumber;
   }
 

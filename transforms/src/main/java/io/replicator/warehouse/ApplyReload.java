@@ -180,6 +180,7 @@ public abstract class ApplyReload extends PTransform<PCollection<StagedBatch>, P
     private final Counter ignored = Counters.counter(MergeBatches.CHANGES_IGNORED);
     private final Counter bytesProcessed = Counters.counter(MergeBatches.MERGE_BYTES_PROCESSED);
     private final Counter slotMillis = Counters.counter(MergeBatches.MERGE_SLOT_MILLIS);
+    private final Counter mergeWall = Counters.counter(MergeBatches.MERGE_WALL_MILLIS);
     private final Counter removed = Counters.counter(ROWS_REMOVED_BY_RELOAD);
     private final Counter kept = Counters.counter(ROWS_KEPT_FOR_REJECTED_LINES);
     private final Counter keyless = Counters.counter(REJECTED_LINES_WITHOUT_KEY);
@@ -224,12 +225,14 @@ public abstract class ApplyReload extends PTransform<PCollection<StagedBatch>, P
       }
       Reload request = new Reload(reload.sequence(), reload.maxDeletePercent(), keptFile, withoutKey == 0);
       ReloadResult r;
+      long start = System.nanoTime();
       try (Warehouse w = spec.open()) {
         r = w.applyReload(table, all, request);
       } catch (ReloadRefusedException e) {
         cleanUp(all, keptFile);
         throw e;
       }
+      mergeWall.inc((System.nanoTime() - start) / 1_000_000);
       count(r);
       cleanUp(all, keptFile);
       if (withoutKey > 0) {

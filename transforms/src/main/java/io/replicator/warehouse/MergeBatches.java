@@ -35,6 +35,8 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
   public static final String CHANGES_IGNORED = "changes_ignored_as_old";
   public static final String MERGE_BYTES_PROCESSED = "merge_bytes_processed";
   public static final String MERGE_SLOT_MILLIS = "merge_slot_millis";
+  /** Wall time spent in the warehouse's merges (loads included), summed over batches. */
+  public static final String MERGE_WALL_MILLIS = "merge_wall_millis";
 
   private final WarehouseSpec warehouse;
   private final Map<String, TargetTable> tables;
@@ -93,6 +95,7 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
     private final Counter bytesProcessed = Counters.counter(MERGE_BYTES_PROCESSED);
     private final Counter slotMillis = Counters.counter(MERGE_SLOT_MILLIS);
     private final Distribution mergeMillis = Counters.distribution("merge_millis");
+    private final Counter mergeWall = Counters.counter(MERGE_WALL_MILLIS);
     private transient Warehouse warehouse;
 
     MergeFn(WarehouseSpec spec, Map<String, TargetTable> tables, boolean keepStaging, boolean followSchemaChanges) {
@@ -118,7 +121,9 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
       }
       long start = System.nanoTime();
       MergeResult r = warehouse.merge(table, batch);
-      mergeMillis.update((System.nanoTime() - start) / 1_000_000);
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      mergeMillis.update(millis);
+      mergeWall.inc(millis);
       if (r.alreadyApplied()) {
         alreadyApplied.inc();
       } else {

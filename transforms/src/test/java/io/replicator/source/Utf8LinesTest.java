@@ -69,4 +69,52 @@ public class Utf8LinesTest {
     assertEquals("{\"a\":\"\uFFFD\"}", e.payload());
     assertNull(SourceEvent.ofBytes("kafka:t/0", 6, new byte[0], null).payload()); // A tombstone.
   }
+
+  /** Every line of {@code bytes} with its number, read in ranges of {@code rangeBytes}. */
+  private static List<String> readInRanges(java.nio.file.Path file, long rangeBytes) throws Exception {
+    long size = java.nio.file.Files.size(file);
+    List<String> out = new ArrayList<>();
+    for (long start = 0; start < Math.max(1, size); start += rangeBytes) {
+      try (Utf8Lines in = Utf8Lines.ofRange(() -> java.nio.file.Files.newByteChannel(file), start,
+          Math.min(size, start + rangeBytes))) {
+        for (String line; (line = in.next()) != null; ) {
+          out.add(describe(in, line));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String describe(Utf8Lines in, String line) {
+    return in.lineNumber() + ":" + (line.length() > 100 ? "<" + line.length() + " chars>" : line) + ":" + in.malformed();
+  }
+
+  @Test
+  public void rangesOfAFileTogetherGiveEachLineOnceWithItsNumber() throws Exception {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    b.writeBytes("\uFEFFfirst\n\nsecond line\r\nthird\rfourth\n".getBytes(StandardCharsets.UTF_8));
+    b.writeBytes("\uFEFFa mark inside the file is kept\n".getBytes(StandardCharsets.UTF_8));
+    b.writeBytes("한국어 ünïcödé 😀\n".getBytes(StandardCharsets.UTF_8));
+    b.writeBytes("00".getBytes(StandardCharsets.UTF_8));
+    b.write(0xC3);
+    b.writeBytes("01\n".getBytes(StandardCharsets.UTF_8));
+    b.writeBytes(("x".repeat(70_000) + "\n\n\nno newline at the end").getBytes(StandardCharsets.UTF_8));
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("ranges", ".jsonl");
+    try {
+      java.nio.file.Files.write(file, b.toByteArray());
+      List<String> whole = new ArrayList<>();
+      try (Utf8Lines in = new Utf8Lines(new ByteArrayInputStream(b.toByteArray()))) {
+        for (String line; (line = in.next()) != null; ) {
+          whole.add(describe(in, line));
+        }
+      }
+      assertEquals(12, whole.size());
+      // Every range size, from one byte (each range at most a line's start) to the whole file.
+      for (long range : new long[] {1, 2, 3, 5, 7, 11, 64, 1000, 65_536, 70_001, 1 << 20}) {
+        assertEquals("ranges of " + range + " bytes", whole, readInRanges(file, range));
+      }
+    } finally {
+      java.nio.file.Files.delete(file);
+    }
+  }
 }

@@ -1,0 +1,245 @@
+package io.replicator.batch;
+
+import io.replicator.change.Change;
+import io.replicator.change.ChangeCoder;
+import io.replicator.common.Counters;
+import io.replicator.source.DeadLetter;
+import io.replicator.source.FileDecoder;
+import io.replicator.source.ReadChanges;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.channels.Channels;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.ReadableFileCoder;
+import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.io.range.OffsetRange;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PInput;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+
+/**
+ * Reads change files and cuts them into batches of whole keys ({@link StageBatches#batchKey}) as
+ * it reads, appending each batch's changes to spill files under a directory on the staging
+ * filesystem instead of holding them: the external hash partitioning databases use for
+ * aggregates larger than memory. What moves between steps is one small element per spill file,
+ * and {@link StageBatches#spilled} then reduces one batch at a time, so memory is bounded by the
+ * batch size ({@code --batchMaxBytes}) whatever the input's size. Large uncompressed line files are
+ * split into byte ranges decoded in parallel.
+ *
+ * <pre>{@code
+ * SpillBatches.Result read = p.apply(SpillBatches.of(
+ *     ReadChanges.from("snapshot/*.jsonl").withTable("t").withSchema(schema), 16, "/tmp/staging/t/spill-1"));
+ * PCollection<StagedBatch> staged = read.spills().apply(StageBatches.spilled("/tmp/staging", 256 << 20, 5_000_000));
+ * }</pre>
+ */
+public final class SpillBatches extends PTransform<PBegin, SpillBatches.Result> {
+  /** Bytes of input one worker decodes at a time when a file is split. */
+  static final long RANGE_BYTES = 64L << 20;
+  /** Thread CPU time spent decoding input and writing it to spill files. */
+  public static final String DECODE_CPU_NANOS = "decode_cpu_nanos";
+
+  private static final TupleTag<KV<String, String>> SPILLS = new TupleTag<>() {};
+  private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
+
+  private final ReadChanges read;
+  private final int batches;
+  private final String directory;
+  private final long rangeBytes;
+
+  private SpillBatches(ReadChanges read, int batches, String directory, long rangeBytes) {
+    this.read = read;
+    this.batches = batches;
+    this.directory = directory;
+    this.rangeBytes = rangeBytes;
+  }
+
+  /**
+   * Reads what {@code read} reads into {@code batches} batches, spilled under {@code directory}
+   * (one of its own: {@link StageBatches#spilled} removes the files it has staged).
+   */
+  public static SpillBatches of(ReadChanges read, int batches, String directory) {
+    if (batches < 1) {
+      throw new IllegalArgumentException("at least one batch, got " + batches);
+    }
+    return new SpillBatches(read, batches, directory, RANGE_BYTES);
+  }
+
+  /** Splits uncompressed line files into ranges of about {@code bytes} (default 64 MB), each decoded on its own. */
+  public SpillBatches withRangeBytes(long bytes) {
+    if (bytes < 1) {
+      throw new IllegalArgumentException("a range needs at least one byte, got " + bytes);
+    }
+    return new SpillBatches(read, batches, directory, bytes);
+  }
+
+  @Override
+  public Result expand(PBegin input) {
+    FileDecoder decoder = read.decoder();
+    PCollectionTuple out = input
+        .apply("Files", read.files())
+        .apply("Split", ParDo.of(new SplitFn(decoder, rangeBytes)))
+        .setCoder(KvCoder.of(ReadableFileCoder.of(), OffsetRange.Coder.of()))
+        // Each range its own work item, so the ranges of one file are decoded in parallel.
+        .apply("Spread ranges", Reshuffle.viaRandomKey())
+        .apply("Decode and spill", ParDo.of(new SpillFn(decoder, batches, directory))
+            .withOutputTags(SPILLS, TupleTagList.of(DEAD_LETTERS)));
+    return new Result(input.getPipeline(),
+        out.get(SPILLS).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of())),
+        out.get(DEAD_LETTERS).setCoder(DeadLetter.coder()));
+  }
+
+  /** The spill files, keyed by batch ({@code <batch>:<table>}), and what the read rejected. */
+  public static final class Result implements POutput {
+    private final Pipeline pipeline;
+    private final PCollection<KV<String, String>> spills;
+    private final PCollection<DeadLetter> deadLetters;
+
+    private Result(Pipeline pipeline, PCollection<KV<String, String>> spills, PCollection<DeadLetter> deadLetters) {
+      this.pipeline = pipeline;
+      this.spills = spills;
+      this.deadLetters = deadLetters;
+    }
+
+    public PCollection<KV<String, String>> spills() {
+      return spills;
+    }
+
+    public PCollection<DeadLetter> deadLetters() {
+      return deadLetters;
+    }
+
+    @Override
+    public Pipeline getPipeline() {
+      return pipeline;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      return Map.of(SPILLS, spills, DEAD_LETTERS, deadLetters);
+    }
+
+    @Override
+    public void finishSpecifyingOutput(String transformName, PInput input, PTransform<?, ?> transform) {}
+  }
+
+  private static final class SplitFn extends DoFn<FileIO.ReadableFile, KV<FileIO.ReadableFile, OffsetRange>> {
+    private final FileDecoder decoder;
+    private final long rangeBytes;
+
+    SplitFn(FileDecoder decoder, long rangeBytes) {
+      this.decoder = decoder;
+      this.rangeBytes = rangeBytes;
+    }
+
+    @ProcessElement
+    public void process(@Element FileIO.ReadableFile file, OutputReceiver<KV<FileIO.ReadableFile, OffsetRange>> out) {
+      for (OffsetRange range : decoder.split(file, rangeBytes)) {
+        out.output(KV.of(file, range));
+      }
+    }
+  }
+
+  private static final class SpillFn extends DoFn<KV<FileIO.ReadableFile, OffsetRange>, KV<String, String>> {
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private final FileDecoder decoder;
+    private final int batches;
+    private final String directory;
+    private final Counter cpu = Counters.counter(DECODE_CPU_NANOS);
+
+    SpillFn(FileDecoder decoder, int batches, String directory) {
+      this.decoder = decoder;
+      this.batches = batches;
+      this.directory = directory;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<FileIO.ReadableFile, OffsetRange> range, MultiOutputReceiver out)
+        throws IOException {
+      long cpuStart = THREADS.getCurrentThreadCpuTime();
+      // A file per batch and per range: a retried range writes new files, and only the files of
+      // the attempt that succeeded are passed on.
+      String attempt = UUID.randomUUID().toString();
+      Map<String, Spill> open = new HashMap<>();
+      try {
+        decoder.read(range.getKey(), range.getValue(), c -> {
+          String key = StageBatches.batchKey(c, batches);
+          Spill spill = open.get(key);
+          if (spill == null) {
+            spill = Spill.create(spillFile(key, attempt));
+            open.put(key, spill);
+          }
+          spill.write(c);
+        }, out.get(DEAD_LETTERS)::output);
+      } finally {
+        for (Spill spill : open.values()) {
+          spill.close();
+        }
+      }
+      OutputReceiver<KV<String, String>> spills = out.get(SPILLS);
+      open.forEach((key, spill) -> spills.output(KV.of(key, spill.file.toString())));
+      cpu.inc(THREADS.getCurrentThreadCpuTime() - cpuStart);
+    }
+
+    private ResourceId spillFile(String batchKey, String attempt) {
+      String batch = batchKey.substring(0, batchKey.indexOf(':'));
+      return FileSystems.matchNewResource(directory, true)
+          .resolve(batch, StandardResolveOptions.RESOLVE_DIRECTORY)
+          .resolve(attempt + ".changes", StandardResolveOptions.RESOLVE_FILE);
+    }
+  }
+
+  /** One open spill file: changes as {@link ChangeCoder} writes them, back to back. */
+  private static final class Spill {
+    final ResourceId file;
+    private final OutputStream out;
+
+    private Spill(ResourceId file, OutputStream out) {
+      this.file = file;
+      this.out = out;
+    }
+
+    static Spill create(ResourceId file) {
+      try {
+        return new Spill(file, new BufferedOutputStream(Channels.newOutputStream(
+            FileSystems.create(file, "application/octet-stream")), 1 << 16));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create the spill file " + file, e);
+      }
+    }
+
+    void write(Change c) {
+      try {
+        ChangeCoder.of().encode(c, out);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the spill file " + file, e);
+      }
+    }
+
+    void close() throws IOException {
+      out.close();
+    }
+  }
+}
