@@ -28,15 +28,18 @@ final class JdbcPlan implements AutoCloseable {
   final SourceTable table;
   final List<KeyRange> ranges;
   final long estimatedRows;
+  /** About how many bytes the rows take as staged JSON, or -1 when unknown. */
+  final long estimatedBytes;
   final PostgresSnapshot snapshot;
   /** PostgreSQL without an exported snapshot: the WAL position taken before any partition reads. */
   final Long startLsn;
 
-  private JdbcPlan(SourceTable table, List<KeyRange> ranges, long estimatedRows, PostgresSnapshot snapshot,
-      Long startLsn) {
+  private JdbcPlan(SourceTable table, List<KeyRange> ranges, long estimatedRows, long estimatedBytes,
+      PostgresSnapshot snapshot, Long startLsn) {
     this.table = table;
     this.ranges = ranges;
     this.estimatedRows = estimatedRows;
+    this.estimatedBytes = estimatedBytes;
     this.snapshot = snapshot;
     this.startLsn = startLsn;
   }
@@ -57,6 +60,7 @@ final class JdbcPlan implements AutoCloseable {
         table = table.withSchema(plan.table().schema());
       }
       long rows = Partitioner.estimateRows(c, source, table);
+      long bytes = Partitioner.estimateStagedBytes(c, source, table);
       int partitions = read.partitions() != null ? read.partitions() : Partitioner.defaultPartitions(rows);
       List<KeyRange> ranges = Partitioner.plan(c, source, table, partitions, rows);
       // An exported snapshot lives as long as the connection that exported it: only a launcher that
@@ -70,7 +74,7 @@ final class JdbcPlan implements AutoCloseable {
             + " make the table consistent.",
             table, startLsn);
       }
-      return new JdbcPlan(table, ranges, rows, snapshot, startLsn);
+      return new JdbcPlan(table, ranges, rows, bytes, snapshot, startLsn);
     } catch (SQLException e) {
       throw new SourceException(e.getMessage());
     }

@@ -1,5 +1,6 @@
 package io.replicator.pipelines;
 
+import io.replicator.batch.BatchPlan;
 import io.replicator.change.Sequence;
 import io.replicator.change.TargetTable;
 import io.replicator.replicate.ReplicateTable;
@@ -119,6 +120,11 @@ public final class ReplicatePipeline {
       int batches = plan.batchCountFromInputSize();
       replicate = Launch.onDataflow(options) ? replicate.reducingWhileReading(batches)
           : replicate.spillingWhileReading(batches);
+    } else if (!Launch.onDataflow(options) && jdbc.estimatedRows > 0 && jdbc.estimatedBytes > 0) {
+      // A database snapshot spills too where its size is known (PostgreSQL's statistics); else the
+      // batch count is measured from the rows read.
+      replicate = replicate.spillingWhileReading(BatchPlan.batchCount(jdbc.estimatedBytes, jdbc.estimatedRows,
+          plan.staging().batchMaxBytes(), plan.staging().batchMaxRows()));
     }
     if (plan.snapshot().replace()) {
       replicate = replicate.replacing(snapshotSequence, plan.snapshot().maxReloadDeletePercent());

@@ -30,6 +30,8 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -93,6 +95,25 @@ public final class SpillBatches extends PTransform<PBegin, SpillBatches.Result> 
       throw new IllegalArgumentException("a range needs at least one byte, got " + bytes);
     }
     return new SpillBatches(read, batches, directory, bytes);
+  }
+
+  /**
+   * Spills changes that another read produced (a database snapshot) into {@code batches} batches
+   * under {@code directory}: each bundle writes one file per batch, passed on when the bundle ends.
+   * For {@link StageBatches#spilled}, like a file read's spills.
+   */
+  public static PTransform<PCollection<Change>, PCollection<KV<String, String>>> changes(int batches,
+      String directory) {
+    if (batches < 1) {
+      throw new IllegalArgumentException("at least one batch, got " + batches);
+    }
+    return new PTransform<>() {
+      @Override
+      public PCollection<KV<String, String>> expand(PCollection<Change> changes) {
+        return changes.apply("Spill", ParDo.of(new SpillChangesFn(batches, directory)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
+      }
+    };
   }
 
   @Override
@@ -186,12 +207,7 @@ public final class SpillBatches extends PTransform<PBegin, SpillBatches.Result> 
       try {
         decoder.read(range.getKey(), range.getValue(), c -> {
           String key = StageBatches.batchKey(c, batches);
-          Spill spill = open.get(key);
-          if (spill == null) {
-            spill = Spill.create(spillFile(key, attempt));
-            open.put(key, spill);
-          }
-          spill.write(c);
+          open.computeIfAbsent(key, k -> Spill.create(spillFile(directory, k, attempt))).write(c);
         }, out.get(DEAD_LETTERS)::output);
       } finally {
         for (Spill spill : open.values()) {
@@ -202,13 +218,48 @@ public final class SpillBatches extends PTransform<PBegin, SpillBatches.Result> 
       open.forEach((key, spill) -> spills.output(KV.of(key, spill.file.toString())));
       cpu.inc(THREADS.getCurrentThreadCpuTime() - cpuStart);
     }
+  }
 
-    private ResourceId spillFile(String batchKey, String attempt) {
-      String batch = batchKey.substring(0, batchKey.indexOf(':'));
-      return FileSystems.matchNewResource(directory, true)
-          .resolve(batch, StandardResolveOptions.RESOLVE_DIRECTORY)
-          .resolve(attempt + ".changes", StandardResolveOptions.RESOLVE_FILE);
+  private static final class SpillChangesFn extends DoFn<Change, KV<String, String>> {
+    private final int batches;
+    private final String directory;
+    private transient Map<String, Spill> open;
+    private transient String attempt;
+
+    SpillChangesFn(int batches, String directory) {
+      this.batches = batches;
+      this.directory = directory;
     }
+
+    @StartBundle
+    public void start() {
+      open = new HashMap<>();
+      attempt = UUID.randomUUID().toString();
+    }
+
+    @ProcessElement
+    public void process(@Element Change c) {
+      String key = StageBatches.batchKey(c, batches);
+      open.computeIfAbsent(key, k -> Spill.create(spillFile(directory, k, attempt))).write(c);
+    }
+
+    @FinishBundle
+    public void finish(FinishBundleContext out) throws IOException {
+      for (Map.Entry<String, Spill> e : open.entrySet()) {
+        e.getValue().close();
+        out.output(KV.of(e.getKey(), e.getValue().file.toString()), BoundedWindow.TIMESTAMP_MIN_VALUE,
+            GlobalWindow.INSTANCE);
+      }
+      open = null;
+    }
+  }
+
+  /** Where a batch's changes from one attempt at one range or bundle are spilled. */
+  private static ResourceId spillFile(String directory, String batchKey, String attempt) {
+    String batch = batchKey.substring(0, batchKey.indexOf(':'));
+    return FileSystems.matchNewResource(directory, true)
+        .resolve(batch, StandardResolveOptions.RESOLVE_DIRECTORY)
+        .resolve(attempt + ".changes", StandardResolveOptions.RESOLVE_FILE);
   }
 
   /** One open spill file: changes as {@link ChangeCoder} writes them, back to back. */

@@ -175,10 +175,11 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
   }
 
   /**
-   * Files only: cut into {@code batches} batches as read and spilled to files under the staging
-   * directory ({@link SpillBatches}), then reduced one batch at a time, so memory is bounded by the
-   * batch size whatever the input's size. For runners whose shuffle holds groups in memory (the
-   * local ones); Dataflow's shuffle service spills on its own.
+   * Cut into {@code batches} batches as read and spilled to files under the staging directory
+   * ({@link SpillBatches}), then reduced one batch at a time, so memory is bounded by the batch size
+   * whatever the input's size: files as they are decoded, a database snapshot as its rows arrive.
+   * For runners whose shuffle holds groups in memory (the local ones); Dataflow's shuffle service
+   * spills on its own.
    */
   public ReplicateTable spillingWhileReading(int batches) {
     return reducingWhileReading(batches).toBuilder().setSpill(true).build();
@@ -238,6 +239,10 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     // Step 2: batches of whole keys, the latest change per key, staged as JSONL.
     PCollection<StagedBatch> staged = reduce && spill()
         ? read.spills.apply("All spill files", Flatten.pCollections())
+            .apply("Stage batches", StageBatches.spilled(staging(), batchMaxBytes(), batchMaxRows()))
+        : spill()
+        ? read.changes.apply("Spill", SpillBatches.changes(reduceIntoBatches(),
+                StagingPaths.spillDirectory(staging(), table().name())))
             .apply("Stage batches", StageBatches.spilled(staging(), batchMaxBytes(), batchMaxRows()))
         : reduce
         ? read.reduced.apply("All batches", Flatten.pCollections())

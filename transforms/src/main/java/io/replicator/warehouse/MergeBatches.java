@@ -96,7 +96,6 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
     private final Counter slotMillis = Counters.counter(MERGE_SLOT_MILLIS);
     private final Distribution mergeMillis = Counters.distribution("merge_millis");
     private final Counter mergeWall = Counters.counter(MERGE_WALL_MILLIS);
-    private transient Warehouse warehouse;
 
     MergeFn(WarehouseSpec spec, Map<String, TargetTable> tables, boolean keepStaging, boolean followSchemaChanges) {
       this.spec = spec;
@@ -105,22 +104,22 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
       this.followSchemaChanges = followSchemaChanges;
     }
 
-    @Setup
-    public void setup() {
-      warehouse = spec.open();
-    }
-
     @ProcessElement
     public void process(@Element StagedBatch batch, OutputReceiver<MergeResult> out) throws IOException {
       TargetTable table = tables.get(batch.table());
       if (table == null) {
         throw new IllegalStateException("a batch of table '" + batch.table() + "', which this run does not merge");
       }
-      if (followSchemaChanges) {
-        table = warehouse.current(table);
-      }
       long start = System.nanoTime();
-      MergeResult r = warehouse.merge(table, batch);
+      MergeResult r;
+      // Opened for each batch, not for the worker's life: a DuckDB file is written by one process at
+      // a time, and workers in several processes (a Flink cluster) take turns between batches.
+      try (Warehouse warehouse = spec.open()) {
+        if (followSchemaChanges) {
+          table = warehouse.current(table);
+        }
+        r = warehouse.merge(table, batch);
+      }
       long millis = (System.nanoTime() - start) / 1_000_000;
       mergeMillis.update(millis);
       mergeWall.inc(millis);
@@ -139,13 +138,6 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
         StagingPaths.delete(batch.file());
       }
       out.output(r);
-    }
-
-    @Teardown
-    public void teardown() {
-      if (warehouse != null) {
-        warehouse.close();
-      }
     }
   }
 }

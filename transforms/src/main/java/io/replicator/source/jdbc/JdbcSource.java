@@ -1,12 +1,12 @@
 package io.replicator.source.jdbc;
 
+import io.replicator.common.JdbcDrivers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Properties;
 import java.util.regex.Pattern;
@@ -83,7 +83,7 @@ public final class JdbcSource implements Serializable {
       props.setProperty("connectTimeout", "10");
     }
     try {
-      return DriverManager.getConnection(url, props);
+      return JdbcDrivers.connect(url, props);
     } catch (SQLException e) {
       String reason = redact(String.valueOf(e.getMessage()));
       if (password != null) {

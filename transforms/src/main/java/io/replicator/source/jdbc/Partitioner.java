@@ -38,6 +38,22 @@ public final class Partitioner {
     }
   }
 
+  /**
+   * About how many bytes a table's rows take as staged JSON: twice its size on disk in PostgreSQL
+   * (JSON text spells out names and numbers), or -1 when unknown (another database, or a query).
+   */
+  public static long estimateStagedBytes(Connection c, JdbcSource source, SourceTable table) throws SQLException {
+    if (!source.isPostgres() || !table.isTable()) {
+      return -1;
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_relation_size(?::regclass)")) {
+      ps.setString(1, table.quotedTable());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? 2 * rs.getLong(1) : -1;
+      }
+    }
+  }
+
   /** How many partitions a table of about {@code rows} rows gets when none is asked for. */
   public static int defaultPartitions(long rows) {
     if (rows <= 0) {

@@ -6,6 +6,7 @@ import io.replicator.change.DeleteMode;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.StagedLine;
 import io.replicator.change.TargetTable;
+import io.replicator.common.JdbcDrivers;
 import io.replicator.merge.ContractStatements;
 import io.replicator.merge.DuckDbDialect;
 import io.replicator.merge.MergeStatements;
@@ -21,17 +22,18 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Properties;
 import java.util.StringJoiner;
 import org.duckdb.DuckDBConnection;
 
@@ -75,7 +77,7 @@ public final class DuckDbWarehouse implements Warehouse {
           if (key.getParent() != null) {
             Files.createDirectories(key.getParent());
           }
-          shared = new Shared((DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + key));
+          shared = new Shared(connectWaitingForLock(key));
           OPEN.put(key, shared);
         }
         Connection conn = shared.root.duplicate();
@@ -83,6 +85,39 @@ public final class DuckDbWarehouse implements Warehouse {
         return new DuckDbWarehouse(key, shared, conn);
       } catch (SQLException | IOException e) {
         throw new WarehouseException("cannot open DuckDB database " + key + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** How long an open waits for another process's lock on the database before it fails. */
+  static final Duration LOCK_WAIT = Duration.ofMinutes(10);
+
+  /**
+   * Opens the database file, waiting while another process holds it: a DuckDB file is written by
+   * one process at a time, so the workers of a multi-process cluster (Flink TaskManagers) take turns,
+   * each holding it only while it merges a batch.
+   */
+  private static DuckDBConnection connectWaitingForLock(Path key) throws SQLException {
+    long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
+    long pause = 50;
+    while (true) {
+      try {
+        return (DuckDBConnection) JdbcDrivers.connect("jdbc:duckdb:" + key, new Properties());
+      } catch (SQLException e) {
+        if (!String.valueOf(e.getMessage()).contains("Could not set lock") || System.nanoTime() > deadline) {
+          throw e.getMessage() != null && e.getMessage().contains("Could not set lock")
+              ? new SQLException("another process has held the database for " + LOCK_WAIT.toMinutes() + " minutes ("
+                  + e.getMessage() + "). A DuckDB file is written by one process at a time: stop the other process,"
+                  + " or use --warehouse=bigquery:PROJECT.DATASET for a cluster", e)
+              : e;
+        }
+        try {
+          Thread.sleep(pause);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new SQLException("interrupted while waiting for another process's lock on the database", interrupted);
+        }
+        pause = Math.min(1000, pause * 2);
       }
     }
   }

@@ -1,0 +1,205 @@
+package io.replicator.pipelines;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.replicator.testing.ChildProcess;
+import io.replicator.testing.PostgresServer;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * A Flink session cluster as users run one: a JobManager and two TaskManagers, each its own process
+ * started from the bundled jar's Flink runtime, and {@code replicate} submitted to it with
+ * {@code --flinkMaster}, job after job. Each job's classes live in a class loader of their own, so
+ * this is where a driver found through DriverManager went missing from the second job on; and with
+ * a slot in each TaskManager, two processes merge into one DuckDB file, taking turns.
+ */
+public class FlinkSessionClusterIT {
+  @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
+
+  private static final Path JAR = Path.of("target", "replicator-bundled.jar").toAbsolutePath();
+  private static final String SCHEMA = """
+      [{"name":"id","type":"INT64","mode":"REQUIRED"},{"name":"name","type":"STRING"},
+       {"name":"amount","type":"NUMERIC"},{"name":"note","type":"STRING"}]""";
+  private static final List<ChildProcess> CLUSTER = new ArrayList<>();
+  private static int restPort;
+
+  @BeforeClass
+  public static void startCluster() throws Exception {
+    restPort = ChildProcess.freePort();
+    Path conf = TMP.newFolder("flink-conf").toPath();
+    // A TaskManager started on its own (not by Flink's scripts) needs its cores and every memory
+    // size spelled out.
+    Files.writeString(conf.resolve("flink-conf.yaml"), String.join("\n",
+        "jobmanager.rpc.address: localhost", "jobmanager.rpc.port: " + ChildProcess.freePort(),
+        "jobmanager.bind-host: localhost", "rest.address: localhost", "rest.bind-address: localhost",
+        "rest.port: " + restPort, "jobmanager.memory.process.size: 768m",
+        "taskmanager.bind-host: localhost", "taskmanager.host: localhost", "taskmanager.numberOfTaskSlots: 1",
+        "taskmanager.cpu.cores: 1", "taskmanager.memory.framework.heap.size: 128m",
+        "taskmanager.memory.task.heap.size: 512m", "taskmanager.memory.managed.size: 64m",
+        "taskmanager.memory.network.min: 128m", "taskmanager.memory.network.max: 128m",
+        "taskmanager.memory.framework.off-heap.size: 128m", "taskmanager.memory.task.off-heap.size: 128m",
+        "taskmanager.memory.jvm-metaspace.size: 256m", "taskmanager.memory.jvm-overhead.min: 192m",
+        "taskmanager.memory.jvm-overhead.max: 192m", ""));
+    String overview = "http://localhost:" + restPort + "/overview";
+    CLUSTER.add(ChildProcess.startJava("Flink JobManager", List.of("-Xmx512m", "-cp", JAR.toString(),
+        "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", "--configDir", conf.toString()),
+        conf.resolve("jobmanager.log"), () -> ChildProcess.answersHttp(overview, 200), Duration.ofMinutes(1)));
+    for (int i = 1; i <= 2; i++) {
+      int registered = i;
+      CLUSTER.add(ChildProcess.startJava("Flink TaskManager " + i, List.of("-Xmx640m", "-XX:MaxDirectMemorySize=384m",
+          "-XX:MaxMetaspaceSize=256m", "-cp", JAR.toString(), "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+          "--configDir", conf.toString()), conf.resolve("taskmanager-" + i + ".log"),
+          () -> taskManagers(overview) >= registered, Duration.ofMinutes(1)));
+    }
+  }
+
+  @AfterClass
+  public static void stopCluster() {
+    Collections.reverse(CLUSTER);
+    CLUSTER.forEach(ChildProcess::close);
+  }
+
+  private static int taskManagers(String overview) {
+    try {
+      String json = new String(java.net.URI.create(overview).toURL().openStream().readAllBytes(), StandardCharsets.UTF_8);
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"taskmanagers\":(\\d+)").matcher(json);
+      return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    } catch (java.io.IOException e) {
+      return 0;
+    }
+  }
+
+  /** {@code replicate} submitted to the cluster by a launcher process of its own, as a user runs it. */
+  private static String submit(String... options) throws Exception {
+    List<String> command = new ArrayList<>(List.of(ChildProcess.java(), "-jar", JAR.toString(), "replicate",
+        "--runner=FlinkRunner", "--flinkMaster=localhost:" + restPort, "--parallelism=2"));
+    command.addAll(List.of(options));
+    File out = TMP.newFile();
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out).start();
+    assertTrue("the job did not finish in 3 minutes", p.waitFor(3, TimeUnit.MINUTES));
+    String output = Files.readString(out.toPath(), StandardCharsets.UTF_8);
+    assertEquals(output, 0, p.exitValue());
+    return output;
+  }
+
+  /** Every row of the table in key order, each column as text: what "the same target" means. */
+  private static List<String> rows(Connection c, String query) throws Exception {
+    List<String> rows = new ArrayList<>();
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
+      ResultSetMetaData md = rs.getMetaData();
+      while (rs.next()) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+          sb.append(i == 1 ? "" : "|").append(rs.getString(i));
+        }
+        rows.add(sb.toString());
+      }
+    }
+    return rows;
+  }
+
+  private static List<String> duckDbRows(Path db) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + db)) {
+      return rows(c, "SELECT id, name, amount::VARCHAR, note, _sequence_num FROM spind ORDER BY id");
+    }
+  }
+
+  @Test
+  public void fileRunsEndLikeTheDirectRunnerJobAfterJob() throws Exception {
+    Path data = TMP.newFolder("data").toPath();
+    Files.writeString(data.resolve("schema.json"), SCHEMA);
+    Random random = new Random(21);
+    StringBuilder snapshot = new StringBuilder();
+    for (int id = 0; id < 3000; id++) {
+      snapshot.append(String.format("{\"id\":%d,\"name\":\"n%d\",\"amount\":\"%d.%02d\",\"note\":\"été %d\"}%n",
+          id, id, random.nextInt(10_000), random.nextInt(100), id));
+    }
+    Files.writeString(data.resolve("snapshot.jsonl"), snapshot);
+    // Updates, deletes, key changes and duplicates, shuffled: the latest change per key must win.
+    List<String> changes = new ArrayList<>();
+    for (int seq = 10; seq < 4010; seq++) {
+      int id = random.nextInt(3500);
+      String line = switch (seq % 4) {
+        case 0 -> String.format("{\"id\":%d,\"_op\":\"DELETE\",\"_sequence_num\":%d}", id, seq);
+        case 1 -> String.format("{\"id\":%d,\"name\":\"moved\",\"amount\":\"1.5\",\"note\":\"키\",\"_op\":\"UPDATE\","
+            + "\"_sequence_num\":%d,\"_before_id\":%d}", id, seq, random.nextInt(3500));
+        default -> String.format("{\"id\":%d,\"name\":\"u%d\",\"amount\":\"%d\",\"note\":null,\"_op\":\"UPDATE\","
+            + "\"_sequence_num\":%d}", id, seq, seq, seq);
+      };
+      changes.add(line);
+      if (seq % 10 == 0) {
+        changes.add(line);
+      }
+    }
+    Collections.shuffle(changes, random);
+    Files.write(data.resolve("changes.jsonl"), changes);
+
+    String[] input = {"--table=spind", "--keys=id", "--schema=" + data.resolve("schema.json"),
+        "--snapshot=" + data.resolve("snapshot.jsonl"), "--snapshotSequence=1", "--changes=" + data.resolve("changes.jsonl"),
+        "--batchMaxBytes=64KB"};
+    Path reference = TMP.newFolder("reference").toPath();
+    List<String> direct = new ArrayList<>(List.of("replicate"));
+    direct.addAll(List.of(input));
+    direct.addAll(List.of("--staging=" + reference.resolve("staging"), "--warehouse=duckdb:" + reference.resolve("w.duckdb")));
+    Replication.cli(direct.toArray(String[]::new)).ok();
+    List<String> expected = duckDbRows(reference.resolve("w.duckdb"));
+    assertTrue(expected.size() > 2000);
+
+    for (int job = 1; job <= 2; job++) {
+      Path run = TMP.newFolder("run" + job).toPath();
+      List<String> options = new ArrayList<>(List.of(input));
+      options.addAll(List.of("--staging=" + run.resolve("staging"), "--warehouse=duckdb:" + run.resolve("w.duckdb")));
+      String out = submit(options.toArray(String[]::new));
+      assertTrue(out, out.contains("replicate spind: done in "));
+      assertEquals("job " + job, expected, duckDbRows(run.resolve("w.duckdb")));
+    }
+  }
+
+  @Test
+  public void databaseReloadsEndWithTheSourceRowsJobAfterJob() throws Exception {
+    PostgresServer pg = PostgresServer.get();
+    pg.createDatabase("flink_cluster");
+    try (Connection c = pg.connect("flink_cluster"); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE spind (id bigint PRIMARY KEY, name text, amount numeric(12,2), note text);"
+          + " INSERT INTO spind SELECT g, 'n' || g, g * 1.25, CASE WHEN g % 3 = 0 THEN NULL ELSE 'ü' || g END"
+          + " FROM generate_series(1, 20000) g; ANALYZE spind;");
+    }
+    List<String> source;
+    try (Connection c = pg.connect("flink_cluster")) {
+      source = rows(c, "SELECT id, name, round(amount * 100)::bigint, note FROM spind ORDER BY id");
+    }
+    Path password = TMP.newFile("pw").toPath();
+    Files.writeString(password, PostgresServer.PASSWORD + "\n");
+    for (int job = 1; job <= 2; job++) {
+      Path run = TMP.newFolder("jdbc" + job).toPath();
+      String out = submit("--table=spind", "--jdbcUrl=" + pg.url("flink_cluster"), "--jdbcTable=public.spind",
+          "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + password, "--jdbcPartitions=4",
+          "--staging=" + run.resolve("staging"), "--warehouse=duckdb:" + run.resolve("w.duckdb"));
+      assertTrue(out, out.contains("replicate spind: done in "));
+      try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + run.resolve("w.duckdb"))) {
+        assertEquals("job " + job, source,
+            rows(c, "SELECT id, name, round(amount * 100)::BIGINT, note FROM spind ORDER BY id"));
+      }
+    }
+  }
+}
