@@ -16,6 +16,7 @@ import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
@@ -46,8 +47,13 @@ final class ReplicateStreamPipeline {
       tables.forEach(t -> w.ensureTables(t, Warehouse.AddedColumns.ACCEPTED));
     }
 
-    // The DirectRunner's run() would wait for the stream to end; return once it runs instead.
+    // The DirectRunner's run() would wait for the stream to end, and so would a Flink cluster's
+    // attached submission: return once it runs instead (then wait, cancel and summarise here).
     options.as(DirectOptions.class).setBlockOnRun(false);
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    if (!flink.getFlinkMaster().startsWith("[")) {
+      flink.setAttachedMode(false);
+    }
     Pipeline p = Pipeline.create(options);
     PCollection<SourceEvent> events;
     ProgressCommitter committer = ProgressCommitter.NONE;

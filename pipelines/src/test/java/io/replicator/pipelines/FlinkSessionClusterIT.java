@@ -5,6 +5,7 @@ import static org.junit.Assert.assertTrue;
 
 import io.replicator.testing.ChildProcess;
 import io.replicator.testing.PostgresServer;
+import io.replicator.testing.S3ProxyServer;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,13 +19,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * A Flink session cluster as users run one: a JobManager and two TaskManagers, each its own process
@@ -42,9 +48,16 @@ public class FlinkSessionClusterIT {
        {"name":"amount","type":"NUMERIC"},{"name":"note","type":"STRING"}]""";
   private static final List<ChildProcess> CLUSTER = new ArrayList<>();
   private static int restPort;
+  private static S3ProxyServer s3;
+  private static Path credentials;
 
   @BeforeClass
   public static void startCluster() throws Exception {
+    s3 = S3ProxyServer.start("cluster-identity", "cluster-credential");
+    // The TaskManagers copy objects, so they read the profile: as a user's workers read theirs.
+    credentials = TMP.newFile("aws-credentials").toPath();
+    Files.writeString(credentials, "[cluster]\naws_access_key_id = cluster-identity\n"
+        + "aws_secret_access_key = cluster-credential\n");
     restPort = ChildProcess.freePort();
     Path conf = TMP.newFolder("flink-conf").toPath();
     // A TaskManager started on its own (not by Flink's scripts) needs its cores and every memory
@@ -67,7 +80,7 @@ public class FlinkSessionClusterIT {
     for (int i = 1; i <= 2; i++) {
       int registered = i;
       CLUSTER.add(ChildProcess.startJava("Flink TaskManager " + i, List.of("-Xmx640m", "-XX:MaxDirectMemorySize=384m",
-          "-XX:MaxMetaspaceSize=256m", "-cp", JAR.toString(), "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+          "-XX:MaxMetaspaceSize=256m", "-Daws.sharedCredentialsFile=" + credentials, "-cp", JAR.toString(), "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
           "--configDir", conf.toString()), conf.resolve("taskmanager-" + i + ".log"),
           () -> taskManagers(overview) >= registered, Duration.ofMinutes(1)));
     }
@@ -77,6 +90,9 @@ public class FlinkSessionClusterIT {
   public static void stopCluster() {
     Collections.reverse(CLUSTER);
     CLUSTER.forEach(ChildProcess::close);
+    if (s3 != null) {
+      s3.close();
+    }
   }
 
   private static int taskManagers(String overview) {
@@ -91,9 +107,17 @@ public class FlinkSessionClusterIT {
 
   /** {@code replicate} submitted to the cluster by a launcher process of its own, as a user runs it. */
   private static String submit(String... options) throws Exception {
-    List<String> command = new ArrayList<>(List.of(ChildProcess.java(), "-jar", JAR.toString(), "replicate",
-        "--runner=FlinkRunner", "--flinkMaster=localhost:" + restPort, "--parallelism=2"));
-    command.addAll(List.of(options));
+    List<String> args = new ArrayList<>(List.of("replicate"));
+    args.addAll(List.of(options));
+    return submitCommand(args);
+  }
+
+  /** A pipeline command ({@code replicate}, {@code s3-sync}) submitted to the cluster. */
+  private static String submitCommand(List<String> args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(ChildProcess.java(), "-Daws.sharedCredentialsFile=" + credentials,
+        "-jar", JAR.toString(), args.get(0), "--runner=FlinkRunner", "--flinkMaster=localhost:" + restPort,
+        "--parallelism=2"));
+    command.addAll(args.subList(1, args.size()));
     File out = TMP.newFile();
     Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out).start();
     assertTrue("the job did not finish in 3 minutes", p.waitFor(3, TimeUnit.MINUTES));
@@ -124,9 +148,9 @@ public class FlinkSessionClusterIT {
     }
   }
 
-  @Test
-  public void fileRunsEndLikeTheDirectRunnerJobAfterJob() throws Exception {
-    Path data = TMP.newFolder("data").toPath();
+  /** A snapshot of 3,000 rows and 4,400 shuffled change lines (updates, deletes, key changes, duplicates). */
+  private static Path writeData(String name) throws Exception {
+    Path data = TMP.newFolder(name).toPath();
     Files.writeString(data.resolve("schema.json"), SCHEMA);
     Random random = new Random(21);
     StringBuilder snapshot = new StringBuilder();
@@ -154,6 +178,12 @@ public class FlinkSessionClusterIT {
     Collections.shuffle(changes, random);
     Files.write(data.resolve("changes.jsonl"), changes);
 
+    return data;
+  }
+
+  @Test
+  public void fileRunsEndLikeTheDirectRunnerJobAfterJob() throws Exception {
+    Path data = writeData("data");
     String[] input = {"--table=spind", "--keys=id", "--schema=" + data.resolve("schema.json"),
         "--snapshot=" + data.resolve("snapshot.jsonl"), "--snapshotSequence=1", "--changes=" + data.resolve("changes.jsonl"),
         "--batchMaxBytes=64KB"};
@@ -172,6 +202,32 @@ public class FlinkSessionClusterIT {
       String out = submit(options.toArray(String[]::new));
       assertTrue(out, out.contains("replicate spind: done in "));
       assertEquals("job " + job, expected, duckDbRows(run.resolve("w.duckdb")));
+    }
+  }
+
+  @Test
+  public void s3SyncsCopyEveryObjectJobAfterJob() throws Exception {
+    S3Client client = s3.client();
+    client.createBucket(b -> b.bucket("cluster-source"));
+    Map<String, String> objects = new TreeMap<>();
+    for (int i = 0; i < 120; i++) {
+      String key = "data/" + (i % 7) + "/object " + i + (i % 11 == 0 ? "-한국어" : "") + ".txt";
+      String body = "body " + i + " " + "x".repeat(i * 37);
+      objects.put(key.substring("data/".length()), body);
+      client.putObject(b -> b.bucket("cluster-source").key(key), RequestBody.fromString(body));
+    }
+    for (int job = 1; job <= 2; job++) {
+      String target = "cluster-target-" + job;
+      client.createBucket(b -> b.bucket(target));
+      String out = submitCommand(List.of("s3-sync", "--source=s3://cluster-source/data/", "--target=s3://" + target + "/",
+          "--sourceEndpoint=" + s3.endpoint(), "--targetEndpoint=" + s3.endpoint(), "--sourceProfile=cluster",
+          "--targetProfile=cluster", "--pathStyle=true"));
+      assertTrue(out, out.contains("copied      120 objects"));
+      Map<String, String> copied = new TreeMap<>();
+      for (S3Object o : client.listObjectsV2Paginator(b -> b.bucket(target)).contents()) {
+        copied.put(o.key(), client.getObjectAsBytes(b -> b.bucket(target).key(o.key())).asUtf8String());
+      }
+      assertEquals("job " + job, objects, copied);
     }
   }
 
