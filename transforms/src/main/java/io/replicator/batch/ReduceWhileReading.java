@@ -4,6 +4,7 @@ import io.replicator.change.Change;
 import io.replicator.source.DeadLetter;
 import io.replicator.source.FileDecoder;
 import io.replicator.source.ReadChanges;
+import io.replicator.source.ReadOutput;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -19,9 +20,6 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 
@@ -73,38 +71,15 @@ public final class ReduceWhileReading extends PTransform<PBegin, ReduceWhileRead
   }
 
   /** Each file's batches, keyed {@code <batch>:<table>}, and what the read rejected. */
-  public static final class Result implements POutput {
-    private final Pipeline pipeline;
-    private final PCollection<KV<String, LatestPerKey>> batches;
-    private final PCollection<DeadLetter> deadLetters;
-
+  public static final class Result extends ReadOutput<KV<String, LatestPerKey>> {
     private Result(Pipeline pipeline, PCollection<KV<String, LatestPerKey>> batches,
         PCollection<DeadLetter> deadLetters) {
-      this.pipeline = pipeline;
-      this.batches = batches;
-      this.deadLetters = deadLetters;
+      super(pipeline, BATCHES, batches, DEAD_LETTERS, deadLetters);
     }
 
     public PCollection<KV<String, LatestPerKey>> batches() {
-      return batches;
+      return read();
     }
-
-    public PCollection<DeadLetter> deadLetters() {
-      return deadLetters;
-    }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(BATCHES, batches, DEAD_LETTERS, deadLetters);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   private static final class ReduceFileFn extends DoFn<FileIO.ReadableFile, KV<String, LatestPerKey>> {

@@ -6,6 +6,7 @@ import io.replicator.common.Counters;
 import io.replicator.source.DeadLetter;
 import io.replicator.source.FileDecoder;
 import io.replicator.source.ReadChanges;
+import io.replicator.source.ReadOutput;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -36,9 +37,6 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 
@@ -133,37 +131,14 @@ public final class SpillBatches extends PTransform<PBegin, SpillBatches.Result> 
   }
 
   /** The spill files, keyed by batch ({@code <batch>:<table>}), and what the read rejected. */
-  public static final class Result implements POutput {
-    private final Pipeline pipeline;
-    private final PCollection<KV<String, String>> spills;
-    private final PCollection<DeadLetter> deadLetters;
-
+  public static final class Result extends ReadOutput<KV<String, String>> {
     private Result(Pipeline pipeline, PCollection<KV<String, String>> spills, PCollection<DeadLetter> deadLetters) {
-      this.pipeline = pipeline;
-      this.spills = spills;
-      this.deadLetters = deadLetters;
+      super(pipeline, SPILLS, spills, DEAD_LETTERS, deadLetters);
     }
 
     public PCollection<KV<String, String>> spills() {
-      return spills;
+      return read();
     }
-
-    public PCollection<DeadLetter> deadLetters() {
-      return deadLetters;
-    }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(SPILLS, spills, DEAD_LETTERS, deadLetters);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   private static final class SplitFn extends DoFn<FileIO.ReadableFile, KV<FileIO.ReadableFile, OffsetRange>> {

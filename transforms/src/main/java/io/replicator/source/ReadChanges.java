@@ -5,7 +5,6 @@ import io.replicator.change.ChangeCoder;
 import io.replicator.change.Sequence;
 import io.replicator.change.TableSchema;
 import java.io.IOException;
-import java.util.Map;
 import java.util.Objects;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
@@ -15,9 +14,6 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 
@@ -122,16 +118,10 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
   }
 
   /** What {@link ReadChanges} produces: the changes and the dead letters. */
-  public static final class Result implements POutput {
-    private final org.apache.beam.sdk.Pipeline pipeline;
-    private final PCollection<Change> changes;
-    private final PCollection<DeadLetter> deadLetters;
-
+  public static final class Result extends ReadOutput<Change> {
     private Result(org.apache.beam.sdk.Pipeline pipeline, PCollection<Change> changes,
         PCollection<DeadLetter> deadLetters) {
-      this.pipeline = pipeline;
-      this.changes = changes;
-      this.deadLetters = deadLetters;
+      super(pipeline, CHANGES, changes, DEAD_LETTERS, deadLetters);
     }
 
     /** The output of any source that reads changes: what it read and what it rejected. */
@@ -141,25 +131,8 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
     }
 
     public PCollection<Change> changes() {
-      return changes;
+      return read();
     }
-
-    public PCollection<DeadLetter> deadLetters() {
-      return deadLetters;
-    }
-
-    @Override
-    public org.apache.beam.sdk.Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(CHANGES, changes, DEAD_LETTERS, deadLetters);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   /** Reads one whole file and decodes it. */

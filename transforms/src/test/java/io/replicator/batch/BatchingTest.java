@@ -17,7 +17,7 @@ import org.junit.Test;
 
 public class BatchingTest {
   @Test
-  public void utf8SizeIsTheSizeOfTheWrittenLine() {
+  public void utf8SizeIsTheSizeOfTheWrittenLineAndTheByteWriterWritesIt() {
     for (Change c : List.of(
         new Change("t", ChangeOp.UPSERT, "[1]", Sequence.of(5), "\"id\":1,\"설명\":\"한국어 😀\""),
         new Change("t", ChangeOp.DELETE, "[1]", Sequence.of(-5, 1L << 50, 3), "\"id\":1"),
@@ -27,6 +27,15 @@ public class BatchingTest {
         StagedLine.append(sb, c, step, "0123456789abcdef");
         sb.append('\n');
         assertEquals(sb.toString().getBytes(StandardCharsets.UTF_8).length, StagedLine.utf8Size(c, step));
+        // The byte writer staging uses writes exactly the line, and says how long it was.
+        java.io.ByteArrayOutputStream written = new java.io.ByteArrayOutputStream();
+        try {
+          long n = StagedLine.write(written, c, step, "0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
+          assertEquals(sb.toString(), written.toString(StandardCharsets.UTF_8));
+          assertEquals(written.size(), n);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
       }
     }
   }

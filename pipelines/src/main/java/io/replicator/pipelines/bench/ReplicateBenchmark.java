@@ -87,13 +87,13 @@ public final class ReplicateBenchmark {
         "peak RSS", "batches", "vs native");
     row("DuckDB native (SQL only)", "load", nativeLoad, rows, snapshotMb, baseline.peakRssKb(), "", 1);
     row("DuckDB native (SQL only)", "changes", nativeChanges, data.changeLines, changesMb, baseline.peakRssKb(), "", 1);
-    Measured startup = measure("start-up", replicate(data, "direct", dir.resolve("startup"), List.of("--snapshot=" + data.schema,
+    Measured startup = measure("start-up", replicate(data, "direct", fresh(dir.resolve("startup")), List.of("--snapshot=" + data.schema,
         "--snapshotFormat=csv")));
     Double directLoad = null;
     List<String> stageTimes = new ArrayList<>();
     for (String runner : runners) {
       String label = runner.equals("direct") ? "Replicator, DirectRunner" : "Replicator, embedded Flink";
-      Path work = dir.resolve("run-" + runner);
+      Path work = fresh(dir.resolve("run-" + runner));
       Measured load = measure(label, replicate(data, runner, work, List.of("--snapshot=" + data.snapshot, "--snapshotSequence=1")));
       Measured changes = measure(label, replicate(data, runner, work, List.of("--changes=" + data.changes)));
       row(label, "load", load.seconds(), rows, snapshotMb, load.peakRssKb(), batches(load), load.seconds() / nativeLoad);
@@ -114,7 +114,7 @@ public final class ReplicateBenchmark {
     stageTimes.forEach(out::print);
     if (scaling && directLoad != null) {
       BenchData big = BenchData.generate(dir.resolve("data-" + rows * 4), rows * 4);
-      Measured load = measure("direct 4x", replicate(big, "direct", dir.resolve("run-direct-4x"),
+      Measured load = measure("direct 4x", replicate(big, "direct", fresh(dir.resolve("run-direct-4x")),
           List.of("--snapshot=" + big.snapshot, "--snapshotSequence=1")));
       out.printf(Locale.ROOT, "%nscaling on the DirectRunner: %,d rows in %.1f s, time(4N)/time(N) = %.2f, peak RSS %.2f GB%n",
           rows * 4, load.seconds(), load.seconds() / directLoad, load.peakRssKb() / 1e6);
@@ -125,6 +125,21 @@ public final class ReplicateBenchmark {
   private void row(String engine, String stage, double seconds, long rows, double mb, long rssKb, String batches, double ratio) {
     out.printf(Locale.ROOT, "%-28s %-9s %9.1fs %8s %9.1f %9.2fG %9s %8.1fx%n", engine, stage, seconds,
         String.format(Locale.ROOT, "%,d", (long) (rows / seconds)), mb / seconds, rssKb / 1e6, batches, ratio);
+  }
+
+  /**
+   * {@code work} emptied: a target left by an earlier benchmark would hold the same batches, which a
+   * run then skips as already applied.
+   */
+  private static Path fresh(Path work) throws IOException {
+    if (Files.exists(work)) {
+      try (var paths = Files.walk(work)) {
+        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+    return work;
   }
 
   /** The run summary's line on where the time went, as it printed it. */
