@@ -4,6 +4,7 @@ import io.replicator.s3.SyncBuckets;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.PipelineResult;
@@ -106,8 +107,8 @@ public final class Commands {
       return null;
     }
     rejectRepeatedOptions(args);
-    rejectOptionsWithoutValue(args, ReplicateOptions.class);
     OptionsRegistry.prepareFor(args, ReplicateOptions.class);
+    checkOptionValues(args, ReplicateOptions.class);
     ReplicateOptions options = PipelineOptionsFactory.fromArgs(args).as(ReplicateOptions.class);
     tuneDirectRunner(options, args);
     skipAwsRegionLookup(options, args, List.of(args).stream().anyMatch(a -> a.contains("s3://")));
@@ -174,8 +175,8 @@ public final class Commands {
       return 0;
     }
     rejectRepeatedOptions(args);
-    rejectOptionsWithoutValue(args, S3SyncOptions.class);
     OptionsRegistry.prepareFor(args, S3SyncOptions.class);
+    checkOptionValues(args, S3SyncOptions.class);
     S3SyncOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(S3SyncOptions.class);
     tuneDirectRunner(options, args);
     // The buckets are reached through the sync's own clients; Beam's S3 filesystem only writes a report.
@@ -221,18 +222,18 @@ public final class Commands {
   }
 
   /**
-   * Only a true/false option stands alone: Beam reads a bare {@code --table} as the text "true"
-   * (and would create a table named true), so a bare or empty option of any other type is refused,
-   * as is one whose value is another option ({@code --table --keys=id} written as one argument).
+   * Every option is one Beam knows, with a value of its type, before Beam reads them: Beam would
+   * answer an unknown name with "missing a property" and a number with "Cannot deserialize value of
+   * type java.lang.Long". Only a true/false option stands alone: Beam reads a bare {@code --table}
+   * as the text "true" (and would create a table named true), so a bare or empty option of any
+   * other type is refused, as is one whose value is another option ({@code --table --keys=id}
+   * written as one argument).
    */
-  static void rejectOptionsWithoutValue(String[] args, Class<? extends PipelineOptions> options) {
-    java.util.Map<String, Class<?>> types = new java.util.HashMap<>();
-    for (java.lang.reflect.Method m : options.getMethods()) {
-      String n = m.getName();
-      int prefix = n.startsWith("get") ? 3 : n.startsWith("is") ? 2 : 0;
-      if (prefix > 0 && n.length() > prefix && m.getParameterCount() == 0) {
-        types.put(Character.toLowerCase(n.charAt(prefix)) + n.substring(prefix + 1), m.getReturnType());
-      }
+  static void checkOptionValues(String[] args, Class<? extends PipelineOptions> options) {
+    // The pipeline's own options first, so a near miss is matched to one of them before a runner's.
+    java.util.Map<String, Class<?>> types = new java.util.LinkedHashMap<>(new java.util.TreeMap<>(properties(options)));
+    for (Class<? extends PipelineOptions> registered : PipelineOptionsFactory.getRegisteredOptions()) {
+      new java.util.TreeMap<>(properties(registered)).forEach(types::putIfAbsent);
     }
     for (String arg : args) {
       if (!arg.startsWith("--")) {
@@ -241,17 +242,88 @@ public final class Commands {
       int eq = arg.indexOf('=');
       String name = arg.substring(2, eq < 0 ? arg.length() : eq);
       Class<?> type = types.get(name);
-      if (type == null || type == boolean.class || type == Boolean.class) {
-        continue; // Flags, and names Beam will answer for itself.
+      if (type == null) {
+        String near = closest(name, types.keySet());
+        throw new OptionsException("--" + name + " is not an option" + (near == null ? "" : "; did you mean --" + near + "?")
+            + " (--help lists them)");
       }
       String value = eq < 0 ? null : arg.substring(eq + 1);
+      if (type == boolean.class || type == Boolean.class) {
+        if (value != null && !value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+          throw new OptionsException("--" + name + "='" + value + "': expected true or false");
+        }
+        continue;
+      }
       if (value == null) {
         throw new OptionsException("--" + name + " needs a value: --" + name + "=...");
       }
       if (value.isBlank()) {
         throw new OptionsException("--" + name + " is given without a value: --" + name + "=...");
       }
+      String number = type == Long.class || type == long.class || type == Integer.class || type == int.class
+          ? "a whole number" : type == Double.class || type == double.class ? "a number" : null;
+      if (number != null) {
+        try {
+          if (number.equals("a number")) {
+            Double.parseDouble(value.trim());
+          } else if (type == Integer.class || type == int.class) {
+            Integer.parseInt(value.trim());
+          } else {
+            Long.parseLong(value.trim());
+          }
+        } catch (NumberFormatException e) {
+          throw new OptionsException("--" + name + "='" + value + "': expected " + number);
+        }
+      }
     }
+  }
+
+  /** The options an interface declares, by name, with their types. */
+  private static java.util.Map<String, Class<?>> properties(Class<?> options) {
+    java.util.Map<String, Class<?>> types = new java.util.HashMap<>();
+    for (java.lang.reflect.Method m : options.getMethods()) {
+      String n = m.getName();
+      int prefix = n.startsWith("get") ? 3 : n.startsWith("is") ? 2 : 0;
+      if (prefix > 0 && n.length() > prefix && m.getParameterCount() == 0 && !n.equals("getClass")) {
+        types.put(Character.toLowerCase(n.charAt(prefix)) + n.substring(prefix + 1), m.getReturnType());
+      }
+    }
+    return types;
+  }
+
+  /** The known name nearest to a mistyped one (at most two edits, or a different case), or null. */
+  private static String closest(String name, java.util.Collection<String> known) {
+    String best = null;
+    int bestDistance = 3;
+    for (String k : known) {
+      int d = k.equalsIgnoreCase(name) ? 0 : editDistance(name.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT));
+      if (d < bestDistance) {
+        best = k;
+        bestDistance = d;
+      }
+    }
+    return best;
+  }
+
+  /** Edits (insert, delete, replace, swap two neighbours) that turn {@code a} into {@code b}. */
+  private static int editDistance(String a, String b) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) {
+      d[i][0] = i;
+    }
+    for (int j = 0; j <= b.length(); j++) {
+      d[0][j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        d[i][j] = Math.min(d[i - 1][j - 1] + cost, Math.min(d[i - 1][j], d[i][j - 1]) + 1);
+        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.length()][b.length()];
   }
 
   /**

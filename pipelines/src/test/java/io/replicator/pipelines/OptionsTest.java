@@ -46,7 +46,12 @@ public class OptionsTest {
     rejects("--keys=id,nope: key column 'nope' is not in the schema", changes, "--keys=id,nope");
     rejects("--warehouse='postgres:x' names an unknown warehouse", changes, "--warehouse=postgres:x");
     rejects("the DuckDB warehouse reads staged batches from the local disk", changes, "--staging=gs://bucket/x");
-    rejects("missing a property named 'tabel'", changes, "--tabel=x");
+    rejects("--tabel is not an option; did you mean --table? (--help lists them)", changes, "--tabel=x");
+    rejects("--frobnicate is not an option (--help lists them)", changes, "--frobnicate=1");
+    rejects("--snapshotSequence='abc': expected a whole number", changes, "--snapshotSequence=abc");
+    rejects("--batchMaxRows='1e6': expected a whole number", changes, "--batchMaxRows=1e6");
+    rejects("--keepStaging='maybe': expected true or false", changes, "--keepStaging=maybe");
+    rejects("--maxReloadDeletePercent='lots': expected a number", changes, "--maxReloadDeletePercent=lots");
     rejects("--warehouse=bigquery:nodataset must name PROJECT.DATASET", changes, "--warehouse=bigquery:nodataset");
     rejects("BigQuery load jobs read staged batches from Cloud Storage; give gs://BUCKET/PREFIX", changes,
         "--warehouse=bigquery:p.d");
