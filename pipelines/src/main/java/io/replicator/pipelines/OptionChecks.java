@@ -42,6 +42,7 @@ final class OptionChecks {
   }
 
   static void requireMatches(String pattern, String option) {
+    refuseDirectory(pattern, option);
     try {
       MatchResult r = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW_IF_WILDCARD);
       if (r.status() != MatchResult.Status.OK || r.metadata().isEmpty()) {
@@ -49,6 +50,15 @@ final class OptionChecks {
       }
     } catch (IOException e) {
       throw new OptionsException(option + "=" + pattern + " matches no file (" + firstLine(e) + ")");
+    }
+  }
+
+  /** A local directory matches nothing: say so, rather than read nothing and succeed. */
+  static void refuseDirectory(String pattern, String option) {
+    if (pattern != null && (!pattern.contains("://") || pattern.startsWith("file://"))
+        && java.nio.file.Files.isDirectory(java.nio.file.Path.of(pattern.replaceFirst("^file://", "")))) {
+      throw new OptionsException(option + "=" + pattern + " is a directory: give a file pattern, e.g. "
+          + trimSlash(pattern) + "/*.jsonl");
     }
   }
 

@@ -57,6 +57,7 @@ record StreamSourcePlan(
       wrap(() -> ReadPubsubEvents.from(subscription), "--pubsubSubscription");
       kind = Kind.PUBSUB;
     } else {
+      OptionChecks.refuseDirectory(changes, "--changes");
       if (topics != null || topicPattern != null) {
         throw new OptionsException((topics != null ? "--kafkaTopics" : "--kafkaTopicPattern")
             + " needs --kafkaBootstrapServers");

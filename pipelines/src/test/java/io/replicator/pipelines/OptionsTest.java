@@ -35,6 +35,8 @@ public class OptionsTest {
   public void namesTheOptionAndTheProblem() throws Exception {
     rejects("nothing to read: give --changes");
     rejects("--changes=/nope/*.jsonl matches no file", "--changes=/nope/*.jsonl");
+    rejects("--changes=" + tmp.getRoot() + " is a directory: give a file pattern, e.g. " + tmp.getRoot() + "/*.jsonl",
+        "--changes=" + tmp.getRoot());
     rejects("--changeFormat='avro': expected native or debezium", changes, "--changeFormat=avro");
     rejects("--snapshotMode=replace reloads the table from --snapshot or --jdbcUrl; neither is given", changes, "--snapshotMode=replace");
     rejects("--jdbcTable needs --jdbcUrl", changes, "--jdbcTable=public.t");

@@ -110,6 +110,21 @@ public class RejectedInputTest {
   }
 
   @Test
+  public void aTruncatedCompressedFileStopsTheRunNamingTheFile() throws Exception {
+    java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+      out.write(String.join("\n", source.lines()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    byte[] whole = gz.toByteArray();
+    Path dir = Files.createDirectories(r.dir.resolve("truncated"));
+    Path file = Files.write(dir.resolve("part-0.jsonl.gz"), java.util.Arrays.copyOf(whole, whole.length / 2));
+    Replication.Outcome out = r.run("--changes=" + dir + "/*.jsonl.gz");
+    assertEquals(out.err(), 1, out.code());
+    assertTrue(out.err(), out.err().contains("cannot read " + file + ": it ends in the middle of its data"));
+    assertEquals("nothing of the broken file was applied", before, byKey(r.rows()));
+  }
+
+  @Test
   public void aRejectedReloadLineKeepsItsRowAndTheRestIsReplaced() throws Exception {
     List<String> snapshot = new ArrayList<>(source.snapshotLines());
     List<Integer> bad = linesOfKeptKeys(snapshot, 2);

@@ -39,6 +39,8 @@ public final class DebeziumChangeDecoder implements ChangeDecoder {
   private final RowReader before;
   private final Map<String, String> source = new HashMap<>();
   private String op;
+  /** Whether the line has a native line's {@code _op}: a format mix-up, not a heartbeat. */
+  private boolean nativeOp;
   private boolean hasAfter;
   private boolean hasBefore;
 
@@ -70,6 +72,7 @@ public final class DebeziumChangeDecoder implements ChangeDecoder {
     before.reset();
     source.clear();
     op = null;
+    nativeOp = false;
     hasAfter = false;
     hasBefore = false;
     try (JsonParser p = JsonLines.open(line)) {
@@ -88,6 +91,10 @@ public final class DebeziumChangeDecoder implements ChangeDecoder {
       throw new RejectedInputException("unreadable event: " + e.getMessage());
     }
     if (op == null) {
+      if (nativeOp) {
+        throw new RejectedInputException("a native change line (it has _op, where a Debezium event has op):"
+            + " read it with --changeFormat=native");
+      }
       return 0; // A heartbeat or other event without a row change.
     }
     String eventTable = source.get("table");
@@ -151,6 +158,10 @@ public final class DebeziumChangeDecoder implements ChangeDecoder {
         case "after" -> hasAfter = readRow(p, after, name);
         case "op" -> op = t == JsonToken.VALUE_NULL ? null : p.getText().toLowerCase(Locale.ROOT);
         case "source" -> readSource(p);
+        case "_op" -> {
+          nativeOp = top;
+          p.skipChildren();
+        }
         default -> p.skipChildren(); // schema, ts_ms, transaction, ...
       }
     }

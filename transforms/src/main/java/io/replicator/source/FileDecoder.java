@@ -59,6 +59,10 @@ public final class FileDecoder implements Serializable {
       } else {
         readLines(source, in, changes, deadLetters);
       }
+    } catch (UnreadableFileException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new UnreadableFileException(source, e);
     }
   }
 
@@ -93,8 +97,11 @@ public final class FileDecoder implements Serializable {
     if (range.getFrom() == 0) {
       filesRead.inc();
     }
+    String source = file.getMetadata().resourceId().toString();
     try (Utf8Lines in = Utf8Lines.ofRange(file, range.getFrom(), range.getTo())) {
-      readLines(file.getMetadata().resourceId().toString(), in, changes, deadLetters);
+      readLines(source, in, changes, deadLetters);
+    } catch (IOException e) {
+      throw new UnreadableFileException(source, e);
     }
   }
 

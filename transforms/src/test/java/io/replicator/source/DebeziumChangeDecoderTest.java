@@ -50,6 +50,15 @@ public class DebeziumChangeDecoderTest {
   }
 
   @Test
+  public void aNativeLineReadAsDebeziumIsRejectedNotSkippedAsAHeartbeat() throws Exception {
+    RejectedInputException e = assertThrows(RejectedInputException.class,
+        () -> decode("{\"id\":1,\"name\":\"a\",\"_op\":\"INSERT\",\"_sequence_num\":5}"));
+    assertEquals("a native change line (it has _op, where a Debezium event has op): read it with"
+        + " --changeFormat=native", e.getMessage());
+    assertEquals(List.of(), decode("{\"schema\":null,\"payload\":{\"ts_ms\":1}}")); // A heartbeat stays one.
+  }
+
+  @Test
   public void updateWithoutBeforeImageIsAnUpsert() throws Exception {
     List<Change> out = decode("{\"before\":null,\"after\":{\"id\":2},\"op\":\"u\"," + PG + "}");
     assertEquals(1, out.size());
