@@ -231,9 +231,9 @@ public final class Commands {
    */
   static void checkOptionValues(String[] args, Class<? extends PipelineOptions> options) {
     // The pipeline's own options first, so a near miss is matched to one of them before a runner's.
-    java.util.Map<String, Class<?>> types = new java.util.LinkedHashMap<>(new java.util.TreeMap<>(properties(options)));
+    java.util.Map<String, Class<?>> types = new java.util.LinkedHashMap<>(new java.util.TreeMap<>(OptionsRegistry.propertyTypes(options)));
     for (Class<? extends PipelineOptions> registered : PipelineOptionsFactory.getRegisteredOptions()) {
-      new java.util.TreeMap<>(properties(registered)).forEach(types::putIfAbsent);
+      new java.util.TreeMap<>(OptionsRegistry.propertyTypes(registered)).forEach(types::putIfAbsent);
     }
     for (String arg : args) {
       if (!arg.startsWith("--")) {
@@ -276,19 +276,6 @@ public final class Commands {
         }
       }
     }
-  }
-
-  /** The options an interface declares, by name, with their types. */
-  private static java.util.Map<String, Class<?>> properties(Class<?> options) {
-    java.util.Map<String, Class<?>> types = new java.util.HashMap<>();
-    for (java.lang.reflect.Method m : options.getMethods()) {
-      String n = m.getName();
-      int prefix = n.startsWith("get") ? 3 : n.startsWith("is") ? 2 : 0;
-      if (prefix > 0 && n.length() > prefix && m.getParameterCount() == 0 && !n.equals("getClass")) {
-        types.put(Character.toLowerCase(n.charAt(prefix)) + n.substring(prefix + 1), m.getReturnType());
-      }
-    }
-    return types;
   }
 
   /** The known name nearest to a mistyped one (at most two edits, or a different case), or null. */

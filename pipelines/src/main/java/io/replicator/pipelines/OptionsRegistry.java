@@ -12,9 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -110,15 +112,20 @@ final class OptionsRegistry {
   }
 
   private static Set<String> properties(Class<?> iface) {
-    Set<String> names = new HashSet<>();
+    return propertyTypes(iface).keySet();
+  }
+
+  /** The options an interface declares (its getters), by name, with their types. */
+  static Map<String, Class<?>> propertyTypes(Class<?> iface) {
+    Map<String, Class<?>> types = new HashMap<>();
     for (Method m : iface.getMethods()) {
       String n = m.getName();
       int prefix = n.startsWith("get") ? 3 : n.startsWith("is") ? 2 : 0;
-      if (prefix > 0 && n.length() > prefix && m.getParameterCount() == 0) {
-        names.add(Character.toLowerCase(n.charAt(prefix)) + n.substring(prefix + 1));
+      if (prefix > 0 && n.length() > prefix && m.getParameterCount() == 0 && !n.equals("getClass")) {
+        types.put(Character.toLowerCase(n.charAt(prefix)) + n.substring(prefix + 1), m.getReturnType());
       }
     }
-    return names;
+    return types;
   }
 
   /** A loader that offers only {@code registrars} as option registrars and delegates all else. */

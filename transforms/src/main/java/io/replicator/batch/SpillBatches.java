@@ -11,8 +11,6 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.channels.Channels;
 import java.util.HashMap;
 import java.util.Map;
@@ -33,6 +31,7 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -108,6 +107,10 @@ public final class SpillBatches extends PTransform<PBegin, SpillBatches.Result> 
     return new PTransform<>() {
       @Override
       public PCollection<KV<String, String>> expand(PCollection<Change> changes) {
+        if (!(changes.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
+          // A bundle's files are passed on when it ends, in the global window: batches, not streams.
+          throw new IllegalArgumentException("spilling needs a bounded read in the global window");
+        }
         return changes.apply("Spill", ParDo.of(new SpillChangesFn(batches, directory)))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
       }
@@ -159,7 +162,6 @@ public final class SpillBatches extends PTransform<PBegin, SpillBatches.Result> 
   }
 
   private static final class SpillFn extends DoFn<KV<FileIO.ReadableFile, OffsetRange>, KV<String, String>> {
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private final FileDecoder decoder;
     private final int batches;
     private final String directory;
@@ -174,7 +176,7 @@ public final class SpillBatches extends PTransform<PBegin, SpillBatches.Result> 
     @ProcessElement
     public void process(@Element KV<FileIO.ReadableFile, OffsetRange> range, MultiOutputReceiver out)
         throws IOException {
-      long cpuStart = THREADS.getCurrentThreadCpuTime();
+      long cpuStart = Counters.threadCpuNanos();
       // A file per batch and per range: a retried range writes new files, and only the files of
       // the attempt that succeeded are passed on.
       String attempt = UUID.randomUUID().toString();
@@ -191,7 +193,7 @@ public final class SpillBatches extends PTransform<PBegin, SpillBatches.Result> 
       }
       OutputReceiver<KV<String, String>> spills = out.get(SPILLS);
       open.forEach((key, spill) -> spills.output(KV.of(key, spill.file.toString())));
-      cpu.inc(THREADS.getCurrentThreadCpuTime() - cpuStart);
+      cpu.inc(Counters.threadCpuNanos() - cpuStart);
     }
   }
 

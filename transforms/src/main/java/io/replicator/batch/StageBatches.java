@@ -10,10 +10,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.channels.Channels;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -193,18 +190,18 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
    */
   public static StagedBatch write(String staging, String table, List<Change> changes) throws IOException {
     String id = BatchId.of(table, changes);
-    byte[] idBytes = id.getBytes(StandardCharsets.US_ASCII);
     ResourceId file = StagingPaths.batchFile(staging, table, id);
     int width = 1;
     long size = 0;
     long partial = 0;
     try (OutputStream out = new BufferedOutputStream(
         Channels.newOutputStream(FileSystems.create(file, "application/json")), 1 << 16)) {
+      StagedLine.Encoder lines = new StagedLine.Encoder(id);
       int step = 0;
       for (int i = 0; i < changes.size(); i++) {
         Change c = changes.get(i);
         step = i > 0 && changes.get(i - 1).key().equals(c.key()) ? step + 1 : 0;
-        size += StagedLine.write(out, c, step, idBytes);
+        size += lines.write(out, c, step);
         width = Math.max(width, c.sequence().width());
         partial += c.isPartial() ? 1 : 0;
       }
@@ -242,7 +239,6 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
 
   /** Reads a batch's spill files, keeps the latest change per key, stages it, then removes the files. */
   static final class StageSpilledFn extends DoFn<KV<String, Iterable<String>>, StagedBatch> {
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private final Stager stager;
     private final Counter cpu = Counters.counter(STAGE_CPU_NANOS);
 
@@ -253,7 +249,7 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
     @ProcessElement
     public void process(@Element KV<String, Iterable<String>> batch, OutputReceiver<StagedBatch> out)
         throws IOException {
-      long cpuStart = THREADS.getCurrentThreadCpuTime();
+      long cpuStart = Counters.threadCpuNanos();
       LatestPerKey latest = new LatestPerKey();
       List<String> files = new ArrayList<>();
       for (String file : batch.getValue()) {
@@ -274,7 +270,7 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
       for (String file : files) {
         StagingPaths.deleteSpill(file);
       }
-      cpu.inc(THREADS.getCurrentThreadCpuTime() - cpuStart);
+      cpu.inc(Counters.threadCpuNanos() - cpuStart);
     }
   }
 

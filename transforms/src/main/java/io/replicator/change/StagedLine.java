@@ -52,39 +52,78 @@ public final class StagedLine {
   }
 
   /**
-   * Writes the line of the key's staged change number {@code step} and its newline as UTF-8, and
-   * returns how many bytes that was: the same bytes as {@link #append}, without a String between.
+   * Writes staged lines as UTF-8, the same bytes as {@link #append}: the row's bytes, then its
+   * metadata assembled in one reused buffer, so a line costs two writes and no String. One per
+   * batch file; not thread-safe.
    */
-  public static long write(OutputStream out, Change c, int step, byte[] batchId) throws IOException {
-    byte[] row = c.rowJson().getBytes(StandardCharsets.UTF_8);
-    out.write('{');
-    out.write(row);
-    long n = 1 + row.length + ascii(out, ",\"_op\":\"") + ascii(out, c.op().name()) + ascii(out, "\"");
-    for (int i = 0; i < c.sequence().width(); i++) {
-      n += ascii(out, ",\"") + ascii(out, PART_NAMES[i]) + ascii(out, "\":") + ascii(out, Long.toString(c.sequence().part(i)));
-    }
-    if (c.isPartial()) {
-      byte[] unchanged = c.unchanged().getBytes(StandardCharsets.UTF_8);
-      n += ascii(out, ",\"_unchanged\":");
-      out.write(unchanged);
-      n += unchanged.length;
-    }
-    if (step > 0) {
-      n += ascii(out, ",\"_step\":") + ascii(out, Integer.toString(step));
-    }
-    n += ascii(out, ",\"_batch_id\":\"");
-    out.write(batchId);
-    out.write('"');
-    out.write('}');
-    out.write('\n');
-    return n + batchId.length + 3;
-  }
+  public static final class Encoder {
+    private final byte[] batchId;
+    private byte[] buffer = new byte[256];
+    private int length;
 
-  private static int ascii(OutputStream out, String s) throws IOException {
-    for (int i = 0, len = s.length(); i < len; i++) {
-      out.write(s.charAt(i));
+    public Encoder(String batchId) {
+      this.batchId = batchId.getBytes(StandardCharsets.US_ASCII);
     }
-    return s.length();
+
+    /** Writes the line of the key's staged change number {@code step} and its newline; returns its length in bytes. */
+    public long write(OutputStream out, Change c, int step) throws IOException {
+      byte[] row = c.rowJson().getBytes(StandardCharsets.UTF_8);
+      out.write('{');
+      out.write(row);
+      length = 0;
+      put(",\"_op\":\"").put(c.op().name()).put("\"");
+      for (int i = 0; i < c.sequence().width(); i++) {
+        put(",\"").put(PART_NAMES[i]).put("\":").put(c.sequence().part(i));
+      }
+      if (c.isPartial()) {
+        put(",\"_unchanged\":").put(c.unchanged().getBytes(StandardCharsets.UTF_8));
+      }
+      if (step > 0) {
+        put(",\"_step\":").put(step);
+      }
+      put(",\"_batch_id\":\"").put(batchId).put("\"}\n");
+      out.write(buffer, 0, length);
+      return 1 + row.length + length;
+    }
+
+    private Encoder put(String ascii) {
+      room(ascii.length());
+      for (int i = 0, n = ascii.length(); i < n; i++) {
+        buffer[length++] = (byte) ascii.charAt(i);
+      }
+      return this;
+    }
+
+    private Encoder put(byte[] bytes) {
+      room(bytes.length);
+      System.arraycopy(bytes, 0, buffer, length, bytes.length);
+      length += bytes.length;
+      return this;
+    }
+
+    private Encoder put(long value) {
+      if (value == Long.MIN_VALUE) {
+        return put(Long.toString(value));
+      }
+      room(20);
+      if (value < 0) {
+        buffer[length++] = '-';
+        value = -value;
+      }
+      int end = length + (value == 0 ? 1 : (int) Math.floor(Math.log10(value)) + 1);
+      for (int at = end - 1; at >= length; at--) {
+        buffer[at] = (byte) ('0' + value % 10);
+        value /= 10;
+      }
+      length = end;
+      return this;
+    }
+
+    private void room(int more) {
+      if (length + more > buffer.length) {
+        buffer = java.util.Arrays.copyOf(buffer, Math.max(buffer.length * 2, length + more));
+      }
+    }
   }
 
   /** The UTF-8 size of the line plus its newline, computed without encoding it. */

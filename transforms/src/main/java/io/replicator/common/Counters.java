@@ -1,5 +1,7 @@
 package io.replicator.common;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.Gauge;
@@ -12,6 +14,7 @@ import org.apache.beam.sdk.metrics.Metrics;
  */
 public final class Counters {
   public static final String NAMESPACE = "replicator";
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   private Counters() {}
 
@@ -25,5 +28,10 @@ public final class Counters {
 
   public static Gauge gauge(String name) {
     return Metrics.gauge(NAMESPACE, name);
+  }
+
+  /** The CPU time of the calling thread, for counters of the CPU a step spends per element. */
+  public static long threadCpuNanos() {
+    return THREADS.getCurrentThreadCpuTime();
   }
 }

@@ -237,18 +237,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     writeDeadLetters("Write dead letters", rejected);
 
     // Step 2: batches of whole keys, the latest change per key, staged as JSONL.
-    PCollection<StagedBatch> staged = reduce && spill()
-        ? read.spills.apply("All spill files", Flatten.pCollections())
-            .apply("Stage batches", StageBatches.spilled(staging(), batchMaxBytes(), batchMaxRows()))
-        : spill()
-        ? read.changes.apply("Spill", SpillBatches.changes(reduceIntoBatches(),
-                StagingPaths.spillDirectory(staging(), table().name())))
-            .apply("Stage batches", StageBatches.spilled(staging(), batchMaxBytes(), batchMaxRows()))
-        : reduce
-        ? read.reduced.apply("All batches", Flatten.pCollections())
-            .apply("Stage batches", StageBatches.reduced(staging(), batchMaxBytes(), batchMaxRows()))
-        : read.changes.apply("Stage batches",
-            StageBatches.to(staging()).withMaxBytes(batchMaxBytes()).withMaxRows(batchMaxRows()));
+    PCollection<StagedBatch> staged = stage(read, reduce);
 
     // Step 3: a reload applied as one unit, keeping the rows of rejected snapshot lines; else each
     // batch merged (a snapshot merged into the table then ends its reload record).
@@ -274,6 +263,26 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     writeDeadLetters("Write rows without base", PCollectionList.of(
         merged.apply("Rows without base", RowsWithoutBase.asDeadLetters())));
     return PDone.in(input.getPipeline());
+  }
+
+  /**
+   * The read's changes staged in batches: spilled to disk as read (files) or as they arrive (a
+   * database), reduced by each reader (files, for Dataflow), or reduced by a combine.
+   */
+  private PCollection<StagedBatch> stage(Sources read, boolean reduce) {
+    if (spill()) {
+      PCollection<KV<String, String>> spills = reduce
+          ? read.spills.apply("All spill files", Flatten.pCollections())
+          : read.changes.apply("Spill", SpillBatches.changes(reduceIntoBatches(),
+              StagingPaths.spillDirectory(staging(), table().name())));
+      return spills.apply("Stage batches", StageBatches.spilled(staging(), batchMaxBytes(), batchMaxRows()));
+    }
+    if (reduce) {
+      return read.reduced.apply("All batches", Flatten.pCollections())
+          .apply("Stage batches", StageBatches.reduced(staging(), batchMaxBytes(), batchMaxRows()));
+    }
+    return read.changes.apply("Stage batches",
+        StageBatches.to(staging()).withMaxBytes(batchMaxBytes()).withMaxRows(batchMaxRows()));
   }
 
   private void writeDeadLetters(String step, PCollectionList<DeadLetter> rejected) {

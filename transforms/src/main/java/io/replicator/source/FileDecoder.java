@@ -59,8 +59,6 @@ public final class FileDecoder implements Serializable {
       } else {
         readLines(source, in, changes, deadLetters);
       }
-    } catch (UnreadableFileException e) {
-      throw e;
     } catch (IOException e) {
       throw new UnreadableFileException(source, e);
     }

@@ -48,12 +48,12 @@ final class LineRanges {
    */
   static InputStream through(InputStream in, long first, long end) {
     return new FilterInputStream(in) {
+      private final byte[] one = new byte[1];
       private long pos = first;
       private boolean done = first >= end;
 
       @Override
       public int read() throws IOException {
-        byte[] one = new byte[1];
         return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
       }
 

@@ -21,6 +21,7 @@ public class BatchingTest {
     for (Change c : List.of(
         new Change("t", ChangeOp.UPSERT, "[1]", Sequence.of(5), "\"id\":1,\"설명\":\"한국어 😀\""),
         new Change("t", ChangeOp.DELETE, "[1]", Sequence.of(-5, 1L << 50, 3), "\"id\":1"),
+        new Change("t", ChangeOp.DELETE, "[1]", Sequence.of(0, 10, 999, Long.MIN_VALUE), "\"id\":1"),
         new Change("t", ChangeOp.UPSERT, "[1]", Sequence.of(6), "\"id\":1", "[\"doc\",\"설명\"]"))) {
       for (int step : new int[] {0, 1, 12}) {
         StringBuilder sb = new StringBuilder();
@@ -30,7 +31,7 @@ public class BatchingTest {
         // The byte writer staging uses writes exactly the line, and says how long it was.
         java.io.ByteArrayOutputStream written = new java.io.ByteArrayOutputStream();
         try {
-          long n = StagedLine.write(written, c, step, "0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
+          long n = new StagedLine.Encoder("0123456789abcdef").write(written, c, step);
           assertEquals(sb.toString(), written.toString(StandardCharsets.UTF_8));
           assertEquals(written.size(), n);
         } catch (java.io.IOException e) {

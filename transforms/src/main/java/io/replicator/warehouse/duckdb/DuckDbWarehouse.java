@@ -104,12 +104,13 @@ public final class DuckDbWarehouse implements Warehouse {
       try {
         return (DuckDBConnection) JdbcDrivers.connect("jdbc:duckdb:" + key, new Properties());
       } catch (SQLException e) {
-        if (!String.valueOf(e.getMessage()).contains("Could not set lock") || System.nanoTime() > deadline) {
-          throw e.getMessage() != null && e.getMessage().contains("Could not set lock")
-              ? new SQLException("another process has held the database for " + LOCK_WAIT.toMinutes() + " minutes ("
-                  + e.getMessage() + "). A DuckDB file is written by one process at a time: stop the other process,"
-                  + " or use --warehouse=bigquery:PROJECT.DATASET for a cluster", e)
-              : e;
+        if (!String.valueOf(e.getMessage()).contains("Could not set lock")) {
+          throw e;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new SQLException("another process has held the database for " + LOCK_WAIT.toMinutes() + " minutes ("
+              + e.getMessage() + "). A DuckDB file is written by one process at a time: stop the other process,"
+              + " or use --warehouse=bigquery:PROJECT.DATASET for a cluster", e);
         }
         try {
           Thread.sleep(pause);
