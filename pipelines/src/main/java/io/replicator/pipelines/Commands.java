@@ -1,12 +1,15 @@
 package io.replicator.pipelines;
 
 import io.replicator.s3.SyncBuckets;
+import io.replicator.warehouse.spi.Warehouse;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.flink.FlinkDetachedRunnerResult;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -37,7 +40,7 @@ public final class Commands {
         bench s3-sync    sync a generated bucket with aws s3 sync, rclone and s3-sync side by side
         generate-sample  write the bundled spind_dly sample (--out=DIR)
 
-      replicate --help lists its options.""";
+      replicate --help lists its options. Progress goes to stderr while a run works; --quiet turns it off.""";
 
   /** The pipeline to run when the arguments are options only (set in a Flex Template image). */
   public static final String PIPELINE_ENV = "REPLICATOR_PIPELINE";
@@ -72,10 +75,14 @@ public final class Commands {
       return args.length == 0 ? 2 : 0;
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    boolean quiet = Arrays.stream(rest).anyMatch(a -> a.equals("--quiet") || a.equals("--quiet=true"));
+    // --quiet is the console's, not the pipeline's: it is no Beam option (nor a template parameter).
+    rest = Arrays.stream(rest).filter(a -> !a.equals("--quiet") && !a.startsWith("--quiet=")).toArray(String[]::new);
+    PrintStream progress = quiet ? null : err;
     try {
       switch (args[0]) {
         case "replicate":
-          return replicate(rest, out);
+          return replicate(rest, out, progress);
         case "verify":
           return verify(rest, out);
         case "s3-sync":
@@ -102,8 +109,12 @@ public final class Commands {
 
   /** The options of {@code args}, or null after printing the options' help for {@code --help}. */
   public static ReplicateOptions options(String[] args, PrintStream out) {
-    if (List.of(args).contains("--help")) {
-      PipelineOptionsFactory.printHelp(out, ReplicateOptions.class);
+    return options("replicate", args, out);
+  }
+
+  private static ReplicateOptions options(String command, String[] args, PrintStream out) {
+    if (OptionsHelp.asked(args)) {
+      OptionsHelp.print(command, ReplicateOptions.class, args, out);
       return null;
     }
     rejectRepeatedOptions(args);
@@ -115,19 +126,25 @@ public final class Commands {
     return options;
   }
 
-  private static int replicate(String[] args, PrintStream out) {
+  /** @param progress where progress lines go while the run works, or null for none ({@code --quiet}) */
+  private static int replicate(String[] args, PrintStream out, PrintStream progress) {
     ReplicateOptions options = options(args, out);
     if (options == null) {
       return 0;
     }
     long start = System.currentTimeMillis();
     if (StreamPlan.streaming(options)) {
-      return replicateStream(options, out, start);
+      return replicateStream(options, out, progress != null, start);
     }
+    // The DirectRunner's run() returns at once, so that this process can tell how far it got.
+    options.as(DirectOptions.class).setBlockOnRun(progress == null);
     try (ReplicatePipeline.Launched run = ReplicatePipeline.run(options)) {
       if (!Launch.waits(options)) {
         out.println(Launch.describe("replicate", run.table(), run.result(), options));
         return 0;
+      }
+      if (progress != null) {
+        ProgressLine.of(run, start).await(run.result(), progress);
       }
       run.result().waitUntilFinish();
       out.print(RunSummary.of(run.result(), System.currentTimeMillis() - start).render(run));
@@ -141,8 +158,8 @@ public final class Commands {
   }
 
   /** Starts a stream; on this machine, runs it until stopped or for --streamFor, then summarises. */
-  private static int replicateStream(ReplicateOptions options, PrintStream out, long start) {
-    ReplicateStreamPipeline.Launched run = ReplicateStreamPipeline.run(options);
+  private static int replicateStream(ReplicateOptions options, PrintStream out, boolean printWindows, long start) {
+    ReplicateStreamPipeline.Launched run = ReplicateStreamPipeline.run(options, printWindows);
     if (!Launch.waits(options)) {
       out.println(Launch.describe("replicate --streaming", run.tableNames(), run.result(), options));
       return 0;
@@ -165,13 +182,21 @@ public final class Commands {
         throw new IllegalStateException("stopping the stream failed: " + e.getMessage(), e);
       }
     }
-    summary.run();
+    if (run.result() instanceof FlinkDetachedRunnerResult) {
+      Map<String, Long> mergedUpTo = new TreeMap<>();
+      try (Warehouse w = run.plan().warehouse().spec().open()) {
+        run.tables().forEach(t -> mergedUpTo.put(t.name(), w.maxSequenceNum(t)));
+      }
+      out.print(RunSummary.renderFlinkStream(run, System.currentTimeMillis() - start, mergedUpTo));
+    } else {
+      summary.run();
+    }
     return 0;
   }
 
   private static int s3Sync(String[] args, PrintStream out) {
-    if (List.of(args).contains("--help")) {
-      PipelineOptionsFactory.printHelp(out, S3SyncOptions.class);
+    if (OptionsHelp.asked(args)) {
+      OptionsHelp.print("s3-sync", S3SyncOptions.class, args, out);
       return 0;
     }
     rejectRepeatedOptions(args);
@@ -195,7 +220,7 @@ public final class Commands {
   }
 
   private static int verify(String[] args, PrintStream out) {
-    ReplicateOptions options = options(args, out);
+    ReplicateOptions options = options("verify", args, out);
     if (options == null) {
       return 0;
     }

@@ -196,7 +196,7 @@ public final class FlexTemplateMetadata {
   }
 
   /** A group's heading: its interface's name in words ({@code JdbcSourceOptions}: "Jdbc source"). */
-  private static String heading(Class<?> group) {
+  static String heading(Class<?> group) {
     String words = group.getSimpleName().replaceFirst("Options$", "").replaceAll("(?<=[a-z0-9])(?=[A-Z])", " ");
     String heading = (words.charAt(0) + words.substring(1).toLowerCase(java.util.Locale.ROOT))
         .replace("Big query", "BigQuery").replace("Jdbc", "JDBC");

@@ -14,6 +14,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
@@ -94,9 +95,13 @@ record ReplicatePlan(
     return snapshot.files() != null || jdbc != null;
   }
 
-  /** How many batches file input is cut into, from the files' sizes ({@link BatchPlan#forInputBytes}). */
-  int batchCountFromInputSize() {
+  /** The input files' total size, and whether each is read as it lies (not compressed). */
+  record InputSize(long bytes, boolean uncompressed) {}
+
+  /** The size of the snapshot and change files (none: zero). */
+  InputSize inputSize() {
     long bytes = 0;
+    boolean uncompressed = true;
     for (String pattern : new String[] {snapshot.files(), changes.changes()}) {
       if (pattern == null) {
         continue;
@@ -104,12 +109,18 @@ record ReplicatePlan(
       try {
         for (MatchResult.Metadata m : FileSystems.match(pattern, EmptyMatchTreatment.ALLOW_IF_WILDCARD).metadata()) {
           bytes += m.sizeBytes();
+          uncompressed &= Compression.detect(m.resourceId().getFilename()) == Compression.UNCOMPRESSED;
         }
       } catch (IOException e) {
         throw new OptionsException(pattern + ": cannot list the files (" + firstLine(e) + ")");
       }
     }
-    return BatchPlan.forInputBytes(bytes, staging.batchMaxBytes(), staging.batchMaxRows());
+    return new InputSize(bytes, uncompressed);
+  }
+
+  /** How many batches file input is cut into, from the files' sizes ({@link BatchPlan#forInputBytes}). */
+  int batchCountFromInputSize() {
+    return BatchPlan.forInputBytes(inputSize().bytes(), staging.batchMaxBytes(), staging.batchMaxRows());
   }
 
   /** Identifies a snapshot input (its files and their sizes), so a re-run can resume its reload. */

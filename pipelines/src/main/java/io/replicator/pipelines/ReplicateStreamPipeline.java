@@ -38,6 +38,11 @@ final class ReplicateStreamPipeline {
   }
 
   static Launched run(ReplicateOptions options) {
+    return run(options, false);
+  }
+
+  /** @param printWindows whether each window's report line is printed on standard error as it is done */
+  static Launched run(ReplicateOptions options, boolean printWindows) {
     FileSystems.setDefaultPipelineOptions(options);
     StreamPlan plan = StreamPlan.from(options);
     String runId = ReplicatePipeline.RUN_ID.format(ZonedDateTime.now(ZoneOffset.UTC));
@@ -47,12 +52,18 @@ final class ReplicateStreamPipeline {
       tables.forEach(t -> w.ensureTables(t, Warehouse.AddedColumns.ACCEPTED));
     }
 
-    // The DirectRunner's run() would wait for the stream to end, and so would a Flink cluster's
-    // attached submission: return once it runs instead (then wait, cancel and summarise here).
+    // The DirectRunner's run() would wait for the stream to end, and so would Flink's attached
+    // execution, embedded or on a cluster: return once it runs instead (then wait, cancel and
+    // summarise here).
     options.as(DirectOptions.class).setBlockOnRun(false);
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
-    if (!flink.getFlinkMaster().startsWith("[")) {
-      flink.setAttachedMode(false);
+    flink.setAttachedMode(false);
+    flink.setJobCheckIntervalInSecs(1);
+    if (flink.getCheckpointingInterval() == null || flink.getCheckpointingInterval() <= 0) {
+      // Without checkpointing, Flink never advances the watermark past the file watcher (Beam's
+      // Watch), so no window would ever merge; checkpoints cost little here, as positions are
+      // committed after the merges, not restored from state.
+      flink.setCheckpointingInterval(Math.max(1000L, plan.source().loadInterval().getMillis()));
     }
     Pipeline p = Pipeline.create(options);
     PCollection<SourceEvent> events;
@@ -74,7 +85,8 @@ final class ReplicateStreamPipeline {
         .withBatchBounds(plan.staging().batchMaxBytes(), plan.staging().batchMaxRows())
         .keepingStaging(plan.staging().keepStaging())
         .withUnavailableValue(plan.changes().unavailableValue())
-        .committingTo(committer);
+        .committingTo(committer)
+        .printingWindows(printWindows);
     events.apply("Replicate", plan.changes().format() == InputFormat.NATIVE ? replicate.withNativeLines() : replicate);
     return new Launched(p.run(), plan, tables, runId);
   }

@@ -38,6 +38,11 @@ public final class RunSummary {
     this.wallMillis = wallMillis;
   }
 
+  /** A summary of the given counters (tests). */
+  static RunSummary ofCounters(Map<String, Long> counters, long wallMillis) {
+    return new RunSummary(Map.copyOf(counters), Map.of(), Map.of(), wallMillis);
+  }
+
   public static RunSummary of(PipelineResult result, long wallMillis) {
     Map<String, Long> counters = new HashMap<>();
     MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder().build());
@@ -169,14 +174,18 @@ public final class RunSummary {
    * measured them), and wall time in the warehouse's merges.
    */
   private void timeByStage(StringBuilder sb) {
-    long lines = Math.max(1, get(ReadChanges.LINES_READ));
+    // Per row read: lines of files and rows of a database alike.
+    long rows = Math.max(1, get(ReadChanges.LINES_READ) + get(ReadJdbcSnapshot.ROWS_READ));
     long decode = get(SpillBatches.DECODE_CPU_NANOS);
     long stage = get(StageBatches.STAGE_CPU_NANOS);
     long merge = get(MergeBatches.MERGE_WALL_MILLIS);
     StringBuilder parts = new StringBuilder();
     if (decode > 0 || stage > 0) {
-      parts.append(String.format(Locale.ROOT, "CPU per line: decode %.1f µs, reduce and stage %.1f µs; ",
-          decode / 1000.0 / lines, stage / 1000.0 / lines));
+      parts.append("CPU per row read: ");
+      if (decode > 0) {
+        parts.append(String.format(Locale.ROOT, "decode %.1f µs, ", decode / 1000.0 / rows));
+      }
+      parts.append(String.format(Locale.ROOT, "reduce and stage %.1f µs; ", stage / 1000.0 / rows));
     }
     parts.append(String.format(Locale.ROOT, "%.1f s in the warehouse's merges", merge / 1000.0));
     sb.append(String.format(Locale.ROOT, "  %-11s %s%n", "time", parts));
@@ -221,6 +230,27 @@ public final class RunSummary {
       sb.append(String.format(Locale.ROOT, "  %-11s %,d rows merged in %,d %s%s%n", t.name(),
           get(CommitProgress.ROWS_PREFIX + t.name()), batches, plural(batches, "batch", "batches"),
           lag == null ? "" : String.format(Locale.ROOT, ", lag %.1f s (source change to merged, last window)", lag / 1000.0)));
+    }
+    return sb.toString();
+  }
+
+  /**
+   * The summary of a stream run as a Flink job this process submitted and then stopped: Flink gives
+   * a running streaming job's Beam counters to no one but its own metrics (the web UI, a reporter),
+   * so this says where to look and how far each table's merges got.
+   *
+   * @param mergedUpTo table → the highest sequence its target holds
+   */
+  static String renderFlinkStream(ReplicateStreamPipeline.Launched run, long wallMillis, Map<String, Long> mergedUpTo) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("replicate --streaming ").append(run.tableNames()).append(": ran ")
+        .append(String.format(Locale.ROOT, "%.1f s", wallMillis / 1000.0)).append(" as a Flink job, then cancelled\n")
+        .append("  counters    not reported: a streaming Flink job shows its counters in the Flink web UI (the job's\n")
+        .append("              Metrics tab) or a metrics reporter, not to the launcher\n");
+    for (TargetTable t : run.tables()) {
+      Long seq = mergedUpTo.get(t.name());
+      sb.append(String.format(Locale.ROOT, "  %-11s %s%n", t.name(),
+          seq == null || seq == 0 ? "nothing merged yet" : "merged up to sequence " + seq));
     }
     return sb.toString();
   }

@@ -32,6 +32,8 @@ public final class S3SyncPipeline {
     static Plan of(S3SyncOptions o, String[] args) {
       S3Location source = parse(() -> S3Location.parse("--source", o.getSource()));
       S3Location target = parse(() -> S3Location.parse("--target", o.getTarget()));
+      checkEndpoint("--sourceEndpoint", o.getSourceEndpoint());
+      checkEndpoint("--targetEndpoint", o.getTargetEndpoint());
       boolean pathStyle = Boolean.TRUE.equals(o.getPathStyle());
       S3Endpoint sourceEndpoint = new S3Endpoint(blank(o.getSourceEndpoint()), blank(o.getSourceRegion()), pathStyle,
           blank(o.getSourceProfile()));
@@ -61,6 +63,23 @@ public final class S3SyncPipeline {
           : parse(() -> io.replicator.common.Throughput.bytesPerSecond(o.getMaxThroughput()));
       return new Plan(sourceEndpoint, source, targetEndpoint, target, compare, filter(o, args), delete, maxDelete, copy,
           blank(o.getReport()), maxThroughput);
+    }
+
+    /** An endpoint is an http(s) URL with a host, as the AWS SDK needs it. */
+    private static void checkEndpoint(String option, String value) {
+      if (blank(value) == null) {
+        return;
+      }
+      java.net.URI uri;
+      try {
+        uri = new java.net.URI(value.strip());
+      } catch (java.net.URISyntaxException e) {
+        uri = null;
+      }
+      if (uri == null || uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+        throw new OptionsException(option + "='" + value + "': expected an http:// or https:// URL with a host,"
+            + " e.g. https://s3.eu-central-1.amazonaws.com or http://localhost:9000");
+      }
     }
 
     /**

@@ -1,34 +1,44 @@
 package io.replicator.pipelines;
 
+import io.replicator.common.JdbcDrivers;
 import io.replicator.warehouse.WarehouseSpec;
-import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.sql.Blob;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Properties;
 
 /**
- * Runs one SQL statement against a local DuckDB warehouse and prints the result as a table, so the
- * local target can be inspected without a DuckDB client:
+ * Runs one SQL statement against a local DuckDB warehouse, opened read-only unless {@code --write}
+ * is given, and prints the result
+ * as a table, so the local target can be inspected without a DuckDB client:
  * {@code replicator sql --warehouse=duckdb:local/warehouse.duckdb "SELECT COUNT(*) FROM spind_dly"}.
  */
 final class SqlCommand {
   private static final int MAX_ROWS = 1000;
+  private static final int MAX_BLOB_BYTES = 48;
 
   private SqlCommand() {}
 
   static int main(String[] args, PrintStream out) {
     String warehouse = null;
     String sql = null;
+    boolean write = false;
     for (String a : args) {
       if (a.startsWith("--warehouse=")) {
         warehouse = a.substring("--warehouse=".length());
+      } else if (a.equals("--write") || a.equals("--write=true")) {
+        write = true;
       } else if (a.startsWith("--")) {
-        throw new OptionsException("sql: unknown option '" + a + "' (expected --warehouse=duckdb:PATH and a statement)");
+        throw new OptionsException("sql: unknown option '" + a + "' (expected --warehouse=duckdb:PATH, --write and a"
+            + " statement)");
       } else if (sql == null) {
         sql = a;
       } else {
@@ -45,8 +55,12 @@ final class SqlCommand {
     if (!Path.of(spec.location()).toFile().exists()) {
       throw new OptionsException("sql: " + spec.location() + " does not exist (run a replicate first)");
     }
-    try (DuckDbWarehouse w = DuckDbWarehouse.open(Path.of(spec.location()));
-        Statement st = w.connection().createStatement()) {
+    // Read-only unless asked: a query cannot change the replicated tables (nor their batch and
+    // tombstone records) by mistake.
+    Properties properties = new Properties();
+    properties.setProperty("duckdb.read_only", String.valueOf(!write));
+    try (Connection c = JdbcDrivers.connect("jdbc:duckdb:" + Path.of(spec.location()).toAbsolutePath(), properties);
+        Statement st = c.createStatement()) {
       if (!st.execute(sql)) {
         out.println(st.getUpdateCount() + " rows changed");
         return 0;
@@ -56,7 +70,16 @@ final class SqlCommand {
       }
       return 0;
     } catch (SQLException e) {
-      throw new OptionsException("sql: " + e.getMessage().lines().findFirst().orElse(""));
+      String message = e.getMessage().lines().findFirst().orElse("");
+      if (message.contains("read-only mode")) {
+        throw new OptionsException("sql: the warehouse is opened read-only (--write allows changes), so the"
+            + " statement was refused: " + message);
+      }
+      if (message.contains("Could not set lock")) {
+        throw new OptionsException("sql: " + spec.location() + " is being written by another process (a run in"
+            + " progress); query it when that is done");
+      }
+      throw new OptionsException("sql: " + message);
     }
   }
 
@@ -76,8 +99,7 @@ final class SqlCommand {
       if (rows.size() < MAX_ROWS) {
         String[] row = new String[n];
         for (int i = 0; i < n; i++) {
-          Object v = rs.getObject(i + 1);
-          row[i] = v == null ? "NULL" : v.toString().replace("\n", "\\n").replace("\t", "\\t");
+          row[i] = text(rs.getObject(i + 1));
           widths[i] = Math.max(widths[i], row[i].length());
         }
         rows.add(row);
@@ -93,6 +115,22 @@ final class SqlCommand {
       printRow(out, row, widths);
     }
     out.println("(" + total + " rows" + (total > MAX_ROWS ? ", first " + MAX_ROWS + " shown" : "") + ")");
+  }
+
+  /** A value as one line: bytes in base64 (as the staged JSONL holds them), newlines and tabs escaped. */
+  private static String text(Object v) throws SQLException {
+    if (v == null) {
+      return "NULL";
+    }
+    if (v instanceof Blob blob) {
+      long length = blob.length();
+      byte[] head = blob.getBytes(1, (int) Math.min(length, MAX_BLOB_BYTES));
+      return Base64.getEncoder().encodeToString(head) + (length > MAX_BLOB_BYTES ? "... (" + length + " bytes)" : "");
+    }
+    if (v instanceof byte[] bytes) {
+      return Base64.getEncoder().encodeToString(bytes);
+    }
+    return v.toString().replace("\n", "\\n").replace("\t", "\\t");
   }
 
   private static void printRow(PrintStream out, String[] cells, int[] widths) {

@@ -1,5 +1,6 @@
 package io.replicator.pipelines;
 
+import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
@@ -12,4 +13,12 @@ public interface WarehouseOptions extends PipelineOptions {
   String getWarehouse();
 
   void setWarehouse(String value);
+
+  @Description("A DuckDB warehouse: how long to wait while another process holds the file (another run, or"
+      + " another TaskManager's merge) before failing with the holder named (e.g. 60s, 10m).")
+  @Default.String("60s")
+  @TemplateParameter(label = "Lock timeout (DuckDB)", regexes = "^\\d{1,9}\\s*(ms|s|m|min|h|d)$")
+  String getLockTimeout();
+
+  void setLockTimeout(String value);
 }

@@ -22,7 +22,8 @@ record WarehousePlan(WarehouseSpec spec, boolean cdc) {
    * @param staging where batches are staged, which the warehouse must be able to load from
    */
   static <O extends WarehouseOptions & BigQueryTargetOptions> WarehousePlan from(O o, TableSchema schema, String staging) {
-    WarehouseSpec spec = wrap(() -> WarehouseSpec.parse(o.getWarehouse()), "--warehouse");
+    WarehouseSpec spec = wrap(() -> WarehouseSpec.parse(o.getWarehouse()), "--warehouse")
+        .withLockTimeout(java.time.Duration.ofMillis(DurationOption.parse(o.getLockTimeout(), "--lockTimeout").getMillis()));
     boolean cdc = cdc(o);
     if (spec.kind().equals("bigquery")) {
       spec = withBigQuerySettings(o, spec, schema, cdc);

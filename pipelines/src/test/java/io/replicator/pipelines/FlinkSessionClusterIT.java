@@ -46,6 +46,18 @@ public class FlinkSessionClusterIT {
   private static final String SCHEMA = """
       [{"name":"id","type":"INT64","mode":"REQUIRED"},{"name":"name","type":"STRING"},
        {"name":"amount","type":"NUMERIC"},{"name":"note","type":"STRING"}]""";
+  /**
+   * What Flink's own start scripts give a Java 17 JVM: without them a task's error cannot even be
+   * reported (Flink rewrites an OutOfMemoryError's message by reflection) and the TaskManager dies.
+   */
+  static final List<String> FLINK_JAVA_17_OPENS = List.of("--add-opens=java.base/java.lang=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.net=ALL-UNNAMED",
+      "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.text=ALL-UNNAMED",
+      "--add-opens=java.base/java.time=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
+      "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+      "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+      "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
   private static final List<ChildProcess> CLUSTER = new ArrayList<>();
   private static int restPort;
   private static S3ProxyServer s3;
@@ -72,16 +84,25 @@ public class FlinkSessionClusterIT {
         "taskmanager.memory.network.min: 128m", "taskmanager.memory.network.max: 128m",
         "taskmanager.memory.framework.off-heap.size: 128m", "taskmanager.memory.task.off-heap.size: 128m",
         "taskmanager.memory.jvm-metaspace.size: 256m", "taskmanager.memory.jvm-overhead.min: 192m",
+        // The bundled jar is the cluster's own classpath (as in Flink's lib/): each job's classes come
+        // from it, loaded once, instead of a copy per job that Beam on Flink never unloads (a
+        // metaspace leak of tens of MB per job that kills a TaskManager after a few jobs).
+        "classloader.resolve-order: parent-first",
         "taskmanager.memory.jvm-overhead.max: 192m", ""));
     String overview = "http://localhost:" + restPort + "/overview";
-    CLUSTER.add(ChildProcess.startJava("Flink JobManager", List.of("-Xmx512m", "-cp", JAR.toString(),
-        "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", "--configDir", conf.toString()),
+    List<String> jobManager = new ArrayList<>(List.of("-Xmx512m"));
+    jobManager.addAll(FLINK_JAVA_17_OPENS);
+    jobManager.addAll(List.of("-cp", JAR.toString(),
+        "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", "--configDir", conf.toString()));
+    CLUSTER.add(ChildProcess.startJava("Flink JobManager", jobManager,
         conf.resolve("jobmanager.log"), () -> ChildProcess.answersHttp(overview, 200), Duration.ofMinutes(1)));
     for (int i = 1; i <= 2; i++) {
       int registered = i;
-      CLUSTER.add(ChildProcess.startJava("Flink TaskManager " + i, List.of("-Xmx640m", "-XX:MaxDirectMemorySize=384m",
-          "-XX:MaxMetaspaceSize=256m", "-Daws.sharedCredentialsFile=" + credentials, "-cp", JAR.toString(), "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
-          "--configDir", conf.toString()), conf.resolve("taskmanager-" + i + ".log"),
+      List<String> jvm = new ArrayList<>(List.of("-Xmx640m", "-XX:MaxDirectMemorySize=384m", "-XX:MaxMetaspaceSize=256m"));
+      jvm.addAll(FLINK_JAVA_17_OPENS);
+      jvm.addAll(List.of("-Daws.sharedCredentialsFile=" + credentials, "-cp", JAR.toString(),
+          "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", "--configDir", conf.toString()));
+      CLUSTER.add(ChildProcess.startJava("Flink TaskManager " + i, jvm, conf.resolve("taskmanager-" + i + ".log"),
           () -> taskManagers(overview) >= registered, Duration.ofMinutes(1)));
     }
   }
@@ -92,6 +113,15 @@ public class FlinkSessionClusterIT {
     CLUSTER.forEach(ChildProcess::close);
     if (s3 != null) {
       s3.close();
+    }
+  }
+
+  /** Whether the cluster runs a job now. */
+  private static boolean runningJob() {
+    try (var in = java.net.URI.create("http://localhost:" + restPort + "/jobs/overview").toURL().openStream()) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).contains("\"state\":\"RUNNING\"");
+    } catch (java.io.IOException e) {
+      return false;
     }
   }
 
@@ -122,8 +152,21 @@ public class FlinkSessionClusterIT {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out).start();
     assertTrue("the job did not finish in 3 minutes", p.waitFor(3, TimeUnit.MINUTES));
     String output = Files.readString(out.toPath(), StandardCharsets.UTF_8);
-    assertEquals(output, 0, p.exitValue());
+    assertEquals(output + clusterLogTails(), 0, p.exitValue());
     return output;
+  }
+
+  /** The end of each cluster process's log: why a job failed is often only there. */
+  private static String clusterLogTails() throws java.io.IOException {
+    StringBuilder sb = new StringBuilder();
+    try (var logs = Files.list(TMP.getRoot().toPath().resolve("flink-conf"))) {
+      for (Path log : logs.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
+        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        sb.append("\n--- ").append(log.getFileName()).append(" (last 40 lines)\n")
+            .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+      }
+    }
+    return sb.toString();
   }
 
   /** Every row of the table in key order, each column as text: what "the same target" means. */
@@ -202,6 +245,51 @@ public class FlinkSessionClusterIT {
       String out = submit(options.toArray(String[]::new));
       assertTrue(out, out.contains("replicate spind: done in "));
       assertEquals("job " + job, expected, duckDbRows(run.resolve("w.duckdb")));
+    }
+  }
+
+  @Test
+  public void fileDropStreamsEndLikeTheDirectRunnerJobAfterJob() throws Exception {
+    Path data = writeData("stream-data");
+    List<String> changes = Files.readAllLines(data.resolve("changes.jsonl"));
+    String[] table = {"--table=spind", "--keys=id", "--schema=" + data.resolve("schema.json"), "--batchMaxBytes=64KB"};
+    Path reference = TMP.newFolder("stream-reference").toPath();
+    List<String> direct = new ArrayList<>(List.of("replicate", "--changes=" + data.resolve("changes.jsonl"),
+        "--staging=" + reference.resolve("staging"), "--warehouse=duckdb:" + reference.resolve("w.duckdb")));
+    direct.addAll(List.of(table));
+    Replication.cli(direct.toArray(String[]::new)).ok();
+    List<String> expected = duckDbRows(reference.resolve("w.duckdb"));
+    assertTrue(expected.size() > 1000);
+
+    for (int job = 1; job <= 2; job++) {
+      Path run = TMP.newFolder("stream" + job).toPath();
+      Path drops = Files.createDirectories(run.resolve("drops"));
+      // Half the changes are there when the stream starts; the rest land (whole, by a move) while it runs.
+      Files.write(drops.resolve("part-1.jsonl"), changes.subList(0, changes.size() / 2));
+      Path later = run.resolve("part-2.jsonl");
+      Files.write(later, changes.subList(changes.size() / 2, changes.size()));
+      // Uploading the bundled jar takes a while on a busy machine: drop once the job runs.
+      Thread dropper = new Thread(() -> {
+        try {
+          long deadline = System.currentTimeMillis() + 120_000;
+          while (!runningJob() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(500);
+          }
+          Thread.sleep(5_000);
+          Files.move(later, drops.resolve("part-2.jsonl"));
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      dropper.start();
+      List<String> options = new ArrayList<>(List.of("--streaming=true", "--changeFormat=native",
+          "--changes=" + drops + "/*.jsonl", "--watchInterval=1s", "--loadInterval=2s", "--streamFor=50s",
+          "--staging=" + run.resolve("staging"), "--warehouse=duckdb:" + run.resolve("w.duckdb")));
+      options.addAll(List.of(table));
+      String out = submit(options.toArray(String[]::new));
+      dropper.join();
+      assertTrue(out, out.contains("as a Flink job, then cancelled"));
+      assertEquals("job " + job + "\n" + out, expected, duckDbRows(run.resolve("w.duckdb")));
     }
   }
 

@@ -243,6 +243,16 @@ public class S3SyncTest {
     Replication.Outcome down = sync("--sourceEndpoint=http://127.0.0.1:9");
     assertEquals(1, down.code());
     assertThat(down.err(), containsString("failed: cannot reach http://127.0.0.1:9"));
+    Replication.Outcome noCredentials = sync("--sourceProfile=nobody");
+    assertEquals(1, noCredentials.code());
+    assertThat(noCredentials.err(), containsString("--source=s3://" + source + "/data/: listing at " + one.endpoint()
+        + " failed: no AWS credentials (the profile 'nobody' has none in the AWS credentials file; name a profile"));
+    assertFalse(noCredentials.err(), noCredentials.err().contains("cannot reach"));
+    for (String url : List.of("not-a-url", "s3://bucket", "http://", "localhost:9000")) {
+      Replication.Outcome badUrl = sync("--sourceEndpoint=" + url);
+      assertEquals(badUrl.err(), 2, badUrl.code());
+      assertThat(badUrl.err(), containsString("--sourceEndpoint='" + url + "': expected an http:// or https:// URL"));
+    }
     Replication.Outcome tooBig = sync("--multipartThreshold=6GB");
     assertEquals(2, tooBig.code());
     assertThat(tooBig.err(), containsString("--multipartThreshold must be between 5MB and 5GB"));

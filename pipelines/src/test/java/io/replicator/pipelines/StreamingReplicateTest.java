@@ -136,11 +136,22 @@ public class StreamingReplicateTest {
       }
     });
     later.start();
-    Replication.Outcome o = Replication.cli("replicate", "--streaming=true", "--changes=" + drops + "/*.jsonl",
-        "--changeFormat=debezium", "--table=orders", "--schema=" + dir.resolve("schema.json"), "--keys=id",
-        "--watchInterval=500ms", "--loadInterval=1s", "--streamFor=12s", "--staging=" + dir.resolve("staging"),
-        "--warehouse=duckdb:" + dir.resolve("w.duckdb")).ok();
+    // Each window's line goes to the process's standard error as the window is done.
+    java.io.PrintStream systemErr = System.err;
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+    Replication.Outcome o;
+    try {
+      o = Replication.cli("replicate", "--streaming=true", "--changes=" + drops + "/*.jsonl",
+          "--changeFormat=debezium", "--table=orders", "--schema=" + dir.resolve("schema.json"), "--keys=id",
+          "--watchInterval=500ms", "--loadInterval=1s", "--streamFor=12s", "--staging=" + dir.resolve("staging"),
+          "--warehouse=duckdb:" + dir.resolve("w.duckdb")).ok();
+    } finally {
+      System.setErr(systemErr);
+    }
     later.join();
+    String windows = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(windows, windows.matches("(?s).*\\d\\d:\\d\\d:\\d\\d window done: merged orders: \\d+ rows in \\d+ batch.*"));
     assertEquals(o.out(), 2, o.count("rejected"));
     assertEquals(o.out(), history.events.size() + 2, o.count("read"));
     String letters;

@@ -24,7 +24,20 @@ public final class S3Errors {
           + (hint.isEmpty() ? "" : " (" + hint + ")");
     }
     if (e instanceof SdkClientException) {
-      return what + " failed: cannot reach " + endpoint.describe() + " (" + firstLine(e.getMessage()) + ")";
+      String message = firstLine(e.getMessage());
+      // The SDK's own text can quote the credentials file: say what is missing in words of our own.
+      if (message.contains("Unable to load credentials") || message.contains("contained no credentials")) {
+        return what + " at " + endpoint.describe() + " failed: no AWS credentials ("
+            + (endpoint.profile() != null ? "the profile '" + endpoint.profile() + "' has none in the AWS credentials file"
+                : "none in the environment, the AWS files or the machine's role")
+            + "; name a profile with --sourceProfile / --targetProfile, or set AWS_ACCESS_KEY_ID and"
+            + " AWS_SECRET_ACCESS_KEY)";
+      }
+      if (message.contains("Unable to load region")) {
+        return what + " at " + endpoint.describe() + " failed: no AWS region; give --sourceRegion / --targetRegion"
+            + " or set AWS_REGION";
+      }
+      return what + " failed: cannot reach " + endpoint.describe() + " (" + message + ")";
     }
     return what + " at " + endpoint.describe() + " failed: " + firstLine(e.getMessage());
   }

@@ -30,6 +30,7 @@ public final class FileDecoder implements Serializable {
   private final Counter rejected = Counters.counter(ReadChanges.REJECTED);
   private final Counter skipped = Counters.counter(ReadChanges.SKIPPED);
   private final Counter filesRead = Counters.counter(ReadChanges.FILES_READ);
+  private final Counter bytesRead = Counters.counter(ReadChanges.BYTES_READ);
   private final String unavailableValue;
   private transient ChangeDecoder decoder;
 
@@ -54,11 +55,14 @@ public final class FileDecoder implements Serializable {
     String source = file.getMetadata().resourceId().toString();
     filesRead.inc();
     try (Utf8Lines in = Utf8Lines.of(file)) {
+      // Progress is measured against files' sizes, which for a compressed file are not its lines'.
+      ByteProgress progress = new ByteProgress(in, file.getCompression() == Compression.UNCOMPRESSED);
       if (format == InputFormat.SNAPSHOT_CSV) {
-        readCsv(source, in, changes, deadLetters);
+        readCsv(source, in, progress, changes, deadLetters);
       } else {
-        readLines(source, in, changes, deadLetters);
+        readLines(source, in, progress, changes, deadLetters);
       }
+      progress.report();
     } catch (IOException e) {
       throw new UnreadableFileException(source, e);
     }
@@ -97,7 +101,9 @@ public final class FileDecoder implements Serializable {
     }
     String source = file.getMetadata().resourceId().toString();
     try (Utf8Lines in = Utf8Lines.ofRange(file, range.getFrom(), range.getTo())) {
-      readLines(source, in, changes, deadLetters);
+      ByteProgress progress = new ByteProgress(in, true);
+      readLines(source, in, progress, changes, deadLetters);
+      progress.report();
     } catch (IOException e) {
       throw new UnreadableFileException(source, e);
     }
@@ -115,8 +121,36 @@ public final class FileDecoder implements Serializable {
     return decoder;
   }
 
-  private void readLines(String source, Utf8Lines in, Consumer<Change> changes, Consumer<DeadLetter> deadLetters)
-      throws IOException {
+  /** Adds the bytes read to the counter now and then (every few thousand lines), not per line. */
+  private final class ByteProgress {
+    private final Utf8Lines in;
+    private final boolean counts;
+    private long reported;
+    private int lines;
+
+    ByteProgress(Utf8Lines in, boolean counts) {
+      this.in = in;
+      this.counts = counts;
+    }
+
+    void line() {
+      if (++lines == 8192) {
+        lines = 0;
+        report();
+      }
+    }
+
+    void report() {
+      if (counts) {
+        long now = in.bytesRead();
+        bytesRead.inc(now - reported);
+        reported = now;
+      }
+    }
+  }
+
+  private void readLines(String source, Utf8Lines in, ByteProgress progress, Consumer<Change> changes,
+      Consumer<DeadLetter> deadLetters) throws IOException {
     ChangeDecoder decoder = decoder();
     String line;
     while ((line = in.next()) != null) {
@@ -124,6 +158,7 @@ public final class FileDecoder implements Serializable {
         continue;
       }
       linesRead.inc();
+      progress.line();
       try {
         if (in.malformed() != null) {
           throw new RejectedInputException(in.malformed());
@@ -140,8 +175,8 @@ public final class FileDecoder implements Serializable {
     }
   }
 
-  private void readCsv(String source, Utf8Lines in, Consumer<Change> changes, Consumer<DeadLetter> deadLetters)
-      throws IOException {
+  private void readCsv(String source, Utf8Lines in, ByteProgress progress, Consumer<Change> changes,
+      Consumer<DeadLetter> deadLetters) throws IOException {
     CsvRecordReader records = new CsvRecordReader(in);
     List<String> header = records.next();
     if (header == null) {
@@ -156,6 +191,7 @@ public final class FileDecoder implements Serializable {
         continue; // An empty line.
       }
       linesRead.inc();
+      progress.line();
       try {
         if (records.malformedUtf8() != null) {
           throw new RejectedInputException(records.malformedUtf8());

@@ -39,6 +39,8 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
   public static final String REJECTED = "rejected";
   public static final String SKIPPED = "skipped_events";
   public static final String FILES_READ = "files_read";
+  /** Bytes of uncompressed input files read so far: progress against the files' sizes. */
+  public static final String BYTES_READ = "input_bytes_read";
 
   private static final TupleTag<Change> CHANGES = new TupleTag<>() {};
   private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};

@@ -41,6 +41,8 @@ public final class Utf8Lines implements Closeable {
   private byte[] pending = new byte[256];
   private int pendingLength;
   private long lineNumber;
+  /** Bytes taken from the input so far (whole buffers: at most 64 KiB ahead of the last line). */
+  private long bytesRead;
   private String terminator = "";
   private String malformed;
   private CharsetDecoder strict;
@@ -128,6 +130,11 @@ public final class Utf8Lines implements Closeable {
     }
   }
 
+  /** Bytes read from the input so far, for progress: ahead of the lines returned by at most a buffer. */
+  public long bytesRead() {
+    return bytesRead;
+  }
+
   /** The 1-based number of the line {@link #next} returned last. */
   public long lineNumber() {
     if (linesBefore != null) {
@@ -182,6 +189,7 @@ public final class Utf8Lines implements Closeable {
       return false;
     }
     limit = n;
+    bytesRead += n;
     return true;
   }
 

@@ -1,6 +1,9 @@
 package io.replicator.stream;
 
 import io.replicator.common.Counters;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -54,13 +57,20 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
   public static final String ROWS_PREFIX = "rows_merged_";
 
   private final ProgressCommitter committer;
+  private final boolean print;
 
-  private CommitProgress(ProgressCommitter committer) {
+  private CommitProgress(ProgressCommitter committer, boolean print) {
     this.committer = committer;
+    this.print = print;
   }
 
   public static CommitProgress with(ProgressCommitter committer) {
-    return new CommitProgress(committer);
+    return new CommitProgress(committer, false);
+  }
+
+  /** Also prints each window's line on standard error, with the time it was done. */
+  public CommitProgress printingWindows(boolean print) {
+    return new CommitProgress(committer, print);
   }
 
   @Override
@@ -71,12 +81,13 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
         .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())))
         .apply("Gather window", GroupByKey.create())
         .apply("In order", Window.into(new GlobalWindows()))
-        .apply("Commit", ParDo.of(new CommitFn(committer)))
+        .apply("Commit", ParDo.of(new CommitFn(committer, print)))
         .setCoder(StringUtf8Coder.of());
   }
 
   private static final class CommitFn extends DoFn<KV<String, Iterable<KV<String, Long>>>, String> {
     private final ProgressCommitter committer;
+    private final boolean print;
     private final Counter windows = Counters.counter(WINDOWS_COMMITTED);
     private final Counter acknowledged = Counters.counter(EVENTS_ACKNOWLEDGED);
 
@@ -84,8 +95,9 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
     private final StateSpec<ValueState<Map<String, Long>>> committedSpec =
         StateSpecs.value(MapCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
 
-    CommitFn(ProgressCommitter committer) {
+    CommitFn(ProgressCommitter committer, boolean print) {
       this.committer = committer;
+      this.print = print;
     }
 
     @ProcessElement
@@ -150,6 +162,9 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
       acks.forEach((source, ids) -> line.add("acknowledged " + ids.size() + " of " + source));
       windows.inc();
       LOG.info("{}", line);
+      if (print) {
+        System.err.println(LocalTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS) + " " + line);
+      }
       out.output(line.toString());
     }
 

@@ -76,6 +76,8 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
 
   abstract @Nullable String unavailableValue();
 
+  abstract boolean printsWindows();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -106,6 +108,8 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
 
     abstract Builder setUnavailableValue(String placeholder);
 
+    abstract Builder setPrintsWindows(boolean print);
+
     abstract ReplicateStream build();
   }
 
@@ -119,7 +123,7 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
         .setFormat(InputFormat.DEBEZIUM).setWarehouse(warehouse).setStaging(staging).setDeadLetters(deadLetters)
         .setRunId(runId).setLoadInterval(Duration.standardSeconds(60)).setMaxBytes(256L << 20)
         .setMaxRows(5_000_000L).setKeepStaging(false).setCommitter(ProgressCommitter.NONE)
-        .setUnavailableValue(DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE).build();
+        .setUnavailableValue(DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE).setPrintsWindows(false).build();
   }
 
   /** Native change lines instead of Debezium events (one table only). */
@@ -154,6 +158,11 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
   /** The Debezium connector's placeholder for a value it cannot see: such columns are left unchanged. */
   public ReplicateStream withUnavailableValue(String placeholder) {
     return toBuilder().setUnavailableValue(placeholder).build();
+  }
+
+  /** Prints each window's report line on standard error as the window is done (a console's progress). */
+  public ReplicateStream printingWindows(boolean print) {
+    return toBuilder().setPrintsWindows(print).build();
   }
 
   /** Where merged positions are committed (Kafka offsets, say); by default nowhere. */
@@ -191,6 +200,6 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
             .via(Progress::deadLetters)).setCoder(progressCoder);
     return PCollectionList.of(decoded.progress()).and(mergedProgress).and(deadLetterProgress)
         .apply("All progress", Flatten.pCollections())
-        .apply("Commit progress", CommitProgress.with(committer()));
+        .apply("Commit progress", CommitProgress.with(committer()).printingWindows(printsWindows()));
   }
 }

@@ -6,6 +6,7 @@ import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import io.replicator.warehouse.spi.Warehouse;
 import java.io.Serializable;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.function.UnaryOperator;
 
 /**
@@ -16,11 +17,14 @@ public final class WarehouseSpec implements Serializable {
   private final String kind;
   private final String location;
   private final BigQuerySettings bigQuery;
+  /** How long a DuckDB open waits while another process holds the file. */
+  private final Duration lockTimeout;
 
-  private WarehouseSpec(String kind, String location, BigQuerySettings bigQuery) {
+  private WarehouseSpec(String kind, String location, BigQuerySettings bigQuery, Duration lockTimeout) {
     this.kind = kind;
     this.location = location;
     this.bigQuery = bigQuery;
+    this.lockTimeout = lockTimeout;
   }
 
   public static WarehouseSpec parse(String spec) {
@@ -34,10 +38,11 @@ public final class WarehouseSpec implements Serializable {
       if (location.isBlank()) {
         throw new IllegalArgumentException("--warehouse=duckdb: needs a file path, e.g. duckdb:local/warehouse.duckdb");
       }
-      return new WarehouseSpec(kind, Path.of(location).toAbsolutePath().normalize().toString(), null);
+      return new WarehouseSpec(kind, Path.of(location).toAbsolutePath().normalize().toString(), null,
+          DuckDbWarehouse.LOCK_WAIT);
     }
     if (kind.equals("bigquery")) {
-      return new WarehouseSpec(kind, location, BigQuerySettings.parse(location));
+      return new WarehouseSpec(kind, location, BigQuerySettings.parse(location), DuckDbWarehouse.LOCK_WAIT);
     }
     throw new IllegalArgumentException(
         "--warehouse='" + spec + "' names an unknown warehouse (expected duckdb:PATH or bigquery:PROJECT.DATASET)");
@@ -45,7 +50,12 @@ public final class WarehouseSpec implements Serializable {
 
   /** A BigQuery warehouse with its settings changed by {@code change}; other kinds are returned as they are. */
   public WarehouseSpec withBigQuery(UnaryOperator<BigQuerySettings> change) {
-    return bigQuery == null ? this : new WarehouseSpec(kind, location, change.apply(bigQuery));
+    return bigQuery == null ? this : new WarehouseSpec(kind, location, change.apply(bigQuery), lockTimeout);
+  }
+
+  /** How long opening a DuckDB file waits while another process holds it (BigQuery: no effect). */
+  public WarehouseSpec withLockTimeout(Duration timeout) {
+    return new WarehouseSpec(kind, location, bigQuery, timeout);
   }
 
   /** The BigQuery settings, or null for another warehouse. */
@@ -77,7 +87,7 @@ public final class WarehouseSpec implements Serializable {
   }
 
   public Warehouse open() {
-    return bigQuery != null ? BigQueryWarehouse.open(bigQuery) : DuckDbWarehouse.open(Path.of(location));
+    return bigQuery != null ? BigQueryWarehouse.open(bigQuery) : DuckDbWarehouse.open(Path.of(location), lockTimeout);
   }
 
   @Override

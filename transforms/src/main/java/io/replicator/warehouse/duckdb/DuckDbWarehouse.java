@@ -35,7 +35,11 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.StringJoiner;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.duckdb.DuckDBConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An embedded DuckDB database file as the target. One database is opened per file and JVM and
@@ -43,6 +47,7 @@ import org.duckdb.DuckDBConnection;
  * serialised, each batch in one transaction with its bookkeeping.
  */
 public final class DuckDbWarehouse implements Warehouse {
+  private static final Logger LOG = LoggerFactory.getLogger(DuckDbWarehouse.class);
   private static final DuckDbDialect SQL = DuckDbDialect.INSTANCE;
   private static final Map<Path, Shared> OPEN = new HashMap<>();
 
@@ -67,8 +72,16 @@ public final class DuckDbWarehouse implements Warehouse {
     this.conn = conn;
   }
 
-  /** Opens (creating when missing) the database at {@code path}. */
+  /** Opens (creating when missing) the database at {@code path}, waiting up to {@link #LOCK_WAIT} for its lock. */
   public static DuckDbWarehouse open(Path path) {
+    return open(path, LOCK_WAIT);
+  }
+
+  /**
+   * Opens (creating when missing) the database at {@code path}; while another process holds the
+   * file, waits up to {@code lockTimeout} for it.
+   */
+  public static DuckDbWarehouse open(Path path, Duration lockTimeout) {
     Path key = path.toAbsolutePath().normalize();
     synchronized (OPEN) {
       Shared shared = OPEN.get(key);
@@ -77,7 +90,7 @@ public final class DuckDbWarehouse implements Warehouse {
           if (key.getParent() != null) {
             Files.createDirectories(key.getParent());
           }
-          shared = new Shared(connectWaitingForLock(key));
+          shared = new Shared(connectWaitingForLock(key, lockTimeout));
           OPEN.put(key, shared);
         }
         Connection conn = shared.root.duplicate();
@@ -89,17 +102,19 @@ public final class DuckDbWarehouse implements Warehouse {
     }
   }
 
-  /** How long an open waits for another process's lock on the database before it fails. */
-  static final Duration LOCK_WAIT = Duration.ofMinutes(10);
+  /** How long an open waits for another process's lock on the database by default. */
+  public static final Duration LOCK_WAIT = Duration.ofSeconds(60);
+  private static final Pattern LOCK_HOLDER = Pattern.compile("held in (.*?) \\(PID (\\d+)\\)");
 
   /**
    * Opens the database file, waiting while another process holds it: a DuckDB file is written by
    * one process at a time, so the workers of a multi-process cluster (Flink TaskManagers) take turns,
-   * each holding it only while it merges a batch.
+   * each holding it only while it merges a batch, and a second run waits for the first.
    */
-  private static DuckDBConnection connectWaitingForLock(Path key) throws SQLException {
-    long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
+  private static DuckDBConnection connectWaitingForLock(Path key, Duration timeout) throws SQLException {
+    long deadline = System.nanoTime() + timeout.toNanos();
     long pause = 50;
+    boolean told = false;
     while (true) {
       try {
         return (DuckDBConnection) JdbcDrivers.connect("jdbc:duckdb:" + key, new Properties());
@@ -107,10 +122,16 @@ public final class DuckDbWarehouse implements Warehouse {
         if (!String.valueOf(e.getMessage()).contains("Could not set lock")) {
           throw e;
         }
+        String holder = lockHolder(e.getMessage());
         if (System.nanoTime() > deadline) {
-          throw new SQLException("another process has held the database for " + LOCK_WAIT.toMinutes() + " minutes ("
-              + e.getMessage() + "). A DuckDB file is written by one process at a time: stop the other process,"
-              + " or use --warehouse=bigquery:PROJECT.DATASET for a cluster", e);
+          throw new SQLException(holder + " has held the database for longer than the lock timeout of "
+              + timeout.toSeconds() + " s (--lockTimeout). A DuckDB file is written by one process at a time: wait"
+              + " for or stop that process, raise --lockTimeout, or use --warehouse=bigquery:PROJECT.DATASET for a"
+              + " cluster", e);
+        }
+        if (!told) {
+          LOG.warn("{} is held by {}; waiting up to {} s for it (--lockTimeout)", key, holder, timeout.toSeconds());
+          told = true;
         }
         try {
           Thread.sleep(pause);
@@ -121,6 +142,16 @@ public final class DuckDbWarehouse implements Warehouse {
         pause = Math.min(1000, pause * 2);
       }
     }
+  }
+
+  /** Who holds the lock, from DuckDB's message: "another process (java, PID 1234)". */
+  static String lockHolder(String message) {
+    Matcher m = LOCK_HOLDER.matcher(String.valueOf(message));
+    if (!m.find()) {
+      return "another process";
+    }
+    String program = m.group(1);
+    return "another process (" + program.substring(program.lastIndexOf('/') + 1) + ", PID " + m.group(2) + ")";
   }
 
   @Override

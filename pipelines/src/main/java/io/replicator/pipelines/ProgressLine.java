@@ -1,0 +1,106 @@
+package io.replicator.pipelines;
+
+import io.replicator.batch.StageBatches;
+import io.replicator.source.ReadChanges;
+import io.replicator.source.jdbc.ReadJdbcSnapshot;
+import io.replicator.warehouse.MergeBatches;
+import java.io.PrintStream;
+import java.util.Locale;
+import org.apache.beam.sdk.PipelineResult;
+import org.joda.time.Duration;
+
+/**
+ * What a batch run prints on standard error every few seconds while it works: rows read (against
+ * the input files' size or the database's estimate), the rate since the last line, batches staged
+ * and merged, and how long the reading has left where that can be known. Built from the run's own
+ * counters, so it shows on every runner whose result reports them while running (the DirectRunner,
+ * Dataflow); an attached Flink run reports them only at its end.
+ */
+final class ProgressLine {
+  static final Duration EVERY = Duration.standardSeconds(5);
+
+  private final String name;
+  /** Bytes of the input files, when every one is read as it lies (uncompressed); else 0. */
+  private final long inputBytes;
+  /** The database's estimate of the table's rows, or 0. */
+  private final long estimatedRows;
+  private final long startMillis;
+  private long lastRows;
+  private long lastMillis;
+  /** When the first rows were seen read: the time left is reckoned from there, not from the launch. */
+  private long readingSinceMillis;
+
+  ProgressLine(String name, long inputBytes, long estimatedRows, long startMillis) {
+    this.name = name;
+    this.inputBytes = inputBytes;
+    this.estimatedRows = estimatedRows;
+    this.startMillis = startMillis;
+    this.lastMillis = startMillis;
+  }
+
+  /** The progress of {@code run}: its input files' size, or its database table's estimated rows. */
+  static ProgressLine of(ReplicatePipeline.Launched run, long startMillis) {
+    ReplicatePlan.InputSize size = run.plan().inputSize();
+    long estimatedRows = run.jdbc() == null ? 0 : Math.max(0, run.jdbc().estimatedRows);
+    return new ProgressLine("replicate " + run.table(), size.uncompressed() ? size.bytes() : 0, estimatedRows,
+        startMillis);
+  }
+
+  /**
+   * Waits for {@code result} to finish, printing a line to {@code err} every {@link #EVERY} until
+   * then.
+   */
+  PipelineResult.State await(PipelineResult result, PrintStream err) {
+    return await(result, err, EVERY);
+  }
+
+  PipelineResult.State await(PipelineResult result, PrintStream err, Duration every) {
+    while (true) {
+      PipelineResult.State state = result.waitUntilFinish(every);
+      if (state != null && state.isTerminal()) {
+        return state;
+      }
+      long now = System.currentTimeMillis();
+      err.println(render(RunSummary.of(result, now - startMillis), now));
+    }
+  }
+
+  /** The line for the counters of {@code now}, taken at {@code nowMillis}. */
+  String render(RunSummary now, long nowMillis) {
+    long rows = now.get(ReadChanges.LINES_READ) + now.get(ReadJdbcSnapshot.ROWS_READ);
+    double seconds = Math.max(1, nowMillis - lastMillis) / 1000.0;
+    long rate = Math.round((rows - lastRows) / seconds);
+    if (readingSinceMillis == 0 && rows > 0) {
+      readingSinceMillis = lastMillis;
+    }
+    lastRows = rows;
+    lastMillis = nowMillis;
+    double done = -1;
+    String share = "";
+    long bytes = now.get(ReadChanges.BYTES_READ);
+    if (inputBytes > 0) {
+      done = Math.min(1, bytes / (double) inputBytes);
+      share = String.format(Locale.ROOT, " (%s of %s, %.0f%%)", mb(bytes), mb(inputBytes), done * 100);
+    } else if (estimatedRows > 0) {
+      done = Math.min(1, rows / (double) estimatedRows);
+      share = String.format(Locale.ROOT, " (of about %,d, %.0f%%)", estimatedRows, done * 100);
+    }
+    String batches = String.format(Locale.ROOT, "%,d batches staged, %,d merged", now.get(StageBatches.BATCHES_STAGED),
+        now.get(MergeBatches.BATCHES_MERGED));
+    // Files are read whole: once every byte is in, what is left is staging and merging.
+    if (done >= 0.999 && inputBytes > 0) {
+      return String.format(Locale.ROOT, "%s: all %,d rows read; %s", name, rows, batches);
+    }
+    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%s: %,d rows read%s, %,d rows/s, %s", name,
+        rows, share, rate, batches));
+    if (done > 0 && done < 1) {
+      long elapsed = nowMillis - readingSinceMillis;
+      sb.append(String.format(Locale.ROOT, ", reading about %d s more", Math.round(elapsed * (1 - done) / done / 1000)));
+    }
+    return sb.toString();
+  }
+
+  private static String mb(long bytes) {
+    return String.format(Locale.ROOT, "%,.0f MB", bytes / 1e6);
+  }
+}
