@@ -6,9 +6,6 @@ import io.replicator.change.TargetTable;
 import io.replicator.replicate.ReplicateTable;
 import io.replicator.source.ReadChanges;
 import io.replicator.warehouse.spi.Warehouse;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.OptionalLong;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -21,16 +18,14 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  * warehouse. See DESIGN.md for the data flow and its guarantees.
  */
 public final class ReplicatePipeline {
-  static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
-
   private ReplicatePipeline() {}
 
   /**
    * What a launched run is: the Beam result, what the summary needs to say, and what must stay
    * open until the run ends (an exported database snapshot); {@link #close} it then.
    */
-  public record Launched(PipelineResult result, ReplicatePlan plan, Long snapshotSequence, String runId,
-      String snapshotSource, JdbcPlan jdbc) implements AutoCloseable {
+  public record Launched(PipelineResult result, ReplicatePlan plan, Long snapshotSequence, String snapshotSource,
+      JdbcPlan jdbc) implements AutoCloseable {
     public String table() {
       return plan.table().name();
     }
@@ -62,13 +57,11 @@ public final class ReplicatePipeline {
   public static Launched run(ReplicateOptions options) {
     FileSystems.setDefaultPipelineOptions(options);
     ReplicatePlan plan = ReplicatePlan.from(options);
-    String runId = RUN_ID.format(ZonedDateTime.now(ZoneOffset.UTC));
 
     // Step 0: the source database's table and a consistent point to read it at.
     JdbcPlan jdbc = plan.jdbc() == null ? null : JdbcPlan.prepare(plan);
     try {
-      return launch(options, jdbc == null ? plan : plan.withTable(plan.table().withSchema(jdbc.table.schema())), runId,
-          jdbc);
+      return launch(options, jdbc == null ? plan : plan.withTable(plan.table().withSchema(jdbc.table.schema())), jdbc);
     } catch (RuntimeException e) {
       if (jdbc != null) {
         jdbc.close();
@@ -77,7 +70,7 @@ public final class ReplicatePipeline {
     }
   }
 
-  private static Launched launch(ReplicateOptions options, ReplicatePlan plan, String runId, JdbcPlan jdbc) {
+  private static Launched launch(ReplicateOptions options, ReplicatePlan plan, JdbcPlan jdbc) {
     // Step 0: the target exists and matches the schema; the snapshot's sequence is fixed.
     TargetTable table = plan.target();
     StagingPlan staging = plan.staging();
@@ -94,7 +87,7 @@ public final class ReplicatePipeline {
 
     // Step 1: the sources, each a read of its own.
     ReplicateTable replicate = ReplicateTable.into(plan.warehouse().spec(), table)
-        .withStaging(staging.staging()).withDeadLetters(staging.deadLetter(), runId)
+        .withStaging(staging.staging()).withDeadLetters(staging.deadLetter())
         .withBatchBounds(staging.batchMaxBytes(), staging.batchMaxRows()).keepingStaging(staging.keepStaging());
     if (plan.snapshot().files() != null) {
       replicate = replicate.withSnapshot(ReadChanges.from(plan.snapshot().files()).withFormat(plan.snapshot().format())
@@ -132,7 +125,7 @@ public final class ReplicatePipeline {
     // Step 3: run.
     Pipeline p = Pipeline.create(options);
     p.apply("Replicate " + table.name(), replicate);
-    return new Launched(p.run(), plan, snapshotSequence, runId, snapshotSource, jdbc);
+    return new Launched(p.run(), plan, snapshotSequence, snapshotSource, jdbc);
   }
 
   /**

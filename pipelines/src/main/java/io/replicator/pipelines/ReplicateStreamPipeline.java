@@ -11,8 +11,6 @@ import io.replicator.stream.ReplicateStream;
 import io.replicator.stream.SourceEvent;
 import io.replicator.stream.WatchChangeFiles;
 import io.replicator.warehouse.spi.Warehouse;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.direct.DirectOptions;
@@ -31,7 +29,7 @@ final class ReplicateStreamPipeline {
   private ReplicateStreamPipeline() {}
 
   /** A started stream: the Beam result, the plan and the tables it keeps in step. */
-  record Launched(PipelineResult result, StreamPlan plan, List<TargetTable> tables, String runId) {
+  record Launched(PipelineResult result, StreamPlan plan, List<TargetTable> tables) {
     String tableNames() {
       return String.join(", ", tables.stream().map(TargetTable::name).toList());
     }
@@ -45,7 +43,6 @@ final class ReplicateStreamPipeline {
   static Launched run(ReplicateOptions options, boolean printWindows) {
     FileSystems.setDefaultPipelineOptions(options);
     StreamPlan plan = StreamPlan.from(options);
-    String runId = ReplicatePipeline.RUN_ID.format(ZonedDateTime.now(ZoneOffset.UTC));
     StreamPlan.Tables resolved = plan.tables();
     List<TargetTable> tables = resolved.targets();
     try (Warehouse w = plan.warehouse().spec().open()) {
@@ -79,7 +76,7 @@ final class ReplicateStreamPipeline {
     } else {
       events = p.apply("Watch change files", WatchChangeFiles.matching(plan.source().changes()).every(plan.source().watchInterval()));
     }
-    ReplicateStream replicate = ReplicateStream.of(tables, plan.warehouse().spec(), plan.staging().staging(), plan.staging().deadLetter(), runId)
+    ReplicateStream replicate = ReplicateStream.of(tables, plan.warehouse().spec(), plan.staging().staging(), plan.staging().deadLetter())
         .withSourceNames(resolved.sourceNames())
         .withLoadInterval(plan.source().loadInterval())
         .withBatchBounds(plan.staging().batchMaxBytes(), plan.staging().batchMaxRows())
@@ -88,6 +85,6 @@ final class ReplicateStreamPipeline {
         .committingTo(committer)
         .printingWindows(printWindows);
     events.apply("Replicate", plan.changes().format() == InputFormat.NATIVE ? replicate.withNativeLines() : replicate);
-    return new Launched(p.run(), plan, tables, runId);
+    return new Launched(p.run(), plan, tables);
   }
 }

@@ -15,9 +15,11 @@ import io.replicator.warehouse.MergeBatches;
 import io.replicator.warehouse.RowsWithoutBase;
 import io.replicator.warehouse.bigquery.WriteChangesToBigQuery;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
@@ -29,18 +31,22 @@ public final class RunSummary {
   private final Map<String, Long> maxima;
   /** Table → its lag gauge's latest value (streams only). */
   private final Map<String, Long> lags;
+  /** The dead-letter files the run wrote, sorted. */
+  private final List<String> deadLetterFiles;
   private final long wallMillis;
 
-  private RunSummary(Map<String, Long> counters, Map<String, Long> maxima, Map<String, Long> lags, long wallMillis) {
+  private RunSummary(Map<String, Long> counters, Map<String, Long> maxima, Map<String, Long> lags,
+      List<String> deadLetterFiles, long wallMillis) {
     this.counters = counters;
     this.maxima = maxima;
     this.lags = lags;
+    this.deadLetterFiles = deadLetterFiles;
     this.wallMillis = wallMillis;
   }
 
   /** A summary of the given counters (tests). */
   static RunSummary ofCounters(Map<String, Long> counters, long wallMillis) {
-    return new RunSummary(Map.copyOf(counters), Map.of(), Map.of(), wallMillis);
+    return new RunSummary(Map.copyOf(counters), Map.of(), Map.of(), List.of(), wallMillis);
   }
 
   public static RunSummary of(PipelineResult result, long wallMillis) {
@@ -62,6 +68,16 @@ public final class RunSummary {
         }
       }
     }
+    TreeSet<String> deadLetterFiles = new TreeSet<>();
+    for (var set : metrics.getStringSets()) {
+      if (set.getName().getNamespace().equals(Counters.NAMESPACE)
+          && set.getName().getName().equals(WriteDeadLetters.FILES_WRITTEN)) {
+        var value = value(set);
+        if (value != null) {
+          deadLetterFiles.addAll(value.getStringSet());
+        }
+      }
+    }
     Map<String, Long> lags = new TreeMap<>();
     for (var g : metrics.getGauges()) {
       String name = g.getName().getName();
@@ -72,7 +88,7 @@ public final class RunSummary {
         }
       }
     }
-    return new RunSummary(counters, maxima, lags, wallMillis);
+    return new RunSummary(counters, maxima, lags, List.copyOf(deadLetterFiles), wallMillis);
   }
 
   /** The committed value; some runners report attempted values only. */
@@ -125,7 +141,7 @@ public final class RunSummary {
     }
     long rejected = get(ReadChanges.REJECTED);
     line(sb, "rejected", rejected, rejected == 0 ? "" : "dead letters in "
-        + WriteDeadLetters.files(run.deadLetter(), run.runId()));
+        + deadLetterFiles(run.deadLetter()));
     if (get(ReadChanges.SKIPPED) > 0) {
       line(sb, "skipped", get(ReadChanges.SKIPPED), "events without a row change (tombstones, heartbeats)");
     }
@@ -136,7 +152,7 @@ public final class RunSummary {
       line(sb, "deleted", get(WriteChangesToBigQuery.ROWS_DELETED), "rows written as BigQuery CDC deletes");
       long refused = get(WriteChangesToBigQuery.ROWS_REFUSED);
       line(sb, "refused", refused, refused == 0 ? "" : "rows BigQuery refused: dead letters in "
-          + WriteDeadLetters.files(run.deadLetter(), run.runId()));
+          + deadLetterFiles(run.deadLetter()));
       sb.append(String.format(Locale.ROOT, "  %-11s BigQuery applies them within --maxStaleness%n", ""));
       sb.append(String.format(Locale.ROOT, "  %-11s %,.0f rows/s%n", "rate", rowsPerSecond()));
       return sb.toString();
@@ -210,7 +226,7 @@ public final class RunSummary {
     }
     long rejected = get(ReadChanges.REJECTED);
     line(sb, "rejected", rejected, rejected == 0 ? "" : "dead letters in "
-        + WriteDeadLetters.files(run.plan().staging().deadLetter(), run.runId()));
+        + deadLetterFiles(run.plan().staging().deadLetter()));
     line(sb, "skipped", get(ReadChanges.SKIPPED), "events without a row change (tombstones, heartbeats)");
     line(sb, "changes", get(ReadChanges.CHANGES_DECODED), "after key changes were split in two");
     line(sb, "superseded", get(StageBatches.CHANGES_SUPERSEDED), "by a later change to the same key in its window");
@@ -253,6 +269,24 @@ public final class RunSummary {
           seq == null || seq == 0 ? "nothing merged yet" : "merged up to sequence " + seq));
     }
     return sb.toString();
+  }
+
+  /** Where the run's dead letters are: its files (the first few), else every dead-letter file of the directory. */
+  private String deadLetterFiles(String directory) {
+    if (deadLetterFiles.isEmpty()) {
+      return WriteDeadLetters.files(directory);
+    }
+    List<String> files = deadLetterFiles.stream().map(RunSummary::relative).toList();
+    if (files.size() <= 2) {
+      return String.join(", ", files);
+    }
+    return files.size() + " files: " + files.get(0) + ", " + files.get(1) + ", ...";
+  }
+
+  /** A local path under the working directory as relative to it, as the user likely gave it. */
+  private static String relative(String path) {
+    String here = java.nio.file.Path.of("").toAbsolutePath() + "/";
+    return path.startsWith(here) ? path.substring(here.length()) : path;
   }
 
   private static String plural(long n, String one, String many) {

@@ -7,6 +7,7 @@ import io.replicator.verify.CompareTables;
 import io.replicator.verify.VerifyTable;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -68,7 +69,7 @@ final class VerifyPipeline {
       throw new OptionsException("verify needs a source to compare with: --jdbcUrl or --snapshot");
     }
     long start = System.currentTimeMillis();
-    String runId = ReplicatePipeline.RUN_ID.format(ZonedDateTime.now(ZoneOffset.UTC));
+    String runId = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").format(ZonedDateTime.now(ZoneOffset.UTC));
     int groups = jdbc != null && jdbc.estimatedRows > 0
         ? (int) Math.max(8, Math.min(1024, jdbc.estimatedRows / 50_000)) : 16;
     TargetTable table = plan.target();

@@ -37,6 +37,7 @@ public class FlexTemplateMetadataTest {
       Map.entry("loadInterval", List.of(List.of("60s", "500ms", "5m", "1h"), List.of("soon", "60", "-1s"))),
       Map.entry("watchInterval", List.of(List.of("10s", "1min"), List.of("10 seconds"))),
       Map.entry("streamFor", List.of(List.of("10m", "2d"), List.of("forever"))),
+      Map.entry("lockTimeout", List.of(List.of("60s", "10m", "1h"), List.of("forever", "60", "-5s"))),
       Map.entry("changeFormat", List.of(List.of("native", "debezium"), List.of("avro", "NATIVE "))),
       Map.entry("snapshotFormat", List.of(List.of("jsonl", "csv"), List.of("parquet"))),
       Map.entry("snapshotMode", List.of(List.of("merge", "replace"), List.of("append"))),

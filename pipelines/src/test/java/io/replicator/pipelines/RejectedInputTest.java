@@ -219,6 +219,29 @@ public class RejectedInputTest {
   }
 
   @Test
+  public void deadLettersAreNamedByWhatTheyHoldSoARerunRewritesTheSameFile() throws Exception {
+    List<String> lines = new ArrayList<>(source.lines());
+    lines.add(3, "{\"id\":1,\"region\":");
+    lines.add("not json at all");
+    Path in = r.write(lines, 1);
+    Replication.Outcome first = r.run("--changes=" + in + "/*.jsonl").ok();
+    List<Path> files = deadLetterFiles();
+    assertEquals(files.toString(), 1, files.size());
+    assertTrue(first.out(), first.out().contains("rejected    2 dead letters in " + files.get(0)));
+    String content = Files.readString(files.get(0));
+    Replication.Outcome again = r.run("--changes=" + in + "/*.jsonl").ok();
+    assertEquals(deadLetterFiles(), files);
+    assertEquals(content, Files.readString(files.get(0)));
+    assertTrue(again.out(), again.out().contains("rejected    2 dead letters in " + files.get(0)));
+  }
+
+  private List<Path> deadLetterFiles() throws Exception {
+    try (Stream<Path> files = Files.walk(r.dir.resolve("staging"))) {
+      return files.filter(p -> p.getFileName().toString().startsWith("rejected-")).sorted().toList();
+    }
+  }
+
+  @Test
   public void aRunWithOtherKeysStopsBeforeReadingNamingBoth() throws Exception {
     List<String> everything = r.everything();
     Replication.Outcome out = r.run("--changes=" + r.write(source.lines(), 1) + "/*.jsonl", "--keys=id");

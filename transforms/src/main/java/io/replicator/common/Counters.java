@@ -6,6 +6,7 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.Gauge;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.metrics.StringSet;
 
 /**
  * The Beam metrics every pipeline reports, in one namespace ({@value #NAMESPACE}): what a user
@@ -24,6 +25,10 @@ public final class Counters {
 
   public static Distribution distribution(String name) {
     return Metrics.distribution(NAMESPACE, name);
+  }
+
+  public static StringSet stringSet(String name) {
+    return Metrics.stringSet(NAMESPACE, name);
   }
 
   public static Gauge gauge(String name) {

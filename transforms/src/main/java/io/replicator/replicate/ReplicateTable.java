@@ -42,7 +42,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <pre>{@code
  * p.apply(ReplicateTable.into(warehouse, target)
- *     .withStaging("local/staging").withDeadLetters("local/staging/dead-letters", runId)
+ *     .withStaging("local/staging").withDeadLetters("local/staging/dead-letters")
  *     .withSnapshot(ReadChanges.from("export/*.jsonl").withFormat(InputFormat.SNAPSHOT_JSONL)
  *         .withTable("spind_dly").withSchema(schema).withSnapshotSequence(Sequence.of(1000)))
  *     .withChanges(ReadChanges.from("cdc/*.jsonl").withTable("spind_dly").withSchema(schema))
@@ -61,8 +61,6 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
   abstract @Nullable String staging();
 
   abstract @Nullable String deadLetters();
-
-  abstract @Nullable String runId();
 
   abstract @Nullable ReadChanges snapshotFiles();
 
@@ -97,8 +95,6 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     abstract Builder setStaging(String staging);
 
     abstract Builder setDeadLetters(String deadLetters);
-
-    abstract Builder setRunId(String runId);
 
     abstract Builder setSnapshotFiles(ReadChanges read);
 
@@ -138,8 +134,8 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
   }
 
   /** Where rejected input is written, and the run id that names the files. */
-  public ReplicateTable withDeadLetters(String directory, String runId) {
-    return toBuilder().setDeadLetters(directory).setRunId(runId).build();
+  public ReplicateTable withDeadLetters(String directory) {
+    return toBuilder().setDeadLetters(directory).build();
   }
 
   /** Snapshot rows from files, read at their snapshot sequence. */
@@ -248,7 +244,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
           .apply("Rejected snapshot keys", ApplyReload.rejectedKeys());
       merged = staged.apply("Apply reload", ApplyReload.into(warehouse(), table(), reloadSequence(),
               maxReloadDeletePercent(), staging())
-          .keepingRowsOf(rejectedKeys, WriteDeadLetters.files(deadLetters(), runId()))
+          .keepingRowsOf(rejectedKeys, WriteDeadLetters.files(deadLetters()))
           .keepingStaging(keepStaging()))
           .apply("Merged", MapElements.into(TypeDescriptor.of(MergeResult.class)).via(ReloadResult::merged))
           .setCoder(MergeResult.coder());
@@ -287,7 +283,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
 
   private void writeDeadLetters(String step, PCollectionList<DeadLetter> rejected) {
     rejected.apply(step + ": all", Flatten.pCollections()).setCoder(DeadLetter.coder())
-        .apply(step, WriteDeadLetters.to(deadLetters(), runId()));
+        .apply(step, WriteDeadLetters.to(deadLetters()));
   }
 
   /** What the sources gave: changes (or reduced batches), all rejected input, the snapshot's. */

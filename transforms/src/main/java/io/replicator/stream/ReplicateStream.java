@@ -38,7 +38,7 @@ import org.joda.time.Duration;
  * window's progress is committed to the source. A window with nothing in it costs nothing.
  *
  * <pre>{@code
- * PCollection<String> report = events.apply(ReplicateStream.of(tables, warehouse, "/tmp/staging", "/tmp/dead", runId)
+ * PCollection<String> report = events.apply(ReplicateStream.of(tables, warehouse, "/tmp/staging", "/tmp/dead")
  *     .withLoadInterval(Duration.standardSeconds(60)).committingTo(new KafkaOffsets(servers, group, Map.of())));
  * }</pre>
  *
@@ -61,8 +61,6 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
   abstract String staging();
 
   abstract String deadLetters();
-
-  abstract String runId();
 
   abstract Duration loadInterval();
 
@@ -94,8 +92,6 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
 
     abstract Builder setDeadLetters(String deadLetters);
 
-    abstract Builder setRunId(String runId);
-
     abstract Builder setLoadInterval(Duration interval);
 
     abstract Builder setMaxBytes(long bytes);
@@ -115,13 +111,13 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
 
   /** Debezium events of {@code tables}, merged into {@code warehouse} every minute. */
   public static ReplicateStream of(List<TargetTable> tables, WarehouseSpec warehouse, String staging,
-      String deadLetters, String runId) {
+      String deadLetters) {
     if (tables.isEmpty()) {
       throw new IllegalArgumentException("no table to replicate");
     }
     return new AutoValue_ReplicateStream.Builder().setTables(List.copyOf(tables)).setSourceNames(Map.of())
         .setFormat(InputFormat.DEBEZIUM).setWarehouse(warehouse).setStaging(staging).setDeadLetters(deadLetters)
-        .setRunId(runId).setLoadInterval(Duration.standardSeconds(60)).setMaxBytes(256L << 20)
+        .setLoadInterval(Duration.standardSeconds(60)).setMaxBytes(256L << 20)
         .setMaxRows(5_000_000L).setKeepStaging(false).setCommitter(ProgressCommitter.NONE)
         .setUnavailableValue(DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE).setPrintsWindows(false).build();
   }
@@ -189,7 +185,7 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
     PCollection<String> deadLetterFiles = PCollectionList.of(decoded.deadLetters())
         .and(merged.apply("Rows without base", RowsWithoutBase.asDeadLetters()))
         .apply("All dead letters", Flatten.pCollections()).setCoder(DeadLetter.coder())
-        .apply("Write dead letters", WriteDeadLetters.to(deadLetters(), runId()));
+        .apply("Write dead letters", WriteDeadLetters.to(deadLetters()));
 
     KvCoder<String, Long> progressCoder = KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of());
     PCollection<KV<String, Long>> mergedProgress = merged.apply("Merged progress",

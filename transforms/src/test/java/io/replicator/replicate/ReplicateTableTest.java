@@ -54,7 +54,7 @@ public class ReplicateTableTest {
 
   private ReplicateTable flow() {
     return ReplicateTable.into(warehouse, TABLE).withStaging(dir.resolve("staging").toString())
-        .withDeadLetters(dir.resolve("dead").toString(), "run")
+        .withDeadLetters(dir.resolve("dead").toString())
         .withSnapshot(ReadChanges.from(dir.resolve("snapshot.jsonl").toString()).withFormat(InputFormat.SNAPSHOT_JSONL)
             .withTable("t").withSchema(SCHEMA).withSnapshotSequence(Sequence.of(10)))
         .withChanges(ReadChanges.from(dir.resolve("changes.jsonl").toString()).withTable("t").withSchema(SCHEMA));

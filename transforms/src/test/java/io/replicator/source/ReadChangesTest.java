@@ -124,14 +124,14 @@ public class ReadChangesTest {
     String dir = tmp.getRoot() + "/dead";
     ReadChanges.Result read = p.apply(ReadChanges.from(tmp.getRoot() + "/c.jsonl")
         .withTable("t").withSchema(SCHEMA));
-    read.deadLetters().apply(WriteDeadLetters.to(dir, "run1"));
+    read.deadLetters().apply(WriteDeadLetters.to(dir));
     p.run().waitUntilFinish();
     List<Path> files;
     try (var s = Files.list(Path.of(dir))) {
       files = s.toList();
     }
     assertEquals(1, files.size());
-    assertTrue(files.get(0).getFileName().toString().startsWith("rejected-run1-c.jsonl-"));
+    assertTrue(files.get(0).getFileName().toString().startsWith("rejected-c.jsonl-"));
     List<String> lines = Files.readAllLines(files.get(0));
     assertEquals(2, lines.size());
     assertTrue(lines.get(0), lines.get(0).contains("\"line\":1,\"input\":\"oops\",\"reason\":\"malformed JSON"));

@@ -63,7 +63,7 @@ public class PubsubStreamTest {
     Pipeline p = Pipeline.create(options);
     p.apply(ReadPubsubEvents.from(SUBSCRIPTION).withClientFactory(clients, FIXED))
         .apply(ReplicateStream.of(List.of(table), WarehouseSpec.parse("duckdb:" + warehouse),
-                tmp.getRoot() + "/staging", tmp.getRoot() + "/dead", "run1")
+                tmp.getRoot() + "/staging", tmp.getRoot() + "/dead")
             .withLoadInterval(Duration.standardSeconds(1))
             .committingTo(new PubsubAcks(SUBSCRIPTION, clients)));
     return p.run();

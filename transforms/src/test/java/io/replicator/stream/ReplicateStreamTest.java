@@ -88,7 +88,7 @@ public class ReplicateStreamTest {
   }
 
   private ReplicateStream replicate(List<TargetTable> tables, WarehouseSpec warehouse, String test) {
-    return ReplicateStream.of(tables, warehouse, tmp.getRoot() + "/staging", tmp.getRoot() + "/dead", "run1")
+    return ReplicateStream.of(tables, warehouse, tmp.getRoot() + "/staging", tmp.getRoot() + "/dead")
         .withLoadInterval(Duration.standardSeconds(10)).withBatchBounds(4096, 50).committingTo(new Recording(test));
   }
 
