@@ -12,9 +12,10 @@ public interface ChangeInputOptions extends PipelineOptions {
 
   void setChanges(String value);
 
-  @Description("Format of the change events: native (columns plus _op, _sequence_num, _before_<key>) or debezium."
-      + " Default: native, and debezium for --streaming.")
-  @TemplateParameter(label = "Change format", regexes = "^(native|debezium)$")
+  @Description("Format of the change events: native (columns plus _op, _sequence_num, _before_<key>) or debezium;"
+      + " or dead-letters to read the dead letters of earlier runs again, each in its own format (once the schema"
+      + " or data is fixed). Default: native, and debezium for --streaming.")
+  @TemplateParameter(label = "Change format", regexes = "^(native|debezium|dead-letters)$")
   String getChangeFormat();
 
   void setChangeFormat(String value);

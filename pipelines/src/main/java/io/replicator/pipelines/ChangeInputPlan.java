@@ -17,8 +17,10 @@ record ChangeInputPlan(String changes, InputFormat format, String unavailableVal
     InputFormat format = switch (lower(o.getChangeFormat())) {
       case "native" -> InputFormat.NATIVE;
       case "debezium" -> InputFormat.DEBEZIUM;
+      case "dead-letters" -> InputFormat.DEAD_LETTERS;
       case "" -> defaultFormat;
-      default -> throw new OptionsException("--changeFormat='" + o.getChangeFormat() + "': expected native or debezium");
+      default -> throw new OptionsException("--changeFormat='" + o.getChangeFormat()
+          + "': expected native, debezium or dead-letters");
     };
     String unavailableValue = require(o.getUnavailableValue(), "--unavailableValue", "the connector's placeholder");
     return new ChangeInputPlan(blankToNull(o.getChanges()), format, unavailableValue);

@@ -1,6 +1,7 @@
 package io.replicator.pipelines;
 
 import io.replicator.s3.SyncBuckets;
+import io.replicator.source.InputFormat;
 import io.replicator.warehouse.spi.Warehouse;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -86,7 +87,7 @@ public final class Commands {
         case "verify":
           return verify(rest, out);
         case "s3-sync":
-          return s3Sync(rest, out);
+          return s3Sync(rest, out, progress);
         case "sql":
           return SqlCommand.main(rest, out);
         case "generate-sample":
@@ -147,7 +148,11 @@ public final class Commands {
         ProgressLine.of(run, start).await(run.result(), progress);
       }
       run.result().waitUntilFinish();
-      out.print(RunSummary.of(run.result(), System.currentTimeMillis() - start).render(run));
+      RunSummary summary = RunSummary.of(run.result(), System.currentTimeMillis() - start);
+      out.print(summary.render(run));
+      if (run.plan().changes().format() == InputFormat.DEAD_LETTERS) {
+        out.print(DeadLetterRedrive.setAside(run.plan().changes().changes(), summary.deadLetterFiles()));
+      }
       if (Boolean.TRUE.equals(options.getVerify())) {
         VerifyPipeline.Outcome verified = VerifyPipeline.run(options, run.plan(), run.jdbc());
         out.print(verified.render());
@@ -194,7 +199,7 @@ public final class Commands {
     return 0;
   }
 
-  private static int s3Sync(String[] args, PrintStream out) {
+  private static int s3Sync(String[] args, PrintStream out, PrintStream progress) {
     if (OptionsHelp.asked(args)) {
       OptionsHelp.print("s3-sync", S3SyncOptions.class, args, out);
       return 0;
@@ -208,10 +213,14 @@ public final class Commands {
     skipAwsRegionLookup(options, args, options.getReport() != null && options.getReport().startsWith("s3://"));
     S3SyncPipeline.Plan plan = S3SyncPipeline.Plan.of(options, args);
     long start = System.currentTimeMillis();
+    options.as(DirectOptions.class).setBlockOnRun(progress == null);
     PipelineResult result = S3SyncPipeline.run(options, plan);
     if (!Launch.waits(options)) {
       out.println(Launch.describe("s3-sync", plan.source() + " -> " + plan.target(), result, options));
       return 0;
+    }
+    if (progress != null) {
+      ProgressLine.ofSync("s3-sync " + plan.source() + " -> " + plan.target(), start).await(result, progress);
     }
     result.waitUntilFinish();
     RunSummary summary = RunSummary.of(result, System.currentTimeMillis() - start);

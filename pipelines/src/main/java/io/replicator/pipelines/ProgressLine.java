@@ -1,6 +1,8 @@
 package io.replicator.pipelines;
 
 import io.replicator.batch.StageBatches;
+import io.replicator.common.ByteSize;
+import io.replicator.s3.SyncBuckets;
 import io.replicator.source.ReadChanges;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;
 import io.replicator.warehouse.MergeBatches;
@@ -10,28 +12,41 @@ import org.apache.beam.sdk.PipelineResult;
 import org.joda.time.Duration;
 
 /**
- * What a batch run prints on standard error every few seconds while it works: rows read (against
- * the input files' size or the database's estimate), the rate since the last line, batches staged
- * and merged, and how long the reading has left where that can be known. Built from the run's own
+ * What a batch run prints on standard error every few seconds while it works: for a replicate, rows
+ * read (against the input files' size or the database's estimate), the rate since the last line,
+ * batches staged and merged, and how long the reading has left where that can be known; for an
+ * s3-sync, objects listed, copied and failed. Built from the run's own
  * counters, so it shows on every runner whose result reports them while running (the DirectRunner,
  * Dataflow); an attached Flink run reports them only at its end.
  */
 final class ProgressLine {
   static final Duration EVERY = Duration.standardSeconds(5);
 
+  /** The line for a run's counters: a replicate's by default, another pipeline's when given. */
+  interface Renderer {
+    String render(ProgressLine line, RunSummary now, long nowMillis);
+  }
+
   private final String name;
+  private final Renderer renderer;
   /** Bytes of the input files, when every one is read as it lies (uncompressed); else 0. */
   private final long inputBytes;
   /** The database's estimate of the table's rows, or 0. */
   private final long estimatedRows;
   private final long startMillis;
-  private long lastRows;
+  /** What the last line counted (rows read, bytes copied), for the rate since. */
+  private long lastCount;
   private long lastMillis;
   /** When the first rows were seen read: the time left is reckoned from there, not from the launch. */
   private long readingSinceMillis;
 
   ProgressLine(String name, long inputBytes, long estimatedRows, long startMillis) {
+    this(name, inputBytes, estimatedRows, startMillis, ProgressLine::replicate);
+  }
+
+  private ProgressLine(String name, long inputBytes, long estimatedRows, long startMillis, Renderer renderer) {
     this.name = name;
+    this.renderer = renderer;
     this.inputBytes = inputBytes;
     this.estimatedRows = estimatedRows;
     this.startMillis = startMillis;
@@ -65,15 +80,38 @@ final class ProgressLine {
     }
   }
 
+  /**
+   * The progress of an {@code s3-sync}: objects listed on the source side, copied (with their bytes
+   * and the rate since the last line), failed.
+   */
+  static ProgressLine ofSync(String name, long startMillis) {
+    return new ProgressLine(name, 0, 0, startMillis, ProgressLine::sync);
+  }
+
   /** The line for the counters of {@code now}, taken at {@code nowMillis}. */
   String render(RunSummary now, long nowMillis) {
+    return renderer.render(this, now, nowMillis);
+  }
+
+  private String sync(RunSummary now, long nowMillis) {
+    long bytes = now.get("bytes_copied");
+    double seconds = Math.max(1, nowMillis - lastMillis) / 1000.0;
+    long rate = Math.round((bytes - lastCount) / seconds);
+    lastCount = bytes;
+    lastMillis = nowMillis;
+    return String.format(Locale.ROOT, "%s: %,d source objects listed, %,d copied (%s, %s/s), %,d failed", name,
+        now.get("source_objects_listed"), now.get(SyncBuckets.counterName("copied")), ByteSize.format(bytes),
+        ByteSize.format(rate), now.get(SyncBuckets.counterName("failed")));
+  }
+
+  private String replicate(RunSummary now, long nowMillis) {
     long rows = now.get(ReadChanges.LINES_READ) + now.get(ReadJdbcSnapshot.ROWS_READ);
     double seconds = Math.max(1, nowMillis - lastMillis) / 1000.0;
-    long rate = Math.round((rows - lastRows) / seconds);
+    long rate = Math.round((rows - lastCount) / seconds);
     if (readingSinceMillis == 0 && rows > 0) {
       readingSinceMillis = lastMillis;
     }
-    lastRows = rows;
+    lastCount = rows;
     lastMillis = nowMillis;
     double done = -1;
     String share = "";

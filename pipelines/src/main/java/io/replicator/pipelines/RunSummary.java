@@ -100,6 +100,11 @@ public final class RunSummary {
     }
   }
 
+  /** The dead-letter files the run wrote (absolute paths, sorted). */
+  List<String> deadLetterFiles() {
+    return deadLetterFiles;
+  }
+
   public long get(String counter) {
     return counters.getOrDefault(counter, 0L);
   }

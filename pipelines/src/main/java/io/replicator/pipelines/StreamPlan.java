@@ -57,6 +57,10 @@ record StreamPlan(
           + " is not available with --streaming; streams are merged (--bigQueryWriteMethod=merge)");
     }
     ChangeInputPlan changes = ChangeInputPlan.from(o, InputFormat.DEBEZIUM);
+    if (changes.format() == InputFormat.DEAD_LETTERS) {
+      throw new OptionsException("--changeFormat=dead-letters reads dead letters again in a batch run: drop"
+          + " --streaming");
+    }
     StreamSourcePlan source = StreamSourcePlan.from(o, changes.changes());
     DeleteMode deleteMode = TablePlan.deleteMode(o.getDeletes());
 

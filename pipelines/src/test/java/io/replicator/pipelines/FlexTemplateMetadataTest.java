@@ -38,7 +38,7 @@ public class FlexTemplateMetadataTest {
       Map.entry("watchInterval", List.of(List.of("10s", "1min"), List.of("10 seconds"))),
       Map.entry("streamFor", List.of(List.of("10m", "2d"), List.of("forever"))),
       Map.entry("lockTimeout", List.of(List.of("60s", "10m", "1h"), List.of("forever", "60", "-5s"))),
-      Map.entry("changeFormat", List.of(List.of("native", "debezium"), List.of("avro", "NATIVE "))),
+      Map.entry("changeFormat", List.of(List.of("native", "debezium", "dead-letters"), List.of("avro", "NATIVE ", "dead_letters"))),
       Map.entry("snapshotFormat", List.of(List.of("jsonl", "csv"), List.of("parquet"))),
       Map.entry("snapshotMode", List.of(List.of("merge", "replace"), List.of("append"))),
       Map.entry("deletes", List.of(List.of("hard", "soft"), List.of("maybe"))),

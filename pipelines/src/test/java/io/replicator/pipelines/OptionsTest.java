@@ -37,7 +37,7 @@ public class OptionsTest {
     rejects("--changes=/nope/*.jsonl matches no file", "--changes=/nope/*.jsonl");
     rejects("--changes=" + tmp.getRoot() + " is a directory: give a file pattern, e.g. " + tmp.getRoot() + "/*.jsonl",
         "--changes=" + tmp.getRoot());
-    rejects("--changeFormat='avro': expected native or debezium", changes, "--changeFormat=avro");
+    rejects("--changeFormat='avro': expected native, debezium or dead-letters", changes, "--changeFormat=avro");
     rejects("--snapshotMode=replace reloads the table from --snapshot or --jdbcUrl; neither is given", changes, "--snapshotMode=replace");
     rejects("--jdbcTable needs --jdbcUrl", changes, "--jdbcTable=public.t");
     rejects("--jdbcUrl must be a JDBC URL", "--jdbcUrl=postgres://h/db", "--jdbcTable=t");

@@ -235,6 +235,35 @@ public class RejectedInputTest {
     assertTrue(again.out(), again.out().contains("rejected    2 dead letters in " + files.get(0)));
   }
 
+  @Test
+  public void anInputInTheOtherChangeFormatStopsTheRunSayingWhichFormatItIs() throws Exception {
+    List<String> everything = r.everything();
+    Path natives = r.write(source.lines(), 1);
+    Replication.Outcome asDebezium = r.run("--changes=" + natives + "/*.jsonl", "--changeFormat=debezium");
+    assertEquals(asDebezium.err(), 1, asDebezium.code());
+    assertTrue(asDebezium.err(), asDebezium.err().matches("(?s)replicator: failed: .*\\.jsonl: [\\d,]+ of its first"
+        + " [\\d,]+ lines are native change lines, not Debezium events: give --changeFormat=native \\(nothing was"
+        + " applied\\)\\s*"));
+    assertEquals(everything, r.everything());
+
+    List<String> events = new ArrayList<>();
+    for (int id = 1; id <= 30; id++) {
+      events.add("{\"before\":null,\"after\":{\"id\":" + id + ",\"region\":\"east\"},\"source\":{\"table\":\"t\"},"
+          + "\"op\":\"c\",\"ts_ms\":" + id + "}");
+    }
+    Replication.Outcome asNative = r.run("--changes=" + r.write(events, 1) + "/*.jsonl");
+    assertEquals(asNative.err(), 1, asNative.code());
+    assertTrue(asNative.err(), asNative.err().contains(": 30 of its first 30 lines are Debezium events, not native"
+        + " change lines: give --changeFormat=debezium (nothing was applied)"));
+    assertEquals(everything, r.everything());
+
+    // A few such lines among right ones are dead letters, as any bad line.
+    List<String> mixed = new ArrayList<>(source.lines());
+    mixed.addAll(events.subList(0, 3));
+    Replication.Outcome few = r.run("--changes=" + r.write(mixed, 1) + "/*.jsonl").ok();
+    assertEquals(few.out(), 3, few.count("rejected"));
+  }
+
   private List<Path> deadLetterFiles() throws Exception {
     try (Stream<Path> files = Files.walk(r.dir.resolve("staging"))) {
       return files.filter(p -> p.getFileName().toString().startsWith("rejected-")).sorted().toList();

@@ -7,7 +7,9 @@ import io.replicator.common.Counters;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
@@ -59,6 +61,8 @@ public final class FileDecoder implements Serializable {
       ByteProgress progress = new ByteProgress(in, file.getCompression() == Compression.UNCOMPRESSED);
       if (format == InputFormat.SNAPSHOT_CSV) {
         readCsv(source, in, progress, changes, deadLetters);
+      } else if (format == InputFormat.DEAD_LETTERS) {
+        readDeadLetters(source, in, changes, deadLetters);
       } else {
         readLines(source, in, progress, changes, deadLetters);
       }
@@ -75,7 +79,8 @@ public final class FileDecoder implements Serializable {
    */
   public List<OffsetRange> split(FileIO.ReadableFile file, long rangeBytes) {
     long size = file.getMetadata().sizeBytes();
-    if (format == InputFormat.SNAPSHOT_CSV || file.getCompression() != Compression.UNCOMPRESSED
+    if (format == InputFormat.SNAPSHOT_CSV || format == InputFormat.DEAD_LETTERS
+        || file.getCompression() != Compression.UNCOMPRESSED
         || size <= rangeBytes) {
       return List.of(new OffsetRange(0, Long.MAX_VALUE));
     }
@@ -111,14 +116,74 @@ public final class FileDecoder implements Serializable {
 
   private ChangeDecoder decoder() {
     if (decoder == null) {
-      decoder = switch (format) {
-        case NATIVE -> new NativeChangeDecoder(table, schema);
-        case DEBEZIUM -> new DebeziumChangeDecoder(table, schema, table, unavailableValue);
-        case SNAPSHOT_JSONL -> new SnapshotJsonDecoder(table, schema, snapshotSequence);
-        case SNAPSHOT_CSV -> throw new IllegalStateException("CSV is decoded by its header");
-      };
+      decoder = format == InputFormat.DEAD_LETTERS ? null : decoder(format, snapshotSequence);
     }
     return decoder;
+  }
+
+  private ChangeDecoder decoder(InputFormat format, Sequence snapshotSequence) {
+    return switch (format) {
+      case NATIVE -> new NativeChangeDecoder(table, schema);
+      case DEBEZIUM -> new DebeziumChangeDecoder(table, schema, table, unavailableValue);
+      case SNAPSHOT_JSONL -> new SnapshotJsonDecoder(table, schema, snapshotSequence);
+      case SNAPSHOT_CSV -> throw new IllegalStateException("CSV is decoded by its header");
+      case DEAD_LETTERS -> throw new IllegalStateException("dead letters are decoded one by one");
+    };
+  }
+
+  /**
+   * Reads the dead letters of an earlier run again, each input in the format it names (a snapshot
+   * row at its own sequence). One rejected again is a dead letter again, still naming its original
+   * source and line; one that cannot be read again (no format: a CSV record, a line that was not
+   * valid UTF-8, a row the warehouse refused) stays a dead letter with its reason.
+   */
+  private void readDeadLetters(String source, Utf8Lines in, Consumer<Change> changes,
+      Consumer<DeadLetter> deadLetters) throws IOException {
+    Map<String, ChangeDecoder> decoders = new HashMap<>();
+    String line;
+    while ((line = in.next()) != null) {
+      if (line.isBlank()) {
+        continue;
+      }
+      linesRead.inc();
+      DeadLetter letter;
+      try {
+        if (in.malformed() != null) {
+          throw new RejectedInputException(in.malformed());
+        }
+        letter = DeadLetter.fromJson(line);
+      } catch (RejectedInputException e) {
+        rejected.inc();
+        deadLetters.accept(new DeadLetter(source, in.lineNumber(), line, e.getMessage()));
+        continue;
+      }
+      if (letter.format() == null) {
+        rejected.inc();
+        deadLetters.accept(new DeadLetter(letter.source(), letter.line(), letter.input(),
+            "cannot be read again as it stands: " + letter.reason()));
+        continue;
+      }
+      InputFormat inputFormat = letter.format();
+      Sequence sequence = inputFormat.isSnapshot() && letter.sequence() != null ? Sequence.of(letter.sequence()) : null;
+      if (inputFormat.isSnapshot() && sequence == null) {
+        rejected.inc();
+        deadLetters.accept(new DeadLetter(letter.source(), letter.line(), letter.input(),
+            "a snapshot row's dead letter without its sequence: " + letter.reason()));
+        continue;
+      }
+      ChangeDecoder decoder = decoders.computeIfAbsent(inputFormat + "@" + sequence, k -> decoder(inputFormat, sequence));
+      try {
+        int n = decoder.decode(letter.input(), changes);
+        if (n == 0) {
+          skipped.inc();
+        }
+        decoded.inc(n);
+      } catch (RejectedInputException e) {
+        rejected.inc();
+        deadLetters.accept(new DeadLetter(letter.source(), letter.line(), letter.input(), e.getMessage(),
+            decoder.keyOfRejected(letter.input()), inputFormat, letter.sequence()));
+      }
+    }
   }
 
   /** Adds the bytes read to the counter now and then (every few thousand lines), not per line. */
@@ -152,6 +217,8 @@ public final class FileDecoder implements Serializable {
   private void readLines(String source, Utf8Lines in, ByteProgress progress, Consumer<Change> changes,
       Consumer<DeadLetter> deadLetters) throws IOException {
     ChangeDecoder decoder = decoder();
+    WrongFormatCheck formatCheck = format == InputFormat.NATIVE || format == InputFormat.DEBEZIUM
+        ? new WrongFormatCheck(format, source) : null;
     String line;
     while ((line = in.next()) != null) {
       if (line.isBlank()) {
@@ -159,6 +226,7 @@ public final class FileDecoder implements Serializable {
       }
       linesRead.inc();
       progress.line();
+      String rejectedLine = null;
       try {
         if (in.malformed() != null) {
           throw new RejectedInputException(in.malformed());
@@ -170,8 +238,18 @@ public final class FileDecoder implements Serializable {
         decoded.inc(n);
       } catch (RejectedInputException e) {
         rejected.inc();
-        deadLetters.accept(new DeadLetter(source, in.lineNumber(), line, e.getMessage(), decoder.keyOfRejected(line)));
+        rejectedLine = line;
+        // A line that was not valid UTF-8 cannot be read again as it stands: its text is not its bytes.
+        InputFormat again = in.malformed() == null ? format : null;
+        deadLetters.accept(new DeadLetter(source, in.lineNumber(), line, e.getMessage(), decoder.keyOfRejected(line),
+            again, again != null && format.isSnapshot() ? snapshotSequence.part(0) : null));
       }
+      if (formatCheck != null) {
+        formatCheck.line(rejectedLine);
+      }
+    }
+    if (formatCheck != null) {
+      formatCheck.end();
     }
   }
 

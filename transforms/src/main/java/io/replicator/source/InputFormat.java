@@ -9,7 +9,9 @@ public enum InputFormat {
   /** Snapshot rows, one JSON object per line. */
   SNAPSHOT_JSONL,
   /** Snapshot rows in CSV with a header record. */
-  SNAPSHOT_CSV;
+  SNAPSHOT_CSV,
+  /** Dead letters of an earlier run, each read again in the format it names. */
+  DEAD_LETTERS;
 
   public boolean isSnapshot() {
     return this == SNAPSHOT_JSONL || this == SNAPSHOT_CSV;

@@ -208,8 +208,10 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
         }
       } catch (RejectedInputException ex) {
         rejected.inc();
+        // An event that was not valid UTF-8 cannot be read again as it stands: its text is not its bytes.
+        boolean again = e.malformed() == null && e.payload() != null;
         out.get(DEAD_LETTERS).output(new DeadLetter(e.source(), e.position(),
-            e.payload() == null ? "null" : e.payload(), ex.getMessage()));
+            e.payload() == null ? "null" : e.payload(), ex.getMessage(), null, again ? format : null, null));
       }
       out.get(PROGRESS).output(e.ackId() != null
           ? Progress.ack(e.source(), e.ackId()) : Progress.position(e.source(), e.position()));
