@@ -275,7 +275,7 @@ public class FlinkSessionClusterIT {
           while (!runningJob() && System.currentTimeMillis() < deadline) {
             Thread.sleep(500);
           }
-          Thread.sleep(5_000);
+          Thread.sleep(3_000);
           Files.move(later, drops.resolve("part-2.jsonl"));
         } catch (Exception e) {
           throw new IllegalStateException(e);
@@ -283,7 +283,7 @@ public class FlinkSessionClusterIT {
       });
       dropper.start();
       List<String> options = new ArrayList<>(List.of("--streaming=true", "--changeFormat=native",
-          "--changes=" + drops + "/*.jsonl", "--watchInterval=1s", "--loadInterval=2s", "--streamFor=50s",
+          "--changes=" + drops + "/*.jsonl", "--watchInterval=1s", "--loadInterval=2s", "--streamFor=30s",
           "--staging=" + run.resolve("staging"), "--warehouse=duckdb:" + run.resolve("w.duckdb")));
       options.addAll(List.of(table));
       String out = submit(options.toArray(String[]::new));

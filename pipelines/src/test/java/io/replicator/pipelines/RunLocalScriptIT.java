@@ -47,6 +47,46 @@ public class RunLocalScriptIT {
   }
 
   @Test
+  public void aLongRunPrintsProgressAQuietOneDoesNot() throws Exception {
+    Path dir = tmp.getRoot().toPath();
+    // 2,000,000 rows: a run of well over 5 seconds on any machine, so progress lines are due.
+    try (var w = java.nio.file.Files.newBufferedWriter(dir.resolve("changes.jsonl"))) {
+      for (int i = 0; i < 2_000_000; i++) {
+        w.write("{\"gvkey\":\"" + (100000 + i % 20000) + "\",\"datadate\":\"2024-01-"
+            + String.format("%02d", 1 + i / 20000 % 28) + "\",\"spiprc\":\"" + (i % 997)
+            + ".25\",\"_op\":\"INSERT\",\"_sequence_num\":" + (i + 1) + "}\n");
+      }
+    }
+    Result loud = run("replicate", "--table=spind_dly", "--keys=gvkey,datadate",
+        "--schema=samples/spind_dly/schema.json", "--changes=" + dir.resolve("changes.jsonl"),
+        "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
+    assertEquals(loud.err(), 0, loud.code());
+    assertTrue(loud.err(), loud.err().lines().anyMatch(l -> l.matches("replicate spind_dly: ([\\d,]+ rows read \\([\\d,]+ MB"
+        + " of [\\d,]+ MB, \\d+%\\), [\\d,]+ rows/s, .*|all 2,000,000 rows read; .*)")));
+    assertTrue(loud.out(), loud.out().startsWith("replicate spind_dly: done in "));
+
+    Result quiet = run("replicate", "--quiet", "--table=spind_dly", "--keys=gvkey,datadate",
+        "--schema=samples/spind_dly/schema.json", "--changes=" + dir.resolve("changes.jsonl"),
+        "--staging=" + dir.resolve("staging2"), "--warehouse=duckdb:" + dir.resolve("w2.duckdb"));
+    assertEquals(quiet.err(), 0, quiet.code());
+    assertTrue(quiet.err(), quiet.err().lines().noneMatch(l -> l.contains("rows read")));
+  }
+
+  @Test
+  public void helpAndSqlAnswerAsAUserExpects() throws Exception {
+    Result help = run("replicate", "--help");
+    assertEquals(help.err(), 0, help.code());
+    assertEquals("usage: replicator replicate --option=value ...", help.out().lines().findFirst().orElse(""));
+    Result sample = run();
+    assertEquals(sample.err(), 0, sample.code());
+    Result drop = run("sql", "DROP TABLE spind_dly");
+    assertEquals(drop.err(), 2, drop.code());
+    assertTrue(drop.err(), drop.err().startsWith("replicator: error: sql: the warehouse is opened read-only"));
+    Result count = run("sql", "SELECT COUNT(*) AS n FROM spind_dly");
+    assertTrue(count.out(), count.out().contains("1182"));
+  }
+
+  @Test
   public void benchPrintsTheTableAgainstTheNativeBaseline() throws Exception {
     Result r = run("bench", "replicate", "--rows=2000", "--runners=direct", "--dir=" + tmp.getRoot());
     assertEquals(r.err() + r.out(), 0, r.code());

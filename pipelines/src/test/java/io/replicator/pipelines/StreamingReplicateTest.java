@@ -3,14 +3,14 @@ package io.replicator.pipelines;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import io.replicator.change.TableSchema;
 import io.replicator.change.DeleteMode;
+import io.replicator.change.TableSchema;
 import io.replicator.change.TargetTable;
 import io.replicator.testing.DebeziumHistory;
-import io.replicator.testing.SqlRows;
-import io.replicator.testing.ToastedHistory;
 import io.replicator.testing.KafkaBroker;
 import io.replicator.testing.PostgresServer;
+import io.replicator.testing.SqlRows;
+import io.replicator.testing.ToastedHistory;
 import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

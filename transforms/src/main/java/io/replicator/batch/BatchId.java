@@ -2,9 +2,9 @@ package io.replicator.batch;
 
 import io.replicator.change.Change;
 import io.replicator.change.StagedLine;
+import io.replicator.common.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -17,12 +17,7 @@ public final class BatchId {
   private BatchId() {}
 
   public static String of(String table, List<Change> changes) {
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    MessageDigest sha = Sha256.digest();
     sha.update(table.getBytes(StandardCharsets.UTF_8));
     for (Change c : changes) {
       sha.update((byte) '\n');

@@ -552,13 +552,23 @@ public final class MergeStatements {
     return "CREATE TABLE IF NOT EXISTS " + d.table(stagingTable) + " (\n  " + staging + "\n)";
   }
 
-  /** Adds the columns of partial rows to a staging table made before they existed (DuckDB's staging table is kept). */
+  /**
+   * Adds to a staging table made earlier (DuckDB keeps its staging table) the columns it lacks: those
+   * of partial rows, and the schema's (a column since added to the schema and the target).
+   */
   public List<String> upgradeStaging() {
-    return List.of(
+    List<String> ddl = new ArrayList<>(List.of(
         "ALTER TABLE " + d.table(stagingTable) + " ADD COLUMN IF NOT EXISTS " + q(StagedLine.UNCHANGED) + " "
             + d.namesType(),
         "ALTER TABLE " + d.table(stagingTable) + " ADD COLUMN IF NOT EXISTS " + q(StagedLine.STEP) + " "
-            + d.targetType(ColumnType.INT64));
+            + d.targetType(ColumnType.INT64)));
+    // The staging table is the pipeline's own: it follows the schema (a column added to the schema
+    // and the target), where the target's columns are checked against the schema instead.
+    for (Column c : schema.columns()) {
+      ddl.add("ALTER TABLE " + d.table(stagingTable) + " ADD COLUMN IF NOT EXISTS " + q(c.name()) + " "
+          + d.stagingType(c.type()));
+    }
+    return ddl;
   }
 
   /** Hard deletes: the key and sequence of each deleted key. */

@@ -1,13 +1,13 @@
 package io.replicator.source;
 
 import io.replicator.common.Counters;
+import io.replicator.common.Sha256;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -72,12 +72,7 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
     if (base.length() > 80) {
       base = base.substring(0, 80);
     }
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    MessageDigest sha = Sha256.digest();
     sha.update(source.getBytes(StandardCharsets.UTF_8));
     for (String line : lines) {
       sha.update((byte) '\n');
