@@ -123,6 +123,7 @@ public final class Commands {
     checkOptionValues(args, ReplicateOptions.class);
     ReplicateOptions options = PipelineOptionsFactory.fromArgs(args).as(ReplicateOptions.class);
     tuneDirectRunner(options, args);
+    JobJar.stageNothingWhenOnCluster(options);
     skipAwsRegionLookup(options, args, List.of(args).stream().anyMatch(a -> a.contains("s3://")));
     return options;
   }
@@ -209,6 +210,7 @@ public final class Commands {
     checkOptionValues(args, S3SyncOptions.class);
     S3SyncOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(S3SyncOptions.class);
     tuneDirectRunner(options, args);
+    JobJar.stageNothingWhenOnCluster(options);
     // The buckets are reached through the sync's own clients; Beam's S3 filesystem only writes a report.
     skipAwsRegionLookup(options, args, options.getReport() != null && options.getReport().startsWith("s3://"));
     S3SyncPipeline.Plan plan = S3SyncPipeline.Plan.of(options, args);

@@ -23,7 +23,7 @@ final class OptionsHelp {
   private static final List<Class<?>> ORDER = List.of(TableOptions.class, ChangeInputOptions.class,
       SnapshotOptions.class, WarehouseOptions.class, StagingOptions.class, BigQueryTargetOptions.class,
       JdbcSourceOptions.class, StreamingOptions.class, StreamSourceOptions.class, ThroughputOptions.class,
-      S3SidesOptions.class, S3SyncOptions.class);
+      S3SidesOptions.class, S3SyncOptions.class, FlinkClusterOptions.class);
   private static final int WIDTH = 100;
   private static final int NAME_COLUMN = 26;
 

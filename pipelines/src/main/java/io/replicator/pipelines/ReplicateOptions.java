@@ -10,4 +10,4 @@ import org.apache.beam.sdk.options.StreamingOptions;
  */
 public interface ReplicateOptions extends PipelineOptions, StreamingOptions, TableOptions, ChangeInputOptions,
     SnapshotOptions, JdbcSourceOptions, StagingOptions, WarehouseOptions, BigQueryTargetOptions, StreamSourceOptions,
-    ThroughputOptions {}
+    ThroughputOptions, FlinkClusterOptions {}

@@ -9,7 +9,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * Options of {@code s3-sync}: the two sides, and how they are compared and copied. Each is also a
  * Flex Template parameter: {@link FlexTemplateMetadata} writes {@code flex-templates/s3-sync/metadata.json}.
  */
-public interface S3SyncOptions extends PipelineOptions, S3SidesOptions {
+public interface S3SyncOptions extends PipelineOptions, S3SidesOptions, FlinkClusterOptions {
   @Description("When a key at both sides is copied again: size-and-time (aws s3 sync: size differs or the"
       + " source is newer), size-only, etag, or checksum (S3 additional checksums, read per key of one size).")
   @Default.String("size-and-time")

@@ -62,7 +62,8 @@ public class FlexTemplateMetadataTest {
       Map.entry("maxStaleness", List.of(List.of("15m", "1h", "90s", "0", "2d"), List.of("soon", "15 m", "-1h"))),
       Map.entry("partitionFieldImmutable", List.of(List.of("true", "false"), List.of("yes"))),
       Map.entry("verify", List.of(List.of("true", "false"), List.of("yes"))),
-      Map.entry("keepStaging", List.of(List.of("true", "false"), List.of("1"))));
+      Map.entry("keepStaging", List.of(List.of("true", "false"), List.of("1"))),
+      Map.entry("jarOnCluster", List.of(List.of("true", "false"), List.of("yes"))));
 
   /** The s3-sync parameters' examples, as EXAMPLES. */
   private static final Map<String, List<List<String>>> S3_EXAMPLES = Map.ofEntries(
@@ -78,6 +79,7 @@ public class FlexTemplateMetadataTest {
       Map.entry("delete", List.of(List.of("true", "false"), List.of("1"))),
       Map.entry("maxDelete", List.of(List.of("-1", "0", "1000"), List.of("-2", "many"))),
       Map.entry("dryRun", List.of(List.of("true", "false"), List.of("no"))),
+      Map.entry("jarOnCluster", List.of(List.of("true", "false"), List.of("yes"))),
       Map.entry("multipartThreshold", List.of(List.of("5GB", "100MB", "64MB"), List.of("big", "MB"))),
       Map.entry("multipartChunkSize", List.of(List.of("64MB", "5MB"), List.of("-5MB"))),
       Map.entry("copiesInFlight", List.of(List.of("16", "1", "256"), List.of("0", "-4", "many", "10000"))),

@@ -146,7 +146,7 @@ public class FlinkSessionClusterIT {
   private static String submitCommand(List<String> args) throws Exception {
     List<String> command = new ArrayList<>(List.of(ChildProcess.java(), "-Daws.sharedCredentialsFile=" + credentials,
         "-jar", JAR.toString(), args.get(0), "--runner=FlinkRunner", "--flinkMaster=localhost:" + restPort,
-        "--parallelism=2"));
+        "--parallelism=2", "--jarOnCluster=true"));
     command.addAll(args.subList(1, args.size()));
     File out = TMP.newFile();
     Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out).start();

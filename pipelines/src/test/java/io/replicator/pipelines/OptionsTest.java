@@ -53,6 +53,9 @@ public class OptionsTest {
     rejects("--snapshotSequence='abc': expected a whole number", changes, "--snapshotSequence=abc");
     rejects("--batchMaxRows='1e6': expected a whole number", changes, "--batchMaxRows=1e6");
     rejects("--keepStaging='maybe': expected true or false", changes, "--keepStaging=maybe");
+    rejects("--jarOnCluster=true is for a Flink session cluster: give it with --runner=FlinkRunner"
+        + " --flinkMaster=host:port", changes, "--jarOnCluster=true");
+    rejects("--jarOnCluster=true is for a Flink session cluster", changes, "--jarOnCluster=true", "--runner=FlinkRunner");
     rejects("--maxReloadDeletePercent='lots': expected a number", changes, "--maxReloadDeletePercent=lots");
     rejects("--warehouse=bigquery:nodataset must name PROJECT.DATASET", changes, "--warehouse=bigquery:nodataset");
     rejects("BigQuery load jobs read staged batches from Cloud Storage; give gs://BUCKET/PREFIX", changes,
