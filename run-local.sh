@@ -61,6 +61,19 @@ case "${1:-}" in
   # Short and I/O bound: C2 compiling and G1's threads would only take cores from the server calls
   # (measured: a 10,000-object sync used half the CPU with C1 only and the serial collector).
   s3-sync) JVM_FLAGS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" ;;
+  # A batch run on the DirectRunner holds one batch (--batchMaxBytes, 256 MB) per core while it
+  # reduces it, and nothing else grows with the table: 512 MB of heap per core bounds the process
+  # (measured: 8M rows load in 2.2 GB of RSS, DuckDB's 1 GB included), where the JVM's default of
+  # a quarter of the machine would be filled before it collects. Embedded Flink sizes its own
+  # memory, and a stream holds a whole window.
+  replicate)
+    if [[ " $* " != *" --runner=FlinkRunner "* && " $* " != *" --streaming=true "* && " $* " != *" --streaming "* ]]; then
+      cores=$(nproc 2>/dev/null || echo 2)
+      JVM_FLAGS="-Xmx$(( cores > 2 ? cores * 512 : 1024 ))m"
+    else
+      JVM_FLAGS=""
+    fi
+    ;;
   *) JVM_FLAGS="" ;;
 esac
 

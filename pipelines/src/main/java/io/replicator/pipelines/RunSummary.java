@@ -14,10 +14,12 @@ import io.replicator.warehouse.ApplyReload;
 import io.replicator.warehouse.MergeBatches;
 import io.replicator.warehouse.RowsWithoutBase;
 import io.replicator.warehouse.bigquery.WriteChangesToBigQuery;
+import io.replicator.warehouse.spi.Warehouse;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.StringJoiner;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.beam.sdk.PipelineResult;
@@ -191,25 +193,26 @@ public final class RunSummary {
   }
 
   /**
-   * Where the time went, per stage: CPU per input line of decoding and of staging (where the run
-   * measured them), and wall time in the warehouse's merges.
+   * Where the time went, per stage: CPU per row read of decoding, reducing and staging (where the
+   * run measured them), and wall time in the warehouse's loads and merges.
    */
   private void timeByStage(StringBuilder sb) {
     // Per row read: lines of files and rows of a database alike.
     long rows = Math.max(1, get(ReadChanges.LINES_READ) + get(ReadJdbcSnapshot.ROWS_READ));
-    long decode = get(SpillBatches.DECODE_CPU_NANOS);
-    long stage = get(StageBatches.STAGE_CPU_NANOS);
-    long merge = get(MergeBatches.MERGE_WALL_MILLIS);
-    StringBuilder parts = new StringBuilder();
-    if (decode > 0 || stage > 0) {
-      parts.append("CPU per row read: ");
-      if (decode > 0) {
-        parts.append(String.format(Locale.ROOT, "decode %.1f µs, ", decode / 1000.0 / rows));
+    StringJoiner cpu = new StringJoiner(", ", "CPU per row read: ", "; ").setEmptyValue("");
+    for (String[] stage : new String[][] {{SpillBatches.DECODE_CPU_NANOS, "decode"},
+        {StageBatches.REDUCE_CPU_NANOS, "reduce"}, {StageBatches.STAGE_CPU_NANOS, "stage"}}) {
+      long nanos = get(stage[0]);
+      if (nanos > 0) {
+        cpu.add(String.format(Locale.ROOT, "%s %.1f µs", stage[1], nanos / 1000.0 / rows));
       }
-      parts.append(String.format(Locale.ROOT, "reduce and stage %.1f µs; ", stage / 1000.0 / rows));
     }
-    parts.append(String.format(Locale.ROOT, "%.1f s in the warehouse's merges", merge / 1000.0));
-    sb.append(String.format(Locale.ROOT, "  %-11s %s%n", "time", parts));
+    long load = get(Warehouse.LOAD_WALL_MILLIS);
+    long merge = get(MergeBatches.MERGE_WALL_MILLIS) - load;
+    String wall = load > 0
+        ? String.format(Locale.ROOT, "%.1f s loading staged files and %.1f s merging them", load / 1000.0, merge / 1000.0)
+        : String.format(Locale.ROOT, "%.1f s in the warehouse's merges", merge / 1000.0);
+    sb.append(String.format(Locale.ROOT, "  %-11s %s%s%n", "time", cpu, wall));
   }
 
   /** The partial rows no row could complete, when there are some (they are among the dead letters). */

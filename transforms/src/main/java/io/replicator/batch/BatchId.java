@@ -31,7 +31,7 @@ public final class BatchId {
         }
       }
       sha.update((byte) 0);
-      sha.update(c.rowJson().getBytes(StandardCharsets.UTF_8));
+      sha.update(c.rowUtf8());
       if (c.isPartial()) {
         sha.update((byte) 0);
         sha.update(c.unchanged().getBytes(StandardCharsets.UTF_8));

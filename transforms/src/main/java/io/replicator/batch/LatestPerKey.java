@@ -110,13 +110,32 @@ public final class LatestPerKey implements java.io.Serializable {
    * that what follows is deterministic.
    */
   public List<Change> sortedByKey() {
-    List<Change> out = winners();
-    // By the key's hash first (an int compare; String caches its hash), then the key: keys share long
-    // prefixes, so comparing them alone is most of the sort's time. The hash is specified by the JLS.
-    out.sort((a, b) -> {
-      int h = Integer.compare(a.key().hashCode(), b.key().hashCode());
-      return h != 0 ? h : a.key().compareTo(b.key());
-    });
+    List<Change> winners = winners();
+    // By the key's hash first, then the key: keys share long prefixes, so comparing them alone is
+    // most of a sort's time. Hash and position packed in a long sort as primitives; only runs of
+    // equal hashes are then compared by key. The hash is specified by the JLS.
+    int n = winners.size();
+    long[] order = new long[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = ((long) winners.get(i).key().hashCode() << 32) | i;
+    }
+    java.util.Arrays.sort(order);
+    List<Change> out = new ArrayList<>(n);
+    for (int i = 0; i < n; ) {
+      int j = i + 1;
+      while (j < n && (order[j] >> 32) == (order[i] >> 32)) {
+        j++;
+      }
+      int from = out.size();
+      for (int k = i; k < j; k++) {
+        out.add(winners.get((int) order[k]));
+      }
+      if (j - i > 1) {
+        // Stable, so a key's changes keep their order (oldest first).
+        out.subList(from, out.size()).sort((a, b) -> a.key().compareTo(b.key()));
+      }
+      i = j;
+    }
     return out;
   }
 

@@ -58,7 +58,9 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
   public static final String ROWS_STAGED = "rows_staged";
   public static final String BYTES_STAGED = "bytes_staged";
   public static final String CHANGES_SUPERSEDED = "changes_superseded";
-  /** Thread CPU time spent reading spilled batches back, reducing and staging them. */
+  /** Thread CPU time spent reading spilled batches back and keeping the latest change per key. */
+  public static final String REDUCE_CPU_NANOS = "reduce_cpu_nanos";
+  /** Thread CPU time spent sorting reduced batches and writing them as staged files. */
   public static final String STAGE_CPU_NANOS = "stage_cpu_nanos";
 
   private final String staging;
@@ -194,6 +196,7 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
     int width = 1;
     long size = 0;
     long partial = 0;
+    long longest = 0;
     try (OutputStream out = new BufferedOutputStream(
         Channels.newOutputStream(FileSystems.create(file, "application/json")), 1 << 16)) {
       StagedLine.Encoder lines = new StagedLine.Encoder(id);
@@ -201,12 +204,14 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
       for (int i = 0; i < changes.size(); i++) {
         Change c = changes.get(i);
         step = i > 0 && changes.get(i - 1).key().equals(c.key()) ? step + 1 : 0;
-        size += lines.write(out, c, step);
+        long line = lines.write(out, c, step);
+        size += line;
+        longest = Math.max(longest, line);
         width = Math.max(width, c.sequence().width());
         partial += c.isPartial() ? 1 : 0;
       }
     }
-    return new StagedBatch(table, id, file.toString(), changes.size(), size, width, partial);
+    return new StagedBatch(table, id, file.toString(), changes.size(), size, width, partial, longest);
   }
 
   private static final class AssignFn extends DoFn<Change, KV<String, Change>> {
@@ -240,7 +245,8 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
   /** Reads a batch's spill files, keeps the latest change per key, stages it, then removes the files. */
   static final class StageSpilledFn extends DoFn<KV<String, Iterable<String>>, StagedBatch> {
     private final Stager stager;
-    private final Counter cpu = Counters.counter(STAGE_CPU_NANOS);
+    private final Counter reduceCpu = Counters.counter(REDUCE_CPU_NANOS);
+    private final Counter stageCpu = Counters.counter(STAGE_CPU_NANOS);
 
     StageSpilledFn(String staging, long maxBytes, long maxRows) {
       this.stager = new Stager(staging, maxBytes, maxRows);
@@ -266,11 +272,13 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
           }
         }
       }
+      long reduced = Counters.threadCpuNanos();
+      reduceCpu.inc(reduced - cpuStart);
       stager.stage(batch.getKey(), latest, out::output);
       for (String file : files) {
         StagingPaths.deleteSpill(file);
       }
-      cpu.inc(Counters.threadCpuNanos() - cpuStart);
+      stageCpu.inc(Counters.threadCpuNanos() - reduced);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.replicator.change;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -19,7 +20,13 @@ public final class Change {
   private final ChangeOp op;
   private final String key;
   private final Sequence sequence;
-  private final String rowJson;
+  /** The row as text, or null while only its UTF-8 bytes are known (then made from them when asked for). */
+  private String rowJson;
+  /**
+   * The row's UTF-8 bytes where the change was read from them (a spill file), or null: a change
+   * read back to be staged is written as the bytes it was read as, never turned into text.
+   */
+  private final byte[] rowUtf8;
   private final String unchanged;
   /** The UTF-8 length of {@link #rowJson}, computed once when first asked for (-1 until then). */
   private int rowUtf8Length = -1;
@@ -33,15 +40,30 @@ public final class Change {
    *     name order ({@link UnchangedColumns#json}); null for a change that sets every column
    */
   public Change(String table, ChangeOp op, String key, Sequence sequence, String rowJson, String unchanged) {
+    this(table, op, key, sequence, Objects.requireNonNull(rowJson, "rowJson"), null, unchanged);
+  }
+
+  private Change(String table, ChangeOp op, String key, Sequence sequence, String rowJson, byte[] rowUtf8,
+      String unchanged) {
     this.table = Objects.requireNonNull(table, "table");
     this.op = Objects.requireNonNull(op, "op");
     this.key = Objects.requireNonNull(key, "key");
     this.sequence = Objects.requireNonNull(sequence, "sequence");
-    this.rowJson = Objects.requireNonNull(rowJson, "rowJson");
+    this.rowJson = rowJson;
+    this.rowUtf8 = rowUtf8;
     if (unchanged != null && op != ChangeOp.UPSERT) {
       throw new IllegalArgumentException("only an UPSERT can leave columns unchanged");
     }
     this.unchanged = unchanged;
+    if (rowUtf8 != null) {
+      rowUtf8Length = rowUtf8.length;
+    }
+  }
+
+  /** A change whose row is given as the UTF-8 bytes of its JSON members (the bytes are not copied). */
+  public static Change ofUtf8Row(String table, ChangeOp op, String key, Sequence sequence, byte[] rowUtf8,
+      String unchanged) {
+    return new Change(table, op, key, sequence, null, Objects.requireNonNull(rowUtf8, "rowUtf8"), unchanged);
   }
 
   public String table() {
@@ -62,7 +84,15 @@ public final class Change {
 
   /** The row's columns as JSON object members, e.g. {@code "id":1,"name":"x"}. */
   public String rowJson() {
+    if (rowJson == null) {
+      rowJson = new String(rowUtf8, StandardCharsets.UTF_8);
+    }
     return rowJson;
+  }
+
+  /** {@link #rowJson} as UTF-8 bytes; the caller must not change them. */
+  public byte[] rowUtf8() {
+    return rowUtf8 != null ? rowUtf8 : rowJson.getBytes(StandardCharsets.UTF_8);
   }
 
   /** The length of {@link #rowJson} in UTF-8 bytes. */
@@ -71,11 +101,6 @@ public final class Change {
       rowUtf8Length = (int) StagedLine.utf8Length(rowJson);
     }
     return rowUtf8Length;
-  }
-
-  /** Records the UTF-8 length of the row, where a decoder read it anyway. */
-  void knowRowUtf8Length(int bytes) {
-    rowUtf8Length = bytes;
   }
 
   /** The columns this change leaves as they are, as a JSON array of names; null when it sets them all. */
@@ -102,7 +127,7 @@ public final class Change {
     if (op != other.op) {
       return op == ChangeOp.UPSERT;
     }
-    int rows = rowJson.compareTo(other.rowJson);
+    int rows = rowJson().compareTo(other.rowJson());
     if (rows != 0) {
       return rows > 0;
     }
@@ -116,18 +141,18 @@ public final class Change {
         && c.op == op
         && c.key.equals(key)
         && c.sequence.equals(sequence)
-        && c.rowJson.equals(rowJson)
+        && c.rowJson().equals(rowJson())
         && Objects.equals(c.unchanged, unchanged);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(table, op, key, sequence, rowJson, unchanged);
+    return Objects.hash(table, op, key, sequence, rowJson(), unchanged);
   }
 
   @Override
   public String toString() {
-    return table + " " + op + " " + key + " @" + sequence + " {" + rowJson + "}"
+    return table + " " + op + " " + key + " @" + sequence + " {" + rowJson() + "}"
         + (unchanged == null ? "" : " unchanged " + unchanged);
   }
 }

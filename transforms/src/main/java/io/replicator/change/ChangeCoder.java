@@ -4,7 +4,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
@@ -40,7 +39,10 @@ public final class ChangeCoder extends CustomCoder<Change> {
     for (int i = 0; i < seq.width(); i++) {
       LONG.encode(seq.part(i), out);
     }
-    STRING.encode(value.rowJson(), out);
+    // As StringUtf8Coder writes it: the length, then the bytes.
+    byte[] row = value.rowUtf8();
+    VarInt.encode(row.length, out);
+    out.write(row);
     UNCHANGED.encode(value.unchanged(), out);
   }
 
@@ -60,16 +62,13 @@ public final class ChangeCoder extends CustomCoder<Change> {
     for (int i = 0; i < width; i++) {
       parts[i] = LONG.decode(in);
     }
-    // The row as StringUtf8Coder writes it, read here to keep its UTF-8 length, which staging needs.
+    // The row as StringUtf8Coder writes it, kept as bytes: staging writes them as they are.
     int rowBytes = VarInt.decodeInt(in);
     byte[] row = new byte[rowBytes];
     if (in.readNBytes(row, 0, rowBytes) != rowBytes) {
       throw new EOFException("a change's row ends early");
     }
-    Change c = new Change(table, ChangeOp.values()[op], key, Sequence.of(parts), new String(row, StandardCharsets.UTF_8),
-        UNCHANGED.decode(in));
-    c.knowRowUtf8Length(rowBytes);
-    return c;
+    return Change.ofUtf8Row(table, ChangeOp.values()[op], key, Sequence.of(parts), row, UNCHANGED.decode(in));
   }
 
   @Override

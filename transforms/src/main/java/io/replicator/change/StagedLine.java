@@ -67,7 +67,7 @@ public final class StagedLine {
 
     /** Writes the line of the key's staged change number {@code step} and its newline; returns its length in bytes. */
     public long write(OutputStream out, Change c, int step) throws IOException {
-      byte[] row = c.rowJson().getBytes(StandardCharsets.UTF_8);
+      byte[] row = c.rowUtf8();
       out.write('{');
       out.write(row);
       length = 0;
@@ -136,7 +136,7 @@ public final class StagedLine {
     // {row,"_op":"OP" ... ,"_batch_id":"ID"}\n
     long size = 1 + c.rowUtf8Length() + 8 + c.op().name().length() + 1 + 14 + BATCH_ID_LENGTH + 2 + 1;
     for (int i = 0; i < c.sequence().width(); i++) {
-      size += 4 + PART_NAMES[i].length() + Long.toString(c.sequence().part(i)).length();
+      size += 4 + PART_NAMES[i].length() + digits(c.sequence().part(i));
     }
     if (c.isPartial()) {
       size += 14 + utf8Length(c.unchanged()); // ,"_unchanged":[...]
@@ -145,6 +145,18 @@ public final class StagedLine {
       size += 9 + Integer.toString(step).length(); // ,"_step":n
     }
     return size;
+  }
+
+  /** The length of {@code value} in decimal, its minus sign included, without making its text. */
+  static int digits(long value) {
+    if (value == Long.MIN_VALUE) {
+      return 20;
+    }
+    int n = value < 0 ? 2 : 1;
+    for (long v = Math.abs(value); v >= 10; v /= 10) {
+      n++;
+    }
+    return n;
   }
 
   public static long utf8Length(String s) {

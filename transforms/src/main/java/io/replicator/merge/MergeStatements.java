@@ -29,7 +29,8 @@ import java.util.function.IntFunction;
  *   <li>{@link #mergeTarget}: one MERGE of the effective changes into the target.
  *   <li>{@link #mergeTombstones} (hard deletes): tombstones set for deleted keys, cleared for
  *       upserted ones.
- *   <li>{@link #recordBatch} and {@link #clearStaging}.
+ *   <li>{@link #recordBatch}; the staging table is then dropped ({@link #createStaging} made it
+ *       temporary, for the transaction) or, in BigQuery, expires.
  * </ol>
  *
  * Parameters are named ({@link SqlDialect#parameter}); where the dialect's are positional they are
@@ -493,21 +494,10 @@ public final class MergeStatements {
         + d.table(BATCHES) + " WHERE table_name = " + d.parameter("table_name") + ")";
   }
 
-  /** Removes every staged row. No parameters. */
-  public String clearAllStaged() {
-    return "DELETE FROM " + d.table(stagingTable) + " WHERE TRUE";
-  }
-
-  /** Removes a batch's staged rows. Parameter: {@code batch_id}. */
-  public String clearStaging() {
-    return "DELETE FROM " + d.table(stagingTable) + " WHERE " + q("_batch_id") + " = " + d.parameter("batch_id");
-  }
-
-  /** The statements that create the target, its staging table and (hard deletes) tombstones. */
+  /** The statements that create the target, (hard deletes) its tombstones and the batch records. */
   public List<String> createTables() {
     List<String> ddl = new ArrayList<>();
     ddl.add(createTarget());
-    ddl.add(createStaging());
     if (hard()) {
       ddl.add(createTombstones());
     }
@@ -534,8 +524,9 @@ public final class MergeStatements {
   }
 
   /**
-   * The staging table: every column nullable, all four sequence parts, {@code _op}, the columns a
-   * partial row leaves unchanged, its {@code _step} among its key's rows and {@code _batch_id}.
+   * The staging table, temporary (it lives for one transaction of one connection): every column
+   * nullable, all four sequence parts, {@code _op}, the columns a partial row leaves unchanged, its
+   * {@code _step} among its key's rows and {@code _batch_id}.
    */
   public String createStaging() {
     StringJoiner staging = new StringJoiner(",\n  ");
@@ -549,26 +540,7 @@ public final class MergeStatements {
     staging.add(q(StagedLine.UNCHANGED) + " " + d.namesType());
     staging.add(q(StagedLine.STEP) + " " + d.targetType(ColumnType.INT64));
     staging.add(q("_batch_id") + " " + d.targetType(ColumnType.STRING));
-    return "CREATE TABLE IF NOT EXISTS " + d.table(stagingTable) + " (\n  " + staging + "\n)";
-  }
-
-  /**
-   * Adds to a staging table made earlier (DuckDB keeps its staging table) the columns it lacks: those
-   * of partial rows, and the schema's (a column since added to the schema and the target).
-   */
-  public List<String> upgradeStaging() {
-    List<String> ddl = new ArrayList<>(List.of(
-        "ALTER TABLE " + d.table(stagingTable) + " ADD COLUMN IF NOT EXISTS " + q(StagedLine.UNCHANGED) + " "
-            + d.namesType(),
-        "ALTER TABLE " + d.table(stagingTable) + " ADD COLUMN IF NOT EXISTS " + q(StagedLine.STEP) + " "
-            + d.targetType(ColumnType.INT64)));
-    // The staging table is the pipeline's own: it follows the schema (a column added to the schema
-    // and the target), where the target's columns are checked against the schema instead.
-    for (Column c : schema.columns()) {
-      ddl.add("ALTER TABLE " + d.table(stagingTable) + " ADD COLUMN IF NOT EXISTS " + q(c.name()) + " "
-          + d.stagingType(c.type()));
-    }
-    return ddl;
+    return "CREATE OR REPLACE TEMP TABLE " + d.table(stagingTable) + " (\n  " + staging + "\n)";
   }
 
   /** Hard deletes: the key and sequence of each deleted key. */

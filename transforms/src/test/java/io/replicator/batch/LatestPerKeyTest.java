@@ -33,6 +33,29 @@ public class LatestPerKeyTest {
   }
 
   @Test
+  public void sortedByKeyOrdersByHashThenKeyAndKeepsAKeysChangesInOrder() {
+    // "Aa" and "BB" share a hash, as do "AaAa", "BBBB", "AaBB" and "BBAa": ties are broken by the key.
+    Random random = new Random(5);
+    List<String> keys = new ArrayList<>(List.of("[\"Aa\"]", "[\"BB\"]", "[\"AaAa\"]", "[\"BBBB\"]", "[\"AaBB\"]",
+        "[\"BBAa\"]"));
+    for (int i = 0; i < 2000; i++) {
+      keys.add("[" + random.nextInt(100_000) + "]");
+    }
+    LatestPerKey latest = new LatestPerKey();
+    for (String key : keys) {
+      latest.add(new Change("t", ChangeOp.UPSERT, key, Sequence.of(1), "\"v\":1"));
+      latest.add(new Change("t", ChangeOp.UPSERT, key, Sequence.of(2), "\"v\":2", "[\"w\"]"));
+      latest.add(new Change("t", ChangeOp.UPSERT, key, Sequence.of(3), "\"v\":3", "[\"w\"]"));
+    }
+    List<Change> expected = new ArrayList<>(latest.winners());
+    expected.sort((a, b) -> {
+      int h = Integer.compare(a.key().hashCode(), b.key().hashCode());
+      return h != 0 ? h : a.key().compareTo(b.key());
+    });
+    assertEquals(expected, latest.sortedByKey());
+  }
+
+  @Test
   public void keyChangeChainInOneBatch() {
     // k1 -> k2 at 2, k2 -> k3 at 3: k1 and k2 end deleted, k3 holds the row.
     List<Change> in = List.of(

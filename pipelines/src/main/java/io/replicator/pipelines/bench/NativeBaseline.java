@@ -37,6 +37,7 @@ public final class NativeBaseline {
       for (String ddl : merge.createTables()) {
         st.execute(ddl);
       }
+      st.execute(merge.createStaging());
       long t0 = System.nanoTime();
       // Full load: the snapshot as UPSERTs at sequence 1.
       st.execute("INSERT INTO _staging_spind_dly BY NAME SELECT *, 'UPSERT' AS _op, 1 AS _sequence_num, 'load' AS _batch_id"

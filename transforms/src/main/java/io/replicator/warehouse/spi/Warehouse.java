@@ -12,6 +12,12 @@ import java.util.OptionalLong;
  * with the merge itself.
  */
 public interface Warehouse extends AutoCloseable {
+  /**
+   * The counter of wall time a warehouse spends bulk-loading staged files, where loading is a
+   * step of its own (the rest of a merge's time is the merge).
+   */
+  String LOAD_WALL_MILLIS = "load_wall_millis";
+
   /** Whether an existing target may have columns the run's schema lacks. */
   enum AddedColumns {
     /**
