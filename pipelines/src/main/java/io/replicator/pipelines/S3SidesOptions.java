@@ -63,4 +63,19 @@ public interface S3SidesOptions extends PipelineOptions {
   String getTargetProfile();
 
   void setTargetProfile(String value);
+
+  @Description("An AWS credentials file (the format of ~/.aws/credentials) to read the source's profile from, on each"
+      + " worker: a local path or gs://BUCKET/PATH, for workers without AWS files of their own (Dataflow). Its"
+      + " 'default' profile unless --sourceProfile names another. Default: the machine's AWS files and environment.")
+  @TemplateParameter(label = "Source credentials file", regexes = "^(gs://[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]/|/)\\S.*$")
+  String getSourceCredentialsFile();
+
+  void setSourceCredentialsFile(String value);
+
+  @Description("An AWS credentials file to read the target's profile from, on each worker: a local path or"
+      + " gs://BUCKET/PATH. Its 'default' profile unless --targetProfile names another.")
+  @TemplateParameter(label = "Target credentials file", regexes = "^(gs://[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]/|/)\\S.*$")
+  String getTargetCredentialsFile();
+
+  void setTargetCredentialsFile(String value);
 }

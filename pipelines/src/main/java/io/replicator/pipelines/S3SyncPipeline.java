@@ -36,9 +36,9 @@ public final class S3SyncPipeline {
       checkEndpoint("--targetEndpoint", o.getTargetEndpoint());
       boolean pathStyle = Boolean.TRUE.equals(o.getPathStyle());
       S3Endpoint sourceEndpoint = new S3Endpoint(blank(o.getSourceEndpoint()), blank(o.getSourceRegion()), pathStyle,
-          blank(o.getSourceProfile()));
+          blank(o.getSourceProfile()), credentialsFile("--sourceCredentialsFile", o.getSourceCredentialsFile()));
       S3Endpoint targetEndpoint = new S3Endpoint(blank(o.getTargetEndpoint()), blank(o.getTargetRegion()), pathStyle,
-          blank(o.getTargetProfile()));
+          blank(o.getTargetProfile()), credentialsFile("--targetCredentialsFile", o.getTargetCredentialsFile()));
       if (sourceEndpoint.sameServiceAs(targetEndpoint) && source.bucket().equals(target.bucket())
           && (source.prefix().startsWith(target.prefix()) || target.prefix().startsWith(source.prefix()))) {
         throw new OptionsException("--source=" + source + " and --target=" + target + " overlap; sync between"
@@ -63,6 +63,23 @@ public final class S3SyncPipeline {
           : parse(() -> io.replicator.common.Throughput.bytesPerSecond(o.getMaxThroughput()));
       return new Plan(sourceEndpoint, source, targetEndpoint, target, compare, filter(o, args), delete, maxDelete, copy,
           blank(o.getReport()), maxThroughput);
+    }
+
+    /** A credentials file must exist where the launcher can see it (workers read it again). */
+    private static String credentialsFile(String option, String value) {
+      String file = blank(value);
+      if (file == null) {
+        return null;
+      }
+      try {
+        if (org.apache.beam.sdk.io.FileSystems.match(file, org.apache.beam.sdk.io.fs.EmptyMatchTreatment.ALLOW)
+            .metadata().isEmpty()) {
+          throw new OptionsException(option + "=" + file + ": no such file");
+        }
+      } catch (java.io.IOException | IllegalArgumentException e) {
+        throw new OptionsException(option + "=" + file + ": cannot be read (" + e.getMessage() + ")");
+      }
+      return file;
     }
 
     /** An endpoint is an http(s) URL with a host, as the AWS SDK needs it. */

@@ -231,6 +231,32 @@ public class S3SyncTest {
   }
 
   @Test
+  public void credentialsComeFromAFileTheWorkersRead() throws Exception {
+    for (String k : HOSTILE) {
+      put(client, source, k, "body of " + k, "text/plain", Map.of());
+    }
+    // Neither profile is in the machine's AWS file: the sync works only if it reads this one.
+    Path file = tmp.newFile("worker-credentials").toPath();
+    Files.writeString(file, "[default]\naws_access_key_id = identity-one\naws_secret_access_key = credential-one\n"
+        + "[elsewhere]\naws_access_key_id = identity-one\naws_secret_access_key = credential-one\n");
+    List<String> args = List.of("s3-sync", "--source=s3://" + source + "/data", "--target=s3://" + target + "/copy/",
+        "--sourceEndpoint=" + one.endpoint(), "--targetEndpoint=" + one.endpoint(), "--pathStyle=true",
+        "--sourceCredentialsFile=" + file, "--sourceProfile=elsewhere", "--targetCredentialsFile=" + file);
+    Replication.Outcome ok = Replication.cli(args.toArray(String[]::new));
+    assertEquals(ok.err() + ok.out(), 0, ok.code());
+    assertThat(ok.out(), containsString("copied      6 objects"));
+    assertEquals(6, keys(client, target).size());
+
+    Replication.Outcome missing = sync("--sourceCredentialsFile=" + tmp.getRoot() + "/nope");
+    assertEquals(missing.err(), 2, missing.code());
+    assertThat(missing.err(), containsString("--sourceCredentialsFile=" + tmp.getRoot() + "/nope: no such file"));
+    Replication.Outcome noProfile = sync("--sourceCredentialsFile=" + file, "--sourceProfile=nobody");
+    assertEquals(noProfile.err(), 1, noProfile.code());
+    assertThat(noProfile.err(), containsString("the AWS credentials file " + file + " has no profile 'nobody'"));
+    assertFalse(noProfile.err(), noProfile.err().contains("credential-one"));
+  }
+
+  @Test
   public void aMissingBucketBadCredentialsAndAnUnreachableEndpointAreNamed() throws Exception {
     Replication.Outcome missing = sync("--source=s3://no-such-bucket/data");
     assertEquals(1, missing.code());

@@ -1,25 +1,38 @@
 package io.replicator.s3;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.Serializable;
 import java.net.URI;
+import java.nio.channels.Channels;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.beam.sdk.io.FileSystems;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.retry.RetryPolicy;
+import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * How to reach one side of a sync: an endpoint (null for AWS), a region, path-style addressing,
- * and a named credentials profile (null for the default provider chain). Holds no secret: the
- * credentials are looked up where the client is made, on each worker.
+ * a named credentials profile (null for the default provider chain or, with a credentials file,
+ * its {@code default} profile) and a credentials file to read it from (a path on any Beam
+ * filesystem, {@code gs://} included; null for the AWS files of the machine). Holds no secret: the
+ * credentials are read where the client is made, on each worker.
  */
-public record S3Endpoint(String endpoint, String region, boolean pathStyle, String profile) implements Serializable {
+public record S3Endpoint(String endpoint, String region, boolean pathStyle, String profile, String credentialsFile)
+    implements Serializable {
   private static final Map<S3Endpoint, S3Client> CLIENTS = new ConcurrentHashMap<>();
+
+  /** An endpoint whose credentials come from the machine's AWS files or environment. */
+  public S3Endpoint(String endpoint, String region, boolean pathStyle, String profile) {
+    this(endpoint, region, pathStyle, profile, null);
+  }
 
   /** The shared client of this endpoint in this JVM (S3 clients are thread-safe and pooled). */
   public S3Client client() {
@@ -27,8 +40,8 @@ public record S3Endpoint(String endpoint, String region, boolean pathStyle, Stri
   }
 
   private S3Client build() {
-    AwsCredentialsProvider credentials = profile == null
-        ? DefaultCredentialsProvider.create() : ProfileCredentialsProvider.create(profile);
+    AwsCredentialsProvider credentials = credentialsFile != null ? fromFile()
+        : profile == null ? DefaultCredentialsProvider.create() : ProfileCredentialsProvider.create(profile);
     var builder = S3Client.builder()
         .credentialsProvider(credentials)
         .forcePathStyle(pathStyle)
@@ -42,6 +55,27 @@ public record S3Endpoint(String endpoint, String region, boolean pathStyle, Stri
     return builder.build();
   }
 
+  /**
+   * The profile's credentials in {@link #credentialsFile}, read once through Beam's filesystems
+   * (a Dataflow worker reads {@code gs://} as a local run reads a path).
+   */
+  private AwsCredentialsProvider fromFile() {
+    byte[] content;
+    try (var in = Channels.newInputStream(FileSystems.open(FileSystems.matchSingleFileSpec(credentialsFile).resourceId()))) {
+      content = in.readAllBytes();
+    } catch (IOException | RuntimeException e) {
+      throw new S3SyncException("cannot read the AWS credentials file " + credentialsFile + ": " + e.getMessage(), e);
+    }
+    ProfileFile file = ProfileFile.builder().content(new ByteArrayInputStream(content))
+        .type(ProfileFile.Type.CREDENTIALS).build();
+    String name = profile == null ? "default" : profile;
+    if (file.profile(name).isEmpty()) {
+      throw new S3SyncException("the AWS credentials file " + credentialsFile + " has no profile '" + name + "'"
+          + (profile == null ? " (name one with --sourceProfile / --targetProfile)" : ""));
+    }
+    return ProfileCredentialsProvider.builder().profileFile(file).profileName(name).build();
+  }
+
   /** Where requests go, for messages. */
   public String describe() {
     return endpoint != null ? endpoint : "AWS S3 (" + (region == null ? "us-east-1" : region) + ")";
@@ -50,6 +84,7 @@ public record S3Endpoint(String endpoint, String region, boolean pathStyle, Stri
   /** Whether a server-side copy between the two works: same endpoint and same credentials. */
   public boolean sameServiceAs(S3Endpoint other) {
     return java.util.Objects.equals(endpoint, other.endpoint) && java.util.Objects.equals(profile, other.profile)
+        && java.util.Objects.equals(credentialsFile, other.credentialsFile)
         && java.util.Objects.equals(region, other.region);
   }
 }

@@ -30,8 +30,8 @@ public final class S3Errors {
         return what + " at " + endpoint.describe() + " failed: no AWS credentials ("
             + (endpoint.profile() != null ? "the profile '" + endpoint.profile() + "' has none in the AWS credentials file"
                 : "none in the environment, the AWS files or the machine's role")
-            + "; name a profile with --sourceProfile / --targetProfile, or set AWS_ACCESS_KEY_ID and"
-            + " AWS_SECRET_ACCESS_KEY)";
+            + "; name a profile with --sourceProfile / --targetProfile, a file with --sourceCredentialsFile /"
+            + " --targetCredentialsFile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)";
       }
       if (message.contains("Unable to load region")) {
         return what + " at " + endpoint.describe() + " failed: no AWS region; give --sourceRegion / --targetRegion"
