@@ -5,6 +5,7 @@ import static org.junit.Assert.assertTrue;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,5 +127,68 @@ public class RunLocalScriptIT {
     assertEquals(2, bad.code());
     assertEquals("replicator: error: --batchMaxBytes: 'huge' is not a size (examples: 256MB, 64KB, 1GB, 1048576)",
         bad.err().strip());
+  }
+
+  /** A new user's slips, each answered by the command as a process: its exit code and first line. */
+  @Test
+  public void aNewUsersSlipsAreAnsweredByExitCodeAndFirstLine() throws Exception {
+    Path dir = tmp.getRoot().toPath();
+    List<String> base = List.of("replicate", "--table=spind_dly", "--keys=gvkey,datadate",
+        "--schema=samples/spind_dly/schema.json", "--staging=" + dir.resolve("staging"),
+        "--warehouse=duckdb:" + dir.resolve("w.duckdb"), "--quiet");
+    java.util.function.Function<String[], Result> replicate = extra -> {
+      List<String> args = new ArrayList<>(base);
+      args.addAll(List.of(extra));
+      try {
+        return run(args.toArray(String[]::new));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    };
+
+    Result typo = replicate.apply(new String[] {"--changes=samples/spind_dly/changes.jsonl", "--tabel=x"});
+    assertEquals(typo.err(), 2, typo.code());
+    assertEquals("replicator: error: --tabel is not an option; did you mean --table? (--help lists them)",
+        typo.err().lines().findFirst().orElse(""));
+
+    Path drops = Files.createDirectories(dir.resolve("drops"));
+    Result directory = replicate.apply(new String[] {"--changes=" + drops});
+    assertEquals(directory.err(), 2, directory.code());
+    assertTrue(directory.err(), directory.err().startsWith("replicator: error: --changes=" + drops
+        + " is a directory: give a file pattern"));
+
+    // Native lines said to be Debezium events: the run stops with the diagnosis, nothing applied.
+    Result wrongFormat = replicate.apply(new String[] {"--changes=samples/spind_dly/changes.jsonl",
+        "--changeFormat=debezium"});
+    assertEquals(wrongFormat.err(), 1, wrongFormat.code());
+    assertTrue(wrongFormat.err(), wrongFormat.err().lines().findFirst().orElse("").matches("replicator: failed: .*"
+        + "changes.jsonl: [\\d,]+ of its first [\\d,]+ lines are native change lines, not Debezium events: give"
+        + " --changeFormat=native \\(nothing was applied\\)"));
+
+    // A file saved with a byte order mark (Excel, PowerShell) reads like one without.
+    Path bom = dir.resolve("bom.jsonl");
+    byte[] lines = Files.readAllBytes(Path.of(REPO.getPath(), "samples/spind_dly/changes.jsonl"));
+    byte[] marked = new byte[lines.length + 3];
+    marked[0] = (byte) 0xEF;
+    marked[1] = (byte) 0xBB;
+    marked[2] = (byte) 0xBF;
+    System.arraycopy(lines, 0, marked, 3, lines.length);
+    Files.write(bom, marked);
+    Result withBom = replicate.apply(new String[] {"--changes=" + bom});
+    assertEquals(withBom.err(), 0, withBom.code());
+    assertTrue(withBom.out(), withBom.out().contains("read        311 lines from 1 files"));
+    assertTrue(withBom.out(), withBom.out().matches("(?s).*\\n  rejected    2 dead letters in .*"));
+
+    // A truncated compressed file is named, and nothing of it is applied.
+    Path gz = Files.createDirectories(dir.resolve("gz")).resolve("part-0.jsonl.gz");
+    java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(packed)) {
+      out.write(lines);
+    }
+    Files.write(gz, java.util.Arrays.copyOf(packed.toByteArray(), packed.size() / 2));
+    Result truncated = replicate.apply(new String[] {"--changes=" + gz});
+    assertEquals(truncated.err(), 1, truncated.code());
+    assertTrue(truncated.err(), truncated.err().lines().findFirst().orElse("").contains("cannot read " + gz
+        + ": it ends in the middle of its data"));
   }
 }
