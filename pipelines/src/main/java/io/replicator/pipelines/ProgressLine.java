@@ -95,10 +95,7 @@ final class ProgressLine {
 
   private String sync(RunSummary now, long nowMillis) {
     long bytes = now.get("bytes_copied");
-    double seconds = Math.max(1, nowMillis - lastMillis) / 1000.0;
-    long rate = Math.round((bytes - lastCount) / seconds);
-    lastCount = bytes;
-    lastMillis = nowMillis;
+    long rate = rateSinceLastLine(bytes, nowMillis);
     return String.format(Locale.ROOT, "%s: %,d source objects listed, %,d copied (%s, %s/s), %,d failed", name,
         now.get("source_objects_listed"), now.get(SyncBuckets.counterName("copied")), ByteSize.format(bytes),
         ByteSize.format(rate), now.get(SyncBuckets.counterName("failed")));
@@ -106,13 +103,10 @@ final class ProgressLine {
 
   private String replicate(RunSummary now, long nowMillis) {
     long rows = now.get(ReadChanges.LINES_READ) + now.get(ReadJdbcSnapshot.ROWS_READ);
-    double seconds = Math.max(1, nowMillis - lastMillis) / 1000.0;
-    long rate = Math.round((rows - lastCount) / seconds);
     if (readingSinceMillis == 0 && rows > 0) {
       readingSinceMillis = lastMillis;
     }
-    lastCount = rows;
-    lastMillis = nowMillis;
+    long rate = rateSinceLastLine(rows, nowMillis);
     double done = -1;
     String share = "";
     long bytes = now.get(ReadChanges.BYTES_READ);
@@ -136,6 +130,15 @@ final class ProgressLine {
       sb.append(String.format(Locale.ROOT, ", reading about %d s more", Math.round(elapsed * (1 - done) / done / 1000)));
     }
     return sb.toString();
+  }
+
+  /** What {@code count} grew by per second since the last line; {@code count} is then the last line's. */
+  private long rateSinceLastLine(long count, long nowMillis) {
+    double seconds = Math.max(1, nowMillis - lastMillis) / 1000.0;
+    long rate = Math.round((count - lastCount) / seconds);
+    lastCount = count;
+    lastMillis = nowMillis;
+    return rate;
   }
 
   private static String mb(long bytes) {

@@ -110,7 +110,8 @@ public final class StagedLine {
         buffer[length++] = '-';
         value = -value;
       }
-      int end = length + (value == 0 ? 1 : (int) Math.floor(Math.log10(value)) + 1);
+      // Counted in integers: log10 of a double rounds 999...9 of 16 or more digits up to the next power.
+      int end = length + digits(value);
       for (int at = end - 1; at >= length; at--) {
         buffer[at] = (byte) ('0' + value % 10);
         value /= 10;

@@ -8,7 +8,9 @@ import io.replicator.change.StagedLine;
 import io.replicator.change.TableSchema;
 import io.replicator.change.TargetTable;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.StringJoiner;
 import java.util.function.IntFunction;
 
@@ -530,17 +532,24 @@ public final class MergeStatements {
    */
   public String createStaging() {
     StringJoiner staging = new StringJoiner(",\n  ");
-    for (Column c : schema.columns()) {
-      staging.add(q(c.name()) + " " + d.stagingType(c.type()));
-    }
-    staging.add(q("_op") + " " + d.targetType(ColumnType.STRING));
-    for (int i = 0; i < 4; i++) {
-      staging.add(seq(i) + " " + d.targetType(ColumnType.INT64));
-    }
-    staging.add(q(StagedLine.UNCHANGED) + " " + d.namesType());
-    staging.add(q(StagedLine.STEP) + " " + d.targetType(ColumnType.INT64));
-    staging.add(q("_batch_id") + " " + d.targetType(ColumnType.STRING));
+    stagingColumns().forEach((name, type) -> staging.add(q(name) + " " + type));
     return "CREATE OR REPLACE TEMP TABLE " + d.table(stagingTable) + " (\n  " + staging + "\n)";
+  }
+
+  /** The staging table's columns and their types, in order: also what a staged file's lines are read as. */
+  public Map<String, String> stagingColumns() {
+    Map<String, String> columns = new LinkedHashMap<>();
+    for (Column c : schema.columns()) {
+      columns.put(c.name(), d.stagingType(c.type()));
+    }
+    columns.put("_op", d.targetType(ColumnType.STRING));
+    for (int i = 0; i < 4; i++) {
+      columns.put(StagedLine.sequenceColumn(i), d.targetType(ColumnType.INT64));
+    }
+    columns.put(StagedLine.UNCHANGED, d.namesType());
+    columns.put(StagedLine.STEP, d.targetType(ColumnType.INT64));
+    columns.put("_batch_id", d.targetType(ColumnType.STRING));
+    return columns;
   }
 
   /** Hard deletes: the key and sequence of each deleted key. */

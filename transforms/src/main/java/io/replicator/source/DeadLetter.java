@@ -2,6 +2,8 @@ package io.replicator.source;
 
 import io.replicator.change.Json;
 import io.replicator.common.RecordCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 
 /**
  * An input that did not become a change: where it came from, the input as it stood, why, and how
@@ -45,7 +47,7 @@ public record DeadLetter(String source, long line, String input, String reason, 
       sb.append(",\"key\":").append(key);
     }
     if (format != null) {
-      sb.append(",\"format\":\"").append(formatName(format)).append('"');
+      sb.append(",\"format\":\"").append(format.userName()).append('"');
     }
     if (sequence != null) {
       sb.append(",\"sequence\":").append(sequence);
@@ -72,11 +74,7 @@ public record DeadLetter(String source, long line, String input, String reason, 
     InputFormat format = null;
     if (d.hasNonNull("format")) {
       String name = d.get("format").asText();
-      for (InputFormat f : InputFormat.values()) {
-        if (formatName(f).equals(name)) {
-          format = f;
-        }
-      }
+      format = InputFormat.ofUserName(name);
       if (format == null) {
         throw new RejectedInputException("not a dead letter: unknown format '" + name + "'");
       }
@@ -89,15 +87,12 @@ public record DeadLetter(String source, long line, String input, String reason, 
   private static final com.fasterxml.jackson.databind.ObjectReader READER =
       new com.fasterxml.jackson.databind.ObjectMapper().reader();
 
-  /** The name of {@code format} in a dead letter: native, debezium, snapshot-jsonl. */
-  static String formatName(InputFormat format) {
-    return format.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
-  }
+  private static final NullableCoder<Long> SEQUENCE = NullableCoder.of(VarLongCoder.of());
 
   private static final RecordCoder<DeadLetter> CODER = RecordCoder.of(DeadLetter.class,
       (d, out) -> out.string(d.source()).varLong(d.line()).string(d.input()).string(d.reason())
           .nullableString(d.key()).nullableString(d.format() == null ? null : d.format().name())
-          .nullableString(d.sequence() == null ? null : d.sequence().toString()),
+          .with(SEQUENCE, d.sequence()),
       in -> {
         String source = in.string();
         long line = in.varLong();
@@ -105,9 +100,8 @@ public record DeadLetter(String source, long line, String input, String reason, 
         String reason = in.string();
         String key = in.nullableString();
         String format = in.nullableString();
-        String sequence = in.nullableString();
         return new DeadLetter(source, line, input, reason, key, format == null ? null : InputFormat.valueOf(format),
-            sequence == null ? null : Long.valueOf(sequence));
+            in.with(SEQUENCE));
       });
 
   /** Coder: strings (key, format and sequence nullable) and a var-long. */

@@ -173,17 +173,22 @@ public final class FileDecoder implements Serializable {
       }
       ChangeDecoder decoder = decoders.computeIfAbsent(inputFormat + "@" + sequence, k -> decoder(inputFormat, sequence));
       try {
-        int n = decoder.decode(letter.input(), changes);
-        if (n == 0) {
-          skipped.inc();
-        }
-        decoded.inc(n);
+        decode(decoder, letter.input(), changes);
       } catch (RejectedInputException e) {
         rejected.inc();
         deadLetters.accept(new DeadLetter(letter.source(), letter.line(), letter.input(), e.getMessage(),
             decoder.keyOfRejected(letter.input()), inputFormat, letter.sequence()));
       }
     }
+  }
+
+  /** Decodes one input, counting its changes, or it as skipped when it holds none (a heartbeat). */
+  private void decode(ChangeDecoder decoder, String input, Consumer<Change> changes) throws RejectedInputException {
+    int n = decoder.decode(input, changes);
+    if (n == 0) {
+      skipped.inc();
+    }
+    decoded.inc(n);
   }
 
   /** Adds the bytes read to the counter now and then (every few thousand lines), not per line. */
@@ -231,11 +236,7 @@ public final class FileDecoder implements Serializable {
         if (in.malformed() != null) {
           throw new RejectedInputException(in.malformed());
         }
-        int n = decoder.decode(line, changes);
-        if (n == 0) {
-          skipped.inc();
-        }
-        decoded.inc(n);
+        decode(decoder, line, changes);
       } catch (RejectedInputException e) {
         rejected.inc();
         rejectedLine = line;

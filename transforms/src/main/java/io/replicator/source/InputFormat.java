@@ -16,4 +16,19 @@ public enum InputFormat {
   public boolean isSnapshot() {
     return this == SNAPSHOT_JSONL || this == SNAPSHOT_CSV;
   }
+
+  /** The format's name as users write it: native, debezium, snapshot-jsonl, dead-letters. */
+  public String userName() {
+    return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
+  /** The format of that {@link #userName}, or null when none has it. */
+  public static InputFormat ofUserName(String name) {
+    for (InputFormat f : values()) {
+      if (f.userName().equals(name)) {
+        return f;
+      }
+    }
+    return null;
+  }
 }

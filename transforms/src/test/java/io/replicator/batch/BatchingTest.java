@@ -22,6 +22,8 @@ public class BatchingTest {
         new Change("t", ChangeOp.UPSERT, "[1]", Sequence.of(5), "\"id\":1,\"설명\":\"한국어 😀\""),
         new Change("t", ChangeOp.DELETE, "[1]", Sequence.of(-5, 1L << 50, 3), "\"id\":1"),
         new Change("t", ChangeOp.DELETE, "[1]", Sequence.of(0, 10, 999, Long.MIN_VALUE), "\"id\":1"),
+        new Change("t", ChangeOp.DELETE, "[1]", Sequence.of(999_999_999_999_999_999L, 9_999_999_999_999_999L,
+            Long.MAX_VALUE), "\"id\":1"),
         new Change("t", ChangeOp.UPSERT, "[1]", Sequence.of(6), "\"id\":1", "[\"doc\",\"설명\"]"),
         // A change read back from a spill file keeps its row as UTF-8 bytes.
         Change.ofUtf8Row("t", ChangeOp.UPSERT, "[2]", Sequence.of(Long.MAX_VALUE, -1),

@@ -608,18 +608,8 @@ public final class DuckDbWarehouse implements Warehouse {
    */
   private void load(TargetTable table, List<StagedBatch> batches) throws SQLException {
     long start = System.nanoTime();
-    execute(new MergeStatements(SQL, table, 1).withStagingTable(STAGED).createStaging());
-    Map<String, String> columns = new java.util.LinkedHashMap<>();
-    for (Column c : table.schema().columns()) {
-      columns.put(c.name(), SQL.stagingType(c.type()));
-    }
-    columns.put("_op", "VARCHAR");
-    for (int i = 0; i < 4; i++) {
-      columns.put(StagedLine.sequenceColumn(i), "BIGINT");
-    }
-    columns.put(StagedLine.UNCHANGED, "VARCHAR[]");
-    columns.put(StagedLine.STEP, "BIGINT");
-    columns.put("_batch_id", "VARCHAR");
+    MergeStatements staging = new MergeStatements(SQL, table, 1).withStagingTable(STAGED);
+    execute(staging.createStaging());
     if (!batches.isEmpty()) {
       // DuckDB's reader holds buffers of twice the largest object it may meet, per thread: sized to
       // the batches' longest line, not to the largest row there could be (a load of 170 MB then
@@ -634,7 +624,8 @@ public final class DuckDbWarehouse implements Warehouse {
         execute("SET memory_limit = '" + (needed >> 20) + "MiB'");
       }
       List<Path> files = batches.stream().map(b -> localFile(b.file())).toList();
-      execute("INSERT INTO " + SQL.quote(STAGED) + " BY NAME SELECT * FROM " + readJson(files, columns, objectBytes));
+      execute("INSERT INTO " + SQL.quote(STAGED) + " BY NAME SELECT * FROM "
+          + readJson(files, staging.stagingColumns(), objectBytes));
     }
     loadWall.inc((System.nanoTime() - start) / 1_000_000);
   }
