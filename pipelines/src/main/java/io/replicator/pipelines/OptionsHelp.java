@@ -22,7 +22,7 @@ final class OptionsHelp {
   /** The groups first shown, in this order; a group not listed follows them. */
   private static final List<Class<?>> ORDER = List.of(TableOptions.class, ChangeInputOptions.class,
       SnapshotOptions.class, WarehouseOptions.class, StagingOptions.class, BigQueryTargetOptions.class,
-      JdbcSourceOptions.class, StreamingOptions.class, StreamSourceOptions.class, ThroughputOptions.class,
+      JdbcSourceOptions.class, ReplicationSlotOptions.class, StreamingOptions.class, StreamSourceOptions.class, ThroughputOptions.class,
       S3SidesOptions.class, S3SyncOptions.class, FlinkClusterOptions.class);
   private static final int WIDTH = 100;
   private static final int NAME_COLUMN = 26;

@@ -5,6 +5,7 @@ import io.replicator.common.ByteSize;
 import io.replicator.s3.SyncBuckets;
 import io.replicator.source.ReadChanges;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;
+import io.replicator.source.postgres.ReadSlotChanges;
 import io.replicator.warehouse.MergeBatches;
 import java.io.PrintStream;
 import java.util.Locale;
@@ -102,7 +103,8 @@ final class ProgressLine {
   }
 
   private String replicate(RunSummary now, long nowMillis) {
-    long rows = now.get(ReadChanges.LINES_READ) + now.get(ReadJdbcSnapshot.ROWS_READ);
+    long rows = now.get(ReadChanges.LINES_READ) + now.get(ReadJdbcSnapshot.ROWS_READ)
+        + now.get(ReadSlotChanges.ROW_CHANGES_READ);
     if (readingSinceMillis == 0 && rows > 0) {
       readingSinceMillis = lastMillis;
     }

@@ -9,5 +9,5 @@ import org.apache.beam.sdk.options.StreamingOptions;
  * {@code flex-templates/replicate/metadata.json} from them.
  */
 public interface ReplicateOptions extends PipelineOptions, StreamingOptions, TableOptions, ChangeInputOptions,
-    SnapshotOptions, JdbcSourceOptions, StagingOptions, WarehouseOptions, BigQueryTargetOptions, StreamSourceOptions,
+    SnapshotOptions, JdbcSourceOptions, ReplicationSlotOptions, StagingOptions, WarehouseOptions, BigQueryTargetOptions, StreamSourceOptions,
     ThroughputOptions, FlinkClusterOptions {}

@@ -6,6 +6,12 @@ import io.replicator.change.TargetTable;
 import io.replicator.replicate.ReplicateTable;
 import io.replicator.source.ReadChanges;
 import io.replicator.warehouse.spi.Warehouse;
+import io.replicator.source.postgres.ReadSlotChanges;
+import io.replicator.source.postgres.ReplicationSlot;
+import io.replicator.source.postgres.SlotConfirmation;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -25,7 +31,7 @@ public final class ReplicatePipeline {
    * open until the run ends (an exported database snapshot); {@link #close} it then.
    */
   public record Launched(PipelineResult result, ReplicatePlan plan, Long snapshotSequence, String snapshotSource,
-      JdbcPlan jdbc) implements AutoCloseable {
+      JdbcPlan jdbc, SlotRead slot) implements AutoCloseable {
     public String table() {
       return plan.table().name();
     }
@@ -41,6 +47,12 @@ public final class ReplicatePipeline {
       }
     }
   }
+
+  /**
+   * A run's read of a replication slot: where the slot stood, and whether the table was read whole
+   * (the slot is new to the target).
+   */
+  public record SlotRead(ReplicationSlot slot, ReplicationSlot.State state, boolean backfill) {}
 
   public static void main(String[] args) {
     ReplicateOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(ReplicateOptions.class);
@@ -58,10 +70,20 @@ public final class ReplicatePipeline {
     FileSystems.setDefaultPipelineOptions(options);
     ReplicatePlan plan = ReplicatePlan.from(options);
 
-    // Step 0: the source database's table and a consistent point to read it at.
+    // Step 0: the replication slot first (the table is read after its position), then the source
+    // database's table and a consistent point to read it at.
+    ReplicationSlot.State slotState = null;
+    if (plan.slot() != null) {
+      try {
+        slotState = plan.slot().slot().prepare(List.of(plan.jdbc().table()));
+      } catch (SQLException e) {
+        throw new SourceException(e.getMessage());
+      }
+    }
     JdbcPlan jdbc = plan.jdbc() == null ? null : JdbcPlan.prepare(plan);
     try {
-      return launch(options, jdbc == null ? plan : plan.withTable(plan.table().withSchema(jdbc.table.schema())), jdbc);
+      return launch(options, jdbc == null ? plan : plan.withTable(plan.table().withSchema(jdbc.table.schema())), jdbc,
+          slotState);
     } catch (RuntimeException e) {
       if (jdbc != null) {
         jdbc.close();
@@ -70,15 +92,20 @@ public final class ReplicatePipeline {
     }
   }
 
-  private static Launched launch(ReplicateOptions options, ReplicatePlan plan, JdbcPlan jdbc) {
+  private static Launched launch(ReplicateOptions options, ReplicatePlan plan, JdbcPlan jdbc,
+      ReplicationSlot.State slotState) {
     // Step 0: the target exists and matches the schema; the snapshot's sequence is fixed.
     TargetTable table = plan.target();
     StagingPlan staging = plan.staging();
     Long snapshotSequence = null;
+    SlotRead slot = null;
     try (Warehouse w = plan.warehouse().spec().open()) {
       w.ensureTables(table);
       if (plan.snapshot().files() != null) {
         snapshotSequence = snapshotSequence(plan, w);
+      } else if (slotState != null) {
+        slot = slotRead(plan.slot().slot(), slotState, table, w);
+        snapshotSequence = slot.backfill() ? slotState.confirmed() : null;
       } else if (jdbc != null) {
         snapshotSequence = plan.snapshot().sequence() != null ? plan.snapshot().sequence()
             : jdbc.sequence() != null ? jdbc.sequence() : w.maxSequenceNum(table) + 1;
@@ -94,7 +121,7 @@ public final class ReplicatePipeline {
           .withTable(table.name()).withSchema(table.schema()).withSnapshotSequence(Sequence.of(snapshotSequence)));
     }
     String snapshotSource = null;
-    if (jdbc != null) {
+    if (jdbc != null && (slot == null || slot.backfill())) {
       replicate = replicate.withSnapshotFrom(jdbc.read(plan.jdbc(), table.name(), snapshotSequence));
       snapshotSource = jdbc.table + " in " + jdbc.ranges.size() + " partitions"
           + (jdbc.snapshot != null ? ", one exported snapshot" : "");
@@ -103,6 +130,11 @@ public final class ReplicatePipeline {
     if (changes.changes() != null) {
       replicate = replicate.withChanges(ReadChanges.from(changes.changes()).withFormat(changes.format())
           .withUnavailableValue(changes.unavailableValue()).withTable(table.name()).withSchema(table.schema()));
+    }
+    if (slot != null) {
+      replicate = replicate.withChangesFrom(ReadSlotChanges.of(slot.slot(), slotState.end(),
+              Map.of(jdbc.table.qualifiedName(), table)).withFetchSize(plan.jdbc().fetchSize()))
+          .confirmingTo(new SlotConfirmation(slot.slot(), slotState.end()));
     }
     // Step 2: how the changes land: CDC writes, a reload as one unit, or batch by batch; files are
     // cut into batches (a count from their sizes) as they are read.
@@ -113,19 +145,44 @@ public final class ReplicatePipeline {
       int batches = plan.batchCountFromInputSize();
       replicate = Launch.onDataflow(options) ? replicate.reducingWhileReading(batches)
           : replicate.spillingWhileReading(batches);
-    } else if (!Launch.onDataflow(options) && jdbc.estimatedRows > 0 && jdbc.estimatedBytes > 0) {
-      // A database snapshot spills too where its size is known (PostgreSQL's statistics); else the
-      // batch count is measured from the rows read.
-      replicate = replicate.spillingWhileReading(BatchPlan.batchCount(jdbc.estimatedBytes, jdbc.estimatedRows,
-          plan.staging().batchMaxBytes(), plan.staging().batchMaxRows()));
+    } else if (!Launch.onDataflow(options)) {
+      // A database snapshot spills too where its size is known (PostgreSQL's statistics), and a
+      // slot's changes by the WAL they span; else the batch count is measured from the rows read.
+      long bytes = snapshotSource != null && jdbc.estimatedRows > 0 ? Math.max(0, jdbc.estimatedBytes) : 0;
+      long rows = snapshotSource != null ? Math.max(0, jdbc.estimatedRows) : 0;
+      if (slot != null) {
+        bytes += slotState.end() - slotState.confirmed();
+        rows += (slotState.end() - slotState.confirmed()) / 100;
+      }
+      if (bytes > 0 && rows > 0) {
+        replicate = replicate.spillingWhileReading(BatchPlan.batchCount(bytes, rows,
+            plan.staging().batchMaxBytes(), plan.staging().batchMaxRows()));
+      }
     }
-    if (plan.snapshot().replace()) {
+    if (plan.snapshot().replace() || (slot != null && slot.backfill())) {
       replicate = replicate.replacing(snapshotSequence, plan.snapshot().maxReloadDeletePercent());
     }
     // Step 3: run.
     Pipeline p = Pipeline.create(options);
     p.apply("Replicate " + table.name(), replicate);
-    return new Launched(p.run(), plan, snapshotSequence, snapshotSource, jdbc);
+    return new Launched(p.run(), plan, snapshotSequence, snapshotSource, jdbc, slot);
+  }
+
+  /**
+   * Whether the run reads the whole table besides the slot's changes: when the slot is new, when
+   * an earlier run's read of it did not finish, or when the target is empty. Its rows are then at
+   * the slot's confirmed position, below every change the slot still holds, and it is applied as a
+   * reload, so rows the source no longer has leave the target. (Exact whatever commits meanwhile:
+   * a change both in the read and in the slot is applied again, and the newest wins.)
+   */
+  private static SlotRead slotRead(ReplicationSlot slot, ReplicationSlot.State state, TargetTable table, Warehouse w) {
+    String fingerprint = "postgres slot " + slot.slot();
+    OptionalLong pending = w.pendingReload(table, fingerprint);
+    boolean backfill = state.created() || pending.isPresent() || w.maxSequenceNum(table) == 0;
+    if (backfill && (pending.isEmpty() || pending.getAsLong() != state.confirmed())) {
+      w.startReload(table, fingerprint, state.confirmed());
+    }
+    return new SlotRead(slot, state, backfill);
   }
 
   /**

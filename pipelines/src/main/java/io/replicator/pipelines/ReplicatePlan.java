@@ -24,12 +24,14 @@ import org.apache.beam.sdk.io.fs.MatchResult;
  * between groups here. Every problem is an {@link OptionsException} that names the option.
  *
  * @param jdbc the source database's snapshot read, or null
+ * @param slot the replication slot the source table's changes come from, or null
  * @param launcherWaits this process waits for the job, so it can hold an exported database snapshot
  *     open for it
  */
 record ReplicatePlan(
     TablePlan table,
     JdbcSourcePlan jdbc,
+    SlotPlan slot,
     SnapshotPlan snapshot,
     ChangeInputPlan changes,
     StagingPlan staging,
@@ -42,6 +44,7 @@ record ReplicatePlan(
     TablePlan table = TablePlan.from(o, jdbc != null);
     SnapshotPlan snapshot = SnapshotPlan.from(o);
     ChangeInputPlan changes = ChangeInputPlan.from(o, InputFormat.NATIVE);
+    SlotPlan slot = SlotPlan.from(o, jdbc, snapshot, changes);
     if (jdbc != null && snapshot.files() != null) {
       throw new OptionsException("--snapshot and --jdbcUrl both give a snapshot; use one");
     }
@@ -56,6 +59,10 @@ record ReplicatePlan(
     WarehousePlan warehouse = WarehousePlan.from(o, table.schema(), staging.staging());
     if (warehouse.cdc()) {
       refuseWithCdc(table, snapshot);
+      if (slot != null) {
+        throw new OptionsException("--slot is confirmed once its changes are merged; BigQuery applies CDC writes later:"
+            + " use --bigQueryWriteMethod=merge");
+      }
     }
     if (changes.changes() != null) {
       requireMatches(changes.changes(), "--changes");
@@ -63,7 +70,7 @@ record ReplicatePlan(
     if (snapshot.files() != null) {
       requireMatches(snapshot.files(), "--snapshot");
     }
-    return new ReplicatePlan(table, jdbc, snapshot, changes, staging, warehouse, Launch.waits(o));
+    return new ReplicatePlan(table, jdbc, slot, snapshot, changes, staging, warehouse, Launch.waits(o));
   }
 
   private static void refuseWithCdc(TablePlan table, SnapshotPlan snapshot) {
@@ -82,7 +89,7 @@ record ReplicatePlan(
 
   /** This plan with the table's schema as read from the source database. */
   ReplicatePlan withTable(TablePlan resolved) {
-    return new ReplicatePlan(resolved, jdbc, snapshot, changes, staging, warehouse, launcherWaits);
+    return new ReplicatePlan(resolved, jdbc, slot, snapshot, changes, staging, warehouse, launcherWaits);
   }
 
   /** The target table; its schema is known once the source database was read at launch. */

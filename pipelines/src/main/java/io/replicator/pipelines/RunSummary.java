@@ -8,6 +8,9 @@ import io.replicator.common.Counters;
 import io.replicator.source.ReadChanges;
 import io.replicator.source.WriteDeadLetters;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;
+import io.replicator.source.postgres.PgOutput;
+import io.replicator.source.postgres.ReadSlotChanges;
+import io.replicator.source.postgres.ReplicationSlot;
 import io.replicator.stream.CommitProgress;
 import io.replicator.stream.DecodeEvents;
 import io.replicator.warehouse.ApplyReload;
@@ -128,7 +131,12 @@ public final class RunSummary {
 
   /** Rows read per second of wall time. */
   public double rowsPerSecond() {
-    return wallMillis == 0 ? 0 : (get(ReadChanges.LINES_READ) + get(ReadJdbcSnapshot.ROWS_READ)) * 1000.0 / wallMillis;
+    return wallMillis == 0 ? 0 : rowsRead() * 1000.0 / wallMillis;
+  }
+
+  /** Lines of files, rows of a database table and row changes of a replication slot. */
+  private long rowsRead() {
+    return get(ReadChanges.LINES_READ) + get(ReadJdbcSnapshot.ROWS_READ) + get(ReadSlotChanges.ROW_CHANGES_READ);
   }
 
   public String render(ReplicatePipeline.Launched run) {
@@ -143,8 +151,17 @@ public final class RunSummary {
           run.plan().jdbc().maxThroughput() > 0 ? " (bound " + ByteSize.format((long) run.plan().jdbc().maxThroughput()) + "/s)" : ""));
       at = "";
     }
-    if (get(ReadChanges.FILES_READ) > 0 || run.snapshotSource() == null) {
+    if (get(ReadChanges.FILES_READ) > 0 || (run.snapshotSource() == null && run.slot() == null)) {
       line(sb, "read", get(ReadChanges.LINES_READ), "lines from " + get(ReadChanges.FILES_READ) + " files" + at);
+    }
+    if (run.slot() != null) {
+      ReplicationSlot.State state = run.slot().state();
+      line(sb, "read", get(ReadSlotChanges.ROW_CHANGES_READ), "row changes in " + get(ReadSlotChanges.TRANSACTIONS_READ)
+          + " transactions from replication slot "
+          + run.slot().slot().slot() + ", committed from LSN " + PgOutput.lsnText(state.confirmed()) + " to "
+          + PgOutput.lsnText(state.end()) + (state.created() ? " (slot created by this run)" : ""));
+      sb.append(String.format(Locale.ROOT, "  %-11s slot confirmed to LSN %s: the next run reads from there%n", "",
+          PgOutput.lsnText(state.end())));
     }
     long rejected = get(ReadChanges.REJECTED);
     line(sb, "rejected", rejected, rejected == 0 ? "" : "dead letters in "
@@ -198,7 +215,7 @@ public final class RunSummary {
    */
   private void timeByStage(StringBuilder sb) {
     // Per row read: lines of files and rows of a database alike.
-    long rows = Math.max(1, get(ReadChanges.LINES_READ) + get(ReadJdbcSnapshot.ROWS_READ));
+    long rows = Math.max(1, rowsRead());
     StringJoiner cpu = new StringJoiner(", ", "CPU per row read: ", "; ").setEmptyValue("");
     for (String[] stage : new String[][] {{SpillBatches.DECODE_CPU_NANOS, "decode"},
         {StageBatches.REDUCE_CPU_NANOS, "reduce"}, {StageBatches.STAGE_CPU_NANOS, "stage"}}) {

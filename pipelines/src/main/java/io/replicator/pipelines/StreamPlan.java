@@ -41,6 +41,9 @@ record StreamPlan(
     WarehousePlan warehouse) {
 
   static StreamPlan from(ReplicateOptions o) {
+    OptionChecks.refuse(new String[][] {{"--slot", o.getSlot()}, {"--publication", o.getPublication()}},
+        "reads a replication slot in runs without --streaming for now: run them on a schedule (each applies the"
+        + " changes committed since the last)");
     OptionChecks.refuse(new String[][] {
         {"--snapshot", o.getSnapshot()}, {"--jdbcTable", o.getJdbcTable()}, {"--jdbcQuery", o.getJdbcQuery()},
         {"--maxThroughput", o.getMaxThroughput()}}, "loads a snapshot, which a stream does not: reload the table in"

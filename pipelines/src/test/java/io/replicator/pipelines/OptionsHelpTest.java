@@ -19,7 +19,7 @@ public class OptionsHelpTest {
     List<String> groups = help.lines().filter(l -> !l.isEmpty() && !l.startsWith(" ") && !l.startsWith("usage")
         && !l.startsWith("--")).toList();
     assertEquals(help, List.of("Table", "Change input", "Snapshot", "Warehouse", "Staging", "BigQuery target",
-        "JDBC source", "Streaming (Beam's option)", "Stream source", "Throughput", "Flink cluster"), groups);
+        "JDBC source", "Replication slot", "Streaming (Beam's option)", "Stream source", "Throughput", "Flink cluster"), groups);
     assertTrue("warehouse", help.contains("  --warehouse             The warehouse: duckdb:PATH"));
     assertTrue("batchMaxBytes", help.matches("(?s).*--batchMaxBytes .*Default:\\s+256MB\\..*"));
     assertTrue("staging", help.matches("(?s).*--staging .*Required\\..*"));

@@ -12,6 +12,8 @@ import io.replicator.change.StagedBatch;
 import io.replicator.change.TargetTable;
 import io.replicator.source.DeadLetter;
 import io.replicator.source.ReadChanges;
+import io.replicator.source.ConfirmRead;
+import io.replicator.source.ReadConfirmation;
 import io.replicator.source.WriteDeadLetters;
 import io.replicator.warehouse.ApplyReload;
 import io.replicator.warehouse.FinishSnapshot;
@@ -32,6 +34,7 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.PDone;
 import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -68,6 +71,10 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
 
   abstract @Nullable ReadChanges changeFiles();
 
+  abstract @Nullable PTransform<PBegin, ReadChanges.Result> changeSource();
+
+  abstract @Nullable ReadConfirmation confirmation();
+
   abstract long batchMaxBytes();
 
   abstract long batchMaxRows();
@@ -101,6 +108,10 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     abstract Builder setSnapshotTable(PTransform<PBegin, ReadChanges.Result> read);
 
     abstract Builder setChangeFiles(ReadChanges read);
+
+    abstract Builder setChangeSource(PTransform<PBegin, ReadChanges.Result> read);
+
+    abstract Builder setConfirmation(ReadConfirmation confirmation);
 
     abstract Builder setBatchMaxBytes(long bytes);
 
@@ -151,6 +162,19 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
   /** Change events from files. */
   public ReplicateTable withChanges(ReadChanges read) {
     return toBuilder().setChangeFiles(read).build();
+  }
+
+  /** Changes from a source that is not files (a replication slot), read as a whole. */
+  public ReplicateTable withChangesFrom(PTransform<PBegin, ReadChanges.Result> read) {
+    return toBuilder().setChangeSource(read).build();
+  }
+
+  /**
+   * Confirms the read to its source once every batch is merged and every dead letter written (a
+   * replication slot advanced past the changes read); a failed run confirms nothing.
+   */
+  public ReplicateTable confirmingTo(ReadConfirmation confirmation) {
+    return toBuilder().setConfirmation(confirmation).build();
   }
 
   /** Batches of at most {@code bytes} of staged JSONL and {@code rows} rows. */
@@ -209,7 +233,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
 
   @Override
   public PDone expand(PBegin input) {
-    if (!hasSnapshot() && changeFiles() == null) {
+    if (!hasSnapshot() && changeFiles() == null && changeSource() == null) {
       throw new IllegalStateException("ReplicateTable needs a snapshot or changes to read");
     }
     if (deadLetters() == null || (!cdc() && staging() == null)) {
@@ -218,7 +242,10 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     if (cdc() && reloadSequence() != null) {
       throw new IllegalStateException("a full-table reload needs the merge method, not CDC writes");
     }
-    boolean reduce = reduceIntoBatches() > 0 && snapshotTable() == null && !cdc();
+    if (cdc() && confirmation() != null) {
+      throw new IllegalStateException("CDC writes are applied by BigQuery later: a source cannot be confirmed after them");
+    }
+    boolean reduce = reduceIntoBatches() > 0 && snapshotTable() == null && changeSource() == null && !cdc();
     Sources read = reduce ? readReducing(input) : read(input);
 
     // CDC writes go straight to BigQuery (it adds the rows it refuses to the dead letters).
@@ -230,7 +257,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
       return PDone.in(input.getPipeline());
     }
     // Step 1: rejected input to dead-letter files, whatever becomes of the merge.
-    writeDeadLetters("Write dead letters", rejected);
+    PCollection<String> deadLetterFiles = writeDeadLetters("Write dead letters", rejected);
 
     // Step 2: batches of whole keys, the latest change per key, staged as JSONL.
     PCollection<StagedBatch> staged = stage(read, reduce);
@@ -256,8 +283,17 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     }
 
     // Step 4: partial rows the merge found nothing to complete, to dead-letter files too.
-    writeDeadLetters("Write rows without base", PCollectionList.of(
+    PCollection<String> withoutBaseFiles = writeDeadLetters("Write rows without base", PCollectionList.of(
         merged.apply("Rows without base", RowsWithoutBase.asDeadLetters())));
+
+    // Step 5: the source told what is applied, once all of it is.
+    if (confirmation() != null) {
+      PCollectionList.of(merged.apply("Merged batches", MapElements.into(TypeDescriptors.strings())
+              .via(MergeResult::batchId)))
+          .and(deadLetterFiles).and(withoutBaseFiles)
+          .apply("Everything applied", Flatten.pCollections())
+          .apply("Confirm the read", ConfirmRead.to(confirmation()));
+    }
     return PDone.in(input.getPipeline());
   }
 
@@ -281,8 +317,8 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
         StageBatches.to(staging()).withMaxBytes(batchMaxBytes()).withMaxRows(batchMaxRows()));
   }
 
-  private void writeDeadLetters(String step, PCollectionList<DeadLetter> rejected) {
-    rejected.apply(step + ": all", Flatten.pCollections()).setCoder(DeadLetter.coder())
+  private PCollection<String> writeDeadLetters(String step, PCollectionList<DeadLetter> rejected) {
+    return rejected.apply(step + ": all", Flatten.pCollections()).setCoder(DeadLetter.coder())
         .apply(step, WriteDeadLetters.to(deadLetters()));
   }
 
@@ -303,7 +339,8 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     for (SourceRead r : List.of(
         new SourceRead("Read snapshot", snapshotFiles(), true),
         new SourceRead("Read source table", snapshotTable(), true),
-        new SourceRead("Read changes", changeFiles(), false))) {
+        new SourceRead("Read changes", changeFiles(), false),
+        new SourceRead("Read source changes", changeSource(), false))) {
       if (r.read == null) {
         continue;
       }

@@ -278,7 +278,7 @@ public final class RowReader {
   }
 
   /** The key columns only, as JSON members: the row a DELETE carries. */
-  String keyRowJson() throws RejectedInputException {
+  public String keyRowJson() throws RejectedInputException {
     key(); // Validates presence.
     StringBuilder sb = buffer;
     sb.setLength(0);

@@ -211,6 +211,11 @@ public final class SourceTable implements Serializable {
     return selectList;
   }
 
+  /** {@code schema.table} as the database names it (unquoted), or null for a query. */
+  public String qualifiedName() {
+    return quotedTable == null ? null : quotedTable.replace("\"", "").replace("`", "");
+  }
+
   /** The quoted table name, or null for a query. */
   String quotedTable() {
     return quotedTable;

@@ -1,0 +1,271 @@
+package io.replicator.source.postgres;
+
+import io.replicator.change.Change;
+import io.replicator.change.ColumnType;
+import io.replicator.change.Json;
+import io.replicator.change.KeyChanges;
+import io.replicator.change.KeyChanges.SourceOp;
+import io.replicator.change.Sequence;
+import io.replicator.change.TargetTable;
+import io.replicator.change.ValueKind;
+import io.replicator.source.DeadLetter;
+import io.replicator.source.RejectedInputException;
+import io.replicator.source.RowReader;
+import io.replicator.source.postgres.PgOutput.Relation;
+import io.replicator.source.postgres.PgOutput.RelationColumn;
+import io.replicator.source.postgres.PgOutput.Tuple;
+import io.replicator.source.postgres.PgOutput.ValueState;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Turns the {@code pgoutput} messages of a slot into changes, in commit order: each change is
+ * sequenced by its transaction's commit LSN, then its place in the transaction (from 1), so every
+ * change sorts above a table read at a position the slot was confirmed to. A key that moved is a
+ * delete of the old key and an upsert of the new one; a TOASTed value an update did not touch is
+ * an unchanged column. Values are converted from PostgreSQL's text output exactly as the table
+ * read converts them, so both give the same rows. Not thread-safe; one per read.
+ */
+final class SlotChangeDecoder {
+  /** PostgreSQL's type oids the conversion looks at. */
+  private static final int BYTEA = 17;
+  private static final int JSON_OID = 114;
+  private static final int JSONB = 3802;
+
+  /** Writes an array literal as JSON, as {@code to_json} does in the table read. */
+  interface ArrayConverter {
+    String toJson(int typeOid, int typeModifier, String literal) throws Exception;
+  }
+
+  /** Raised for a change of the source that replication cannot follow here: the run stops on it. */
+  static final class UnsupportedChangeException extends RuntimeException {
+    UnsupportedChangeException(String message) {
+      super(message);
+    }
+  }
+
+  private final Map<String, TargetTable> tables;
+  private final ArrayConverter arrays;
+  private final String sourceName;
+  private final Map<Integer, Mapped> relations = new HashMap<>();
+  private long commitLsn;
+  private long ordinal;
+  private long transactions;
+  private long skipped;
+  private long rowChanges;
+
+  /** A relation of the slot matched to its target: per relation column, the schema index or -1. */
+  private record Mapped(Relation relation, TargetTable target, int[] index, String unknownColumn,
+      RowReader row, RowReader old) {}
+
+  /**
+   * @param tables the target of each source table, by {@code schema.table}
+   * @param sourceName how dead letters name the slot
+   */
+  SlotChangeDecoder(Map<String, TargetTable> tables, ArrayConverter arrays, String sourceName) {
+    this.tables = tables;
+    this.arrays = arrays;
+    this.sourceName = sourceName;
+  }
+
+  long transactions() {
+    return transactions;
+  }
+
+  /** Inserts, updates and deletes of the replicated tables. */
+  long rowChanges() {
+    return rowChanges;
+  }
+
+  /** Changes of tables this read does not replicate (a publication shared with other tables). */
+  long skipped() {
+    return skipped;
+  }
+
+  void accept(PgOutput.Message m, Consumer<Change> changes, Consumer<DeadLetter> rejected) {
+    if (m instanceof PgOutput.Begin b) {
+      commitLsn = b.commitLsn();
+      ordinal = 0;
+    } else if (m instanceof PgOutput.Commit) {
+      transactions++;
+    } else if (m instanceof Relation r) {
+      relations.put(r.id(), map(r));
+    } else if (m instanceof PgOutput.Insert i) {
+      change(i.relationId(), SourceOp.INSERT, null, i.row(), changes, rejected);
+    } else if (m instanceof PgOutput.Update u) {
+      Tuple row = u.oldRow() != null ? completed(u.row(), u.oldRow()) : u.row();
+      change(u.relationId(), SourceOp.UPDATE, u.oldKey() != null ? u.oldKey() : u.oldRow(), row, changes, rejected);
+    } else if (m instanceof PgOutput.Delete d) {
+      change(d.relationId(), SourceOp.DELETE, null, d.old(), changes, rejected);
+    } else if (m instanceof PgOutput.Truncate t) {
+      for (int id : t.relationIds()) {
+        Mapped mapped = relation(id);
+        if (mapped.target() != null) {
+          throw new UnsupportedChangeException("TRUNCATE of " + mapped.relation().qualifiedName() + " at LSN "
+              + PgOutput.lsnText(commitLsn) + " is not replicated yet: nothing of this run is merged. To go on,"
+              + " drop the slot (SELECT pg_drop_replication_slot(...)) and run again with"
+              + " --maxReloadDeletePercent=100: a new slot reads the table anew, and the rows it no longer has"
+              + " leave the target");
+        }
+      }
+    }
+  }
+
+  /**
+   * Under REPLICA IDENTITY FULL the old row comes whole: a TOASTed value the update left alone is
+   * taken from it, so the change is whole too (a key that moved included).
+   */
+  private static Tuple completed(Tuple row, Tuple old) {
+    PgOutput.ValueState[] states = row.states().clone();
+    String[] texts = row.texts().clone();
+    for (int i = 0; i < states.length && i < old.size(); i++) {
+      if (states[i] == ValueState.UNCHANGED && old.states()[i] != ValueState.UNCHANGED) {
+        states[i] = old.states()[i];
+        texts[i] = old.texts()[i];
+      }
+    }
+    return new Tuple(states, texts);
+  }
+
+  private Mapped relation(int id) {
+    Mapped mapped = relations.get(id);
+    if (mapped == null) {
+      throw new IllegalStateException("a change of relation " + id + " before its description");
+    }
+    return mapped;
+  }
+
+  private Mapped map(Relation r) {
+    TargetTable target = tables.get(r.qualifiedName());
+    if (target == null) {
+      return new Mapped(r, null, null, null, null, null);
+    }
+    int[] index = new int[r.columns().size()];
+    String unknown = null;
+    for (int i = 0; i < index.length; i++) {
+      Integer at = target.schema().indexOf(r.columns().get(i).name());
+      index[i] = at == null ? -1 : at;
+      if (at == null && unknown == null) {
+        unknown = r.columns().get(i).name();
+      }
+    }
+    return new Mapped(r, target, index, unknown, new RowReader(target.schema()), new RowReader(target.schema()));
+  }
+
+  private void change(int relationId, SourceOp op, Tuple old, Tuple row, Consumer<Change> changes,
+      Consumer<DeadLetter> rejected) {
+    Mapped m = relation(relationId);
+    if (m.target() == null) {
+      skipped++;
+      return;
+    }
+    ordinal++;
+    rowChanges++;
+    Sequence sequence = Sequence.of(commitLsn, ordinal);
+    try {
+      if (m.unknownColumn() != null) {
+        throw new RejectedInputException("column '" + m.unknownColumn() + "' of " + m.relation().qualifiedName()
+            + " is not in the target's schema (added after the run started: the next run adds it)");
+      }
+      String table = m.target().name();
+      if (op == SourceOp.DELETE) {
+        read(m, m.row(), row, true);
+        String key = m.row().key();
+        KeyChanges.normalise(table, op, key, null, sequence, m.row().keyRowJson(), null, changes);
+        return;
+      }
+      read(m, m.row(), row, false);
+      if (op == SourceOp.INSERT) {
+        m.row().requireWhole("an INSERT");
+      }
+      String key = m.row().key();
+      String beforeKey = null;
+      String beforeKeyRow = null;
+      if (old != null) {
+        read(m, m.old(), old, true);
+        beforeKey = m.old().key();
+        beforeKeyRow = m.old().keyRowJson();
+      }
+      KeyChanges.normalise(table, op, key, beforeKey, sequence, m.row().rowJson(), m.row().unchangedJson(),
+          beforeKeyRow, changes);
+    } catch (RejectedInputException | IllegalArgumentException e) {
+      rejected.accept(new DeadLetter(sourceName, 0, describe(m.relation(), op, sequence, row), e.getMessage(),
+          m.row().keyOrNull()));
+    }
+  }
+
+  /** Reads a tuple into {@code reader}: every column, or the key columns only. */
+  private void read(Mapped m, RowReader reader, Tuple t, boolean keyOnly) throws RejectedInputException {
+    reader.reset();
+    for (int i = 0; i < t.size() && i < m.index().length; i++) {
+      int at = m.index()[i];
+      if (keyOnly && !reader.isKey(at)) {
+        continue;
+      }
+      switch (t.states()[i]) {
+        case NULL -> reader.set(at, ValueKind.TEXT, null);
+        case UNCHANGED -> reader.markUnchanged(at);
+        case TEXT -> reader.set(at, ValueKind.TEXT, text(m.relation().columns().get(i),
+            m.target().schema().column(at).type(), t.texts()[i]));
+      }
+    }
+  }
+
+  /** A value's text in the form the table read gives it the same column type. */
+  private String text(RelationColumn c, ColumnType type, String text) throws RejectedInputException {
+    switch (c.typeOid()) {
+      case BYTEA -> {
+        if (!text.startsWith("\\x")) {
+          throw new RejectedInputException("column '" + c.name() + "': bytea '" + abbreviate(text) + "' is not in hex");
+        }
+        try {
+          return Base64.getEncoder().encodeToString(HexFormat.of().parseHex(text, 2, text.length()));
+        } catch (IllegalArgumentException e) {
+          throw new RejectedInputException("column '" + c.name() + "': bytea '" + abbreviate(text) + "' is not hex");
+        }
+      }
+      case JSON_OID, JSONB -> {
+        return text;
+      }
+      default -> {
+        if (type == ColumnType.JSON) {
+          try {
+            return arrays.toJson(c.typeOid(), c.typeModifier(), text);
+          } catch (Exception e) {
+            throw new RejectedInputException("column '" + c.name() + "': cannot read '" + abbreviate(text)
+                + "' as JSON (" + e.getMessage() + ")");
+          }
+        }
+        return text;
+      }
+    }
+  }
+
+  /** The change as a dead letter's input: where it was and its columns as text. */
+  private static String describe(Relation r, SourceOp op, Sequence sequence, Tuple t) {
+    StringBuilder sb = new StringBuilder("{\"table\":");
+    Json.appendString(sb, r.qualifiedName());
+    sb.append(",\"op\":\"").append(op).append("\",\"commit_lsn\":\"").append(PgOutput.lsnText(sequence.part(0)))
+        .append("\",\"row\":{");
+    for (int i = 0; i < t.size() && i < r.columns().size(); i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      Json.appendString(sb, r.columns().get(i).name());
+      sb.append(':');
+      switch (t.states()[i]) {
+        case NULL -> sb.append("null");
+        case UNCHANGED -> sb.append("\"(unchanged)\"");
+        case TEXT -> Json.appendString(sb, t.texts()[i]);
+      }
+    }
+    return sb.append("}}").toString();
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 64 ? text : text.substring(0, 61) + "...";
+  }
+}
