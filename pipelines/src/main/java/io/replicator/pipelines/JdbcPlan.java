@@ -1,6 +1,7 @@
 package io.replicator.pipelines;
 
 import io.replicator.change.Sequence;
+import io.replicator.change.TableSchema;
 import io.replicator.source.jdbc.JdbcSource;
 import io.replicator.source.jdbc.KeyRange;
 import io.replicator.source.jdbc.Partitioner;
@@ -50,14 +51,22 @@ final class JdbcPlan implements AutoCloseable {
   }
 
   static JdbcPlan prepare(ReplicatePlan plan) {
-    JdbcSourcePlan read = plan.jdbc();
+    return prepare(plan.jdbc(), plan.table().keys(), plan.table().schema(), plan.launcherWaits());
+  }
+
+  /**
+   * @param keys the key columns when the table has no primary key (or a query), else null
+   * @param schema the target's schema to read into, or null for the source's own
+   * @param launcherWaits this process waits for the job, so it can hold an exported snapshot open
+   */
+  static JdbcPlan prepare(JdbcSourcePlan read, List<String> keys, TableSchema schema, boolean launcherWaits) {
     JdbcSource source = read.source();
     try (Connection c = source.open()) {
       SourceTable table = read.table() != null
-          ? SourceTable.ofTable(c, source, read.table(), plan.table().keys())
-          : SourceTable.ofQuery(c, source, read.query(), plan.table().keys());
-      if (plan.table().schema() != null) {
-        table = table.withSchema(plan.table().schema());
+          ? SourceTable.ofTable(c, source, read.table(), keys)
+          : SourceTable.ofQuery(c, source, read.query(), keys);
+      if (schema != null) {
+        table = table.withSchema(schema);
       }
       long rows = Partitioner.estimateRows(c, source, table);
       long bytes = Partitioner.estimateStagedBytes(c, source, table);
@@ -65,9 +74,9 @@ final class JdbcPlan implements AutoCloseable {
       List<KeyRange> ranges = Partitioner.plan(c, source, table, partitions, rows);
       // An exported snapshot lives as long as the connection that exported it: only a launcher that
       // waits for the job can hold it. Otherwise each partition reads at its own point in time.
-      PostgresSnapshot snapshot = source.isPostgres() && plan.launcherWaits() ? PostgresSnapshot.export(source) : null;
+      PostgresSnapshot snapshot = source.isPostgres() && launcherWaits ? PostgresSnapshot.export(source) : null;
       Long startLsn = null;
-      if (source.isPostgres() && !plan.launcherWaits()) {
+      if (source.isPostgres() && !launcherWaits) {
         startLsn = PostgresSnapshot.currentLsn(source);
         LOG.warn("The launcher does not wait for the job, so it cannot hold an exported snapshot: each partition"
             + " of {} reads at its own point in time, all after WAL position {}. Changes captured from there on"

@@ -168,21 +168,9 @@ public final class ReplicatePipeline {
     return new Launched(p.run(), plan, snapshotSequence, snapshotSource, jdbc, slot);
   }
 
-  /**
-   * Whether the run reads the whole table besides the slot's changes: when the slot is new, when
-   * an earlier run's read of it did not finish, or when the target is empty. Its rows are then at
-   * the slot's confirmed position, below every change the slot still holds, and it is applied as a
-   * reload, so rows the source no longer has leave the target. (Exact whatever commits meanwhile:
-   * a change both in the read and in the slot is applied again, and the newest wins.)
-   */
+  /** The run's read of the slot; the table is read whole too when {@link SlotBackfill#needed}. */
   private static SlotRead slotRead(ReplicationSlot slot, ReplicationSlot.State state, TargetTable table, Warehouse w) {
-    String fingerprint = "postgres slot " + slot.slot();
-    OptionalLong pending = w.pendingReload(table, fingerprint);
-    boolean backfill = state.created() || pending.isPresent() || w.maxSequenceNum(table) == 0;
-    if (backfill && (pending.isEmpty() || pending.getAsLong() != state.confirmed())) {
-      w.startReload(table, fingerprint, state.confirmed());
-    }
-    return new SlotRead(slot, state, backfill);
+    return new SlotRead(slot, state, SlotBackfill.needed(slot, state, table, w));
   }
 
   /**

@@ -2,15 +2,19 @@ package io.replicator.pipelines;
 
 import io.replicator.change.TargetTable;
 import io.replicator.source.InputFormat;
+import io.replicator.source.postgres.ReplicationSlot;
 import io.replicator.stream.KafkaOffsets;
 import io.replicator.stream.ProgressCommitter;
 import io.replicator.stream.PubsubAcks;
 import io.replicator.stream.ReadKafkaEvents;
 import io.replicator.stream.ReadPubsubEvents;
+import io.replicator.stream.ReadSlotStream;
 import io.replicator.stream.ReplicateStream;
+import io.replicator.stream.SlotPositions;
 import io.replicator.stream.SourceEvent;
 import io.replicator.stream.WatchChangeFiles;
 import io.replicator.warehouse.spi.Warehouse;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.direct.DirectOptions;
@@ -29,7 +33,7 @@ final class ReplicateStreamPipeline {
   private ReplicateStreamPipeline() {}
 
   /** A started stream: the Beam result, the plan and the tables it keeps in step. */
-  record Launched(PipelineResult result, StreamPlan plan, List<TargetTable> tables) {
+  record Launched(PipelineResult result, StreamPlan plan, List<TargetTable> tables, List<String> readWhole) {
     String tableNames() {
       return String.join(", ", tables.stream().map(TargetTable::name).toList());
     }
@@ -47,6 +51,22 @@ final class ReplicateStreamPipeline {
     List<TargetTable> tables = resolved.targets();
     try (Warehouse w = plan.warehouse().spec().open()) {
       tables.forEach(t -> w.ensureTables(t, Warehouse.AddedColumns.ACCEPTED));
+    }
+    // A replication slot: made when missing, and the tables new to it read whole first.
+    Map<String, TargetTable> bySourceName = new java.util.LinkedHashMap<>();
+    List<String> readWhole = List.of();
+    if (plan.source().kind() == StreamSourcePlan.Kind.SLOT) {
+      ReplicationSlot slot = plan.source().slot();
+      ReplicationSlot.State state;
+      try {
+        state = slot.prepare(tables.stream().map(t -> resolved.sourceNames().getOrDefault(t.name(), t.name())).toList());
+      } catch (SQLException e) {
+        throw new SourceException(e.getMessage());
+      }
+      for (int i = 0; i < tables.size(); i++) {
+        bySourceName.put(state.tables().get(i), tables.get(i));
+      }
+      readWhole = SlotBackfill.run(options, plan, slot, state, tables, options.getMaxReloadDeletePercent());
     }
 
     // The DirectRunner's run() would wait for the stream to end, and so would Flink's attached
@@ -73,8 +93,11 @@ final class ReplicateStreamPipeline {
     } else if (plan.source().kind() == StreamSourcePlan.Kind.PUBSUB) {
       events = p.apply("Read Pub/Sub", ReadPubsubEvents.from(plan.source().pubsubSubscription()));
       committer = new PubsubAcks(plan.source().pubsubSubscription());
-    } else {
+    } else if (plan.source().kind() == StreamSourcePlan.Kind.FILES) {
       events = p.apply("Watch change files", WatchChangeFiles.matching(plan.source().changes()).every(plan.source().watchInterval()));
+    } else {
+      events = null;
+      committer = new SlotPositions(plan.source().slot());
     }
     ReplicateStream replicate = ReplicateStream.of(tables, plan.warehouse().spec(), plan.staging().staging(), plan.staging().deadLetter())
         .withSourceNames(resolved.sourceNames())
@@ -84,7 +107,12 @@ final class ReplicateStreamPipeline {
         .withUnavailableValue(plan.changes().unavailableValue())
         .committingTo(committer)
         .printingWindows(printWindows);
-    events.apply("Replicate", plan.changes().format() == InputFormat.NATIVE ? replicate.withNativeLines() : replicate);
-    return new Launched(p.run(), plan, tables);
+    if (events == null) {
+      p.apply("Replicate", replicate.readingFrom(ReadSlotStream.of(plan.source().slot(), bySourceName)
+          .every(plan.source().watchInterval()).evolvingSchemas(plan.warehouse().spec())));
+    } else {
+      events.apply("Replicate", plan.changes().format() == InputFormat.NATIVE ? replicate.withNativeLines() : replicate);
+    }
+    return new Launched(p.run(), plan, tables, readWhole);
   }
 }

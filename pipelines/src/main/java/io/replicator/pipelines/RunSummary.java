@@ -245,14 +245,25 @@ public final class RunSummary {
     StringBuilder sb = new StringBuilder();
     sb.append("replicate --streaming ").append(run.tableNames()).append(": ran ")
         .append(String.format(Locale.ROOT, "%.1f s", wallMillis / 1000.0)).append('\n');
-    line(sb, "read", get(DecodeEvents.EVENTS_READ), "events from " + run.plan().source().describe());
+    boolean slot = run.plan().source().kind() == StreamSourcePlan.Kind.SLOT;
+    if (slot) {
+      if (!run.readWhole().isEmpty()) {
+        sb.append(String.format(Locale.ROOT, "  %-11s %s whole at the slot's position first%n", "read",
+            String.join(", ", run.readWhole())));
+      }
+      line(sb, "read", get(ReadSlotChanges.ROW_CHANGES_READ), "row changes in " + get(ReadSlotChanges.TRANSACTIONS_READ)
+          + " transactions from " + run.plan().source().describe());
+    } else {
+      line(sb, "read", get(DecodeEvents.EVENTS_READ), "events from " + run.plan().source().describe());
+    }
     if (get(DecodeEvents.OTHER_TABLES) > 0) {
       line(sb, "other", get(DecodeEvents.OTHER_TABLES), "events of tables this run does not replicate");
     }
     long rejected = get(ReadChanges.REJECTED);
     line(sb, "rejected", rejected, rejected == 0 ? "" : "dead letters in "
         + deadLetterFiles(run.plan().staging().deadLetter()));
-    line(sb, "skipped", get(ReadChanges.SKIPPED), "events without a row change (tombstones, heartbeats)");
+    line(sb, "skipped", get(ReadChanges.SKIPPED), slot ? "changes of other tables the publication has"
+        : "events without a row change (tombstones, heartbeats)");
     line(sb, "changes", get(ReadChanges.CHANGES_DECODED), "after key changes were split in two");
     line(sb, "superseded", get(StageBatches.CHANGES_SUPERSEDED), "by a later change to the same key in its window");
     line(sb, "merged", get(MergeBatches.BATCHES_MERGED), plural(get(MergeBatches.BATCHES_MERGED), "batch", "batches")

@@ -2,6 +2,7 @@ package io.replicator.pipelines;
 
 import static io.replicator.pipelines.OptionChecks.blankToNull;
 
+import io.replicator.source.jdbc.JdbcSource;
 import io.replicator.source.postgres.ReplicationSlot;
 
 /**
@@ -10,15 +11,9 @@ import io.replicator.source.postgres.ReplicationSlot;
  */
 record SlotPlan(ReplicationSlot slot) {
   static SlotPlan from(ReplicateOptions o, JdbcSourcePlan jdbc, SnapshotPlan snapshot, ChangeInputPlan changes) {
-    String name = blankToNull(o.getSlot());
-    if (name == null) {
-      if (blankToNull(o.getPublication()) != null) {
-        throw new OptionsException("--publication names what a replication slot decodes; give --slot too");
-      }
+    ReplicationSlot slot = slot(o, jdbc == null ? null : jdbc.source());
+    if (slot == null) {
       return null;
-    }
-    if (jdbc == null || !jdbc.source().isPostgres()) {
-      throw new OptionsException("--slot reads a PostgreSQL database's changes: give --jdbcUrl=jdbc:postgresql://...");
     }
     if (jdbc.table() == null) {
       throw new OptionsException("--slot follows a table: give --jdbcTable instead of --jdbcQuery");
@@ -30,8 +25,22 @@ record SlotPlan(ReplicationSlot slot) {
       throw new OptionsException((snapshot.replace() ? "--snapshotMode=replace" : "--snapshotSequence")
           + " does not apply with --slot: the first run reads the whole table at the slot's position by itself");
     }
+    return new SlotPlan(slot);
+  }
+
+  /** The slot the options name on the {@code --jdbcUrl} database, or null when they name none. */
+  static ReplicationSlot slot(ReplicateOptions o, JdbcSource source) {
+    String name = blankToNull(o.getSlot());
+    if (name == null) {
+      if (blankToNull(o.getPublication()) != null) {
+        throw new OptionsException("--publication names what a replication slot decodes; give --slot too");
+      }
+      return null;
+    }
+    if (source == null || !source.isPostgres()) {
+      throw new OptionsException("--slot reads a PostgreSQL database's changes: give --jdbcUrl=jdbc:postgresql://...");
+    }
     String publication = blankToNull(o.getPublication());
-    return new SlotPlan(OptionChecks.wrap(
-        () -> ReplicationSlot.of(jdbc.source(), name, publication != null ? publication : name), "--slot"));
+    return OptionChecks.wrap(() -> ReplicationSlot.of(source, name, publication != null ? publication : name), "--slot");
   }
 }

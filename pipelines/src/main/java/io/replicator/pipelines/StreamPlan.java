@@ -41,9 +41,6 @@ record StreamPlan(
     WarehousePlan warehouse) {
 
   static StreamPlan from(ReplicateOptions o) {
-    OptionChecks.refuse(new String[][] {{"--slot", o.getSlot()}, {"--publication", o.getPublication()}},
-        "reads a replication slot in runs without --streaming for now: run them on a schedule (each applies the"
-        + " changes committed since the last)");
     OptionChecks.refuse(new String[][] {
         {"--snapshot", o.getSnapshot()}, {"--jdbcTable", o.getJdbcTable()}, {"--jdbcQuery", o.getJdbcQuery()},
         {"--maxThroughput", o.getMaxThroughput()}}, "loads a snapshot, which a stream does not: reload the table in"
@@ -64,7 +61,8 @@ record StreamPlan(
       throw new OptionsException("--changeFormat=dead-letters reads dead letters again in a batch run: drop"
           + " --streaming");
     }
-    StreamSourcePlan source = StreamSourcePlan.from(o, changes.changes());
+    JdbcSource jdbc = JdbcSourcePlan.source(o);
+    StreamSourcePlan source = StreamSourcePlan.from(o, changes.changes(), SlotPlan.slot(o, jdbc));
     DeleteMode deleteMode = TablePlan.deleteMode(o.getDeletes());
 
     String tables = blankToNull(o.getTables());
@@ -80,8 +78,10 @@ record StreamPlan(
       throw new OptionsException("--changeFormat=native lines name no table: stream one table (--table), or use"
           + " Debezium events");
     }
-    JdbcSource jdbc = JdbcSourcePlan.source(o);
     String schemaFile = blankToNull(o.getSchema());
+    if (source.kind() == StreamSourcePlan.Kind.SLOT && schemaFile != null) {
+      throw new OptionsException("--slot reads the tables' schemas from --jdbcUrl; leave out --schema");
+    }
     List<String> keys;
     TableSchema schema;
     if (schemaFile != null) {

@@ -56,7 +56,8 @@ public interface StreamSourceOptions extends PipelineOptions {
 
   void setLoadInterval(String value);
 
-  @Description("Streaming with --changes: how often to look for new files (e.g. 10s, 1m).")
+  @Description("Streaming with --changes or --slot: how often to look for new files, or for changes in the slot"
+      + " (e.g. 10s, 1m).")
   @Default.String("10s")
   @TemplateParameter(label = "Watch interval (streaming files)", regexes = "^\\d{1,9}\\s*(ms|s|m|min|h|d)$")
   String getWatchInterval();

@@ -5,6 +5,7 @@ import static io.replicator.pipelines.OptionChecks.require;
 import static io.replicator.pipelines.OptionChecks.splitList;
 import static io.replicator.pipelines.OptionChecks.wrap;
 
+import io.replicator.source.postgres.ReplicationSlot;
 import io.replicator.stream.ReadPubsubEvents;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -25,26 +26,33 @@ record StreamSourcePlan(
     String changes,
     Duration watchInterval,
     Duration loadInterval,
-    Duration streamFor) {
+    Duration streamFor,
+    ReplicationSlot slot) {
 
   /** Where the events come from. */
-  enum Kind { KAFKA, PUBSUB, FILES }
+  enum Kind { KAFKA, PUBSUB, FILES, SLOT }
 
-  /** @param changes the {@code --changes} file pattern to watch, or null */
-  static StreamSourcePlan from(StreamSourceOptions o, String changes) {
+  /**
+   * @param changes the {@code --changes} file pattern to watch, or null
+   * @param slot the replication slot to read, or null
+   */
+  static StreamSourcePlan from(StreamSourceOptions o, String changes, ReplicationSlot slot) {
     String bootstrap = blankToNull(o.getKafkaBootstrapServers());
     String topics = blankToNull(o.getKafkaTopics());
     String topicPattern = blankToNull(o.getKafkaTopicPattern());
     String subscription = blankToNull(o.getPubsubSubscription());
-    int sources = (bootstrap == null ? 0 : 1) + (subscription == null ? 0 : 1) + (changes == null ? 0 : 1);
+    int sources = (bootstrap == null ? 0 : 1) + (subscription == null ? 0 : 1) + (changes == null ? 0 : 1)
+        + (slot == null ? 0 : 1);
     if (sources != 1) {
       throw new OptionsException(sources == 0
           ? "--streaming needs a source: --kafkaBootstrapServers (with --kafkaTopics or --kafkaTopicPattern),"
-              + " --pubsubSubscription, or --changes (a file pattern to watch)"
-          : "give one source: --kafkaBootstrapServers, --pubsubSubscription or --changes");
+              + " --pubsubSubscription, --changes (a file pattern to watch) or --slot (a PostgreSQL replication slot)"
+          : "give one source: --kafkaBootstrapServers, --pubsubSubscription, --changes or --slot");
     }
     Kind kind;
-    if (bootstrap != null) {
+    if (slot != null) {
+      kind = Kind.SLOT;
+    } else if (bootstrap != null) {
       if ((topics == null) == (topicPattern == null)) {
         throw new OptionsException("--kafkaBootstrapServers needs one of --kafkaTopics (a list) or --kafkaTopicPattern"
             + " (a regular expression)");
@@ -69,7 +77,7 @@ record StreamSourcePlan(
         subscription, changes,
         DurationOption.parse(o.getWatchInterval(), "--watchInterval"),
         DurationOption.parse(o.getLoadInterval(), "--loadInterval"),
-        blankToNull(o.getStreamFor()) == null ? null : DurationOption.parse(o.getStreamFor(), "--streamFor"));
+        blankToNull(o.getStreamFor()) == null ? null : DurationOption.parse(o.getStreamFor(), "--streamFor"), slot);
   }
 
   /** What the stream reads, for the launch message. */
@@ -79,6 +87,7 @@ record StreamSourcePlan(
           : String.join(",", kafkaTopics)) + " (group " + kafkaGroup + ")";
       case PUBSUB -> "Pub/Sub " + pubsubSubscription;
       case FILES -> "files arriving at " + changes;
+      case SLOT -> slot.toString();
     };
   }
 }

@@ -195,6 +195,71 @@ public class ReplicationSlotTest {
     assertTargetMatchesSource();
   }
 
+  private Replication.Outcome stream(String streamFor) {
+    return Replication.cli("replicate", "--streaming=true", "--tables=public.orders,public.customers",
+        "--jdbcUrl=" + pg.url(db), "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile,
+        "--slot=" + slot, "--loadInterval=2s", "--watchInterval=500ms", "--streamFor=" + streamFor,
+        "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
+  }
+
+  @Test
+  public void streamsSeveralTablesFromOneSlotWhileAWriterChangesThem() throws Exception {
+    sql("""
+        CREATE TABLE customers (id int PRIMARY KEY, name text, big text);
+        ALTER TABLE customers ALTER COLUMN big SET STORAGE EXTERNAL;
+        INSERT INTO customers SELECT g, 'c' || g, repeat(md5(g::text), 100) FROM generate_series(1, 50) g;
+        """);
+    AtomicBoolean writing = new AtomicBoolean(true);
+    AtomicReference<Exception> failed = new AtomicReference<>();
+    Thread writer = new Thread(() -> {
+      Random random = new Random(11);
+      int next = 20_000;
+      try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
+        for (int ops = 0; writing.get(); ops++) {
+          int id = random.nextInt(300);
+          if (ops == 300) {
+            st.execute("ALTER TABLE customers ADD COLUMN tier numeric(6,1)"); // a column added mid-stream
+          }
+          String tier = ops > 300 ? ", tier = " + id + ".5" : "";
+          switch (random.nextInt(5)) {
+            case 0 -> st.execute("UPDATE orders SET amount = amount + 1 WHERE id = " + id);
+            case 1 -> st.execute("DELETE FROM orders WHERE id = " + id);
+            case 2 -> insert(st, next, ++next);
+            case 3 -> st.execute("UPDATE customers SET name = name || '+'" + tier + " WHERE id = " + (id % 60));
+            default -> st.execute("BEGIN; DELETE FROM customers WHERE id = " + (id % 60) + "; INSERT INTO customers"
+                + " VALUES (" + (id % 60) + ", 'again', 'short') ON CONFLICT DO NOTHING; COMMIT");
+          }
+          Thread.sleep(10);
+        }
+      } catch (Exception e) {
+        failed.set(e);
+      }
+    });
+    writer.start();
+    Replication.Outcome first;
+    try {
+      first = stream("12s");
+    } finally {
+      writing.set(false);
+      writer.join();
+    }
+    assertEquals(null, failed.get());
+    assertEquals(first.err() + first.out(), 0, first.code());
+    assertTrue(first.out(), first.out().contains("public.orders, public.customers whole at the slot's position first"));
+    assertTrue(first.out(), first.count("inserted") + first.count("updated") + first.count("deleted") > 0);
+    assertEquals(first.out(), 1, first.count("columns"));
+    String afterFirst = confirmedPosition();
+    assertTrue(first.err(), afterFirst != null);
+
+    // Started again, the stream goes on from the confirmed position and catches up.
+    Replication.Outcome second = stream("6s");
+    assertEquals(second.err() + second.out(), 0, second.code());
+    assertTargetMatchesSource();
+    Replication.Outcome customers = command("verify", "--table=customers", "--jdbcTable=public.customers");
+    assertEquals(customers.err() + customers.out(), 0, customers.code());
+    assertNotEquals(afterFirst, confirmedPosition());
+  }
+
   @Test
   public void aMovedKeyWithValuesLeftInToastIsRejectedUntilTheTableLogsWholeRows() throws Exception {
     command("replicate").ok();
@@ -266,8 +331,10 @@ public class ReplicationSlotTest {
     Replication.Outcome name = command("replicate", "--slot=Bad-Name");
     assertEquals(2, name.code());
     assertTrue(name.err(), name.err().contains("'Bad-Name' is not usable"));
-    Replication.Outcome stream = command("replicate", "--streaming=true");
-    assertEquals(2, stream.code());
-    assertTrue(stream.err(), stream.err().contains("--slot"));
+    Replication.Outcome schema = Replication.cli("replicate", "--streaming=true", "--table=orders", "--keys=id",
+        "--schema=" + dir.resolve("schema.json"), "--jdbcUrl=" + pg.url(db), "--slot=" + slot,
+        "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
+    assertEquals(2, schema.code());
+    assertTrue(schema.err(), schema.err().contains("leave out --schema"));
   }
 }

@@ -2,6 +2,7 @@ package io.replicator.stream;
 
 import com.google.auto.value.AutoValue;
 import io.replicator.batch.StageBatches;
+import io.replicator.change.Change;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.TargetTable;
 import io.replicator.source.DeadLetter;
@@ -25,6 +26,7 @@ import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.TypeDescriptors;
@@ -168,15 +170,45 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
 
   @Override
   public PCollection<String> expand(PCollection<SourceEvent> events) {
-    PCollection<SourceEvent> windowed = events.apply("Windows of the load interval",
-        Window.<SourceEvent>into(FixedWindows.of(loadInterval()))
-            .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
-            .withAllowedLateness(ALLOWED_LATENESS)
-            .discardingFiredPanes());
+    PCollection<SourceEvent> windowed = events.apply("Windows of the load interval", windows());
     DecodeEvents.Result decoded = windowed.apply("Decode events", format() == InputFormat.NATIVE
         ? DecodeEvents.nativeLines(tables().get(0))
         : DecodeEvents.debezium(tables(), sourceNames()).evolvingSchemas(warehouse())
             .withUnavailableValue(unavailableValue()));
+    return mergeAndCommit(decoded);
+  }
+
+  /**
+   * The same for a source that decodes its own events (a replication slot): its changes, dead
+   * letters and progress, windowed here.
+   *
+   * <pre>{@code
+   * p.apply(ReplicateStream.of(tables, warehouse, staging, deadLetters)
+   *     .committingTo(new SlotPositions(slot)).readingFrom(ReadSlotStream.of(slot, bySourceName)));
+   * }</pre>
+   */
+  public PTransform<PBegin, PCollection<String>> readingFrom(PTransform<PBegin, DecodeEvents.Result> read) {
+    return new PTransform<>() {
+      @Override
+      public PCollection<String> expand(PBegin input) {
+        DecodeEvents.Result r = input.apply("Read", read);
+        return mergeAndCommit(new DecodeEvents.Result(
+            r.changes().apply("Windows of the load interval", ReplicateStream.this.<Change>windows()),
+            r.deadLetters().apply("Dead letters in windows", ReplicateStream.this.<DeadLetter>windows()),
+            r.progress().apply("Progress in windows", ReplicateStream.this.<KV<String, Long>>windows())));
+      }
+    };
+  }
+
+  /** Windows of the load interval, late events merged in a later pane. */
+  private <T> Window<T> windows() {
+    return Window.<T>into(FixedWindows.of(loadInterval()))
+        .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
+        .withAllowedLateness(ALLOWED_LATENESS)
+        .discardingFiredPanes();
+  }
+
+  private PCollection<String> mergeAndCommit(DecodeEvents.Result decoded) {
     PCollection<StagedBatch> staged = decoded.changes().apply("Stage batches",
         StageBatches.to(staging()).withMaxBytes(maxBytes()).withMaxRows(maxRows()));
     PCollection<MergeResult> merged = staged.apply("Merge batches",

@@ -6,11 +6,7 @@ import io.replicator.change.TargetTable;
 import io.replicator.common.Counters;
 import io.replicator.source.DeadLetter;
 import io.replicator.source.ReadChanges;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -90,78 +86,18 @@ public final class ReadSlotChanges extends PTransform<PBegin, ReadChanges.Result
 
     @ProcessElement
     public void process(MultiOutputReceiver out) throws SQLException {
-      String name = "postgres slot " + spec.slot.slot() + " in " + spec.slot.source().displayUrl();
-      try (Connection c = spec.slot.source().open(); ArrayConverter arrays = new ArrayConverter(spec.slot)) {
-        SlotChangeDecoder decoder = new SlotChangeDecoder(spec.tables, arrays, name);
-        try (ResultSet rs = spec.slot.peek(c, spec.end, spec.fetchSize)) {
-          while (rs.next()) {
-            byte[] data = rs.getBytes(1);
-            messages.inc();
-            bytes.inc(data.length);
-            decoder.accept(PgOutput.decode(data), change -> {
-              decoded.inc();
-              out.get(CHANGES).output(change);
-            }, dead -> {
-              rejected.inc();
-              out.get(DEAD_LETTERS).output(dead);
-            });
-          }
-        }
-        c.rollback(); // a peek changes nothing
-        transactions.inc(decoder.transactions());
-        rowChanges.inc(decoder.rowChanges());
-        skipped.inc(decoder.skipped());
-      } catch (SQLException e) {
-        throw new SQLException("reading " + spec.slot + ": " + e.getMessage(), e.getSQLState(), e);
-      }
-    }
-  }
-
-  /**
-   * Array values as {@code to_json} writes them, asked of the database on a connection of their own
-   * (the table read selects {@code to_json(column)}; the slot sends the array's literal).
-   */
-  private static final class ArrayConverter implements SlotChangeDecoder.ArrayConverter, AutoCloseable {
-    private final ReplicationSlot slot;
-    private final Map<Long, String> typeNames = new HashMap<>();
-    private Connection connection;
-
-    ArrayConverter(ReplicationSlot slot) {
-      this.slot = slot;
-    }
-
-    @Override
-    public String toJson(int typeOid, int typeModifier, String literal) throws SQLException {
-      if (connection == null) {
-        connection = slot.source().open();
-      }
-      long type = ((long) typeOid << 32) | (typeModifier & 0xffffffffL);
-      String typeName = typeNames.get(type);
-      if (typeName == null) {
-        try (PreparedStatement ps = connection.prepareStatement("SELECT format_type(?::oid, ?)")) {
-          ps.setInt(1, typeOid);
-          ps.setInt(2, typeModifier);
-          try (ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            typeName = rs.getString(1);
-          }
-        }
-        typeNames.put(type, typeName);
-      }
-      try (PreparedStatement ps = connection.prepareStatement("SELECT to_json(?::" + typeName + ")::text")) {
-        ps.setString(1, literal);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          return rs.getString(1);
-        }
-      }
-    }
-
-    @Override
-    public void close() throws SQLException {
-      if (connection != null) {
-        connection.close();
-      }
+      SlotPeek.Read read = SlotPeek.read(spec.slot, spec.end, 0, spec.tables, spec.fetchSize, change -> {
+        decoded.inc();
+        out.get(CHANGES).output(change);
+      }, dead -> {
+        rejected.inc();
+        out.get(DEAD_LETTERS).output(dead);
+      });
+      messages.inc(read.messages());
+      bytes.inc(read.bytes());
+      transactions.inc(read.transactions());
+      rowChanges.inc(read.rowChanges());
+      skipped.inc(read.skipped());
     }
   }
 }

@@ -70,8 +70,10 @@ public final class ReplicationSlot implements Serializable {
    * @param confirmed the position the slot is confirmed to: changes committed after it are still
    *     to be read; a table read after this call, with its rows at this position, is exact
    * @param end the WAL position now: a run reads the changes committed before it
+   * @param tables the tables, each as {@code schema.table} (the names changes come under), in the
+   *     order given
    */
-  public record State(boolean created, long confirmed, long end) implements Serializable {}
+  public record State(boolean created, long confirmed, long end, List<String> tables) implements Serializable {}
 
   /**
    * Checks the server (logical WAL, UTF-8), makes the publication for {@code tables} (as a user
@@ -93,7 +95,7 @@ public final class ReplicationSlot implements Serializable {
         throw new SQLException(source.displayUrl() + " encodes text as " + encoding + "; replication slots are"
             + " read as UTF-8 only");
       }
-      ensurePublication(c, tables);
+      List<String> names = ensurePublication(c, tables);
       boolean created = false;
       if (slotInfo(c) == null) {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
@@ -120,7 +122,7 @@ public final class ReplicationSlot implements Serializable {
       }
       long confirmed = PostgresSnapshot.parseLsn(info[2]);
       long end = PostgresSnapshot.parseLsn(single(st, "SELECT pg_current_wal_lsn()::text"));
-      return new State(created, confirmed, Math.max(end, confirmed));
+      return new State(created, confirmed, Math.max(end, confirmed), List.copyOf(names));
     }
   }
 
@@ -135,7 +137,8 @@ public final class ReplicationSlot implements Serializable {
     }
   }
 
-  private void ensurePublication(Connection c, List<String> given) throws SQLException {
+  /** The tables' plain {@code schema.table} names. */
+  private List<String> ensurePublication(Connection c, List<String> given) throws SQLException {
     List<String> tables = new ArrayList<>();
     List<String> names = new ArrayList<>();
     for (String table : given) {
@@ -153,7 +156,7 @@ public final class ReplicationSlot implements Serializable {
         while (rs.next()) {
           exists = true;
           if (rs.getBoolean(1)) {
-            return;
+            return names;
           }
           if (rs.getString(2) != null) {
             published.add(rs.getString(2));
@@ -168,7 +171,7 @@ public final class ReplicationSlot implements Serializable {
         throw new SQLException("cannot create publication " + publication + " for " + tables + ": " + e.getMessage()
             + " (it needs ownership of the tables; or create it as their owner)", e.getSQLState(), e);
       }
-      return;
+      return names;
     }
     List<String> missing = new ArrayList<>();
     for (int i = 0; i < tables.size(); i++) {
@@ -181,6 +184,7 @@ public final class ReplicationSlot implements Serializable {
           + ": ALTER PUBLICATION " + publication + " ADD TABLE " + String.join(", ", missing)
           + ", or name another --publication");
     }
+    return names;
   }
 
   /**
@@ -236,6 +240,10 @@ public final class ReplicationSlot implements Serializable {
    * changes committed before it are not read again. Never moves the slot back.
    */
   public void confirm(long position) throws SQLException {
+    whileInUse(() -> advance(position));
+  }
+
+  private void advance(long position) throws SQLException {
     try (Connection c = source.open();
         PreparedStatement ps = c.prepareStatement("SELECT pg_replication_slot_advance(?, ?::pg_lsn)"
             + " FROM pg_replication_slots WHERE slot_name = ? AND confirmed_flush_lsn < ?::pg_lsn")) {
@@ -246,6 +254,46 @@ public final class ReplicationSlot implements Serializable {
       ps.execute();
     }
   }
+
+  /** The WAL position now: a read up to it gets every transaction committed so far. */
+  public long currentPosition() throws SQLException {
+    try (Connection c = source.open(); Statement st = c.createStatement()) {
+      return PostgresSnapshot.parseLsn(single(st, "SELECT pg_current_wal_lsn()::text"));
+    }
+  }
+
+  /** An action on the slot. */
+  interface SlotAction {
+    void run() throws SQLException;
+  }
+
+  /**
+   * Runs {@code action}, again while the slot is in use by another session (a stream's read and
+   * its confirmation take turns; PostgreSQL lets one session at a time use a slot), for up to a
+   * minute.
+   */
+  static void whileInUse(SlotAction action) throws SQLException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+    while (true) {
+      try {
+        action.run();
+        return;
+      } catch (SQLException e) {
+        if (!IN_USE.equals(e.getSQLState()) || System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SQLException("interrupted while the replication slot was in use");
+      }
+    }
+  }
+
+  /** SQLSTATE object_in_use: the slot is active for another session. */
+  private static final String IN_USE = "55006";
 
   /** Drops the slot (a trial's), freeing the WAL it holds. */
   public void drop() throws SQLException {

@@ -15,9 +15,12 @@ import io.replicator.source.postgres.PgOutput.Relation;
 import io.replicator.source.postgres.PgOutput.RelationColumn;
 import io.replicator.source.postgres.PgOutput.Tuple;
 import io.replicator.source.postgres.PgOutput.ValueState;
+import io.replicator.change.Column;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -29,15 +32,26 @@ import java.util.function.Consumer;
  * an unchanged column. Values are converted from PostgreSQL's text output exactly as the table
  * read converts them, so both give the same rows. Not thread-safe; one per read.
  */
-final class SlotChangeDecoder {
+public final class SlotChangeDecoder {
   /** PostgreSQL's type oids the conversion looks at. */
   private static final int BYTEA = 17;
   private static final int JSON_OID = 114;
   private static final int JSONB = 3802;
+  /** PostgreSQL counts time from 2000-01-01. */
+  private static final long POSTGRES_EPOCH_MILLIS = 946_684_800_000L;
 
-  /** Writes an array literal as JSON, as {@code to_json} does in the table read. */
-  interface ArrayConverter {
-    String toJson(int typeOid, int typeModifier, String literal) throws Exception;
+  /** What the decoder asks the source database. */
+  public interface SourceCatalog {
+    /** An array literal as JSON, as {@code to_json} writes it in the table read. */
+    String arrayJson(int typeOid, int typeModifier, String literal) throws Exception;
+
+    /** The warehouse type of a column of this PostgreSQL type, as the table read maps it. */
+    ColumnType columnType(int typeOid, int typeModifier) throws Exception;
+  }
+
+  /** Adds columns new at the source to a target; returns the target with them. */
+  public interface ColumnAdder {
+    TargetTable add(TargetTable table, List<Column> columns);
   }
 
   /** Raised for a change of the source that replication cannot follow here: the run stops on it. */
@@ -48,7 +62,8 @@ final class SlotChangeDecoder {
   }
 
   private final Map<String, TargetTable> tables;
-  private final ArrayConverter arrays;
+  private final SourceCatalog catalog;
+  private ColumnAdder adder;
   private final String sourceName;
   private final Map<Integer, Mapped> relations = new HashMap<>();
   private long commitLsn;
@@ -56,6 +71,10 @@ final class SlotChangeDecoder {
   private long transactions;
   private long skipped;
   private long rowChanges;
+  private long fromCommitLsn;
+  private boolean skipping;
+  private final Map<String, Long> newestCommitMillis = new HashMap<>();
+  private long commitMillis;
 
   /** A relation of the slot matched to its target: per relation column, the schema index or -1. */
   private record Mapped(Relation relation, TargetTable target, int[] index, String unknownColumn,
@@ -65,32 +84,62 @@ final class SlotChangeDecoder {
    * @param tables the target of each source table, by {@code schema.table}
    * @param sourceName how dead letters name the slot
    */
-  SlotChangeDecoder(Map<String, TargetTable> tables, ArrayConverter arrays, String sourceName) {
-    this.tables = tables;
-    this.arrays = arrays;
+  public SlotChangeDecoder(Map<String, TargetTable> tables, SourceCatalog catalog, String sourceName) {
+    this.tables = new HashMap<>(tables);
+    this.catalog = catalog;
     this.sourceName = sourceName;
   }
 
-  long transactions() {
+  /**
+   * Follows columns added at the source: a table's description with columns its target lacks adds
+   * them (nullable, typed as the table read types them) instead of rejecting its changes.
+   */
+  public SlotChangeDecoder addingColumns(ColumnAdder adder) {
+    this.adder = adder;
+    return this;
+  }
+
+  /**
+   * Skips the transactions that commit before {@code lsn}: a stream that peeks again before the
+   * slot is confirmed gets them again, and has passed them on already.
+   */
+  public SlotChangeDecoder committedFrom(long lsn) {
+    fromCommitLsn = lsn;
+    return this;
+  }
+
+  public long transactions() {
     return transactions;
   }
 
+  /** Per target table, the commit time (epoch milliseconds) of its newest change read. */
+  public Map<String, Long> newestCommitMillis() {
+    return newestCommitMillis;
+  }
+
   /** Inserts, updates and deletes of the replicated tables. */
-  long rowChanges() {
+  public long rowChanges() {
     return rowChanges;
   }
 
   /** Changes of tables this read does not replicate (a publication shared with other tables). */
-  long skipped() {
+  public long skipped() {
     return skipped;
   }
 
-  void accept(PgOutput.Message m, Consumer<Change> changes, Consumer<DeadLetter> rejected) {
+  public void accept(PgOutput.Message m, Consumer<Change> changes, Consumer<DeadLetter> rejected) {
     if (m instanceof PgOutput.Begin b) {
       commitLsn = b.commitLsn();
+      commitMillis = b.commitMicros() / 1000 + POSTGRES_EPOCH_MILLIS;
       ordinal = 0;
+      skipping = commitLsn < fromCommitLsn;
     } else if (m instanceof PgOutput.Commit) {
-      transactions++;
+      if (!skipping) {
+        transactions++;
+      }
+      skipping = false;
+    } else if (skipping && !(m instanceof Relation)) {
+      return;
     } else if (m instanceof Relation r) {
       relations.put(r.id(), map(r));
     } else if (m instanceof PgOutput.Insert i) {
@@ -143,6 +192,10 @@ final class SlotChangeDecoder {
     if (target == null) {
       return new Mapped(r, null, null, null, null, null);
     }
+    if (adder != null) {
+      target = withAddedColumns(r, target);
+      tables.put(r.qualifiedName(), target);
+    }
     int[] index = new int[r.columns().size()];
     String unknown = null;
     for (int i = 0; i < index.length; i++) {
@@ -155,6 +208,21 @@ final class SlotChangeDecoder {
     return new Mapped(r, target, index, unknown, new RowReader(target.schema()), new RowReader(target.schema()));
   }
 
+  private TargetTable withAddedColumns(Relation r, TargetTable target) {
+    List<Column> added = new ArrayList<>();
+    for (RelationColumn c : r.columns()) {
+      if (target.schema().indexOf(c.name()) == null) {
+        try {
+          added.add(new Column(c.name(), catalog.columnType(c.typeOid(), c.typeModifier()), false));
+        } catch (Exception e) {
+          throw new IllegalStateException("cannot read the type of the new column " + c.name() + " of "
+              + r.qualifiedName() + ": " + e.getMessage(), e);
+        }
+      }
+    }
+    return added.isEmpty() ? target : adder.add(target, added);
+  }
+
   private void change(int relationId, SourceOp op, Tuple old, Tuple row, Consumer<Change> changes,
       Consumer<DeadLetter> rejected) {
     Mapped m = relation(relationId);
@@ -164,6 +232,7 @@ final class SlotChangeDecoder {
     }
     ordinal++;
     rowChanges++;
+    newestCommitMillis.merge(m.target().name(), commitMillis, Math::max);
     Sequence sequence = Sequence.of(commitLsn, ordinal);
     try {
       if (m.unknownColumn() != null) {
@@ -233,7 +302,7 @@ final class SlotChangeDecoder {
       default -> {
         if (type == ColumnType.JSON) {
           try {
-            return arrays.toJson(c.typeOid(), c.typeModifier(), text);
+            return catalog.arrayJson(c.typeOid(), c.typeModifier(), text);
           } catch (Exception e) {
             throw new RejectedInputException("column '" + c.name() + "': cannot read '" + abbreviate(text)
                 + "' as JSON (" + e.getMessage() + ")");

@@ -32,7 +32,17 @@ public class SlotChangeDecoderTest {
   private final List<Change> changes = new ArrayList<>();
   private final List<DeadLetter> rejected = new ArrayList<>();
   private final SlotChangeDecoder decoder = new SlotChangeDecoder(Map.of("public.orders", ORDERS),
-      (oid, mod, literal) -> "[" + io.replicator.change.Json.quote("converted " + literal) + "]", "slot s");
+      new SlotChangeDecoder.SourceCatalog() {
+        @Override
+        public String arrayJson(int oid, int mod, String literal) {
+          return "[" + io.replicator.change.Json.quote("converted " + literal) + "]";
+        }
+
+        @Override
+        public ColumnType columnType(int oid, int mod) {
+          return oid == 25 ? ColumnType.STRING : ColumnType.INT64;
+        }
+      }, "slot s");
 
   /** Writes one message the way the plugin does. */
   private static final class Message {
@@ -171,6 +181,22 @@ public class SlotChangeDecoderTest {
     assertTrue(rejected.get(1).reason(), rejected.get(1).reason().contains("not in hex"));
     assertTrue(rejected.get(2).reason(), rejected.get(2).reason().contains("column 'added'"));
     assertEquals(1, decoder.skipped());
+  }
+
+  @Test
+  public void aColumnNewAtTheSourceIsAddedWhenTheDecoderFollowsSchemas() throws IOException {
+    List<List<Column>> added = new ArrayList<>();
+    decoder.addingColumns((table, columns) -> {
+      added.add(columns);
+      return table.withColumns(columns);
+    });
+    begin(900);
+    feed(new Message('R').i32(16384).string("public").string("orders").i8('d').i16(2)
+        .i8(1).string("id").i32(23).i32(-1).i8(0).string("added").i32(25).i32(-1));
+    feed(new Message('I').i32(16384).i8('N').tuple("5", "v"));
+    assertEquals(List.of(List.of(new Column("added", ColumnType.STRING, false))), added);
+    assertEquals(List.of(), rejected);
+    assertEquals("\"id\":5,\"added\":\"v\"", changes.get(0).rowJson());
   }
 
   @Test

@@ -1,0 +1,141 @@
+package io.replicator.source.postgres;
+
+import io.replicator.change.Change;
+import io.replicator.change.ColumnType;
+import io.replicator.change.TargetTable;
+import io.replicator.source.DeadLetter;
+import io.replicator.source.jdbc.JdbcTypes;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * One read of what a replication slot holds, committed before a WAL position: the messages
+ * streamed from the server, decoded into changes and dead letters as they come, the slot left as
+ * it was. Shared by the batch read ({@link ReadSlotChanges}) and the stream's polls.
+ */
+public final class SlotPeek {
+  private SlotPeek() {}
+
+  /** What a read went through. */
+  public record Read(long messages, long bytes, long transactions, long rowChanges, long skipped,
+      Map<String, Long> newestCommitMillis) {}
+
+  /**
+   * @param from transactions committing before this LSN are skipped (passed on by an earlier read)
+   */
+  public static Read read(ReplicationSlot slot, long end, long from, Map<String, TargetTable> tables, int fetchSize,
+      Consumer<Change> changes, Consumer<DeadLetter> rejected) throws SQLException {
+    return read(slot, end, from, tables, null, fetchSize, changes, rejected);
+  }
+
+  /** As above; with {@code adder}, columns new at the source are added to their targets. */
+  public static Read read(ReplicationSlot slot, long end, long from, Map<String, TargetTable> tables,
+      SlotChangeDecoder.ColumnAdder adder, int fetchSize, Consumer<Change> changes, Consumer<DeadLetter> rejected)
+      throws SQLException {
+    Read[] read = new Read[1];
+    // Nothing is passed on before the slot is acquired, so a read refused then is simply retried.
+    ReplicationSlot.whileInUse(() -> read[0] = readOnce(slot, end, from, tables, adder, fetchSize, changes, rejected));
+    return read[0];
+  }
+
+  private static Read readOnce(ReplicationSlot slot, long end, long from, Map<String, TargetTable> tables,
+      SlotChangeDecoder.ColumnAdder adder, int fetchSize, Consumer<Change> changes, Consumer<DeadLetter> rejected)
+      throws SQLException {
+    String name = "postgres slot " + slot.slot() + " in " + slot.source().displayUrl();
+    try (Connection c = slot.source().open(); Catalog catalog = new Catalog(slot)) {
+      SlotChangeDecoder decoder = new SlotChangeDecoder(tables, catalog, name).committedFrom(from).addingColumns(adder);
+      long messages = 0;
+      long bytes = 0;
+      try (ResultSet rs = slot.peek(c, end, fetchSize)) {
+        while (rs.next()) {
+          byte[] data = rs.getBytes(1);
+          messages++;
+          bytes += data.length;
+          decoder.accept(PgOutput.decode(data), changes, rejected);
+        }
+      }
+      c.rollback(); // a peek changes nothing
+      return new Read(messages, bytes, decoder.transactions(), decoder.rowChanges(), decoder.skipped(),
+          Map.copyOf(decoder.newestCommitMillis()));
+    } catch (SQLException e) {
+      throw new SQLException("reading " + slot + ": " + e.getMessage(), e.getSQLState(), e);
+    }
+  }
+
+  /**
+   * Types and array values, asked of the database on a connection of their own: array values as
+   * {@code to_json} writes them (the table read selects {@code to_json(column)}; the slot sends the
+   * array's literal), a new column's type as the table read maps it.
+   */
+  private static final class Catalog implements SlotChangeDecoder.SourceCatalog, AutoCloseable {
+    private final ReplicationSlot slot;
+    private final Map<Long, String> typeNames = new HashMap<>();
+    private Connection connection;
+
+    Catalog(ReplicationSlot slot) {
+      this.slot = slot;
+    }
+
+    private Connection connection() throws SQLException {
+      if (connection == null) {
+        connection = slot.source().open();
+      }
+      return connection;
+    }
+
+    @Override
+    public ColumnType columnType(int typeOid, int typeModifier) throws SQLException {
+      try (PreparedStatement ps = connection().prepareStatement("SELECT typname FROM pg_type WHERE oid = ?::oid")) {
+        ps.setInt(1, typeOid);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            throw new SQLException("no type " + typeOid);
+          }
+          // numeric(p,s) keeps ((p << 16) | s) + 4 as its modifier; -1 is unconstrained.
+          int precision = typeModifier < 4 ? 0 : ((typeModifier - 4) >> 16) & 0xffff;
+          int scale = typeModifier < 4 ? 0 : (typeModifier - 4) & 0xffff;
+          return JdbcTypes.map(rs.getString(1), Types.OTHER, precision, scale);
+        }
+      }
+    }
+
+    @Override
+    public String arrayJson(int typeOid, int typeModifier, String literal) throws SQLException {
+      Connection connection = connection();
+      long type = ((long) typeOid << 32) | (typeModifier & 0xffffffffL);
+      String typeName = typeNames.get(type);
+      if (typeName == null) {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT format_type(?::oid, ?)")) {
+          ps.setInt(1, typeOid);
+          ps.setInt(2, typeModifier);
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            typeName = rs.getString(1);
+          }
+        }
+        typeNames.put(type, typeName);
+      }
+      // The type name is the server's own (format_type quotes what needs quoting).
+      try (PreparedStatement ps = connection.prepareStatement("SELECT to_json(?::" + typeName + ")::text")) {
+        ps.setString(1, literal);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getString(1);
+        }
+      }
+    }
+
+    @Override
+    public void close() throws SQLException {
+      if (connection != null) {
+        connection.close();
+      }
+    }
+  }
+}

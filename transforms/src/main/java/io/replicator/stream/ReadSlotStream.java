@@ -1,0 +1,179 @@
+package io.replicator.stream;
+
+import io.replicator.change.Change;
+import io.replicator.change.ChangeCoder;
+import io.replicator.change.Column;
+import io.replicator.change.TargetTable;
+import io.replicator.common.Counters;
+import io.replicator.source.DeadLetter;
+import io.replicator.source.ReadChanges;
+import io.replicator.source.postgres.ReadSlotChanges;
+import io.replicator.source.postgres.ReplicationSlot;
+import io.replicator.source.postgres.SlotPeek;
+import io.replicator.warehouse.WarehouseSpec;
+import io.replicator.warehouse.spi.Warehouse;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.PeriodicImpulse;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * A replication slot read as a stream: every poll reads the changes committed since the last poll
+ * (up to the WAL position at the poll) and reports that position as the slot's progress, which
+ * {@link SlotPositions} confirms once the window holding the changes is merged. The slot itself is
+ * confirmed only then, so a poll peeks again from the last confirmed position and skips what it
+ * already passed on; a restarted stream reads from the confirmed position again.
+ *
+ * <pre>{@code
+ * DecodeEvents.Result read = p.apply(ReadSlotStream.of(slot, Map.of("public.orders", orders))
+ *     .every(Duration.standardSeconds(10)));
+ * }</pre>
+ */
+public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result> {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReadSlotStream.class);
+  public static final String POLLS = "slot_polls";
+
+  private static final TupleTag<Change> CHANGES = new TupleTag<>() {};
+  private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
+  private static final TupleTag<KV<String, Long>> PROGRESS = new TupleTag<>() {};
+
+  private final ReplicationSlot slot;
+  private final Map<String, TargetTable> tables;
+  private final Duration interval;
+  private final WarehouseSpec evolving;
+
+  private ReadSlotStream(ReplicationSlot slot, Map<String, TargetTable> tables, Duration interval,
+      WarehouseSpec evolving) {
+    this.slot = slot;
+    this.tables = Map.copyOf(tables);
+    this.interval = interval;
+    this.evolving = evolving;
+  }
+
+  /** The changes of {@code tables} (targets by source {@code schema.table}), read every ten seconds. */
+  public static ReadSlotStream of(ReplicationSlot slot, Map<String, TargetTable> tables) {
+    return new ReadSlotStream(slot, tables, Duration.standardSeconds(10), null);
+  }
+
+  public ReadSlotStream every(Duration poll) {
+    if (poll.getMillis() < 1) {
+      throw new IllegalArgumentException("the poll interval must be positive, got " + poll);
+    }
+    return new ReadSlotStream(slot, tables, poll, evolving);
+  }
+
+  /** Adds the columns new at the source to the targets in {@code warehouse}, as the changes show them. */
+  public ReadSlotStream evolvingSchemas(WarehouseSpec warehouse) {
+    return new ReadSlotStream(slot, tables, interval, warehouse);
+  }
+
+  /** The source name progress is reported under. */
+  public static String sourceName(ReplicationSlot slot) {
+    return "postgres-slot:" + slot.slot();
+  }
+
+  @Override
+  public DecodeEvents.Result expand(PBegin input) {
+    PCollectionTuple out = input
+        .apply("Polls", PeriodicImpulse.create().withInterval(interval))
+        .apply("One reader", WithKeys.<String, Instant>of("").withKeyType(TypeDescriptors.strings()))
+        .apply("Read slot", ParDo.of(new PollFn(this)).withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS).and(PROGRESS)));
+    return new DecodeEvents.Result(out.get(CHANGES).setCoder(ChangeCoder.of()),
+        out.get(DEAD_LETTERS).setCoder(DeadLetter.coder()),
+        out.get(PROGRESS).setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
+  }
+
+  private static final class PollFn extends DoFn<KV<String, Instant>, Change> {
+    private final ReadSlotStream spec;
+    private final Counter polls = Counters.counter(POLLS);
+    private final Counter decoded = Counters.counter(ReadChanges.CHANGES_DECODED);
+    private final Counter rejected = Counters.counter(ReadChanges.REJECTED);
+    private final Counter skipped = Counters.counter(ReadChanges.SKIPPED);
+    private final Counter transactions = Counters.counter(ReadSlotChanges.TRANSACTIONS_READ);
+    private final Counter rowChanges = Counters.counter(ReadSlotChanges.ROW_CHANGES_READ);
+    private final Counter bytes = Counters.counter(ReadChanges.BYTES_READ);
+    private final Counter columnsAdded = Counters.counter(DecodeEvents.COLUMNS_ADDED);
+    private transient Warehouse warehouse;
+    /** The targets as this reader knows them, columns it added included. */
+    private transient Map<String, TargetTable> current;
+
+    /** The WAL position the changes passed on reach: every transaction committing before it. */
+    @StateId("readTo")
+    private final StateSpec<ValueState<Long>> readToSpec = StateSpecs.value(VarLongCoder.of());
+
+    PollFn(ReadSlotStream spec) {
+      this.spec = spec;
+    }
+
+    @ProcessElement
+    public void process(@StateId("readTo") ValueState<Long> readTo, MultiOutputReceiver out) throws SQLException {
+      long from = readTo.read() == null ? 0 : readTo.read();
+      long end = spec.slot.currentPosition();
+      if (end <= from) {
+        return;
+      }
+      if (current == null) {
+        current = new java.util.HashMap<>(spec.tables);
+      }
+      SlotPeek.Read read = SlotPeek.read(spec.slot, end, from, current,
+          spec.evolving == null ? null : this::addColumns, 10_000, change -> {
+        decoded.inc();
+        out.get(CHANGES).output(change);
+      }, dead -> {
+        rejected.inc();
+        out.get(DEAD_LETTERS).output(dead);
+      });
+      polls.inc();
+      bytes.inc(read.bytes());
+      transactions.inc(read.transactions());
+      rowChanges.inc(read.rowChanges());
+      skipped.inc(read.skipped());
+      read.newestCommitMillis().forEach((table, millis) -> out.get(PROGRESS).output(Progress.sourceTime(table, millis)));
+      out.get(PROGRESS).output(Progress.position(sourceName(spec.slot), end));
+      readTo.write(end);
+    }
+
+    private TargetTable addColumns(TargetTable table, List<Column> columns) {
+      if (warehouse == null) {
+        warehouse = spec.evolving.open();
+      }
+      // Another reader (or an earlier run) may have added them already.
+      TargetTable known = warehouse.current(table);
+      boolean missing = columns.stream().anyMatch(c -> known.schema().indexOf(c.name()) == null);
+      TargetTable evolved = missing ? warehouse.addColumns(table, columns) : known;
+      current.replaceAll((source, target) -> target.name().equals(table.name()) ? evolved : target);
+      if (missing) {
+        columnsAdded.inc(columns.size());
+        LOG.warn("{} has new column(s) at the source: added {} to the target", table.name(),
+            columns.stream().map(c -> c.name() + " " + c.type()).toList());
+      }
+      return evolved;
+    }
+
+    @Teardown
+    public void teardown() {
+      if (warehouse != null) {
+        warehouse.close();
+      }
+    }
+  }
+}
