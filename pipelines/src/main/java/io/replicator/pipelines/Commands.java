@@ -154,6 +154,9 @@ public final class Commands {
       if (run.plan().changes().format() == InputFormat.DEAD_LETTERS) {
         out.print(DeadLetterRedrive.setAside(run.plan().changes().changes(), summary.deadLetterFiles()));
       }
+      if (run.plan().slot() != null) {
+        run.plan().slot().dropIfAsked(out);
+      }
       if (Boolean.TRUE.equals(options.getVerify())) {
         VerifyPipeline.Outcome verified = VerifyPipeline.run(options, run.plan(), run.jdbc());
         out.print(verified.render());
@@ -187,6 +190,9 @@ public final class Commands {
       } catch (java.io.IOException e) {
         throw new IllegalStateException("stopping the stream failed: " + e.getMessage(), e);
       }
+    }
+    if (run.plan().source().slot() != null) {
+      run.plan().source().slot().dropIfAsked(out);
     }
     if (run.result() instanceof FlinkDetachedRunnerResult) {
       Map<String, Long> mergedUpTo = new TreeMap<>();

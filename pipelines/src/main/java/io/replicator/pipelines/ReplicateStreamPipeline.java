@@ -56,7 +56,7 @@ final class ReplicateStreamPipeline {
     Map<String, TargetTable> bySourceName = new java.util.LinkedHashMap<>();
     List<String> readWhole = List.of();
     if (plan.source().kind() == StreamSourcePlan.Kind.SLOT) {
-      ReplicationSlot slot = plan.source().slot();
+      ReplicationSlot slot = plan.source().slot().slot();
       ReplicationSlot.State state;
       try {
         state = slot.prepare(tables.stream().map(t -> resolved.sourceNames().getOrDefault(t.name(), t.name())).toList());
@@ -97,7 +97,7 @@ final class ReplicateStreamPipeline {
       events = p.apply("Watch change files", WatchChangeFiles.matching(plan.source().changes()).every(plan.source().watchInterval()));
     } else {
       events = null;
-      committer = new SlotPositions(plan.source().slot());
+      committer = new SlotPositions(plan.source().slot().slot());
     }
     ReplicateStream replicate = ReplicateStream.of(tables, plan.warehouse().spec(), plan.staging().staging(), plan.staging().deadLetter())
         .withSourceNames(resolved.sourceNames())
@@ -108,8 +108,9 @@ final class ReplicateStreamPipeline {
         .committingTo(committer)
         .printingWindows(printWindows);
     if (events == null) {
-      p.apply("Replicate", replicate.readingFrom(ReadSlotStream.of(plan.source().slot(), bySourceName)
-          .every(plan.source().watchInterval()).evolvingSchemas(plan.warehouse().spec())));
+      p.apply("Replicate", replicate.readingFrom(ReadSlotStream.of(plan.source().slot().slot(), bySourceName)
+          .every(plan.source().watchInterval()).evolvingSchemas(plan.warehouse().spec())
+          .warningAbove(plan.source().slot().maxLagBytes())));
     } else {
       events.apply("Replicate", plan.changes().format() == InputFormat.NATIVE ? replicate.withNativeLines() : replicate);
     }

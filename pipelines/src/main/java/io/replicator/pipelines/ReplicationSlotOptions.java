@@ -1,5 +1,6 @@
 package io.replicator.pipelines;
 
+import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 
@@ -18,4 +19,19 @@ public interface ReplicationSlotOptions extends PipelineOptions {
   String getPublication();
 
   void setPublication(String value);
+
+  @Description("Warn when the slot holds more WAL than this on the source's disk (it keeps all WAL from its"
+      + " oldest unconfirmed change; a slot that falls behind fills the disk), e.g. 1GB, 500MB.")
+  @Default.String("1GB")
+  @TemplateParameter(label = "Slot lag warning", regexes = "^[0-9]+(\\.[0-9]+)?\\s*([KMGTkmgt]([iI]?[bB])?)?$")
+  String getMaxSlotLag();
+
+  void setMaxSlotLag(String value);
+
+  @Description("Drop the replication slot when the run ends (for trials: the next run reads the tables whole again).")
+  @Default.Boolean(false)
+  @TemplateParameter(label = "Drop the slot on exit", regexes = "^(true|false)$")
+  Boolean getDropSlotOnExit();
+
+  void setDropSlotOnExit(Boolean value);
 }

@@ -162,6 +162,10 @@ public final class RunSummary {
           + PgOutput.lsnText(state.end()) + (state.created() ? " (slot created by this run)" : ""));
       sb.append(String.format(Locale.ROOT, "  %-11s slot confirmed to LSN %s: the next run reads from there%n", "",
           PgOutput.lsnText(state.end())));
+      long maxLag = run.plan().slot().maxLagBytes();
+      sb.append(String.format(Locale.ROOT, "  %-11s the slot kept %s of WAL on the source at the start%s%n", "",
+          ByteSize.format(state.retainedBytes()), state.retainedBytes() > maxLag ? ", more than --maxSlotLag="
+              + ByteSize.format(maxLag) + ": run more often, or the source's disk fills" : ""));
     }
     long rejected = get(ReadChanges.REJECTED);
     line(sb, "rejected", rejected, rejected == 0 ? "" : "dead letters in "

@@ -1,17 +1,21 @@
 package io.replicator.pipelines;
 
 import static io.replicator.pipelines.OptionChecks.blankToNull;
+import static io.replicator.pipelines.OptionChecks.wrap;
 
+import io.replicator.common.ByteSize;
 import io.replicator.source.jdbc.JdbcSource;
 import io.replicator.source.postgres.ReplicationSlot;
 
 /**
- * The {@link ReplicationSlotOptions}, checked: the slot and publication a batch run reads a
- * PostgreSQL table's changes from, or null when no slot is named.
+ * The {@link ReplicationSlotOptions}, checked: the slot and publication a run reads a PostgreSQL
+ * database's changes from, how much WAL it may hold before a warning, whether it is dropped at the
+ * end; null when no slot is named.
  */
-record SlotPlan(ReplicationSlot slot) {
+record SlotPlan(ReplicationSlot slot, long maxLagBytes, boolean dropOnExit) {
+  /** A batch run's slot: one table, the only source of changes. */
   static SlotPlan from(ReplicateOptions o, JdbcSourcePlan jdbc, SnapshotPlan snapshot, ChangeInputPlan changes) {
-    ReplicationSlot slot = slot(o, jdbc == null ? null : jdbc.source());
+    SlotPlan slot = of(o, jdbc == null ? null : jdbc.source());
     if (slot == null) {
       return null;
     }
@@ -25,11 +29,11 @@ record SlotPlan(ReplicationSlot slot) {
       throw new OptionsException((snapshot.replace() ? "--snapshotMode=replace" : "--snapshotSequence")
           + " does not apply with --slot: the first run reads the whole table at the slot's position by itself");
     }
-    return new SlotPlan(slot);
+    return slot;
   }
 
   /** The slot the options name on the {@code --jdbcUrl} database, or null when they name none. */
-  static ReplicationSlot slot(ReplicateOptions o, JdbcSource source) {
+  static SlotPlan of(ReplicateOptions o, JdbcSource source) {
     String name = blankToNull(o.getSlot());
     if (name == null) {
       if (blankToNull(o.getPublication()) != null) {
@@ -41,6 +45,21 @@ record SlotPlan(ReplicationSlot slot) {
       throw new OptionsException("--slot reads a PostgreSQL database's changes: give --jdbcUrl=jdbc:postgresql://...");
     }
     String publication = blankToNull(o.getPublication());
-    return OptionChecks.wrap(() -> ReplicationSlot.of(source, name, publication != null ? publication : name), "--slot");
+    ReplicationSlot slot = wrap(() -> ReplicationSlot.of(source, name, publication != null ? publication : name), "--slot");
+    long maxLag = wrap(() -> ByteSize.parse(o.getMaxSlotLag()), "--maxSlotLag");
+    return new SlotPlan(slot, maxLag, Boolean.TRUE.equals(o.getDropSlotOnExit()));
+  }
+
+  /** Drops the slot when the options ask for it; says so, or why it could not. */
+  void dropIfAsked(java.io.PrintStream out) {
+    if (!dropOnExit) {
+      return;
+    }
+    try {
+      slot.drop();
+      out.println("dropped " + slot + " (--dropSlotOnExit)");
+    } catch (java.sql.SQLException e) {
+      out.println("could not drop " + slot + ": " + e.getMessage());
+    }
   }
 }

@@ -62,7 +62,7 @@ record StreamPlan(
           + " --streaming");
     }
     JdbcSource jdbc = JdbcSourcePlan.source(o);
-    StreamSourcePlan source = StreamSourcePlan.from(o, changes.changes(), SlotPlan.slot(o, jdbc));
+    StreamSourcePlan source = StreamSourcePlan.from(o, changes.changes(), SlotPlan.of(o, jdbc));
     DeleteMode deleteMode = TablePlan.deleteMode(o.getDeletes());
 
     String tables = blankToNull(o.getTables());

@@ -5,7 +5,6 @@ import static io.replicator.pipelines.OptionChecks.require;
 import static io.replicator.pipelines.OptionChecks.splitList;
 import static io.replicator.pipelines.OptionChecks.wrap;
 
-import io.replicator.source.postgres.ReplicationSlot;
 import io.replicator.stream.ReadPubsubEvents;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -27,7 +26,7 @@ record StreamSourcePlan(
     Duration watchInterval,
     Duration loadInterval,
     Duration streamFor,
-    ReplicationSlot slot) {
+    SlotPlan slot) {
 
   /** Where the events come from. */
   enum Kind { KAFKA, PUBSUB, FILES, SLOT }
@@ -36,7 +35,7 @@ record StreamSourcePlan(
    * @param changes the {@code --changes} file pattern to watch, or null
    * @param slot the replication slot to read, or null
    */
-  static StreamSourcePlan from(StreamSourceOptions o, String changes, ReplicationSlot slot) {
+  static StreamSourcePlan from(StreamSourceOptions o, String changes, SlotPlan slot) {
     String bootstrap = blankToNull(o.getKafkaBootstrapServers());
     String topics = blankToNull(o.getKafkaTopics());
     String topicPattern = blankToNull(o.getKafkaTopicPattern());
@@ -87,7 +86,7 @@ record StreamSourcePlan(
           : String.join(",", kafkaTopics)) + " (group " + kafkaGroup + ")";
       case PUBSUB -> "Pub/Sub " + pubsubSubscription;
       case FILES -> "files arriving at " + changes;
-      case SLOT -> slot.toString();
+      case SLOT -> slot.slot().toString();
     };
   }
 }

@@ -6,9 +6,12 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import io.replicator.testing.KafkaBroker;
+import io.replicator.testing.PostgresServer;
 import io.replicator.warehouse.bigquery.FakeBigQuery;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.List;
 import org.junit.After;
 import org.junit.Before;
@@ -112,6 +115,32 @@ public class DataflowTranslationTest {
     translateWith(new String[] {"--streaming=true", "--changes=" + dir + "/drops/*.json", "--changeFormat=debezium",
         "--watchInterval=30s"}).ok();
     assertThat(Files.readString(dir.resolve("template.json")), containsString("Watch change files"));
+  }
+
+  @Test
+  public void aTableFollowedThroughAReplicationSlotTranslatesForDataflow() throws Exception {
+    // The launcher makes the slot and reads the table's schema: it needs the database.
+    PostgresServer pg = PostgresServer.get();
+    String db = pg.createDatabase("translate_" + Math.abs(dir.getFileName().toString().hashCode()));
+    try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE t (id bigint, region text, \"select\" text, \"설명\" text, amount bigint,"
+          + " PRIMARY KEY (id, region))");
+    }
+    Path password = Files.writeString(dir.resolve("pw"), PostgresServer.PASSWORD);
+    String slot = "translate_" + Math.abs(dir.getFileName().toString().hashCode());
+    try {
+      translateWith(new String[] {"--jdbcUrl=" + pg.url(db), "--jdbcTable=public.t", "--jdbcUser=" + PostgresServer.USER,
+          "--jdbcPasswordFile=" + password, "--slot=" + slot}).ok();
+      String job = Files.readString(dir.resolve("template.json"));
+      for (String step : List.of("Read source table", "Read source changes", "Apply reload", "Confirm the read",
+          "Write dead letters")) {
+        assertThat(step, job, containsString(step));
+      }
+    } finally {
+      try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
+        st.execute("SELECT pg_drop_replication_slot('" + slot + "')");
+      }
+    }
   }
 
   @Test

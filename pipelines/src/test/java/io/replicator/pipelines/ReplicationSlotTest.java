@@ -181,6 +181,13 @@ public class ReplicationSlotTest {
       insert(st, 400, 420);
     }
     sql("DELETE FROM orders WHERE id = 405; INSERT INTO orders (region, id, amount) VALUES ('eu', 405, 1.5)");
+    // A large transaction: streamed from the server a fetch at a time, not held whole.
+    try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
+      c.setAutoCommit(false);
+      insert(st, 30_000, 40_000);
+      st.execute("UPDATE orders SET \"설명\" = 'bulk' WHERE id >= 30000; DELETE FROM orders WHERE id >= 35000");
+      c.commit();
+    }
     Replication.Outcome second = command("replicate");
     assertEquals(second.err() + second.out(), 0, second.code());
     assertTrue(second.out(), !second.out().contains("rows of public.orders"));
@@ -309,6 +316,21 @@ public class ReplicationSlotTest {
     assertTrue(run.err(), run.err().contains("--maxReloadDeletePercent=100"));
     sql("SELECT pg_drop_replication_slot('" + slot + "')");
     command("replicate", "--maxReloadDeletePercent=100").ok();
+    assertTargetMatchesSource();
+  }
+
+  @Test
+  public void aTrialWarnsOfTheWalTheSlotKeepsAndDropsItsSlot() throws Exception {
+    command("replicate").ok();
+    sql("UPDATE orders SET amount = amount + 1");
+    Replication.Outcome run = command("replicate", "--maxSlotLag=1", "--dropSlotOnExit=true").ok();
+    assertTrue(run.out(), run.out().matches("(?s).*the slot kept \\S+ \\S+ of WAL on the source at the start, more than"
+        + " --maxSlotLag=1 B.*"));
+    assertTrue(run.out(), run.out().contains("dropped replication slot " + slot));
+    assertEquals(null, confirmedPosition());
+    assertTargetMatchesSource();
+    // The next run starts a new slot, and reads the table whole again.
+    assertTrue(command("replicate").ok().out().contains("slot created by this run"));
     assertTargetMatchesSource();
   }
 

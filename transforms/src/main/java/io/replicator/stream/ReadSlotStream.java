@@ -4,6 +4,7 @@ import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
 import io.replicator.change.Column;
 import io.replicator.change.TargetTable;
+import io.replicator.common.ByteSize;
 import io.replicator.common.Counters;
 import io.replicator.source.DeadLetter;
 import io.replicator.source.ReadChanges;
@@ -51,6 +52,8 @@ import org.joda.time.Instant;
 public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result> {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReadSlotStream.class);
   public static final String POLLS = "slot_polls";
+  /** Gauge: the WAL the slot keeps on the source's disk, in bytes, at the last poll. */
+  public static final String RETAINED_WAL = "slot_retained_wal_bytes";
 
   private static final TupleTag<Change> CHANGES = new TupleTag<>() {};
   private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
@@ -60,30 +63,37 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
   private final Map<String, TargetTable> tables;
   private final Duration interval;
   private final WarehouseSpec evolving;
+  private final long warnAboveBytes;
 
   private ReadSlotStream(ReplicationSlot slot, Map<String, TargetTable> tables, Duration interval,
-      WarehouseSpec evolving) {
+      WarehouseSpec evolving, long warnAboveBytes) {
     this.slot = slot;
     this.tables = Map.copyOf(tables);
     this.interval = interval;
     this.evolving = evolving;
+    this.warnAboveBytes = warnAboveBytes;
   }
 
   /** The changes of {@code tables} (targets by source {@code schema.table}), read every ten seconds. */
   public static ReadSlotStream of(ReplicationSlot slot, Map<String, TargetTable> tables) {
-    return new ReadSlotStream(slot, tables, Duration.standardSeconds(10), null);
+    return new ReadSlotStream(slot, tables, Duration.standardSeconds(10), null, Long.MAX_VALUE);
   }
 
   public ReadSlotStream every(Duration poll) {
     if (poll.getMillis() < 1) {
       throw new IllegalArgumentException("the poll interval must be positive, got " + poll);
     }
-    return new ReadSlotStream(slot, tables, poll, evolving);
+    return new ReadSlotStream(slot, tables, poll, evolving, warnAboveBytes);
   }
 
   /** Adds the columns new at the source to the targets in {@code warehouse}, as the changes show them. */
   public ReadSlotStream evolvingSchemas(WarehouseSpec warehouse) {
-    return new ReadSlotStream(slot, tables, interval, warehouse);
+    return new ReadSlotStream(slot, tables, interval, warehouse, warnAboveBytes);
+  }
+
+  /** Warns (at most once a minute) while the slot keeps more than {@code bytes} of WAL on the source. */
+  public ReadSlotStream warningAbove(long bytes) {
+    return new ReadSlotStream(slot, tables, interval, evolving, bytes);
   }
 
   /** The source name progress is reported under. */
@@ -112,6 +122,8 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
     private final Counter rowChanges = Counters.counter(ReadSlotChanges.ROW_CHANGES_READ);
     private final Counter bytes = Counters.counter(ReadChanges.BYTES_READ);
     private final Counter columnsAdded = Counters.counter(DecodeEvents.COLUMNS_ADDED);
+    private final org.apache.beam.sdk.metrics.Gauge retained = Counters.gauge(RETAINED_WAL);
+    private transient long lastWarning;
     private transient Warehouse warehouse;
     /** The targets as this reader knows them, columns it added included. */
     private transient Map<String, TargetTable> current;
@@ -150,6 +162,20 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
       read.newestCommitMillis().forEach((table, millis) -> out.get(PROGRESS).output(Progress.sourceTime(table, millis)));
       out.get(PROGRESS).output(Progress.position(sourceName(spec.slot), end));
       readTo.write(end);
+      watchRetainedWal();
+    }
+
+    /** A slot that falls behind keeps WAL on the source's disk until it fills: say so early. */
+    private void watchRetainedWal() throws SQLException {
+      long bytes = spec.slot.retainedBytes();
+      retained.set(bytes);
+      long now = System.currentTimeMillis();
+      if (bytes > spec.warnAboveBytes && now - lastWarning > 60_000) {
+        lastWarning = now;
+        LOG.warn("{} keeps {} of WAL on the source's disk, more than --maxSlotLag={}: the stream is behind (or"
+            + " stopped merging); the source's disk fills if it stays so", spec.slot, ByteSize.format(bytes),
+            ByteSize.format(spec.warnAboveBytes));
+      }
     }
 
     private TargetTable addColumns(TargetTable table, List<Column> columns) {

@@ -72,8 +72,10 @@ public final class ReplicationSlot implements Serializable {
    * @param end the WAL position now: a run reads the changes committed before it
    * @param tables the tables, each as {@code schema.table} (the names changes come under), in the
    *     order given
+   * @param retainedBytes the WAL the slot keeps on the source's disk (from its restart position)
    */
-  public record State(boolean created, long confirmed, long end, List<String> tables) implements Serializable {}
+  public record State(boolean created, long confirmed, long end, List<String> tables, long retainedBytes)
+      implements Serializable {}
 
   /**
    * Checks the server (logical WAL, UTF-8), makes the publication for {@code tables} (as a user
@@ -122,7 +124,7 @@ public final class ReplicationSlot implements Serializable {
       }
       long confirmed = PostgresSnapshot.parseLsn(info[2]);
       long end = PostgresSnapshot.parseLsn(single(st, "SELECT pg_current_wal_lsn()::text"));
-      return new State(created, confirmed, Math.max(end, confirmed), List.copyOf(names));
+      return new State(created, confirmed, Math.max(end, confirmed), List.copyOf(names), retainedBytes(c));
     }
   }
 
@@ -255,6 +257,23 @@ public final class ReplicationSlot implements Serializable {
     }
   }
 
+  /** The WAL the slot keeps on the source's disk, in bytes: from its restart position to now. */
+  public long retainedBytes() throws SQLException {
+    try (Connection c = source.open()) {
+      return retainedBytes(c);
+    }
+  }
+
+  private long retainedBytes(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint"
+        + " FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Math.max(0, rs.getLong(1)) : 0;
+      }
+    }
+  }
+
   /** The WAL position now: a read up to it gets every transaction committed so far. */
   public long currentPosition() throws SQLException {
     try (Connection c = source.open(); Statement st = c.createStatement()) {
@@ -297,6 +316,10 @@ public final class ReplicationSlot implements Serializable {
 
   /** Drops the slot (a trial's), freeing the WAL it holds. */
   public void drop() throws SQLException {
+    whileInUse(this::dropOnce);
+  }
+
+  private void dropOnce() throws SQLException {
     try (Connection c = source.open();
         PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
             + " WHERE slot_name = ?")) {
