@@ -125,6 +125,36 @@ public class FlinkSessionClusterIT {
     }
   }
 
+  /** Cancels the job the cluster runs, through its REST API. */
+  private static void cancelRunningJob() throws Exception {
+    String overview;
+    try (var in = java.net.URI.create("http://localhost:" + restPort + "/jobs/overview").toURL().openStream()) {
+      overview = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"jid\":\"([0-9a-f]+)\"[^}]*\"state\":\"RUNNING\"")
+        .matcher(overview);
+    if (m.find()) {
+      java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://localhost:" + restPort + "/jobs/" + m.group(1) + "?mode=cancel"))
+          .method("PATCH", java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+          java.net.http.HttpResponse.BodyHandlers.discarding());
+    }
+  }
+
+  /** The target's rows, read between two merges of a running job (none while one holds the file). */
+  private static List<String> rowsBetweenMerges(Path db) {
+    if (!Files.exists(db)) {
+      return List.of();
+    }
+    java.util.Properties readOnly = new java.util.Properties();
+    readOnly.setProperty("duckdb.read_only", "true");
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + db, readOnly)) {
+      return rows(c, "SELECT id, name, amount::VARCHAR, note, _sequence_num FROM spind ORDER BY id");
+    } catch (Exception e) {
+      return List.of();
+    }
+  }
+
   private static int taskManagers(String overview) {
     try {
       String json = new String(java.net.URI.create(overview).toURL().openStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -268,7 +298,9 @@ public class FlinkSessionClusterIT {
       Files.write(drops.resolve("part-1.jsonl"), changes.subList(0, changes.size() / 2));
       Path later = run.resolve("part-2.jsonl");
       Files.write(later, changes.subList(changes.size() / 2, changes.size()));
-      // Uploading the bundled jar takes a while on a busy machine: drop once the job runs.
+      // Uploading the bundled jar takes a while on a busy machine: drop once the job runs. Once the
+      // target holds every row, cancel the job as a user would (--streamFor only bounds the wait).
+      Path target = run.resolve("w.duckdb");
       Thread dropper = new Thread(() -> {
         try {
           long deadline = System.currentTimeMillis() + 120_000;
@@ -277,13 +309,17 @@ public class FlinkSessionClusterIT {
           }
           Thread.sleep(3_000);
           Files.move(later, drops.resolve("part-2.jsonl"));
+          while (System.currentTimeMillis() < deadline && !expected.equals(rowsBetweenMerges(target))) {
+            Thread.sleep(1_000);
+          }
+          cancelRunningJob();
         } catch (Exception e) {
           throw new IllegalStateException(e);
         }
       });
       dropper.start();
       List<String> options = new ArrayList<>(List.of("--streaming=true", "--changeFormat=native",
-          "--changes=" + drops + "/*.jsonl", "--watchInterval=1s", "--loadInterval=2s", "--streamFor=30s",
+          "--changes=" + drops + "/*.jsonl", "--watchInterval=1s", "--loadInterval=2s", "--streamFor=90s",
           "--staging=" + run.resolve("staging"), "--warehouse=duckdb:" + run.resolve("w.duckdb")));
       options.addAll(List.of(table));
       String out = submit(options.toArray(String[]::new));
