@@ -7,6 +7,7 @@ import io.replicator.replicate.ReplicateTable;
 import io.replicator.source.ReadChanges;
 import io.replicator.warehouse.spi.Warehouse;
 import io.replicator.source.postgres.ReadSlotChanges;
+import io.replicator.warehouse.ReadTargetRows;
 import io.replicator.source.postgres.ReplicationSlot;
 import io.replicator.source.postgres.SlotConfirmation;
 import java.sql.SQLException;
@@ -133,7 +134,8 @@ public final class ReplicatePipeline {
     }
     if (slot != null) {
       replicate = replicate.withChangesFrom(ReadSlotChanges.of(slot.slot(), slotState.end(),
-              Map.of(jdbc.table.qualifiedName(), table)).withFetchSize(plan.jdbc().fetchSize()))
+              Map.of(jdbc.table.qualifiedName(), table)).withFetchSize(plan.jdbc().fetchSize())
+              .applyingTruncates(ReadTargetRows.in(plan.warehouse().spec())))
           .confirmingTo(new SlotConfirmation(slot.slot(), slotState.end()));
     }
     // Step 2: how the changes land: CDC writes, a reload as one unit, or batch by batch; files are

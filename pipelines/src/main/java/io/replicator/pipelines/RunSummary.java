@@ -162,6 +162,10 @@ public final class RunSummary {
           + PgOutput.lsnText(state.end()) + (state.created() ? " (slot created by this run)" : ""));
       sb.append(String.format(Locale.ROOT, "  %-11s slot confirmed to LSN %s: the next run reads from there%n", "",
           PgOutput.lsnText(state.end())));
+      if (get(ReadSlotChanges.TRUNCATES_APPLIED) > 0) {
+        line(sb, "truncated", get(ReadSlotChanges.TRUNCATES_APPLIED), "TRUNCATE applied: the target's rows before it"
+            + " deleted, " + get(ReadSlotChanges.CHANGES_BEFORE_TRUNCATE) + " changes before it dropped");
+      }
       long maxLag = run.plan().slot().maxLagBytes();
       sb.append(String.format(Locale.ROOT, "  %-11s the slot kept %s of WAL on the source at the start%s%n", "",
           ByteSize.format(state.retainedBytes()), state.retainedBytes() > maxLag ? ", more than --maxSlotLag="

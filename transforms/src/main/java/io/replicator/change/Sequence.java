@@ -24,6 +24,16 @@ public final class Sequence implements Comparable<Sequence>, Serializable {
     return new Sequence(parts.clone());
   }
 
+  /** The sequence {@link #toString} writes ({@code 5/0/12}). */
+  public static Sequence parse(String text) {
+    String[] p = text.split("/");
+    long[] parts = new long[p.length];
+    for (int i = 0; i < p.length; i++) {
+      parts[i] = Long.parseLong(p[i]);
+    }
+    return of(parts);
+  }
+
   public int width() {
     return parts.length;
   }

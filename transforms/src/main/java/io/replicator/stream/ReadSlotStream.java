@@ -147,7 +147,7 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
         current = new java.util.HashMap<>(spec.tables);
       }
       SlotPeek.Read read = SlotPeek.read(spec.slot, end, from, current,
-          spec.evolving == null ? null : this::addColumns, 10_000, change -> {
+          spec.evolving == null ? null : this::addColumns, null, 10_000, change -> {
         decoded.inc();
         out.get(CHANGES).output(change);
       }, dead -> {

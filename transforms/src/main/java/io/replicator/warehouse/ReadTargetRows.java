@@ -8,8 +8,10 @@ import io.replicator.change.TargetTable;
 import io.replicator.change.ValueKind;
 import io.replicator.source.RejectedInputException;
 import io.replicator.source.RowReader;
+import io.replicator.source.postgres.TargetKeys;
 import io.replicator.warehouse.spi.Warehouse;
 import io.replicator.warehouse.spi.WarehouseException;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -58,20 +60,30 @@ public final class ReadTargetRows extends PTransform<PBegin, PCollection<Change>
 
     @ProcessElement
     public void process(OutputReceiver<Change> out) {
-      RowReader row = new RowReader(table.schema());
-      try (Warehouse w = spec.open()) {
-        w.forEachRow(table, values -> {
-          row.reset();
-          try {
-            for (int i = 0; i < values.length; i++) {
-              row.set(i, ValueKind.TEXT, values[i]);
-            }
-            out.output(new Change(table.name(), ChangeOp.UPSERT, row.key(), Sequence.of(0), row.rowJson()));
-          } catch (RejectedInputException e) {
-            throw new WarehouseException("a row of " + table.name() + " does not fit its schema: " + e.getMessage());
-          }
-        });
-      }
+      forEachRow(spec, table, out::output);
     }
+  }
+
+  /** Each live row of {@code table}, as a change of its key in canonical form (sequence 0). */
+  public static void forEachRow(WarehouseSpec spec, TargetTable table, Consumer<Change> out) {
+    RowReader row = new RowReader(table.schema());
+    try (Warehouse w = spec.open()) {
+      w.forEachRow(table, values -> {
+        row.reset();
+        try {
+          for (int i = 0; i < values.length; i++) {
+            row.set(i, ValueKind.TEXT, values[i]);
+          }
+          out.accept(new Change(table.name(), ChangeOp.UPSERT, row.key(), Sequence.of(0), row.rowJson()));
+        } catch (RejectedInputException e) {
+          throw new WarehouseException("a row of " + table.name() + " does not fit its schema: " + e.getMessage());
+        }
+      });
+    }
+  }
+
+  /** The rows of the targets in {@code spec}, for a TRUNCATE at the source. */
+  public static TargetKeys in(WarehouseSpec spec) {
+    return (table, out) -> forEachRow(spec, table, out);
   }
 }

@@ -64,6 +64,7 @@ public final class SlotChangeDecoder {
   private final Map<String, TargetTable> tables;
   private final SourceCatalog catalog;
   private ColumnAdder adder;
+  private java.util.function.BiConsumer<String, Sequence> truncates;
   private final String sourceName;
   private final Map<Integer, Mapped> relations = new HashMap<>();
   private long commitLsn;
@@ -96,6 +97,15 @@ public final class SlotChangeDecoder {
    */
   public SlotChangeDecoder addingColumns(ColumnAdder adder) {
     this.adder = adder;
+    return this;
+  }
+
+  /**
+   * Passes on each TRUNCATE of a replicated table (its target's name, and its place in the commit
+   * order) instead of stopping at it.
+   */
+  public SlotChangeDecoder passingTruncates(java.util.function.BiConsumer<String, Sequence> truncates) {
+    this.truncates = truncates;
     return this;
   }
 
@@ -152,12 +162,14 @@ public final class SlotChangeDecoder {
     } else if (m instanceof PgOutput.Truncate t) {
       for (int id : t.relationIds()) {
         Mapped mapped = relation(id);
-        if (mapped.target() != null) {
+        if (mapped.target() != null && truncates != null) {
+          ordinal++;
+          truncates.accept(mapped.target().name(), Sequence.of(commitLsn, ordinal));
+        } else if (mapped.target() != null) {
           throw new UnsupportedChangeException("TRUNCATE of " + mapped.relation().qualifiedName() + " at LSN "
-              + PgOutput.lsnText(commitLsn) + " is not replicated yet: nothing of this run is merged. To go on,"
-              + " drop the slot (SELECT pg_drop_replication_slot(...)) and run again with"
-              + " --maxReloadDeletePercent=100: a new slot reads the table anew, and the rows it no longer has"
-              + " leave the target");
+              + PgOutput.lsnText(commitLsn) + " is not followed by a stream yet: nothing of this window is merged."
+              + " To go on, run the slot's changes once without --streaming (a batch run applies TRUNCATE), then"
+              + " start the stream again");
         }
       }
     }

@@ -2,6 +2,7 @@ package io.replicator.source.postgres;
 
 import io.replicator.change.Change;
 import io.replicator.change.ColumnType;
+import io.replicator.change.Sequence;
 import io.replicator.change.TargetTable;
 import io.replicator.source.DeadLetter;
 import io.replicator.source.jdbc.JdbcTypes;
@@ -12,6 +13,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -31,25 +33,30 @@ public final class SlotPeek {
    */
   public static Read read(ReplicationSlot slot, long end, long from, Map<String, TargetTable> tables, int fetchSize,
       Consumer<Change> changes, Consumer<DeadLetter> rejected) throws SQLException {
-    return read(slot, end, from, tables, null, fetchSize, changes, rejected);
+    return read(slot, end, from, tables, null, null, fetchSize, changes, rejected);
   }
 
-  /** As above; with {@code adder}, columns new at the source are added to their targets. */
+  /**
+   * As above; with {@code adder}, columns new at the source are added to their targets; with
+   * {@code truncates}, a TRUNCATE is passed on instead of stopping the read.
+   */
   public static Read read(ReplicationSlot slot, long end, long from, Map<String, TargetTable> tables,
-      SlotChangeDecoder.ColumnAdder adder, int fetchSize, Consumer<Change> changes, Consumer<DeadLetter> rejected)
-      throws SQLException {
+      SlotChangeDecoder.ColumnAdder adder, BiConsumer<String, Sequence> truncates, int fetchSize,
+      Consumer<Change> changes, Consumer<DeadLetter> rejected) throws SQLException {
     Read[] read = new Read[1];
     // Nothing is passed on before the slot is acquired, so a read refused then is simply retried.
-    ReplicationSlot.whileInUse(() -> read[0] = readOnce(slot, end, from, tables, adder, fetchSize, changes, rejected));
+    ReplicationSlot.whileInUse(
+        () -> read[0] = readOnce(slot, end, from, tables, adder, truncates, fetchSize, changes, rejected));
     return read[0];
   }
 
   private static Read readOnce(ReplicationSlot slot, long end, long from, Map<String, TargetTable> tables,
-      SlotChangeDecoder.ColumnAdder adder, int fetchSize, Consumer<Change> changes, Consumer<DeadLetter> rejected)
-      throws SQLException {
+      SlotChangeDecoder.ColumnAdder adder, BiConsumer<String, Sequence> truncates, int fetchSize,
+      Consumer<Change> changes, Consumer<DeadLetter> rejected) throws SQLException {
     String name = "postgres slot " + slot.slot() + " in " + slot.source().displayUrl();
     try (Connection c = slot.source().open(); Catalog catalog = new Catalog(slot)) {
-      SlotChangeDecoder decoder = new SlotChangeDecoder(tables, catalog, name).committedFrom(from).addingColumns(adder);
+      SlotChangeDecoder decoder = new SlotChangeDecoder(tables, catalog, name).committedFrom(from).addingColumns(adder)
+          .passingTruncates(truncates);
       long messages = 0;
       long bytes = 0;
       try (ResultSet rs = slot.peek(c, end, fetchSize)) {

@@ -1,0 +1,14 @@
+package io.replicator.source.postgres;
+
+import io.replicator.change.Change;
+import io.replicator.change.TargetTable;
+import java.io.Serializable;
+import java.util.function.Consumer;
+
+/**
+ * The rows a target holds, each as a change of its key (the sequence is not used): what a
+ * TRUNCATE at the source removes from it.
+ */
+public interface TargetKeys extends Serializable {
+  void forEachRow(TargetTable table, Consumer<Change> row) throws Exception;
+}
