@@ -124,6 +124,9 @@ public final class DebeziumChangeDecoder implements ChangeDecoder {
     if (!hasAfter) {
       throw new RejectedInputException("'" + op + "' event without 'after'");
     }
+    if (sourceOp == SourceOp.UPDATE && hasBefore) {
+      after.completeFrom(before); // REPLICA IDENTITY FULL: the old row has what the update left out
+    }
     String key = after.key();
     String row = after.rowJson();
     if (sourceOp != SourceOp.UPDATE) {

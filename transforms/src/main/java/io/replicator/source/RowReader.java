@@ -96,6 +96,33 @@ public final class RowReader {
     anyUnchanged = true;
   }
 
+  /**
+   * Takes each column this row leaves unchanged from {@code old}, the row before the change, where
+   * {@code old} has a value for it. Only a value counts: a NULL there may be a column the source did
+   * not log (PostgreSQL logs the old row's key columns only, unless REPLICA IDENTITY FULL), and a
+   * TOASTed value is never NULL. Returns whether the row is whole now.
+   */
+  public boolean completeFrom(RowReader old) {
+    if (!anyUnchanged) {
+      return true;
+    }
+    boolean whole = true;
+    for (int i = 0; i < unchanged.length; i++) {
+      if (!unchanged[i]) {
+        continue;
+      }
+      if (old.present[i] && !old.unchanged[i] && old.texts[i] != null) {
+        texts[i] = old.texts[i];
+        forms[i] = old.forms[i];
+        unchanged[i] = false;
+      } else {
+        whole = false;
+      }
+    }
+    anyUnchanged = !whole;
+    return whole;
+  }
+
   /** Whether column {@code index} was given (a value, NULL, or unchanged). */
   boolean isPresent(int index) {
     return present[index];

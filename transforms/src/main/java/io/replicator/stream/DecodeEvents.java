@@ -2,7 +2,6 @@ package io.replicator.stream;
 
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
-import io.replicator.change.Column;
 import io.replicator.change.TargetTable;
 import io.replicator.common.Counters;
 import io.replicator.source.DeadLetter;
@@ -13,7 +12,6 @@ import io.replicator.source.NativeChangeDecoder;
 import io.replicator.source.ReadChanges;
 import io.replicator.source.RejectedInputException;
 import io.replicator.warehouse.WarehouseSpec;
-import io.replicator.warehouse.spi.Warehouse;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
@@ -44,7 +42,6 @@ import org.apache.beam.sdk.values.TupleTagList;
  * }</pre>
  */
 public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, DecodeEvents.Result> {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DecodeEvents.class);
   public static final String EVENTS_READ = "events_read";
   public static final String OTHER_TABLES = "events_of_other_tables";
   public static final String COLUMNS_ADDED = "columns_added";
@@ -135,10 +132,9 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
     private final Counter skipped = Counters.counter(ReadChanges.SKIPPED);
     private final Counter otherTables = Counters.counter(OTHER_TABLES);
     private final WarehouseSpec evolving;
-    private final Counter columnsAdded = Counters.counter(COLUMNS_ADDED);
     private transient DebeziumTables debezium;
     private transient NativeChangeDecoder lines;
-    private transient Warehouse warehouse;
+    private transient TargetColumns columns;
 
     private final String unavailableValue;
 
@@ -156,26 +152,15 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
       if (format == InputFormat.NATIVE) {
         lines = new NativeChangeDecoder(tables.get(0).name(), tables.get(0).schema());
       } else {
-        debezium = new DebeziumTables(tables, sourceNames, evolving == null ? null : this::addColumns,
-            unavailableValue);
+        columns = evolving == null ? null : new TargetColumns(evolving);
+        debezium = new DebeziumTables(tables, sourceNames, columns == null ? null : columns::add, unavailableValue);
       }
-    }
-
-    private TargetTable addColumns(TargetTable table, List<Column> columns) {
-      if (warehouse == null) {
-        warehouse = evolving.open();
-      }
-      TargetTable evolved = warehouse.addColumns(table, columns);
-      columnsAdded.inc(columns.size());
-      LOG.warn("{} has new column(s) at the source: added {} to the target", table.name(),
-          columns.stream().map(c -> c.name() + " " + c.type()).toList());
-      return evolved;
     }
 
     @Teardown
     public void teardown() {
-      if (warehouse != null) {
-        warehouse.close();
+      if (columns != null) {
+        columns.close();
       }
     }
 

@@ -12,7 +12,6 @@ import io.replicator.source.postgres.ReadSlotChanges;
 import io.replicator.source.postgres.ReplicationSlot;
 import io.replicator.source.postgres.SlotPeek;
 import io.replicator.warehouse.WarehouseSpec;
-import io.replicator.warehouse.spi.Warehouse;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
@@ -121,10 +120,9 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
     private final Counter transactions = Counters.counter(ReadSlotChanges.TRANSACTIONS_READ);
     private final Counter rowChanges = Counters.counter(ReadSlotChanges.ROW_CHANGES_READ);
     private final Counter bytes = Counters.counter(ReadChanges.BYTES_READ);
-    private final Counter columnsAdded = Counters.counter(DecodeEvents.COLUMNS_ADDED);
     private final org.apache.beam.sdk.metrics.Gauge retained = Counters.gauge(RETAINED_WAL);
     private transient long lastWarning;
-    private transient Warehouse warehouse;
+    private transient TargetColumns targetColumns;
     /** The targets as this reader knows them, columns it added included. */
     private transient Map<String, TargetTable> current;
 
@@ -179,26 +177,18 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
     }
 
     private TargetTable addColumns(TargetTable table, List<Column> columns) {
-      if (warehouse == null) {
-        warehouse = spec.evolving.open();
+      if (targetColumns == null) {
+        targetColumns = new TargetColumns(spec.evolving);
       }
-      // Another reader (or an earlier run) may have added them already.
-      TargetTable known = warehouse.current(table);
-      boolean missing = columns.stream().anyMatch(c -> known.schema().indexOf(c.name()) == null);
-      TargetTable evolved = missing ? warehouse.addColumns(table, columns) : known;
+      TargetTable evolved = targetColumns.add(table, columns);
       current.replaceAll((source, target) -> target.name().equals(table.name()) ? evolved : target);
-      if (missing) {
-        columnsAdded.inc(columns.size());
-        LOG.warn("{} has new column(s) at the source: added {} to the target", table.name(),
-            columns.stream().map(c -> c.name() + " " + c.type()).toList());
-      }
       return evolved;
     }
 
     @Teardown
     public void teardown() {
-      if (warehouse != null) {
-        warehouse.close();
+      if (targetColumns != null) {
+        targetColumns.close();
       }
     }
   }

@@ -152,9 +152,27 @@ public class DebeziumChangeDecoderTest {
         {"{\"after\":{\"id\":7,\"body\":\"" + p + "\"},\"op\":\"r\"," + PG + "}", "must be whole"},
         {"{\"before\":{\"id\":6},\"after\":{\"id\":7,\"body\":\"" + p + "\"},\"op\":\"u\"," + PG + "}",
             "moves its key"},
+        // REPLICA IDENTITY DEFAULT: the old row's other columns come as NULL, which says nothing.
+        {"{\"before\":{\"id\":6,\"body\":null},\"after\":{\"id\":7,\"body\":\"" + p + "\"},\"op\":\"u\","
+            + PG + "}", "moves its key"},
         {"{\"after\":{\"id\":\"" + p + "\",\"body\":\"x\"},\"op\":\"u\"," + PG + "}", "cannot be unchanged"}}) {
       RejectedInputException e = assertThrows(RejectedInputException.class, () -> docs.decode(c[0], x -> { }));
       assertTrue(e.getMessage(), e.getMessage().contains(c[1]));
     }
+  }
+
+  @Test
+  public void anUpdateCarryingTheWholeOldRowTakesWhatItLeftOutFromIt() throws Exception {
+    // REPLICA IDENTITY FULL: the old row comes whole, TOASTed values included, so a moved key's row
+    // (and any update's) is completed from it and merged as a whole row.
+    DebeziumChangeDecoder docs = new DebeziumChangeDecoder("docs", TOASTED, "people");
+    String p = DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE;
+    List<Change> out = new ArrayList<>();
+    docs.decode("{\"before\":{\"id\":6,\"body\":\"long text\",\"doc\":{\"a\":1},\"n\":null},"
+        + "\"after\":{\"id\":7,\"body\":\"" + p + "\",\"doc\":\"" + p + "\",\"n\":3},\"op\":\"u\"," + PG + "}",
+        out::add);
+    assertEquals(List.of(ChangeOp.DELETE, ChangeOp.UPSERT), out.stream().map(Change::op).toList());
+    assertEquals("\"id\":7,\"body\":\"long text\",\"doc\":{\"a\":1},\"n\":3", out.get(1).rowJson());
+    assertEquals(null, out.get(1).unchanged());
   }
 }

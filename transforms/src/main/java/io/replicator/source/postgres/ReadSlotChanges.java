@@ -33,7 +33,7 @@ import org.apache.beam.sdk.values.TupleTagList;
 
 /**
  * Reads the changes a replication slot holds, committed before a given WAL position, without
- * consuming them: the slot is confirmed by {@link ConfirmSlot} once they are merged, so a run that
+ * consuming them: the slot is confirmed ({@link SlotConfirmation}) once they are merged, so a run that
  * fails reads them again. One reader (a slot has one position); the rows stream from the server.
  *
  * <pre>{@code
