@@ -45,7 +45,11 @@ record SlotPlan(ReplicationSlot slot, long maxLagBytes, boolean dropOnExit) {
       throw new OptionsException("--slot reads a PostgreSQL database's changes: give --jdbcUrl=jdbc:postgresql://...");
     }
     String publication = blankToNull(o.getPublication());
-    ReplicationSlot slot = wrap(() -> ReplicationSlot.of(source, name, publication != null ? publication : name), "--slot");
+    // A stream's own publication (named after its slot) takes the tables named later; a batch run
+    // follows one table per slot, so it never widens one.
+    boolean stream = StreamPlan.streaming(o);
+    ReplicationSlot slot = wrap(() -> publication != null || !stream ? ReplicationSlot.of(source, name,
+        publication != null ? publication : name) : ReplicationSlot.withOwnPublication(source, name), "--slot");
     long maxLag = wrap(() -> ByteSize.parse(o.getMaxSlotLag()), "--maxSlotLag");
     return new SlotPlan(slot, maxLag, Boolean.TRUE.equals(o.getDropSlotOnExit()));
   }

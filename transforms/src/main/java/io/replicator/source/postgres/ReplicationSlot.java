@@ -30,11 +30,13 @@ public final class ReplicationSlot implements Serializable {
   private final JdbcSource source;
   private final String slot;
   private final String publication;
+  private final boolean ownsPublication;
 
-  private ReplicationSlot(JdbcSource source, String slot, String publication) {
+  private ReplicationSlot(JdbcSource source, String slot, String publication, boolean ownsPublication) {
     this.source = source;
     this.slot = slot;
     this.publication = publication;
+    this.ownsPublication = ownsPublication;
   }
 
   /**
@@ -48,7 +50,16 @@ public final class ReplicationSlot implements Serializable {
             + " digits and underscores, at most 63");
       }
     }
-    return new ReplicationSlot(source, slot, publication);
+    return new ReplicationSlot(source, slot, publication, false);
+  }
+
+  /**
+   * The slot with a publication of its own, named after it: tables named later are added to it
+   * (where a publication the user names must already hold them).
+   */
+  public static ReplicationSlot withOwnPublication(JdbcSource source, String slot) {
+    of(source, slot, slot); // checks the name
+    return new ReplicationSlot(source, slot, slot, true);
   }
 
   public JdbcSource source() {
@@ -181,7 +192,16 @@ public final class ReplicationSlot implements Serializable {
         missing.add(tables.get(i));
       }
     }
-    if (!missing.isEmpty()) {
+    if (!missing.isEmpty() && ownsPublication) {
+      // A table named since the publication was made: changes from now on are decoded, and the
+      // table's first read (after this) has every change before.
+      try (Statement st = c.createStatement()) {
+        st.execute("ALTER PUBLICATION " + publication + " ADD TABLE " + String.join(", ", missing));
+      } catch (SQLException e) {
+        throw new SQLException("cannot add " + missing + " to publication " + publication + ": " + e.getMessage()
+            + " (it needs ownership of the tables)", e.getSQLState(), e);
+      }
+    } else if (!missing.isEmpty()) {
       throw new SQLException("publication " + publication + " does not publish " + String.join(", ", missing)
           + ": ALTER PUBLICATION " + publication + " ADD TABLE " + String.join(", ", missing)
           + ", or name another --publication");
