@@ -358,13 +358,14 @@ public class ReplicationSlotTest {
     assertEquals(0, again.count("inserted") + again.count("deleted"));
     assertTargetMatchesSource();
 
-    // A stream stops at a TRUNCATE, naming the batch run that applies it.
+    // A stream stops at a TRUNCATE, saying what to do (a single table's slot may also go on in a batch run).
     sql("TRUNCATE orders");
     Replication.Outcome stream = Replication.cli("replicate", "--streaming=true", "--tables=public.orders",
         "--jdbcUrl=" + pg.url(db), "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile,
         "--slot=" + slot, "--loadInterval=1s", "--watchInterval=500ms", "--streamFor=5s",
         "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
     assertTrue(stream.out() + stream.err(), (stream.out() + stream.err()).contains("TRUNCATE of public.orders"));
+    assertTrue(stream.out() + stream.err(), (stream.out() + stream.err()).contains("--maxReloadDeletePercent=100"));
     command("replicate").ok();
     assertTargetMatchesSource();
   }

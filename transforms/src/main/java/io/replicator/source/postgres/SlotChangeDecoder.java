@@ -168,8 +168,8 @@ public final class SlotChangeDecoder {
         } else if (mapped.target() != null) {
           throw new UnsupportedChangeException("TRUNCATE of " + mapped.relation().qualifiedName() + " at LSN "
               + PgOutput.lsnText(commitLsn) + " is not followed by a stream yet: nothing of this window is merged."
-              + " To go on, run the slot's changes once without --streaming (a batch run applies TRUNCATE), then"
-              + " start the stream again");
+              + " To go on, drop the slot (SELECT pg_drop_replication_slot(...)) and start the stream again with"
+              + " --maxReloadDeletePercent=100: each table is read whole at the new slot's position");
         }
       }
     }
