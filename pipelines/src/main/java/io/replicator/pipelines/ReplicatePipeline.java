@@ -76,7 +76,7 @@ public final class ReplicatePipeline {
     ReplicationSlot.State slotState = null;
     if (plan.slot() != null) {
       try {
-        slotState = plan.slot().slot().prepare(List.of(plan.jdbc().table()));
+        slotState = plan.slot().slot().prepare(List.of(plan.jdbc().table()), true);
       } catch (SQLException e) {
         throw new SourceException(e.getMessage());
       }

@@ -53,8 +53,8 @@ final class SlotBackfill {
       }
       if (!Launch.waits(options)) {
         throw new OptionsException(table.name() + " is read whole first, and this launcher does not wait for jobs:"
-            + " run the first read as a batch run (replicate --slot=" + slot.slot() + " --jdbcTable=...) per table, or"
-            + " launch from a machine that waits");
+            + " start the stream from a launcher that waits (this machine, with the Dataflow runner) for its first"
+            + " reads; once every table's target holds its rows, a stream started from anywhere goes on");
       }
       String source = state.tables().get(i);
       LOG.info("Reading {} whole at the position of {} (LSN {}) before the stream starts", source, slot,

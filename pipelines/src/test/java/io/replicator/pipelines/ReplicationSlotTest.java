@@ -397,10 +397,17 @@ public class ReplicationSlotTest {
   }
 
   @Test
-  public void optionsThatCannotGoWithASlotAreRefusedByName() {
+  public void optionsThatCannotGoWithASlotAreRefusedByName() throws Exception {
+    sql("CREATE TABLE customers (id int PRIMARY KEY, name text)");
     Replication.Outcome changes = command("replicate", "--changes=" + dir.resolve("x.jsonl"));
     assertEquals(2, changes.code());
     assertTrue(changes.err(), changes.err().contains("--slot and --changes"));
+    Replication.Outcome shared = command("replicate", "--publication=shared_pub");
+    assertEquals(0, shared.code());
+    Replication.Outcome other = command("replicate", "--slot=" + slot + "_other", "--publication=shared_pub",
+        "--table=customers", "--jdbcTable=public.customers");
+    assertNotEquals(other.out(), 0, other.code());
+    assertTrue(other.err(), other.err().contains("publication shared_pub also publishes public.orders"));
     Replication.Outcome name = command("replicate", "--slot=Bad-Name");
     assertEquals(2, name.code());
     assertTrue(name.err(), name.err().contains("'Bad-Name' is not usable"));

@@ -97,6 +97,14 @@ public final class ReplicationSlot implements Serializable {
    * @throws SQLException naming what is missing or wrong, and what to do
    */
   public State prepare(List<String> tables) throws SQLException {
+    return prepare(tables, false);
+  }
+
+  /**
+   * As {@link #prepare(List)}; {@code exclusive}: the publication must publish these tables only,
+   * as a run that applies only their changes confirms the slot past every table's.
+   */
+  public State prepare(List<String> tables, boolean exclusive) throws SQLException {
     try (Connection c = source.open(); Statement st = c.createStatement()) {
       String walLevel = single(st, "SHOW wal_level");
       if (!"logical".equals(walLevel)) {
@@ -108,7 +116,7 @@ public final class ReplicationSlot implements Serializable {
         throw new SQLException(source.displayUrl() + " encodes text as " + encoding + "; replication slots are"
             + " read as UTF-8 only");
       }
-      List<String> names = ensurePublication(c, tables);
+      List<String> names = ensurePublication(c, tables, exclusive);
       boolean created = false;
       if (slotInfo(c) == null) {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
@@ -151,7 +159,7 @@ public final class ReplicationSlot implements Serializable {
   }
 
   /** The tables' plain {@code schema.table} names. */
-  private List<String> ensurePublication(Connection c, List<String> given) throws SQLException {
+  private List<String> ensurePublication(Connection c, List<String> given, boolean exclusive) throws SQLException {
     List<String> tables = new ArrayList<>();
     List<String> names = new ArrayList<>();
     for (String table : given) {
@@ -169,6 +177,9 @@ public final class ReplicationSlot implements Serializable {
         while (rs.next()) {
           exists = true;
           if (rs.getBoolean(1)) {
+            if (exclusive) {
+              throw new SQLException(othersMessage("every table"));
+            }
             return names;
           }
           if (rs.getString(2) != null) {
@@ -185,6 +196,11 @@ public final class ReplicationSlot implements Serializable {
             + " (it needs ownership of the tables; or create it as their owner)", e.getSQLState(), e);
       }
       return names;
+    }
+    List<String> others = new ArrayList<>(published);
+    others.removeAll(names);
+    if (exclusive && !others.isEmpty()) {
+      throw new SQLException(othersMessage(String.join(", ", others)));
     }
     List<String> missing = new ArrayList<>();
     for (int i = 0; i < tables.size(); i++) {
@@ -207,6 +223,12 @@ public final class ReplicationSlot implements Serializable {
           + ", or name another --publication");
     }
     return names;
+  }
+
+  private String othersMessage(String others) {
+    return "publication " + publication + " also publishes " + others + ": a run of one table would confirm slot "
+        + slot + " past the other tables' changes too. Give the table a slot and publication of its own, or"
+        + " follow them all with --streaming=true --tables=...";
   }
 
   /**
