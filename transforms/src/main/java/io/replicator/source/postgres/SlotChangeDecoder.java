@@ -1,10 +1,11 @@
 package io.replicator.source.postgres;
 
 import io.replicator.change.Change;
+import io.replicator.change.Column;
 import io.replicator.change.ColumnType;
 import io.replicator.change.Json;
-import io.replicator.change.KeyChanges;
 import io.replicator.change.KeyChanges.SourceOp;
+import io.replicator.change.KeyChanges;
 import io.replicator.change.Sequence;
 import io.replicator.change.TargetTable;
 import io.replicator.change.ValueKind;
@@ -15,7 +16,6 @@ import io.replicator.source.postgres.PgOutput.Relation;
 import io.replicator.source.postgres.PgOutput.RelationColumn;
 import io.replicator.source.postgres.PgOutput.Tuple;
 import io.replicator.source.postgres.PgOutput.ValueState;
-import io.replicator.change.Column;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
