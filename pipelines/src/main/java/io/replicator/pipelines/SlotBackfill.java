@@ -43,7 +43,7 @@ final class SlotBackfill {
   static List<String> run(ReplicateOptions options, StreamPlan plan, ReplicationSlot slot, ReplicationSlot.State state,
       List<TargetTable> tables, double maxReloadDeletePercent) {
     StreamingOptions streaming = options.as(StreamingOptions.class);
-    List<String> read = new java.util.ArrayList<>();
+    List<String> readWhole = new java.util.ArrayList<>();
     for (int i = 0; i < tables.size(); i++) {
       TargetTable table = tables.get(i);
       try (Warehouse w = plan.warehouse().spec().open()) {
@@ -59,14 +59,13 @@ final class SlotBackfill {
       String source = state.tables().get(i);
       LOG.info("Reading {} whole at the position of {} (LSN {}) before the stream starts", source, slot,
           io.replicator.source.postgres.PgOutput.lsnText(state.confirmed()));
-      JdbcPlan jdbc = JdbcPlan.prepare(new JdbcSourcePlan(plan.jdbc(), source, null, null, 10_000, 0), null,
-          table.schema(), true);
+      JdbcSourcePlan read = new JdbcSourcePlan(plan.jdbc(), source, null, null, 10_000, 0);
+      JdbcPlan jdbc = JdbcPlan.prepare(read, null, table.schema(), true);
       try {
         ReplicateTable replicate = ReplicateTable.into(plan.warehouse().spec(), table)
             .withStaging(plan.staging().staging()).withDeadLetters(plan.staging().deadLetter())
             .withBatchBounds(plan.staging().batchMaxBytes(), plan.staging().batchMaxRows())
-            .withSnapshotFrom(jdbc.read(new JdbcSourcePlan(plan.jdbc(), source, null, null, 10_000, 0), table.name(),
-                state.confirmed()))
+            .withSnapshotFrom(jdbc.read(read, table.name(), state.confirmed()))
             .replacing(state.confirmed(), maxReloadDeletePercent);
         if (!Launch.onDataflow(options) && jdbc.estimatedRows > 0 && jdbc.estimatedBytes > 0) {
           replicate = replicate.spillingWhileReading(BatchPlan.batchCount(jdbc.estimatedBytes, jdbc.estimatedRows,
@@ -79,12 +78,12 @@ final class SlotBackfill {
         if (end != PipelineResult.State.DONE) {
           throw new IllegalStateException("the first read of " + source + " ended " + end);
         }
-        read.add(source);
+        readWhole.add(source);
       } finally {
         streaming.setStreaming(true);
         jdbc.close();
       }
     }
-    return read;
+    return readWhole;
   }
 }

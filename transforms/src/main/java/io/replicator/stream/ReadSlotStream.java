@@ -7,8 +7,6 @@ import io.replicator.change.TargetTable;
 import io.replicator.common.ByteSize;
 import io.replicator.common.Counters;
 import io.replicator.source.DeadLetter;
-import io.replicator.source.ReadChanges;
-import io.replicator.source.postgres.ReadSlotChanges;
 import io.replicator.source.postgres.ReplicationSlot;
 import io.replicator.source.postgres.SlotPeek;
 import io.replicator.warehouse.WarehouseSpec;
@@ -114,12 +112,6 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
   private static final class PollFn extends DoFn<KV<String, Instant>, Change> {
     private final ReadSlotStream spec;
     private final Counter polls = Counters.counter(POLLS);
-    private final Counter decoded = Counters.counter(ReadChanges.CHANGES_DECODED);
-    private final Counter rejected = Counters.counter(ReadChanges.REJECTED);
-    private final Counter skipped = Counters.counter(ReadChanges.SKIPPED);
-    private final Counter transactions = Counters.counter(ReadSlotChanges.TRANSACTIONS_READ);
-    private final Counter rowChanges = Counters.counter(ReadSlotChanges.ROW_CHANGES_READ);
-    private final Counter bytes = Counters.counter(ReadChanges.BYTES_READ);
     private final org.apache.beam.sdk.metrics.Gauge retained = Counters.gauge(RETAINED_WAL);
     private transient long lastWarning;
     private transient TargetColumns targetColumns;
@@ -145,18 +137,9 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
         current = new java.util.HashMap<>(spec.tables);
       }
       SlotPeek.Read read = SlotPeek.read(spec.slot, end, from, current,
-          spec.evolving == null ? null : this::addColumns, null, 10_000, change -> {
-        decoded.inc();
-        out.get(CHANGES).output(change);
-      }, dead -> {
-        rejected.inc();
-        out.get(DEAD_LETTERS).output(dead);
-      });
+          spec.evolving == null ? null : this::addColumns, null, 10_000, out.get(CHANGES)::output,
+          out.get(DEAD_LETTERS)::output);
       polls.inc();
-      bytes.inc(read.bytes());
-      transactions.inc(read.transactions());
-      rowChanges.inc(read.rowChanges());
-      skipped.inc(read.skipped());
       read.newestCommitMillis().forEach((table, millis) -> out.get(PROGRESS).output(Progress.sourceTime(table, millis)));
       out.get(PROGRESS).output(Progress.position(sourceName(spec.slot), end));
       readTo.write(end);

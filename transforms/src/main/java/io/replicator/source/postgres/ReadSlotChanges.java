@@ -134,10 +134,17 @@ public final class ReadSlotChanges extends PTransform<PBegin, ReadChanges.Result
       this.last = last;
     }
 
+    /** The side input's positions, parsed once per worker rather than once per change. */
+    private transient Map<String, Sequence> parsed;
+
     @ProcessElement
     public void process(ProcessContext c) {
+      if (parsed == null) {
+        parsed = new HashMap<>();
+      }
       String truncate = c.sideInput(last).get(c.element().table());
-      if (truncate != null && c.element().sequence().compareTo(Sequence.parse(truncate)) < 0) {
+      if (truncate != null
+          && c.element().sequence().compareTo(parsed.computeIfAbsent(truncate, Sequence::parse)) < 0) {
         dropped.inc();
         return;
       }
@@ -166,13 +173,6 @@ public final class ReadSlotChanges extends PTransform<PBegin, ReadChanges.Result
 
   private static final class ReadFn extends DoFn<Integer, Change> {
     private final ReadSlotChanges spec;
-    private final Counter decoded = Counters.counter(ReadChanges.CHANGES_DECODED);
-    private final Counter rejected = Counters.counter(ReadChanges.REJECTED);
-    private final Counter skipped = Counters.counter(ReadChanges.SKIPPED);
-    private final Counter transactions = Counters.counter(TRANSACTIONS_READ);
-    private final Counter messages = Counters.counter(MESSAGES_READ);
-    private final Counter rowChanges = Counters.counter(ROW_CHANGES_READ);
-    private final Counter bytes = Counters.counter(ReadChanges.BYTES_READ);
 
     ReadFn(ReadSlotChanges spec) {
       this.spec = spec;
@@ -180,20 +180,9 @@ public final class ReadSlotChanges extends PTransform<PBegin, ReadChanges.Result
 
     @ProcessElement
     public void process(MultiOutputReceiver out) throws SQLException {
-      SlotPeek.Read read = SlotPeek.read(spec.slot, spec.end, 0, spec.tables, null,
+      SlotPeek.read(spec.slot, spec.end, 0, spec.tables, null,
           spec.targetKeys == null ? null : (table, at) -> out.get(TRUNCATES).output(KV.of(table, at.toString())),
-          spec.fetchSize, change -> {
-        decoded.inc();
-        out.get(CHANGES).output(change);
-      }, dead -> {
-        rejected.inc();
-        out.get(DEAD_LETTERS).output(dead);
-      });
-      messages.inc(read.messages());
-      bytes.inc(read.bytes());
-      transactions.inc(read.transactions());
-      rowChanges.inc(read.rowChanges());
-      skipped.inc(read.skipped());
+          spec.fetchSize, out.get(CHANGES)::output, out.get(DEAD_LETTERS)::output);
     }
   }
 }

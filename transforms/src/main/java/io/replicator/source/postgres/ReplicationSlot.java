@@ -142,7 +142,7 @@ public final class ReplicationSlot implements Serializable {
             + c.getCatalog() + ": use another --slot name");
       }
       long confirmed = PostgresSnapshot.parseLsn(info[2]);
-      long end = PostgresSnapshot.parseLsn(single(st, "SELECT pg_current_wal_lsn()::text"));
+      long end = PostgresSnapshot.parseLsn(single(st, FLUSHED));
       return new State(created, confirmed, Math.max(end, confirmed), List.copyOf(names), retainedBytes(c));
     }
   }
@@ -316,10 +316,17 @@ public final class ReplicationSlot implements Serializable {
     }
   }
 
-  /** The WAL position now: a read up to it gets every transaction committed so far. */
+  /**
+   * The flushed WAL position: a read up to it gets every transaction committed so far. Flushed, not
+   * written: a peek decodes only up to the flushed WAL, and the slot is confirmed to the position a
+   * read was asked for, so a position past it would confirm commits the read never saw.
+   */
+  private static final String FLUSHED = "SELECT pg_current_wal_flush_lsn()::text";
+
+  /** The WAL position now (see {@link #FLUSHED}): a read up to it gets every transaction committed so far. */
   public long currentPosition() throws SQLException {
     try (Connection c = source.open(); Statement st = c.createStatement()) {
-      return PostgresSnapshot.parseLsn(single(st, "SELECT pg_current_wal_lsn()::text"));
+      return PostgresSnapshot.parseLsn(single(st, FLUSHED));
     }
   }
 

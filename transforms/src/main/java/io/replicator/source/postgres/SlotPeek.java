@@ -4,7 +4,9 @@ import io.replicator.change.Change;
 import io.replicator.change.ColumnType;
 import io.replicator.change.Sequence;
 import io.replicator.change.TargetTable;
+import io.replicator.common.Counters;
 import io.replicator.source.DeadLetter;
+import io.replicator.source.ReadChanges;
 import io.replicator.source.jdbc.JdbcTypes;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,6 +17,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import org.apache.beam.sdk.metrics.Counter;
 
 /**
  * One read of what a replication slot holds, committed before a WAL position: the messages
@@ -29,24 +32,36 @@ public final class SlotPeek {
       Map<String, Long> newestCommitMillis) {}
 
   /**
+   * Reads and decodes; counts what it went through in the read's metrics (changes decoded,
+   * rejected, skipped; messages, bytes, transactions, row changes), for every reader alike.
+   *
    * @param from transactions committing before this LSN are skipped (passed on by an earlier read)
-   */
-  public static Read read(ReplicationSlot slot, long end, long from, Map<String, TargetTable> tables, int fetchSize,
-      Consumer<Change> changes, Consumer<DeadLetter> rejected) throws SQLException {
-    return read(slot, end, from, tables, null, null, fetchSize, changes, rejected);
-  }
-
-  /**
-   * As above; with {@code adder}, columns new at the source are added to their targets; with
-   * {@code truncates}, a TRUNCATE is passed on instead of stopping the read.
+   * @param adder where columns new at the source are added to their targets, or null to reject
+   *     their changes
+   * @param truncates where a TRUNCATE is passed on, or null to stop the read at one
    */
   public static Read read(ReplicationSlot slot, long end, long from, Map<String, TargetTable> tables,
       SlotChangeDecoder.ColumnAdder adder, BiConsumer<String, Sequence> truncates, int fetchSize,
       Consumer<Change> changes, Consumer<DeadLetter> rejected) throws SQLException {
+    Counter decoded = Counters.counter(ReadChanges.CHANGES_DECODED);
+    Counter dead = Counters.counter(ReadChanges.REJECTED);
+    Consumer<Change> countedChanges = change -> {
+      decoded.inc();
+      changes.accept(change);
+    };
+    Consumer<DeadLetter> countedRejected = letter -> {
+      dead.inc();
+      rejected.accept(letter);
+    };
     Read[] read = new Read[1];
     // Nothing is passed on before the slot is acquired, so a read refused then is simply retried.
-    ReplicationSlot.whileInUse(
-        () -> read[0] = readOnce(slot, end, from, tables, adder, truncates, fetchSize, changes, rejected));
+    ReplicationSlot.whileInUse(() -> read[0] = readOnce(slot, end, from, tables, adder, truncates, fetchSize,
+        countedChanges, countedRejected));
+    Counters.counter(ReadChanges.SKIPPED).inc(read[0].skipped());
+    Counters.counter(ReadSlotChanges.MESSAGES_READ).inc(read[0].messages());
+    Counters.counter(ReadChanges.BYTES_READ).inc(read[0].bytes());
+    Counters.counter(ReadSlotChanges.TRANSACTIONS_READ).inc(read[0].transactions());
+    Counters.counter(ReadSlotChanges.ROW_CHANGES_READ).inc(read[0].rowChanges());
     return read[0];
   }
 
