@@ -22,12 +22,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.BlockJUnit4ClassRunner;
+import org.junit.runners.model.InitializationError;
+import org.junit.runners.model.RunnerScheduler;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -37,8 +43,11 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * started from the bundled jar's Flink runtime, and {@code replicate} submitted to it with
  * {@code --flinkMaster}, job after job. Each job's classes live in a class loader of their own, so
  * this is where a driver found through DriverManager went missing from the second job on; and with
- * a slot in each TaskManager, two processes merge into one DuckDB file, taking turns.
+ * the slots spread over both TaskManagers, two processes merge into one DuckDB file, taking turns.
+ * Two tests run at once, as two teams' jobs share a cluster: a job mostly waits (for its tasks to
+ * deploy, a poll, a window), and the cluster has slots for two.
  */
+@RunWith(FlinkSessionClusterIT.TwoAtOnce.class)
 public class FlinkSessionClusterIT {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
 
@@ -78,8 +87,12 @@ public class FlinkSessionClusterIT {
         "jobmanager.rpc.address: localhost", "jobmanager.rpc.port: " + ChildProcess.freePort(),
         "jobmanager.bind-host: localhost", "rest.address: localhost", "rest.bind-address: localhost",
         "rest.port: " + restPort, "jobmanager.memory.process.size: 768m",
-        "taskmanager.bind-host: localhost", "taskmanager.host: localhost", "taskmanager.numberOfTaskSlots: 1",
-        "taskmanager.cpu.cores: 1", "taskmanager.memory.framework.heap.size: 128m",
+        "taskmanager.bind-host: localhost", "taskmanager.host: localhost", "taskmanager.numberOfTaskSlots: 2",
+        // A job of parallelism 2 takes a slot in each TaskManager, so both processes merge.
+        "cluster.evenly-spread-out-slots: true",
+        // The processes start together; a TaskManager that finds no JobManager yet asks again soon.
+        "cluster.registration.error-delay: 500", "cluster.registration.refused-registration-delay: 500",
+        "taskmanager.cpu.cores: 2", "taskmanager.memory.framework.heap.size: 128m",
         "taskmanager.memory.task.heap.size: 512m", "taskmanager.memory.managed.size: 64m",
         "taskmanager.memory.network.min: 128m", "taskmanager.memory.network.max: 128m",
         "taskmanager.memory.framework.off-heap.size: 128m", "taskmanager.memory.task.off-heap.size: 128m",
@@ -90,20 +103,48 @@ public class FlinkSessionClusterIT {
         "classloader.resolve-order: parent-first",
         "taskmanager.memory.jvm-overhead.max: 192m", ""));
     String overview = "http://localhost:" + restPort + "/overview";
-    List<String> jobManager = new ArrayList<>(List.of("-Xmx512m"));
+    // The jobs here are small: C1 alone and the serial collector leave the two cores to the work
+    // (the cluster's processes and each job's launcher start faster by a third with them).
+    List<String> jobManager = new ArrayList<>(List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
     jobManager.addAll(FLINK_JAVA_17_OPENS);
     jobManager.addAll(List.of("-cp", JAR.toString(),
         "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", "--configDir", conf.toString()));
-    CLUSTER.add(ChildProcess.startJava("Flink JobManager", jobManager,
-        conf.resolve("jobmanager.log"), () -> ChildProcess.answersHttp(overview, 200), Duration.ofMinutes(1)));
+    CLUSTER.add(ChildProcess.startJava("Flink JobManager", jobManager, conf.resolve("jobmanager.log"), () -> true,
+        Duration.ofMinutes(1)));
     for (int i = 1; i <= 2; i++) {
-      int registered = i;
-      List<String> jvm = new ArrayList<>(List.of("-Xmx640m", "-XX:MaxDirectMemorySize=384m", "-XX:MaxMetaspaceSize=256m"));
+      int started = i;
+      List<String> jvm = new ArrayList<>(List.of("-Xmx640m", "-XX:MaxDirectMemorySize=384m", "-XX:MaxMetaspaceSize=256m",
+          "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
       jvm.addAll(FLINK_JAVA_17_OPENS);
       jvm.addAll(List.of("-Daws.sharedCredentialsFile=" + credentials, "-cp", JAR.toString(),
           "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", "--configDir", conf.toString()));
+      // The three start together; the last one waits until both TaskManagers have registered.
       CLUSTER.add(ChildProcess.startJava("Flink TaskManager " + i, jvm, conf.resolve("taskmanager-" + i + ".log"),
-          () -> taskManagers(overview) >= registered, Duration.ofMinutes(1)));
+          () -> started < 2 || taskManagers(overview) >= 2, Duration.ofMinutes(1)));
+    }
+  }
+
+  /** Runs a class's tests two at a time. */
+  public static final class TwoAtOnce extends BlockJUnit4ClassRunner {
+    public TwoAtOnce(Class<?> type) throws InitializationError {
+      super(type);
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      setScheduler(new RunnerScheduler() {
+        @Override
+        public void schedule(Runnable test) {
+          pool.execute(test);
+        }
+
+        @Override
+        public void finished() {
+          pool.shutdown();
+          try {
+            pool.awaitTermination(30, TimeUnit.MINUTES);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      });
     }
   }
 
@@ -116,26 +157,24 @@ public class FlinkSessionClusterIT {
     }
   }
 
-  /** Whether the cluster runs a job now. */
-  private static boolean runningJob() {
+  /** The id of the running job named {@code name}, or null. */
+  private static String runningJob(String name) {
     try (var in = java.net.URI.create("http://localhost:" + restPort + "/jobs/overview").toURL().openStream()) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8).contains("\"state\":\"RUNNING\"");
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+              "\"jid\":\"([0-9a-f]+)\",\"name\":\"" + name + "\"[^}]*\"state\":\"RUNNING\"")
+          .matcher(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      return m.find() ? m.group(1) : null;
     } catch (java.io.IOException e) {
-      return false;
+      return null;
     }
   }
 
-  /** Cancels the job the cluster runs, through its REST API. */
-  private static void cancelRunningJob() throws Exception {
-    String overview;
-    try (var in = java.net.URI.create("http://localhost:" + restPort + "/jobs/overview").toURL().openStream()) {
-      overview = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"jid\":\"([0-9a-f]+)\"[^}]*\"state\":\"RUNNING\"")
-        .matcher(overview);
-    if (m.find()) {
+  /** Cancels the running job named {@code name}, through the cluster's REST API. */
+  private static void cancelRunningJob(String name) throws Exception {
+    String id = runningJob(name);
+    if (id != null) {
       java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-              java.net.URI.create("http://localhost:" + restPort + "/jobs/" + m.group(1) + "?mode=cancel"))
+              java.net.URI.create("http://localhost:" + restPort + "/jobs/" + id + "?mode=cancel"))
           .method("PATCH", java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
           java.net.http.HttpResponse.BodyHandlers.discarding());
     }
@@ -152,6 +191,26 @@ public class FlinkSessionClusterIT {
       return rows(c, "SELECT id, name, amount::VARCHAR, note, _sequence_num FROM spind ORDER BY id");
     } catch (Exception e) {
       return List.of();
+    }
+  }
+
+  /** How many TaskManagers ran a subtask of the finished job {@code name}'s step {@code step}. */
+  private static long taskManagersThatRan(String name, String step) throws Exception {
+    String base = "http://localhost:" + restPort + "/jobs/";
+    java.util.regex.Matcher job = java.util.regex.Pattern.compile("\"jid\":\"([0-9a-f]+)\",\"name\":\"" + name + "\"")
+        .matcher(get(base + "overview"));
+    assertTrue("no job " + name, job.find());
+    java.util.regex.Matcher vertex = java.util.regex.Pattern.compile("\"id\":\"([0-9a-f]+)\",\"name\":\"[^\"]*" + step)
+        .matcher(get(base + job.group(1)));
+    assertTrue("no step " + step + " in job " + name, vertex.find());
+    String taskManagers = get(base + job.group(1) + "/vertices/" + vertex.group(1) + "/taskmanagers");
+    return java.util.regex.Pattern.compile("\"taskmanager-id\":\"([^\"]+)\"").matcher(taskManagers).results()
+        .map(r -> r.group(1)).distinct().count();
+  }
+
+  private static String get(String url) throws java.io.IOException {
+    try (var in = java.net.URI.create(url).toURL().openStream()) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
 
@@ -174,7 +233,8 @@ public class FlinkSessionClusterIT {
 
   /** A pipeline command ({@code replicate}, {@code s3-sync}) submitted to the cluster. */
   private static String submitCommand(List<String> args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(ChildProcess.java(), "-Daws.sharedCredentialsFile=" + credentials,
+    List<String> command = new ArrayList<>(List.of(ChildProcess.java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+        "-Daws.sharedCredentialsFile=" + credentials,
         "-jar", JAR.toString(), args.get(0), "--runner=FlinkRunner", "--flinkMaster=localhost:" + restPort,
         "--parallelism=2", "--jarOnCluster=true"));
     command.addAll(args.subList(1, args.size()));
@@ -272,9 +332,11 @@ public class FlinkSessionClusterIT {
       Path run = TMP.newFolder("run" + job).toPath();
       List<String> options = new ArrayList<>(List.of(input));
       options.addAll(List.of("--staging=" + run.resolve("staging"), "--warehouse=duckdb:" + run.resolve("w.duckdb")));
+      options.add("--jobName=files-" + job);
       String out = submit(options.toArray(String[]::new));
       assertTrue(out, out.contains("replicate spind: done in "));
       assertEquals("job " + job, expected, duckDbRows(run.resolve("w.duckdb")));
+      assertEquals("TaskManagers that merged batches in job " + job, 2, taskManagersThatRan("files-" + job, "Merge batches"));
     }
   }
 
@@ -301,24 +363,25 @@ public class FlinkSessionClusterIT {
       // Uploading the bundled jar takes a while on a busy machine: drop once the job runs. Once the
       // target holds every row, cancel the job as a user would (--streamFor only bounds the wait).
       Path target = run.resolve("w.duckdb");
+      String jobName = "file-drop-stream-" + job;
       Thread dropper = new Thread(() -> {
         try {
           long deadline = System.currentTimeMillis() + 120_000;
-          while (!runningJob() && System.currentTimeMillis() < deadline) {
+          while (runningJob(jobName) == null && System.currentTimeMillis() < deadline) {
             Thread.sleep(500);
           }
-          Thread.sleep(3_000);
+          Thread.sleep(1_000);
           Files.move(later, drops.resolve("part-2.jsonl"));
           while (System.currentTimeMillis() < deadline && !expected.equals(rowsBetweenMerges(target))) {
-            Thread.sleep(1_000);
+            Thread.sleep(500);
           }
-          cancelRunningJob();
+          cancelRunningJob(jobName);
         } catch (Exception e) {
           throw new IllegalStateException(e);
         }
       });
       dropper.start();
-      List<String> options = new ArrayList<>(List.of("--streaming=true", "--changeFormat=native",
+      List<String> options = new ArrayList<>(List.of("--streaming=true", "--jobName=" + jobName, "--changeFormat=native",
           "--changes=" + drops + "/*.jsonl", "--watchInterval=1s", "--loadInterval=2s", "--streamFor=90s",
           "--staging=" + run.resolve("staging"), "--warehouse=duckdb:" + run.resolve("w.duckdb")));
       options.addAll(List.of(table));
