@@ -44,7 +44,8 @@ public interface JdbcSourceOptions extends PipelineOptions {
 
   void setJdbcPasswordFile(String value);
 
-  @Description("Key ranges read in parallel. Default: one per 250,000 rows of the table's statistics.")
+  @Description("Key ranges read in parallel (a batch run's read, or a --slot stream's first read of each table)."
+      + " Default: one per 250,000 rows of the table's statistics.")
   @TemplateParameter(label = "Read partitions", regexes = "^[1-9][0-9]*$")
   Integer getJdbcPartitions();
 

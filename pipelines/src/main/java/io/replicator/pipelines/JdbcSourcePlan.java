@@ -33,15 +33,39 @@ record JdbcSourcePlan(
     if ((table == null) == (query == null)) {
       throw new OptionsException("--jdbcUrl needs one of --jdbcTable (a table) or --jdbcQuery (a query)");
     }
+    return new JdbcSourcePlan(source, table, query, partitions(o), fetchSize(o), maxThroughput);
+  }
+
+  /**
+   * How a stream from a replication slot reads each of its tables whole the first time: in the
+   * options' partitions, fetch size and {@code --maxThroughput}, like a batch run's read. The
+   * table is given later ({@link #ofTable}).
+   */
+  static <O extends JdbcSourceOptions & ThroughputOptions> JdbcSourcePlan firstReads(O o, JdbcSource source) {
+    double maxThroughput = blankToNull(o.getMaxThroughput()) == null ? 0
+        : wrap(() -> Throughput.bytesPerSecond(o.getMaxThroughput()), "--maxThroughput");
+    return new JdbcSourcePlan(source, null, null, partitions(o), fetchSize(o), maxThroughput);
+  }
+
+  /** The same read, of {@code sourceTable}. */
+  JdbcSourcePlan ofTable(String sourceTable) {
+    return new JdbcSourcePlan(source, sourceTable, null, partitions, fetchSize, maxThroughput);
+  }
+
+  private static Integer partitions(JdbcSourceOptions o) {
     Integer partitions = o.getJdbcPartitions();
     if (partitions != null && (partitions < 1 || partitions > 10_000)) {
       throw new OptionsException("--jdbcPartitions must be between 1 and 10000, got " + partitions);
     }
+    return partitions;
+  }
+
+  private static int fetchSize(JdbcSourceOptions o) {
     int fetchSize = o.getJdbcFetchSize() == null ? 10_000 : o.getJdbcFetchSize();
     if (fetchSize < 1) {
       throw new OptionsException("--jdbcFetchSize must be at least 1, got " + fetchSize);
     }
-    return new JdbcSourcePlan(source, table, query, partitions, fetchSize, maxThroughput);
+    return fetchSize;
   }
 
   /** The database of {@code --jdbcUrl}, its user and where its password is; null without a URL. */

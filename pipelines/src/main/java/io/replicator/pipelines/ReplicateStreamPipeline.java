@@ -13,6 +13,7 @@ import io.replicator.stream.ReplicateStream;
 import io.replicator.stream.SlotPositions;
 import io.replicator.stream.SourceEvent;
 import io.replicator.stream.WatchChangeFiles;
+import io.replicator.warehouse.ReadTargetRows;
 import io.replicator.warehouse.spi.Warehouse;
 import java.sql.SQLException;
 import java.util.List;
@@ -110,7 +111,8 @@ final class ReplicateStreamPipeline {
     if (events == null) {
       p.apply("Replicate", replicate.readingFrom(ReadSlotStream.of(plan.source().slot().slot(), bySourceName)
           .every(plan.source().watchInterval()).evolvingSchemas(plan.warehouse().spec())
-          .warningAbove(plan.source().slot().maxLagBytes())));
+          .warningAbove(plan.source().slot().maxLagBytes())
+          .applyingTruncates(ReadTargetRows.in(plan.warehouse().spec()))));
     } else {
       events.apply("Replicate", plan.changes().format() == InputFormat.NATIVE ? replicate.withNativeLines() : replicate);
     }

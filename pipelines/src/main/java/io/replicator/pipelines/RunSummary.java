@@ -13,6 +13,7 @@ import io.replicator.source.postgres.ReadSlotChanges;
 import io.replicator.source.postgres.ReplicationSlot;
 import io.replicator.stream.CommitProgress;
 import io.replicator.stream.DecodeEvents;
+import io.replicator.stream.ReadSlotStream;
 import io.replicator.warehouse.ApplyReload;
 import io.replicator.warehouse.MergeBatches;
 import io.replicator.warehouse.RowsWithoutBase;
@@ -261,6 +262,9 @@ public final class RunSummary {
       }
       line(sb, "read", get(ReadSlotChanges.ROW_CHANGES_READ), "row changes in " + get(ReadSlotChanges.TRANSACTIONS_READ)
           + " transactions from " + run.plan().source().describe());
+      if (get(ReadSlotStream.TRUNCATES_APPLIED) > 0) {
+        line(sb, "truncated", get(ReadSlotStream.TRUNCATES_APPLIED), "TRUNCATE applied: every row before it deleted");
+      }
     } else {
       line(sb, "read", get(DecodeEvents.EVENTS_READ), "events from " + run.plan().source().describe());
     }

@@ -37,8 +37,9 @@ final class SlotBackfill {
   }
 
   /**
-   * Reads the tables that need it ({@link #needed}) whole, one batch job each, before a stream from
-   * the slot starts; returns the source tables read. Runs in this process's runner and waits.
+   * Reads the tables that need it ({@link #needed}) whole, one batch job each, in the stream's
+   * {@link StreamPlan#firstReads} partitions and throughput, before a stream from the slot starts;
+   * returns each table read and in how many partitions. Runs in this process's runner and waits.
    */
   static List<String> run(ReplicateOptions options, StreamPlan plan, ReplicationSlot slot, ReplicationSlot.State state,
       List<TargetTable> tables, double maxReloadDeletePercent) {
@@ -59,7 +60,7 @@ final class SlotBackfill {
       String source = state.tables().get(i);
       LOG.info("Reading {} whole at the position of {} (LSN {}) before the stream starts", source, slot,
           io.replicator.source.postgres.PgOutput.lsnText(state.confirmed()));
-      JdbcSourcePlan read = new JdbcSourcePlan(plan.jdbc(), source, null, null, 10_000, 0);
+      JdbcSourcePlan read = plan.firstReads().ofTable(source);
       JdbcPlan jdbc = JdbcPlan.prepare(read, null, table.schema(), true);
       try {
         ReplicateTable replicate = ReplicateTable.into(plan.warehouse().spec(), table)
@@ -78,7 +79,7 @@ final class SlotBackfill {
         if (end != PipelineResult.State.DONE) {
           throw new IllegalStateException("the first read of " + source + " ended " + end);
         }
-        readWhole.add(source);
+        readWhole.add(source + " (" + jdbc.ranges.size() + (jdbc.ranges.size() == 1 ? " partition)" : " partitions)"));
       } finally {
         streaming.setStreaming(true);
         jdbc.close();

@@ -28,6 +28,8 @@ import org.apache.beam.sdk.options.StreamingOptions;
  * @param tableNames tables named by --tables, as given (maybe schema-qualified); or the one --table
  * @param keys the key of the one table, or null for the source database's primary keys
  * @param schema the one table's schema from --schema, or null to read the tables' from --jdbcUrl
+ * @param firstReads how a table new to a replication slot is read whole (no table named), or null
+ *     without a slot
  */
 record StreamPlan(
     StreamSourcePlan source,
@@ -37,13 +39,14 @@ record StreamPlan(
     TableSchema schema,
     DeleteMode deleteMode,
     JdbcSource jdbc,
+    JdbcSourcePlan firstReads,
     StagingPlan staging,
     WarehousePlan warehouse) {
 
   static StreamPlan from(ReplicateOptions o) {
     OptionChecks.refuse(new String[][] {
-        {"--snapshot", o.getSnapshot()}, {"--jdbcTable", o.getJdbcTable()}, {"--jdbcQuery", o.getJdbcQuery()},
-        {"--maxThroughput", o.getMaxThroughput()}}, "loads a snapshot, which a stream does not: reload the table in"
+        {"--snapshot", o.getSnapshot()}, {"--jdbcTable", o.getJdbcTable()}, {"--jdbcQuery", o.getJdbcQuery()}},
+        "loads a snapshot, which a stream does not: reload the table in"
         + " a run without --streaming first, then start the stream (guide: src/site/markdown/streaming.md, snapshot"
         + " to stream)");
     if (!lower(o.getSnapshotMode()).equals("merge")) {
@@ -63,6 +66,16 @@ record StreamPlan(
     }
     JdbcSource jdbc = JdbcSourcePlan.source(o);
     StreamSourcePlan source = StreamSourcePlan.from(o, changes.changes(), SlotPlan.of(o, jdbc));
+    JdbcSourcePlan firstReads = null;
+    if (source.kind() == StreamSourcePlan.Kind.SLOT) {
+      firstReads = JdbcSourcePlan.firstReads(o, jdbc);
+    } else {
+      OptionChecks.refuse(new String[][] {{"--maxThroughput", o.getMaxThroughput()},
+          {"--jdbcPartitions", o.getJdbcPartitions() == null ? null : o.getJdbcPartitions().toString()}},
+          "applies to reading a table whole, which a stream does only from a replication slot (--slot): reload"
+          + " the table in a run without --streaming first (guide: src/site/markdown/streaming.md, snapshot to"
+          + " stream)");
+    }
     DeleteMode deleteMode = TablePlan.deleteMode(o.getDeletes());
 
     String tables = blankToNull(o.getTables());
@@ -112,7 +125,7 @@ record StreamPlan(
     }
     StagingPlan staging = StagingPlan.from(o);
     WarehousePlan warehouse = WarehousePlan.from(o, null, staging.staging());
-    return new StreamPlan(source, changes, tableNames, keys, schema, deleteMode, jdbc, staging, warehouse);
+    return new StreamPlan(source, changes, tableNames, keys, schema, deleteMode, jdbc, firstReads, staging, warehouse);
   }
 
   static boolean streaming(ReplicateOptions o) {

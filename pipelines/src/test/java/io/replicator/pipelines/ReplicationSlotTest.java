@@ -202,15 +202,17 @@ public class ReplicationSlotTest {
     assertTargetMatchesSource();
   }
 
-  private Replication.Outcome stream(String streamFor) {
-    return stream(streamFor, "public.orders,public.customers");
+  private Replication.Outcome stream(String streamFor, String... more) {
+    return streamTables(streamFor, "public.orders,public.customers", more);
   }
 
-  private Replication.Outcome stream(String streamFor, String tables) {
-    return Replication.cli("replicate", "--streaming=true", "--tables=" + tables,
+  private Replication.Outcome streamTables(String streamFor, String tables, String... more) {
+    List<String> args = new ArrayList<>(List.of("replicate", "--streaming=true", "--tables=" + tables,
         "--jdbcUrl=" + pg.url(db), "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile,
         "--slot=" + slot, "--loadInterval=2s", "--watchInterval=500ms", "--streamFor=" + streamFor,
-        "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
+        "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb")));
+    args.addAll(List.of(more));
+    return Replication.cli(args.toArray(String[]::new));
   }
 
   private static long columnsAdded(Replication.Outcome run) {
@@ -264,14 +266,16 @@ public class ReplicationSlotTest {
     writer.start();
     Replication.Outcome first;
     try {
-      first = stream("15s");
+      // The first reads go as a batch run's do: in the partitions and at the rate asked for.
+      first = stream("15s", "--jdbcPartitions=3", "--jdbcFetchSize=100", "--maxThroughput=50MB/s");
     } finally {
       writing.set(false);
       writer.join();
     }
     assertEquals(null, failed.get());
     assertEquals(first.err() + first.out(), 0, first.code());
-    assertTrue(first.out(), first.out().contains("public.orders, public.customers whole at the slot's position first"));
+    assertTrue(first.out(), first.out().contains(
+        "public.orders (3 partitions), public.customers (3 partitions) whole at the slot's position first"));
     assertTrue(first.out(), first.count("inserted") + first.count("updated") + first.count("deleted") > 0);
     String afterFirst = confirmedPosition();
     assertTrue(first.err(), afterFirst != null);
@@ -296,10 +300,10 @@ public class ReplicationSlotTest {
       }
     });
     later.start();
-    Replication.Outcome third = stream("10s", "public.orders,public.customers,public.notes");
+    Replication.Outcome third = streamTables("10s", "public.orders,public.customers,public.notes");
     later.join();
     assertEquals(third.err() + third.out(), 0, third.code());
-    assertTrue(third.out(), third.out().contains("public.notes whole at the slot's position first"));
+    assertTrue(third.out(), third.out().contains("public.notes (1 partition) whole at the slot's position first"));
     Replication.Outcome notes = command("verify", "--table=notes", "--jdbcTable=public.notes");
     assertEquals(notes.err() + notes.out(), 0, notes.code());
   }
@@ -358,14 +362,38 @@ public class ReplicationSlotTest {
     assertEquals(0, again.count("inserted") + again.count("deleted"));
     assertTargetMatchesSource();
 
-    // A stream stops at a TRUNCATE, saying what to do (a single table's slot may also go on in a batch run).
-    sql("TRUNCATE orders");
+    // A stream applies a TRUNCATE in its place too: rows merged in earlier windows, rows of changes
+    // passed on in this window (maybe still unmerged), and rows of the same transaction before it go;
+    // what comes after it stays. Then a batch run goes on from where the stream confirmed the slot.
+    Thread writer = new Thread(() -> {
+      try {
+        Thread.sleep(2500);
+        try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
+          insert(st, 2000, 2050);
+        }
+        Thread.sleep(1200); // likely merged by the TRUNCATE's poll, or still in flight: either way deleted
+        sql("UPDATE orders SET amount = 5 WHERE id = 2001; BEGIN; INSERT INTO orders (region, id) VALUES ('y', 4);"
+            + " TRUNCATE orders; INSERT INTO orders (region, id) VALUES ('y', 5); COMMIT;"
+            + " INSERT INTO orders (region, id) VALUES ('y', 6)");
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    writer.start();
     Replication.Outcome stream = Replication.cli("replicate", "--streaming=true", "--tables=public.orders",
         "--jdbcUrl=" + pg.url(db), "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile,
-        "--slot=" + slot, "--loadInterval=1s", "--watchInterval=500ms", "--streamFor=5s",
+        "--slot=" + slot, "--loadInterval=1s", "--watchInterval=500ms", "--streamFor=8s",
         "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
-    assertTrue(stream.out() + stream.err(), (stream.out() + stream.err()).contains("TRUNCATE of public.orders"));
-    assertTrue(stream.out() + stream.err(), (stream.out() + stream.err()).contains("--maxReloadDeletePercent=100"));
+    writer.join();
+    assertEquals(stream.err() + stream.out(), 0, stream.code());
+    assertTrue(stream.out(), stream.out().contains("truncated   1 TRUNCATE applied"));
+    assertTargetMatchesSource();
+    try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
+      try (ResultSet rs = st.executeQuery("SELECT count(*) FROM orders")) {
+        rs.next();
+        assertEquals(2, rs.getLong(1)); // 5 and 6
+      }
+    }
     command("replicate").ok();
     assertTargetMatchesSource();
   }

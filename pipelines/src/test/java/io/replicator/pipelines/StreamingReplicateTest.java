@@ -244,6 +244,12 @@ public class StreamingReplicateTest {
         "--snapshot=/tmp/x.jsonl", "--table=t", "--staging=/tmp/x");
     assertEquals(2, snapshot.code());
     assertTrue(snapshot.err(), snapshot.err().contains("--snapshot loads a snapshot, which a stream does not"));
+    // Read settings of a whole-table read do nothing in a stream without a slot: refused, not ignored.
+    Replication.Outcome partitions = Replication.cli("replicate", "--streaming=true", "--changes=/tmp/none/*",
+        "--jdbcPartitions=4", "--table=t", "--staging=/tmp/x");
+    assertEquals(2, partitions.code());
+    assertTrue(partitions.err(), partitions.err().contains(
+        "--jdbcPartitions applies to reading a table whole, which a stream does only from a replication slot"));
     Replication.Outcome tables = Replication.cli("replicate", "--streaming=true", "--changes=/tmp/none/*",
         "--tables=a,b", "--staging=/tmp/x");
     assertEquals(2, tables.code());

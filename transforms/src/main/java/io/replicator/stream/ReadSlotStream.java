@@ -2,17 +2,25 @@ package io.replicator.stream;
 
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
+import io.replicator.change.ChangeOp;
 import io.replicator.change.Column;
+import io.replicator.change.Sequence;
 import io.replicator.change.TargetTable;
 import io.replicator.common.ByteSize;
 import io.replicator.common.Counters;
 import io.replicator.source.DeadLetter;
 import io.replicator.source.postgres.ReplicationSlot;
+import io.replicator.source.postgres.PgOutput;
+import io.replicator.source.postgres.SlotChangeDecoder;
 import io.replicator.source.postgres.SlotPeek;
+import io.replicator.source.postgres.TargetKeys;
 import io.replicator.warehouse.WarehouseSpec;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -41,6 +49,11 @@ import org.joda.time.Instant;
  * confirmed only then, so a poll peeks again from the last confirmed position and skips what it
  * already passed on; a restarted stream reads from the confirmed position again.
  *
+ * <p>A TRUNCATE ({@link #applyingTruncates}) becomes a DELETE, at its place in the commit order, of
+ * every row its table may hold: the target's rows, and the rows of changes passed on since the
+ * slot's confirmed position (read again), which may not be merged yet. Changes after it sort
+ * above it and stay; so does a target row newer than it (a replay).
+ *
  * <pre>{@code
  * DecodeEvents.Result read = p.apply(ReadSlotStream.of(slot, Map.of("public.orders", orders))
  *     .every(Duration.standardSeconds(10)));
@@ -51,6 +64,8 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
   public static final String POLLS = "slot_polls";
   /** Gauge: the WAL the slot keeps on the source's disk, in bytes, at the last poll. */
   public static final String RETAINED_WAL = "slot_retained_wal_bytes";
+  /** TRUNCATEs applied: each a DELETE of every row its table may hold, at its place. */
+  public static final String TRUNCATES_APPLIED = "stream_truncates_applied";
 
   private static final TupleTag<Change> CHANGES = new TupleTag<>() {};
   private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
@@ -61,36 +76,46 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
   private final Duration interval;
   private final WarehouseSpec evolving;
   private final long warnAboveBytes;
+  private final TargetKeys targetKeys;
 
   private ReadSlotStream(ReplicationSlot slot, Map<String, TargetTable> tables, Duration interval,
-      WarehouseSpec evolving, long warnAboveBytes) {
+      WarehouseSpec evolving, long warnAboveBytes, TargetKeys targetKeys) {
     this.slot = slot;
     this.tables = Map.copyOf(tables);
     this.interval = interval;
     this.evolving = evolving;
     this.warnAboveBytes = warnAboveBytes;
+    this.targetKeys = targetKeys;
   }
 
   /** The changes of {@code tables} (targets by source {@code schema.table}), read every ten seconds. */
   public static ReadSlotStream of(ReplicationSlot slot, Map<String, TargetTable> tables) {
-    return new ReadSlotStream(slot, tables, Duration.standardSeconds(10), null, Long.MAX_VALUE);
+    return new ReadSlotStream(slot, tables, Duration.standardSeconds(10), null, Long.MAX_VALUE, null);
   }
 
   public ReadSlotStream every(Duration poll) {
     if (poll.getMillis() < 1) {
       throw new IllegalArgumentException("the poll interval must be positive, got " + poll);
     }
-    return new ReadSlotStream(slot, tables, poll, evolving, warnAboveBytes);
+    return new ReadSlotStream(slot, tables, poll, evolving, warnAboveBytes, targetKeys);
   }
 
   /** Adds the columns new at the source to the targets in {@code warehouse}, as the changes show them. */
   public ReadSlotStream evolvingSchemas(WarehouseSpec warehouse) {
-    return new ReadSlotStream(slot, tables, interval, warehouse, warnAboveBytes);
+    return new ReadSlotStream(slot, tables, interval, warehouse, warnAboveBytes, targetKeys);
   }
 
   /** Warns (at most once a minute) while the slot keeps more than {@code bytes} of WAL on the source. */
   public ReadSlotStream warningAbove(long bytes) {
-    return new ReadSlotStream(slot, tables, interval, evolving, bytes);
+    return new ReadSlotStream(slot, tables, interval, evolving, bytes, targetKeys);
+  }
+
+  /**
+   * Applies each TRUNCATE of a replicated table in its place (see above), the target's rows read
+   * through {@code keys}. Without it the stream stops at one, before merging its window.
+   */
+  public ReadSlotStream applyingTruncates(TargetKeys keys) {
+    return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, keys);
   }
 
   /** The source name progress is reported under. */
@@ -113,6 +138,7 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
     private final ReadSlotStream spec;
     private final Counter polls = Counters.counter(POLLS);
     private final org.apache.beam.sdk.metrics.Gauge retained = Counters.gauge(RETAINED_WAL);
+    private final Counter truncated = Counters.counter(TRUNCATES_APPLIED);
     private transient long lastWarning;
     private transient TargetColumns targetColumns;
     /** The targets as this reader knows them, columns it added included. */
@@ -127,7 +153,7 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
     }
 
     @ProcessElement
-    public void process(@StateId("readTo") ValueState<Long> readTo, MultiOutputReceiver out) throws SQLException {
+    public void process(@StateId("readTo") ValueState<Long> readTo, MultiOutputReceiver out) throws Exception {
       long from = readTo.read() == null ? 0 : readTo.read();
       long end = spec.slot.currentPosition();
       if (end <= from) {
@@ -136,14 +162,41 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
       if (current == null) {
         current = new java.util.HashMap<>(spec.tables);
       }
-      SlotPeek.Read read = SlotPeek.read(spec.slot, end, from, current,
-          spec.evolving == null ? null : this::addColumns, null, 10_000, out.get(CHANGES)::output,
-          out.get(DEAD_LETTERS)::output);
+      SlotChangeDecoder.ColumnAdder adder = spec.evolving == null ? null : this::addColumns;
+      // Applied once the read has let go of the slot: a TRUNCATE reads it again.
+      List<KV<String, Sequence>> truncates = new ArrayList<>();
+      SlotPeek.Read read = SlotPeek.read(spec.slot, end, from, current, adder,
+          spec.targetKeys == null ? null : (table, at) -> truncates.add(KV.of(table, at)), 10_000,
+          out.get(CHANGES)::output, out.get(DEAD_LETTERS)::output);
+      for (KV<String, Sequence> truncate : truncates) {
+        applyTruncate(truncate.getKey(), truncate.getValue(), adder, out.get(CHANGES)::output);
+      }
       polls.inc();
       read.newestCommitMillis().forEach((table, millis) -> out.get(PROGRESS).output(Progress.sourceTime(table, millis)));
       out.get(PROGRESS).output(Progress.position(sourceName(spec.slot), end));
       readTo.write(end);
       watchRetainedWal();
+    }
+
+    /**
+     * Deletes, at the TRUNCATE's place, every row {@code table} may hold: the rows of the changes
+     * passed on since the slot's confirmed position (maybe not merged yet), then the target's
+     * (merged, whose positions the slot confirmed). A change merged between the two reads is in
+     * one of them.
+     */
+    private void applyTruncate(String table, Sequence at, SlotChangeDecoder.ColumnAdder adder, Consumer<Change> out)
+        throws Exception {
+      Map<String, Change> rows = new LinkedHashMap<>();
+      SlotPeek.changesBefore(spec.slot, at, table, current, adder, c -> rows.put(c.key(), c));
+      long inFlight = rows.size();
+      TargetTable target = current.values().stream().filter(t -> t.name().equals(table)).findFirst().orElseThrow();
+      spec.targetKeys.forEachRow(target, c -> rows.putIfAbsent(c.key(), c));
+      for (Change row : rows.values()) {
+        out.accept(new Change(table, ChangeOp.DELETE, row.key(), at, row.rowJson()));
+      }
+      truncated.inc();
+      LOG.info("TRUNCATE of {} at LSN {}: deleting its {} rows ({} of them from changes not confirmed merged)", table,
+          PgOutput.lsnText(at.part(0)), rows.size(), inFlight);
     }
 
     /** A slot that falls behind keeps WAL on the source's disk until it fills: say so early. */

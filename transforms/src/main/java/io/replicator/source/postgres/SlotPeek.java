@@ -65,6 +65,24 @@ public final class SlotPeek {
     return read[0];
   }
 
+  /**
+   * The changes of {@code table} the slot holds from its confirmed position up to {@code before}
+   * (a TRUNCATE's place in the commit order), read again: what a stream passed on but may not have
+   * merged yet. Not counted (the read that passed them on was); rejected changes are left out (that
+   * read dead-lettered them).
+   */
+  public static void changesBefore(ReplicationSlot slot, Sequence before, String table, Map<String, TargetTable> tables,
+      SlotChangeDecoder.ColumnAdder adder, Consumer<Change> changes) throws SQLException {
+    Consumer<Change> earlier = c -> {
+      if (c.table().equals(table) && c.sequence().compareTo(before) < 0) {
+        changes.accept(c);
+      }
+    };
+    // Up to the TRUNCATE's own transaction, whose changes before it count too.
+    long end = before.part(0) + 1;
+    ReplicationSlot.whileInUse(() -> readOnce(slot, end, 0, tables, adder, (t, at) -> { }, 10_000, earlier, d -> { }));
+  }
+
   private static Read readOnce(ReplicationSlot slot, long end, long from, Map<String, TargetTable> tables,
       SlotChangeDecoder.ColumnAdder adder, BiConsumer<String, Sequence> truncates, int fetchSize,
       Consumer<Change> changes, Consumer<DeadLetter> rejected) throws SQLException {
