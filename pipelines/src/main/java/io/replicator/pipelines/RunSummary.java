@@ -8,6 +8,7 @@ import io.replicator.common.Counters;
 import io.replicator.source.ReadChanges;
 import io.replicator.source.WriteDeadLetters;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;
+import io.replicator.source.postgres.PartialMoves;
 import io.replicator.source.postgres.PgOutput;
 import io.replicator.source.postgres.ReadSlotChanges;
 import io.replicator.source.postgres.ReplicationSlot;
@@ -243,6 +244,10 @@ public final class RunSummary {
 
   /** The partial rows no row could complete, when there are some (they are among the dead letters). */
   private void partialWithoutBase(StringBuilder sb) {
+    long completed = get(PartialMoves.COMPLETED);
+    if (completed > 0) {
+      line(sb, "completed", completed, "key moves that left TOASTed columns out, from the old key's row");
+    }
     long n = get(RowsWithoutBase.PARTIAL_ROWS_WITHOUT_BASE);
     if (n > 0) {
       line(sb, "incomplete", n, "updates that left columns out, of keys the target does not hold (dead letters)");

@@ -10,6 +10,7 @@ import io.replicator.common.ByteSize;
 import io.replicator.common.Counters;
 import io.replicator.source.DeadLetter;
 import io.replicator.source.postgres.ReplicationSlot;
+import io.replicator.source.postgres.PartialMoves;
 import io.replicator.source.postgres.PgOutput;
 import io.replicator.source.postgres.SlotChangeDecoder;
 import io.replicator.source.postgres.SlotPeek;
@@ -111,8 +112,9 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
   }
 
   /**
-   * Applies each TRUNCATE of a replicated table in its place (see above), the target's rows read
-   * through {@code keys}. Without it the stream stops at one, before merging its window.
+   * Applies each TRUNCATE of a replicated table in its place (see above), and completes each key
+   * move that leaves columns out ({@link PartialMoves}), the target's rows read through {@code
+   * keys}. Without it the stream stops at a TRUNCATE, and such a move is a dead letter.
    */
   public ReadSlotStream applyingTruncates(TargetKeys keys) {
     return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, keys);
@@ -165,12 +167,15 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
       SlotChangeDecoder.ColumnAdder adder = spec.evolving == null ? null : this::addColumns;
       // Applied once the read has let go of the slot: a TRUNCATE reads it again.
       List<KV<String, Sequence>> truncates = new ArrayList<>();
+      List<PartialMoves.Move> moves = new ArrayList<>();
+      boolean target = spec.targetKeys != null;
       SlotPeek.Read read = SlotPeek.read(spec.slot, end, from, current, adder,
-          spec.targetKeys == null ? null : (table, at) -> truncates.add(KV.of(table, at)), 10_000,
+          target ? (table, at) -> truncates.add(KV.of(table, at)) : null, target ? moves::add : null, 10_000,
           out.get(CHANGES)::output, out.get(DEAD_LETTERS)::output);
       for (KV<String, Sequence> truncate : truncates) {
         applyTruncate(truncate.getKey(), truncate.getValue(), adder, out.get(CHANGES)::output);
       }
+      PartialMoves.complete(spec.slot, end, current, adder, spec.targetKeys, moves, out.get(CHANGES)::output);
       polls.inc();
       read.newestCommitMillis().forEach((table, millis) -> out.get(PROGRESS).output(Progress.sourceTime(table, millis)));
       out.get(PROGRESS).output(Progress.position(sourceName(spec.slot), end));

@@ -9,7 +9,9 @@ import io.replicator.common.Counters;
 import io.replicator.source.DeadLetter;
 import io.replicator.source.ReadChanges;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -84,8 +86,9 @@ public final class ReadSlotChanges extends PTransform<PBegin, ReadChanges.Result
   /**
    * Applies a TRUNCATE of a replicated table: the changes before it are dropped, and every row the
    * target holds ({@code keys}) is deleted at its place in the commit order, so the target keeps
-   * only what came after it (rows newer than it, from a replay, stay). Without this a TRUNCATE
-   * stops the read.
+   * only what came after it (rows newer than it, from a replay, stay). Also completes each key move
+   * that leaves columns out from the old key's row ({@link PartialMoves}). Without this a TRUNCATE
+   * stops the read, and such a move is a dead letter.
    */
   public ReadSlotChanges applyingTruncates(TargetKeys keys) {
     return new ReadSlotChanges(slot, end, tables, fetchSize, keys);
@@ -179,10 +182,13 @@ public final class ReadSlotChanges extends PTransform<PBegin, ReadChanges.Result
     }
 
     @ProcessElement
-    public void process(MultiOutputReceiver out) throws SQLException {
+    public void process(MultiOutputReceiver out) throws Exception {
+      List<PartialMoves.Move> moves = new ArrayList<>();
+      boolean target = spec.targetKeys != null;
       SlotPeek.read(spec.slot, spec.end, 0, spec.tables, null,
-          spec.targetKeys == null ? null : (table, at) -> out.get(TRUNCATES).output(KV.of(table, at.toString())),
-          spec.fetchSize, out.get(CHANGES)::output, out.get(DEAD_LETTERS)::output);
+          target ? (table, at) -> out.get(TRUNCATES).output(KV.of(table, at.toString())) : null,
+          target ? moves::add : null, spec.fetchSize, out.get(CHANGES)::output, out.get(DEAD_LETTERS)::output);
+      PartialMoves.complete(spec.slot, spec.end, spec.tables, null, spec.targetKeys, moves, out.get(CHANGES)::output);
     }
   }
 }

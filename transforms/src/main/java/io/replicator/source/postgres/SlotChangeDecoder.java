@@ -1,6 +1,7 @@
 package io.replicator.source.postgres;
 
 import io.replicator.change.Change;
+import io.replicator.change.ChangeOp;
 import io.replicator.change.Column;
 import io.replicator.change.ColumnType;
 import io.replicator.change.Json;
@@ -65,6 +66,7 @@ public final class SlotChangeDecoder {
   private final SourceCatalog catalog;
   private ColumnAdder adder;
   private java.util.function.BiConsumer<String, Sequence> truncates;
+  private Consumer<PartialMoves.Move> partialMoves;
   private final String sourceName;
   private final Map<Integer, Mapped> relations = new HashMap<>();
   private long commitLsn;
@@ -106,6 +108,16 @@ public final class SlotChangeDecoder {
    */
   public SlotChangeDecoder passingTruncates(java.util.function.BiConsumer<String, Sequence> truncates) {
     this.truncates = truncates;
+    return this;
+  }
+
+  /**
+   * Passes on each UPDATE that moves its key and leaves columns out (REPLICA IDENTITY DEFAULT, a
+   * TOASTed value untouched) to be completed ({@link PartialMoves}), instead of rejecting it. The
+   * DELETE of the old key goes with the other changes.
+   */
+  public SlotChangeDecoder passingPartialMoves(Consumer<PartialMoves.Move> moves) {
+    this.partialMoves = moves;
     return this;
   }
 
@@ -270,8 +282,14 @@ public final class SlotChangeDecoder {
         beforeKey = m.old().key();
         beforeKeyRow = m.old().keyRowJson();
       }
-      KeyChanges.normalise(table, op, key, beforeKey, sequence, m.row().rowJson(), m.row().unchangedJson(),
-          beforeKeyRow, changes);
+      String unchanged = m.row().unchangedJson();
+      if (partialMoves != null && unchanged != null && beforeKey != null && !beforeKey.equals(key)) {
+        changes.accept(new Change(table, ChangeOp.DELETE, beforeKey, sequence, beforeKeyRow));
+        partialMoves.accept(new PartialMoves.Move(beforeKey,
+            new Change(table, ChangeOp.UPSERT, key, sequence, m.row().rowJson(), unchanged)));
+        return;
+      }
+      KeyChanges.normalise(table, op, key, beforeKey, sequence, m.row().rowJson(), unchanged, beforeKeyRow, changes);
     } catch (RejectedInputException | IllegalArgumentException e) {
       rejected.accept(new DeadLetter(sourceName, 0, describe(m.relation(), op, sequence, row), e.getMessage(),
           m.row().keyOrNull()));

@@ -39,10 +39,13 @@ public final class SlotPeek {
    * @param adder where columns new at the source are added to their targets, or null to reject
    *     their changes
    * @param truncates where a TRUNCATE is passed on, or null to stop the read at one
+   * @param moves where a key move that leaves columns out is passed on ({@link PartialMoves}), or
+   *     null to reject it
    */
   public static Read read(ReplicationSlot slot, long end, long from, Map<String, TargetTable> tables,
-      SlotChangeDecoder.ColumnAdder adder, BiConsumer<String, Sequence> truncates, int fetchSize,
-      Consumer<Change> changes, Consumer<DeadLetter> rejected) throws SQLException {
+      SlotChangeDecoder.ColumnAdder adder, BiConsumer<String, Sequence> truncates,
+      Consumer<PartialMoves.Move> moves, int fetchSize, Consumer<Change> changes, Consumer<DeadLetter> rejected)
+      throws SQLException {
     Counter decoded = Counters.counter(ReadChanges.CHANGES_DECODED);
     Counter dead = Counters.counter(ReadChanges.REJECTED);
     Consumer<Change> countedChanges = change -> {
@@ -53,9 +56,13 @@ public final class SlotPeek {
       dead.inc();
       rejected.accept(letter);
     };
+    Consumer<PartialMoves.Move> countedMoves = moves == null ? null : move -> {
+      decoded.inc();
+      moves.accept(move);
+    };
     Read[] read = new Read[1];
     // Nothing is passed on before the slot is acquired, so a read refused then is simply retried.
-    ReplicationSlot.whileInUse(() -> read[0] = readOnce(slot, end, from, tables, adder, truncates, fetchSize,
+    ReplicationSlot.whileInUse(() -> read[0] = readOnce(slot, end, from, tables, adder, truncates, countedMoves, fetchSize,
         countedChanges, countedRejected));
     Counters.counter(ReadChanges.SKIPPED).inc(read[0].skipped());
     Counters.counter(ReadSlotChanges.MESSAGES_READ).inc(read[0].messages());
@@ -79,17 +86,28 @@ public final class SlotPeek {
       }
     };
     // Up to the TRUNCATE's own transaction, whose changes before it count too.
-    long end = before.part(0) + 1;
-    ReplicationSlot.whileInUse(() -> readOnce(slot, end, 0, tables, adder, (t, at) -> { }, 10_000, earlier, d -> { }));
+    changesUpTo(slot, before.part(0) + 1, tables, adder, earlier, m -> earlier.accept(m.moved()));
+  }
+
+  /**
+   * Every change the slot holds from its confirmed position up to {@code end}, read again, key
+   * moves that leave columns out passed to {@code moves} as they are. Not counted; rejected changes
+   * left out (the read that passed the changes on counted and dead-lettered them).
+   */
+  static void changesUpTo(ReplicationSlot slot, long end, Map<String, TargetTable> tables,
+      SlotChangeDecoder.ColumnAdder adder, Consumer<Change> changes, Consumer<PartialMoves.Move> moves)
+      throws SQLException {
+    ReplicationSlot.whileInUse(() -> readOnce(slot, end, 0, tables, adder, (t, at) -> { }, moves, 10_000, changes,
+        d -> { }));
   }
 
   private static Read readOnce(ReplicationSlot slot, long end, long from, Map<String, TargetTable> tables,
-      SlotChangeDecoder.ColumnAdder adder, BiConsumer<String, Sequence> truncates, int fetchSize,
-      Consumer<Change> changes, Consumer<DeadLetter> rejected) throws SQLException {
+      SlotChangeDecoder.ColumnAdder adder, BiConsumer<String, Sequence> truncates, Consumer<PartialMoves.Move> moves,
+      int fetchSize, Consumer<Change> changes, Consumer<DeadLetter> rejected) throws SQLException {
     String name = "postgres slot " + slot.slot() + " in " + slot.source().displayUrl();
     try (Connection c = slot.source().open(); Catalog catalog = new Catalog(slot)) {
       SlotChangeDecoder decoder = new SlotChangeDecoder(tables, catalog, name).committedFrom(from).addingColumns(adder)
-          .passingTruncates(truncates);
+          .passingTruncates(truncates).passingPartialMoves(moves);
       long messages = 0;
       long bytes = 0;
       try (ResultSet rs = slot.peek(c, end, fetchSize)) {
