@@ -314,18 +314,21 @@ public class ReplicationSlotTest {
     // Under REPLICA IDENTITY DEFAULT a moved key's new row arrives without its TOASTed values: they
     // are the old key's, from the target (5), from the run's own partial change over the target's
     // row (10), from the run's own whole row (a row inserted and moved in the run), along a chain of
-    // moves (20 -> 20020 -> 20021), and with a move back onto a key freed in the same run (25 -> 26).
+    // moves (20 -> 20020 -> 20021), with a move onto a key freed in the same run (25 -> 26), and
+    // from the target when the old key is used again after the move (50 -> 50050, a new 50): the
+    // target holds nothing as recent as the move, so its row of 50 is the one before it.
     sql("UPDATE orders SET id = 5005 WHERE id = 5;"
         + " UPDATE orders SET amount = 99 WHERE id = 10; UPDATE orders SET id = 10010 WHERE id = 10;"
         + " INSERT INTO orders (region, id, note, payload) VALUES ('eu', 30000, repeat('long ', 3000),"
         + "   decode(repeat('ab', 3000), 'hex')); UPDATE orders SET id = 30001 WHERE id = 30000;"
         + " UPDATE orders SET id = 20020 WHERE id = 20; UPDATE orders SET flag = NULL WHERE id = 20020;"
         + " UPDATE orders SET id = 20021 WHERE id = 20020;"
-        + " DELETE FROM orders WHERE id = 26; UPDATE orders SET id = 26 WHERE id = 25;");
+        + " DELETE FROM orders WHERE id = 26; UPDATE orders SET id = 26 WHERE id = 25;"
+        + " UPDATE orders SET id = 50050 WHERE id = 50; INSERT INTO orders (region, id, note) VALUES ('us', 50, 'new');");
     Replication.Outcome run = command("replicate");
     assertEquals(run.err() + run.out(), 0, run.code());
     assertEquals(run.out(), 0, run.count("rejected"));
-    assertTrue(run.out(), run.out().contains("completed   6 key moves"));
+    assertTrue(run.out(), run.out().contains("completed   7 key moves"));
     assertTargetMatchesSource();
 
     // In a stream too, with the old key's row in the target, in an earlier window, or in the same poll.

@@ -84,6 +84,18 @@ public final class ReadTargetRows extends PTransform<PBegin, PCollection<Change>
 
   /** The rows of the targets in {@code spec}, for a TRUNCATE at the source. */
   public static TargetKeys in(WarehouseSpec spec) {
-    return (table, out) -> forEachRow(spec, table, out);
+    return new TargetKeys() {
+      @Override
+      public void forEachRow(TargetTable table, Consumer<Change> out) {
+        ReadTargetRows.forEachRow(spec, table, out);
+      }
+
+      @Override
+      public long maxSequence(TargetTable table) {
+        try (Warehouse w = spec.open()) {
+          return w.maxSequenceNum(table);
+        }
+      }
+    };
   }
 }

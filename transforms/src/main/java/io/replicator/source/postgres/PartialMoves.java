@@ -28,8 +28,9 @@ import java.util.function.Consumer;
  * DEFAULT sends the old key only): the values left out are the old key's, just before the move.
  * That row is found where it can be proved to be the one: the latest change of the old key the
  * slot still holds before the move (read again from the slot's confirmed position: a whole row,
- * or partial ones over the target's), or else the target's row of the old key when the slot holds
- * no change of it at all after the move (so the target's row is not newer). Otherwise the move is
+ * or partial ones over the target's), or else the target's row of the old key when it cannot be
+ * newer than the move: the slot holds no later change of the old key, or the target holds nothing
+ * committed at or after the move's transaction. Otherwise the move is
  * passed on partial: the merge then ignores it as a replay, or dead-letters it as a row without
  * base, and never writes a value from the wrong row.
  */
@@ -69,6 +70,7 @@ public final class PartialMoves {
     };
     SlotPeek.changesUpTo(slot, end, tables, adder, keep, m -> keep.accept(m.moved()));
     Map<String, Change> targetRows = null;
+    Map<String, Long> targetMax = new HashMap<>();
 
     List<Move> inOrder = new ArrayList<>(moves);
     inOrder.sort(Comparator.comparing(m -> m.moved().sequence()));
@@ -97,7 +99,8 @@ public final class PartialMoves {
           }
         }
       }
-      if (!knownBase && !changedAfter) {
+      if (!knownBase && (!changedAfter
+          || targetMax.computeIfAbsent(moved.table(), t -> maxSequence(targets, tables, t)) < moved.sequence().part(0))) {
         if (targetRows == null) {
           targetRows = targetRows(targets, tables, moves);
         }
@@ -133,6 +136,14 @@ public final class PartialMoves {
 
   private static TargetTable tableNamed(Map<String, TargetTable> tables, String name) {
     return tables.values().stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  private static long maxSequence(TargetKeys targets, Map<String, TargetTable> tables, String table) {
+    try {
+      return targets.maxSequence(tableNamed(tables, table));
+    } catch (Exception e) {
+      throw new IllegalStateException("reading the highest sequence of " + table + ": " + e.getMessage(), e);
+    }
   }
 
   private static Map<String, Change> targetRows(TargetKeys targets, Map<String, TargetTable> tables, List<Move> moves)
