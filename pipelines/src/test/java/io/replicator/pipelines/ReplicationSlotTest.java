@@ -215,6 +215,32 @@ public class ReplicationSlotTest {
     return Replication.cli(args.toArray(String[]::new));
   }
 
+  /** What a writer does to the source while a stream runs. */
+  private interface SourceWrites {
+    void run() throws Exception;
+  }
+
+  /** An 8 s stream of orders while {@code writes} run on a thread of their own; it must end well. */
+  private Replication.Outcome streamOrdersWhile(SourceWrites writes) throws InterruptedException {
+    AtomicReference<Exception> failed = new AtomicReference<>();
+    Thread writer = new Thread(() -> {
+      try {
+        writes.run();
+      } catch (Exception e) {
+        failed.set(e);
+      }
+    });
+    writer.start();
+    Replication.Outcome stream = Replication.cli("replicate", "--streaming=true", "--tables=public.orders",
+        "--jdbcUrl=" + pg.url(db), "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile,
+        "--slot=" + slot, "--loadInterval=1s", "--watchInterval=500ms", "--streamFor=8s",
+        "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
+    writer.join();
+    assertEquals(null, failed.get());
+    assertEquals(stream.err() + stream.out(), 0, stream.code());
+    return stream;
+  }
+
   private static long columnsAdded(Replication.Outcome run) {
     return run.out().contains("\n  columns ") ? run.count("columns") : 0;
   }
@@ -332,24 +358,13 @@ public class ReplicationSlotTest {
     assertTargetMatchesSource();
 
     // In a stream too, with the old key's row in the target, in an earlier window, or in the same poll.
-    Thread writer = new Thread(() -> {
-      try {
-        Thread.sleep(2500);
-        sql("UPDATE orders SET id = 35035 WHERE id = 35; UPDATE orders SET amount = 1 WHERE id = 40");
-        Thread.sleep(1500);
-        sql("UPDATE orders SET id = 40040 WHERE id = 40; UPDATE orders SET id = 45045 WHERE id = 45;"
-            + " UPDATE orders SET id = 45046 WHERE id = 45045");
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
+    Replication.Outcome stream = streamOrdersWhile(() -> {
+      Thread.sleep(2500);
+      sql("UPDATE orders SET id = 35035 WHERE id = 35; UPDATE orders SET amount = 1 WHERE id = 40");
+      Thread.sleep(1500);
+      sql("UPDATE orders SET id = 40040 WHERE id = 40; UPDATE orders SET id = 45045 WHERE id = 45;"
+          + " UPDATE orders SET id = 45046 WHERE id = 45045");
     });
-    writer.start();
-    Replication.Outcome stream = Replication.cli("replicate", "--streaming=true", "--tables=public.orders",
-        "--jdbcUrl=" + pg.url(db), "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile,
-        "--slot=" + slot, "--loadInterval=1s", "--watchInterval=500ms", "--streamFor=8s",
-        "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
-    writer.join();
-    assertEquals(stream.err() + stream.out(), 0, stream.code());
     assertEquals(stream.out(), 0, stream.count("rejected"));
     assertTrue(stream.out(), stream.out().contains("completed   4 key moves"));
     assertTargetMatchesSource();
@@ -379,27 +394,16 @@ public class ReplicationSlotTest {
     // A stream applies a TRUNCATE in its place too: rows merged in earlier windows, rows of changes
     // passed on in this window (maybe still unmerged), and rows of the same transaction before it go;
     // what comes after it stays. Then a batch run goes on from where the stream confirmed the slot.
-    Thread writer = new Thread(() -> {
-      try {
-        Thread.sleep(2500);
-        try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
-          insert(st, 2000, 2050);
-        }
-        Thread.sleep(1200); // likely merged by the TRUNCATE's poll, or still in flight: either way deleted
-        sql("UPDATE orders SET amount = 5 WHERE id = 2001; BEGIN; INSERT INTO orders (region, id) VALUES ('y', 4);"
-            + " TRUNCATE orders; INSERT INTO orders (region, id) VALUES ('y', 5); COMMIT;"
-            + " INSERT INTO orders (region, id) VALUES ('y', 6)");
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
+    Replication.Outcome stream = streamOrdersWhile(() -> {
+      Thread.sleep(2500);
+      try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
+        insert(st, 2000, 2050);
       }
+      Thread.sleep(1200); // likely merged by the TRUNCATE's poll, or still in flight: either way deleted
+      sql("UPDATE orders SET amount = 5 WHERE id = 2001; BEGIN; INSERT INTO orders (region, id) VALUES ('y', 4);"
+          + " TRUNCATE orders; INSERT INTO orders (region, id) VALUES ('y', 5); COMMIT;"
+          + " INSERT INTO orders (region, id) VALUES ('y', 6)");
     });
-    writer.start();
-    Replication.Outcome stream = Replication.cli("replicate", "--streaming=true", "--tables=public.orders",
-        "--jdbcUrl=" + pg.url(db), "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile,
-        "--slot=" + slot, "--loadInterval=1s", "--watchInterval=500ms", "--streamFor=8s",
-        "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
-    writer.join();
-    assertEquals(stream.err() + stream.out(), 0, stream.code());
     assertTrue(stream.out(), stream.out().contains("truncated   1 TRUNCATE applied"));
     assertTargetMatchesSource();
     try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
