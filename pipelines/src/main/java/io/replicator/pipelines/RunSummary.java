@@ -7,9 +7,9 @@ import io.replicator.common.ByteSize;
 import io.replicator.common.Counters;
 import io.replicator.source.ReadChanges;
 import io.replicator.source.WriteDeadLetters;
+import io.replicator.source.jdbc.Lsn;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;
 import io.replicator.source.postgres.PartialMoves;
-import io.replicator.source.postgres.PgOutput;
 import io.replicator.source.postgres.ReadSlotChanges;
 import io.replicator.source.postgres.ReplicationSlot;
 import io.replicator.stream.CommitProgress;
@@ -160,10 +160,10 @@ public final class RunSummary {
       ReplicationSlot.State state = run.slot().state();
       line(sb, "read", get(ReadSlotChanges.ROW_CHANGES_READ), "row changes in " + get(ReadSlotChanges.TRANSACTIONS_READ)
           + " transactions from replication slot "
-          + run.slot().slot().slot() + ", committed from LSN " + PgOutput.lsnText(state.confirmed()) + " to "
-          + PgOutput.lsnText(state.end()) + (state.created() ? " (slot created by this run)" : ""));
+          + run.slot().slot().slot() + ", committed from LSN " + Lsn.text(state.confirmed()) + " to "
+          + Lsn.text(state.end()) + (state.created() ? " (slot created by this run)" : ""));
       sb.append(String.format(Locale.ROOT, "  %-11s slot confirmed to LSN %s: the next run reads from there%n", "",
-          PgOutput.lsnText(state.end())));
+          Lsn.text(state.end())));
       if (get(ReadSlotChanges.TRUNCATES_APPLIED) > 0) {
         line(sb, "truncated", get(ReadSlotChanges.TRUNCATES_APPLIED), "TRUNCATE applied: the target's rows before it"
             + " deleted, " + get(ReadSlotChanges.CHANGES_BEFORE_TRUNCATE) + " changes before it dropped");

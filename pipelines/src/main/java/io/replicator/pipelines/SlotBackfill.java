@@ -3,6 +3,7 @@ package io.replicator.pipelines;
 import io.replicator.batch.BatchPlan;
 import io.replicator.change.TargetTable;
 import io.replicator.replicate.ReplicateTable;
+import io.replicator.source.jdbc.Lsn;
 import io.replicator.source.postgres.ReplicationSlot;
 import io.replicator.warehouse.spi.Warehouse;
 import java.util.List;
@@ -59,7 +60,7 @@ final class SlotBackfill {
       }
       String source = state.tables().get(i);
       LOG.info("Reading {} whole at the position of {} (LSN {}) before the stream starts", source, slot,
-          io.replicator.source.postgres.PgOutput.lsnText(state.confirmed()));
+          Lsn.text(state.confirmed()));
       JdbcSourcePlan read = plan.firstReads().ofTable(source);
       JdbcPlan jdbc = JdbcPlan.prepare(read, null, table.schema(), true);
       try {

@@ -1,6 +1,6 @@
 package io.replicator.pipelines;
 
-import io.replicator.source.jdbc.PostgresSnapshot;
+import io.replicator.source.jdbc.Lsn;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -41,7 +41,7 @@ final class LogicalDecodingEvents {
         "SELECT lsn::text, xid::text, data FROM pg_logical_slot_get_changes('" + slot + "', NULL, NULL,"
             + " 'include-xids', '1', 'skip-empty-xacts', '1')")) {
       while (rs.next()) {
-        long lsn = PostgresSnapshot.parseLsn(rs.getString(1));
+        long lsn = Lsn.parse(rs.getString(1));
         String data = rs.getString(3);
         if (data.startsWith("BEGIN")) {
           txId = rs.getString(2);

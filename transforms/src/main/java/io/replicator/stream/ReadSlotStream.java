@@ -9,9 +9,9 @@ import io.replicator.change.TargetTable;
 import io.replicator.common.ByteSize;
 import io.replicator.common.Counters;
 import io.replicator.source.DeadLetter;
-import io.replicator.source.postgres.ReplicationSlot;
+import io.replicator.source.jdbc.Lsn;
 import io.replicator.source.postgres.PartialMoves;
-import io.replicator.source.postgres.PgOutput;
+import io.replicator.source.postgres.ReplicationSlot;
 import io.replicator.source.postgres.SlotChangeDecoder;
 import io.replicator.source.postgres.SlotPeek;
 import io.replicator.source.postgres.TargetKeys;
@@ -201,7 +201,7 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
       }
       truncated.inc();
       LOG.info("TRUNCATE of {} at LSN {}: deleting its {} rows ({} of them from changes not confirmed merged)", table,
-          PgOutput.lsnText(at.part(0)), rows.size(), inFlight);
+          Lsn.text(at.part(0)), rows.size(), inFlight);
     }
 
     /** A slot that falls behind keeps WAL on the source's disk until it fills: say so early. */

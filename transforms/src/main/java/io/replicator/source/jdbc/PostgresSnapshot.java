@@ -56,16 +56,8 @@ public final class PostgresSnapshot implements AutoCloseable {
     try (Connection c = source.open(); Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
       rs.next();
-      return parseLsn(rs.getString(1));
+      return Lsn.parse(rs.getString(1));
     }
-  }
-
-  public static long parseLsn(String text) {
-    int slash = text.indexOf('/');
-    if (slash < 0) {
-      throw new IllegalArgumentException("'" + text + "' is not an LSN");
-    }
-    return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
   }
 
   /** Makes {@code reader}'s transaction see this snapshot; it must not have run anything yet. */

@@ -189,10 +189,4 @@ public final class PgOutput {
     b.position(end + 1);
     return new String(b.array(), start, end - start, StandardCharsets.UTF_8);
   }
-
-  /** {@code 16/B374D848}: an LSN as PostgreSQL writes it. */
-  public static String lsnText(long lsn) {
-    return Long.toHexString(lsn >>> 32).toUpperCase(java.util.Locale.ROOT) + "/"
-        + Long.toHexString(lsn & 0xffffffffL).toUpperCase(java.util.Locale.ROOT);
-  }
 }

@@ -1,7 +1,7 @@
 package io.replicator.source.postgres;
 
 import io.replicator.source.jdbc.JdbcSource;
-import io.replicator.source.jdbc.PostgresSnapshot;
+import io.replicator.source.jdbc.Lsn;
 import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -141,8 +141,8 @@ public final class ReplicationSlot implements Serializable {
         throw new SQLException("replication slot " + slot + " belongs to database " + info[1] + ", not "
             + c.getCatalog() + ": use another --slot name");
       }
-      long confirmed = PostgresSnapshot.parseLsn(info[2]);
-      long end = PostgresSnapshot.parseLsn(single(st, FLUSHED));
+      long confirmed = Lsn.parse(info[2]);
+      long end = Lsn.parse(single(st, FLUSHED));
       return new State(created, confirmed, Math.max(end, confirmed), List.copyOf(names), retainedBytes(c));
     }
   }
@@ -274,7 +274,7 @@ public final class ReplicationSlot implements Serializable {
         + " NULL, 'proto_version', '1', 'publication_names', ?)");
     ps.setFetchSize(fetchSize);
     ps.setString(1, slot);
-    ps.setString(2, PgOutput.lsnText(end));
+    ps.setString(2, Lsn.text(end));
     ps.setString(3, publication);
     return ps.executeQuery();
   }
@@ -292,9 +292,9 @@ public final class ReplicationSlot implements Serializable {
         PreparedStatement ps = c.prepareStatement("SELECT pg_replication_slot_advance(?, ?::pg_lsn)"
             + " FROM pg_replication_slots WHERE slot_name = ? AND confirmed_flush_lsn < ?::pg_lsn")) {
       ps.setString(1, slot);
-      ps.setString(2, PgOutput.lsnText(position));
+      ps.setString(2, Lsn.text(position));
       ps.setString(3, slot);
-      ps.setString(4, PgOutput.lsnText(position));
+      ps.setString(4, Lsn.text(position));
       ps.execute();
     }
   }
@@ -326,7 +326,7 @@ public final class ReplicationSlot implements Serializable {
   /** The WAL position now (see {@link #FLUSHED}): a read up to it gets every transaction committed so far. */
   public long currentPosition() throws SQLException {
     try (Connection c = source.open(); Statement st = c.createStatement()) {
-      return PostgresSnapshot.parseLsn(single(st, FLUSHED));
+      return Lsn.parse(single(st, FLUSHED));
     }
   }
 

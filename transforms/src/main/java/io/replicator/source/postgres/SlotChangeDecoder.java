@@ -13,6 +13,7 @@ import io.replicator.change.ValueKind;
 import io.replicator.source.DeadLetter;
 import io.replicator.source.RejectedInputException;
 import io.replicator.source.RowReader;
+import io.replicator.source.jdbc.Lsn;
 import io.replicator.source.postgres.PgOutput.Relation;
 import io.replicator.source.postgres.PgOutput.RelationColumn;
 import io.replicator.source.postgres.PgOutput.Tuple;
@@ -179,7 +180,7 @@ public final class SlotChangeDecoder {
           truncates.accept(mapped.target().name(), Sequence.of(commitLsn, ordinal));
         } else if (mapped.target() != null) {
           throw new UnsupportedChangeException("TRUNCATE of " + mapped.relation().qualifiedName() + " at LSN "
-              + PgOutput.lsnText(commitLsn) + " is not followed by a stream yet: nothing of this window is merged."
+              + Lsn.text(commitLsn) + " is not followed by a stream yet: nothing of this window is merged."
               + " To go on, drop the slot (SELECT pg_drop_replication_slot(...)) and start the stream again with"
               + " --maxReloadDeletePercent=100: each table is read whole at the new slot's position");
         }
@@ -347,7 +348,7 @@ public final class SlotChangeDecoder {
   private static String describe(Relation r, SourceOp op, Sequence sequence, Tuple t) {
     StringBuilder sb = new StringBuilder("{\"table\":");
     Json.appendString(sb, r.qualifiedName());
-    sb.append(",\"op\":\"").append(op).append("\",\"commit_lsn\":\"").append(PgOutput.lsnText(sequence.part(0)))
+    sb.append(",\"op\":\"").append(op).append("\",\"commit_lsn\":\"").append(Lsn.text(sequence.part(0)))
         .append("\",\"row\":{");
     for (int i = 0; i < t.size() && i < r.columns().size(); i++) {
       if (i > 0) {

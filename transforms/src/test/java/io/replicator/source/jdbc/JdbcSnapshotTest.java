@@ -189,7 +189,7 @@ public class JdbcSnapshotTest {
         var rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text");
         rs.next();
         assertTrue("changes after the snapshot sort after its position",
-            PostgresSnapshot.parseLsn(rs.getString(1)) > snapshot.lsn());
+            Lsn.parse(rs.getString(1)) > snapshot.lsn());
       }
       ReadChanges.Result read = p.apply(ReadJdbcSnapshot.of(s, t, List.of(KeyRange.all()), Sequence.of(snapshot.lsn()), "m")
           .withSnapshotId(snapshot.id()));

@@ -13,6 +13,7 @@ import io.replicator.change.Sequence;
 import io.replicator.change.TableSchema;
 import io.replicator.change.TargetTable;
 import io.replicator.source.DeadLetter;
+import io.replicator.source.jdbc.Lsn;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -214,6 +215,6 @@ public class SlotChangeDecoderTest {
     assertTrue(e.getMessage(), e.getMessage().contains("truncated pgoutput 'I'"));
     e = assertThrows(IllegalArgumentException.class, () -> PgOutput.decode(new byte[] {'Z'}));
     assertTrue(e.getMessage(), e.getMessage().contains("unknown pgoutput message 'Z'"));
-    assertEquals("16/B374D848", PgOutput.lsnText(0x16_B374_D848L));
+    assertEquals("16/B374D848", Lsn.text(0x16_B374_D848L));
   }
 }
