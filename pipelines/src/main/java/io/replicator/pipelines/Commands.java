@@ -135,7 +135,7 @@ public final class Commands {
       return 0;
     }
     long start = System.currentTimeMillis();
-    if (StreamPlan.streaming(options)) {
+    if (StreamPlan.streaming(options) || StreamPlan.slotCatchUp(options)) {
       return replicateStream(options, out, progress != null, start);
     }
     // The DirectRunner's run() returns at once, so that this process can tell how far it got.
@@ -171,6 +171,12 @@ public final class Commands {
     ReplicateStreamPipeline.Launched run = ReplicateStreamPipeline.run(options, printWindows);
     if (!Launch.waits(options)) {
       out.println(Launch.describe("replicate --streaming", run.tableNames(), run.result(), options));
+      return 0;
+    }
+    if (run.once()) {
+      run.result().waitUntilFinish();
+      run.plan().source().slot().dropIfAsked(out);
+      out.print(RunSummary.of(run.result(), System.currentTimeMillis() - start).renderStream(run));
       return 0;
     }
     out.println("replicate --streaming: " + run.tableNames() + " from " + run.plan().source().describe()

@@ -33,8 +33,12 @@ import org.apache.beam.sdk.values.PCollection;
 final class ReplicateStreamPipeline {
   private ReplicateStreamPipeline() {}
 
-  /** A started stream: the Beam result, the plan and the tables it keeps in step. */
-  record Launched(PipelineResult result, StreamPlan plan, List<TargetTable> tables, List<String> readWhole) {
+  /**
+   * A started stream: the Beam result, the plan and the tables it keeps in step; {@code once} for a
+   * run that reads what a slot holds and stops ({@link StreamPlan#slotCatchUp}).
+   */
+  record Launched(PipelineResult result, StreamPlan plan, List<TargetTable> tables, List<String> readWhole,
+      boolean once) {
     String tableNames() {
       return String.join(", ", tables.stream().map(TargetTable::name).toList());
     }
@@ -47,6 +51,7 @@ final class ReplicateStreamPipeline {
   /** @param printWindows whether each window's report line is printed on standard error as it is done */
   static Launched run(ReplicateOptions options, boolean printWindows) {
     FileSystems.setDefaultPipelineOptions(options);
+    boolean once = StreamPlan.slotCatchUp(options);
     StreamPlan plan = StreamPlan.from(options);
     StreamPlan.Tables resolved = plan.tables();
     List<TargetTable> tables = resolved.targets();
@@ -109,13 +114,14 @@ final class ReplicateStreamPipeline {
         .committingTo(committer)
         .printingWindows(printWindows);
     if (events == null) {
-      p.apply("Replicate", replicate.readingFrom(ReadSlotStream.of(plan.source().slot().slot(), bySourceName)
-          .every(plan.source().watchInterval()).evolvingSchemas(plan.warehouse().spec())
+      ReadSlotStream read = ReadSlotStream.of(plan.source().slot().slot(), bySourceName);
+      p.apply("Replicate", replicate.readingFrom((once ? read.once() : read.every(plan.source().watchInterval()))
+          .evolvingSchemas(plan.warehouse().spec())
           .warningAbove(plan.source().slot().maxLagBytes())
           .applyingTruncates(ReadTargetRows.in(plan.warehouse().spec()))));
     } else {
       events.apply("Replicate", plan.changes().format() == InputFormat.NATIVE ? replicate.withNativeLines() : replicate);
     }
-    return new Launched(p.run(), plan, tables, readWhole);
+    return new Launched(p.run(), plan, tables, readWhole, once);
   }
 }

@@ -257,8 +257,9 @@ public final class RunSummary {
   /** What a stream did until now (or until it was stopped). */
   String renderStream(ReplicateStreamPipeline.Launched run) {
     StringBuilder sb = new StringBuilder();
-    sb.append("replicate --streaming ").append(run.tableNames()).append(": ran ")
-        .append(String.format(Locale.ROOT, "%.1f s", wallMillis / 1000.0)).append('\n');
+    sb.append(run.once() ? "replicate " : "replicate --streaming ").append(run.tableNames())
+        .append(run.once() ? ": done in " : ": ran ").append(String.format(Locale.ROOT, "%.1f s", wallMillis / 1000.0))
+        .append('\n');
     boolean slot = run.plan().source().kind() == StreamSourcePlan.Kind.SLOT;
     if (slot) {
       if (!run.readWhole().isEmpty()) {

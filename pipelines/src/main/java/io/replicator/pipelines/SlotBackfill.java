@@ -45,6 +45,7 @@ final class SlotBackfill {
   static List<String> run(ReplicateOptions options, StreamPlan plan, ReplicationSlot slot, ReplicationSlot.State state,
       List<TargetTable> tables, double maxReloadDeletePercent) {
     StreamingOptions streaming = options.as(StreamingOptions.class);
+    boolean wasStreaming = streaming.isStreaming();
     List<String> readWhole = new java.util.ArrayList<>();
     for (int i = 0; i < tables.size(); i++) {
       TargetTable table = tables.get(i);
@@ -82,7 +83,7 @@ final class SlotBackfill {
         }
         readWhole.add(source + " (" + jdbc.ranges.size() + (jdbc.ranges.size() == 1 ? " partition)" : " partitions)"));
       } finally {
-        streaming.setStreaming(true);
+        streaming.setStreaming(wasStreaming);
         jdbc.close();
       }
     }

@@ -47,7 +47,7 @@ record SlotPlan(ReplicationSlot slot, long maxLagBytes, boolean dropOnExit) {
     String publication = blankToNull(o.getPublication());
     // A stream's own publication (named after its slot) takes the tables named later; a batch run
     // follows one table per slot, so it never widens one.
-    boolean stream = StreamPlan.streaming(o);
+    boolean stream = StreamPlan.streaming(o) || StreamPlan.slotCatchUp(o);
     ReplicationSlot slot = wrap(() -> publication != null || !stream ? ReplicationSlot.of(source, name,
         publication != null ? publication : name) : ReplicationSlot.withOwnPublication(source, name), "--slot");
     long maxLag = wrap(() -> ByteSize.parse(o.getMaxSlotLag()), "--maxSlotLag");

@@ -44,6 +44,10 @@ record StreamPlan(
     WarehousePlan warehouse) {
 
   static StreamPlan from(ReplicateOptions o) {
+    if (slotCatchUp(o) && blankToNull(o.getStreamFor()) != null) {
+      throw new OptionsException("--streamFor bounds a stream; without --streaming a run reads what the slot holds"
+          + " now and stops");
+    }
     OptionChecks.refuse(new String[][] {
         {"--snapshot", o.getSnapshot()}, {"--jdbcTable", o.getJdbcTable()}, {"--jdbcQuery", o.getJdbcQuery()}},
         "loads a snapshot, which a stream does not: reload the table in"
@@ -130,6 +134,15 @@ record StreamPlan(
 
   static boolean streaming(ReplicateOptions o) {
     return o.as(StreamingOptions.class).isStreaming();
+  }
+
+  /**
+   * A run without --streaming that follows several tables through one replication slot: it reads
+   * what the slot holds now, as a stream's poll does, merges and confirms it, and stops. The
+   * stream's own machinery, bounded; run on a schedule.
+   */
+  static boolean slotCatchUp(ReplicateOptions o) {
+    return !streaming(o) && blankToNull(o.getSlot()) != null && blankToNull(o.getTables()) != null;
   }
 
   /** Refuses the stream options in a run without --streaming, rather than ignoring them. */

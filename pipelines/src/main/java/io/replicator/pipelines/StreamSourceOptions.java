@@ -6,11 +6,11 @@ import org.apache.beam.sdk.options.PipelineOptions;
 
 /** A stream of change events: Kafka, Pub/Sub or file drops, and its windows. */
 public interface StreamSourceOptions extends PipelineOptions {
-  @Description("Streaming (--streaming): the source tables whose change events to replicate, comma"
-      + " separated, each as its target is named (orders) or qualified as at the source (inventory.orders);"
-      + " * and ? match any tables (inventory.*). Their columns and keys are read from --jdbcUrl. One table"
-      + " may instead be given by --table, --schema and --keys.")
-  @TemplateParameter(label = "Tables (streaming)", regexes = "^[^\\s,]+(,[^\\s,]+)*$")
+  @Description("Streaming (--streaming), or a run through a replication slot (--slot): the source tables"
+      + " whose changes to replicate, comma separated, each as its target is named (orders) or qualified as at"
+      + " the source (inventory.orders); * and ? match any tables (inventory.*). Their columns and keys are read"
+      + " from --jdbcUrl. One table may instead be given by --table, --schema and --keys.")
+  @TemplateParameter(label = "Tables (streaming, or a slot's)", regexes = "^[^\\s,]+(,[^\\s,]+)*$")
   String getTables();
 
   void setTables(String value);

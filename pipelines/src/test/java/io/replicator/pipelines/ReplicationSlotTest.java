@@ -241,17 +241,22 @@ public class ReplicationSlotTest {
     return stream;
   }
 
+  /** A second table, with a large value kept out of line (TOASTed) in each row. */
+  private void createCustomers() throws SQLException {
+    sql("""
+        CREATE TABLE customers (id int PRIMARY KEY, name text, big text);
+        ALTER TABLE customers ALTER COLUMN big SET STORAGE EXTERNAL;
+        INSERT INTO customers SELECT g, 'c' || g, repeat(md5(g::text), 100) FROM generate_series(1, 50) g;
+        """);
+  }
+
   private static long columnsAdded(Replication.Outcome run) {
     return run.out().contains("\n  columns ") ? run.count("columns") : 0;
   }
 
   @Test
   public void streamsSeveralTablesFromOneSlotWhileAWriterChangesThem() throws Exception {
-    sql("""
-        CREATE TABLE customers (id int PRIMARY KEY, name text, big text);
-        ALTER TABLE customers ALTER COLUMN big SET STORAGE EXTERNAL;
-        INSERT INTO customers SELECT g, 'c' || g, repeat(md5(g::text), 100) FROM generate_series(1, 50) g;
-        """);
+    createCustomers();
     AtomicBoolean writing = new AtomicBoolean(true);
     AtomicReference<Exception> failed = new AtomicReference<>();
     Thread writer = new Thread(() -> {
@@ -440,6 +445,51 @@ public class ReplicationSlotTest {
     assertTrue(run.err(), run.err().contains("REPLICA IDENTITY FULL"));
     // No publication was made, so the source's own updates still work.
     sql("UPDATE loose SET b = 'y'; DELETE FROM loose");
+  }
+
+  @Test
+  public void aRunWithoutStreamingFollowsSeveralTablesThroughOneSlotAndStops() throws Exception {
+    createCustomers();
+    Replication.Outcome first = catchUp();
+    assertEquals(first.err() + first.out(), 0, first.code());
+    assertTrue(first.out(), first.out().contains("replicate orders, customers: done in "));
+    assertTrue(first.out(), first.out().contains(
+        "public.orders (1 partition), public.customers (1 partition) whole at the slot's position first"));
+    assertTargetMatchesSource();
+
+    // Changes to both tables, a key move that leaves a TOASTed value out, a TRUNCATE and what follows it.
+    sql("UPDATE orders SET amount = amount + 1 WHERE id < 50; DELETE FROM orders WHERE id > 280;"
+        + " UPDATE customers SET id = 1001 WHERE id = 1; UPDATE customers SET name = 'x' WHERE id = 2;"
+        + " INSERT INTO customers VALUES (77, 'new', 'short')");
+    Replication.Outcome second = catchUp();
+    assertEquals(second.err() + second.out(), 0, second.code());
+    assertTrue(second.out(), second.out().contains("completed   1 key moves"));
+    assertTargetMatchesSource();
+    String confirmed = confirmedPosition();
+    sql("TRUNCATE customers; INSERT INTO customers VALUES (5, 'after', 'x'); UPDATE orders SET note = 'n' WHERE id = 3");
+    Replication.Outcome third = catchUp();
+    assertEquals(third.err() + third.out(), 0, third.code());
+    assertTrue(third.out(), third.out().contains("truncated   1 TRUNCATE applied"));
+    assertNotEquals(confirmed, confirmedPosition());
+    assertTargetMatchesSource();
+    Replication.Outcome customers = command("verify", "--table=customers", "--jdbcTable=public.customers");
+    assertEquals(customers.err() + customers.out(), 0, customers.code());
+
+    // Nothing new: nothing applied.
+    Replication.Outcome idle = catchUp();
+    assertEquals(idle.err() + idle.out(), 0, idle.code());
+    assertEquals(0, idle.count("inserted") + idle.count("updated") + idle.count("deleted"));
+    Replication.Outcome streamFor = Replication.cli("replicate", "--tables=public.orders", "--jdbcUrl=" + pg.url(db),
+        "--slot=" + slot, "--streamFor=5s", "--staging=" + dir.resolve("staging"));
+    assertEquals(2, streamFor.code());
+    assertTrue(streamFor.err(), streamFor.err().contains("--streamFor bounds a stream"));
+  }
+
+  /** A run without --streaming of both tables through the slot: what it holds now, then stop. */
+  private Replication.Outcome catchUp() {
+    return Replication.cli("replicate", "--tables=public.orders,public.customers", "--jdbcUrl=" + pg.url(db),
+        "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile, "--slot=" + slot,
+        "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
   }
 
   @Test

@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.apache.beam.sdk.coders.InstantCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -29,6 +30,7 @@ import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -36,7 +38,9 @@ import org.apache.beam.sdk.transforms.PeriodicImpulse;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
@@ -94,6 +98,14 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
     return new ReadSlotStream(slot, tables, Duration.standardSeconds(10), null, Long.MAX_VALUE, null);
   }
 
+  /**
+   * One read of what the slot holds now, a bounded collection: a run that catches up on a schedule
+   * instead of a stream.
+   */
+  public ReadSlotStream once() {
+    return new ReadSlotStream(slot, tables, null, evolving, warnAboveBytes, targetKeys);
+  }
+
   public ReadSlotStream every(Duration poll) {
     if (poll.getMillis() < 1) {
       throw new IllegalArgumentException("the poll interval must be positive, got " + poll);
@@ -127,9 +139,13 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
 
   @Override
   public DecodeEvents.Result expand(PBegin input) {
-    PCollectionTuple out = input
-        .apply("Polls", PeriodicImpulse.create().withInterval(interval))
-        .apply("One reader", WithKeys.<String, Instant>of("").withKeyType(TypeDescriptors.strings()))
+    Instant now = Instant.now();
+    PCollection<KV<String, Instant>> polls = interval == null
+        ? input.apply("One read", Create.timestamped(TimestampedValue.of(KV.of("", now), now))
+            .withCoder(KvCoder.of(StringUtf8Coder.of(), InstantCoder.of())))
+        : input.apply("Polls", PeriodicImpulse.create().withInterval(interval))
+            .apply("One reader", WithKeys.<String, Instant>of("").withKeyType(TypeDescriptors.strings()));
+    PCollectionTuple out = polls
         .apply("Read slot", ParDo.of(new PollFn(this)).withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS).and(PROGRESS)));
     return new DecodeEvents.Result(out.get(CHANGES).setCoder(ChangeCoder.of()),
         out.get(DEAD_LETTERS).setCoder(DeadLetter.coder()),
