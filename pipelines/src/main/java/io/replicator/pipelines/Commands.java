@@ -175,8 +175,15 @@ public final class Commands {
     }
     if (run.once()) {
       run.result().waitUntilFinish();
+      RunSummary summary = RunSummary.of(run.result(), System.currentTimeMillis() - start);
+      Long confirmed;
+      try {
+        confirmed = run.plan().source().slot().slot().confirmedPosition();
+      } catch (java.sql.SQLException e) {
+        throw new SourceException(e.getMessage());
+      }
       run.plan().source().slot().dropIfAsked(out);
-      out.print(RunSummary.of(run.result(), System.currentTimeMillis() - start).renderStream(run));
+      out.print(summary.renderStream(run, confirmed));
       return 0;
     }
     out.println("replicate --streaming: " + run.tableNames() + " from " + run.plan().source().describe()

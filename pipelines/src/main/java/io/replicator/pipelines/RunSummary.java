@@ -256,6 +256,11 @@ public final class RunSummary {
 
   /** What a stream did until now (or until it was stopped). */
   String renderStream(ReplicateStreamPipeline.Launched run) {
+    return renderStream(run, null);
+  }
+
+  /** @param confirmed where a run that read a slot once left it confirmed, or null */
+  String renderStream(ReplicateStreamPipeline.Launched run, Long confirmed) {
     StringBuilder sb = new StringBuilder();
     sb.append(run.once() ? "replicate " : "replicate --streaming ").append(run.tableNames())
         .append(run.once() ? ": done in " : ": ran ").append(String.format(Locale.ROOT, "%.1f s", wallMillis / 1000.0))
@@ -268,6 +273,10 @@ public final class RunSummary {
       }
       line(sb, "read", get(ReadSlotChanges.ROW_CHANGES_READ), "row changes in " + get(ReadSlotChanges.TRANSACTIONS_READ)
           + " transactions from " + run.plan().source().describe());
+      if (confirmed != null) {
+        sb.append(String.format(Locale.ROOT, "  %-11s slot confirmed to LSN %s: the next run reads from there%n", "",
+            Lsn.text(confirmed)));
+      }
       if (get(ReadSlotStream.TRUNCATES_APPLIED) > 0) {
         line(sb, "truncated", get(ReadSlotStream.TRUNCATES_APPLIED), "TRUNCATE applied: every row before it deleted");
       }

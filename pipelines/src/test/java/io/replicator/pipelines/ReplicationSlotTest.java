@@ -483,6 +483,7 @@ public class ReplicationSlotTest {
     assertEquals(third.err() + third.out(), 0, third.code());
     assertTrue(third.out(), third.out().contains("truncated   1 TRUNCATE applied"));
     assertNotEquals(confirmed, confirmedPosition());
+    assertTrue(third.out(), third.out().contains("slot confirmed to LSN " + confirmedPosition()));
     assertTargetMatchesSource();
     Replication.Outcome customers = command("verify", "--table=customers", "--jdbcTable=public.customers");
     assertEquals(customers.err() + customers.out(), 0, customers.code());

@@ -299,6 +299,21 @@ public final class ReplicationSlot implements Serializable {
     }
   }
 
+  /** Where the slot is confirmed to: the next read starts there. */
+  public long confirmedPosition() throws SQLException {
+    try (Connection c = source.open();
+        PreparedStatement ps = c.prepareStatement("SELECT confirmed_flush_lsn::text FROM pg_replication_slots"
+            + " WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next() || rs.getString(1) == null) {
+          throw new SQLException("replication slot " + slot + " is gone");
+        }
+        return Lsn.parse(rs.getString(1));
+      }
+    }
+  }
+
   /** The WAL the slot keeps on the source's disk, in bytes: from its restart position to now. */
   public long retainedBytes() throws SQLException {
     try (Connection c = source.open()) {
