@@ -135,7 +135,7 @@ public final class ReplicatePipeline {
     if (slot != null) {
       replicate = replicate.withChangesFrom(ReadSlotChanges.of(slot.slot(), slotState.end(),
               Map.of(jdbc.table.qualifiedName(), table)).withFetchSize(plan.jdbc().fetchSize())
-              .applyingTruncates(ReadTargetRows.in(plan.warehouse().spec())))
+              .withTargetRows(ReadTargetRows.in(plan.warehouse().spec())))
           .confirmingTo(new SlotConfirmation(slot.slot(), slotState.end()));
     }
     // Step 2: how the changes land: CDC writes, a reload as one unit, or batch by batch; files are

@@ -118,7 +118,7 @@ final class ReplicateStreamPipeline {
       p.apply("Replicate", replicate.readingFrom((once ? read.once() : read.every(plan.source().watchInterval()))
           .evolvingSchemas(plan.warehouse().spec())
           .warningAbove(plan.source().slot().maxLagBytes())
-          .applyingTruncates(ReadTargetRows.in(plan.warehouse().spec()))));
+          .withTargetRows(ReadTargetRows.in(plan.warehouse().spec()))));
     } else {
       events.apply("Replicate", plan.changes().format() == InputFormat.NATIVE ? replicate.withNativeLines() : replicate);
     }

@@ -18,9 +18,10 @@ import io.replicator.source.postgres.TargetKeys;
 import io.replicator.warehouse.WarehouseSpec;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.InstantCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -54,7 +55,7 @@ import org.joda.time.Instant;
  * confirmed only then, so a poll peeks again from the last confirmed position and skips what it
  * already passed on; a restarted stream reads from the confirmed position again.
  *
- * <p>A TRUNCATE ({@link #applyingTruncates}) becomes a DELETE, at its place in the commit order, of
+ * <p>A TRUNCATE ({@link #withTargetRows}) becomes a DELETE, at its place in the commit order, of
  * every row its table may hold: the target's rows, and the rows of changes passed on since the
  * slot's confirmed position (read again), which may not be merged yet. Changes after it sort
  * above it and stay; so does a target row newer than it (a replay).
@@ -128,7 +129,7 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
    * move that leaves columns out ({@link PartialMoves}), the target's rows read through {@code
    * keys}. Without it the stream stops at a TRUNCATE, and such a move is a dead letter.
    */
-  public ReadSlotStream applyingTruncates(TargetKeys keys) {
+  public ReadSlotStream withTargetRows(TargetKeys keys) {
     return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, keys);
   }
 
@@ -207,17 +208,24 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
      */
     private void applyTruncate(String table, Sequence at, SlotChangeDecoder.ColumnAdder adder, Consumer<Change> out)
         throws Exception {
-      Map<String, Change> rows = new LinkedHashMap<>();
-      SlotPeek.changesBefore(spec.slot, at, table, current, adder, c -> rows.put(c.key(), c));
-      long inFlight = rows.size();
+      // The in-flight keys are few (what the unconfirmed windows hold); the target's rows stream past.
+      Set<String> inFlight = new HashSet<>();
+      SlotPeek.changesBefore(spec.slot, at, table, current, adder, c -> {
+        if (inFlight.add(c.key())) {
+          out.accept(new Change(table, ChangeOp.DELETE, c.key(), at, c.rowJson()));
+        }
+      });
+      long[] merged = new long[1];
       TargetTable target = current.values().stream().filter(t -> t.name().equals(table)).findFirst().orElseThrow();
-      spec.targetKeys.forEachRow(target, c -> rows.putIfAbsent(c.key(), c));
-      for (Change row : rows.values()) {
-        out.accept(new Change(table, ChangeOp.DELETE, row.key(), at, row.rowJson()));
-      }
+      spec.targetKeys.forEachRow(target, c -> {
+        if (!inFlight.contains(c.key())) {
+          merged[0]++;
+          out.accept(new Change(table, ChangeOp.DELETE, c.key(), at, c.rowJson()));
+        }
+      });
       truncated.inc();
-      LOG.info("TRUNCATE of {} at LSN {}: deleting its {} rows ({} of them from changes not confirmed merged)", table,
-          Lsn.text(at.part(0)), rows.size(), inFlight);
+      LOG.info("TRUNCATE of {} at LSN {}: deleting {} rows of the target and {} of changes not confirmed merged",
+          table, Lsn.text(at.part(0)), merged[0], inFlight.size());
     }
 
     /** A slot that falls behind keeps WAL on the source's disk until it fills: say so early. */

@@ -90,7 +90,7 @@ public final class ReadSlotChanges extends PTransform<PBegin, ReadChanges.Result
    * that leaves columns out from the old key's row ({@link PartialMoves}). Without this a TRUNCATE
    * stops the read, and such a move is a dead letter.
    */
-  public ReadSlotChanges applyingTruncates(TargetKeys keys) {
+  public ReadSlotChanges withTargetRows(TargetKeys keys) {
     return new ReadSlotChanges(slot, end, tables, fetchSize, keys);
   }
 
