@@ -170,7 +170,8 @@ public final class Commands {
   private static int replicateStream(ReplicateOptions options, PrintStream out, boolean printWindows, long start) {
     ReplicateStreamPipeline.Launched run = ReplicateStreamPipeline.run(options, printWindows);
     if (!Launch.waits(options)) {
-      out.println(Launch.describe("replicate --streaming", run.tableNames(), run.result(), options));
+      out.println(Launch.describe(run.once() ? "replicate" : "replicate --streaming", run.tableNames(), run.result(),
+          options));
       return 0;
     }
     if (run.once()) {

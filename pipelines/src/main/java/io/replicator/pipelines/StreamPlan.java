@@ -44,9 +44,17 @@ record StreamPlan(
     WarehousePlan warehouse) {
 
   static StreamPlan from(ReplicateOptions o) {
-    if (slotCatchUp(o) && blankToNull(o.getStreamFor()) != null) {
-      throw new OptionsException("--streamFor bounds a stream; without --streaming a run reads what the slot holds"
-          + " now and stops");
+    if (slotCatchUp(o)) {
+      // A run through a slot without --streaming: its own words for what does not go with it.
+      OptionChecks.refuse(new String[][] {{"--streamFor", o.getStreamFor()}}, "bounds a stream; without --streaming"
+          + " a run reads what the slot holds now and stops");
+      OptionChecks.refuse(new String[][] {{"--jdbcTable", o.getJdbcTable()}, {"--jdbcQuery", o.getJdbcQuery()},
+          {"--snapshot", o.getSnapshot()}}, "does not go with --tables: a run through a slot reads each table of"
+          + " --tables whole by itself the first time (--jdbcTable with --slot follows one table)");
+      if (Boolean.TRUE.equals(o.getVerify())) {
+        throw new OptionsException("--verify compares one table: run 'verify --table=... --jdbcTable=...' for each"
+            + " table after the run");
+      }
     }
     OptionChecks.refuse(new String[][] {
         {"--snapshot", o.getSnapshot()}, {"--jdbcTable", o.getJdbcTable()}, {"--jdbcQuery", o.getJdbcQuery()}},

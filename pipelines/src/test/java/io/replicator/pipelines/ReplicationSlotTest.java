@@ -496,6 +496,10 @@ public class ReplicationSlotTest {
         "--slot=" + slot, "--streamFor=5s", "--staging=" + dir.resolve("staging"));
     assertEquals(2, streamFor.code());
     assertTrue(streamFor.err(), streamFor.err().contains("--streamFor bounds a stream"));
+    Replication.Outcome table = Replication.cli("replicate", "--tables=public.orders", "--jdbcTable=public.orders",
+        "--jdbcUrl=" + pg.url(db), "--slot=" + slot, "--staging=" + dir.resolve("staging"));
+    assertEquals(2, table.code());
+    assertTrue(table.err(), table.err().contains("--jdbcTable does not go with --tables"));
   }
 
   /** A run without --streaming of both tables through the slot: what it holds now, then stop. */
