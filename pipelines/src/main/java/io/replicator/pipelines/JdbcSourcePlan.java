@@ -18,8 +18,7 @@ record JdbcSourcePlan(
   static <O extends JdbcSourceOptions & ThroughputOptions> JdbcSourcePlan from(O o) {
     String table = blankToNull(o.getJdbcTable());
     String query = blankToNull(o.getJdbcQuery());
-    double maxThroughput = blankToNull(o.getMaxThroughput()) == null ? 0
-        : wrap(() -> Throughput.bytesPerSecond(o.getMaxThroughput()), "--maxThroughput");
+    double maxThroughput = maxThroughput(o);
     if (blankToNull(o.getJdbcUrl()) == null) {
       if (table != null || query != null) {
         throw new OptionsException((table != null ? "--jdbcTable" : "--jdbcQuery") + " needs --jdbcUrl");
@@ -42,14 +41,18 @@ record JdbcSourcePlan(
    * table is given later ({@link #ofTable}).
    */
   static <O extends JdbcSourceOptions & ThroughputOptions> JdbcSourcePlan firstReads(O o, JdbcSource source) {
-    double maxThroughput = blankToNull(o.getMaxThroughput()) == null ? 0
-        : wrap(() -> Throughput.bytesPerSecond(o.getMaxThroughput()), "--maxThroughput");
-    return new JdbcSourcePlan(source, null, null, partitions(o), fetchSize(o), maxThroughput);
+    return new JdbcSourcePlan(source, null, null, partitions(o), fetchSize(o), maxThroughput(o));
   }
 
   /** The same read, of {@code sourceTable}. */
   JdbcSourcePlan ofTable(String sourceTable) {
     return new JdbcSourcePlan(source, sourceTable, null, partitions, fetchSize, maxThroughput);
+  }
+
+  /** {@code --maxThroughput} in bytes per second, or 0 for no bound. */
+  private static double maxThroughput(ThroughputOptions o) {
+    return blankToNull(o.getMaxThroughput()) == null ? 0
+        : wrap(() -> Throughput.bytesPerSecond(o.getMaxThroughput()), "--maxThroughput");
   }
 
   private static Integer partitions(JdbcSourceOptions o) {

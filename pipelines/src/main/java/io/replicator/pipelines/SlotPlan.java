@@ -45,8 +45,8 @@ record SlotPlan(ReplicationSlot slot, long maxLagBytes, boolean dropOnExit) {
       throw new OptionsException("--slot reads a PostgreSQL database's changes: give --jdbcUrl=jdbc:postgresql://...");
     }
     String publication = blankToNull(o.getPublication());
-    // A stream's own publication (named after its slot) takes the tables named later; a batch run
-    // follows one table per slot, so it never widens one.
+    // The publication of a --tables run (a stream, or runs on a schedule), named after its slot,
+    // takes the tables named later; a run of one --jdbcTable never widens one.
     boolean stream = StreamPlan.streaming(o) || StreamPlan.slotCatchUp(o);
     ReplicationSlot slot = wrap(() -> publication != null || !stream ? ReplicationSlot.of(source, name,
         publication != null ? publication : name) : ReplicationSlot.withOwnPublication(source, name), "--slot");

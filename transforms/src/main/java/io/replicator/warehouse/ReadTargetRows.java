@@ -82,7 +82,10 @@ public final class ReadTargetRows extends PTransform<PBegin, PCollection<Change>
     }
   }
 
-  /** The rows of the targets in {@code spec}, for a TRUNCATE at the source. */
+  /**
+   * The rows of the targets in {@code spec} and their highest sequence: what a TRUNCATE at the
+   * source deletes, and where a key move finds the old key's row.
+   */
   public static TargetKeys in(WarehouseSpec spec) {
     return new TargetKeys() {
       @Override

@@ -49,13 +49,12 @@ public final class PartialMoves {
    * whole where it could be completed, else as it was.
    *
    * @param targets the target rows of a table (their sequences are not used)
-   * @return how many were completed
    */
-  public static int complete(ReplicationSlot slot, long end, Map<String, TargetTable> tables,
+  public static void complete(ReplicationSlot slot, long end, Map<String, TargetTable> tables,
       SlotChangeDecoder.ColumnAdder adder, TargetKeys targets, List<Move> moves, Consumer<Change> out)
       throws Exception {
     if (moves.isEmpty()) {
-      return 0;
+      return;
     }
     Set<String> wanted = new HashSet<>();
     for (Move m : moves) {
@@ -102,7 +101,7 @@ public final class PartialMoves {
       if (!knownBase && (!changedAfter
           || targetMax.computeIfAbsent(moved.table(), t -> maxSequence(targets, tables, t)) < moved.sequence().part(0))) {
         if (targetRows == null) {
-          targetRows = targetRows(targets, tables, moves);
+          targetRows = targetRows(targets, tables, wanted);
         }
         whole = targetRows.get(id(moved.table(), m.oldKey()));
       }
@@ -127,7 +126,6 @@ public final class PartialMoves {
       }
     }
     Counters.counter(COMPLETED).inc(completed);
-    return completed;
   }
 
   private static String id(String table, String key) {
@@ -146,14 +144,13 @@ public final class PartialMoves {
     }
   }
 
-  private static Map<String, Change> targetRows(TargetKeys targets, Map<String, TargetTable> tables, List<Move> moves)
-      throws Exception {
+  /** The target's rows of the {@code wanted} old keys (table and key, as {@link #id} makes them). */
+  private static Map<String, Change> targetRows(TargetKeys targets, Map<String, TargetTable> tables,
+      Set<String> wanted) throws Exception {
     Map<String, Change> rows = new HashMap<>();
-    Set<String> wanted = new HashSet<>();
     Set<String> names = new HashSet<>();
-    for (Move m : moves) {
-      wanted.add(id(m.moved().table(), m.oldKey()));
-      names.add(m.moved().table());
+    for (String id : wanted) {
+      names.add(id.substring(0, id.indexOf('\u0000')));
     }
     for (String name : names) {
       targets.forEachRow(tableNamed(tables, name), c -> {

@@ -228,7 +228,7 @@ public final class ReplicationSlot implements Serializable {
   private String othersMessage(String others) {
     return "publication " + publication + " also publishes " + others + ": a run of one table would confirm slot "
         + slot + " past the other tables' changes too. Give the table a slot and publication of its own, or"
-        + " follow them all with --streaming=true --tables=...";
+        + " follow them all with --tables=... (in runs on a schedule, or with --streaming=true)";
   }
 
   /**
