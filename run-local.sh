@@ -9,6 +9,8 @@
 # JAVA_OPTS is passed to the JVM (e.g. JAVA_OPTS=-Xmx16g for large runs on the DirectRunner).
 set -euo pipefail
 cd "$(dirname "$0")"
+# The JVM reads file names in the locale's charset: a UTF-8 one keeps non-ASCII names intact (s3-sync's directories).
+case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in *[Uu][Tt][Ff]-8*|*[Uu][Tt][Ff]8*) ;; *) export LC_ALL=C.UTF-8 ;; esac
 
 JAR=pipelines/target/replicator-bundled.jar
 fail() { echo "run-local.sh: $*" >&2; exit 1; }

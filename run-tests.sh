@@ -4,6 +4,8 @@
 # Extra arguments go to Maven (e.g. ./run-tests.sh -Dtest=JdbcReloadTest -Dsurefire.failIfNoSpecifiedTests=false).
 set -euo pipefail
 cd "$(dirname "$0")"
+# The JVM reads file names in the locale's charset: a UTF-8 one keeps non-ASCII names intact (s3-sync's directories).
+case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in *[Uu][Tt][Ff]-8*|*[Uu][Tt][Ff]8*) ;; *) export LC_ALL=C.UTF-8 ;; esac
 
 if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
   if [ "$(id -u)" -ne 0 ]; then

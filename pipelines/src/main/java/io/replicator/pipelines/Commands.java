@@ -1,6 +1,6 @@
 package io.replicator.pipelines;
 
-import io.replicator.s3.SyncBuckets;
+import io.replicator.s3.SyncObjects;
 import io.replicator.source.InputFormat;
 import io.replicator.warehouse.spi.Warehouse;
 import java.io.PrintStream;
@@ -238,16 +238,16 @@ public final class Commands {
     options.as(DirectOptions.class).setBlockOnRun(progress == null);
     PipelineResult result = S3SyncPipeline.run(options, plan);
     if (!Launch.waits(options)) {
-      out.println(Launch.describe("s3-sync", plan.source() + " -> " + plan.target(), result, options));
+      out.println(Launch.describe("s3-sync", plan.source().describe() + " -> " + plan.target().describe(), result, options));
       return 0;
     }
     if (progress != null) {
-      ProgressLine.ofSync("s3-sync " + plan.source() + " -> " + plan.target(), start).await(result, progress);
+      ProgressLine.ofSync("s3-sync " + plan.source().describe() + " -> " + plan.target().describe(), start).await(result, progress);
     }
     result.waitUntilFinish();
     RunSummary summary = RunSummary.of(result, System.currentTimeMillis() - start);
     out.print(S3SyncPipeline.summary(plan, summary));
-    return summary.get(SyncBuckets.counterName("failed")) > 0 ? 1 : 0;
+    return summary.get(SyncObjects.counterName("failed")) > 0 ? 1 : 0;
   }
 
   private static int verify(String[] args, PrintStream out) {

@@ -2,7 +2,7 @@ package io.replicator.pipelines;
 
 import io.replicator.batch.StageBatches;
 import io.replicator.common.ByteSize;
-import io.replicator.s3.SyncBuckets;
+import io.replicator.s3.SyncObjects;
 import io.replicator.source.ReadChanges;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;
 import io.replicator.source.postgres.ReadSlotChanges;
@@ -98,8 +98,8 @@ final class ProgressLine {
     long bytes = now.get("bytes_copied");
     long rate = rateSinceLastLine(bytes, nowMillis);
     return String.format(Locale.ROOT, "%s: %,d source objects listed, %,d copied (%s, %s/s), %,d failed", name,
-        now.get("source_objects_listed"), now.get(SyncBuckets.counterName("copied")), ByteSize.format(bytes),
-        ByteSize.format(rate), now.get(SyncBuckets.counterName("failed")));
+        now.get("source_objects_listed"), now.get(SyncObjects.counterName("copied")), ByteSize.format(bytes),
+        ByteSize.format(rate), now.get(SyncObjects.counterName("failed")));
   }
 
   private String replicate(RunSummary now, long nowMillis) {

@@ -5,18 +5,23 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 
-/** The two sides of a sync: each an S3 location, its endpoint, region and profile. */
+/** The two sides of a sync: each an S3 location with its endpoint, region and profile, or a directory. */
 public interface S3SidesOptions extends PipelineOptions {
-  @Description("Where to copy from: s3://BUCKET[/PREFIX].")
+  @Description("Where to copy from: s3://BUCKET[/PREFIX], a local directory (followed into symbolic links, as aws"
+      + " does), or a directory of another filesystem such as gs://BUCKET/PATH.")
   @Validation.Required
-  @TemplateParameter(label = "Source location", regexes = "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
+  @TemplateParameter(label = "Source location",
+      regexes = "^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?|gs://[a-z0-9][a-z0-9._-]{1,221}[a-z0-9](/.*)?)$")
   String getSource();
 
   void setSource(String value);
 
-  @Description("Where to copy to: s3://BUCKET[/PREFIX].")
+  @Description("Where to copy to: s3://BUCKET[/PREFIX], a local directory (made if missing; each file written whole"
+      + " under a temporary name first, with the object's modification time), or a directory of another filesystem"
+      + " such as gs://BUCKET/PATH.")
   @Validation.Required
-  @TemplateParameter(label = "Target location", regexes = "^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
+  @TemplateParameter(label = "Target location",
+      regexes = "^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?|gs://[a-z0-9][a-z0-9._-]{1,221}[a-z0-9](/.*)?)$")
   String getTarget();
 
   void setTarget(String value);

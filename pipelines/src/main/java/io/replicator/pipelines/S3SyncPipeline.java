@@ -2,13 +2,15 @@ package io.replicator.pipelines;
 
 import io.replicator.common.ByteSize;
 import io.replicator.s3.CopySettings;
+import io.replicator.s3.Directory;
 import io.replicator.s3.KeyFilter;
 import io.replicator.s3.PlanSync;
 import io.replicator.s3.S3Endpoint;
 import io.replicator.s3.S3Errors;
 import io.replicator.s3.S3Location;
 import io.replicator.s3.S3SyncException;
-import io.replicator.s3.SyncBuckets;
+import io.replicator.s3.SyncObjects;
+import io.replicator.s3.SyncSide;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,32 +21,38 @@ import org.apache.beam.sdk.values.PCollection;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
- * The {@code s3-sync} pipeline: its options checked into a plan, the flow ({@link SyncBuckets}),
+ * The {@code s3-sync} pipeline (between buckets, or a directory and a bucket, either way): its
+ * options checked into a plan, the flow ({@link SyncObjects}),
  * the report and the summary.
  */
 public final class S3SyncPipeline {
   private S3SyncPipeline() {}
 
   /** The options checked and parsed; {@code args} are the raw arguments, for the order of the filters. */
-  record Plan(S3Endpoint sourceEndpoint, S3Location source, S3Endpoint targetEndpoint, S3Location target,
-      PlanSync.Compare compare, KeyFilter filter, boolean delete, long maxDelete, CopySettings copy, String report,
-      double maxBytesPerSecond) {
+  record Plan(SyncSide source, SyncSide target, PlanSync.Compare compare, KeyFilter filter, boolean delete,
+      long maxDelete, CopySettings copy, String report, double maxBytesPerSecond) {
     static Plan of(S3SyncOptions o, String[] args) {
-      S3Location source = parse(() -> S3Location.parse("--source", o.getSource()));
-      S3Location target = parse(() -> S3Location.parse("--target", o.getTarget()));
-      checkEndpoint("--sourceEndpoint", o.getSourceEndpoint());
-      checkEndpoint("--targetEndpoint", o.getTargetEndpoint());
       boolean pathStyle = Boolean.TRUE.equals(o.getPathStyle());
-      S3Endpoint sourceEndpoint = new S3Endpoint(blank(o.getSourceEndpoint()), blank(o.getSourceRegion()), pathStyle,
-          blank(o.getSourceProfile()), credentialsFile("--sourceCredentialsFile", o.getSourceCredentialsFile()));
-      S3Endpoint targetEndpoint = new S3Endpoint(blank(o.getTargetEndpoint()), blank(o.getTargetRegion()), pathStyle,
-          blank(o.getTargetProfile()), credentialsFile("--targetCredentialsFile", o.getTargetCredentialsFile()));
-      if (sourceEndpoint.sameServiceAs(targetEndpoint) && source.bucket().equals(target.bucket())
-          && (source.prefix().startsWith(target.prefix()) || target.prefix().startsWith(source.prefix()))) {
-        throw new OptionsException("--source=" + source + " and --target=" + target + " overlap; sync between"
-            + " separate prefixes");
+      SyncSide source = side(o, "--source", o.getSource(), new S3Endpoint(blank(o.getSourceEndpoint()),
+          blank(o.getSourceRegion()), pathStyle, blank(o.getSourceProfile()),
+          credentialsFile("--sourceCredentialsFile", o.getSourceCredentialsFile())), "--sourceEndpoint",
+          o.getSourceEndpoint(), "--sourceRegion", o.getSourceRegion(), "--sourceProfile", o.getSourceProfile(),
+          "--sourceCredentialsFile", o.getSourceCredentialsFile());
+      SyncSide target = side(o, "--target", o.getTarget(), new S3Endpoint(blank(o.getTargetEndpoint()),
+          blank(o.getTargetRegion()), pathStyle, blank(o.getTargetProfile()),
+          credentialsFile("--targetCredentialsFile", o.getTargetCredentialsFile())), "--targetEndpoint",
+          o.getTargetEndpoint(), "--targetRegion", o.getTargetRegion(), "--targetProfile", o.getTargetProfile(),
+          "--targetCredentialsFile", o.getTargetCredentialsFile());
+      if (overlap(source, target)) {
+        throw new OptionsException("--source=" + source.describe() + " and --target=" + target.describe()
+            + " overlap; sync between separate prefixes");
       }
       PlanSync.Compare compare = parse(() -> PlanSync.Compare.parse(o.getCompare()));
+      if (compare != PlanSync.Compare.DEFAULT && compare != PlanSync.Compare.SIZE_ONLY
+          && !(source instanceof SyncSide.Bucket && target instanceof SyncSide.Bucket)) {
+        throw new OptionsException("--compare=" + o.getCompare() + " compares S3 ETags, which a directory does not"
+            + " have: use size-and-time or size-only");
+      }
       CopySettings copy = parse(() -> new CopySettings(ByteSize.parse(o.getMultipartThreshold()),
           ByteSize.parse(o.getMultipartChunkSize()), blank(o.getStorageClass()), blank(o.getAcl()), blank(o.getSse()),
           blank(o.getSseKmsKeyId()), Boolean.TRUE.equals(o.getDryRun()), o.getCopiesInFlight()));
@@ -54,6 +62,15 @@ public final class S3SyncPipeline {
       if (copy.kmsKeyId() != null && !"aws:kms".equals(copy.sse())) {
         throw new OptionsException("--sseKmsKeyId needs --sse=aws:kms");
       }
+      if (target instanceof Directory) {
+        for (String[] set : new String[][] {{"--storageClass", o.getStorageClass()}, {"--acl", o.getAcl()},
+            {"--sse", o.getSse()}}) {
+          if (blank(set[1]) != null) {
+            throw new OptionsException(set[0] + " applies to objects written to S3; --target=" + target.describe()
+                + " is a directory");
+          }
+        }
+      }
       boolean delete = Boolean.TRUE.equals(o.getDelete());
       long maxDelete = o.getMaxDelete() == null ? -1 : o.getMaxDelete();
       if (maxDelete >= 0 && !delete) {
@@ -61,8 +78,44 @@ public final class S3SyncPipeline {
       }
       double maxThroughput = blank(o.getMaxThroughput()) == null ? 0
           : parse(() -> io.replicator.common.Throughput.bytesPerSecond(o.getMaxThroughput()));
-      return new Plan(sourceEndpoint, source, targetEndpoint, target, compare, filter(o, args), delete, maxDelete, copy,
-          blank(o.getReport()), maxThroughput);
+      return new Plan(source, target, compare, filter(o, args), delete, maxDelete, copy, blank(o.getReport()),
+          maxThroughput);
+    }
+
+    /**
+     * One side: an {@code s3://} location at its endpoint, or a directory (a local path, or a URI of
+     * another filesystem such as {@code gs://}), for which the S3 options of that side are refused.
+     */
+    private static SyncSide side(S3SyncOptions o, String option, String value, S3Endpoint endpoint,
+        String... s3Options) {
+      if (value != null && value.strip().startsWith("s3://")) {
+        S3Location location = parse(() -> S3Location.parse(option, value.strip()));
+        checkEndpoint(s3Options[0], s3Options[1]);
+        return new SyncSide.Bucket(endpoint, location);
+      }
+      Directory directory = parse(() -> Directory.parse(option, value));
+      for (int i = 0; i < s3Options.length; i += 2) {
+        if (blank(s3Options[i + 1]) != null) {
+          throw new OptionsException(s3Options[i] + " applies to an s3:// side; " + option + "=" + value
+              + " is a directory");
+        }
+      }
+      if (directory.isLocal() && Launch.onDataflow(o)) {
+        throw new OptionsException(option + "=" + value + " is a directory on this machine, which Dataflow's"
+            + " workers cannot see: use gs:// or s3://, or run locally");
+      }
+      return directory;
+    }
+
+    /** Whether one side lies within the other (a sync would copy into what it lists). */
+    private static boolean overlap(SyncSide a, SyncSide b) {
+      if (a instanceof SyncSide.Bucket x && b instanceof SyncSide.Bucket y) {
+        return x.endpoint().sameServiceAs(y.endpoint()) && x.location().bucket().equals(y.location().bucket())
+            && (x.location().prefix().startsWith(y.location().prefix())
+                || y.location().prefix().startsWith(x.location().prefix()));
+      }
+      return a instanceof Directory x && b instanceof Directory y
+          && (x.root().startsWith(y.root()) || y.root().startsWith(x.root()));
     }
 
     /** A credentials file must exist where the launcher can see it (workers read it again). */
@@ -138,16 +191,32 @@ public final class S3SyncPipeline {
     return s == null || s.isBlank() ? null : s.trim();
   }
 
-  /** Lists one key of each side before anything runs: a missing bucket or bad credentials say so now. */
+  /**
+   * Lists one key of each bucket before anything runs (a missing bucket or bad credentials say so
+   * now), and checks a local source directory exists (one on another filesystem is checked by the
+   * job's listing, where the workers' credentials are).
+   */
   static void checkReachable(Plan plan) {
-    for (Object[] side : new Object[][] {{plan.sourceEndpoint(), plan.source(), "--source"},
-        {plan.targetEndpoint(), plan.target(), "--target"}}) {
-      S3Endpoint endpoint = (S3Endpoint) side[0];
-      S3Location location = (S3Location) side[1];
-      try {
-        endpoint.client().listObjectsV2(b -> b.bucket(location.bucket()).prefix(location.prefix()).maxKeys(1));
-      } catch (SdkException e) {
-        throw new S3SyncException(side[2] + "=" + location + ": " + S3Errors.describe("listing", endpoint, e), e);
+    for (SyncSide side : List.of(plan.source(), plan.target())) {
+      String option = side == plan.source() ? "--source" : "--target";
+      if (side instanceof SyncSide.Bucket b) {
+        try {
+          b.endpoint().client().listObjectsV2(r -> r.bucket(b.location().bucket()).prefix(b.location().prefix())
+              .maxKeys(1));
+        } catch (SdkException e) {
+          throw new S3SyncException(option + "=" + b.location() + ": " + S3Errors.describe("listing", b.endpoint(),
+              e), e);
+        }
+      } else if (side == plan.source() && ((Directory) side).isLocal()) {
+        boolean exists;
+        try {
+          exists = ((Directory) side).exists();
+        } catch (java.io.IOException e) {
+          throw new S3SyncException(option + "=" + side.describe() + ": cannot be read (" + e.getMessage() + ")", e);
+        }
+        if (!exists) {
+          throw new OptionsException(option + "=" + side.describe() + ": no such directory");
+        }
       }
     }
   }
@@ -156,8 +225,8 @@ public final class S3SyncPipeline {
     // Step 0: both buckets answer (a missing bucket or bad credentials say so before the job).
     checkReachable(plan);
     // Step 1: list, plan, copy, delete, report.
-    SyncBuckets sync = SyncBuckets.between(plan.sourceEndpoint(), plan.source(), plan.targetEndpoint(), plan.target(),
-        plan.copy()).comparing(plan.compare()).filtering(plan.filter());
+    SyncObjects sync = SyncObjects.between(plan.source(), plan.target(), plan.copy()).comparing(plan.compare())
+        .filtering(plan.filter());
     if (plan.delete()) {
       sync = sync.deleting(plan.maxDelete());
     }
@@ -176,13 +245,14 @@ public final class S3SyncPipeline {
   /** The summary at the end of a run. */
   static String summary(Plan plan, RunSummary s) {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "s3-sync %s -> %s%s: done in %.1f s%n", plan.source(), plan.target(),
+    sb.append(String.format(Locale.ROOT, "s3-sync %s -> %s%s: done in %.1f s%n", plan.source().describe(),
+        plan.target().describe(),
         plan.copy().dryRun() ? " (dry run)" : "", s.wallMillis() / 1000.0));
     sb.append(String.format(Locale.ROOT, "  %-11s %,d objects (%s) at the source, %,d (%s) at the target%n", "listed",
         s.get("source_objects_listed"), ByteSize.format(s.get("source_bytes_listed")),
         s.get("target_objects_listed"), ByteSize.format(s.get("target_bytes_listed"))));
-    for (String a : SyncBuckets.ACTIONS) {
-      long n = s.get(SyncBuckets.counterName(a));
+    for (String a : SyncObjects.ACTIONS) {
+      long n = s.get(SyncObjects.counterName(a));
       if (n > 0 || a.equals("copied") || a.equals("failed")) {
         String extra = a.equals("copied") ? " (" + ByteSize.format(s.get("bytes_copied")) + ")" : "";
         sb.append(String.format(Locale.ROOT, "  %-11s %,d objects%s%n", a, n, extra));

@@ -58,8 +58,8 @@ public class ProgressLineTest {
     ProgressLine line = ProgressLine.ofSync("s3-sync s3://a/ -> s3://b/", 0);
     assertEquals("s3-sync s3://a/ -> s3://b/: 10,000 source objects listed, 2,500 copied (50.0 MB, 10.0 MB/s), 1 failed",
         line.render(RunSummary.ofCounters(Map.of("source_objects_listed", 10_000L,
-            io.replicator.s3.SyncBuckets.counterName("copied"), 2_500L, "bytes_copied", 50L << 20,
-            io.replicator.s3.SyncBuckets.counterName("failed"), 1L), 5_000), 5_000));
+            io.replicator.s3.SyncObjects.counterName("copied"), 2_500L, "bytes_copied", 50L << 20,
+            io.replicator.s3.SyncObjects.counterName("failed"), 1L), 5_000), 5_000));
   }
 
   /** A DirectRunner run reports its counters while it works: the lines come while it runs, not after. */

@@ -3,6 +3,7 @@ package io.replicator.s3;
 import io.replicator.common.Counters;
 import io.replicator.common.Throttle;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -42,7 +43,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.Tag;
 
 /**
- * Copies the planned objects. On one service (same endpoint and credentials) the copy is
+ * Copies the planned objects. Where a directory is on either side, files are uploaded, downloaded
+ * or copied by {@link DirectoryCopies}. Between buckets on one service (same endpoint and credentials) the copy is
  * server-side: CopyObject below the multipart threshold, UploadPartCopy of parts in parallel
  * above it; across services it streams (GET, then PUT or a multipart upload of bounded parts).
  * Every read of the source is pinned to the listed ETag, so an object replaced since the listing
@@ -51,10 +53,13 @@ import software.amazon.awssdk.services.s3.model.Tag;
  * one. A multipart upload that fails is aborted.
  *
  * <pre>{@code
- * PCollection<SyncResult> copied = toCopy.apply(CopyObjects.between(src, srcLocation, dst, dstLocation, settings));
+ * PCollection<SyncResult> copied = toCopy.apply(CopyObjects.between(sourceSide, targetSide, settings));
  * }</pre>
  */
 public final class CopyObjects extends PTransform<PCollection<SyncAction>, PCollection<SyncResult>> {
+  private final SyncSide from;
+  private final SyncSide to;
+  /** The sides' endpoints and locations where they are buckets, else null. */
   private final S3Endpoint sourceEndpoint;
   private final S3Location source;
   private final S3Endpoint targetEndpoint;
@@ -63,20 +68,25 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
   private final double maxBytesPerSecond;
   private final int lanes;
 
-  private CopyObjects(S3Endpoint sourceEndpoint, S3Location source, S3Endpoint targetEndpoint, S3Location target,
-      CopySettings settings, double maxBytesPerSecond, int lanes) {
-    this.sourceEndpoint = sourceEndpoint;
-    this.source = source;
-    this.targetEndpoint = targetEndpoint;
-    this.target = target;
+  private CopyObjects(SyncSide from, SyncSide to, CopySettings settings, double maxBytesPerSecond, int lanes) {
+    this.from = from;
+    this.to = to;
+    this.sourceEndpoint = from instanceof SyncSide.Bucket b ? b.endpoint() : null;
+    this.source = from instanceof SyncSide.Bucket b ? b.location() : null;
+    this.targetEndpoint = to instanceof SyncSide.Bucket b ? b.endpoint() : null;
+    this.target = to instanceof SyncSide.Bucket b ? b.location() : null;
     this.settings = settings;
     this.maxBytesPerSecond = maxBytesPerSecond;
     this.lanes = lanes;
   }
 
+  public static CopyObjects between(SyncSide from, SyncSide to, CopySettings settings) {
+    return new CopyObjects(from, to, settings, 0, 0);
+  }
+
   public static CopyObjects between(S3Endpoint sourceEndpoint, S3Location source, S3Endpoint targetEndpoint,
       S3Location target, CopySettings settings) {
-    return new CopyObjects(sourceEndpoint, source, targetEndpoint, target, settings, 0, 0);
+    return between(new SyncSide.Bucket(sourceEndpoint, source), new SyncSide.Bucket(targetEndpoint, target), settings);
   }
 
   /**
@@ -87,7 +97,7 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
     if (!(bytesPerSecond > 0) || lanes < 1) {
       throw new IllegalArgumentException("a throughput bound needs a positive rate and at least one lane");
     }
-    return new CopyObjects(sourceEndpoint, source, targetEndpoint, target, settings, bytesPerSecond, lanes);
+    return new CopyObjects(from, to, settings, bytesPerSecond, lanes);
   }
 
   /** Groups of copies without a bound: they spread over the workers, each group copying concurrently. */
@@ -224,22 +234,39 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
         try {
           String etag = copy(a.key(), s);
           return new SyncResult(a.key(), "copied", a.reason(), s.size(), s.etag(), etag, attempt);
-        } catch (SdkException e) {
-          if (S3Errors.isPreconditionFailed(e)) {
+        } catch (SdkException | IOException | UncheckedIOException e) {
+          if (e instanceof SdkException sdk && S3Errors.isPreconditionFailed(sdk)) {
             return new SyncResult(a.key(), "failed", "the source object changed since it was listed"
                 + " (run again to copy its new version)", s.size(), s.etag(), targetEtag, attempt);
           }
+          if (e instanceof SourceChangedException || e instanceof Directory.UnfitKeyException) {
+            return new SyncResult(a.key(), "failed", e.getMessage(), s.size(), s.etag(), targetEtag, attempt);
+          }
           if (attempt >= MAX_ATTEMPTS || !retryable(e)) {
-            return new SyncResult(a.key(), "failed", S3Errors.describe("copying " + spec.source.key(a.key()),
-                spec.targetEndpoint, e), s.size(), s.etag(), targetEtag, attempt);
+            return new SyncResult(a.key(), "failed", describe(a.key(), e), s.size(), s.etag(), targetEtag, attempt);
           }
           Thread.sleep(200L << attempt);
         }
       }
     }
 
-    private static boolean retryable(SdkException e) {
-      if (e instanceof SdkClientException) {
+    private String describe(String key, Exception e) {
+      String what = "copying " + spec.from.describe() + key + " to " + spec.to.describe();
+      if (e instanceof SdkException sdk) {
+        return S3Errors.describe(what, spec.targetEndpoint != null ? spec.targetEndpoint : spec.sourceEndpoint, sdk);
+      }
+      return what + ": " + e.getMessage();
+    }
+
+    /**
+     * S3's throttling and server errors, the client's own (connections, timeouts), and I/O errors
+     * but a local file's (no such directory, not empty, no permission: another try ends the same).
+     */
+    private static boolean retryable(Exception e) {
+      if (e instanceof java.nio.file.FileSystemException) {
+        return false;
+      }
+      if (e instanceof SdkClientException || e instanceof IOException || e instanceof UncheckedIOException) {
         return true;
       }
       return e instanceof S3Exception s3 && (s3.statusCode() == 429
@@ -247,7 +274,10 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
     }
 
     /** Copies one object; returns the target's new ETag. */
-    private String copy(String key, ObjectInfo s) {
+    private String copy(String key, ObjectInfo s) throws IOException {
+      if (spec.sourceEndpoint == null || spec.targetEndpoint == null) {
+        return new DirectoryCopies(spec.from, spec.to, spec.settings).copy(key, s, storageClass(s));
+      }
       boolean serverSide = spec.sourceEndpoint.sameServiceAs(spec.targetEndpoint);
       if (serverSide && s.size() < spec.settings.multipartThreshold()) {
         return copyWhole(key, s);

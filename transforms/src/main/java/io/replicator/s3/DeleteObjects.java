@@ -1,6 +1,7 @@
 package io.replicator.s3;
 
 import io.replicator.common.Counters;
+import java.io.IOException;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -16,20 +17,18 @@ import software.amazon.awssdk.core.exception.SdkException;
  *
  * <pre>{@code
  * PCollection<SyncResult> deleted = toDelete.apply(
- *     DeleteObjects.from(endpoint, target, failedCopies, plannedDeletes).withMaxDelete(1000));
+ *     DeleteObjects.from(target, failedCopies, plannedDeletes).withMaxDelete(1000));
  * }</pre>
  */
 public final class DeleteObjects extends PTransform<PCollection<SyncAction>, PCollection<SyncResult>> {
-  private final S3Endpoint endpoint;
-  private final S3Location target;
+  private final SyncSide target;
   private final PCollectionView<Long> failedCopies;
   private final PCollectionView<Long> plannedDeletes;
   private final long maxDelete;
   private final boolean dryRun;
 
-  private DeleteObjects(S3Endpoint endpoint, S3Location target, PCollectionView<Long> failedCopies,
+  private DeleteObjects(SyncSide target, PCollectionView<Long> failedCopies,
       PCollectionView<Long> plannedDeletes, long maxDelete, boolean dryRun) {
-    this.endpoint = endpoint;
     this.target = target;
     this.failedCopies = failedCopies;
     this.plannedDeletes = plannedDeletes;
@@ -37,18 +36,18 @@ public final class DeleteObjects extends PTransform<PCollection<SyncAction>, PCo
     this.dryRun = dryRun;
   }
 
-  public static DeleteObjects from(S3Endpoint endpoint, S3Location target, PCollectionView<Long> failedCopies,
+  public static DeleteObjects from(SyncSide target, PCollectionView<Long> failedCopies,
       PCollectionView<Long> plannedDeletes) {
-    return new DeleteObjects(endpoint, target, failedCopies, plannedDeletes, Long.MAX_VALUE, false);
+    return new DeleteObjects(target, failedCopies, plannedDeletes, Long.MAX_VALUE, false);
   }
 
   /** Refuses every delete when more than {@code max} are planned (a negative max: no bound). */
   public DeleteObjects withMaxDelete(long max) {
-    return new DeleteObjects(endpoint, target, failedCopies, plannedDeletes, max < 0 ? Long.MAX_VALUE : max, dryRun);
+    return new DeleteObjects(target, failedCopies, plannedDeletes, max < 0 ? Long.MAX_VALUE : max, dryRun);
   }
 
   public DeleteObjects dryRun(boolean dry) {
-    return new DeleteObjects(endpoint, target, failedCopies, plannedDeletes, maxDelete, dry);
+    return new DeleteObjects(target, failedCopies, plannedDeletes, maxDelete, dry);
   }
 
   @Override
@@ -81,16 +80,35 @@ public final class DeleteObjects extends PTransform<PCollection<SyncAction>, PCo
         ctx.output(new SyncResult(a.key(), "skipped", "not deleted: " + failedCopies
             + " copies failed, and deletes wait for every copy", size, "", etag, 0));
       } else {
-        try {
-          spec.endpoint.client().deleteObject(b -> b.bucket(spec.target.bucket()).key(spec.target.key(a.key()))
-);
+        String error = spec.target instanceof SyncSide.Bucket b ? deleteKey(b, a.key())
+            : deleteFile((Directory) spec.target, a.key());
+        if (error == null) {
           deleted.inc();
           ctx.output(new SyncResult(a.key(), "deleted", a.reason(), size, "", etag, 1));
-        } catch (SdkException e) {
+        } else {
           failed.inc();
-          ctx.output(new SyncResult(a.key(), "failed", S3Errors.describe("deleting " + spec.target.key(a.key()),
-              spec.endpoint, e), size, "", etag, 1));
+          ctx.output(new SyncResult(a.key(), "failed", error, size, "", etag, 1));
         }
+      }
+    }
+
+    /** Deletes a key of a bucket; returns why it failed, or null. */
+    private static String deleteKey(SyncSide.Bucket b, String key) {
+      try {
+        b.endpoint().client().deleteObject(r -> r.bucket(b.location().bucket()).key(b.location().key(key)));
+        return null;
+      } catch (SdkException e) {
+        return S3Errors.describe("deleting " + b.location().key(key), b.endpoint(), e);
+      }
+    }
+
+    /** Deletes a file of a directory; returns why it failed, or null. */
+    private static String deleteFile(Directory d, String key) {
+      try {
+        d.delete(key);
+        return null;
+      } catch (IOException e) {
+        return "deleting " + d.root() + key + ": " + e.getMessage();
       }
     }
   }

@@ -26,7 +26,7 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * parts have ETags that depend on the part size, so those fall back to size and time), with
  * {@code checksum} keys of one size at both sides become {@code CHECK}s for {@link CompareChecksums}. Target keys
  * missing at the source are deleted with {@code --delete}; excluded keys are never touched.
- * Archived sources and folder markers are reported, not copied.
+ * Archived sources, unreadable source files and folder markers are reported, not copied.
  *
  * <p>Input: {@code [source, target]} listings. Keys meet in one of a fixed number of shards, so
  * the grouping is by shard, never by object key.
@@ -47,6 +47,11 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
 
     Compare(String option) {
       this.option = option;
+    }
+
+    /** The option's spelling. */
+    public String option() {
+      return option;
     }
 
     public static Compare parse(String text) {
@@ -146,6 +151,10 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
       }
       if (!filter.includes(s.key())) {
         return new SyncAction(s.key(), SyncAction.Kind.EXCLUDED, "excluded by the filters", s, t);
+      }
+      if (s.isUnreadable()) {
+        return new SyncAction(s.key(), SyncAction.Kind.UNREADABLE, "the source file cannot be read: "
+            + s.unreadableReason(), s, t);
       }
       if (compare == Compare.CHECKSUM && t != null && s.size() == t.size() && !s.isArchived()) {
         return new SyncAction(s.key(), SyncAction.Kind.CHECK, "same size", s, t);

@@ -8,8 +8,11 @@ import org.apache.beam.sdk.coders.NullableCoder;
  * (archived, excluded, a folder marker). Carries what was listed on each side (null where absent).
  */
 public record SyncAction(String key, Kind kind, String reason, ObjectInfo source, ObjectInfo target) {
-  /** CHECK: same size at both sides; only checksums, read per object, can tell ({@code --compare=checksum}). */
-  public enum Kind { COPY, SKIP, DELETE, ARCHIVED, EXCLUDED, CHECK }
+  /**
+   * CHECK: same size at both sides; only checksums, read per object, can tell ({@code --compare=checksum}).
+   * UNREADABLE: a source file the listing found and could not read.
+   */
+  public enum Kind { COPY, SKIP, DELETE, ARCHIVED, EXCLUDED, CHECK, UNREADABLE }
 
   private static final NullableCoder<ObjectInfo> INFO = NullableCoder.of(ObjectInfo.coder());
   private static final RecordCoder<SyncAction> CODER = RecordCoder.of(SyncAction.class,

@@ -97,7 +97,7 @@ public class CopyObjectsTest {
     PCollection<SyncResult> results = p
         .apply(Create.of(new SyncAction("extra.txt", SyncAction.Kind.DELETE, "not at the source", null, extra))
             .withCoder(SyncAction.coder()))
-        .apply(DeleteObjects.from(endpoint, target, failed, planned));
+        .apply(DeleteObjects.from(new SyncSide.Bucket(endpoint, target), failed, planned));
     PAssert.that(summarized(results)).containsInAnyOrder(
         "extra.txt skipped: not deleted: 1 copies failed, and deletes wait for every copy");
     p.run();

@@ -23,17 +23,18 @@ import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
  * The s3-sync flow, whole: lists both sides, plans per key with {@code aws s3 sync}'s rules
- * (checksums compared where asked), copies (server-side where it can, streaming where it cannot),
- * deletes extraneous keys only after every copy succeeded, and outputs one JSON report line per
- * key, counting each result as {@code sync_<action>}.
+ * (checksums compared where asked), copies (server-side where it can, streaming where it cannot;
+ * uploads from and downloads to a directory), deletes extraneous keys only after every copy
+ * succeeded, and outputs one JSON report line per key, counting each result as {@code sync_<action>}.
  *
  * <pre>{@code
- * PCollection<String> report = p.apply(SyncBuckets.between(sourceEndpoint, S3Location.parse("--source", "s3://a/x"),
- *     targetEndpoint, S3Location.parse("--target", "s3://b/x"), copySettings).deleting(1000));
+ * PCollection<String> report = p.apply(SyncObjects.between(
+ *     Directory.parse("--source", "/data/exports"),
+ *     new SyncSide.Bucket(endpoint, S3Location.parse("--target", "s3://b/exports")), copySettings).deleting(1000));
  * }</pre>
  */
 @AutoValue
-public abstract class SyncBuckets extends PTransform<PBegin, PCollection<String>> {
+public abstract class SyncObjects extends PTransform<PBegin, PCollection<String>> {
   /** Result actions, each counted as {@code sync_<action>} ({@link #counterName}). */
   public static final List<String> ACTIONS = List.of("copied", "would copy", "skipped", "deleted", "would delete",
       "failed", "archived", "excluded");
@@ -41,13 +42,9 @@ public abstract class SyncBuckets extends PTransform<PBegin, PCollection<String>
   /** Copy sequences under a throughput bound: enough to keep a bound busy, few enough to hold it. */
   static final int THROTTLED_LANES = 4;
 
-  abstract S3Endpoint sourceEndpoint();
+  abstract SyncSide source();
 
-  abstract S3Location source();
-
-  abstract S3Endpoint targetEndpoint();
-
-  abstract S3Location target();
+  abstract SyncSide target();
 
   abstract CopySettings copy();
 
@@ -65,13 +62,9 @@ public abstract class SyncBuckets extends PTransform<PBegin, PCollection<String>
 
   @AutoValue.Builder
   abstract static class Builder {
-    abstract Builder setSourceEndpoint(S3Endpoint endpoint);
+    abstract Builder setSource(SyncSide side);
 
-    abstract Builder setSource(S3Location location);
-
-    abstract Builder setTargetEndpoint(S3Endpoint endpoint);
-
-    abstract Builder setTarget(S3Location location);
+    abstract Builder setTarget(SyncSide side);
 
     abstract Builder setCopy(CopySettings copy);
 
@@ -85,34 +78,44 @@ public abstract class SyncBuckets extends PTransform<PBegin, PCollection<String>
 
     abstract Builder setMaxBytesPerSecond(double bytesPerSecond);
 
-    abstract SyncBuckets build();
+    abstract SyncObjects build();
   }
 
   /** Syncs {@code source} into {@code target}: sizes and times compared, every key, nothing deleted. */
-  public static SyncBuckets between(S3Endpoint sourceEndpoint, S3Location source, S3Endpoint targetEndpoint,
-      S3Location target, CopySettings copy) {
-    return new AutoValue_SyncBuckets.Builder().setSourceEndpoint(sourceEndpoint).setSource(source)
-        .setTargetEndpoint(targetEndpoint).setTarget(target).setCopy(copy).setCompare(PlanSync.Compare.DEFAULT)
-        .setFilter(new KeyFilter(List.of())).setDelete(false).setMaxDelete(-1).setMaxBytesPerSecond(0).build();
+  public static SyncObjects between(SyncSide source, SyncSide target, CopySettings copy) {
+    return new AutoValue_SyncObjects.Builder().setSource(source).setTarget(target).setCopy(copy)
+        .setCompare(PlanSync.Compare.DEFAULT).setFilter(new KeyFilter(List.of())).setDelete(false).setMaxDelete(-1)
+        .setMaxBytesPerSecond(0).build();
   }
 
-  /** How a key is found to differ. */
-  public SyncBuckets comparing(PlanSync.Compare compare) {
+  /** Syncs one bucket prefix into another. */
+  public static SyncObjects between(S3Endpoint sourceEndpoint, S3Location source, S3Endpoint targetEndpoint,
+      S3Location target, CopySettings copy) {
+    return between(new SyncSide.Bucket(sourceEndpoint, source), new SyncSide.Bucket(targetEndpoint, target), copy);
+  }
+
+  /** How a key is found to differ; ETags and checksums are S3's, so both sides must be buckets. */
+  public SyncObjects comparing(PlanSync.Compare compare) {
+    if (compare != PlanSync.Compare.DEFAULT && compare != PlanSync.Compare.SIZE_ONLY
+        && !(source() instanceof SyncSide.Bucket && target() instanceof SyncSide.Bucket)) {
+      throw new IllegalArgumentException("--compare=" + compare.option() + " compares S3 ETags, which a directory"
+          + " does not have: use size-and-time or size-only");
+    }
     return toBuilder().setCompare(compare).build();
   }
 
   /** Which keys take part ({@code --exclude}/{@code --include}); excluded keys are never deleted. */
-  public SyncBuckets filtering(KeyFilter filter) {
+  public SyncObjects filtering(KeyFilter filter) {
     return toBuilder().setFilter(filter).build();
   }
 
   /** Deletes target keys the source lacks once every copy succeeded, none when more than {@code maxDelete} would go (-1: no bound). */
-  public SyncBuckets deleting(long maxDelete) {
+  public SyncObjects deleting(long maxDelete) {
     return toBuilder().setDelete(true).setMaxDelete(maxDelete).build();
   }
 
   /** Copies at most this many bytes per second across all workers. */
-  public SyncBuckets withMaxThroughput(double bytesPerSecond) {
+  public SyncObjects withMaxThroughput(double bytesPerSecond) {
     return toBuilder().setMaxBytesPerSecond(bytesPerSecond).build();
   }
 
@@ -124,41 +127,45 @@ public abstract class SyncBuckets extends PTransform<PBegin, PCollection<String>
   @Override
   public PCollection<String> expand(PBegin p) {
     // Step 1: both sides listed, each key planned.
-    PCollection<ObjectInfo> listedSource = p.apply("List source", ListObjects.of(sourceEndpoint(), source(), "source"));
-    PCollection<ObjectInfo> listedTarget = p.apply("List target", ListObjects.of(targetEndpoint(), target(), "target"));
+    PCollection<ObjectInfo> listedSource = p.apply("List source", listing(source(), "source"));
+    PCollection<ObjectInfo> listedTarget = p.apply("List target", listing(target(), "target"));
     PCollection<SyncAction> actions = PCollectionList.of(listedSource).and(listedTarget)
         .apply("Plan", PlanSync.with(compare(), filter(), delete()));
     if (compare() == PlanSync.Compare.CHECKSUM) {
+      SyncSide.Bucket from = (SyncSide.Bucket) source();
+      SyncSide.Bucket to = (SyncSide.Bucket) target();
       PCollection<SyncAction> checked = actions
           .apply("To check", Filter.by((SyncAction a) -> a.kind() == SyncAction.Kind.CHECK))
-          .apply("Checksums", CompareChecksums.between(sourceEndpoint(), source(), targetEndpoint(), target()));
+          .apply("Checksums", CompareChecksums.between(from.endpoint(), from.location(), to.endpoint(), to.location()));
       actions = PCollectionList.of(actions.apply("Decided", Filter.by((SyncAction a) -> a.kind() != SyncAction.Kind.CHECK)))
           .and(checked).apply("All decisions", Flatten.pCollections());
     }
 
     // Step 2: copies; what is not copied is reported as it was decided.
-    CopyObjects copies = CopyObjects.between(sourceEndpoint(), source(), targetEndpoint(), target(), copy());
+    CopyObjects copies = CopyObjects.between(source(), target(), copy());
     PCollection<SyncResult> copied = actions
         .apply("To copy", Filter.by((SyncAction a) -> a.kind() == SyncAction.Kind.COPY))
         .apply("Copy", maxBytesPerSecond() > 0 ? copies.withMaxThroughput(maxBytesPerSecond(), THROTTLED_LANES) : copies);
     PCollection<SyncResult> others = actions
         .apply("Not copied", Filter.by((SyncAction a) -> a.kind() != SyncAction.Kind.COPY
             && a.kind() != SyncAction.Kind.DELETE))
-        .apply("As results", MapElements.into(TypeDescriptor.of(SyncResult.class)).via(SyncBuckets::reported))
+        .apply("As results", MapElements.into(TypeDescriptor.of(SyncResult.class)).via(SyncObjects::reported))
         .setCoder(SyncResult.coder());
     PCollectionList<SyncResult> results = PCollectionList.of(copied).and(others);
 
-    // Step 3: deletes, only once every copy succeeded and within the bound.
+    // Step 3: deletes, only once every copy succeeded (an unreadable source file is a copy that
+    // did not) and within the bound.
     if (delete()) {
       PCollection<SyncAction> toDelete = actions
           .apply("To delete", Filter.by((SyncAction a) -> a.kind() == SyncAction.Kind.DELETE));
-      PCollectionView<Long> failedCopies = copied
+      PCollectionView<Long> failedCopies = PCollectionList.of(copied).and(others)
+          .apply("Copies and reports", Flatten.pCollections())
           .apply("Failed copies", Filter.by((SyncResult r) -> r.action().equals("failed")))
           .apply("Count failed", Count.globally()).apply("Failed as side input", View.asSingleton());
       PCollectionView<Long> planned = toDelete
           .apply("Count deletes", Count.globally()).apply("Deletes as side input", View.asSingleton());
-      results = results.and(toDelete.apply("Delete", DeleteObjects.from(targetEndpoint(), target(), failedCopies,
-          planned).withMaxDelete(maxDelete()).dryRun(copy().dryRun())));
+      results = results.and(toDelete.apply("Delete", DeleteObjects.from(target(), failedCopies, planned)
+          .withMaxDelete(maxDelete()).dryRun(copy().dryRun())));
     }
 
     // Step 4: every key counted and reported.
@@ -166,11 +173,19 @@ public abstract class SyncBuckets extends PTransform<PBegin, PCollection<String>
         .apply("Count and render", ParDo.of(new ReportFn())).setCoder(StringUtf8Coder.of());
   }
 
+  private static PTransform<PBegin, PCollection<ObjectInfo>> listing(SyncSide side, String name) {
+    if (side instanceof SyncSide.Bucket b) {
+      return ListObjects.of(b.endpoint(), b.location(), name);
+    }
+    return ListFiles.of((Directory) side, name);
+  }
+
   private static SyncResult reported(SyncAction a) {
     ObjectInfo o = a.source() != null ? a.source() : a.target();
     String action = switch (a.kind()) {
       case ARCHIVED -> "archived";
       case EXCLUDED -> "excluded";
+      case UNREADABLE -> "failed";
       default -> "skipped";
     };
     return new SyncResult(a.key(), action, a.reason(), o.size(), a.source() == null ? "" : a.source().etag(),

@@ -18,7 +18,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** The whole s3-sync flow against S3Proxy: listed, planned, copied, deleted, reported. */
-public class SyncBucketsTest {
+public class SyncObjectsTest {
   @Rule public final transient TestPipeline p = TestPipeline.create();
 
   private static S3ProxyServer server;
@@ -51,7 +51,7 @@ public class SyncBucketsTest {
     CopySettings copy = new CopySettings(5L << 20, 5L << 20, null, null, null, null, false,
         CopySettings.DEFAULT_IN_FLIGHT);
 
-    PCollection<String> report = p.apply(SyncBuckets.between(endpoint, new S3Location("sync-src", "in/"), endpoint,
+    PCollection<String> report = p.apply(SyncObjects.between(endpoint, new S3Location("sync-src", "in/"), endpoint,
             new S3Location("sync-dst", "out/"), copy)
         .filtering(new KeyFilter(List.of(new KeyFilter.Rule(false, "*.tmp"))))
         .deleting(-1));
