@@ -7,7 +7,9 @@ import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.StringJoiner;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
@@ -33,11 +35,9 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
-import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.Tag;
@@ -45,8 +45,8 @@ import software.amazon.awssdk.services.s3.model.Tag;
 /**
  * Copies the planned objects. Where a directory is on either side, files are uploaded, downloaded
  * or copied by {@link DirectoryCopies}. Between buckets on one service (same endpoint and credentials) the copy is
- * server-side: CopyObject below the multipart threshold, UploadPartCopy of parts in parallel
- * above it; across services it streams (GET, then PUT or a multipart upload of bounded parts).
+ * server-side: CopyObject below the multipart threshold (one signed request, {@link CopyObjectCall}),
+ * UploadPartCopy of parts in parallel above it; across services it streams (GET, then PUT or a multipart upload of bounded parts).
  * Every read of the source is pinned to the listed ETag, so an object replaced since the listing
  * fails with that reason instead of being half copied. Content type and the other system metadata,
  * user metadata and tags are kept on every path; the storage class is kept unless the settings set
@@ -292,20 +292,22 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
     }
 
     private String copyWhole(String key, ObjectInfo s) {
-      CopyObjectRequest.Builder r = CopyObjectRequest.builder()
-          .sourceBucket(spec.source.bucket()).sourceKey(spec.source.key(key))
-          .destinationBucket(spec.target.bucket()).destinationKey(spec.target.key(key))
-          .copySourceIfMatch(quoted(s.etag()))
-          // COPY is the default for both metadata and tags: the copy keeps them.
-          .metadataDirective(MetadataDirective.COPY)
-          .storageClass(storageClass(s));
+      Map<String, String> headers = new HashMap<>();
+      String storageClass = storageClass(s);
+      if (storageClass != null) {
+        headers.put("x-amz-storage-class", storageClass);
+      }
       if (spec.settings.acl() != null) {
-        r.acl(spec.settings.acl());
+        headers.put("x-amz-acl", spec.settings.acl());
       }
       if (spec.settings.sse() != null) {
-        r.serverSideEncryption(spec.settings.sse()).ssekmsKeyId(spec.settings.kmsKeyId());
+        headers.put("x-amz-server-side-encryption", spec.settings.sse());
+        if (spec.settings.kmsKeyId() != null) {
+          headers.put("x-amz-server-side-encryption-aws-kms-key-id", spec.settings.kmsKeyId());
+        }
       }
-      return ListObjects.unquote(spec.targetEndpoint.client().copyObject(r.build()).copyObjectResult().eTag());
+      return CopyObjectCall.copy(spec.targetEndpoint, spec.source.bucket(), spec.source.key(key), spec.target.bucket(),
+          spec.target.key(key), s.etag(), headers);
     }
 
     /** The metadata a new upload needs to look like the source. */

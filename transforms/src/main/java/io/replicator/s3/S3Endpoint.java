@@ -28,6 +28,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 public record S3Endpoint(String endpoint, String region, boolean pathStyle, String profile, String credentialsFile)
     implements Serializable {
   private static final Map<S3Endpoint, S3Client> CLIENTS = new ConcurrentHashMap<>();
+  private static final Map<S3Endpoint, AwsCredentialsProvider> CREDENTIALS = new ConcurrentHashMap<>();
 
   /** An endpoint whose credentials come from the machine's AWS files or environment. */
   public S3Endpoint(String endpoint, String region, boolean pathStyle, String profile) {
@@ -39,16 +40,25 @@ public record S3Endpoint(String endpoint, String region, boolean pathStyle, Stri
     return CLIENTS.computeIfAbsent(this, S3Endpoint::build);
   }
 
+  /** The credentials of this endpoint in this JVM, shared by its client and its {@link CopyObjectCall}s. */
+  AwsCredentialsProvider credentials() {
+    return CREDENTIALS.computeIfAbsent(this, e -> e.credentialsFile != null ? e.fromFile()
+        : e.profile == null ? DefaultCredentialsProvider.create() : ProfileCredentialsProvider.create(e.profile));
+  }
+
+  /** The region requests are signed for. */
+  Region signingRegion() {
+    return Region.of(region == null ? "us-east-1" : region);
+  }
+
   private S3Client build() {
-    AwsCredentialsProvider credentials = credentialsFile != null ? fromFile()
-        : profile == null ? DefaultCredentialsProvider.create() : ProfileCredentialsProvider.create(profile);
     var builder = S3Client.builder()
-        .credentialsProvider(credentials)
+        .credentialsProvider(credentials())
         .forcePathStyle(pathStyle)
         .httpClientBuilder(ApacheHttpClient.builder().maxConnections(64))
         .overrideConfiguration(ClientOverrideConfiguration.builder()
             .retryPolicy(RetryPolicy.builder().numRetries(5).build()).build())
-        .region(Region.of(region == null ? "us-east-1" : region));
+        .region(signingRegion());
     if (endpoint != null) {
       builder.endpointOverride(URI.create(endpoint));
     }
