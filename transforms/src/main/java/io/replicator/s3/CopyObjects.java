@@ -25,6 +25,7 @@ import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
@@ -100,49 +101,60 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
     return new CopyObjects(from, to, settings, bytesPerSecond, lanes);
   }
 
-  /** Groups of copies without a bound: they spread over the workers, each group copying concurrently. */
-  static final int GROUPS = 64;
-
   @Override
   public PCollection<SyncResult> expand(PCollection<SyncAction> actions) {
-    int n = lanes == 0 ? GROUPS : lanes;
-    PCollection<KV<Integer, Iterable<SyncAction>>> groups = actions
-        .apply("Into groups", WithKeys.of((SyncAction a) -> Math.floorMod(a.key().hashCode(), n))
+    if (lanes == 0) {
+      // No grouping step: copies start as soon as the plan decides them, several per bundle at once.
+      return actions.apply("Copy", ParDo.of(new InFlightFn(this))).setCoder(SyncResult.coder());
+    }
+    return actions
+        .apply("Into lanes", WithKeys.of((SyncAction a) -> Math.floorMod(a.key().hashCode(), lanes))
             .withKeyType(TypeDescriptors.integers()))
         .setCoder(KvCoder.of(VarIntCoder.of(), SyncAction.coder()))
-        .apply("Group", GroupByKey.create());
-    return lanes == 0
-        ? groups.apply("Copy", ParDo.of(new GroupFn(this))).setCoder(SyncResult.coder())
-        : groups.apply("Copy at the bound", ParDo.of(new LaneFn(this))).setCoder(SyncResult.coder());
+        .apply("Group", GroupByKey.create())
+        .apply("Copy at the bound", ParDo.of(new LaneFn(this))).setCoder(SyncResult.coder());
   }
 
   /**
-   * One group: a copy is a few requests that mostly wait on the server, so several run at once
-   * (the settings' {@code inFlight}, bounded per worker by the shared pool); each result goes out
-   * as soon as its copy ends, so one slow copy (a large object) holds back no other.
+   * Copies as they come: a copy is a few requests that mostly wait on the server, so up to the
+   * settings' {@code inFlight} run at once (bounded per worker by the shared pool); each result
+   * goes out as soon as its copy ends (one slow copy, a large object, holds back no other), and the
+   * bundle ends when its last copy has.
    */
-  private static final class GroupFn extends DoFn<KV<Integer, Iterable<SyncAction>>, SyncResult> {
+  private static final class InFlightFn extends DoFn<SyncAction, SyncResult> {
     private final CopyFn copier;
+    private transient CompletionService<SyncResult> copies;
+    private transient int pending;
 
-    GroupFn(CopyObjects spec) {
+    InFlightFn(CopyObjects spec) {
       this.copier = new CopyFn(spec);
     }
 
+    @StartBundle
+    public void start() {
+      copies = new ExecutorCompletionService<>(CopyFn.copies(copier.spec.settings.inFlight()));
+      pending = 0;
+    }
+
     @ProcessElement
-    public void process(@Element KV<Integer, Iterable<SyncAction>> group, OutputReceiver<SyncResult> out)
-        throws InterruptedException {
-      int inFlight = copier.spec.settings.inFlight();
-      CompletionService<SyncResult> copies = new ExecutorCompletionService<>(CopyFn.copies(inFlight));
-      int pending = 0;
-      for (SyncAction a : group.getValue()) {
-        copies.submit(() -> copier.copyOne(a));
-        if (++pending >= inFlight) {
-          out.output(copier.counted(CopyFn.await(copies.take())));
-          pending--;
-        }
+    public void process(@Element SyncAction a, OutputReceiver<SyncResult> out) throws InterruptedException {
+      copies.submit(() -> copier.copyOne(a));
+      pending++;
+      for (Future<SyncResult> done = copies.poll(); done != null; done = copies.poll()) {
+        pending--;
+        out.output(copier.counted(CopyFn.await(done)));
       }
-      for (; pending > 0; pending--) {
+      while (pending >= copier.spec.settings.inFlight()) {
         out.output(copier.counted(CopyFn.await(copies.take())));
+        pending--;
+      }
+    }
+
+    @FinishBundle
+    public void finish(FinishBundleContext ctx) throws InterruptedException {
+      for (; pending > 0; pending--) {
+        ctx.output(copier.counted(CopyFn.await(copies.take())), GlobalWindow.INSTANCE.maxTimestamp(),
+            GlobalWindow.INSTANCE);
       }
     }
   }
