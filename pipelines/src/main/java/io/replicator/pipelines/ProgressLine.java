@@ -83,7 +83,7 @@ final class ProgressLine {
 
   /**
    * The progress of an {@code s3-sync}: objects listed on the source side, copied (with their bytes
-   * and the rate since the last line), failed.
+   * and the rate since the last line), left of those planned so far (with their bytes), failed.
    */
   static ProgressLine ofSync(String name, long startMillis) {
     return new ProgressLine(name, 0, 0, startMillis, ProgressLine::sync);
@@ -97,9 +97,11 @@ final class ProgressLine {
   private String sync(RunSummary now, long nowMillis) {
     long bytes = now.get("bytes_copied");
     long rate = rateSinceLastLine(bytes, nowMillis);
-    return String.format(Locale.ROOT, "%s: %,d source objects listed, %,d copied (%s, %s/s), %,d failed", name,
-        now.get("source_objects_listed"), now.get(SyncObjects.counterName("copied")), ByteSize.format(bytes),
-        ByteSize.format(rate), now.get(SyncObjects.counterName("failed")));
+    long copies = now.get("objects_copied") + now.get("objects_failed");
+    return String.format(Locale.ROOT, "%s: %,d source objects listed, %,d copied (%s, %s/s), %,d left (%s), %,d failed",
+        name, now.get("source_objects_listed"), now.get(SyncObjects.counterName("copied")), ByteSize.format(bytes),
+        ByteSize.format(rate), Math.max(0, now.get("objects_to_copy") - copies),
+        ByteSize.format(Math.max(0, now.get("bytes_to_copy") - bytes)), now.get(SyncObjects.counterName("failed")));
   }
 
   private String replicate(RunSummary now, long nowMillis) {
