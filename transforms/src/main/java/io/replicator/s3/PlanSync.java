@@ -4,11 +4,14 @@ import io.replicator.common.Counters;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
@@ -16,6 +19,7 @@ import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
@@ -28,8 +32,11 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * missing at the source are deleted with {@code --delete}; excluded keys are never touched.
  * Archived sources, unreadable source files and folder markers are reported, not copied.
  *
- * <p>Input: {@code [source, target]} listings. Keys meet in one of a fixed number of shards, so
- * the grouping is by shard, never by object key.
+ * <p>Input: {@code [source, target]} listings. Each source key is decided as it is listed, against
+ * the target's listing (a side input: the target is listed first, and copies start while the
+ * source is still being listed). The target's keys that the source lacks are found by a join in a
+ * fixed number of shards (by shard, never by object key), which waits for both listings: only
+ * deletes and reports wait for it.
  *
  * <pre>{@code
  * PCollection<SyncAction> plan = PCollectionList.of(source).and(target)
@@ -81,13 +88,21 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
 
   @Override
   public PCollection<SyncAction> expand(PCollectionList<ObjectInfo> sides) {
+    PCollectionView<Map<String, ObjectInfo>> targets = sides.get(1)
+        .apply("Target by key", WithKeys.of(ObjectInfo::key).withKeyType(TypeDescriptors.strings()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), ObjectInfo.coder()))
+        .apply("Target as side input", View.asMap());
+    PCollection<SyncAction> sourceKeys = sides.get(0)
+        .apply("Decide source keys", ParDo.of(new SourceFn(targets, compare, filter)).withSideInputs(targets))
+        .setCoder(SyncAction.coder());
     TupleTag<ObjectInfo> source = new TupleTag<>();
     TupleTag<ObjectInfo> target = new TupleTag<>();
-    return KeyedPCollectionTuple.of(source, sharded(sides.get(0), "Shard source"))
+    PCollection<SyncAction> targetOnly = KeyedPCollectionTuple.of(source, sharded(sides.get(0), "Shard source"))
         .and(target, sharded(sides.get(1), "Shard target"))
         .apply("Meet by shard", CoGroupByKey.create())
-        .apply("Decide", ParDo.of(new PlanFn(source, target, compare, filter, delete)))
+        .apply("Decide target-only keys", ParDo.of(new TargetOnlyFn(source, target, filter, delete)))
         .setCoder(SyncAction.coder());
+    return PCollectionList.of(sourceKeys).and(targetOnly).apply("All decisions", Flatten.pCollections());
   }
 
   private static PCollection<KV<Integer, ObjectInfo>> sharded(PCollection<ObjectInfo> objects, String name) {
@@ -97,21 +112,40 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
         .setCoder(KvCoder.of(VarIntCoder.of(), ObjectInfo.coder()));
   }
 
-  private static final class PlanFn extends DoFn<KV<Integer, CoGbkResult>, SyncAction> {
-    private final TupleTag<ObjectInfo> sourceTag;
-    private final TupleTag<ObjectInfo> targetTag;
-    private final Compare compare;
-    private final KeyFilter filter;
-    private final boolean delete;
+  /** Decides each source key against the target's object of that key, if any. */
+  private static final class SourceFn extends DoFn<ObjectInfo, SyncAction> {
+    private final PCollectionView<Map<String, ObjectInfo>> targets;
+    private final Decide decide;
     private final Counter toCopy = Counters.counter("objects_to_copy");
     private final Counter bytesToCopy = Counters.counter("bytes_to_copy");
+
+    SourceFn(PCollectionView<Map<String, ObjectInfo>> targets, Compare compare, KeyFilter filter) {
+      this.targets = targets;
+      this.decide = new Decide(compare, filter);
+    }
+
+    @ProcessElement
+    public void process(@Element ObjectInfo s, ProcessContext ctx) {
+      SyncAction a = decide.decide(s, ctx.sideInput(targets).get(s.key()));
+      if (a.kind() == SyncAction.Kind.COPY) {
+        toCopy.inc();
+        bytesToCopy.inc(s.size());
+      }
+      ctx.output(a);
+    }
+  }
+
+  /** Decides the target keys the source lacks: deleted with {@code --delete}, else reported. */
+  private static final class TargetOnlyFn extends DoFn<KV<Integer, CoGbkResult>, SyncAction> {
+    private final TupleTag<ObjectInfo> sourceTag;
+    private final TupleTag<ObjectInfo> targetTag;
+    private final KeyFilter filter;
+    private final boolean delete;
     private final Counter toDelete = Counters.counter("objects_to_delete");
 
-    PlanFn(TupleTag<ObjectInfo> sourceTag, TupleTag<ObjectInfo> targetTag, Compare compare, KeyFilter filter,
-        boolean delete) {
+    TargetOnlyFn(TupleTag<ObjectInfo> sourceTag, TupleTag<ObjectInfo> targetTag, KeyFilter filter, boolean delete) {
       this.sourceTag = sourceTag;
       this.targetTag = targetTag;
-      this.compare = compare;
       this.filter = filter;
       this.delete = delete;
     }
@@ -123,13 +157,7 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
         targets.put(t.key(), t);
       }
       for (ObjectInfo s : shard.getValue().getAll(sourceTag)) {
-        ObjectInfo t = targets.remove(s.key());
-        SyncAction a = decide(s, t);
-        if (a.kind() == SyncAction.Kind.COPY) {
-          toCopy.inc();
-          bytesToCopy.inc(s.size());
-        }
-        out.output(a);
+        targets.remove(s.key());
       }
       for (ObjectInfo t : targets.values()) {
         if (t.isFolderMarker()) {
@@ -144,8 +172,19 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
         }
       }
     }
+  }
 
-    private SyncAction decide(ObjectInfo s, ObjectInfo t) {
+  /** The decision for a source key, with {@code aws s3 sync}'s rule or the compare mode's. */
+  private static final class Decide implements java.io.Serializable {
+    private final Compare compare;
+    private final KeyFilter filter;
+
+    Decide(Compare compare, KeyFilter filter) {
+      this.compare = compare;
+      this.filter = filter;
+    }
+
+    SyncAction decide(ObjectInfo s, ObjectInfo t) {
       if (s.isFolderMarker()) {
         return new SyncAction(s.key(), SyncAction.Kind.SKIP, "folder marker (aws s3 sync skips them)", s, t);
       }
