@@ -8,7 +8,6 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.replicator.testing.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,15 +114,6 @@ public class DirectorySyncTest {
     expected.forEach((k, v) -> assertArrayEquals(k, v, actual.get(k)));
   }
 
-  private static Map<String, JsonNode> lines(Path report) throws Exception {
-    Map<String, JsonNode> lines = new TreeMap<>();
-    for (String line : Files.readAllLines(report)) {
-      JsonNode n = new ObjectMapper().readTree(line);
-      lines.put(n.get("key").asText(), n);
-    }
-    return lines;
-  }
-
   @Test
   public void aDirectoryGoesToABucketAndBackByteForByte() throws Exception {
     Path up = tree("up");
@@ -163,7 +153,7 @@ public class DirectorySyncTest {
     long listed = client.headObject(b -> b.bucket(bucket).key("up/d1/large.bin")).lastModified().toEpochMilli();
     assertEquals("a download has the object's time", listed,
         Files.getLastModifiedTime(down.resolve("d1/large.bin")).toMillis());
-    assertEquals("copied", lines(report).get("한국어/파일.txt").get("action").asText());
+    assertEquals("copied", S3SyncTest.lines(report).get("한국어/파일.txt").get("action").asText());
     try (Stream<Path> all = Files.walk(down)) {
       assertTrue("no partial file left", all.noneMatch(p -> p.toString().endsWith(".replicator-partial")));
     }
@@ -208,10 +198,10 @@ public class DirectorySyncTest {
     Replication.Outcome o = sync(up.toString(), "s3://" + bucket + "/up", "--delete=true", "--report=" + report);
     assertEquals(o.out(), 1, o.code());
     assertThat(o.out(), containsString("failed      1 objects"));
-    JsonNode line = lines(report).get("dangling.txt");
+    JsonNode line = S3SyncTest.lines(report).get("dangling.txt");
     assertEquals("failed", line.get("action").asText());
     assertEquals("the source file cannot be read: a symbolic link to nothing", line.get("reason").asText());
-    assertThat(lines(report).get("extra.txt").get("reason").asText(), containsString("deletes wait for every copy"));
+    assertThat(S3SyncTest.lines(report).get("extra.txt").get("reason").asText(), containsString("deletes wait for every copy"));
     assertEquals("kept", new String(objects("up/").get("dangling.txt")));
     assertTrue(objects("up/").containsKey("extra.txt"));
     assertTrue(objects("up/").containsKey("a b.txt"));
@@ -232,7 +222,7 @@ public class DirectorySyncTest {
     assertThat(o.out(), containsString("failed      1 objects"));
     assertEquals("fine", Files.readString(down.resolve("fine.txt")));
     assertEquals("kept", Files.readString(down.resolve("x/keep.txt")));
-    assertThat(lines(report).get("x").get("reason").asText(), containsString("copying s3://" + bucket + "/in/x to "
+    assertThat(S3SyncTest.lines(report).get("x").get("reason").asText(), containsString("copying s3://" + bucket + "/in/x to "
         + down + "/: "));
     try (Stream<Path> all = Files.walk(down)) {
       assertTrue("no partial file left", all.noneMatch(p -> p.toString().endsWith(".replicator-partial")));

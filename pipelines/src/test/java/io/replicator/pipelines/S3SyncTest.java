@@ -70,7 +70,7 @@ public class S3SyncTest {
   }
 
   /** The report's lines by key. */
-  private static Map<String, JsonNode> lines(Path report) throws Exception {
+  static Map<String, JsonNode> lines(Path report) throws Exception {
     Map<String, JsonNode> lines = new TreeMap<>();
     for (String line : Files.readAllLines(report)) {
       JsonNode n = new ObjectMapper().readTree(line);

@@ -35,10 +35,7 @@ public class CopyObjectsTest {
   @BeforeClass
   public static void start() throws Exception {
     server = S3ProxyServer.start("copy-identity", "copy-credential");
-    // The default provider chain reads these on every worker of the DirectRunner (this JVM).
-    System.setProperty("aws.accessKeyId", server.identity());
-    System.setProperty("aws.secretAccessKey", server.credential());
-    endpoint = new S3Endpoint(server.endpoint(), null, true, null);
+    endpoint = server.asDefaultEndpoint();
   }
 
   @AfterClass

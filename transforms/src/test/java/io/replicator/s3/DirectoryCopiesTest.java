@@ -40,9 +40,7 @@ public class DirectoryCopiesTest {
   @BeforeClass
   public static void start() throws Exception {
     server = S3ProxyServer.start("dir-identity", "dir-credential");
-    System.setProperty("aws.accessKeyId", server.identity());
-    System.setProperty("aws.secretAccessKey", server.credential());
-    endpoint = new S3Endpoint(server.endpoint(), null, true, null);
+    endpoint = server.asDefaultEndpoint();
   }
 
   @AfterClass

@@ -27,9 +27,7 @@ public class SyncObjectsTest {
   @BeforeClass
   public static void start() throws Exception {
     server = S3ProxyServer.start("sync-identity", "sync-credential");
-    System.setProperty("aws.accessKeyId", server.identity());
-    System.setProperty("aws.secretAccessKey", server.credential());
-    endpoint = new S3Endpoint(server.endpoint(), null, true, null);
+    endpoint = server.asDefaultEndpoint();
   }
 
   @AfterClass

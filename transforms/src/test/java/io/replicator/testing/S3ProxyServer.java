@@ -68,6 +68,16 @@ public final class S3ProxyServer implements AutoCloseable {
     return credential;
   }
 
+  /**
+   * Makes this server's credentials the default chain's in this JVM (its system properties, which
+   * every worker of the DirectRunner reads) and returns an endpoint that uses them, path-style.
+   */
+  public io.replicator.s3.S3Endpoint asDefaultEndpoint() {
+    System.setProperty("aws.accessKeyId", identity);
+    System.setProperty("aws.secretAccessKey", credential);
+    return new io.replicator.s3.S3Endpoint(endpoint(), null, true, null);
+  }
+
   /** A client of this server with its credentials, path-style. */
   public S3Client client() {
     return S3Client.builder().endpointOverride(URI.create(endpoint())).region(Region.US_EAST_1)

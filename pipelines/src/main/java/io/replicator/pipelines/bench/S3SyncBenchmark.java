@@ -40,26 +40,28 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * its size. Each tool's bucket is emptied before the next tool runs, so the server holds the same
  * data for each.
  *
- * <p>Options: {@code --objects=N} (default 10,000, of 1–64 KiB), {@code --large=N} (default 4),
+ * <p>Options: {@code --objects=N} (default 10,000), {@code --objectSize=1KB-64KB} (the small objects' sizes,
+ * drawn evenly between the two; smaller ones let a large count fit the server's memory), {@code --large=N} (default 4),
  * {@code --largeSize=32MB}, {@code --multipartThreshold=8MB}, {@code --tools=aws,rclone,replicator},
  * {@code --s3proxyJar=PATH} (default: the copy the build makes, {@code pipelines/target/s3proxy/s3proxy.jar}).
  */
 public final class S3SyncBenchmark {
   private static final String ID = "bench-identity";
   private static final String SECRET = "bench-credential";
-  private static final int SMALL_MIN = 1024;
-  private static final int SMALL_MAX = 64 * 1024;
 
   /** What one run of a tool was, and the objects it should have copied. */
   private record Row(String tool, String run, Measured measured, int objects, long bytes) {}
 
   /** The bench's settings. */
-  private record Settings(int objects, int large, long largeSize, long threshold, List<String> tools, Path s3proxy) {}
+  private record Settings(int objects, int smallMin, int smallMax, int large, long largeSize, long threshold,
+      List<String> tools, Path s3proxy) {}
 
   private S3SyncBenchmark() {}
 
   public static int main(String[] args, PrintStream out) throws IOException, InterruptedException {
     int objects = 10_000;
+    int smallMin = 1024;
+    int smallMax = 64 * 1024;
     int large = 4;
     long largeSize = 32L << 20;
     long threshold = 8L << 20;
@@ -69,6 +71,17 @@ public final class S3SyncBenchmark {
       String value = a.substring(a.indexOf('=') + 1);
       if (a.startsWith("--objects=")) {
         objects = Integer.parseInt(value.replace(",", "").replace("_", ""));
+      } else if (a.startsWith("--objectSize=")) {
+        String[] range = value.split("-");
+        if (range.length != 2) {
+          throw new IllegalArgumentException("bench s3-sync: --objectSize='" + value + "' is not MIN-MAX (e.g. 1KB-4KB)");
+        }
+        smallMin = (int) io.replicator.common.ByteSize.parse(range[0]);
+        smallMax = (int) io.replicator.common.ByteSize.parse(range[1]);
+        if (smallMin < 1024 || smallMax < smallMin + 1024 || smallMax > (16 << 20)) {
+          throw new IllegalArgumentException("bench s3-sync: --objectSize='" + value + "' must be 1KB or more, MAX at"
+              + " least 1KB above MIN and at most 16MB");
+        }
       } else if (a.startsWith("--large=")) {
         large = Integer.parseInt(value);
       } else if (a.startsWith("--largeSize=")) {
@@ -81,7 +94,7 @@ public final class S3SyncBenchmark {
         s3proxy = Path.of(value);
       } else {
         throw new IllegalArgumentException("bench s3-sync: unknown option '" + a + "' (expected --objects=N,"
-            + " --large=N, --largeSize=32MB, --multipartThreshold=8MB, --tools=aws,rclone,replicator, --s3proxyJar=PATH)");
+            + " --objectSize=1KB-64KB, --large=N, --largeSize=32MB, --multipartThreshold=8MB, --tools=aws,rclone,replicator, --s3proxyJar=PATH)");
       }
     }
     if (largeSize > (1L << 30)) {
@@ -105,7 +118,7 @@ public final class S3SyncBenchmark {
         throw new IllegalArgumentException("bench s3-sync: unknown tool '" + t + "' (expected aws, rclone, replicator)");
       }
     }
-    Settings settings = new Settings(objects, large, largeSize, threshold, tools, s3proxy);
+    Settings settings = new Settings(objects, smallMin, smallMax, large, largeSize, threshold, tools, s3proxy);
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -116,7 +129,7 @@ public final class S3SyncBenchmark {
         "s3proxy.authorization=aws-v2-or-v4", "s3proxy.identity=" + ID, "s3proxy.credential=" + SECRET,
         "jclouds.provider=transient-nio2", "jclouds.identity=" + ID, "jclouds.credential=" + SECRET, ""));
     // The source and one copy in memory, with room for the server's own churn.
-    long data = (long) objects * (SMALL_MIN + SMALL_MAX) / 2 + large * largeSize;
+    long data = (long) objects * (settings.smallMin() + settings.smallMax()) / 2 + large * largeSize;
     long heap = Math.max(3L << 30, data * 6);
     Process server = new ProcessBuilder(Measured.java(), "-Xmx" + (heap >> 20) + "m", "-DLOG_LEVEL=warn", "-jar",
         s3proxy.toString(), "--properties", dir.resolve("s3proxy.properties").toString())
@@ -159,16 +172,18 @@ public final class S3SyncBenchmark {
     Random sizes = new Random(42);
     Map<String, Integer> plan = new TreeMap<>();
     for (int i = 0; i < settings.objects(); i++) {
-      plan.put("part-" + (i % 20) + "/object-" + i + ".bin", SMALL_MIN + sizes.nextInt(SMALL_MAX - SMALL_MIN + 1));
+      plan.put("part-" + (i % 20) + "/object-" + i + ".bin",
+          settings.smallMin() + sizes.nextInt(settings.smallMax() - settings.smallMin() + 1));
     }
     for (int i = 0; i < settings.large(); i++) {
       plan.put("large/object-" + i + ".bin", (int) settings.largeSize());
     }
     put(s3, plan, 0);
     long total = plan.values().stream().mapToLong(Integer::longValue).sum();
-    out.printf(Locale.ROOT, "data: %,d objects of 1-64 KiB in 20 prefixes and %d of %s (%.1f MB in all), uploaded in"
+    out.printf(Locale.ROOT, "data: %,d objects of %s-%s in 20 prefixes and %d of %s (%.1f MB in all), uploaded in"
         + " %.1f s; multipart threshold and part size %s (aws: single-part copies, see its row)%n%n",
-        settings.objects(), settings.large(), io.replicator.common.ByteSize.format(settings.largeSize()), total / 1e6,
+        settings.objects(), io.replicator.common.ByteSize.format(settings.smallMin()),
+        io.replicator.common.ByteSize.format(settings.smallMax()), settings.large(), io.replicator.common.ByteSize.format(settings.largeSize()), total / 1e6,
         (System.nanoTime() - t) / 1e9, io.replicator.common.ByteSize.format(settings.threshold()));
 
     Map<String, String> env = new HashMap<>();
@@ -216,7 +231,7 @@ public final class S3SyncBenchmark {
         for (int i = round % step; i < settings.objects(); i += step) {
           String key = "part-" + (i % 20) + "/object-" + i + ".bin";
           int size = expected.get(key);
-          changed.put(key, size > SMALL_MAX / 2 ? size - 512 : size + 512);
+          changed.put(key, size > (settings.smallMin() + settings.smallMax()) / 2 ? size - 512 : size + 512);
         }
         put(s3, changed, round);
         expected = sizes(s3, "bench-src");
