@@ -58,6 +58,11 @@ public final class S3SyncBenchmark {
 
   private S3SyncBenchmark() {}
 
+  /** A size in KiB, whole where it is (1, 64) and to a tenth where not (1.5). */
+  private static String kib(int bytes) {
+    return bytes % 1024 == 0 ? Integer.toString(bytes / 1024) : String.format(Locale.ROOT, "%.1f", bytes / 1024.0);
+  }
+
   public static int main(String[] args, PrintStream out) throws IOException, InterruptedException {
     int objects = 10_000;
     int smallMin = 1024;
@@ -180,10 +185,9 @@ public final class S3SyncBenchmark {
     }
     put(s3, plan, 0);
     long total = plan.values().stream().mapToLong(Integer::longValue).sum();
-    out.printf(Locale.ROOT, "data: %,d objects of %s-%s in 20 prefixes and %d of %s (%.1f MB in all), uploaded in"
+    out.printf(Locale.ROOT, "data: %,d objects of %s-%s KiB in 20 prefixes and %d of %s (%.1f MB in all), uploaded in"
         + " %.1f s; multipart threshold and part size %s (aws: single-part copies, see its row)%n%n",
-        settings.objects(), io.replicator.common.ByteSize.format(settings.smallMin()),
-        io.replicator.common.ByteSize.format(settings.smallMax()), settings.large(), io.replicator.common.ByteSize.format(settings.largeSize()), total / 1e6,
+        settings.objects(), kib(settings.smallMin()), kib(settings.smallMax()), settings.large(), io.replicator.common.ByteSize.format(settings.largeSize()), total / 1e6,
         (System.nanoTime() - t) / 1e9, io.replicator.common.ByteSize.format(settings.threshold()));
 
     Map<String, String> env = new HashMap<>();
