@@ -48,11 +48,10 @@ public final class S3SyncPipeline {
             + " overlap; sync between separate prefixes");
       }
       PlanSync.Compare compare = parse(() -> PlanSync.Compare.parse(o.getCompare()));
-      if (compare != PlanSync.Compare.DEFAULT && compare != PlanSync.Compare.SIZE_ONLY
-          && !(source instanceof SyncSide.Bucket && target instanceof SyncSide.Bucket)) {
-        throw new OptionsException("--compare=" + o.getCompare() + " compares S3 ETags, which a directory does not"
-            + " have: use size-and-time or size-only");
-      }
+      parse(() -> {
+        SyncObjects.checkCompare(compare, source, target);
+        return compare;
+      });
       CopySettings copy = parse(() -> new CopySettings(ByteSize.parse(o.getMultipartThreshold()),
           ByteSize.parse(o.getMultipartChunkSize()), blank(o.getStorageClass()), blank(o.getAcl()), blank(o.getSse()),
           blank(o.getSseKmsKeyId()), Boolean.TRUE.equals(o.getDryRun()), o.getCopiesInFlight()));

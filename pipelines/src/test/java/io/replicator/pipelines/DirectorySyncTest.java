@@ -122,7 +122,7 @@ public class DirectorySyncTest {
     Files.write(up.resolve("d1/large.bin"), large);
     Files.createSymbolicLink(up.resolve("link.txt"), up.resolve("a b.txt")); // followed, as aws follows it
     // Written a minute before the sync: S3 keeps times to the second, so a file written in the second
-    // of its upload looks newer than its copy and is copied again, by aws as here.
+    // of its upload looks newer than its copy and is copied again.
     try (Stream<Path> all = Files.walk(up)) {
       for (Path p : (Iterable<Path>) all.filter(Files::isRegularFile)::iterator) {
         Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));

@@ -28,7 +28,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * per-request pipeline (interceptors, marshalling, XML unmarshalling). A first sync of many small
  * objects is made of these, and on a machine that also runs the server they are bound by CPU:
  * measured on 10,000 copies against S3Proxy on two cores (list, then copy 16 at a time, C1), 4.0
- * to 5.0 s of CPU for the whole program this way against 13.1 s through the SDK client. Failures come back as the SDK's own
+ * to 5.0 s of CPU for the whole program this way against 10.9 to 15.1 s through the SDK client. Failures come back as the SDK's own
  * {@link S3Exception} (status and error code, a 200 carrying an error included) or
  * {@link SdkClientException}, so retries and messages are those of every other request.
  */

@@ -96,12 +96,17 @@ public abstract class SyncObjects extends PTransform<PBegin, PCollection<String>
 
   /** How a key is found to differ; ETags and checksums are S3's, so both sides must be buckets. */
   public SyncObjects comparing(PlanSync.Compare compare) {
+    checkCompare(compare, source(), target());
+    return toBuilder().setCompare(compare).build();
+  }
+
+  /** Refuses an ETag or checksum compare where a side is a directory (a file has no ETag). */
+  public static void checkCompare(PlanSync.Compare compare, SyncSide source, SyncSide target) {
     if (compare != PlanSync.Compare.DEFAULT && compare != PlanSync.Compare.SIZE_ONLY
-        && !(source() instanceof SyncSide.Bucket && target() instanceof SyncSide.Bucket)) {
+        && !(source instanceof SyncSide.Bucket && target instanceof SyncSide.Bucket)) {
       throw new IllegalArgumentException("--compare=" + compare.option() + " compares S3 ETags, which a directory"
           + " does not have: use size-and-time or size-only");
     }
-    return toBuilder().setCompare(compare).build();
   }
 
   /** Which keys take part ({@code --exclude}/{@code --include}); excluded keys are never deleted. */
