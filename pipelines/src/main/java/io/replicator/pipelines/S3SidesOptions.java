@@ -83,4 +83,43 @@ public interface S3SidesOptions extends PipelineOptions {
   String getTargetCredentialsFile();
 
   void setTargetCredentialsFile(String value);
+
+  @Description("An IAM role the source is read as, assumed through STS on each worker (sessions renewed before they"
+      + " end): on Google Cloud, Dataflow included, with the worker service account's identity token (web identity"
+      + " federation: no AWS secret anywhere); elsewhere with the source's AWS credentials. See --roleIdentity.")
+  @TemplateParameter(label = "Source IAM role ARN", regexes = "^arn:aws[a-z-]*:iam::[0-9]{12}:role/\\S+$")
+  String getSourceRoleArn();
+
+  void setSourceRoleArn(String value);
+
+  @Description("An IAM role the target is written as, assumed through STS on each worker, as --sourceRoleArn.")
+  @TemplateParameter(label = "Target IAM role ARN", regexes = "^arn:aws[a-z-]*:iam::[0-9]{12}:role/\\S+$")
+  String getTargetRoleArn();
+
+  void setTargetRoleArn(String value);
+
+  @Description("What proves the workers' identity when a role is assumed: 'google' (the Google service account's"
+      + " identity token, AssumeRoleWithWebIdentity), 'aws' (the side's AWS credentials: profile, credentials file or"
+      + " default chain, AssumeRole), or 'auto': google where a Google metadata server answers and the side names no"
+      + " profile or credentials file, else aws.")
+  @Default.String("auto")
+  @TemplateParameter(label = "Role identity", regexes = "^(auto|google|aws)$")
+  String getRoleIdentity();
+
+  void setRoleIdentity(String value);
+
+  @Description("The audience of the Google identity token sent to STS; the role's trust policy can require it as"
+      + " accounts.google.com:oaud.")
+  @Default.String("sts.amazonaws.com")
+  @TemplateParameter(label = "Identity token audience")
+  String getRoleAudience();
+
+  void setRoleAudience(String value);
+
+  @Description("The STS endpoint URL roles are assumed at (a VPC endpoint, or another partition's). Default: the"
+      + " regional STS endpoint of each side's region.")
+  @TemplateParameter(label = "STS endpoint", regexes = "^https?://\\S+$")
+  String getStsEndpoint();
+
+  void setStsEndpoint(String value);
 }

@@ -1,6 +1,7 @@
 package io.replicator.pipelines;
 
 import io.replicator.common.ByteSize;
+import io.replicator.s3.AssumedRole;
 import io.replicator.s3.CopySettings;
 import io.replicator.s3.Directory;
 import io.replicator.s3.KeyFilter;
@@ -35,14 +36,22 @@ public final class S3SyncPipeline {
       boolean pathStyle = Boolean.TRUE.equals(o.getPathStyle());
       SyncSide source = side(o, "--source", o.getSource(), new S3Endpoint(blank(o.getSourceEndpoint()),
           blank(o.getSourceRegion()), pathStyle, blank(o.getSourceProfile()),
-          credentialsFile("--sourceCredentialsFile", o.getSourceCredentialsFile())), "--sourceEndpoint",
-          o.getSourceEndpoint(), "--sourceRegion", o.getSourceRegion(), "--sourceProfile", o.getSourceProfile(),
-          "--sourceCredentialsFile", o.getSourceCredentialsFile());
+          credentialsFile("--sourceCredentialsFile", o.getSourceCredentialsFile()),
+          role(o, "--sourceRoleArn", o.getSourceRoleArn(), o.getSourceProfile(), o.getSourceCredentialsFile())),
+          "--sourceEndpoint", o.getSourceEndpoint(), "--sourceRegion", o.getSourceRegion(), "--sourceProfile",
+          o.getSourceProfile(), "--sourceCredentialsFile", o.getSourceCredentialsFile(), "--sourceRoleArn",
+          o.getSourceRoleArn());
       SyncSide target = side(o, "--target", o.getTarget(), new S3Endpoint(blank(o.getTargetEndpoint()),
           blank(o.getTargetRegion()), pathStyle, blank(o.getTargetProfile()),
-          credentialsFile("--targetCredentialsFile", o.getTargetCredentialsFile())), "--targetEndpoint",
-          o.getTargetEndpoint(), "--targetRegion", o.getTargetRegion(), "--targetProfile", o.getTargetProfile(),
-          "--targetCredentialsFile", o.getTargetCredentialsFile());
+          credentialsFile("--targetCredentialsFile", o.getTargetCredentialsFile()),
+          role(o, "--targetRoleArn", o.getTargetRoleArn(), o.getTargetProfile(), o.getTargetCredentialsFile())),
+          "--targetEndpoint", o.getTargetEndpoint(), "--targetRegion", o.getTargetRegion(), "--targetProfile",
+          o.getTargetProfile(), "--targetCredentialsFile", o.getTargetCredentialsFile(), "--targetRoleArn",
+          o.getTargetRoleArn());
+      if (blank(o.getSourceRoleArn()) == null && blank(o.getTargetRoleArn()) == null
+          && blank(o.getStsEndpoint()) != null) {
+        throw new OptionsException("--stsEndpoint is where roles are assumed; give --sourceRoleArn or --targetRoleArn");
+      }
       if (overlap(source, target)) {
         throw new OptionsException("--source=" + source.describe() + " and --target=" + target.describe()
             + " overlap; sync between separate prefixes");
@@ -106,10 +115,32 @@ public final class S3SyncPipeline {
       return directory;
     }
 
+    /**
+     * The role a side is assumed as, or null. With the Google identity the side's own AWS
+     * credentials would go unused, so naming them is refused rather than ignored.
+     */
+    private static AssumedRole role(S3SyncOptions o, String option, String arn, String profile, String file) {
+      if (blank(arn) == null) {
+        return null;
+      }
+      AssumedRole.Identity identity = parse(() -> AssumedRole.Identity.parse("--roleIdentity",
+          o.getRoleIdentity() == null ? "auto" : o.getRoleIdentity()));
+      if (identity == AssumedRole.Identity.GOOGLE && (blank(profile) != null || blank(file) != null)) {
+        throw new OptionsException("--roleIdentity=google assumes " + option + " with the Google service account's"
+            + " token, so the side's profile or credentials file would go unused: drop it, or use --roleIdentity=aws");
+      }
+      checkEndpoint("--stsEndpoint", o.getStsEndpoint());
+      String audience = blank(o.getRoleAudience()) == null ? AssumedRole.DEFAULT_AUDIENCE : blank(o.getRoleAudience());
+      return new AssumedRole(parse(() -> AssumedRole.checkArn(option, arn)), identity, audience,
+          blank(o.getStsEndpoint()), null);
+    }
+
     /** Whether one side lies within the other (a sync would copy into what it lists). */
     private static boolean overlap(SyncSide a, SyncSide b) {
       if (a instanceof SyncSide.Bucket x && b instanceof SyncSide.Bucket y) {
-        return x.endpoint().sameServiceAs(y.endpoint()) && x.location().bucket().equals(y.location().bucket())
+        // The same server's bucket is the same bucket whoever's credentials read it.
+        return java.util.Objects.equals(x.endpoint().endpoint(), y.endpoint().endpoint())
+            && x.location().bucket().equals(y.location().bucket())
             && (x.location().prefix().startsWith(y.location().prefix())
                 || y.location().prefix().startsWith(x.location().prefix()));
       }

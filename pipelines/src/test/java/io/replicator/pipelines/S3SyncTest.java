@@ -8,6 +8,7 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.replicator.testing.FakeSts;
 import io.replicator.testing.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -285,6 +286,10 @@ public class S3SyncTest {
     Replication.Outcome overlap = sync("--target=s3://" + source + "/data/sub");
     assertEquals(2, overlap.code());
     assertThat(overlap.err(), containsString("overlap"));
+    // Other credentials for the same server's bucket do not make it another bucket.
+    Replication.Outcome overlapAsOther = sync("--target=s3://" + source + "/data/sub", "--targetProfile=two");
+    assertEquals(2, overlapAsOther.code());
+    assertThat(overlapAsOther.err(), containsString("overlap"));
   }
 
   @Test
@@ -304,5 +309,95 @@ public class S3SyncTest {
       assertThat(step, job, containsString(step));
     }
     assertFalse("no credential in the job", job.contains("credential-one"));
+  }
+
+  @Test
+  public void rolesAreAssumedWithTheSidesCredentialsAndOnlyTheirArnsTravel() throws Exception {
+    try (S3ProxyServer roles = S3ProxyServer.startAcceptingSessions("role-identity", "role-credential");
+        FakeSts sts = FakeSts.issuing("role-identity", "role-credential", "the-session-token")) {
+      S3Client c = roles.client();
+      c.createBucket(b -> b.bucket("role-src"));
+      c.createBucket(b -> b.bucket("role-dst"));
+      for (String k : HOSTILE) {
+        put(c, "role-src", k, "body of " + k, "text/plain", Map.of());
+      }
+      // Profile 'one' is not accepted by this server: the sync works only as the roles.
+      String sourceRole = "arn:aws:iam::123456789012:role/sync-reader";
+      String targetRole = "arn:aws:iam::210987654321:role/sync-writer";
+      List<String> args = new ArrayList<>(List.of("s3-sync", "--source=s3://role-src/data", "--target=s3://role-dst/copy/",
+          "--sourceEndpoint=" + roles.endpoint(), "--targetEndpoint=" + roles.endpoint(), "--pathStyle=true",
+          "--sourceProfile=one", "--targetProfile=one", "--sourceRoleArn=" + sourceRole, "--targetRoleArn=" + targetRole,
+          "--roleIdentity=aws", "--stsEndpoint=" + sts.endpoint()));
+      Replication.Outcome ok = Replication.cli(args.toArray(String[]::new));
+      assertEquals(ok.err() + ok.out(), 0, ok.code());
+      assertThat(ok.out(), containsString("copied      6 objects"));
+      assertEquals(6, keys(c, "role-dst").size());
+      Map<String, String> assumed = new TreeMap<>();
+      for (Map<String, String> call : sts.requests()) {
+        assertEquals("AssumeRole", call.get("Action"));
+        assertThat(call.get("authorization"), containsString("Credential=identity-one/"));
+        assumed.put(call.get("RoleArn"), call.get("RoleSessionName"));
+      }
+      assertEquals("each role assumed once, by the side's own credentials", 2, sts.requests().size());
+      assertEquals(List.of(sourceRole, targetRole), List.copyOf(assumed.keySet()));
+      for (String secret : List.of("credential-one", "role-credential", "the-session-token")) {
+        assertFalse(secret, (ok.out() + ok.err()).contains(secret));
+      }
+
+      // The job carries the role ARNs and nothing secret.
+      Path dir = tmp.getRoot().toPath();
+      Path small = Files.writeString(dir.resolve("staged.txt"), "the only file to stage");
+      args.addAll(List.of("--runner=DataflowRunner", "--project=my-project", "--region=europe-west1",
+          "--templateLocation=" + dir.resolve("template.json"), "--stagingLocation=" + dir.resolve("df-staging"),
+          "--gcpTempLocation=" + dir.resolve("temp"),
+          "--pathValidatorClass=org.apache.beam.sdk.extensions.gcp.storage.NoopPathValidator",
+          "--credentialFactoryClass=org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory",
+          "--filesToStage=" + small));
+      Replication.Outcome template = Replication.cli(args.toArray(String[]::new));
+      assertEquals(template.err(), 0, template.code());
+      String job = Files.readString(dir.resolve("template.json"));
+      assertThat(job, containsString(sourceRole));
+      for (String secret : List.of("credential-one", "role-credential", "the-session-token")) {
+        assertFalse(secret, job.contains(secret));
+      }
+
+      // A role STS refuses stops the run before anything is copied, and says which and why.
+      sts.refuse(403, "AccessDenied");
+      Replication.Outcome refused = Replication.cli("s3-sync", "--source=s3://role-src/data",
+          "--target=s3://role-dst/other/", "--sourceEndpoint=" + roles.endpoint(), "--targetEndpoint=" + roles.endpoint(),
+          "--pathStyle=true", "--sourceProfile=one", "--targetProfile=one",
+          "--sourceRoleArn=arn:aws:iam::123456789012:role/not-trusted", "--targetRoleArn=" + targetRole,
+          "--stsEndpoint=" + sts.endpoint());
+      assertEquals(refused.err(), 1, refused.code());
+      assertThat(refused.err(), containsString("--source=s3://role-src/data/: listing at " + roles.endpoint()
+          + " failed: assuming the role arn:aws:iam::123456789012:role/not-trusted through STS (the side's AWS"
+          + " credentials) failed: STS answered HTTP 403 AccessDenied"));
+      assertEquals(6, keys(c, "role-dst").size());
+
+    }
+  }
+
+  @Test
+  public void roleOptionsThatCannotWorkAreRefusedByName() {
+    String role = "--sourceRoleArn=arn:aws:iam::123456789012:role/r";
+    Object[][] cases = {
+        {new String[] {"--sourceRoleArn=role/r"}, "--sourceRoleArn='role/r': expected a role ARN"},
+        {new String[] {role, "--roleIdentity=gcp"}, "--roleIdentity='gcp': expected auto, google or aws"},
+        {new String[] {role, "--roleIdentity=google"}, "--roleIdentity=google assumes --sourceRoleArn with the Google"
+            + " service account's token, so the side's profile or credentials file would go unused"},
+        {new String[] {"--stsEndpoint=http://127.0.0.1:9"}, "--stsEndpoint is where roles are assumed"},
+        {new String[] {role, "--stsEndpoint=sts.amazonaws.com"}, "--stsEndpoint='sts.amazonaws.com': expected an"},
+    };
+    for (Object[] c : cases) {
+      Replication.Outcome o = sync((String[]) c[0]);
+      assertEquals(o.err(), 2, o.code());
+      assertThat(o.err(), containsString((String) c[1]));
+    }
+    Replication.Outcome directory = Replication.cli("s3-sync", "--source=s3://" + source + "/data",
+        "--target=" + tmp.getRoot(), "--sourceEndpoint=" + one.endpoint(), "--pathStyle=true",
+        "--targetRoleArn=arn:aws:iam::123456789012:role/r");
+    assertEquals(directory.err(), 2, directory.code());
+    assertThat(directory.err(), containsString("--targetRoleArn applies to an s3:// side; --target=" + tmp.getRoot()
+        + " is a directory"));
   }
 }

@@ -22,17 +22,23 @@ import software.amazon.awssdk.services.s3.S3Client;
  * How to reach one side of a sync: an endpoint (null for AWS), a region, path-style addressing,
  * a named credentials profile (null for the default provider chain or, with a credentials file,
  * its {@code default} profile) and a credentials file to read it from (a path on any Beam
- * filesystem, {@code gs://} included; null for the AWS files of the machine). Holds no secret: the
- * credentials are read where the client is made, on each worker.
+ * filesystem, {@code gs://} included; null for the AWS files of the machine), and a role to assume
+ * with them (null for none). Holds no secret: the credentials are read, and the role assumed, where
+ * the client is made, on each worker.
  */
-public record S3Endpoint(String endpoint, String region, boolean pathStyle, String profile, String credentialsFile)
-    implements Serializable {
+public record S3Endpoint(String endpoint, String region, boolean pathStyle, String profile, String credentialsFile,
+    AssumedRole role) implements Serializable {
   private static final Map<S3Endpoint, S3Client> CLIENTS = new ConcurrentHashMap<>();
   private static final Map<S3Endpoint, AwsCredentialsProvider> CREDENTIALS = new ConcurrentHashMap<>();
 
   /** An endpoint whose credentials come from the machine's AWS files or environment. */
   public S3Endpoint(String endpoint, String region, boolean pathStyle, String profile) {
-    this(endpoint, region, pathStyle, profile, null);
+    this(endpoint, region, pathStyle, profile, null, null);
+  }
+
+  /** An endpoint whose credentials are a profile of a credentials file, or the machine's. */
+  public S3Endpoint(String endpoint, String region, boolean pathStyle, String profile, String credentialsFile) {
+    this(endpoint, region, pathStyle, profile, credentialsFile, null);
   }
 
   /** The shared client of this endpoint in this JVM (S3 clients are thread-safe and pooled). */
@@ -42,8 +48,12 @@ public record S3Endpoint(String endpoint, String region, boolean pathStyle, Stri
 
   /** The credentials of this endpoint in this JVM, shared by its client and its {@link CopyObjectCall}s. */
   AwsCredentialsProvider credentials() {
-    return CREDENTIALS.computeIfAbsent(this, e -> e.credentialsFile != null ? e.fromFile()
-        : e.profile == null ? DefaultCredentialsProvider.create() : ProfileCredentialsProvider.create(e.profile));
+    return CREDENTIALS.computeIfAbsent(this, e -> {
+      AwsCredentialsProvider own = e.credentialsFile != null ? e.fromFile()
+          : e.profile == null ? DefaultCredentialsProvider.create() : ProfileCredentialsProvider.create(e.profile);
+      return e.role == null ? own
+          : e.role.provider(own, e.credentialsFile != null || e.profile != null, e.signingRegion());
+    });
   }
 
   /** The region requests are signed for. */
@@ -95,6 +105,6 @@ public record S3Endpoint(String endpoint, String region, boolean pathStyle, Stri
   public boolean sameServiceAs(S3Endpoint other) {
     return java.util.Objects.equals(endpoint, other.endpoint) && java.util.Objects.equals(profile, other.profile)
         && java.util.Objects.equals(credentialsFile, other.credentialsFile)
-        && java.util.Objects.equals(region, other.region);
+        && java.util.Objects.equals(region, other.region) && java.util.Objects.equals(role, other.role);
   }
 }

@@ -23,6 +23,11 @@ public final class S3Errors {
       return what + " at " + endpoint.describe() + " failed: HTTP " + s3.statusCode() + " " + code
           + (hint.isEmpty() ? "" : " (" + hint + ")");
     }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof AssumedRole.RoleNotAssumedException role) {
+        return what + " at " + endpoint.describe() + " failed: " + role.getMessage();
+      }
+    }
     if (e instanceof SdkClientException) {
       String message = firstLine(e.getMessage());
       // The SDK's own text can quote the credentials file: say what is missing in words of our own.

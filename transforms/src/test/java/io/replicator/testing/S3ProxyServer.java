@@ -33,6 +33,21 @@ public final class S3ProxyServer implements AutoCloseable {
 
   /** Starts a server whose access key and secret are {@code identity} and {@code credential}. */
   public static S3ProxyServer start(String identity, String credential) throws IOException, InterruptedException {
+    return start(identity, credential, false);
+  }
+
+  /**
+   * Starts a server that also takes requests signed with a role session's credentials: S3Proxy
+   * refuses the session token's header unless told to ignore headers it does not know, and then
+   * checks the signature (the token is among the signed headers) but not the token itself.
+   */
+  public static S3ProxyServer startAcceptingSessions(String identity, String credential)
+      throws IOException, InterruptedException {
+    return start(identity, credential, true);
+  }
+
+  private static S3ProxyServer start(String identity, String credential, boolean sessions)
+      throws IOException, InterruptedException {
     String jar = System.getProperty("s3proxy.jar");
     if (jar == null || !Files.isRegularFile(Path.of(jar))) {
       throw new IllegalStateException("the S3Proxy jar is missing (" + jar + "); the build copies it to"
@@ -49,6 +64,7 @@ public final class S3ProxyServer implements AutoCloseable {
         "jclouds.provider=transient-nio2",
         "jclouds.identity=" + identity,
         "jclouds.credential=" + credential,
+        "s3proxy.ignore-unknown-headers=" + sessions,
         ""), StandardCharsets.UTF_8);
     ChildProcess p = ChildProcess.startJava("S3Proxy", List.of("-DLOG_LEVEL=warn", "-jar", jar, "--properties",
         props.toString()), dir.resolve("log"), () -> ChildProcess.answersHttp("http://127.0.0.1:" + port, 0),
