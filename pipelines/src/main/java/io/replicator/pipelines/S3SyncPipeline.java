@@ -257,6 +257,10 @@ public final class S3SyncPipeline {
     // Step 1: list, plan, copy, delete, report.
     SyncObjects sync = SyncObjects.between(plan.source(), plan.target(), plan.copy()).comparing(plan.compare())
         .filtering(plan.filter());
+    if (Launch.onDataflow(options)) {
+      // Dataflow serves a map side input from an indexed file: a worker never holds the target's listing whole.
+      sync = sync.lookingUpTargetsByKey();
+    }
     if (plan.delete()) {
       sync = sync.deleting(plan.maxDelete());
     }

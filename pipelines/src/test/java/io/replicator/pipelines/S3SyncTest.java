@@ -305,7 +305,8 @@ public class S3SyncTest {
     assertEquals(o.err(), 0, o.code());
     assertThat(o.out(), containsString("template written to"));
     String job = Files.readString(dir.resolve("template.json"));
-    for (String step : List.of("List source", "List target", "Plan", "Copy", "Delete", "Write report")) {
+    for (String step : List.of("List source", "List target", "Plan", "Target as map side input", "Copy", "Delete",
+        "Write report")) {
       assertThat(step, job, containsString(step));
     }
     assertFalse("no credential in the job", job.contains("credential-one"));

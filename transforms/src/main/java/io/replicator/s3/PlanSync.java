@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -37,6 +38,12 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * source is still being listed). The target's keys that the source lacks are found by a join in a
  * fixed number of shards (by shard, never by object key), which waits for both listings: only
  * deletes and reports wait for it.
+ *
+ * <p>The target's listing is looked up in one of two ways. By default each plan instance builds a
+ * map of it in memory, once: the fastest on one machine, with memory that grows with the target
+ * (measured in {@code bench s3-sync}). {@link #lookingUpByKey()} asks the runner for each key
+ * instead (a map side input): on Dataflow that is an indexed file read through the worker's
+ * cache, so a worker's memory does not grow with the bucket; on the DirectRunner it is slower.
  *
  * <pre>{@code
  * PCollection<SyncAction> plan = PCollectionList.of(source).and(target)
@@ -75,23 +82,41 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
   private final Compare compare;
   private final KeyFilter filter;
   private final boolean delete;
+  private final boolean byKey;
 
-  private PlanSync(Compare compare, KeyFilter filter, boolean delete) {
+  private PlanSync(Compare compare, KeyFilter filter, boolean delete, boolean byKey) {
     this.compare = compare;
     this.filter = filter;
     this.delete = delete;
+    this.byKey = byKey;
   }
 
   public static PlanSync with(Compare compare, KeyFilter filter, boolean delete) {
-    return new PlanSync(compare, filter, delete);
+    return new PlanSync(compare, filter, delete, false);
+  }
+
+  /** Looks each source key up in the target's listing through the runner, never holding it whole. */
+  public PlanSync lookingUpByKey() {
+    return new PlanSync(compare, filter, delete, true);
   }
 
   @Override
   public PCollection<SyncAction> expand(PCollectionList<ObjectInfo> sides) {
-    PCollectionView<List<ObjectInfo>> targets = sides.get(1).apply("Target as side input", View.asList());
-    PCollection<SyncAction> sourceKeys = sides.get(0)
-        .apply("Decide source keys", ParDo.of(new SourceFn(targets, compare, filter)).withSideInputs(targets))
-        .setCoder(SyncAction.coder());
+    PCollection<SyncAction> sourceKeys;
+    if (byKey) {
+      PCollectionView<Map<String, ObjectInfo>> targets = sides.get(1)
+          .apply("Target by key", WithKeys.of(ObjectInfo::key).withKeyType(TypeDescriptors.strings()))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), ObjectInfo.coder()))
+          .apply("Target as map side input", View.asMap());
+      sourceKeys = sides.get(0)
+          .apply("Decide source keys", ParDo.of(new LookupFn(targets, compare, filter)).withSideInputs(targets))
+          .setCoder(SyncAction.coder());
+    } else {
+      PCollectionView<List<ObjectInfo>> targets = sides.get(1).apply("Target as side input", View.asList());
+      sourceKeys = sides.get(0)
+          .apply("Decide source keys", ParDo.of(new SourceFn(targets, compare, filter)).withSideInputs(targets))
+          .setCoder(SyncAction.coder());
+    }
     TupleTag<ObjectInfo> source = new TupleTag<>();
     TupleTag<ObjectInfo> target = new TupleTag<>();
     PCollection<SyncAction> targetOnly = KeyedPCollectionTuple.of(source, sharded(sides.get(0), "Shard source"))
@@ -113,8 +138,6 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
   private static final class SourceFn extends DoFn<ObjectInfo, SyncAction> {
     private final PCollectionView<List<ObjectInfo>> targets;
     private final Decide decide;
-    private final Counter toCopy = Counters.counter("objects_to_copy");
-    private final Counter bytesToCopy = Counters.counter("bytes_to_copy");
 
     SourceFn(PCollectionView<List<ObjectInfo>> targets, Compare compare, KeyFilter filter) {
       this.targets = targets;
@@ -137,12 +160,23 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
         }
         byKey = m;
       }
-      SyncAction a = decide.decide(s, byKey.get(s.key()));
-      if (a.kind() == SyncAction.Kind.COPY) {
-        toCopy.inc();
-        bytesToCopy.inc(s.size());
-      }
-      ctx.output(a);
+      ctx.output(decide.counted(s, byKey.get(s.key())));
+    }
+  }
+
+  /** Decides each source key against the target's object of that key, looked up through the runner. */
+  private static final class LookupFn extends DoFn<ObjectInfo, SyncAction> {
+    private final PCollectionView<Map<String, ObjectInfo>> targets;
+    private final Decide decide;
+
+    LookupFn(PCollectionView<Map<String, ObjectInfo>> targets, Compare compare, KeyFilter filter) {
+      this.targets = targets;
+      this.decide = new Decide(compare, filter);
+    }
+
+    @ProcessElement
+    public void process(@Element ObjectInfo s, ProcessContext ctx) {
+      ctx.output(decide.counted(s, ctx.sideInput(targets).get(s.key())));
     }
   }
 
@@ -189,10 +223,22 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
   private static final class Decide implements java.io.Serializable {
     private final Compare compare;
     private final KeyFilter filter;
+    private final Counter toCopy = Counters.counter("objects_to_copy");
+    private final Counter bytesToCopy = Counters.counter("bytes_to_copy");
 
     Decide(Compare compare, KeyFilter filter) {
       this.compare = compare;
       this.filter = filter;
+    }
+
+    /** The decision, with the copies it plans counted. */
+    SyncAction counted(ObjectInfo s, ObjectInfo t) {
+      SyncAction a = decide(s, t);
+      if (a.kind() == SyncAction.Kind.COPY) {
+        toCopy.inc();
+        bytesToCopy.inc(s.size());
+      }
+      return a;
     }
 
     SyncAction decide(ObjectInfo s, ObjectInfo t) {

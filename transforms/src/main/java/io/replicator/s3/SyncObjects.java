@@ -58,6 +58,8 @@ public abstract class SyncObjects extends PTransform<PBegin, PCollection<String>
 
   abstract double maxBytesPerSecond();
 
+  abstract boolean targetsByKey();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -78,6 +80,8 @@ public abstract class SyncObjects extends PTransform<PBegin, PCollection<String>
 
     abstract Builder setMaxBytesPerSecond(double bytesPerSecond);
 
+    abstract Builder setTargetsByKey(boolean byKey);
+
     abstract SyncObjects build();
   }
 
@@ -85,7 +89,7 @@ public abstract class SyncObjects extends PTransform<PBegin, PCollection<String>
   public static SyncObjects between(SyncSide source, SyncSide target, CopySettings copy) {
     return new AutoValue_SyncObjects.Builder().setSource(source).setTarget(target).setCopy(copy)
         .setCompare(PlanSync.Compare.DEFAULT).setFilter(new KeyFilter(List.of())).setDelete(false).setMaxDelete(-1)
-        .setMaxBytesPerSecond(0).build();
+        .setMaxBytesPerSecond(0).setTargetsByKey(false).build();
   }
 
   /** Syncs one bucket prefix into another. */
@@ -124,6 +128,15 @@ public abstract class SyncObjects extends PTransform<PBegin, PCollection<String>
     return toBuilder().setMaxBytesPerSecond(bytesPerSecond).build();
   }
 
+  /**
+   * Plans against the target's listing looked up key by key through the runner instead of a map
+   * in memory ({@link PlanSync#lookingUpByKey()}): for runners that serve side inputs from disk
+   * (Dataflow), where a bucket can outgrow a worker's memory.
+   */
+  public SyncObjects lookingUpTargetsByKey() {
+    return toBuilder().setTargetsByKey(true).build();
+  }
+
   /** The counter of results with {@code action}. */
   public static String counterName(String action) {
     return "sync_" + action.replace(' ', '_');
@@ -135,7 +148,8 @@ public abstract class SyncObjects extends PTransform<PBegin, PCollection<String>
     PCollection<ObjectInfo> listedSource = p.apply("List source", listing(source(), "source"));
     PCollection<ObjectInfo> listedTarget = p.apply("List target", listing(target(), "target"));
     PCollection<SyncAction> actions = PCollectionList.of(listedSource).and(listedTarget)
-        .apply("Plan", PlanSync.with(compare(), filter(), delete()));
+        .apply("Plan", targetsByKey() ? PlanSync.with(compare(), filter(), delete()).lookingUpByKey()
+            : PlanSync.with(compare(), filter(), delete()));
     if (compare() == PlanSync.Compare.CHECKSUM) {
       SyncSide.Bucket from = (SyncSide.Bucket) source();
       SyncSide.Bucket to = (SyncSide.Bucket) target();

@@ -22,14 +22,27 @@ public class PlanSyncTest {
 
   private PCollection<String> plan(List<ObjectInfo> source, List<ObjectInfo> target, PlanSync.Compare compare,
       KeyFilter filter, boolean delete) {
+    return plan(source, target, PlanSync.with(compare, filter, delete));
+  }
+
+  private PCollection<String> plan(List<ObjectInfo> source, List<ObjectInfo> target, PlanSync plan) {
     PCollection<ObjectInfo> s = p.apply("Source", Create.of(source).withCoder(ObjectInfo.coder()));
     PCollection<ObjectInfo> t = p.apply("Target", Create.of(target).withCoder(ObjectInfo.coder()));
-    return PCollectionList.of(s).and(t).apply(PlanSync.with(compare, filter, delete))
+    return PCollectionList.of(s).and(t).apply(plan)
         .apply(MapElements.into(TypeDescriptors.strings()).via(a -> a.key() + " " + a.kind() + " " + a.reason()));
   }
 
   @Test
   public void decidesAsAwsS3SyncDoes() {
+    decidesAsAwsS3SyncDoes(false);
+  }
+
+  @Test
+  public void targetsLookedUpByKeyGiveTheSameDecisions() {
+    decidesAsAwsS3SyncDoes(true);
+  }
+
+  private void decidesAsAwsS3SyncDoes(boolean byKey) {
     List<ObjectInfo> source = List.of(
         o("new.txt", 5, "e1", 100, "STANDARD"),
         o("same.txt", 5, "e2", 100, "STANDARD"),
@@ -45,7 +58,8 @@ public class PlanSyncTest {
         o("extra.txt", 1, "x", 50, "STANDARD"),
         o("extra.tmp", 1, "x", 50, "STANDARD"));
     KeyFilter noTmp = new KeyFilter(List.of(new KeyFilter.Rule(false, "*.tmp")));
-    PAssert.that(plan(source, target, PlanSync.Compare.DEFAULT, noTmp, true)).containsInAnyOrder(
+    PlanSync plan = PlanSync.with(PlanSync.Compare.DEFAULT, noTmp, true);
+    PAssert.that(plan(source, target, byKey ? plan.lookingUpByKey() : plan)).containsInAnyOrder(
         "new.txt COPY missing at the target",
         "same.txt SKIP up to date",
         "bigger.txt COPY size differs",
