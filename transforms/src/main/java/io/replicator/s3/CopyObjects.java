@@ -34,7 +34,6 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -334,13 +333,7 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
       if (!tagging.isEmpty()) {
         r.tagging(tagging);
       }
-      if (spec.settings.acl() != null) {
-        r.acl(spec.settings.acl());
-      }
-      if (spec.settings.sse() != null) {
-        r.serverSideEncryption(spec.settings.sse()).ssekmsKeyId(spec.settings.kmsKeyId());
-      }
-      return r;
+      return spec.settings.applyTo(r);
     }
 
     private String copyParts(String key, ObjectInfo s) {
@@ -384,34 +377,18 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
           if (!tagging.isEmpty()) {
             r.tagging(tagging);
           }
-          if (spec.settings.acl() != null) {
-            r.acl(spec.settings.acl());
-          }
-          if (spec.settings.sse() != null) {
-            r.serverSideEncryption(spec.settings.sse()).ssekmsKeyId(spec.settings.kmsKeyId());
-          }
           return ListObjects.unquote(spec.targetEndpoint.client()
-              .putObject(r.build(), RequestBody.fromInputStream(in, s.size())).eTag());
+              .putObject(spec.settings.applyTo(r).build(), RequestBody.fromInputStream(in, s.size())).eTag());
         }
         String uploadId = spec.targetEndpoint.client().createMultipartUpload(upload(key, s, m.contentType(),
             m.cacheControl(), m.contentDisposition(), m.contentEncoding(), m.contentLanguage(), m.expires(),
             m.metadata(), tagging).build()).uploadId();
         try {
-          // One part in memory at a time: the stream is read in order.
-          byte[] buffer = new byte[(int) spec.settings.partSizeFor(s.size())];
-          List<CompletedPart> parts = new ArrayList<>();
-          for (int number = 1; ; number++) {
-            int n = in.readNBytes(buffer, 0, buffer.length);
-            if (n == 0) {
-              break;
-            }
-            int part = number;
-            String etag = spec.targetEndpoint.client().uploadPart(b -> b.bucket(spec.target.bucket())
-                .key(spec.target.key(key)).uploadId(uploadId).partNumber(part),
-                RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, n))).eTag();
-            parts.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
-          }
-          return complete(key, uploadId, parts);
+          // The GET is pinned to the listed ETag, so the stream is the listed size.
+          StreamedParts parts = StreamedParts.upload(spec.targetEndpoint.client(), spec.target.bucket(),
+              spec.target.key(key), uploadId, in, (int) spec.settings.partSizeFor(s.size()), s.size(),
+              () -> new IOException("the source gave more than its listed " + s.size() + " bytes"));
+          return complete(key, uploadId, parts.parts());
         } catch (IOException | RuntimeException e) {
           abort(key, uploadId);
           throw e instanceof RuntimeException r ? r : SdkClientException.create("reading the source failed", e);
@@ -422,18 +399,12 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
     }
 
     private String complete(String key, String uploadId, List<CompletedPart> parts) {
-      return ListObjects.unquote(spec.targetEndpoint.client().completeMultipartUpload(b -> b
-          .bucket(spec.target.bucket()).key(spec.target.key(key)).uploadId(uploadId)
-          .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build())).eTag());
+      return StreamedParts.complete(spec.targetEndpoint.client(), spec.target.bucket(), spec.target.key(key), uploadId,
+          parts);
     }
 
     private void abort(String key, String uploadId) {
-      try {
-        spec.targetEndpoint.client().abortMultipartUpload(b -> b.bucket(spec.target.bucket())
-            .key(spec.target.key(key)).uploadId(uploadId));
-      } catch (SdkException e) {
-        // The upload stays until a lifecycle rule removes it; the copy's own failure is reported.
-      }
+      StreamedParts.abort(spec.targetEndpoint.client(), spec.target.bucket(), spec.target.key(key), uploadId);
     }
 
     private static List<CompletedPart> await(List<Future<CompletedPart>> parts) {

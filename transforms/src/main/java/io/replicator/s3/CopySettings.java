@@ -1,6 +1,8 @@
 package io.replicator.s3;
 
 import java.io.Serializable;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
  * How objects are written to the target.
@@ -33,6 +35,22 @@ public record CopySettings(long multipartThreshold, long partSize, String storag
     if (partSize < MIN_PART) {
       throw new IllegalArgumentException("--multipartChunkSize must be at least 5MB, got " + partSize);
     }
+  }
+
+  /** A single-request upload with the copies' ACL and encryption, if set. */
+  PutObjectRequest.Builder applyTo(PutObjectRequest.Builder r) {
+    if (acl != null) {
+      r.acl(acl);
+    }
+    return sse == null ? r : r.serverSideEncryption(sse).ssekmsKeyId(kmsKeyId);
+  }
+
+  /** A multipart upload with the copies' ACL and encryption, if set. */
+  CreateMultipartUploadRequest.Builder applyTo(CreateMultipartUploadRequest.Builder r) {
+    if (acl != null) {
+      r.acl(acl);
+    }
+    return sse == null ? r : r.serverSideEncryption(sse).ssekmsKeyId(kmsKeyId);
   }
 
   /** The part size for an object of {@code size} bytes: at most 10,000 parts. */

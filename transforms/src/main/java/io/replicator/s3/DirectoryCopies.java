@@ -4,15 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.NoSuchFileException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import software.amazon.awssdk.core.ResponseInputStream;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -79,56 +73,22 @@ final class DirectoryCopies {
         throw changed(key, s);
       }
       checkUnchanged(d, key, s);
-      PutObjectRequest.Builder r = PutObjectRequest.builder().bucket(bucket).key(objectKey)
-          .contentType(contentType).storageClass(storageClass);
-      if (settings.acl() != null) {
-        r.acl(settings.acl());
-      }
-      if (settings.sse() != null) {
-        r.serverSideEncryption(settings.sse()).ssekmsKeyId(settings.kmsKeyId());
-      }
-      return ListObjects.unquote(client.putObject(r.build(), RequestBody.fromBytes(body)).eTag());
+      return ListObjects.unquote(client.putObject(settings.applyTo(PutObjectRequest.builder().bucket(bucket)
+          .key(objectKey).contentType(contentType).storageClass(storageClass)).build(), RequestBody.fromBytes(body))
+          .eTag());
     }
-    CreateMultipartUploadRequest.Builder r = CreateMultipartUploadRequest.builder().bucket(bucket).key(objectKey)
-        .contentType(contentType).storageClass(storageClass);
-    if (settings.acl() != null) {
-      r.acl(settings.acl());
-    }
-    if (settings.sse() != null) {
-      r.serverSideEncryption(settings.sse()).ssekmsKeyId(settings.kmsKeyId());
-    }
-    String uploadId = client.createMultipartUpload(r.build()).uploadId();
+    String uploadId = client.createMultipartUpload(settings.applyTo(CreateMultipartUploadRequest.builder()
+        .bucket(bucket).key(objectKey).contentType(contentType).storageClass(storageClass)).build()).uploadId();
     try (InputStream in = d.open(key)) {
-      // One part in memory at a time: the file is read in order.
-      byte[] buffer = new byte[(int) settings.partSizeFor(s.size())];
-      List<CompletedPart> parts = new ArrayList<>();
-      long read = 0;
-      for (int number = 1; ; number++) {
-        int n = in.readNBytes(buffer, 0, buffer.length);
-        if (n == 0) {
-          break;
-        }
-        read += n;
-        if (read > s.size()) {
-          throw changed(key, s);
-        }
-        int part = number;
-        String etag = client.uploadPart(p -> p.bucket(bucket).key(objectKey).uploadId(uploadId).partNumber(part),
-            RequestBody.fromBytes(Arrays.copyOf(buffer, n))).eTag();
-        parts.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
-      }
-      if (read != s.size()) {
+      StreamedParts parts = StreamedParts.upload(client, bucket, objectKey, uploadId, in,
+          (int) settings.partSizeFor(s.size()), s.size(), () -> changed(key, s));
+      if (parts.bytes() != s.size()) {
         throw changed(key, s);
       }
       checkUnchanged(d, key, s);
-      return ListObjects.unquote(client.completeMultipartUpload(c -> c.bucket(bucket).key(objectKey)
-          .uploadId(uploadId).multipartUpload(CompletedMultipartUpload.builder().parts(parts).build())).eTag());
+      return StreamedParts.complete(client, bucket, objectKey, uploadId, parts.parts());
     } catch (IOException | RuntimeException e) {
-      try {
-        client.abortMultipartUpload(a -> a.bucket(bucket).key(objectKey).uploadId(uploadId));
-      } catch (SdkException abortFailed) {
-        // The upload stays until a lifecycle rule removes it; the copy's own failure is reported.
-      }
+      StreamedParts.abort(client, bucket, objectKey, uploadId);
       throw e;
     }
   }
