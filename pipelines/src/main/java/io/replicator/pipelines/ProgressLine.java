@@ -2,6 +2,7 @@ package io.replicator.pipelines;
 
 import io.replicator.batch.StageBatches;
 import io.replicator.common.ByteSize;
+import io.replicator.s3.SyncCounters;
 import io.replicator.s3.SyncObjects;
 import io.replicator.source.ReadChanges;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;
@@ -95,13 +96,13 @@ final class ProgressLine {
   }
 
   private String sync(RunSummary now, long nowMillis) {
-    long bytes = now.get("bytes_copied");
+    long bytes = now.get(SyncCounters.BYTES_COPIED);
     long rate = rateSinceLastLine(bytes, nowMillis);
-    long copies = now.get("objects_copied") + now.get("objects_failed");
+    long copies = now.get(SyncCounters.OBJECTS_COPIED) + now.get(SyncCounters.OBJECTS_FAILED);
     return String.format(Locale.ROOT, "%s: %,d source objects listed, %,d copied (%s, %s/s), %,d left (%s), %,d failed",
-        name, now.get("source_objects_listed"), now.get(SyncObjects.counterName("copied")), ByteSize.format(bytes),
-        ByteSize.format(rate), Math.max(0, now.get("objects_to_copy") - copies),
-        ByteSize.format(Math.max(0, now.get("bytes_to_copy") - bytes)), now.get(SyncObjects.counterName("failed")));
+        name, now.get(SyncCounters.objectsListed("source")), now.get(SyncObjects.counterName("copied")), ByteSize.format(bytes),
+        ByteSize.format(rate), Math.max(0, now.get(SyncCounters.OBJECTS_TO_COPY) - copies),
+        ByteSize.format(Math.max(0, now.get(SyncCounters.BYTES_TO_COPY) - bytes)), now.get(SyncObjects.counterName("failed")));
   }
 
   private String replicate(RunSummary now, long nowMillis) {

@@ -10,6 +10,7 @@ import io.replicator.s3.S3Endpoint;
 import io.replicator.s3.S3Errors;
 import io.replicator.s3.S3Location;
 import io.replicator.s3.S3SyncException;
+import io.replicator.s3.SyncCounters;
 import io.replicator.s3.SyncObjects;
 import io.replicator.s3.SyncSide;
 import java.util.ArrayList;
@@ -283,18 +284,18 @@ public final class S3SyncPipeline {
         plan.target().describe(),
         plan.copy().dryRun() ? " (dry run)" : "", s.wallMillis() / 1000.0));
     sb.append(String.format(Locale.ROOT, "  %-11s %,d objects (%s) at the source, %,d (%s) at the target%n", "listed",
-        s.get("source_objects_listed"), ByteSize.format(s.get("source_bytes_listed")),
-        s.get("target_objects_listed"), ByteSize.format(s.get("target_bytes_listed"))));
+        s.get(SyncCounters.objectsListed("source")), ByteSize.format(s.get(SyncCounters.bytesListed("source"))),
+        s.get(SyncCounters.objectsListed("target")), ByteSize.format(s.get(SyncCounters.bytesListed("target")))));
     for (String a : SyncObjects.ACTIONS) {
       long n = s.get(SyncObjects.counterName(a));
       if (n > 0 || a.equals("copied") || a.equals("failed")) {
-        String extra = a.equals("copied") ? " (" + ByteSize.format(s.get("bytes_copied")) + ")" : "";
+        String extra = a.equals("copied") ? " (" + ByteSize.format(s.get(SyncCounters.BYTES_COPIED)) + ")" : "";
         sb.append(String.format(Locale.ROOT, "  %-11s %,d objects%s%n", a, n, extra));
       }
     }
     double seconds = Math.max(0.001, s.wallMillis() / 1000.0);
-    sb.append(String.format(Locale.ROOT, "  %-11s %,.1f objects/s, %s/s%s%n", "rate", s.get("objects_copied") / seconds,
-        ByteSize.format((long) (s.get("bytes_copied") / seconds)),
+    sb.append(String.format(Locale.ROOT, "  %-11s %,.1f objects/s, %s/s%s%n", "rate", s.get(SyncCounters.OBJECTS_COPIED) / seconds,
+        ByteSize.format((long) (s.get(SyncCounters.BYTES_COPIED) / seconds)),
         plan.maxBytesPerSecond() > 0 ? " (bound " + ByteSize.format((long) plan.maxBytesPerSecond()) + "/s)" : ""));
     if (plan.report() != null) {
       sb.append(String.format(Locale.ROOT, "  %-11s %s%n", "report", plan.report()));

@@ -65,8 +65,8 @@ public final class CompareChecksums extends PTransform<PCollection<SyncAction>, 
 
   private static final class CompareFn extends DoFn<SyncAction, SyncAction> {
     private final CompareChecksums spec;
-    private final Counter compared = Counters.counter("checksums_compared");
-    private final Counter fellBack = Counters.counter("checksum_fallbacks");
+    private final Counter compared = Counters.counter(SyncCounters.CHECKSUMS_COMPARED);
+    private final Counter fellBack = Counters.counter(SyncCounters.CHECKSUM_FALLBACKS);
 
     CompareFn(CompareChecksums spec) {
       this.spec = spec;

@@ -196,9 +196,9 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
     });
 
     private final CopyObjects spec;
-    private final Counter copied = Counters.counter("objects_copied");
-    private final Counter bytesCopied = Counters.counter("bytes_copied");
-    private final Counter failed = Counters.counter("objects_failed");
+    private final Counter copied = Counters.counter(SyncCounters.OBJECTS_COPIED);
+    private final Counter bytesCopied = Counters.counter(SyncCounters.BYTES_COPIED);
+    private final Counter failed = Counters.counter(SyncCounters.OBJECTS_FAILED);
 
     CopyFn(CopyObjects spec) {
       this.spec = spec;

@@ -58,8 +58,8 @@ public final class DeleteObjects extends PTransform<PCollection<SyncAction>, PCo
 
   private static final class DeleteFn extends DoFn<SyncAction, SyncResult> {
     private final DeleteObjects spec;
-    private final Counter deleted = Counters.counter("objects_deleted");
-    private final Counter failed = Counters.counter("objects_failed");
+    private final Counter deleted = Counters.counter(SyncCounters.OBJECTS_DELETED);
+    private final Counter failed = Counters.counter(SyncCounters.OBJECTS_FAILED);
 
     DeleteFn(DeleteObjects spec) {
       this.spec = spec;

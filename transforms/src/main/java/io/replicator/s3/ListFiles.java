@@ -50,8 +50,8 @@ public final class ListFiles extends PTransform<PBegin, PCollection<ObjectInfo>>
 
     ListFn(Directory directory, String side) {
       this.directory = directory;
-      this.objects = Counters.counter(side + "_objects_listed");
-      this.bytes = Counters.counter(side + "_bytes_listed");
+      this.objects = Counters.counter(SyncCounters.objectsListed(side));
+      this.bytes = Counters.counter(SyncCounters.bytesListed(side));
       this.target = side.equals("target");
     }
 

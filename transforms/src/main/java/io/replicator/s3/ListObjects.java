@@ -76,8 +76,8 @@ public final class ListObjects extends PTransform<PBegin, PCollection<ObjectInfo
       this.endpoint = endpoint;
       this.location = location;
       this.top = top;
-      this.objects = Counters.counter(side + "_objects_listed");
-      this.bytes = Counters.counter(side + "_bytes_listed");
+      this.objects = Counters.counter(SyncCounters.objectsListed(side));
+      this.bytes = Counters.counter(SyncCounters.bytesListed(side));
     }
 
     @ProcessElement

@@ -186,7 +186,7 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
     private final TupleTag<ObjectInfo> targetTag;
     private final KeyFilter filter;
     private final boolean delete;
-    private final Counter toDelete = Counters.counter("objects_to_delete");
+    private final Counter toDelete = Counters.counter(SyncCounters.OBJECTS_TO_DELETE);
 
     TargetOnlyFn(TupleTag<ObjectInfo> sourceTag, TupleTag<ObjectInfo> targetTag, KeyFilter filter, boolean delete) {
       this.sourceTag = sourceTag;
@@ -223,8 +223,8 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
   private static final class Decide implements java.io.Serializable {
     private final Compare compare;
     private final KeyFilter filter;
-    private final Counter toCopy = Counters.counter("objects_to_copy");
-    private final Counter bytesToCopy = Counters.counter("bytes_to_copy");
+    private final Counter toCopy = Counters.counter(SyncCounters.OBJECTS_TO_COPY);
+    private final Counter bytesToCopy = Counters.counter(SyncCounters.BYTES_TO_COPY);
 
     Decide(Compare compare, KeyFilter filter) {
       this.compare = compare;
