@@ -1,6 +1,6 @@
 package io.replicator.pipelines;
 
-import io.replicator.s3.SyncObjects;
+import io.replicator.s3.SyncCounters;
 import io.replicator.source.InputFormat;
 import io.replicator.warehouse.spi.Warehouse;
 import java.io.PrintStream;
@@ -247,7 +247,7 @@ public final class Commands {
     result.waitUntilFinish();
     RunSummary summary = RunSummary.of(result, System.currentTimeMillis() - start);
     out.print(S3SyncPipeline.summary(plan, summary));
-    return summary.get(SyncObjects.counterName("failed")) > 0 ? 1 : 0;
+    return summary.get(SyncCounters.action("failed")) > 0 ? 1 : 0;
   }
 
   private static int verify(String[] args, PrintStream out) {

@@ -3,7 +3,6 @@ package io.replicator.pipelines;
 import io.replicator.batch.StageBatches;
 import io.replicator.common.ByteSize;
 import io.replicator.s3.SyncCounters;
-import io.replicator.s3.SyncObjects;
 import io.replicator.source.ReadChanges;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;
 import io.replicator.source.postgres.ReadSlotChanges;
@@ -100,9 +99,9 @@ final class ProgressLine {
     long rate = rateSinceLastLine(bytes, nowMillis);
     long copies = now.get(SyncCounters.OBJECTS_COPIED) + now.get(SyncCounters.OBJECTS_FAILED);
     return String.format(Locale.ROOT, "%s: %,d source objects listed, %,d copied (%s, %s/s), %,d left (%s), %,d failed",
-        name, now.get(SyncCounters.objectsListed("source")), now.get(SyncObjects.counterName("copied")), ByteSize.format(bytes),
+        name, now.get(SyncCounters.objectsListed("source")), now.get(SyncCounters.action("copied")), ByteSize.format(bytes),
         ByteSize.format(rate), Math.max(0, now.get(SyncCounters.OBJECTS_TO_COPY) - copies),
-        ByteSize.format(Math.max(0, now.get(SyncCounters.BYTES_TO_COPY) - bytes)), now.get(SyncObjects.counterName("failed")));
+        ByteSize.format(Math.max(0, now.get(SyncCounters.BYTES_TO_COPY) - bytes)), now.get(SyncCounters.action("failed")));
   }
 
   private String replicate(RunSummary now, long nowMillis) {

@@ -287,7 +287,7 @@ public final class S3SyncPipeline {
         s.get(SyncCounters.objectsListed("source")), ByteSize.format(s.get(SyncCounters.bytesListed("source"))),
         s.get(SyncCounters.objectsListed("target")), ByteSize.format(s.get(SyncCounters.bytesListed("target")))));
     for (String a : SyncObjects.ACTIONS) {
-      long n = s.get(SyncObjects.counterName(a));
+      long n = s.get(SyncCounters.action(a));
       if (n > 0 || a.equals("copied") || a.equals("failed")) {
         String extra = a.equals("copied") ? " (" + ByteSize.format(s.get(SyncCounters.BYTES_COPIED)) + ")" : "";
         sb.append(String.format(Locale.ROOT, "  %-11s %,d objects%s%n", a, n, extra));

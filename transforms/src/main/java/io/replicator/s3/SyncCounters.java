@@ -17,6 +17,11 @@ public final class SyncCounters {
   public static final String CHECKSUMS_COMPARED = "checksums_compared";
   public static final String CHECKSUM_FALLBACKS = "checksum_fallbacks";
 
+  /** Results with {@code action} (one of {@link SyncObjects#ACTIONS}), as the report says them. */
+  public static String action(String action) {
+    return "sync_" + action.replace(' ', '_');
+  }
+
   /** Objects listed at a side ({@code source} or {@code target}). */
   public static String objectsListed(String side) {
     return side + "_objects_listed";

@@ -35,7 +35,7 @@ import org.apache.beam.sdk.values.TypeDescriptor;
  */
 @AutoValue
 public abstract class SyncObjects extends PTransform<PBegin, PCollection<String>> {
-  /** Result actions, each counted as {@code sync_<action>} ({@link #counterName}). */
+  /** Result actions, each counted as {@code sync_<action>} ({@link SyncCounters#action}). */
   public static final List<String> ACTIONS = List.of("copied", "would copy", "skipped", "deleted", "would delete",
       "failed", "archived", "excluded");
 
@@ -137,11 +137,6 @@ public abstract class SyncObjects extends PTransform<PBegin, PCollection<String>
     return toBuilder().setTargetsByKey(true).build();
   }
 
-  /** The counter of results with {@code action}. */
-  public static String counterName(String action) {
-    return "sync_" + action.replace(' ', '_');
-  }
-
   @Override
   public PCollection<String> expand(PBegin p) {
     // Step 1: both sides listed, each key planned.
@@ -217,7 +212,7 @@ public abstract class SyncObjects extends PTransform<PBegin, PCollection<String>
 
     ReportFn() {
       for (String a : ACTIONS) {
-        counters.put(a, Counters.counter(counterName(a)));
+        counters.put(a, Counters.counter(SyncCounters.action(a)));
       }
     }
 
