@@ -2,6 +2,7 @@ package io.replicator.pipelines;
 
 import io.replicator.batch.SpillBatches;
 import io.replicator.batch.StageBatches;
+import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.TargetTable;
 import io.replicator.common.ByteSize;
 import io.replicator.common.Counters;
@@ -9,7 +10,6 @@ import io.replicator.source.ReadChanges;
 import io.replicator.source.WriteDeadLetters;
 import io.replicator.source.jdbc.Lsn;
 import io.replicator.source.jdbc.ReadJdbcSnapshot;
-import io.replicator.source.postgres.PartialMoves;
 import io.replicator.source.postgres.ReadSlotChanges;
 import io.replicator.source.postgres.ReplicationSlot;
 import io.replicator.stream.CommitProgress;
@@ -244,7 +244,7 @@ public final class RunSummary {
 
   /** The partial rows no row could complete, when there are some (they are among the dead letters). */
   private void partialWithoutBase(StringBuilder sb) {
-    long completed = get(PartialMoves.COMPLETED);
+    long completed = get(PartialKeyMoves.COMPLETED);
     if (completed > 0) {
       line(sb, "completed", completed, "key moves that left TOASTed columns out, from the old key's row");
     }

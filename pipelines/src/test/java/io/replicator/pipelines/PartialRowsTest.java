@@ -32,10 +32,31 @@ public class PartialRowsTest {
     toastedHistoryEndsExact("soft", 12);
   }
 
+  @Test
+  public void keyMovesThatLeaveColumnsOutAreCompletedWithHardDeletes() throws Exception {
+    Replication.Outcome last = toastedHistoryEndsExact("hard", 13, true);
+    assertEquals(last.out(), 0, last.countOrZero("completed")); // the replay completes nothing again
+  }
+
+  @Test
+  public void keyMovesThatLeaveColumnsOutAreCompletedWithSoftDeletes() throws Exception {
+    toastedHistoryEndsExact("soft", 14, true);
+  }
+
   private void toastedHistoryEndsExact(String deleteMode, long seed) throws Exception {
+    toastedHistoryEndsExact(deleteMode, seed, false);
+  }
+
+  /** Three runs in source order, shuffled and duplicated, the last with the first's again; then a replay. */
+  private Replication.Outcome toastedHistoryEndsExact(String deleteMode, long seed, boolean movesInUpdates)
+      throws Exception {
     Replication r = new Replication(tmp.getRoot().toPath());
     Path schema = Files.writeString(r.dir.resolve("docs.json"), ToastedHistory.SCHEMA_JSON);
     ToastedHistory history = new ToastedHistory(seed);
+    if (movesInUpdates) {
+      history.movingKeysInUpdates();
+    }
+    long completed = 0;
     Random random = new Random(seed);
     List<List<String>> runs = new ArrayList<>();
     for (int run = 0; run < 3; run++) {
@@ -50,9 +71,16 @@ public class PartialRowsTest {
       Replication.Outcome out = replicate(r, schema, deleteMode, Replication.shuffledWithDuplicates(input, random, 0.2));
       assertEquals("after run " + (run + 1) + out.out() + deadLetters(r), history.rows(), rows(r, deleteMode));
       assertEquals(0, out.count("rejected"));
+      completed += out.countOrZero("completed");
     }
     long partial = history.events.stream().filter(e -> e.contains(ToastedHistory.PLACEHOLDER)).count();
     assertTrue("the history has updates that leave columns out: " + partial, partial > 50);
+    if (movesInUpdates) {
+      long moves = history.events.stream().filter(e -> e.contains("\"op\":\"u\"") && e.contains("\"before\":{\"id\""))
+          .count();
+      assertTrue("the history moves keys in updates: " + moves, moves > 10);
+      assertEquals("key moves completed, each once", moves, completed);
+    }
 
     // A replay of the first two runs' events changes nothing.
     List<String> replay = new ArrayList<>(runs.get(0));
@@ -63,6 +91,7 @@ public class PartialRowsTest {
     assertEquals(List.of("0"), r.query("SELECT count(*) FROM docs WHERE body LIKE '%" + ToastedHistory.PLACEHOLDER
         + "%' OR CAST(doc AS VARCHAR) LIKE '%" + ToastedHistory.PLACEHOLDER + "%' OR CAST(blob AS VARCHAR) LIKE '%"
         + ToastedHistory.PLACEHOLDER + "%'"));
+    return out;
   }
 
   @Test
@@ -84,6 +113,57 @@ public class PartialRowsTest {
     assertEquals(letters.toString(), 1, letters.size());
     assertTrue(letters.get(0), letters.get(0).contains("\\\"id\\\":2") || letters.get(0).contains("\"id\":2"));
     assertTrue(letters.get(0), letters.get(0).contains("the target does not hold"));
+  }
+
+  @Test
+  public void nativeKeyMovesAcrossBatchesTakeTheOldKeysValues() throws Exception {
+    Replication r = new Replication(tmp.getRoot().toPath());
+    Path schema = Files.writeString(r.dir.resolve("docs.json"), ToastedHistory.SCHEMA_JSON);
+    String unchanged = ",\"_unchanged\":[\"body\",\"doc\",\"blob\",\"n\"]";
+    List<String> first = new ArrayList<>();
+    for (int i = 1; i <= 40; i++) {
+      first.add("{\"id\":" + i + ",\"title\":\"t" + i + "\",\"body\":\"b" + i + "\",\"n\":" + i
+          + ",\"_op\":\"INSERT\",\"_sequence_num\":" + (10 + i) + "}");
+    }
+    replicateNative(r, schema, first);
+    List<String> second = new ArrayList<>(List.of(
+        // 1 changes its title, then moves to 101 and on to 102, its body left out each time.
+        "{\"id\":1,\"title\":\"u1\",\"_op\":\"UPDATE\",\"_sequence_num\":100" + unchanged + "}",
+        "{\"id\":101,\"title\":\"m1\",\"_op\":\"UPDATE\",\"_sequence_num\":110,\"_before_id\":1" + unchanged + "}",
+        "{\"id\":102,\"title\":\"m2\",\"_op\":\"UPDATE\",\"_sequence_num\":120,\"_before_id\":101" + unchanged + "}",
+        // A move of a key nothing holds: no row to take the values from.
+        "{\"id\":998,\"title\":\"x\",\"_op\":\"UPDATE\",\"_sequence_num\":300,\"_before_id\":999" + unchanged + "}"));
+    for (int i = 2; i <= 30; i++) {
+      second.add("{\"id\":" + (200 + i) + ",\"title\":\"m" + i + "\",\"_op\":\"UPDATE\",\"_sequence_num\":"
+          + (200 + i) + ",\"_before_id\":" + i + unchanged + "}");
+    }
+    Replication.Outcome out = replicateNative(r, schema, Replication.shuffledWithDuplicates(second, new Random(3), 0.3));
+    assertTrue("the keys fall in several batches: " + out.out(), out.count("merged") > 3);
+    assertEquals(out.out(), 31, out.count("completed")); // 29 single moves and a chain of two
+    assertEquals(1, out.count("incomplete"));
+    List<String> expected = new ArrayList<>(List.of("102|m2|b1|null|null|1"));
+    for (int i = 2; i <= 30; i++) {
+      expected.add((200 + i) + "|m" + i + "|b" + i + "|null|null|" + i);
+    }
+    for (int i = 31; i <= 40; i++) {
+      expected.add(i + "|t" + i + "|b" + i + "|null|null|" + i);
+    }
+    expected.sort(null);
+    assertEquals(expected, rows(r, "hard"));
+    List<String> letters = deadLetters(r);
+    assertEquals(letters.toString(), 1, letters.size());
+    assertTrue(letters.get(0), letters.get(0).contains("998"));
+
+    // The same lines again change nothing and complete nothing.
+    out = replicateNative(r, schema, second);
+    assertEquals(expected, rows(r, "hard"));
+    assertEquals(out.out(), 0, out.countOrZero("completed"));
+  }
+
+  private static Replication.Outcome replicateNative(Replication r, Path schema, List<String> lines) throws Exception {
+    Path in = r.write(lines, 3);
+    return r.run("--changes=" + in + "/*.jsonl", "--changeFormat=native", "--table=docs", "--keys=id",
+        "--schema=" + schema, "--batchMaxBytes=1KB").ok();
   }
 
   private static Replication.Outcome replicate(Replication r, Path schema, String deleteMode, List<String> events)

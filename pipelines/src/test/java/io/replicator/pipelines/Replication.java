@@ -93,6 +93,11 @@ final class Replication {
       }
       throw new AssertionError("no '" + label + "' in the summary:\n" + out);
     }
+
+    /** {@link #count}, or 0 where the summary leaves the line out (it does for counts that are 0). */
+    long countOrZero(String label) {
+      return out.lines().anyMatch(line -> line.trim().startsWith(label + " ")) ? count(label) : 0;
+    }
   }
 
   /** The target's rows as the simulator renders them, sorted by key. */

@@ -36,6 +36,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 
@@ -62,6 +63,7 @@ public final class SpillBatches extends PTransform<PBegin, SpillBatches.Result> 
 
   private static final TupleTag<KV<String, String>> SPILLS = new TupleTag<>() {};
   private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
+  private static final TupleTag<Change> KEY_MOVES = new TupleTag<>() {};
 
   private final ReadChanges read;
   private final int batches;
@@ -127,20 +129,39 @@ public final class SpillBatches extends PTransform<PBegin, SpillBatches.Result> 
         // Each range its own work item, so the ranges of one file are decoded in parallel.
         .apply("Spread ranges", Reshuffle.viaRandomKey())
         .apply("Decode and spill", ParDo.of(new SpillFn(decoder, batches, directory))
-            .withOutputTags(SPILLS, TupleTagList.of(DEAD_LETTERS)));
+            .withOutputTags(SPILLS, TupleTagList.of(DEAD_LETTERS).and(KEY_MOVES)));
     return new Result(input.getPipeline(),
         out.get(SPILLS).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of())),
-        out.get(DEAD_LETTERS).setCoder(DeadLetter.coder()));
+        out.get(DEAD_LETTERS).setCoder(DeadLetter.coder()), out.get(KEY_MOVES).setCoder(ChangeCoder.of()));
   }
 
-  /** The spill files, keyed by batch ({@code <batch>:<table>}), and what the read rejected. */
+  /**
+   * The spill files, keyed by batch ({@code <batch>:<table>}), what the read rejected, and the
+   * partial key moves it spilled (with a read that passes them on: {@link ReadChanges#passingKeyMoves}).
+   */
   public static final class Result extends ReadOutput<KV<String, String>> {
-    private Result(Pipeline pipeline, PCollection<KV<String, String>> spills, PCollection<DeadLetter> deadLetters) {
+    private final PCollection<Change> keyMoves;
+
+    private Result(Pipeline pipeline, PCollection<KV<String, String>> spills, PCollection<DeadLetter> deadLetters,
+        PCollection<Change> keyMoves) {
       super(pipeline, SPILLS, spills, DEAD_LETTERS, deadLetters);
+      this.keyMoves = keyMoves;
     }
 
     public PCollection<KV<String, String>> spills() {
       return read();
+    }
+
+    /** The partial UPSERTs of key moves ({@link Change#movedFrom}), also spilled with the rest. */
+    public PCollection<Change> keyMoves() {
+      return keyMoves;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      Map<TupleTag<?>, PValue> outputs = new HashMap<>(super.expand());
+      outputs.put(KEY_MOVES, keyMoves);
+      return outputs;
     }
   }
 
@@ -182,9 +203,13 @@ public final class SpillBatches extends PTransform<PBegin, SpillBatches.Result> 
       String attempt = UUID.randomUUID().toString();
       Map<String, Spill> open = new HashMap<>();
       try {
+        OutputReceiver<Change> moves = out.get(KEY_MOVES);
         decoder.read(range.getKey(), range.getValue(), c -> {
           String key = StageBatches.batchKey(c, batches);
           open.computeIfAbsent(key, k -> Spill.create(spillFile(directory, k, attempt))).write(c);
+          if (c.movedFrom() != null) {
+            moves.output(c);
+          }
         }, out.get(DEAD_LETTERS)::output);
       } finally {
         for (Spill spill : open.values()) {

@@ -2,6 +2,7 @@ package io.replicator.batch;
 
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
+import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.StagedLine;
 import io.replicator.common.Counters;
@@ -12,7 +13,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -30,7 +33,10 @@ import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -158,14 +164,42 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
    */
   public static PTransform<PCollection<KV<String, String>>, PCollection<StagedBatch>> spilled(
       String staging, long maxBytes, long maxRows) {
-    StageBatches bounds = to(staging).withMaxBytes(maxBytes).withMaxRows(maxRows);
     return new PTransform<>() {
       @Override
       public PCollection<StagedBatch> expand(PCollection<KV<String, String>> spills) {
-        return spills
+        return spills.apply(spilledHoldingOut(staging, maxBytes, maxRows, null)).get(STAGED);
+      }
+    };
+  }
+
+  /** What {@link #spilledHoldingOut} stages. */
+  public static final TupleTag<StagedBatch> STAGED = new TupleTag<>() {};
+  /** The changes {@link #spilledHoldingOut} holds out: every change of a key it was told of. */
+  public static final TupleTag<Change> HELD_OUT = new TupleTag<>() {};
+
+  /**
+   * As {@link #spilled}, with the changes of {@code heldOutKeys} (ids as {@link
+   * PartialKeyMoves#id} makes them; null for none) held out of the batches and passed on under
+   * {@link #HELD_OUT}, whole histories, for a step that sees the keys together ({@link
+   * CompleteKeyMoves}). The staged batches are under {@link #STAGED}.
+   */
+  public static PTransform<PCollection<KV<String, String>>, PCollectionTuple> spilledHoldingOut(
+      String staging, long maxBytes, long maxRows, PCollectionView<List<String>> heldOutKeys) {
+    StageBatches bounds = to(staging).withMaxBytes(maxBytes).withMaxRows(maxRows);
+    return new PTransform<>() {
+      @Override
+      public PCollectionTuple expand(PCollection<KV<String, String>> spills) {
+        ParDo.SingleOutput<KV<String, Iterable<String>>, StagedBatch> stage =
+            ParDo.of(new StageSpilledFn(bounds.staging, bounds.maxBytes, bounds.maxRows, heldOutKeys));
+        if (heldOutKeys != null) {
+          stage = stage.withSideInputs(heldOutKeys);
+        }
+        PCollectionTuple out = spills
             .apply("Spill files per batch", GroupByKey.create())
-            .apply("Reduce and stage", ParDo.of(new StageSpilledFn(bounds.staging, bounds.maxBytes, bounds.maxRows)))
-            .setCoder(StagedBatch.coder());
+            .apply("Reduce and stage", stage.withOutputTags(STAGED, TupleTagList.of(HELD_OUT)));
+        out.get(STAGED).setCoder(StagedBatch.coder());
+        out.get(HELD_OUT).setCoder(ChangeCoder.of());
+        return out;
       }
     };
   }
@@ -191,6 +225,11 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
    * {@link LatestPerKey#sortedByKey} gives them), as {@code <staging>/<table>/<batch id>/batch.jsonl}.
    */
   public static StagedBatch write(String staging, String table, List<Change> changes) throws IOException {
+    for (Change c : changes) {
+      if (c.movedFrom() != null) {
+        throw new IllegalStateException("a key move must be completed before it is staged: " + c);
+      }
+    }
     String id = BatchId.of(table, changes);
     ResourceId file = StagingPaths.batchFile(staging, table, id);
     int width = 1;
@@ -242,20 +281,27 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
     }
   }
 
-  /** Reads a batch's spill files, keeps the latest change per key, stages it, then removes the files. */
+  /**
+   * Reads a batch's spill files, keeps the latest change per key, stages it, then removes the
+   * files; the changes of held-out keys go on whole instead.
+   */
   static final class StageSpilledFn extends DoFn<KV<String, Iterable<String>>, StagedBatch> {
     private final Stager stager;
+    private final PCollectionView<List<String>> heldOutKeys;
     private final Counter reduceCpu = Counters.counter(REDUCE_CPU_NANOS);
     private final Counter stageCpu = Counters.counter(STAGE_CPU_NANOS);
 
-    StageSpilledFn(String staging, long maxBytes, long maxRows) {
+    StageSpilledFn(String staging, long maxBytes, long maxRows, PCollectionView<List<String>> heldOutKeys) {
       this.stager = new Stager(staging, maxBytes, maxRows);
+      this.heldOutKeys = heldOutKeys;
     }
 
     @ProcessElement
-    public void process(@Element KV<String, Iterable<String>> batch, OutputReceiver<StagedBatch> out)
+    public void process(@Element KV<String, Iterable<String>> batch, MultiOutputReceiver out, ProcessContext ctx)
         throws IOException {
       long cpuStart = Counters.threadCpuNanos();
+      Set<String> heldOut = heldOutKeys == null ? Set.of() : new HashSet<>(ctx.sideInput(heldOutKeys));
+      OutputReceiver<Change> held = out.get(HELD_OUT);
       LatestPerKey latest = new LatestPerKey();
       List<String> files = new ArrayList<>();
       for (String file : batch.getValue()) {
@@ -268,13 +314,18 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
               break;
             }
             in.reset();
-            latest.add(ChangeCoder.of().decode(in));
+            Change c = ChangeCoder.of().decode(in);
+            if (!heldOut.isEmpty() && heldOut.contains(PartialKeyMoves.id(c.table(), c.key()))) {
+              held.output(c);
+            } else {
+              latest.add(c);
+            }
           }
         }
       }
       long reduced = Counters.threadCpuNanos();
       reduceCpu.inc(reduced - cpuStart);
-      stager.stage(batch.getKey(), latest, out::output);
+      stager.stage(batch.getKey(), latest, out.get(STAGED)::output);
       for (String file : files) {
         StagingPaths.deleteSpill(file);
       }
@@ -283,7 +334,7 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
   }
 
   /** Cuts a reduced batch into staged files of at most {@code maxBytes} and {@code maxRows}, counting them. */
-  private static final class Stager implements java.io.Serializable {
+  static final class Stager implements java.io.Serializable {
     private final String staging;
     private final long maxBytes;
     private final long maxRows;

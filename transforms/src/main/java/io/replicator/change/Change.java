@@ -14,6 +14,10 @@ import java.util.Objects;
  * <p>An UPSERT may be partial: {@link #unchanged()} names the columns the change did not set
  * (a TOASTed column an UPDATE did not touch, say), which are distinct from NULL. Its row then holds
  * only the other columns, and the merge keeps the target's values for the unchanged ones.
+ *
+ * <p>A partial UPSERT may also have moved its row from another key ({@link #movedFrom()}): then its
+ * unchanged columns hold the old key's values just before it, which a step that sees the old key's
+ * changes completes ({@link PartialKeyMoves}) before the change is staged.
  */
 public final class Change {
   private final String table;
@@ -28,6 +32,7 @@ public final class Change {
    */
   private final byte[] rowUtf8;
   private final String unchanged;
+  private final String movedFrom;
   /** The UTF-8 length of {@link #rowJson}, computed once when first asked for (-1 until then). */
   private int rowUtf8Length = -1;
 
@@ -40,11 +45,11 @@ public final class Change {
    *     name order ({@link UnchangedColumns#json}); null for a change that sets every column
    */
   public Change(String table, ChangeOp op, String key, Sequence sequence, String rowJson, String unchanged) {
-    this(table, op, key, sequence, Objects.requireNonNull(rowJson, "rowJson"), null, unchanged);
+    this(table, op, key, sequence, Objects.requireNonNull(rowJson, "rowJson"), null, unchanged, null);
   }
 
   private Change(String table, ChangeOp op, String key, Sequence sequence, String rowJson, byte[] rowUtf8,
-      String unchanged) {
+      String unchanged, String movedFrom) {
     this.table = Objects.requireNonNull(table, "table");
     this.op = Objects.requireNonNull(op, "op");
     this.key = Objects.requireNonNull(key, "key");
@@ -55,6 +60,10 @@ public final class Change {
       throw new IllegalArgumentException("only an UPSERT can leave columns unchanged");
     }
     this.unchanged = unchanged;
+    if (movedFrom != null && unchanged == null) {
+      throw new IllegalArgumentException("only a partial UPSERT is completed from the key it moved from");
+    }
+    this.movedFrom = movedFrom;
     if (rowUtf8 != null) {
       rowUtf8Length = rowUtf8.length;
     }
@@ -63,7 +72,27 @@ public final class Change {
   /** A change whose row is given as the UTF-8 bytes of its JSON members (the bytes are not copied). */
   public static Change ofUtf8Row(String table, ChangeOp op, String key, Sequence sequence, byte[] rowUtf8,
       String unchanged) {
-    return new Change(table, op, key, sequence, null, Objects.requireNonNull(rowUtf8, "rowUtf8"), unchanged);
+    return ofUtf8Row(table, op, key, sequence, rowUtf8, unchanged, null);
+  }
+
+  /** As above, for a partial UPSERT that moved from the key {@code movedFrom} (or null). */
+  public static Change ofUtf8Row(String table, ChangeOp op, String key, Sequence sequence, byte[] rowUtf8,
+      String unchanged, String movedFrom) {
+    return new Change(table, op, key, sequence, null, Objects.requireNonNull(rowUtf8, "rowUtf8"), unchanged,
+        movedFrom);
+  }
+
+  /**
+   * This partial UPSERT as the new row of an UPDATE that moved it from {@code oldKey}: the columns
+   * it leaves unchanged are the old key's, to be completed before it is staged.
+   */
+  public Change movedFrom(String oldKey) {
+    return new Change(table, op, key, sequence, rowJson, rowUtf8, unchanged, Objects.requireNonNull(oldKey));
+  }
+
+  /** This change without the key it moved from: a partial row completed, or left to the merge. */
+  public Change withoutMove() {
+    return movedFrom == null ? this : new Change(table, op, key, sequence, rowJson, rowUtf8, unchanged, null);
   }
 
   public String table() {
@@ -108,6 +137,14 @@ public final class Change {
     return unchanged;
   }
 
+  /**
+   * The key this partial UPSERT moved its row from, whose values its unchanged columns hold; null
+   * for every other change. Never staged: completed first, or the move left partial.
+   */
+  public String movedFrom() {
+    return movedFrom;
+  }
+
   /** Whether this change leaves some columns as they are. */
   public boolean isPartial() {
     return unchanged != null;
@@ -142,17 +179,18 @@ public final class Change {
         && c.key.equals(key)
         && c.sequence.equals(sequence)
         && c.rowJson().equals(rowJson())
-        && Objects.equals(c.unchanged, unchanged);
+        && Objects.equals(c.unchanged, unchanged)
+        && Objects.equals(c.movedFrom, movedFrom);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(table, op, key, sequence, rowJson(), unchanged);
+    return Objects.hash(table, op, key, sequence, rowJson(), unchanged, movedFrom);
   }
 
   @Override
   public String toString() {
     return table + " " + op + " " + key + " @" + sequence + " {" + rowJson() + "}"
-        + (unchanged == null ? "" : " unchanged " + unchanged);
+        + (unchanged == null ? "" : " unchanged " + unchanged) + (movedFrom == null ? "" : " moved from " + movedFrom);
   }
 }

@@ -14,7 +14,8 @@ import org.apache.beam.sdk.util.VarInt;
 
 /**
  * A compact, deterministic coder for {@link Change}: three length-prefixed UTF-8 strings, one
- * byte for the op, and the sequence as var-longs. Its size estimate is cheap (string lengths).
+ * byte for the op, the sequence as var-longs, the unchanged columns if any and, only for a partial
+ * change, the key it moved from if any. Its size estimate is cheap (string lengths).
  */
 public final class ChangeCoder extends CustomCoder<Change> {
   private static final ChangeCoder INSTANCE = new ChangeCoder();
@@ -44,6 +45,9 @@ public final class ChangeCoder extends CustomCoder<Change> {
     VarInt.encode(row.length, out);
     out.write(row);
     UNCHANGED.encode(value.unchanged(), out);
+    if (value.isPartial()) {
+      UNCHANGED.encode(value.movedFrom(), out);
+    }
   }
 
   @Override
@@ -68,7 +72,9 @@ public final class ChangeCoder extends CustomCoder<Change> {
     if (in.readNBytes(row, 0, rowBytes) != rowBytes) {
       throw new EOFException("a change's row ends early");
     }
-    return Change.ofUtf8Row(table, ChangeOp.values()[op], key, Sequence.of(parts), row, UNCHANGED.decode(in));
+    String unchanged = UNCHANGED.decode(in);
+    String movedFrom = unchanged == null ? null : UNCHANGED.decode(in);
+    return Change.ofUtf8Row(table, ChangeOp.values()[op], key, Sequence.of(parts), row, unchanged, movedFrom);
   }
 
   @Override

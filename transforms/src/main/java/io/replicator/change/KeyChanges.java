@@ -33,16 +33,19 @@ public final class KeyChanges {
       String rowJson,
       String beforeKeyRowJson,
       Consumer<Change> out) {
-    normalise(table, op, key, beforeKey, sequence, rowJson, null, beforeKeyRowJson, out);
+    normalise(table, op, key, beforeKey, sequence, rowJson, null, beforeKeyRowJson, false, out);
   }
 
   /**
    * As above, for an UPDATE that may leave columns unchanged ({@code unchanged}, a JSON array of
    * their names, or null).
    *
-   * @throws IllegalArgumentException for a partial INSERT or DELETE, or a partial UPDATE that moves
-   *     its key (the unchanged values are the old key's row's, which a change of the new key cannot
-   *     carry)
+   * @param passingMoves whether a partial UPDATE that moves its key is passed on as a partial
+   *     UPSERT that names the old key ({@link Change#movedFrom}), for a step that completes it from
+   *     the old key's row ({@link PartialKeyMoves}); else it is refused
+   * @throws IllegalArgumentException for a partial INSERT or DELETE, or (unless {@code
+   *     passingMoves}) a partial UPDATE that moves its key: the unchanged values are the old key's
+   *     row's, which a change of the new key does not carry
    */
   public static void normalise(
       String table,
@@ -53,6 +56,7 @@ public final class KeyChanges {
       String rowJson,
       String unchanged,
       String beforeKeyRowJson,
+      boolean passingMoves,
       Consumer<Change> out) {
     if (unchanged != null && op != SourceOp.UPDATE) {
       throw new IllegalArgumentException("only an UPDATE leaves columns unchanged; this is an " + op);
@@ -61,10 +65,16 @@ public final class KeyChanges {
       case INSERT -> out.accept(new Change(table, ChangeOp.UPSERT, key, sequence, rowJson));
       case UPDATE -> {
         if (beforeKey != null && !beforeKey.equals(key)) {
+          if (unchanged != null && passingMoves) {
+            out.accept(new Change(table, ChangeOp.DELETE, beforeKey, sequence, beforeKeyRowJson));
+            out.accept(new Change(table, ChangeOp.UPSERT, key, sequence, rowJson, unchanged).movedFrom(beforeKey));
+            return;
+          }
           if (unchanged != null) {
             throw new IllegalArgumentException("an UPDATE that moves its key from " + beforeKey + " to " + key
                 + " leaves columns unchanged (" + unchanged + "): their values are the old key's row's, which"
-                + " the change does not carry (REPLICA IDENTITY FULL on the source table gives them)");
+                + " the change does not carry (REPLICA IDENTITY FULL on the source table gives them; a batch run"
+                + " from files on the local runners completes them)");
           }
           out.accept(new Change(table, ChangeOp.DELETE, beforeKey, sequence, beforeKeyRowJson));
         }

@@ -303,6 +303,28 @@ public final class BigQueryScripts {
         + (hard() ? "" : " WHERE NOT " + d.quote("_is_deleted"));
   }
 
+  /**
+   * What the target records of every key: each row's columns as canonical text (a tombstone's key
+   * columns only), its {@code width} sequence parts, and whether it is deleted ({@code _deleted}).
+   * No parameters.
+   */
+  public String selectKeyRecords(int width) {
+    StringJoiner rows = new StringJoiner(", ");
+    StringJoiner tombstones = new StringJoiner(", ");
+    for (Column c : table.schema().columns()) {
+      String text = text(c.type(), d.quote(c.name()));
+      rows.add(text + " AS " + d.quote(c.name()));
+      tombstones.add(table.schema().keyColumns().contains(c.name()) ? text : "CAST(NULL AS STRING)");
+    }
+    for (int i = 0; i < width; i++) {
+      rows.add(seq(i));
+      tombstones.add(seq(i));
+    }
+    return "SELECT " + rows + ", " + (hard() ? "FALSE" : d.quote("_is_deleted")) + " AS _deleted FROM "
+        + d.table(table.name())
+        + (hard() ? " UNION ALL SELECT " + tombstones + ", TRUE FROM " + d.table(table.tombstoneName()) : "");
+  }
+
   /** An expression of {@code type} as the canonical text the change model parses. */
   static String text(ColumnType type, String expression) {
     return switch (type) {

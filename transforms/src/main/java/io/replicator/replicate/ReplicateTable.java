@@ -1,6 +1,7 @@
 package io.replicator.replicate;
 
 import com.google.auto.value.AutoValue;
+import io.replicator.batch.CompleteKeyMoves;
 import io.replicator.batch.LatestPerKey;
 import io.replicator.batch.ReduceWhileReading;
 import io.replicator.batch.SpillBatches;
@@ -18,12 +19,14 @@ import io.replicator.source.WriteDeadLetters;
 import io.replicator.warehouse.ApplyReload;
 import io.replicator.warehouse.FinishSnapshot;
 import io.replicator.warehouse.MergeBatches;
+import io.replicator.warehouse.ReadTargetRows;
 import io.replicator.warehouse.RowsWithoutBase;
 import io.replicator.warehouse.WarehouseSpec;
 import io.replicator.warehouse.bigquery.WriteChangesToBigQuery;
 import io.replicator.warehouse.spi.MergeResult;
 import io.replicator.warehouse.spi.ReloadResult;
 import java.util.List;
+import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -31,6 +34,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.PDone;
 import org.apache.beam.sdk.values.TypeDescriptor;
@@ -259,7 +263,8 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     // Step 1: rejected input to dead-letter files, whatever becomes of the merge.
     PCollection<String> deadLetterFiles = writeDeadLetters("Write dead letters", rejected);
 
-    // Step 2: batches of whole keys, the latest change per key, staged as JSONL.
+    // Step 2: batches of whole keys, the latest change per key, staged as JSONL; the keys of partial
+    // key moves in a batch of their own.
     PCollection<StagedBatch> staged = stage(read, reduce);
 
     // Step 3: a reload applied as one unit, keeping the rows of rejected snapshot lines; else each
@@ -299,7 +304,8 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
 
   /**
    * The read's changes staged in batches: spilled to disk as read (files) or as they arrive (a
-   * database), reduced by each reader (files, for Dataflow), or reduced by a combine.
+   * database), reduced by each reader (files, for Dataflow), or reduced by a combine. Where change
+   * files are spilled, the keys of partial key moves are staged apart ({@link CompleteKeyMoves}).
    */
   private PCollection<StagedBatch> stage(Sources read, boolean reduce) {
     if (spill()) {
@@ -307,7 +313,20 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
           ? read.spills.apply("All spill files", Flatten.pCollections())
           : read.changes.apply("Spill", SpillBatches.changes(reduceIntoBatches(),
               StagingPaths.spillDirectory(staging(), table().name())));
-      return spills.apply("Stage batches", StageBatches.spilled(staging(), batchMaxBytes(), batchMaxRows()));
+      if (changeFiles() == null) {
+        return spills.apply("Stage batches", StageBatches.spilled(staging(), batchMaxBytes(), batchMaxRows()));
+      }
+      PCollection<Change> moves = reduce
+          ? read.keyMoves.apply("All key moves", Flatten.pCollections()).setCoder(ChangeCoder.of())
+          : read.changes.apply("Key moves", Filter.by((Change c) -> c.movedFrom() != null));
+      PCollectionView<List<String>> keys = moves.apply("Keys of key moves", CompleteKeyMoves.keysOf());
+      PCollectionTuple staged = spills.apply("Stage batches",
+          StageBatches.spilledHoldingOut(staging(), batchMaxBytes(), batchMaxRows(), keys));
+      PCollection<StagedBatch> moved = staged.get(StageBatches.HELD_OUT).apply("Complete key moves",
+          CompleteKeyMoves.into(table(), ReadTargetRows.in(warehouse()), staging(), batchMaxBytes(), batchMaxRows()));
+      // No other batch holds the moves' keys: all batches merge independently, as ever.
+      return PCollectionList.of(staged.get(StageBatches.STAGED)).and(moved)
+          .apply("All staged", Flatten.pCollections()).setCoder(StagedBatch.coder());
     }
     if (reduce) {
       return read.reduced.apply("All batches", Flatten.pCollections())
@@ -315,6 +334,11 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     }
     return read.changes.apply("Stage batches",
         StageBatches.to(staging()).withMaxBytes(batchMaxBytes()).withMaxRows(batchMaxRows()));
+  }
+
+  /** Change files, their partial key moves passed on where this flow completes them (spilled batches). */
+  private ReadChanges changeFilesRead() {
+    return changeFiles() != null && spill() ? changeFiles().passingKeyMoves() : changeFiles();
   }
 
   private PCollection<String> writeDeadLetters(String step, PCollectionList<DeadLetter> rejected) {
@@ -327,6 +351,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     PCollection<Change> changes;
     PCollectionList<KV<String, LatestPerKey>> reduced;
     PCollectionList<KV<String, String>> spills;
+    PCollectionList<Change> keyMoves;
     PCollectionList<DeadLetter> rejected;
     PCollectionList<DeadLetter> snapshotRejected;
   }
@@ -339,7 +364,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     for (SourceRead r : List.of(
         new SourceRead("Read snapshot", snapshotFiles(), true),
         new SourceRead("Read source table", snapshotTable(), true),
-        new SourceRead("Read changes", changeFiles(), false),
+        new SourceRead("Read changes", changeFilesRead(), false),
         new SourceRead("Read source changes", changeSource(), false))) {
       if (r.read == null) {
         continue;
@@ -359,11 +384,12 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     Sources s = new Sources();
     s.reduced = PCollectionList.empty(input.getPipeline());
     s.spills = PCollectionList.empty(input.getPipeline());
+    s.keyMoves = PCollectionList.empty(input.getPipeline());
     s.rejected = PCollectionList.empty(input.getPipeline());
     s.snapshotRejected = PCollectionList.empty(input.getPipeline());
     for (SourceRead r : List.of(
         new SourceRead("Read snapshot", snapshotFiles(), true),
-        new SourceRead("Read changes", changeFiles(), false))) {
+        new SourceRead("Read changes", changeFilesRead(), false))) {
       if (r.read == null) {
         continue;
       }
@@ -372,6 +398,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
         SpillBatches.Result result = input.apply(r.name, SpillBatches.of((ReadChanges) r.read, reduceIntoBatches(),
             StagingPaths.spillDirectory(staging(), table().name())));
         s.spills = s.spills.and(result.spills());
+        s.keyMoves = s.keyMoves.and(result.keyMoves());
         rejected = result.deadLetters();
       } else {
         ReduceWhileReading.Result result = input.apply(r.name,

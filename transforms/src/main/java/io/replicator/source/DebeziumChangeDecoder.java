@@ -34,6 +34,7 @@ public final class DebeziumChangeDecoder implements ChangeDecoder {
   public static final String DEFAULT_UNAVAILABLE_VALUE = "__debezium_unavailable_value";
 
   private final String table;
+  private boolean passingMoves;
   private final String sourceTable;
   private final RowReader after;
   private final RowReader before;
@@ -64,6 +65,16 @@ public final class DebeziumChangeDecoder implements ChangeDecoder {
   /** The target table the changes are for. */
   public String table() {
     return table;
+  }
+
+  /**
+   * Passes an UPDATE that moves its key and leaves columns unchanged on as a partial UPSERT naming
+   * the old key ({@link io.replicator.change.Change#movedFrom}), for a run that completes it from
+   * the old key's row; without this it is rejected with the reason.
+   */
+  public DebeziumChangeDecoder passingKeyMoves() {
+    this.passingMoves = true;
+    return this;
   }
 
   @Override
@@ -136,7 +147,8 @@ public final class DebeziumChangeDecoder implements ChangeDecoder {
     String beforeKey = hasBefore && before.hasAnyKeyColumn() ? before.key() : null;
     String beforeRow = beforeKey != null && !beforeKey.equals(key) ? before.keyRowJson() : null;
     try {
-      KeyChanges.normalise(table, sourceOp, key, beforeKey, seq, row, after.unchangedJson(), beforeRow, out);
+      KeyChanges.normalise(table, sourceOp, key, beforeKey, seq, row, after.unchangedJson(), beforeRow, passingMoves,
+          out);
     } catch (IllegalArgumentException e) {
       throw new RejectedInputException(e.getMessage());
     }

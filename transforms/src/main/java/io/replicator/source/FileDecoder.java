@@ -34,11 +34,13 @@ public final class FileDecoder implements Serializable {
   private final Counter filesRead = Counters.counter(ReadChanges.FILES_READ);
   private final Counter bytesRead = Counters.counter(ReadChanges.BYTES_READ);
   private final String unavailableValue;
+  private final boolean passingKeyMoves;
   private transient ChangeDecoder decoder;
 
   FileDecoder(InputFormat format, String table, TableSchema schema, Sequence snapshotSequence,
-      String unavailableValue) {
+      String unavailableValue, boolean passingKeyMoves) {
     this.unavailableValue = unavailableValue;
+    this.passingKeyMoves = passingKeyMoves;
     if (table == null || schema == null) {
       throw new IllegalStateException("reading change files needs withTable() and withSchema()");
     }
@@ -123,8 +125,10 @@ public final class FileDecoder implements Serializable {
 
   private ChangeDecoder decoder(InputFormat format, Sequence snapshotSequence) {
     return switch (format) {
-      case NATIVE -> new NativeChangeDecoder(table, schema);
-      case DEBEZIUM -> new DebeziumChangeDecoder(table, schema, table, unavailableValue);
+      case NATIVE -> passingKeyMoves ? new NativeChangeDecoder(table, schema).passingKeyMoves()
+          : new NativeChangeDecoder(table, schema);
+      case DEBEZIUM -> passingKeyMoves ? new DebeziumChangeDecoder(table, schema, table, unavailableValue).passingKeyMoves()
+          : new DebeziumChangeDecoder(table, schema, table, unavailableValue);
       case SNAPSHOT_JSONL -> new SnapshotJsonDecoder(table, schema, snapshotSequence);
       case SNAPSHOT_CSV -> throw new IllegalStateException("CSV is decoded by its header");
       case DEAD_LETTERS -> throw new IllegalStateException("dead letters are decoded one by one");

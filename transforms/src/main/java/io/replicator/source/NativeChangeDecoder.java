@@ -24,6 +24,7 @@ public final class NativeChangeDecoder implements ChangeDecoder {
   private static final String BEFORE = "_before_";
 
   private final String table;
+  private boolean passingMoves;
   private final RowReader row;
   private final RowReader before;
   private final int keyCount;
@@ -38,6 +39,16 @@ public final class NativeChangeDecoder implements ChangeDecoder {
     this.row = new RowReader(schema);
     this.before = new RowReader(schema);
     this.keyCount = schema.keyColumns().size();
+  }
+
+  /**
+   * Passes an UPDATE that moves its key and leaves columns unchanged on as a partial UPSERT naming
+   * the old key ({@link io.replicator.change.Change#movedFrom}), for a run that completes it from
+   * the old key's row; without this it is rejected with the reason.
+   */
+  public NativeChangeDecoder passingKeyMoves() {
+    this.passingMoves = true;
+    return this;
   }
 
   @Override
@@ -99,7 +110,8 @@ public final class NativeChangeDecoder implements ChangeDecoder {
     String beforeKey = hasBefore ? before.key() : null;
     String beforeRow = hasBefore && !beforeKey.equals(key) ? before.keyRowJson() : null;
     try {
-      KeyChanges.normalise(table, sourceOp, key, beforeKey, seq, rowJson, row.unchangedJson(), beforeRow, out);
+      KeyChanges.normalise(table, sourceOp, key, beforeKey, seq, rowJson, row.unchangedJson(), beforeRow, passingMoves,
+          out);
     } catch (IllegalArgumentException e) {
       throw new RejectedInputException(e.getMessage());
     }

@@ -51,15 +51,17 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
   private final TableSchema schema;
   private final Sequence snapshotSequence;
   private final String unavailableValue;
+  private final boolean passingKeyMoves;
 
   private ReadChanges(String filepattern, InputFormat format, String table, TableSchema schema,
-      Sequence snapshotSequence, String unavailableValue) {
+      Sequence snapshotSequence, String unavailableValue, boolean passingKeyMoves) {
     this.filepattern = filepattern;
     this.format = format;
     this.table = table;
     this.schema = schema;
     this.snapshotSequence = snapshotSequence;
     this.unavailableValue = unavailableValue;
+    this.passingKeyMoves = passingKeyMoves;
   }
 
   public static ReadChanges from(String filepattern) {
@@ -67,29 +69,42 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
       throw new IllegalArgumentException("ReadChanges.from() needs a file pattern");
     }
     return new ReadChanges(filepattern, InputFormat.NATIVE, null, null, null,
-        DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE);
+        DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE, false);
   }
 
   public ReadChanges withFormat(InputFormat format) {
-    return new ReadChanges(filepattern, Objects.requireNonNull(format), table, schema, snapshotSequence, unavailableValue);
+    return new ReadChanges(filepattern, Objects.requireNonNull(format), table, schema, snapshotSequence, unavailableValue,
+        passingKeyMoves);
   }
 
   public ReadChanges withTable(String table) {
-    return new ReadChanges(filepattern, format, Objects.requireNonNull(table), schema, snapshotSequence, unavailableValue);
+    return new ReadChanges(filepattern, format, Objects.requireNonNull(table), schema, snapshotSequence, unavailableValue,
+        passingKeyMoves);
   }
 
   public ReadChanges withSchema(TableSchema schema) {
-    return new ReadChanges(filepattern, format, table, Objects.requireNonNull(schema), snapshotSequence, unavailableValue);
+    return new ReadChanges(filepattern, format, table, Objects.requireNonNull(schema), snapshotSequence, unavailableValue,
+        passingKeyMoves);
   }
 
   /** The sequence every snapshot row gets; required for snapshot formats. */
   public ReadChanges withSnapshotSequence(Sequence sequence) {
-    return new ReadChanges(filepattern, format, table, schema, Objects.requireNonNull(sequence), unavailableValue);
+    return new ReadChanges(filepattern, format, table, schema, Objects.requireNonNull(sequence), unavailableValue,
+        passingKeyMoves);
   }
 
   /** Debezium events: the connector's placeholder for a value it cannot see (its column is left unchanged). */
   public ReadChanges withUnavailableValue(String placeholder) {
-    return new ReadChanges(filepattern, format, table, schema, snapshotSequence, placeholder);
+    return new ReadChanges(filepattern, format, table, schema, snapshotSequence, placeholder, passingKeyMoves);
+  }
+
+  /**
+   * Passes UPDATEs that move their key and leave columns unchanged on as partial UPSERTs naming
+   * the old key ({@link io.replicator.change.Change#movedFrom}), for a flow that completes them
+   * ({@link io.replicator.change.PartialKeyMoves}); without this they are dead letters.
+   */
+  public ReadChanges passingKeyMoves() {
+    return new ReadChanges(filepattern, format, table, schema, snapshotSequence, unavailableValue, true);
   }
 
   /** The files, as a transform that matches them (none: the run fails) and opens each. */
@@ -107,7 +122,7 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
 
   /** What decodes each file, for a DoFn of its own (a reducing read). */
   public FileDecoder decoder() {
-    return new FileDecoder(format, table, schema, snapshotSequence, unavailableValue);
+    return new FileDecoder(format, table, schema, snapshotSequence, unavailableValue, passingKeyMoves);
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
 import io.replicator.change.ChangeOp;
 import io.replicator.change.Column;
+import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.Sequence;
 import io.replicator.change.TargetTable;
 import io.replicator.common.ByteSize;
@@ -184,7 +185,7 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
       SlotChangeDecoder.ColumnAdder adder = spec.evolving == null ? null : this::addColumns;
       // Applied once the read has let go of the slot: a TRUNCATE reads it again.
       List<KV<String, Sequence>> truncates = new ArrayList<>();
-      List<PartialMoves.Move> moves = new ArrayList<>();
+      List<PartialKeyMoves.Move> moves = new ArrayList<>();
       boolean target = spec.targetKeys != null;
       SlotPeek.Read read = SlotPeek.read(spec.slot, end, from, current, adder,
           target ? (table, at) -> truncates.add(KV.of(table, at)) : null, target ? moves::add : null, 10_000,

@@ -11,6 +11,7 @@ import io.replicator.source.RowReader;
 import io.replicator.source.postgres.TargetKeys;
 import io.replicator.warehouse.spi.Warehouse;
 import io.replicator.warehouse.spi.WarehouseException;
+import java.util.List;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.transforms.Create;
@@ -83,8 +84,34 @@ public final class ReadTargetRows extends PTransform<PBegin, PCollection<Change>
   }
 
   /**
-   * The rows of the targets in {@code spec} and their highest sequence: what a TRUNCATE at the
-   * source deletes, and where a key move finds the old key's row.
+   * What the target records of every key ({@link Warehouse#forEachKeyRecord}): an UPSERT of its
+   * row, or a DELETE of its key, each at its sequence.
+   */
+  public static void forEachKeyRecord(WarehouseSpec spec, TargetTable table, Consumer<Change> out) {
+    RowReader row = new RowReader(table.schema());
+    List<String> keys = table.schema().keyColumns();
+    try (Warehouse w = spec.open()) {
+      w.forEachKeyRecord(table, (values, sequence, deleted) -> {
+        row.reset();
+        try {
+          for (int i = 0; i < values.length; i++) {
+            if (!deleted || keys.contains(table.schema().column(i).name())) {
+              row.set(i, ValueKind.TEXT, values[i]);
+            }
+          }
+          out.accept(deleted
+              ? new Change(table.name(), ChangeOp.DELETE, row.key(), Sequence.of(sequence), row.keyRowJson())
+              : new Change(table.name(), ChangeOp.UPSERT, row.key(), Sequence.of(sequence), row.rowJson()));
+        } catch (RejectedInputException e) {
+          throw new WarehouseException("a row of " + table.name() + " does not fit its schema: " + e.getMessage());
+        }
+      });
+    }
+  }
+
+  /**
+   * The rows of the targets in {@code spec} and their records of keys:
+   * what a TRUNCATE at the source deletes, and where a key move finds the old key's row.
    */
   public static TargetKeys in(WarehouseSpec spec) {
     return new TargetKeys() {
@@ -94,10 +121,8 @@ public final class ReadTargetRows extends PTransform<PBegin, PCollection<Change>
       }
 
       @Override
-      public long maxSequence(TargetTable table) {
-        try (Warehouse w = spec.open()) {
-          return w.maxSequenceNum(table);
-        }
+      public void forEachKeyRecord(TargetTable table, Consumer<Change> out) {
+        ReadTargetRows.forEachKeyRecord(spec, table, out);
       }
     };
   }

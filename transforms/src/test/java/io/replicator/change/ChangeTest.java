@@ -51,6 +51,15 @@ public class ChangeTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ChangeCoder.of().encode(change, out);
     assertEquals(change, ChangeCoder.of().decode(new ByteArrayInputStream(out.toByteArray())));
+    // A partial change, and one that moved from another key: both survive a spill file.
+    Change partial = new Change("t", ChangeOp.UPSERT, "[2]", Sequence.of(9), "\"id\":2", "[\"body\"]");
+    CoderProperties.coderDecodeEncodeEqual(ChangeCoder.of(), partial);
+    Change moved = partial.movedFrom("[1]");
+    CoderProperties.coderDecodeEncodeEqual(ChangeCoder.of(), moved);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    ChangeCoder.of().encode(moved, bytes);
+    assertEquals("[1]", ChangeCoder.of().decode(new ByteArrayInputStream(bytes.toByteArray())).movedFrom());
+    assertEquals(partial, moved.withoutMove());
   }
 
   @Test

@@ -175,4 +175,21 @@ public class DebeziumChangeDecoderTest {
     assertEquals("\"id\":7,\"body\":\"long text\",\"doc\":{\"a\":1},\"n\":3", out.get(1).rowJson());
     assertEquals(null, out.get(1).unchanged());
   }
+
+  @Test
+  public void aKeyMoveUnderReplicaIdentityDefaultNamesTheOldKeyWhereTheFlowCompletesIt() throws Exception {
+    String p = DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE;
+    String event = "{\"before\":{\"id\":6},\"after\":{\"id\":7,\"body\":\"" + p + "\",\"doc\":\"" + p
+        + "\",\"n\":3},\"op\":\"u\"," + PG + "}";
+    RejectedInputException e = assertThrows(RejectedInputException.class,
+        () -> new DebeziumChangeDecoder("docs", TOASTED, "people").decode(event, x -> { }));
+    assertTrue(e.getMessage(), e.getMessage().contains("moves its key from [6] to [7]"));
+    List<Change> out = new ArrayList<>();
+    new DebeziumChangeDecoder("docs", TOASTED, "people").passingKeyMoves().decode(event, out::add);
+    assertEquals(List.of(ChangeOp.DELETE, ChangeOp.UPSERT), out.stream().map(Change::op).toList());
+    assertEquals("[6]", out.get(0).key());
+    assertEquals("\"id\":7,\"n\":3", out.get(1).rowJson());
+    assertEquals("[\"body\",\"doc\"]", out.get(1).unchanged());
+    assertEquals("[6]", out.get(1).movedFrom());
+  }
 }

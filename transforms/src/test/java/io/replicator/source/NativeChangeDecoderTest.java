@@ -133,5 +133,11 @@ public class NativeChangeDecoderTest {
       RejectedInputException e = assertThrows(RejectedInputException.class, () -> d.decode(c[0], x -> { }));
       assertTrue(c[0] + ": " + e.getMessage(), e.getMessage().contains(c[1]));
     }
+    // For a flow that completes key moves: the old key's delete, and the new row naming the old key.
+    out.clear();
+    new NativeChangeDecoder("t", schema).passingKeyMoves().decode(
+        "{\"id\":2,\"_before_id\":1,\"_op\":\"UPDATE\",\"_sequence_num\":4,\"_unchanged\":[\"doc\"]}", out::add);
+    assertEquals(List.of(new Change("t", ChangeOp.DELETE, "[1]", Sequence.of(4), "\"id\":1"),
+        new Change("t", ChangeOp.UPSERT, "[2]", Sequence.of(4), "\"id\":2", "[\"doc\"]").movedFrom("[1]")), out);
   }
 }

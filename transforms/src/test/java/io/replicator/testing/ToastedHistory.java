@@ -40,9 +40,20 @@ public final class ToastedHistory {
   private final Random random;
   private long lsn = 5_000_000;
   private int version;
+  private boolean movesInUpdates;
 
   public ToastedHistory(long seed) {
     this.random = new Random(seed);
+  }
+
+  /**
+   * Key changes as one {@code u} event whose {@code before} holds the old key only (as REPLICA
+   * IDENTITY DEFAULT logs it) and whose row leaves TOASTed columns it did not touch out, instead of
+   * Debezium's default delete and create.
+   */
+  public ToastedHistory movingKeysInUpdates() {
+    this.movesInUpdates = true;
+    return this;
   }
 
   /** Appends {@code transactions} transactions of one to three changes over ids below {@code keys}. */
@@ -93,6 +104,19 @@ public final class ToastedHistory {
       }
       Map<String, String> moved = new LinkedHashMap<>(before);
       moved.put("id", Long.toString(to));
+      if (movesInUpdates) {
+        Map<String, String> left = new LinkedHashMap<>();
+        moved.put("title", row(to).get("title"));
+        for (String c : List.of("body", "doc", "blob")) {
+          if (random.nextInt(4) != 0) {
+            left.put(c, TOASTED.get(c));
+          }
+        }
+        event(to, "u", "{\"id\":" + id + "}", json(moved, left), commit);
+        state.remove(id);
+        state.put(to, moved);
+        return;
+      }
       event(id, "d", "{\"id\":" + id + "}", "null", commit);
       lsn++;
       event(to, "c", "null", json(moved, Map.of()), commit);

@@ -3,6 +3,7 @@ package io.replicator.source.postgres;
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
 import io.replicator.change.ChangeOp;
+import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.Sequence;
 import io.replicator.change.TargetTable;
 import io.replicator.common.Counters;
@@ -183,7 +184,7 @@ public final class ReadSlotChanges extends PTransform<PBegin, ReadChanges.Result
 
     @ProcessElement
     public void process(MultiOutputReceiver out) throws Exception {
-      List<PartialMoves.Move> moves = new ArrayList<>();
+      List<PartialKeyMoves.Move> moves = new ArrayList<>();
       boolean target = spec.targetKeys != null;
       SlotPeek.read(spec.slot, spec.end, 0, spec.tables, null,
           target ? (table, at) -> out.get(TRUNCATES).output(KV.of(table, at.toString())) : null,

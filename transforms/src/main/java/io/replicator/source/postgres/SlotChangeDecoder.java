@@ -7,6 +7,7 @@ import io.replicator.change.ColumnType;
 import io.replicator.change.Json;
 import io.replicator.change.KeyChanges;
 import io.replicator.change.KeyChanges.SourceOp;
+import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.Sequence;
 import io.replicator.change.TargetTable;
 import io.replicator.change.ValueKind;
@@ -67,7 +68,7 @@ public final class SlotChangeDecoder {
   private final SourceCatalog catalog;
   private ColumnAdder adder;
   private java.util.function.BiConsumer<String, Sequence> truncates;
-  private Consumer<PartialMoves.Move> partialMoves;
+  private Consumer<PartialKeyMoves.Move> partialMoves;
   private final String sourceName;
   private final Map<Integer, Mapped> relations = new HashMap<>();
   private long commitLsn;
@@ -117,7 +118,7 @@ public final class SlotChangeDecoder {
    * TOASTed value untouched) to be completed ({@link PartialMoves}), instead of rejecting it. The
    * DELETE of the old key goes with the other changes.
    */
-  public SlotChangeDecoder passingPartialMoves(Consumer<PartialMoves.Move> moves) {
+  public SlotChangeDecoder passingPartialMoves(Consumer<PartialKeyMoves.Move> moves) {
     this.partialMoves = moves;
     return this;
   }
@@ -286,11 +287,11 @@ public final class SlotChangeDecoder {
       String unchanged = m.row().unchangedJson();
       if (partialMoves != null && unchanged != null && beforeKey != null && !beforeKey.equals(key)) {
         changes.accept(new Change(table, ChangeOp.DELETE, beforeKey, sequence, beforeKeyRow));
-        partialMoves.accept(new PartialMoves.Move(beforeKey,
+        partialMoves.accept(new PartialKeyMoves.Move(beforeKey,
             new Change(table, ChangeOp.UPSERT, key, sequence, m.row().rowJson(), unchanged)));
         return;
       }
-      KeyChanges.normalise(table, op, key, beforeKey, sequence, m.row().rowJson(), unchanged, beforeKeyRow, changes);
+      KeyChanges.normalise(table, op, key, beforeKey, sequence, m.row().rowJson(), unchanged, beforeKeyRow, false, changes);
     } catch (RejectedInputException | IllegalArgumentException e) {
       rejected.accept(new DeadLetter(sourceName, 0, describe(m.relation(), op, sequence, row), e.getMessage(),
           m.row().keyOrNull()));

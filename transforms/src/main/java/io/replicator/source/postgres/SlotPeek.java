@@ -2,6 +2,7 @@ package io.replicator.source.postgres;
 
 import io.replicator.change.Change;
 import io.replicator.change.ColumnType;
+import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.Sequence;
 import io.replicator.change.TargetTable;
 import io.replicator.common.Counters;
@@ -44,7 +45,7 @@ public final class SlotPeek {
    */
   public static Read read(ReplicationSlot slot, long end, long from, Map<String, TargetTable> tables,
       SlotChangeDecoder.ColumnAdder adder, BiConsumer<String, Sequence> truncates,
-      Consumer<PartialMoves.Move> moves, int fetchSize, Consumer<Change> changes, Consumer<DeadLetter> rejected)
+      Consumer<PartialKeyMoves.Move> moves, int fetchSize, Consumer<Change> changes, Consumer<DeadLetter> rejected)
       throws SQLException {
     Counter decoded = Counters.counter(ReadChanges.CHANGES_DECODED);
     Counter dead = Counters.counter(ReadChanges.REJECTED);
@@ -56,7 +57,7 @@ public final class SlotPeek {
       dead.inc();
       rejected.accept(letter);
     };
-    Consumer<PartialMoves.Move> countedMoves = moves == null ? null : move -> {
+    Consumer<PartialKeyMoves.Move> countedMoves = moves == null ? null : move -> {
       decoded.inc();
       moves.accept(move);
     };
@@ -95,14 +96,14 @@ public final class SlotPeek {
    * left out (the read that passed the changes on counted and dead-lettered them).
    */
   static void changesUpTo(ReplicationSlot slot, long end, Map<String, TargetTable> tables,
-      SlotChangeDecoder.ColumnAdder adder, Consumer<Change> changes, Consumer<PartialMoves.Move> moves)
+      SlotChangeDecoder.ColumnAdder adder, Consumer<Change> changes, Consumer<PartialKeyMoves.Move> moves)
       throws SQLException {
     ReplicationSlot.whileInUse(() -> readOnce(slot, end, 0, tables, adder, (t, at) -> { }, moves, 10_000, changes,
         d -> { }));
   }
 
   private static Read readOnce(ReplicationSlot slot, long end, long from, Map<String, TargetTable> tables,
-      SlotChangeDecoder.ColumnAdder adder, BiConsumer<String, Sequence> truncates, Consumer<PartialMoves.Move> moves,
+      SlotChangeDecoder.ColumnAdder adder, BiConsumer<String, Sequence> truncates, Consumer<PartialKeyMoves.Move> moves,
       int fetchSize, Consumer<Change> changes, Consumer<DeadLetter> rejected) throws SQLException {
     String name = "postgres slot " + slot.slot() + " in " + slot.source().displayUrl();
     try (Connection c = slot.source().open(); Catalog catalog = new Catalog(slot)) {

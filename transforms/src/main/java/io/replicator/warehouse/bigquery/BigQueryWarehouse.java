@@ -560,6 +560,21 @@ public final class BigQueryWarehouse implements Warehouse {
   }
 
   @Override
+  public void forEachKeyRecord(TargetTable table, KeyRecordVisitor visitor) {
+    int width = target(table, false).sequenceWidth();
+    int n = table.schema().columns().size();
+    String id = runQuery("reading the keys of " + table.name(), "query", scripts(table).selectKeyRecords(width),
+        Map.of()).id();
+    jobs.forEachRow(id, values -> {
+      long[] sequence = new long[width];
+      for (int i = 0; i < width; i++) {
+        sequence[i] = values[n + i] == null ? 0 : Long.parseLong(values[n + i]);
+      }
+      visitor.visit(java.util.Arrays.copyOf(values, n), sequence, Boolean.parseBoolean(values[n + width]));
+    });
+  }
+
+  @Override
   public void close() {
     // The HTTP transport holds no connections that outlive a call.
   }

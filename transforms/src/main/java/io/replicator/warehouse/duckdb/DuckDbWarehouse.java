@@ -748,8 +748,7 @@ public final class DuckDbWarehouse implements Warehouse {
   public void forEachRow(TargetTable table, RowVisitor visitor) {
     StringJoiner select = new StringJoiner(", ");
     for (Column c : table.schema().columns()) {
-      String ref = SQL.quote(c.name());
-      select.add(c.type() == io.replicator.change.ColumnType.BYTES ? "base64(" + ref + ")" : ref + "::VARCHAR");
+      select.add(text(c));
     }
     String sql = "SELECT " + select + " FROM " + SQL.table(table.name())
         + (table.deleteMode() == DeleteMode.SOFT ? " WHERE NOT " + SQL.quote("_is_deleted") : "");
@@ -757,16 +756,63 @@ public final class DuckDbWarehouse implements Warehouse {
       try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
         int n = table.schema().columns().size();
         while (rs.next()) {
-          String[] values = new String[n];
-          for (int i = 0; i < n; i++) {
-            values[i] = rs.getString(i + 1);
-          }
-          visitor.visit(values);
+          visitor.visit(values(rs, n));
         }
       } catch (Exception e) {
         throw new WarehouseException("reading the rows of " + table.name() + " failed: " + e.getMessage(), e);
       }
     }
+  }
+
+  @Override
+  public void forEachKeyRecord(TargetTable table, KeyRecordVisitor visitor) {
+    synchronized (shared) {
+      try {
+        int width = sequenceWidth(table);
+        StringJoiner rows = new StringJoiner(", ");
+        StringJoiner tombstones = new StringJoiner(", ");
+        for (Column c : table.schema().columns()) {
+          rows.add(text(c));
+          tombstones.add(table.schema().keyColumns().contains(c.name()) ? text(c) : "NULL");
+        }
+        for (int i = 0; i < width; i++) {
+          rows.add(SQL.quote(StagedLine.sequenceColumn(i)));
+          tombstones.add(SQL.quote(StagedLine.sequenceColumn(i)));
+        }
+        boolean soft = table.deleteMode() == DeleteMode.SOFT;
+        String sql = "SELECT " + rows + ", " + (soft ? SQL.quote("_is_deleted") : "FALSE") + " FROM "
+            + SQL.table(table.name())
+            + (soft ? "" : " UNION ALL SELECT " + tombstones + ", TRUE FROM " + SQL.table(table.tombstoneName()));
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+          int n = table.schema().columns().size();
+          while (rs.next()) {
+            String[] values = values(rs, n);
+            long[] sequence = new long[width];
+            for (int i = 0; i < width; i++) {
+              sequence[i] = rs.getLong(n + 1 + i);
+            }
+            visitor.visit(values, sequence, rs.getBoolean(n + width + 1));
+          }
+        }
+      } catch (Exception e) {
+        throw new WarehouseException("reading the keys of " + table.name() + " failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** A column's value as the canonical text the change model parses (BYTES in base64). */
+  private static String text(Column c) {
+    String ref = SQL.quote(c.name());
+    return c.type() == io.replicator.change.ColumnType.BYTES ? "base64(" + ref + ")" : ref + "::VARCHAR";
+  }
+
+  /** The first {@code n} columns of the result's current row, as text. */
+  private static String[] values(ResultSet rs, int n) throws SQLException {
+    String[] values = new String[n];
+    for (int i = 0; i < n; i++) {
+      values[i] = rs.getString(i + 1);
+    }
+    return values;
   }
 
   /** A plain JDBC connection to the same database, for queries and tests. */

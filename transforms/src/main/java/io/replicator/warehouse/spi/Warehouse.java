@@ -84,6 +84,20 @@ public interface Warehouse extends AutoCloseable {
   /** Reads every live row of the target (soft-deleted rows excluded), in no order. */
   void forEachRow(TargetTable table, RowVisitor visitor);
 
+  /**
+   * Receives what the target records of one key: its row's columns as text (for a hard delete's
+   * tombstone, the key columns only), the row's sequence parts, and whether the key is deleted.
+   */
+  interface KeyRecordVisitor {
+    void visit(String[] values, long[] sequence, boolean deleted) throws Exception;
+  }
+
+  /**
+   * Reads what the target records of every key, in no order: live rows, soft-deleted rows and the
+   * tombstones of hard deletes, each with its sequence; what the merge would compare a change with.
+   */
+  void forEachKeyRecord(TargetTable table, KeyRecordVisitor visitor);
+
   @Override
   void close();
 }

@@ -522,6 +522,24 @@ public class BigQueryWarehouseTest {
   }
 
   @Test
+  public void theTargetsRecordsOfKeysComeWithTheirSequencesAndTombstones() {
+    fake.targetRows = List.of(Arrays.asList("1", "a", "2024-05-01", "17", "false"),
+        Arrays.asList("2", null, null, "21", "true"));
+    List<String> seen = new ArrayList<>();
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      w.forEachKeyRecord(TABLE, (values, sequence, deleted) -> seen.add(String.join("|", Arrays.asList(values)
+          .stream().map(String::valueOf).toList()) + " @" + Arrays.toString(sequence) + (deleted ? " deleted" : "")));
+    }
+    assertEquals(List.of("1|a|2024-05-01 @[17]", "2|null|null @[21] deleted"), seen);
+    String sql = fake.jobInserts().get(fake.jobInserts().size() - 1).body().path("configuration").path("query")
+        .path("query").asText();
+    assertEquals("SELECT CAST(`id` AS STRING) AS `id`, `name` AS `name`, CAST(`day` AS STRING) AS `day`,"
+        + " `_sequence_num`, FALSE AS _deleted FROM `p`.`d`.`orders` UNION ALL SELECT CAST(`id` AS STRING),"
+        + " CAST(NULL AS STRING), CAST(NULL AS STRING), `_sequence_num`, TRUE FROM `p`.`d`.`_deleted_orders`", sql);
+  }
+
+  @Test
   public void aCdcTargetHasThePrimaryKeyAndMaxStalenessAndNoBookkeeping() {
     try (BigQueryWarehouse w = open(settings().withCdc(600))) {
       w.ensureTables(TABLE);
