@@ -33,8 +33,10 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * {@code _before_<key>} and {@code _unchanged}, Debezium {@code u} events under REPLICA IDENTITY
  * DEFAULT), which batches of whole keys cannot: the moved row's unchanged values are the old key's,
  * just before the move, and the two keys may fall in different batches. Their changes are held out
- * of the batches ({@link StageBatches#spilledHoldingOut}) and come here together, every change of
- * both keys of every such move; each move is completed in sequence order ({@link PartialKeyMoves})
+ * of the batches ({@link StageBatches#spilledHoldingOut}; or left out by {@link
+ * StageBatches#reducedLeavingOut} and read again, {@link io.replicator.source.ReadChanges#changesOf})
+ * and come here together, every change of both keys of every such move; each move is completed in
+ * sequence order ({@link PartialKeyMoves})
  * from the target's record of the old key and the old key's changes, as the merge would build the
  * row just before the move; the keys' latest changes are staged in a batch of their own. No other
  * batch holds these keys, so the target's records of them are as they were before the run (or,

@@ -1,6 +1,7 @@
 package io.replicator.batch;
 
 import io.replicator.change.Change;
+import io.replicator.change.ChangeCoder;
 import io.replicator.source.DeadLetter;
 import io.replicator.source.FileDecoder;
 import io.replicator.source.ReadChanges;
@@ -20,6 +21,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 
@@ -42,6 +44,7 @@ public final class ReduceWhileReading extends PTransform<PBegin, ReduceWhileRead
 
   private static final TupleTag<KV<String, LatestPerKey>> BATCHES = new TupleTag<>() {};
   private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
+  private static final TupleTag<Change> KEY_MOVES = new TupleTag<>() {};
 
   private final ReadChanges read;
   private final int batches;
@@ -64,21 +67,39 @@ public final class ReduceWhileReading extends PTransform<PBegin, ReduceWhileRead
     PCollectionTuple out = input
         .apply("Files", read.files())
         .apply("Decode and reduce", ParDo.of(new ReduceFileFn(read.decoder(), batches))
-            .withOutputTags(BATCHES, TupleTagList.of(DEAD_LETTERS)));
+            .withOutputTags(BATCHES, TupleTagList.of(DEAD_LETTERS).and(KEY_MOVES)));
     return new Result(input.getPipeline(),
         out.get(BATCHES).setCoder(KvCoder.of(StringUtf8Coder.of(), LatestPerKeyFn.AccumulatorCoder.of())),
-        out.get(DEAD_LETTERS).setCoder(DeadLetter.coder()));
+        out.get(DEAD_LETTERS).setCoder(DeadLetter.coder()), out.get(KEY_MOVES).setCoder(ChangeCoder.of()));
   }
 
-  /** Each file's batches, keyed {@code <batch>:<table>}, and what the read rejected. */
+  /**
+   * Each file's batches, keyed {@code <batch>:<table>}, what the read rejected, and the partial key
+   * moves it read (with a read that passes them on: {@link ReadChanges#passingKeyMoves}).
+   */
   public static final class Result extends ReadOutput<KV<String, LatestPerKey>> {
+    private final PCollection<Change> keyMoves;
+
     private Result(Pipeline pipeline, PCollection<KV<String, LatestPerKey>> batches,
-        PCollection<DeadLetter> deadLetters) {
+        PCollection<DeadLetter> deadLetters, PCollection<Change> keyMoves) {
       super(pipeline, BATCHES, batches, DEAD_LETTERS, deadLetters);
+      this.keyMoves = keyMoves;
     }
 
     public PCollection<KV<String, LatestPerKey>> batches() {
       return read();
+    }
+
+    /** The partial UPSERTs of key moves ({@link Change#movedFrom}), also in the batches. */
+    public PCollection<Change> keyMoves() {
+      return keyMoves;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      Map<TupleTag<?>, PValue> outputs = new HashMap<>(super.expand());
+      outputs.put(KEY_MOVES, keyMoves);
+      return outputs;
     }
   }
 
@@ -97,7 +118,11 @@ public final class ReduceWhileReading extends PTransform<PBegin, ReduceWhileRead
       // bounded buffers; Flink's refuses a whole batch as one record) and at the end of the file.
       Map<String, LatestPerKey> perBatch = new HashMap<>();
       OutputReceiver<KV<String, LatestPerKey>> reduced = out.get(BATCHES);
+      OutputReceiver<Change> moves = out.get(KEY_MOVES);
       Consumer<Change> changes = c -> {
+        if (c.movedFrom() != null) {
+          moves.output(c);
+        }
         String key = StageBatches.batchKey(c, batches);
         LatestPerKey latest = perBatch.computeIfAbsent(key, k -> new LatestPerKey());
         latest.add(c);

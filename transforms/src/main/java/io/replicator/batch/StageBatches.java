@@ -144,14 +144,26 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
    */
   public static PTransform<PCollection<KV<String, LatestPerKey>>, PCollection<StagedBatch>> reduced(
       String staging, long maxBytes, long maxRows) {
+    return reducedLeavingOut(staging, maxBytes, maxRows, null);
+  }
+
+  /**
+   * As {@link #reduced}, with the keys {@code leftOutKeys} (ids as {@link PartialKeyMoves#id} makes
+   * them; null for none) left out of the batches: a step that read their whole histories again
+   * stages them ({@link CompleteKeyMoves}).
+   */
+  public static PTransform<PCollection<KV<String, LatestPerKey>>, PCollection<StagedBatch>> reducedLeavingOut(
+      String staging, long maxBytes, long maxRows, PCollectionView<List<String>> leftOutKeys) {
     StageBatches bounds = to(staging).withMaxBytes(maxBytes).withMaxRows(maxRows);
     return new PTransform<>() {
       @Override
       public PCollection<StagedBatch> expand(PCollection<KV<String, LatestPerKey>> reducedBatches) {
+        ParDo.SingleOutput<KV<String, LatestPerKey>, StagedBatch> stage =
+            ParDo.of(new StageFn(bounds.staging, bounds.maxBytes, bounds.maxRows, leftOutKeys));
         return reducedBatches
             .apply("Merge readers' batches", Combine.perKey(new LatestPerKeyFn.Merging()))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), LatestPerKeyFn.AccumulatorCoder.of()))
-            .apply("Stage", ParDo.of(new StageFn(bounds.staging, bounds.maxBytes, bounds.maxRows)))
+            .apply("Stage", leftOutKeys == null ? stage : stage.withSideInputs(leftOutKeys))
             .setCoder(StagedBatch.coder());
       }
     };
@@ -269,15 +281,37 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
 
   static final class StageFn extends DoFn<KV<String, LatestPerKey>, StagedBatch> {
     private final Stager stager;
+    private final PCollectionView<List<String>> leftOutKeys;
 
     StageFn(String staging, long maxBytes, long maxRows) {
+      this(staging, maxBytes, maxRows, null);
+    }
+
+    StageFn(String staging, long maxBytes, long maxRows, PCollectionView<List<String>> leftOutKeys) {
       this.stager = new Stager(staging, maxBytes, maxRows);
+      this.leftOutKeys = leftOutKeys;
     }
 
     @ProcessElement
-    public void process(@Element KV<String, LatestPerKey> group, OutputReceiver<StagedBatch> out)
+    public void process(@Element KV<String, LatestPerKey> group, OutputReceiver<StagedBatch> out, ProcessContext ctx)
         throws IOException {
-      stager.stage(group.getKey(), group.getValue(), out::output);
+      LatestPerKey latest = group.getValue();
+      List<String> leftOut = leftOutKeys == null ? List.of() : ctx.sideInput(leftOutKeys);
+      if (!leftOut.isEmpty()) {
+        Set<String> ids = new HashSet<>(leftOut);
+        LatestPerKey kept = new LatestPerKey();
+        long dropped = 0;
+        for (Change c : latest.winners()) {
+          if (ids.contains(PartialKeyMoves.id(c.table(), c.key()))) {
+            dropped++;
+          } else {
+            kept.add(c);
+          }
+        }
+        kept.setAdded(latest.added() - dropped);
+        latest = kept;
+      }
+      stager.stage(group.getKey(), latest, out::output);
     }
   }
 

@@ -249,7 +249,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     if (cdc() && confirmation() != null) {
       throw new IllegalStateException("CDC writes are applied by BigQuery later: a source cannot be confirmed after them");
     }
-    boolean reduce = reduceIntoBatches() > 0 && snapshotTable() == null && changeSource() == null && !cdc();
+    boolean reduce = reducesWhileReading();
     Sources read = reduce ? readReducing(input) : read(input);
 
     // CDC writes go straight to BigQuery (it adds the rows it refuses to the dead letters).
@@ -329,16 +329,43 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
           .apply("All staged", Flatten.pCollections()).setCoder(StagedBatch.coder());
     }
     if (reduce) {
-      return read.reduced.apply("All batches", Flatten.pCollections())
-          .apply("Stage batches", StageBatches.reduced(staging(), batchMaxBytes(), batchMaxRows()));
+      PCollection<KV<String, LatestPerKey>> reduced = read.reduced.apply("All batches", Flatten.pCollections());
+      if (changeFiles() == null) {
+        return reduced.apply("Stage batches", StageBatches.reduced(staging(), batchMaxBytes(), batchMaxRows()));
+      }
+      // The readers kept only each key's latest change: the moves' keys are left out of the batches
+      // and their whole histories read again (only when there are moves).
+      PCollectionView<List<String>> keys = read.keyMoves.apply("All key moves", Flatten.pCollections())
+          .setCoder(ChangeCoder.of()).apply("Keys of key moves", CompleteKeyMoves.keysOf());
+      PCollection<StagedBatch> staged = reduced.apply("Stage batches",
+          StageBatches.reducedLeavingOut(staging(), batchMaxBytes(), batchMaxRows(), keys));
+      PCollectionList<Change> histories = PCollectionList.empty(reduced.getPipeline());
+      if (snapshotFiles() != null) {
+        histories = histories.and(reduced.getPipeline().apply("Read snapshot keys again",
+            snapshotFiles().changesOf(keys)));
+      }
+      histories = histories.and(reduced.getPipeline().apply("Read change keys again", changeFilesRead().changesOf(keys)));
+      PCollection<StagedBatch> moved = histories.apply("All key histories", Flatten.pCollections())
+          .setCoder(ChangeCoder.of()).apply("Complete key moves",
+              CompleteKeyMoves.into(table(), ReadTargetRows.in(warehouse()), staging(), batchMaxBytes(), batchMaxRows()));
+      return PCollectionList.of(staged).and(moved).apply("All staged", Flatten.pCollections())
+          .setCoder(StagedBatch.coder());
     }
     return read.changes.apply("Stage batches",
         StageBatches.to(staging()).withMaxBytes(batchMaxBytes()).withMaxRows(batchMaxRows()));
   }
 
-  /** Change files, their partial key moves passed on where this flow completes them (spilled batches). */
+  /**
+   * Change files, their partial key moves passed on where this flow completes them: batches spilled
+   * or reduced as read (the flows whose reads see every change of the run).
+   */
   private ReadChanges changeFilesRead() {
-    return changeFiles() != null && spill() ? changeFiles().passingKeyMoves() : changeFiles();
+    return changeFiles() != null && (spill() || reducesWhileReading()) ? changeFiles().passingKeyMoves()
+        : changeFiles();
+  }
+
+  private boolean reducesWhileReading() {
+    return reduceIntoBatches() > 0 && snapshotTable() == null && changeSource() == null && !cdc();
   }
 
   private PCollection<String> writeDeadLetters(String step, PCollectionList<DeadLetter> rejected) {
@@ -404,6 +431,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
         ReduceWhileReading.Result result = input.apply(r.name,
             ReduceWhileReading.of((ReadChanges) r.read, reduceIntoBatches()));
         s.reduced = s.reduced.and(result.batches());
+        s.keyMoves = s.keyMoves.and(result.keyMoves());
         rejected = result.deadLetters();
       }
       s.rejected = s.rejected.and(rejected);

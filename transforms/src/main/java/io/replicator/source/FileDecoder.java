@@ -15,6 +15,7 @@ import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.range.OffsetRange;
 import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
 
 /**
  * Decodes whole files of change lines or snapshot rows, line by line (record by record for CSV),
@@ -27,18 +28,30 @@ public final class FileDecoder implements Serializable {
   private final String table;
   private final TableSchema schema;
   private final Sequence snapshotSequence;
-  private final Counter linesRead = Counters.counter(ReadChanges.LINES_READ);
-  private final Counter decoded = Counters.counter(ReadChanges.CHANGES_DECODED);
-  private final Counter rejected = Counters.counter(ReadChanges.REJECTED);
-  private final Counter skipped = Counters.counter(ReadChanges.SKIPPED);
-  private final Counter filesRead = Counters.counter(ReadChanges.FILES_READ);
-  private final Counter bytesRead = Counters.counter(ReadChanges.BYTES_READ);
+  private final Counter linesRead;
+  private final Counter decoded;
+  private final Counter rejected;
+  private final Counter skipped;
+  private final Counter filesRead;
+  private final Counter bytesRead;
   private final String unavailableValue;
   private final boolean passingKeyMoves;
   private transient ChangeDecoder decoder;
 
   FileDecoder(InputFormat format, String table, TableSchema schema, Sequence snapshotSequence,
       String unavailableValue, boolean passingKeyMoves) {
+    this(format, table, schema, snapshotSequence, unavailableValue, passingKeyMoves, Counters.NAMESPACE);
+  }
+
+  /** @param namespace where its counters go: the run's own, or one the summary does not read */
+  private FileDecoder(InputFormat format, String table, TableSchema schema, Sequence snapshotSequence,
+      String unavailableValue, boolean passingKeyMoves, String namespace) {
+    this.linesRead = Metrics.counter(namespace, ReadChanges.LINES_READ);
+    this.decoded = Metrics.counter(namespace, ReadChanges.CHANGES_DECODED);
+    this.rejected = Metrics.counter(namespace, ReadChanges.REJECTED);
+    this.skipped = Metrics.counter(namespace, ReadChanges.SKIPPED);
+    this.filesRead = Metrics.counter(namespace, ReadChanges.FILES_READ);
+    this.bytesRead = Metrics.counter(namespace, ReadChanges.BYTES_READ);
     this.unavailableValue = unavailableValue;
     this.passingKeyMoves = passingKeyMoves;
     if (table == null || schema == null) {
@@ -51,6 +64,15 @@ public final class FileDecoder implements Serializable {
     this.table = table;
     this.schema = schema;
     this.snapshotSequence = snapshotSequence;
+  }
+
+  /**
+   * The same decoder for a second read of files already read once (a few keys' changes read
+   * again): its lines and changes are not counted again in the run's figures.
+   */
+  public FileDecoder readingAgain() {
+    return new FileDecoder(format, table, schema, snapshotSequence, unavailableValue, passingKeyMoves,
+        Counters.NAMESPACE + "-again");
   }
 
   /** Decodes every line of {@code file}: changes to {@code changes}, rejected input to {@code deadLetters}. */

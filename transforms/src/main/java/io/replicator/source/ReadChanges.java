@@ -2,10 +2,14 @@ package io.replicator.source;
 
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
+import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.Sequence;
 import io.replicator.change.TableSchema;
 import java.io.IOException;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -14,6 +18,7 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 
@@ -153,6 +158,47 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
   }
 
   /** Reads one whole file and decodes it. */
+  /**
+   * The changes of a few keys ({@code ids}, as {@link PartialKeyMoves#id} makes them), read again
+   * from the same files: for a flow whose readers reduced the changes as they read, and that then
+   * needs those keys' whole histories. Nothing is read when {@code ids} is empty; what is rejected
+   * was written as a dead letter by the first read, and nothing is counted again.
+   */
+  public PTransform<PBegin, PCollection<Change>> changesOf(PCollectionView<List<String>> ids) {
+    FileDecoder again = decoder().readingAgain();
+    return new PTransform<>() {
+      @Override
+      public PCollection<Change> expand(PBegin input) {
+        return input
+            .apply("Files", files())
+            .apply("Read keys again", ParDo.of(new ChangesOfFn(again, ids)).withSideInputs(ids))
+            .setCoder(ChangeCoder.of());
+      }
+    };
+  }
+
+  private static final class ChangesOfFn extends DoFn<FileIO.ReadableFile, Change> {
+    private final FileDecoder decoder;
+    private final PCollectionView<List<String>> ids;
+
+    ChangesOfFn(FileDecoder decoder, PCollectionView<List<String>> ids) {
+      this.decoder = decoder;
+      this.ids = ids;
+    }
+
+    @ProcessElement
+    public void process(@Element FileIO.ReadableFile file, ProcessContext ctx) throws IOException {
+      Set<String> wanted = new HashSet<>(ctx.sideInput(ids));
+      if (!wanted.isEmpty()) {
+        decoder.read(file, c -> {
+          if (wanted.contains(PartialKeyMoves.id(c.table(), c.key()))) {
+            ctx.output(c);
+          }
+        }, rejected -> { });
+      }
+    }
+  }
+
   private static final class DecodeFileFn extends DoFn<FileIO.ReadableFile, Change> {
     private final FileDecoder decoder;
 

@@ -92,4 +92,27 @@ public class ReplicateTableTest {
     p.run().waitUntilFinish();
     assertEquals(List.of("1|a|10", "3|kept|1", "5|b|12"), rows());
   }
+
+  /** Key 1 (from the snapshot) moves to 7 and on to 8, leaving v out each time; both read again. */
+  private ReplicateTable flowWithPartialMoves() throws Exception {
+    Files.writeString(dir.resolve("changes.jsonl"),
+        "{\"id\":8,\"_op\":\"UPDATE\",\"_sequence_num\":14,\"_before_id\":7,\"_unchanged\":[\"v\"]}\n"
+            + "{\"id\":7,\"_op\":\"UPDATE\",\"_sequence_num\":13,\"_before_id\":1,\"_unchanged\":[\"v\"]}\n",
+        StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+    return flow();
+  }
+
+  @Test
+  public void partialKeyMovesReducedWhileReadTakeTheOldKeysValues() throws Exception {
+    p.apply(flowWithPartialMoves().reducingWhileReading(4));
+    p.run().waitUntilFinish();
+    assertEquals(List.of("5|b|12", "8|a|14"), rows());
+  }
+
+  @Test
+  public void partialKeyMovesSpilledTakeTheOldKeysValues() throws Exception {
+    p.apply(flowWithPartialMoves().spillingWhileReading(4));
+    p.run().waitUntilFinish();
+    assertEquals(List.of("5|b|12", "8|a|14"), rows());
+  }
 }
