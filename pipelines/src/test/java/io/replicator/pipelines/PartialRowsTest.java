@@ -43,18 +43,33 @@ public class PartialRowsTest {
     toastedHistoryEndsExact("soft", 14, true);
   }
 
+  @Test
+  public void keyChangesSplitInTwoByTheConnectorAreCompleted() throws Exception {
+    // The connector's default: a delete of the old key and a create of the new one at the same LSN,
+    // the create with placeholders; each run's files shuffled, so the two arrive apart.
+    toastedHistoryEndsExact("hard", 15, false, true);
+  }
+
   private void toastedHistoryEndsExact(String deleteMode, long seed) throws Exception {
     toastedHistoryEndsExact(deleteMode, seed, false);
   }
 
-  /** Three runs in source order, shuffled and duplicated, the last with the first's again; then a replay. */
   private Replication.Outcome toastedHistoryEndsExact(String deleteMode, long seed, boolean movesInUpdates)
       throws Exception {
+    return toastedHistoryEndsExact(deleteMode, seed, movesInUpdates, false);
+  }
+
+  /** Three runs in source order, shuffled and duplicated, the last with the first's again; then a replay. */
+  private Replication.Outcome toastedHistoryEndsExact(String deleteMode, long seed, boolean movesInUpdates,
+      boolean splitMoves) throws Exception {
     Replication r = new Replication(tmp.getRoot().toPath());
     Path schema = Files.writeString(r.dir.resolve("docs.json"), ToastedHistory.SCHEMA_JSON);
     ToastedHistory history = new ToastedHistory(seed);
     if (movesInUpdates) {
       history.movingKeysInUpdates();
+    }
+    if (splitMoves) {
+      history.splittingKeyMovesLeavingColumnsOut();
     }
     long completed = 0;
     Random random = new Random(seed);
@@ -80,6 +95,12 @@ public class PartialRowsTest {
           .count();
       assertTrue("the history moves keys in updates: " + moves, moves > 10);
       assertEquals("key moves completed, each once", moves, completed);
+    }
+    if (splitMoves) {
+      long creates = history.events.stream().filter(e -> e.contains("\"op\":\"c\"")
+          && ToastedHistory.leavesColumnsOut(e)).count();
+      assertTrue("the history splits key moves leaving columns out: " + creates, creates > 10);
+      assertEquals("split key moves completed, each once", creates, completed);
     }
 
     // A replay of the first two runs' events changes nothing.

@@ -2,6 +2,7 @@ package io.replicator.batch;
 
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
+import io.replicator.change.ChangeOp;
 import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.TargetTable;
@@ -70,15 +71,16 @@ public final class CompleteKeyMoves extends PTransform<PCollection<Change>, PCol
     return new CompleteKeyMoves(table, targets, staging, maxBytes, maxRows);
   }
 
-  /** The ids ({@link PartialKeyMoves#id}) of both keys of each partial key move, as a side input. */
+  /**
+   * The ids each partial key move needs held together ({@link PartialKeyMoves#idsOf}: both keys,
+   * or the new key and the position of the old key's deletion), as a side input.
+   */
   public static PTransform<PCollection<Change>, PCollectionView<List<String>>> keysOf() {
     return new PTransform<>() {
       @Override
       public PCollectionView<List<String>> expand(PCollection<Change> moves) {
         return moves
-            .apply("Both keys", FlatMapElements.into(TypeDescriptors.strings())
-                .via((Change c) -> List.of(PartialKeyMoves.id(c.table(), c.movedFrom()),
-                    PartialKeyMoves.id(c.table(), c.key()))))
+            .apply("Both keys", FlatMapElements.into(TypeDescriptors.strings()).via(PartialKeyMoves::idsOf))
             .apply("As side input", View.asList());
       }
     };
@@ -116,7 +118,18 @@ public final class CompleteKeyMoves extends PTransform<PCollection<Change>, PCol
       Map<String, List<Change>> history = new HashMap<>();
       List<PartialKeyMoves.Move> moves = new ArrayList<>();
       LatestPerKey latest = new LatestPerKey();
+      // A create whose old key is the one deleted at its position is paired with that deletion.
+      Map<String, String> deletedAt = new HashMap<>();
       for (Change c : changes) {
+        if (c.op() == ChangeOp.DELETE) {
+          deletedAt.put(PartialKeyMoves.positionId(c.table(), c.sequence()), c.key());
+        }
+      }
+      for (Change c : changes) {
+        if (Change.DELETED_AT_SAME_POSITION.equals(c.movedFrom())) {
+          String oldKey = deletedAt.get(PartialKeyMoves.positionId(c.table(), c.sequence()));
+          c = oldKey == null ? c.withoutMove() : c.withoutMove().movedFrom(oldKey);
+        }
         history.computeIfAbsent(PartialKeyMoves.id(c.table(), c.key()), k -> new ArrayList<>()).add(c);
         if (c.movedFrom() != null) {
           moves.add(new PartialKeyMoves.Move(c.movedFrom(), c));

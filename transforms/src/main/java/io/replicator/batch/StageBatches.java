@@ -2,6 +2,7 @@ package io.replicator.batch;
 
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
+import io.replicator.change.ChangeOp;
 import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.StagedLine;
@@ -297,21 +298,7 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
         throws IOException {
       LatestPerKey latest = group.getValue();
       List<String> leftOut = leftOutKeys == null ? List.of() : ctx.sideInput(leftOutKeys);
-      if (!leftOut.isEmpty()) {
-        Set<String> ids = new HashSet<>(leftOut);
-        LatestPerKey kept = new LatestPerKey();
-        long dropped = 0;
-        for (Change c : latest.winners()) {
-          if (ids.contains(PartialKeyMoves.id(c.table(), c.key()))) {
-            dropped++;
-          } else {
-            kept.add(c);
-          }
-        }
-        kept.setAdded(latest.added() - dropped);
-        latest = kept;
-      }
-      stager.stage(group.getKey(), latest, out::output);
+      stager.stage(group.getKey(), leftOut.isEmpty() ? latest : without(latest, new HashSet<>(leftOut)), out::output);
     }
   }
 
@@ -338,8 +325,42 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
       OutputReceiver<Change> held = out.get(HELD_OUT);
       LatestPerKey latest = new LatestPerKey();
       List<String> files = new ArrayList<>();
-      for (String file : batch.getValue()) {
-        files.add(file);
+      batch.getValue().forEach(files::add);
+      // Keys deleted where a key move's new row was created (the old key of a split key change).
+      Set<String> deletedAtMoves = new HashSet<>();
+      forEachSpilled(files, c -> {
+        if (heldOut.isEmpty()) {
+          latest.add(c);
+        } else if (heldOut.contains(PartialKeyMoves.id(c.table(), c.key()))) {
+          held.output(c);
+        } else {
+          latest.add(c);
+          if (c.op() == ChangeOp.DELETE && heldOut.contains(PartialKeyMoves.positionId(c.table(), c.sequence()))) {
+            deletedAtMoves.add(PartialKeyMoves.id(c.table(), c.key()));
+          }
+        }
+      });
+      LatestPerKey staged = latest;
+      if (!deletedAtMoves.isEmpty()) {
+        // Their whole histories go too: read the batch again for them (rare), and stage the rest.
+        forEachSpilled(files, c -> {
+          if (deletedAtMoves.contains(PartialKeyMoves.id(c.table(), c.key()))) {
+            held.output(c);
+          }
+        });
+        staged = without(latest, deletedAtMoves);
+      }
+      long reduced = Counters.threadCpuNanos();
+      reduceCpu.inc(reduced - cpuStart);
+      stager.stage(batch.getKey(), staged, out.get(STAGED)::output);
+      for (String file : files) {
+        StagingPaths.deleteSpill(file);
+      }
+      stageCpu.inc(Counters.threadCpuNanos() - reduced);
+    }
+
+    private static void forEachSpilled(List<String> files, Consumer<Change> out) throws IOException {
+      for (String file : files) {
         try (InputStream in = new BufferedInputStream(
             Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(file, false))), 1 << 16)) {
           while (true) {
@@ -348,23 +369,26 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
               break;
             }
             in.reset();
-            Change c = ChangeCoder.of().decode(in);
-            if (!heldOut.isEmpty() && heldOut.contains(PartialKeyMoves.id(c.table(), c.key()))) {
-              held.output(c);
-            } else {
-              latest.add(c);
-            }
+            out.accept(ChangeCoder.of().decode(in));
           }
         }
       }
-      long reduced = Counters.threadCpuNanos();
-      reduceCpu.inc(reduced - cpuStart);
-      stager.stage(batch.getKey(), latest, out.get(STAGED)::output);
-      for (String file : files) {
-        StagingPaths.deleteSpill(file);
-      }
-      stageCpu.inc(Counters.threadCpuNanos() - reduced);
     }
+  }
+
+  /** {@code latest} without the changes of the keys {@code ids} ({@link PartialKeyMoves#id}), counted as not seen. */
+  static LatestPerKey without(LatestPerKey latest, Set<String> ids) {
+    LatestPerKey kept = new LatestPerKey();
+    long dropped = 0;
+    for (Change c : latest.winners()) {
+      if (ids.contains(PartialKeyMoves.id(c.table(), c.key()))) {
+        dropped++;
+      } else {
+        kept.add(c);
+      }
+    }
+    kept.setAdded(latest.added() - dropped);
+    return kept;
   }
 
   /** Cuts a reduced batch into staged files of at most {@code maxBytes} and {@code maxRows}, counting them. */

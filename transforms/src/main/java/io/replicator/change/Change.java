@@ -20,6 +20,13 @@ import java.util.Objects;
  * changes completes ({@link PartialKeyMoves}) before the change is staged.
  */
 public final class Change {
+  /**
+   * What {@link #movedFrom} says of a row whose old key the event does not name: it is the key
+   * its source deleted at the very same position (Debezium's PostgreSQL connector writes a key
+   * change as a delete of the old key and a create of the new one, both at the update's LSN).
+   */
+  public static final String DELETED_AT_SAME_POSITION = "";
+
   private final String table;
   private final ChangeOp op;
   private final String key;

@@ -55,6 +55,38 @@ public final class PartialKeyMoves {
     return table + '\u0000' + key;
   }
 
+  /**
+   * The id of a position in a table's changes (its sequence, trailing zero parts left out): where a
+   * move whose old key is the one deleted at the same position ({@link
+   * Change#DELETED_AT_SAME_POSITION}) finds that deletion. Never equal to an {@link #id}.
+   */
+  public static String positionId(String table, Sequence at) {
+    StringBuilder sb = new StringBuilder(table).append('\u0001');
+    int n = at.width();
+    while (n > 1 && at.part(n - 1) == 0) {
+      n--;
+    }
+    for (int i = 0; i < n; i++) {
+      sb.append(i > 0 ? "/" : "").append(at.part(i));
+    }
+    return sb.toString();
+  }
+
+  /** Whether {@code id} is a {@link #positionId} rather than an {@link #id}. */
+  public static boolean isPositionId(String id) {
+    return id.indexOf('\u0001') >= 0 && id.indexOf('\u0000') < 0;
+  }
+
+  /**
+   * The ids a partial key move needs held together: both keys' ({@link #id}), or, for one whose old
+   * key is the one deleted at its position, its own key's and that position's ({@link #positionId}).
+   */
+  public static List<String> idsOf(Change move) {
+    String from = move.movedFrom();
+    return List.of(id(move.table(), move.key()), Change.DELETED_AT_SAME_POSITION.equals(from)
+        ? positionId(move.table(), move.sequence()) : id(move.table(), from));
+  }
+
   /** The table of an {@link #id}. */
   public static String tableOf(String id) {
     return id.substring(0, id.indexOf('\u0000'));

@@ -9,6 +9,7 @@ import io.replicator.batch.StageBatches;
 import io.replicator.batch.StagingPaths;
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
+import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.TargetTable;
 import io.replicator.source.ConfirmRead;
@@ -26,10 +27,13 @@ import io.replicator.warehouse.bigquery.WriteChangesToBigQuery;
 import io.replicator.warehouse.spi.MergeResult;
 import io.replicator.warehouse.spi.ReloadResult;
 import java.util.List;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Filter;
+import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -334,17 +338,25 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
         return reduced.apply("Stage batches", StageBatches.reduced(staging(), batchMaxBytes(), batchMaxRows()));
       }
       // The readers kept only each key's latest change: the moves' keys are left out of the batches
-      // and their whole histories read again (only when there are moves).
-      PCollectionView<List<String>> keys = read.keyMoves.apply("All key moves", Flatten.pCollections())
-          .setCoder(ChangeCoder.of()).apply("Keys of key moves", CompleteKeyMoves.keysOf());
+      // and their whole histories read again (only when there are moves), the old keys of split key
+      // changes found first by their deletions at the moves' positions.
+      Pipeline p = reduced.getPipeline();
+      PCollection<String> moveIds = read.keyMoves.apply("All key moves", Flatten.pCollections())
+          .setCoder(ChangeCoder.of()).apply("Ids of key moves", FlatMapElements.into(TypeDescriptors.strings())
+              .via(PartialKeyMoves::idsOf));
+      PCollectionView<List<String>> positions = moveIds.apply("Positions of key moves", View.asList());
+      PCollection<String> deletedAtMoves = p.apply("Read deletions again", changeFilesRead().deletionsAt(positions))
+          .apply("Their keys", MapElements.into(TypeDescriptors.strings())
+              .via((Change c) -> PartialKeyMoves.id(c.table(), c.key())));
+      PCollectionView<List<String>> keys = PCollectionList.of(moveIds).and(deletedAtMoves)
+          .apply("All keys of key moves", Flatten.pCollections()).apply("Keys of key moves", View.asList());
       PCollection<StagedBatch> staged = reduced.apply("Stage batches",
           StageBatches.reducedLeavingOut(staging(), batchMaxBytes(), batchMaxRows(), keys));
-      PCollectionList<Change> histories = PCollectionList.empty(reduced.getPipeline());
+      PCollectionList<Change> histories = PCollectionList.empty(p);
       if (snapshotFiles() != null) {
-        histories = histories.and(reduced.getPipeline().apply("Read snapshot keys again",
-            snapshotFiles().changesOf(keys)));
+        histories = histories.and(p.apply("Read snapshot keys again", snapshotFiles().changesOf(keys)));
       }
-      histories = histories.and(reduced.getPipeline().apply("Read change keys again", changeFilesRead().changesOf(keys)));
+      histories = histories.and(p.apply("Read change keys again", changeFilesRead().changesOf(keys)));
       PCollection<StagedBatch> moved = histories.apply("All key histories", Flatten.pCollections())
           .setCoder(ChangeCoder.of()).apply("Complete key moves",
               CompleteKeyMoves.into(table(), ReadTargetRows.in(warehouse()), staging(), batchMaxBytes(), batchMaxRows()));

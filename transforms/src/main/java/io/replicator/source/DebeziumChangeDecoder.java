@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.replicator.change.Change;
+import io.replicator.change.ChangeOp;
 import io.replicator.change.KeyChanges;
 import io.replicator.change.KeyChanges.SourceOp;
 import io.replicator.change.Sequence;
@@ -140,6 +141,13 @@ public final class DebeziumChangeDecoder implements ChangeDecoder {
     }
     String key = after.key();
     String row = after.rowJson();
+    if (passingMoves && op.equals("c") && after.isPartial() && "postgresql".equals(source.get("connector"))) {
+      // The create half of a key change the connector split in two: the values it left out are
+      // those of the key deleted at the same LSN, which the flow pairs it with.
+      out.accept(new Change(table, ChangeOp.UPSERT, key, seq, row, after.unchangedJson())
+          .movedFrom(Change.DELETED_AT_SAME_POSITION));
+      return 1;
+    }
     if (sourceOp != SourceOp.UPDATE) {
       after.requireWhole("an '" + op + "' event's row");
     }

@@ -2,6 +2,7 @@ package io.replicator.source;
 
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
+import io.replicator.change.ChangeOp;
 import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.Sequence;
 import io.replicator.change.TableSchema;
@@ -165,33 +166,56 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
    * was written as a dead letter by the first read, and nothing is counted again.
    */
   public PTransform<PBegin, PCollection<Change>> changesOf(PCollectionView<List<String>> ids) {
+    return readAgain("Read keys again", ids, false);
+  }
+
+  /**
+   * The deletions at a few positions ({@code positions}, as {@link PartialKeyMoves#positionId}
+   * makes them; other ids are passed over), read again from the same files: where a key change
+   * split in two (a delete, then a create) names its old key. Nothing is read when {@code
+   * positions} holds none.
+   */
+  public PTransform<PBegin, PCollection<Change>> deletionsAt(PCollectionView<List<String>> positions) {
+    return readAgain("Read deletions again", positions, true);
+  }
+
+  private PTransform<PBegin, PCollection<Change>> readAgain(String step, PCollectionView<List<String>> ids,
+      boolean positions) {
     FileDecoder again = decoder().readingAgain();
     return new PTransform<>() {
       @Override
       public PCollection<Change> expand(PBegin input) {
         return input
             .apply("Files", files())
-            .apply("Read keys again", ParDo.of(new ChangesOfFn(again, ids)).withSideInputs(ids))
+            .apply(step, ParDo.of(new ReadAgainFn(again, ids, positions)).withSideInputs(ids))
             .setCoder(ChangeCoder.of());
       }
     };
   }
 
-  private static final class ChangesOfFn extends DoFn<FileIO.ReadableFile, Change> {
+  private static final class ReadAgainFn extends DoFn<FileIO.ReadableFile, Change> {
     private final FileDecoder decoder;
     private final PCollectionView<List<String>> ids;
+    private final boolean positions;
 
-    ChangesOfFn(FileDecoder decoder, PCollectionView<List<String>> ids) {
+    ReadAgainFn(FileDecoder decoder, PCollectionView<List<String>> ids, boolean positions) {
       this.decoder = decoder;
       this.ids = ids;
+      this.positions = positions;
     }
 
     @ProcessElement
     public void process(@Element FileIO.ReadableFile file, ProcessContext ctx) throws IOException {
-      Set<String> wanted = new HashSet<>(ctx.sideInput(ids));
+      Set<String> wanted = new HashSet<>();
+      for (String id : ctx.sideInput(ids)) {
+        if (PartialKeyMoves.isPositionId(id) == positions) {
+          wanted.add(id);
+        }
+      }
       if (!wanted.isEmpty()) {
         decoder.read(file, c -> {
-          if (wanted.contains(PartialKeyMoves.id(c.table(), c.key()))) {
+          if (positions ? c.op() == ChangeOp.DELETE && wanted.contains(PartialKeyMoves.positionId(c.table(), c.sequence()))
+              : wanted.contains(PartialKeyMoves.id(c.table(), c.key()))) {
             ctx.output(c);
           }
         }, rejected -> { });

@@ -192,4 +192,28 @@ public class DebeziumChangeDecoderTest {
     assertEquals("[\"body\",\"doc\"]", out.get(1).unchanged());
     assertEquals("[6]", out.get(1).movedFrom());
   }
+
+  @Test
+  public void theCreateHalfOfASplitKeyChangeIsPairedWithTheDeleteAtItsPosition() throws Exception {
+    String p = DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE;
+    String create = "{\"before\":null,\"after\":{\"id\":7,\"body\":\"" + p + "\",\"doc\":null,\"n\":3},"
+        + "\"op\":\"c\"," + PG + "}";
+    RejectedInputException e = assertThrows(RejectedInputException.class,
+        () -> new DebeziumChangeDecoder("docs", TOASTED, "people").decode(create, x -> { }));
+    assertTrue(e.getMessage(), e.getMessage().contains("an 'c' event's row"));
+    List<Change> out = new ArrayList<>();
+    new DebeziumChangeDecoder("docs", TOASTED, "people").passingKeyMoves().decode(create, out::add);
+    assertEquals(1, out.size());
+    assertEquals("[\"body\"]", out.get(0).unchanged());
+    assertEquals(Change.DELETED_AT_SAME_POSITION, out.get(0).movedFrom());
+    assertEquals(Sequence.of(24023000, 24023928), out.get(0).sequence());
+    // A snapshot read, or another connector's create, never leaves a value out.
+    for (String line : List.of(create.replace("\"op\":\"c\"", "\"op\":\"r\""),
+        create.replace("postgresql", "mysql").replace(PG.substring(PG.indexOf("\"lsn\"")),
+            "\"file\":\"binlog.000003\",\"pos\":154,\"row\":0}"))) {
+      RejectedInputException refused = assertThrows(line, RejectedInputException.class,
+          () -> new DebeziumChangeDecoder("docs", TOASTED, "people").passingKeyMoves().decode(line, x -> { }));
+      assertTrue(refused.getMessage(), refused.getMessage().contains("event's row"));
+    }
+  }
 }

@@ -30,6 +30,11 @@ public final class ToastedHistory {
       "body", quote(PLACEHOLDER), "doc", quote(PLACEHOLDER),
       "blob", quote(Base64.getEncoder().encodeToString(PLACEHOLDER.getBytes(StandardCharsets.UTF_8))));
 
+  /** Whether an event leaves a column out: it holds a placeholder, as text or as bytes in base64. */
+  public static boolean leavesColumnsOut(String event) {
+    return event.contains(PLACEHOLDER) || event.contains(TOASTED.get("blob"));
+  }
+
   /** Events in source order. */
   public final List<String> events = new ArrayList<>();
   /** The key of each event, as a keyed topic would partition it. */
@@ -41,6 +46,7 @@ public final class ToastedHistory {
   private long lsn = 5_000_000;
   private int version;
   private boolean movesInUpdates;
+  private boolean splitMovesLeaveColumnsOut;
 
   public ToastedHistory(long seed) {
     this.random = new Random(seed);
@@ -53,6 +59,16 @@ public final class ToastedHistory {
    */
   public ToastedHistory movingKeysInUpdates() {
     this.movesInUpdates = true;
+    return this;
+  }
+
+  /**
+   * Key changes as the connector writes them by default, a delete of the old key and a create of
+   * the new one, both at the update's LSN, the create leaving out (as placeholders) the TOASTed
+   * columns the update did not touch; the delete's {@code before} holds the old key only.
+   */
+  public ToastedHistory splittingKeyMovesLeavingColumnsOut() {
+    this.splitMovesLeaveColumnsOut = true;
     return this;
   }
 
@@ -118,8 +134,18 @@ public final class ToastedHistory {
         return;
       }
       event(id, "d", "{\"id\":" + id + "}", "null", commit);
-      lsn++;
-      event(to, "c", "null", json(moved, Map.of()), commit);
+      if (splitMovesLeaveColumnsOut) {
+        Map<String, String> left = new LinkedHashMap<>();
+        for (String c : List.of("body", "doc", "blob")) {
+          if (random.nextInt(4) != 0) {
+            left.put(c, TOASTED.get(c));
+          }
+        }
+        event(to, "c", "null", json(moved, left), commit);
+      } else {
+        lsn++;
+        event(to, "c", "null", json(moved, Map.of()), commit);
+      }
       state.remove(id);
       state.put(to, moved);
     }
