@@ -21,7 +21,6 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 
@@ -78,28 +77,13 @@ public final class ReduceWhileReading extends PTransform<PBegin, ReduceWhileRead
    * moves it read (with a read that passes them on: {@link ReadChanges#passingKeyMoves}).
    */
   public static final class Result extends ReadOutput<KV<String, LatestPerKey>> {
-    private final PCollection<Change> keyMoves;
-
     private Result(Pipeline pipeline, PCollection<KV<String, LatestPerKey>> batches,
         PCollection<DeadLetter> deadLetters, PCollection<Change> keyMoves) {
-      super(pipeline, BATCHES, batches, DEAD_LETTERS, deadLetters);
-      this.keyMoves = keyMoves;
+      super(pipeline, BATCHES, batches, DEAD_LETTERS, deadLetters, KEY_MOVES, keyMoves);
     }
 
     public PCollection<KV<String, LatestPerKey>> batches() {
       return read();
-    }
-
-    /** The partial UPSERTs of key moves ({@link Change#movedFrom}), also in the batches. */
-    public PCollection<Change> keyMoves() {
-      return keyMoves;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      Map<TupleTag<?>, PValue> outputs = new HashMap<>(super.expand());
-      outputs.put(KEY_MOVES, keyMoves);
-      return outputs;
     }
   }
 

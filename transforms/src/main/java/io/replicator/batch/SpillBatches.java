@@ -36,7 +36,6 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 
@@ -140,28 +139,13 @@ public final class SpillBatches extends PTransform<PBegin, SpillBatches.Result> 
    * partial key moves it spilled (with a read that passes them on: {@link ReadChanges#passingKeyMoves}).
    */
   public static final class Result extends ReadOutput<KV<String, String>> {
-    private final PCollection<Change> keyMoves;
-
     private Result(Pipeline pipeline, PCollection<KV<String, String>> spills, PCollection<DeadLetter> deadLetters,
         PCollection<Change> keyMoves) {
-      super(pipeline, SPILLS, spills, DEAD_LETTERS, deadLetters);
-      this.keyMoves = keyMoves;
+      super(pipeline, SPILLS, spills, DEAD_LETTERS, deadLetters, KEY_MOVES, keyMoves);
     }
 
     public PCollection<KV<String, String>> spills() {
       return read();
-    }
-
-    /** The partial UPSERTs of key moves ({@link Change#movedFrom}), also spilled with the rest. */
-    public PCollection<Change> keyMoves() {
-      return keyMoves;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      Map<TupleTag<?>, PValue> outputs = new HashMap<>(super.expand());
-      outputs.put(KEY_MOVES, keyMoves);
-      return outputs;
     }
   }
 

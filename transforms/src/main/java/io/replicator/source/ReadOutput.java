@@ -1,5 +1,7 @@
 package io.replicator.source;
 
+import io.replicator.change.Change;
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -11,7 +13,8 @@ import org.apache.beam.sdk.values.TupleTag;
 
 /**
  * What a read produces: what it read, in the form its next step takes (changes, reduced batches,
- * spill files), and the input it rejected. Subclasses name the first.
+ * spill files), the input it rejected, and, for reads that pass them on, the partial key moves
+ * among what it read. Subclasses name the first.
  */
 public abstract class ReadOutput<T> implements POutput {
   private final Pipeline pipeline;
@@ -19,14 +22,23 @@ public abstract class ReadOutput<T> implements POutput {
   private final PCollection<T> read;
   private final TupleTag<DeadLetter> deadLetterTag;
   private final PCollection<DeadLetter> deadLetters;
+  private final TupleTag<Change> keyMovesTag;
+  private final PCollection<Change> keyMoves;
 
   protected ReadOutput(Pipeline pipeline, TupleTag<T> tag, PCollection<T> read, TupleTag<DeadLetter> deadLetterTag,
       PCollection<DeadLetter> deadLetters) {
+    this(pipeline, tag, read, deadLetterTag, deadLetters, null, null);
+  }
+
+  protected ReadOutput(Pipeline pipeline, TupleTag<T> tag, PCollection<T> read, TupleTag<DeadLetter> deadLetterTag,
+      PCollection<DeadLetter> deadLetters, TupleTag<Change> keyMovesTag, PCollection<Change> keyMoves) {
     this.pipeline = pipeline;
     this.tag = tag;
     this.read = read;
     this.deadLetterTag = deadLetterTag;
     this.deadLetters = deadLetters;
+    this.keyMovesTag = keyMovesTag;
+    this.keyMoves = keyMoves;
   }
 
   protected PCollection<T> read() {
@@ -38,6 +50,14 @@ public abstract class ReadOutput<T> implements POutput {
     return deadLetters;
   }
 
+  /**
+   * The partial UPSERTs of key moves ({@link Change#movedFrom}) the read passed on (with {@link
+   * ReadChanges#passingKeyMoves}), also among what it read; null for a read that does not say.
+   */
+  public PCollection<Change> keyMoves() {
+    return keyMoves;
+  }
+
   @Override
   public Pipeline getPipeline() {
     return pipeline;
@@ -45,7 +65,11 @@ public abstract class ReadOutput<T> implements POutput {
 
   @Override
   public Map<TupleTag<?>, PValue> expand() {
-    return Map.of(tag, read, deadLetterTag, deadLetters);
+    Map<TupleTag<?>, PValue> outputs = new HashMap<>(Map.of(tag, read, deadLetterTag, deadLetters));
+    if (keyMoves != null) {
+      outputs.put(keyMovesTag, keyMoves);
+    }
+    return outputs;
   }
 
   @Override

@@ -117,6 +117,16 @@ public class ReplicateTableTest {
     assertEquals(List.of("5|b|12", "8|a|14"), rows());
   }
 
+  @Test
+  public void aReloadWithPartialKeyMovesAppliesThemWithTheRestAsOneUnit() throws Exception {
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(dir.resolve("w.duckdb")); Statement st = w.connection().createStatement()) {
+      st.execute("INSERT INTO t VALUES (3, 'kept', 1), (9, 'gone', 1)");
+    }
+    p.apply(flowWithPartialMoves().spillingWhileReading(4).replacing(10, 100));
+    p.run().waitUntilFinish();
+    assertEquals(List.of("3|kept|1", "5|b|12", "8|a|14"), rows());
+  }
+
   /**
    * Debezium's default split of a key change whose new row leaves a TOASTed value out: a delete of 1
    * and a create of 9 at the same LSN, in different files; 1's insert in a third.
