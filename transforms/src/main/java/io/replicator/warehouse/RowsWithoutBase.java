@@ -22,9 +22,10 @@ import org.apache.beam.sdk.values.PCollection;
  */
 public final class RowsWithoutBase extends PTransform<PCollection<MergeResult>, PCollection<DeadLetter>> {
   public static final String PARTIAL_ROWS_WITHOUT_BASE = "partial_rows_without_base";
-  static final String REASON = "an update that leaves columns unchanged (_unchanged) for a key the target does not"
+  static final String REASON = "a change that leaves columns unchanged (_unchanged) for a key the target does not"
       + " hold: the values of those columns are unknown, so the row is not written (replicate the key's insert"
-      + " or a reload first)";
+      + " or a reload first; for the new row of a key change whose old key's row was not found, REPLICA IDENTITY"
+      + " FULL on the source table sends the whole row)";
 
   private RowsWithoutBase() {}
 
