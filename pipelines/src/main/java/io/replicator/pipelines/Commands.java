@@ -51,6 +51,14 @@ public final class Commands {
   /** Runs a command, one of {@code more} included, and returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err, Map<String, Command> more) {
     try {
+      return dispatchReporting(args, out, err, more);
+    } finally {
+      OptionsRegistry.commandFinished();
+    }
+  }
+
+  private static int dispatchReporting(String[] args, PrintStream out, PrintStream err, Map<String, Command> more) {
+    try {
       return dispatch(args, out, err, more);
     } catch (java.io.IOException e) {
       err.println("replicator: failed: " + oneLine(e.getMessage()));
@@ -390,11 +398,13 @@ public final class Commands {
   /**
    * Beam's S3 filesystem looks up its region when a pipeline is created, whether or not a path
    * is on S3, and away from EC2 that lookup waits on the instance metadata endpoint (0.75 s here).
-   * A run that opens no {@code s3://} path through Beam gets a region set instead, so no lookup.
+   * A run that opens no {@code s3://} path through Beam gets a region set instead, so no lookup;
+   * one whose arguments name no such path does not set that file system up at all.
    */
   private static void skipAwsRegionLookup(org.apache.beam.sdk.options.PipelineOptions options, String[] args,
       boolean usesS3Paths) {
-    if (usesS3Paths || List.of(args).stream().anyMatch(a -> a.startsWith("--awsRegion="))) {
+    if (usesS3Paths || OptionsRegistry.withoutS3FileSystem()
+        || List.of(args).stream().anyMatch(a -> a.startsWith("--awsRegion="))) {
       return;
     }
     options.as(org.apache.beam.sdk.io.aws2.options.AwsOptions.class)

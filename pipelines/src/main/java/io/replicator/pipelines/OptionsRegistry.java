@@ -18,6 +18,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.beam.sdk.io.FileSystemRegistrar;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.PipelineOptionsRegistrar;
@@ -30,9 +33,22 @@ import org.apache.beam.sdk.options.PipelineOptionsRegistrar;
  * whose arguments are all options of its pipeline, the core and the local runner's registers only
  * those; any other argument (a GCP project, an AWS region, another runner) gets Beam's full
  * registry, as before.
+ *
+ * <p>Beam's file systems are found the same way, and the cloud ones set themselves up from the
+ * options whether or not a path uses them (GCS and S3 options validated, an AWS region looked up:
+ * half a second of an empty local run here). A local run sees, until the command ends, the local
+ * file system and those of the schemes its arguments name ({@code s3://}, {@code gs://}): every
+ * path a run opens comes from its arguments. An argument with any other scheme keeps them all.
  */
 final class OptionsRegistry {
   private static final String SERVICE = "META-INF/services/" + PipelineOptionsRegistrar.class.getName();
+  private static final String FILE_SYSTEMS = "META-INF/services/" + FileSystemRegistrar.class.getName();
+  private static final String LOCAL_FILES = "org.apache.beam.sdk.io.LocalFileSystemRegistrar";
+  private static final String S3_FILES = "org.apache.beam.sdk.io.aws2.s3.S3FileSystemRegistrar";
+  private static final Map<String, String> FILE_SYSTEMS_BY_SCHEME = Map.of(
+      "s3", S3_FILES, "gs", "org.apache.beam.sdk.extensions.gcp.storage.GcsFileSystemRegistrar");
+  /** A scheme before {@code ://} in an argument's value: a path Beam opens through another file system. */
+  private static final Pattern SCHEME = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*)://");
   private static final String CORE = "org.apache.beam.sdk.options.DefaultPipelineOptionsRegistrar";
   private static final String DIRECT = "org.apache.beam.runners.direct.DirectRegistrar$Options";
   private static final String FLINK = "org.apache.beam.runners.flink.FlinkRunnerRegistrar$Options";
@@ -41,12 +57,25 @@ final class OptionsRegistry {
   private enum Registered { UNKNOWN, LOCAL, FULL }
 
   private static Registered registered = Registered.UNKNOWN;
+  /** The command's thread's own loader while it sees only some file systems, else null. */
+  private static ClassLoader narrowedFrom;
+  /** The file systems' registrars it sees then. */
+  private static List<String> fileSystems;
 
   private OptionsRegistry() {}
 
   /** Prepares Beam's registry for parsing {@code args} as {@code pipelineOptions}. */
   static synchronized void prepareFor(String[] args, Class<? extends PipelineOptions> pipelineOptions) {
     List<String> local = localRegistrars(args, pipelineOptions);
+    commandFinished();
+    List<String> files = fileSystemRegistrars(args);
+    if (local != null && files != null) {
+      Thread thread = Thread.currentThread();
+      narrowedFrom = thread.getContextClassLoader();
+      fileSystems = files;
+      // Threads the run starts (the DirectRunner's) inherit it.
+      thread.setContextClassLoader(offering(Map.of(FILE_SYSTEMS, files), narrowedFrom));
+    }
     if (local == null) {
       if (registered == Registered.LOCAL) {
         PipelineOptionsFactory.resetCache(); // back to every interface on the classpath
@@ -55,9 +84,13 @@ final class OptionsRegistry {
     } else if (registered == Registered.UNKNOWN) {
       Thread thread = Thread.currentThread();
       ClassLoader previous = thread.getContextClassLoader();
-      thread.setContextClassLoader(offering(local, OptionsRegistry.class.getClassLoader()));
+      thread.setContextClassLoader(offering(Map.of(SERVICE, local), OptionsRegistry.class.getClassLoader()));
       try {
-        PipelineOptionsFactory.resetCache(); // Beam reads its registrars through this loader
+        // Beam reads its registrars through this loader, when the factory is first used (here, as
+        // a rule) or reset: a registry built before from other registrars is built again.
+        if (!PipelineOptionsFactory.getRegisteredOptions().equals(interfaces(local))) {
+          PipelineOptionsFactory.resetCache();
+        }
       } finally {
         thread.setContextClassLoader(previous);
       }
@@ -67,8 +100,51 @@ final class OptionsRegistry {
 
   /** Back to Beam's own registry, as if nothing had been prepared (tests start from here). */
   static synchronized void reset() {
+    commandFinished();
     PipelineOptionsFactory.resetCache();
     registered = Registered.UNKNOWN;
+  }
+
+  /** Gives the command's thread its own class loader back, every file system with it. */
+  static synchronized void commandFinished() {
+    if (narrowedFrom != null) {
+      Thread.currentThread().setContextClassLoader(narrowedFrom);
+      narrowedFrom = null;
+      fileSystems = null;
+    }
+  }
+
+  /** Whether the command leaves Beam's S3 file system out (so it looks up no AWS region). */
+  static synchronized boolean withoutS3FileSystem() {
+    return fileSystems != null && !fileSystems.contains(S3_FILES);
+  }
+
+  /**
+   * The file systems' registrars the paths in {@code args} need: the local one and those of the
+   * schemes named, or null when a scheme has no registrar here. A JDBC URL
+   * ({@code jdbc:postgresql://...}) and an HTTP endpoint are not paths Beam opens.
+   */
+  static List<String> fileSystemRegistrars(String[] args) {
+    Set<String> registrars = new java.util.LinkedHashSet<>(List.of(LOCAL_FILES));
+    for (String a : args) {
+      String value = a.substring(a.indexOf('=') + 1);
+      if (value.startsWith("jdbc:")) {
+        continue;
+      }
+      Matcher m = SCHEME.matcher(value);
+      while (m.find()) {
+        String scheme = m.group(1).toLowerCase(Locale.ROOT);
+        if (scheme.equals("http") || scheme.equals("https") || scheme.equals("file")) {
+          continue;
+        }
+        String registrar = FILE_SYSTEMS_BY_SCHEME.get(scheme);
+        if (registrar == null) {
+          return null;
+        }
+        registrars.add(registrar);
+      }
+    }
+    return List.copyOf(registrars);
   }
 
   /** The registrars a local run of {@code args} needs, or null when it needs them all. */
@@ -89,17 +165,11 @@ final class OptionsRegistry {
       }
     }
     Set<String> known = new HashSet<>(properties(pipelineOptions));
-    try {
-      for (String r : registrars) {
-        PipelineOptionsRegistrar registrar = (PipelineOptionsRegistrar) Class.forName(r, true,
-            OptionsRegistry.class.getClassLoader()).getDeclaredConstructor().newInstance();
-        for (Class<? extends PipelineOptions> iface : registrar.getPipelineOptions()) {
-          known.addAll(properties(iface));
-        }
-      }
-    } catch (ReflectiveOperationException | LinkageError e) {
+    Set<Class<? extends PipelineOptions>> interfaces = interfaces(registrars);
+    if (interfaces == null) {
       return null; // not on this classpath: let Beam find what it has
     }
+    interfaces.forEach(iface -> known.addAll(properties(iface)));
     for (String a : args) {
       if (a.startsWith("--")) {
         int eq = a.indexOf('=');
@@ -109,6 +179,21 @@ final class OptionsRegistry {
       }
     }
     return registrars;
+  }
+
+  /** The interfaces Beam registers from {@code registrars} (and PipelineOptions), or null if one is missing. */
+  private static Set<Class<? extends PipelineOptions>> interfaces(List<String> registrars) {
+    Set<Class<? extends PipelineOptions>> interfaces = new HashSet<>(Set.of(PipelineOptions.class));
+    try {
+      for (String r : registrars) {
+        PipelineOptionsRegistrar registrar = (PipelineOptionsRegistrar) Class.forName(r, true,
+            OptionsRegistry.class.getClassLoader()).getDeclaredConstructor().newInstance();
+        registrar.getPipelineOptions().forEach(interfaces::add);
+      }
+    } catch (ReflectiveOperationException | LinkageError e) {
+      return null;
+    }
+    return interfaces;
   }
 
   private static Set<String> properties(Class<?> iface) {
@@ -128,12 +213,26 @@ final class OptionsRegistry {
     return types;
   }
 
-  /** A loader that offers only {@code registrars} as option registrars and delegates all else. */
-  private static ClassLoader offering(List<String> registrars, ClassLoader parent) {
-    byte[] listing = String.join("\n", registrars).getBytes(StandardCharsets.UTF_8);
-    URL url;
+  /**
+   * A loader that offers, for each service file named in {@code services}, only the listed
+   * implementations, and delegates all else (every class comes from {@code parent}).
+   */
+  private static ClassLoader offering(Map<String, List<String>> services, ClassLoader parent) {
+    Map<String, URL> listings = new HashMap<>();
+    services.forEach((service, implementations) -> listings.put(service, listing(service, implementations)));
+    return new ClassLoader(parent) {
+      @Override
+      public Enumeration<URL> getResources(String name) throws IOException {
+        URL listing = listings.get(name);
+        return listing != null ? Collections.enumeration(List.of(listing)) : super.getResources(name);
+      }
+    };
+  }
+
+  private static URL listing(String service, List<String> implementations) {
+    byte[] listing = String.join("\n", implementations).getBytes(StandardCharsets.UTF_8);
     try {
-      url = new URL(null, "replicator-registrars:" + SERVICE, new URLStreamHandler() {
+      return new URL(null, "replicator-registrars:" + service, new URLStreamHandler() {
         @Override
         protected URLConnection openConnection(URL u) {
           return new URLConnection(u) {
@@ -150,11 +249,5 @@ final class OptionsRegistry {
     } catch (MalformedURLException e) {
       throw new IllegalStateException(e);
     }
-    return new ClassLoader(parent) {
-      @Override
-      public Enumeration<URL> getResources(String name) throws IOException {
-        return SERVICE.equals(name) ? Collections.enumeration(List.of(url)) : super.getResources(name);
-      }
-    };
   }
 }
