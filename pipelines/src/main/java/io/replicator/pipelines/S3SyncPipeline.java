@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.values.PCollection;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -34,6 +35,9 @@ public final class S3SyncPipeline {
   record Plan(SyncSide source, SyncSide target, PlanSync.Compare compare, KeyFilter filter, boolean delete,
       long maxDelete, CopySettings copy, String report, double maxBytesPerSecond) {
     static Plan of(S3SyncOptions o, String[] args) {
+      // A side on gs:// (or another Beam file system) is checked against the file systems the
+      // options set up: set them up first, as in a fresh process nothing else has.
+      FileSystems.setDefaultPipelineOptions(o);
       boolean pathStyle = Boolean.TRUE.equals(o.getPathStyle());
       SyncSide source = side(o, "--source", o.getSource(), new S3Endpoint(blank(o.getSourceEndpoint()),
           blank(o.getSourceRegion()), pathStyle, blank(o.getSourceProfile()),

@@ -259,6 +259,10 @@ public class DirectorySyncTest {
     client.putObject(b -> b.bucket(bucket).key("in/x.txt"), RequestBody.fromString("x"));
     Path dir = tmp.getRoot().toPath();
     Path small = Files.writeString(dir.resolve("staged.txt"), "the only file to stage");
+    // A local run leaves Beam with the local file system only, as a fresh process starts.
+    Path from = Files.createDirectories(dir.resolve("from"));
+    Files.writeString(from.resolve("f.txt"), "f");
+    assertEquals(0, sync(from.toString(), dir.resolve("to").toString()).code());
     Replication.Outcome o = sync("s3://" + bucket + "/in", "gs://archive-bucket/copy", "--delete=true",
         "--runner=DataflowRunner", "--project=my-project", "--region=europe-west1",
         "--templateLocation=" + dir.resolve("template.json"), "--stagingLocation=" + dir.resolve("df-staging"),
