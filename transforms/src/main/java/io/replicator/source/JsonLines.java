@@ -11,12 +11,28 @@ import java.io.IOException;
 final class JsonLines {
   static final JsonFactory FACTORY =
       JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  /**
+   * Without Jackson's duplicate detection (a set of every object's field names): for rows whose
+   * reader refuses a column given twice itself ({@link RowReader}) and ignores other fields.
+   */
+  private static final JsonFactory ROWS = new JsonFactory();
 
   private JsonLines() {}
 
-  /** A parser at the first token of {@code line}. */
+  /** A parser at the first token of {@code line}; a field given twice in an object is refused. */
   static JsonParser open(String line) throws IOException, RejectedInputException {
-    JsonParser p = FACTORY.createParser(line);
+    return first(FACTORY.createParser(line));
+  }
+
+  /**
+   * A parser at the first token of {@code line} that lets a field name repeat: only for a row read
+   * by {@link RowReader#readObject} without a field handler, which refuses a column given twice.
+   */
+  static JsonParser openRow(String line) throws IOException, RejectedInputException {
+    return first(ROWS.createParser(line));
+  }
+
+  private static JsonParser first(JsonParser p) throws IOException, RejectedInputException {
     if (p.nextToken() == null) {
       p.close();
       throw new RejectedInputException("empty line");

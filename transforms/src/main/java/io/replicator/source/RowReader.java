@@ -41,7 +41,10 @@ public final class RowReader {
   /** The forms a placeholder for an unchanged value takes (text, base64, hex, a one-element array); null: none. */
   private String[] placeholders;
   private final CanonicalValue value = new CanonicalValue();
-  private final StringBuilder buffer = new StringBuilder(256);
+  /** The column read at each field position of the last row: rows mostly repeat their order. */
+  private final int[] columnAt;
+  /** The longest row written so far (capped), to size the next one's builder. */
+  private int rowCapacity = 256;
 
   public RowReader(TableSchema schema) {
     this.schema = schema;
@@ -55,6 +58,8 @@ public final class RowReader {
     this.forms = new CanonicalValue.Form[n];
     this.present = new boolean[n];
     this.unchanged = new boolean[n];
+    this.columnAt = new int[n];
+    Arrays.fill(columnAt, -1);
   }
 
   /**
@@ -179,10 +184,11 @@ public final class RowReader {
     if (p.currentToken() != JsonToken.START_OBJECT) {
       throw new RejectedInputException("expected a JSON object, found " + describe(p.currentToken()));
     }
+    int position = 0;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       p.nextToken();
-      Integer index = name.startsWith("_") ? null : schema.indexOf(name);
+      Integer index = columnAtPosition(position++, name);
       if (index == null) {
         if (handler == null || !handler.field(name, p)) {
           if (name.startsWith("_")) {
@@ -199,6 +205,24 @@ public final class RowReader {
       present[index] = true;
       readValue(index, p);
     }
+  }
+
+  /**
+   * The column named {@code name}, the field at {@code position} of its object: the same column
+   * as at that position of the last row when the name is the same (no lookup), else looked up.
+   */
+  private Integer columnAtPosition(int position, String name) {
+    if (position < columnAt.length) {
+      int last = columnAt[position];
+      if (last >= 0 && schema.column(last).name().equals(name)) {
+        return last;
+      }
+    }
+    Integer index = name.startsWith("_") ? null : schema.indexOf(name);
+    if (position < columnAt.length) {
+      columnAt[position] = index == null ? -1 : index;
+    }
+    return index;
   }
 
   /** Sets column {@code index} from the JSON value the parser is at. */
@@ -284,8 +308,9 @@ public final class RowReader {
 
   /** Checks REQUIRED columns and returns the row's columns as JSON members, in schema order. */
   public String rowJson() throws RejectedInputException {
-    StringBuilder sb = buffer;
-    sb.setLength(0);
+    // A builder per row: one that has held a character beyond Latin-1 stays two bytes a
+    // character and widens every later append.
+    StringBuilder sb = new StringBuilder(rowCapacity);
     for (int i = 0; i < texts.length; i++) {
       if (texts[i] == null) {
         if (schema.column(i).required() && !unchanged[i]) {
@@ -301,14 +326,14 @@ public final class RowReader {
       sb.append(memberPrefixes[i]);
       CanonicalValue.appendJson(sb, texts[i], forms[i]);
     }
+    rowCapacity = Math.min(Math.max(rowCapacity, sb.length()), 1 << 16);
     return sb.toString();
   }
 
   /** The key columns only, as JSON members: the row a DELETE carries. */
   public String keyRowJson() throws RejectedInputException {
     key(); // Validates presence.
-    StringBuilder sb = buffer;
-    sb.setLength(0);
+    StringBuilder sb = new StringBuilder(64);
     for (int k = 0; k < keyIndexes.length; k++) {
       int i = keyIndexes[k];
       if (k > 0) {
@@ -322,8 +347,7 @@ public final class RowReader {
 
   /** The canonical key: a JSON array of the key columns' values. */
   public String key() throws RejectedInputException {
-    StringBuilder sb = buffer;
-    sb.setLength(0);
+    StringBuilder sb = new StringBuilder(64);
     sb.append('[');
     for (int k = 0; k < keyIndexes.length; k++) {
       int i = keyIndexes[k];

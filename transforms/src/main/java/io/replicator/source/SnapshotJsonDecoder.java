@@ -56,7 +56,7 @@ public final class SnapshotJsonDecoder implements ChangeDecoder {
   @Override
   public int decode(String line, Consumer<Change> out) throws RejectedInputException {
     row.reset();
-    try (JsonParser p = JsonLines.open(line)) {
+    try (JsonParser p = JsonLines.openRow(line)) {
       row.readObject(p, null);
       JsonLines.requireEnd(p);
     } catch (JsonParseException e) {
