@@ -51,13 +51,13 @@ public final class Commands {
   /** Runs a command, one of {@code more} included, and returns the exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err, Map<String, Command> more) {
     try {
-      return dispatchReporting(args, out, err, more);
+      return runReportingFailures(args, out, err, more);
     } finally {
       OptionsRegistry.commandFinished();
     }
   }
 
-  private static int dispatchReporting(String[] args, PrintStream out, PrintStream err, Map<String, Command> more) {
+  private static int runReportingFailures(String[] args, PrintStream out, PrintStream err, Map<String, Command> more) {
     try {
       return dispatch(args, out, err, more);
     } catch (java.io.IOException e) {
