@@ -137,17 +137,7 @@ public final class CompleteKeyMoves extends PTransform<PCollection<Change>, PCol
           latest.add(c);
         }
       }
-      PartialKeyMoves.TargetRecords target = ids -> {
-        Map<String, Change> records = new HashMap<>();
-        targets.forEachKeyRecord(table, c -> {
-          String id = PartialKeyMoves.id(table.name(), c.key());
-          if (ids.contains(id)) {
-            records.put(id, c);
-          }
-        });
-        return records;
-      };
-      int completed = PartialKeyMoves.complete(moves, history, name -> table, target,
+      int completed = PartialKeyMoves.complete(moves, history, name -> table, targets.recordsOf(name -> table),
           c -> latest.add(c.withoutMove()));
       completedMoves.inc(completed);
       stager.stage("moves:" + group.getKey(), latest, out::output);

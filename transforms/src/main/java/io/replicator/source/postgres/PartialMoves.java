@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Completes, for a replication slot's readers, the UPDATEs that move a row's key and leave TOASTed
@@ -46,30 +47,12 @@ public final class PartialMoves {
       }
     };
     SlotPeek.changesUpTo(slot, end, tables, adder, keep, m -> keep.accept(m.moved()));
-    PartialKeyMoves.TargetRecords target = ids -> targetRecords(targets, tables, ids);
-    int completed = PartialKeyMoves.complete(moves, history, name -> tableNamed(tables, name), target, out);
+    Function<String, TargetTable> tableNamed = name -> tableNamed(tables, name);
+    int completed = PartialKeyMoves.complete(moves, history, tableNamed, targets.recordsOf(tableNamed), out);
     Counters.counter(PartialKeyMoves.COMPLETED).inc(completed);
   }
 
   private static TargetTable tableNamed(Map<String, TargetTable> tables, String name) {
     return tables.values().stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
-  }
-
-  /** The target's records of the {@code wanted} old keys (by {@link PartialKeyMoves#id}). */
-  private static Map<String, Change> targetRecords(TargetKeys targets, Map<String, TargetTable> tables,
-      Set<String> wanted) throws Exception {
-    Map<String, Change> rows = new HashMap<>();
-    Set<String> names = new HashSet<>();
-    for (String id : wanted) {
-      names.add(PartialKeyMoves.tableOf(id));
-    }
-    for (String name : names) {
-      targets.forEachKeyRecord(tableNamed(tables, name), c -> {
-        if (wanted.contains(PartialKeyMoves.id(name, c.key()))) {
-          rows.put(PartialKeyMoves.id(name, c.key()), c);
-        }
-      });
-    }
-    return rows;
   }
 }
