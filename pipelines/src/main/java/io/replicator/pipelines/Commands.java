@@ -180,6 +180,9 @@ public final class Commands {
     if (!Launch.waits(options)) {
       out.println(Launch.describe(run.once() ? "replicate" : "replicate --streaming", run.tableNames(), run.result(),
           options));
+      if (!run.readWhole().isEmpty()) {
+        out.println("  first reads in the job, before it reads the slot: " + String.join(", ", run.readWhole()));
+      }
       return 0;
     }
     if (run.once()) {

@@ -57,9 +57,9 @@ final class JdbcPlan implements AutoCloseable {
   /**
    * @param keys the key columns when the table has no primary key (or a query), else null
    * @param schema the target's schema to read into, or null for the source's own
-   * @param launcherWaits this process waits for the job, so it can hold an exported snapshot open
+   * @param holdSnapshot this process waits for the read, so it can hold an exported snapshot open
    */
-  static JdbcPlan prepare(JdbcSourcePlan read, List<String> keys, TableSchema schema, boolean launcherWaits) {
+  static JdbcPlan prepare(JdbcSourcePlan read, List<String> keys, TableSchema schema, boolean holdSnapshot) {
     JdbcSource source = read.source();
     try (Connection c = source.open()) {
       SourceTable table = read.table() != null
@@ -72,15 +72,15 @@ final class JdbcPlan implements AutoCloseable {
       long bytes = Partitioner.estimateStagedBytes(c, source, table);
       int partitions = read.partitions() != null ? read.partitions() : Partitioner.defaultPartitions(rows);
       List<KeyRange> ranges = Partitioner.plan(c, source, table, partitions, rows);
-      // An exported snapshot lives as long as the connection that exported it: only a launcher that
-      // waits for the job can hold it. Otherwise each partition reads at its own point in time.
-      PostgresSnapshot snapshot = source.isPostgres() && launcherWaits ? PostgresSnapshot.export(source) : null;
+      // An exported snapshot lives as long as the connection that exported it: only a process that
+      // waits for the read can hold it. Otherwise each partition reads at its own point in time.
+      PostgresSnapshot snapshot = source.isPostgres() && holdSnapshot ? PostgresSnapshot.export(source) : null;
       Long startLsn = null;
-      if (source.isPostgres() && !launcherWaits) {
+      if (source.isPostgres() && !holdSnapshot) {
         startLsn = PostgresSnapshot.currentLsn(source);
-        LOG.warn("The launcher does not wait for the job, so it cannot hold an exported snapshot: each partition"
-            + " of {} reads at its own point in time, all after WAL position {}. Changes captured from there on"
-            + " make the table consistent.",
+        LOG.warn("No exported snapshot is held for this read (the launcher does not wait for the job, or the read"
+            + " is a step of a stream's job): each partition of {} reads at its own point in time, all after WAL"
+            + " position {}. Changes captured from there on make the table consistent.",
             table, startLsn);
       }
       return new JdbcPlan(table, ranges, rows, bytes, snapshot, startLsn);

@@ -58,12 +58,14 @@ final class ReplicateStreamPipeline {
     try (Warehouse w = plan.warehouse().spec().open()) {
       tables.forEach(t -> w.ensureTables(t, Warehouse.AddedColumns.ACCEPTED));
     }
-    // A replication slot: made when missing, and the tables new to it read whole first.
+    // A replication slot: made when missing, and the tables new to it read whole first: here, in
+    // batch runs this process waits for, or as steps of the job, which reads the slot after them.
     Map<String, TargetTable> bySourceName = new java.util.LinkedHashMap<>();
     List<String> readWhole = List.of();
+    ReplicationSlot.State state = null;
+    boolean firstReadsInJob = !Launch.waits(options) || Boolean.TRUE.equals(options.getFirstReadsInJob());
     if (plan.source().kind() == StreamSourcePlan.Kind.SLOT) {
       ReplicationSlot slot = plan.source().slot().slot();
-      ReplicationSlot.State state;
       try {
         state = slot.prepare(tables.stream().map(t -> resolved.sourceNames().getOrDefault(t.name(), t.name())).toList());
       } catch (SQLException e) {
@@ -72,7 +74,9 @@ final class ReplicateStreamPipeline {
       for (int i = 0; i < tables.size(); i++) {
         bySourceName.put(state.tables().get(i), tables.get(i));
       }
-      readWhole = SlotBackfill.run(options, plan, slot, state, tables, options.getMaxReloadDeletePercent());
+      if (!firstReadsInJob) {
+        readWhole = SlotBackfill.run(options, plan, slot, state, tables, options.getMaxReloadDeletePercent());
+      }
     }
 
     // The DirectRunner's run() would wait for the stream to end, and so would Flink's attached
@@ -115,6 +119,14 @@ final class ReplicateStreamPipeline {
         .printingWindows(printWindows);
     if (events == null) {
       ReadSlotStream read = ReadSlotStream.of(plan.source().slot().slot(), bySourceName);
+      if (firstReadsInJob) {
+        SlotBackfill.InJob first = SlotBackfill.inJob(p, options, plan, plan.source().slot().slot(), state, tables,
+            options.getMaxReloadDeletePercent());
+        readWhole = first.readWhole();
+        if (first.applied() != null) {
+          read = read.startingAfter(first.applied());
+        }
+      }
       p.apply("Replicate", replicate.readingFrom((once ? read.once() : read.every(plan.source().watchInterval()))
           .evolvingSchemas(plan.warehouse().spec())
           .warningAbove(plan.source().slot().maxLagBytes())

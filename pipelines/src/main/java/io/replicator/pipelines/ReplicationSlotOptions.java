@@ -34,4 +34,13 @@ public interface ReplicationSlotOptions extends PipelineOptions {
   Boolean getDropSlotOnExit();
 
   void setDropSlotOnExit(Boolean value);
+
+  @Description("Read the tables new to the slot as steps of the job that follows it, which reads the slot only once"
+      + " they are applied, instead of in batch runs this process makes and waits for first. Always so when the"
+      + " launcher does not wait for jobs (a Flex Template's).")
+  @Default.Boolean(false)
+  @TemplateParameter(label = "First reads in the job", regexes = "^(true|false)$")
+  Boolean getFirstReadsInJob();
+
+  void setFirstReadsInJob(Boolean value);
 }

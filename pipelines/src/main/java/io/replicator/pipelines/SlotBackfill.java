@@ -5,12 +5,18 @@ import io.replicator.change.TargetTable;
 import io.replicator.replicate.ReplicateTable;
 import io.replicator.source.jdbc.Lsn;
 import io.replicator.source.postgres.ReplicationSlot;
+import io.replicator.stream.ReadSlotStream;
 import io.replicator.warehouse.spi.Warehouse;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.options.StreamingOptions;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 
 /**
  * The first read of a table followed through a replication slot: the whole table, read after the
@@ -46,47 +52,90 @@ final class SlotBackfill {
       List<TargetTable> tables, double maxReloadDeletePercent) {
     StreamingOptions streaming = options.as(StreamingOptions.class);
     boolean wasStreaming = streaming.isStreaming();
-    List<String> readWhole = new java.util.ArrayList<>();
+    List<String> readWhole = new ArrayList<>();
     for (int i = 0; i < tables.size(); i++) {
       TargetTable table = tables.get(i);
-      try (Warehouse w = plan.warehouse().spec().open()) {
-        if (!needed(slot, state, table, w)) {
-          continue;
-        }
-      }
-      if (!Launch.waits(options)) {
-        throw new OptionsException(table.name() + " is read whole first, and this launcher does not wait for jobs:"
-            + " start the stream from a launcher that waits (this machine, with the Dataflow runner) for its first"
-            + " reads; once every table's target holds its rows, a stream started from anywhere goes on");
+      if (!needed(plan, slot, state, table)) {
+        continue;
       }
       String source = state.tables().get(i);
-      LOG.info("Reading {} whole at the position of {} (LSN {}) before the stream starts", source, slot,
-          Lsn.text(state.confirmed()));
-      JdbcSourcePlan read = plan.firstReads().ofTable(source);
-      JdbcPlan jdbc = JdbcPlan.prepare(read, null, table.schema(), true);
-      try {
-        ReplicateTable replicate = ReplicateTable.into(plan.warehouse().spec(), table)
-            .withStaging(plan.staging().staging()).withDeadLetters(plan.staging().deadLetter())
-            .withBatchBounds(plan.staging().batchMaxBytes(), plan.staging().batchMaxRows())
-            .withSnapshotFrom(jdbc.read(read, table.name(), state.confirmed()))
-            .replacing(state.confirmed(), maxReloadDeletePercent);
-        if (!Launch.onDataflow(options) && jdbc.estimatedRows > 0 && jdbc.estimatedBytes > 0) {
-          replicate = replicate.spillingWhileReading(BatchPlan.batchCount(jdbc.estimatedBytes, jdbc.estimatedRows,
-              plan.staging().batchMaxBytes(), plan.staging().batchMaxRows()));
-        }
+      try (FirstRead read = FirstRead.of(options, plan, state, table, source, maxReloadDeletePercent, true)) {
         streaming.setStreaming(false);
         Pipeline p = Pipeline.create(options);
-        p.apply("Read " + table.name() + " whole", replicate);
+        p.apply("Read " + table.name() + " whole", read.replicate());
         PipelineResult.State end = p.run().waitUntilFinish();
         if (end != PipelineResult.State.DONE) {
           throw new IllegalStateException("the first read of " + source + " ended " + end);
         }
-        readWhole.add(source + " (" + jdbc.ranges.size() + (jdbc.ranges.size() == 1 ? " partition)" : " partitions)"));
+        readWhole.add(read.described());
       } finally {
         streaming.setStreaming(wasStreaming);
-        jdbc.close();
       }
     }
     return readWhole;
+  }
+
+  /** The first reads a job makes itself ({@link #inJob}): each table read, and what they applied. */
+  record InJob(List<String> readWhole, PCollection<String> applied) {}
+
+  /**
+   * The first reads as steps of the job that then follows the slot, for a launcher that does not
+   * wait for jobs (a Flex Template) or when asked: the tables that need it ({@link #needed}) read
+   * whole in the stream's {@link StreamPlan#firstReads} partitions and throughput, each partition
+   * at its own point in time after the slot's position (no launcher holds an exported snapshot
+   * open; the changes from that position make each row exact, as above). The slot's reader waits
+   * for {@code applied} ({@link ReadSlotStream#startingAfter}); null when no table needs reading.
+   */
+  static InJob inJob(Pipeline p, ReplicateOptions options, StreamPlan plan, ReplicationSlot slot,
+      ReplicationSlot.State state, List<TargetTable> tables, double maxReloadDeletePercent) {
+    List<String> readWhole = new ArrayList<>();
+    PCollectionList<String> applied = PCollectionList.empty(p);
+    for (int i = 0; i < tables.size(); i++) {
+      TargetTable table = tables.get(i);
+      if (!needed(plan, slot, state, table)) {
+        continue;
+      }
+      String source = state.tables().get(i);
+      try (FirstRead read = FirstRead.of(options, plan, state, table, source, maxReloadDeletePercent, false)) {
+        applied = applied.and(p.apply("Read " + table.name() + " whole", read.replicate()));
+        readWhole.add(read.described());
+      }
+    }
+    return new InJob(readWhole, readWhole.isEmpty() ? null
+        : applied.apply("First reads applied", Flatten.pCollections()).setCoder(StringUtf8Coder.of()));
+  }
+
+  private static boolean needed(StreamPlan plan, ReplicationSlot slot, ReplicationSlot.State state, TargetTable table) {
+    try (Warehouse w = plan.warehouse().spec().open()) {
+      return needed(slot, state, table, w);
+    }
+  }
+
+  /** One table's first read: its partitions planned, the flow that reads and applies it as a reload. */
+  private record FirstRead(JdbcPlan jdbc, ReplicateTable replicate, String described) implements AutoCloseable {
+    /** @param holdSnapshot this process waits for the read, so it holds one exported snapshot for it */
+    static FirstRead of(ReplicateOptions options, StreamPlan plan, ReplicationSlot.State state, TargetTable table,
+        String source, double maxReloadDeletePercent, boolean holdSnapshot) {
+      LOG.info("Reading {} whole at the position of the slot (LSN {}) before following it", source,
+          Lsn.text(state.confirmed()));
+      JdbcSourcePlan read = plan.firstReads().ofTable(source);
+      JdbcPlan jdbc = JdbcPlan.prepare(read, null, table.schema(), holdSnapshot);
+      ReplicateTable replicate = ReplicateTable.into(plan.warehouse().spec(), table)
+          .withStaging(plan.staging().staging()).withDeadLetters(plan.staging().deadLetter())
+          .withBatchBounds(plan.staging().batchMaxBytes(), plan.staging().batchMaxRows())
+          .withSnapshotFrom(jdbc.read(read, table.name(), state.confirmed()))
+          .replacing(state.confirmed(), maxReloadDeletePercent);
+      if (!Launch.onDataflow(options) && jdbc.estimatedRows > 0 && jdbc.estimatedBytes > 0) {
+        replicate = replicate.spillingWhileReading(BatchPlan.batchCount(jdbc.estimatedBytes, jdbc.estimatedRows,
+            plan.staging().batchMaxBytes(), plan.staging().batchMaxRows()));
+      }
+      return new FirstRead(jdbc, replicate,
+          source + " (" + jdbc.ranges.size() + (jdbc.ranges.size() == 1 ? " partition)" : " partitions)"));
+    }
+
+    @Override
+    public void close() {
+      jdbc.close();
+    }
   }
 }

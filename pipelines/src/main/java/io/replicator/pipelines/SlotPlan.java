@@ -25,6 +25,10 @@ record SlotPlan(ReplicationSlot slot, long maxLagBytes, boolean dropOnExit) {
     if (changes.changes() != null) {
       throw new OptionsException("--slot and --changes both give changes; use one");
     }
+    if (Boolean.TRUE.equals(o.getFirstReadsInJob())) {
+      throw new OptionsException("--firstReadsInJob applies to --tables runs: a run of one --jdbcTable reads the table"
+          + " in its own job already");
+    }
     if (snapshot.replace() || snapshot.sequence() != null) {
       throw new OptionsException((snapshot.replace() ? "--snapshotMode=replace" : "--snapshotSequence")
           + " does not apply with --slot: the first run reads the whole table at the slot's position by itself");
@@ -38,6 +42,9 @@ record SlotPlan(ReplicationSlot slot, long maxLagBytes, boolean dropOnExit) {
     if (name == null) {
       if (blankToNull(o.getPublication()) != null) {
         throw new OptionsException("--publication names what a replication slot decodes; give --slot too");
+      }
+      if (Boolean.TRUE.equals(o.getFirstReadsInJob())) {
+        throw new OptionsException("--firstReadsInJob is about the tables a replication slot follows; give --slot too");
       }
       return null;
     }

@@ -49,20 +49,23 @@ public class DataflowTranslationTest {
   }
 
   private Replication.Outcome translateWith(String[] input, String... extra) throws Exception {
+    List<String> args = new java.util.ArrayList<>(List.of(input));
+    args.addAll(dataflowOptions());
+    args.addAll(List.of(extra));
+    return r.run(args.toArray(String[]::new));
+  }
+
+  /** A template written for Dataflow, its API a fake: the launcher does not wait for the job. */
+  private List<String> dataflowOptions() throws Exception {
     Path small = Files.writeString(dir.resolve("staged.txt"), "the only file to stage");
-    String[] common = {
+    return List.of(
       "--warehouse=bigquery:my-project.replica", "--bigQueryEndpoint=" + bigQuery.endpoint(),
       "--runner=DataflowRunner", "--project=my-project", "--region=europe-west1",
       "--templateLocation=" + dir.resolve("template.json"), "--stagingLocation=" + dir.resolve("df-staging"),
       "--tempLocation=" + dir.resolve("temp"), "--gcpTempLocation=" + dir.resolve("temp"),
       "--pathValidatorClass=org.apache.beam.sdk.extensions.gcp.storage.NoopPathValidator",
       "--credentialFactoryClass=org.apache.beam.sdk.extensions.gcp.auth.NoopCredentialFactory",
-      "--filesToStage=" + small};
-    String[] args = new String[input.length + common.length + extra.length];
-    System.arraycopy(input, 0, args, 0, input.length);
-    System.arraycopy(common, 0, args, input.length, common.length);
-    System.arraycopy(extra, 0, args, input.length + common.length, extra.length);
-    return r.run(args);
+      "--filesToStage=" + small);
   }
 
   @Test
@@ -139,6 +142,43 @@ public class DataflowTranslationTest {
     } finally {
       try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
         st.execute("SELECT pg_drop_replication_slot('" + slot + "')");
+      }
+    }
+  }
+
+  @Test
+  public void tablesFollowedThroughASlotReadThemselvesFirstInTheJobForDataflow() throws Exception {
+    // A launcher that does not wait (a template, here) cannot run the first reads before the job:
+    // they are steps of it, and the slot is read after them; so for a stream and for a run on a
+    // schedule.
+    PostgresServer pg = PostgresServer.get();
+    String name = "translate_tables_" + Math.abs(dir.getFileName().toString().hashCode());
+    String db = pg.createDatabase(name);
+    try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE orders (id bigint PRIMARY KEY, note text); CREATE TABLE customers (id int, region text,"
+          + " PRIMARY KEY (id, region)); INSERT INTO orders VALUES (1, 'one')");
+    }
+    Path password = Files.writeString(dir.resolve("pw"), PostgresServer.PASSWORD);
+    try {
+      for (boolean streaming : List.of(true, false)) {
+        List<String> args = new java.util.ArrayList<>(List.of("replicate", "--streaming=" + streaming,
+            "--tables=public.orders,public.customers", "--jdbcUrl=" + pg.url(db), "--jdbcUser=" + PostgresServer.USER,
+            "--jdbcPasswordFile=" + password, "--slot=" + name, "--staging=gs://bucket/staging"));
+        args.addAll(dataflowOptions());
+        Replication.Outcome out = Replication.cli(args.toArray(String[]::new)).ok();
+        assertThat(out.out(), containsString("template written to"));
+        assertThat(out.out(), containsString(
+            "first reads in the job, before it reads the slot: public.orders (1 partition), public.customers (1 partition)"));
+        String job = Files.readString(dir.resolve("template.json"));
+        for (String step : List.of("Read orders whole", "Read customers whole", "First reads applied",
+            "After the first reads", "Read slot", "Apply reload", "Merge batches", "Commit progress")) {
+          assertThat(streaming + ": " + step, job, containsString(step));
+        }
+        assertEquals(job, streaming, job.contains("JOB_TYPE_STREAMING"));
+      }
+    } finally {
+      try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
+        st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + name + "'");
       }
     }
   }

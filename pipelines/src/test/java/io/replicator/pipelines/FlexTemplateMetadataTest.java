@@ -50,6 +50,7 @@ public class FlexTemplateMetadataTest {
       Map.entry("publication", List.of(List.of("replicator", "pub_1"), List.of("Pub", "a b"))),
       Map.entry("maxSlotLag", List.of(List.of("1GB", "500MB", "1048576"), List.of("big", "-1GB"))),
       Map.entry("dropSlotOnExit", List.of(List.of("true", "false"), List.of("yes"))),
+      Map.entry("firstReadsInJob", List.of(List.of("true", "false"), List.of("1"))),
       Map.entry("jdbcFetchSize", List.of(List.of("10000"), List.of("0"))),
       Map.entry("jdbcPasswordEnv", List.of(List.of("PGPASSWORD", "db_pw_1"), List.of("1X", "PG PASSWORD", "$PG"))),
       Map.entry("batchMaxBytes", List.of(List.of("256MB", "64KB", "1GB", "1048576", "1.5GB", "64KiB"), List.of("big", "MB", "-1MB"))),

@@ -1,6 +1,7 @@
 package io.replicator.pipelines;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -340,6 +341,57 @@ public class ReplicationSlotTest {
   }
 
   @Test
+  public void firstReadsAsStepsOfTheStreamsJobAreAppliedBeforeTheSlotIsRead() throws Exception {
+    createCustomers();
+    // From before the stream starts: updates that leave the TOASTed column out (they need the
+    // first read's row under them), deletes, re-inserts and key moves of orders.
+    AtomicBoolean writing = new AtomicBoolean(true);
+    AtomicReference<Exception> failed = new AtomicReference<>();
+    Thread writer = new Thread(() -> {
+      Random random = new Random(5);
+      try (Connection c = pg.connect(db); Statement st = c.createStatement()) {
+        for (int ops = 0; writing.get(); ops++) {
+          int id = 1 + random.nextInt(50);
+          switch (random.nextInt(4)) {
+            case 0, 1 -> st.execute("UPDATE customers SET name = name || '+' WHERE id = " + id);
+            case 2 -> st.execute("UPDATE orders SET amount = amount + 1, id = id + 100000 WHERE id = " + id * 5);
+            default -> st.execute("DELETE FROM orders WHERE id = " + (id * 5 + 1) + "; " + "INSERT INTO orders"
+                + " (region, id, note) VALUES ('us', " + (id * 5 + 1) + ", 'again') ON CONFLICT DO NOTHING");
+          }
+          Thread.sleep(5);
+        }
+      } catch (Exception e) {
+        failed.set(e);
+      }
+    });
+    writer.start();
+    Replication.Outcome first;
+    try {
+      Thread.sleep(300);
+      // Throttled so that the first reads take seconds while the slot fills.
+      first = stream("14s", "--firstReadsInJob=true", "--jdbcPartitions=3", "--maxThroughput=200KB/s");
+    } finally {
+      writing.set(false);
+      writer.join();
+    }
+    assertEquals(null, failed.get());
+    assertEquals(first.err() + first.out(), 0, first.code());
+    assertTrue(first.out(), first.out().contains(
+        "public.orders (3 partitions), public.customers (3 partitions) whole at the slot's position first"));
+    // Had the slot been read before the first reads were applied, the updates of customers would
+    // have found no row to complete (dead letters).
+    assertEquals(first.out(), 0, first.count("rejected"));
+    assertTrue(first.out(), first.count("updated") > 0);
+
+    // Started again the usual way, it goes on from the confirmed position: both tables exact.
+    Replication.Outcome second = stream("4s");
+    assertEquals(second.err() + second.out(), 0, second.code());
+    assertFalse(second.out(), second.out().contains("whole at the slot's position first"));
+    assertTargetMatchesSource();
+    command("verify", "--table=customers", "--jdbcTable=public.customers").ok();
+  }
+
+  @Test
   public void aMovedKeyWithValuesLeftInToastIsCompletedFromTheOldKeysRow() throws Exception {
     command("replicate").ok();
     // A second slot on the same publication, left behind here, replays everything below at the end.
@@ -529,5 +581,13 @@ public class ReplicationSlotTest {
         "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
     assertEquals(2, schema.code());
     assertTrue(schema.err(), schema.err().contains("leave out --schema"));
+    Replication.Outcome oneTable = command("replicate", "--firstReadsInJob=true");
+    assertEquals(2, oneTable.code());
+    assertTrue(oneTable.err(), oneTable.err().contains("--firstReadsInJob applies to --tables runs"));
+    Replication.Outcome noSlot = Replication.cli("replicate", "--table=orders", "--jdbcUrl=" + pg.url(db),
+        "--jdbcTable=public.orders", "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile,
+        "--firstReadsInJob=true", "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
+    assertEquals(2, noSlot.code());
+    assertTrue(noSlot.err(), noSlot.err().contains("--firstReadsInJob is about the tables a replication slot follows"));
   }
 }

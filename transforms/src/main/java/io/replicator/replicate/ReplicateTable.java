@@ -40,7 +40,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
-import org.apache.beam.sdk.values.PDone;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -62,9 +61,13 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>When every input is files (no table, no CDC writes) and {@link #reducingWhileReading} gives a
  * batch count, the files are cut into batches and reduced as they are read.
+ *
+ * <p>Outputs what it applied: the ids of the batches merged and the dead-letter files written
+ * (with CDC writes, the dead-letter files), each once it exists, so that a later step can wait for
+ * the whole table ({@code Wait.on}).
  */
 @AutoValue
-public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
+public abstract class ReplicateTable extends PTransform<PBegin, PCollection<String>> {
   abstract WarehouseSpec warehouse();
 
   abstract TargetTable table();
@@ -240,7 +243,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
   }
 
   @Override
-  public PDone expand(PBegin input) {
+  public PCollection<String> expand(PBegin input) {
     if (!hasSnapshot() && changeFiles() == null && changeSource() == null) {
       throw new IllegalStateException("ReplicateTable needs a snapshot or changes to read");
     }
@@ -261,8 +264,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
     if (cdc()) {
       rejected = rejected.and(read.changes.apply("Write CDC rows", WriteChangesToBigQuery
           .into(warehouse().bigQuery(), table()).withGroupBounds(batchMaxBytes(), batchMaxRows())));
-      writeDeadLetters("Write dead letters", rejected);
-      return PDone.in(input.getPipeline());
+      return writeDeadLetters("Write dead letters", rejected);
     }
     // Step 1: rejected input to dead-letter files, whatever becomes of the merge.
     PCollection<String> deadLetterFiles = writeDeadLetters("Write dead letters", rejected);
@@ -296,14 +298,14 @@ public abstract class ReplicateTable extends PTransform<PBegin, PDone> {
         merged.apply("Rows without base", RowsWithoutBase.asDeadLetters())));
 
     // Step 5: the source told what is applied, once all of it is.
+    PCollection<String> applied = PCollectionList.of(merged.apply("Merged batches",
+            MapElements.into(TypeDescriptors.strings()).via(MergeResult::batchId)))
+        .and(deadLetterFiles).and(withoutBaseFiles)
+        .apply("Everything applied", Flatten.pCollections());
     if (confirmation() != null) {
-      PCollectionList.of(merged.apply("Merged batches", MapElements.into(TypeDescriptors.strings())
-              .via(MergeResult::batchId)))
-          .and(deadLetterFiles).and(withoutBaseFiles)
-          .apply("Everything applied", Flatten.pCollections())
-          .apply("Confirm the read", ConfirmRead.to(confirmation()));
+      applied.apply("Confirm the read", ConfirmRead.to(confirmation()));
     }
-    return PDone.in(input.getPipeline());
+    return applied;
   }
 
   /**

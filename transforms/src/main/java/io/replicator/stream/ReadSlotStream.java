@@ -37,6 +37,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.PeriodicImpulse;
+import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
@@ -84,20 +85,23 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
   private final WarehouseSpec evolving;
   private final long warnAboveBytes;
   private final TargetKeys targetKeys;
+  /** What must be applied before the first read of the slot (a step of this pipeline), or null. */
+  private final transient PCollection<String> after;
 
   private ReadSlotStream(ReplicationSlot slot, Map<String, TargetTable> tables, Duration interval,
-      WarehouseSpec evolving, long warnAboveBytes, TargetKeys targetKeys) {
+      WarehouseSpec evolving, long warnAboveBytes, TargetKeys targetKeys, PCollection<String> after) {
     this.slot = slot;
     this.tables = Map.copyOf(tables);
     this.interval = interval;
     this.evolving = evolving;
     this.warnAboveBytes = warnAboveBytes;
     this.targetKeys = targetKeys;
+    this.after = after;
   }
 
   /** The changes of {@code tables} (targets by source {@code schema.table}), read every ten seconds. */
   public static ReadSlotStream of(ReplicationSlot slot, Map<String, TargetTable> tables) {
-    return new ReadSlotStream(slot, tables, Duration.standardSeconds(10), null, Long.MAX_VALUE, null);
+    return new ReadSlotStream(slot, tables, Duration.standardSeconds(10), null, Long.MAX_VALUE, null, null);
   }
 
   /**
@@ -105,24 +109,24 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
    * instead of a stream.
    */
   public ReadSlotStream once() {
-    return new ReadSlotStream(slot, tables, null, evolving, warnAboveBytes, targetKeys);
+    return new ReadSlotStream(slot, tables, null, evolving, warnAboveBytes, targetKeys, after);
   }
 
   public ReadSlotStream every(Duration poll) {
     if (poll.getMillis() < 1) {
       throw new IllegalArgumentException("the poll interval must be positive, got " + poll);
     }
-    return new ReadSlotStream(slot, tables, poll, evolving, warnAboveBytes, targetKeys);
+    return new ReadSlotStream(slot, tables, poll, evolving, warnAboveBytes, targetKeys, after);
   }
 
   /** Adds the columns new at the source to the targets in {@code warehouse}, as the changes show them. */
   public ReadSlotStream evolvingSchemas(WarehouseSpec warehouse) {
-    return new ReadSlotStream(slot, tables, interval, warehouse, warnAboveBytes, targetKeys);
+    return new ReadSlotStream(slot, tables, interval, warehouse, warnAboveBytes, targetKeys, after);
   }
 
   /** Warns (at most once a minute) while the slot keeps more than {@code bytes} of WAL on the source. */
   public ReadSlotStream warningAbove(long bytes) {
-    return new ReadSlotStream(slot, tables, interval, evolving, bytes, targetKeys);
+    return new ReadSlotStream(slot, tables, interval, evolving, bytes, targetKeys, after);
   }
 
   /**
@@ -131,7 +135,18 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
    * keys}. Without it the stream stops at a TRUNCATE, and such a move is a dead letter.
    */
   public ReadSlotStream withTargetRows(TargetKeys keys) {
-    return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, keys);
+    return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, keys, after);
+  }
+
+  /**
+   * Reads the slot only once everything in {@code applied} exists: the first reads of tables new to
+   * the slot ({@link io.replicator.replicate.ReplicateTable}'s output) running in the same job.
+   * Their rows sit at the slot's position, so the order of the merges would not matter to the
+   * rows; but a TRUNCATE, a key move leaving values out and an UPDATE leaving TOASTed values out
+   * all build on the target's rows, which must be there first. Meanwhile the slot keeps its WAL.
+   */
+  public ReadSlotStream startingAfter(PCollection<String> applied) {
+    return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, targetKeys, applied);
   }
 
   /** The source name progress is reported under. */
@@ -147,6 +162,9 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
             .withCoder(KvCoder.of(StringUtf8Coder.of(), InstantCoder.of())))
         : input.apply("Polls", PeriodicImpulse.create().withInterval(interval))
             .apply("One reader", WithKeys.<String, Instant>of("").withKeyType(TypeDescriptors.strings()));
+    if (after != null) {
+      polls = polls.apply("After the first reads", Wait.on(after));
+    }
     PCollectionTuple out = polls
         .apply("Read slot", ParDo.of(new PollFn(this)).withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS).and(PROGRESS)));
     return new DecodeEvents.Result(out.get(CHANGES).setCoder(ChangeCoder.of()),
