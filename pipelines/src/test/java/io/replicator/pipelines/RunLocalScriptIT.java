@@ -1,6 +1,7 @@
 package io.replicator.pipelines;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.io.File;
@@ -110,6 +111,23 @@ public class RunLocalScriptIT {
     assertTrue(r.out(), r.out().matches("(?s).*Replicator s3-sync, DirectRunner +no-op +[0-9.]+ +0 .*"));
     assertTrue(r.out(), r.out().matches("(?s).*Replicator s3-sync, DirectRunner +1% changed +[0-9.]+ +1 .*"));
     assertTrue(r.out(), r.out().contains("after every run each copy held every key of the source with its size"));
+  }
+
+  @Test
+  public void s3SyncBenchOnTheFilesystemStoreTimesOnlyTheRunsAsked() throws Exception {
+    // Each bucket starts as a copy of the source's files; the no-op must write nothing again.
+    Result r = run("bench", "s3-sync", "--store=filesystem", "--runs=no-op,changed", "--objects=60", "--large=0",
+        "--tools=replicator");
+    assertEquals(r.err() + r.out(), 0, r.code());
+    assertTrue(r.out(), r.out().contains("S3Proxy (filesystem store in "));
+    assertTrue(r.out(), r.out().contains("data: 60 objects of 1-64 KiB in 20 prefixes and 0 of 32.0 MB"));
+    assertTrue(r.out(), r.out().matches("(?s).*Replicator s3-sync, DirectRunner +no-op +[0-9.]+ +0 .*"));
+    assertTrue(r.out(), r.out().matches("(?s).*Replicator s3-sync, DirectRunner +1% changed +[0-9.]+ +1 .*"));
+    assertFalse(r.out(), r.out().matches("(?s).*DirectRunner +copy .*"));
+    Result memory = run("bench", "s3-sync", "--runs=no-op", "--tools=replicator");
+    assertEquals(2, memory.code());
+    assertTrue(memory.err(), memory.err().contains("--runs without copy starts each bucket as a copy of the source's"
+        + " files, which needs --store=filesystem"));
   }
 
   @Test

@@ -44,7 +44,12 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * drawn evenly between the two; smaller ones let a large count fit the server's memory), {@code --large=N} (default 4),
  * {@code --largeSize=32MB}, {@code --multipartThreshold=8MB}, {@code --tools=aws,rclone,replicator}
  * ({@code rclone-tuned} runs only rclone's tuned variant, for counts where its defaults take too long),
- * {@code --s3proxyJar=PATH} (default: the copy the build makes, {@code pipelines/target/s3proxy/s3proxy.jar}).
+ * {@code --s3proxyJar=PATH} (default: the copy the build makes, {@code pipelines/target/s3proxy/s3proxy.jar}),
+ * {@code --store=memory|filesystem} (S3Proxy's in-memory store, or its filesystem store in a
+ * directory on tmpfs, {@code /dev/shm}, where there is one: buckets are directories, objects files,
+ * written and checked here as files; it holds hundreds of thousands of objects in little heap),
+ * {@code --runs=copy,no-op,changed} (which runs; without {@code copy} each tool's bucket starts as a
+ * file-by-file copy of the source, sizes and times kept, which only the filesystem store allows).
  */
 public final class S3SyncBenchmark {
   private static final String ID = "bench-identity";
@@ -55,7 +60,9 @@ public final class S3SyncBenchmark {
 
   /** The bench's settings. */
   private record Settings(int objects, int smallMin, int smallMax, int large, long largeSize, long threshold,
-      List<String> tools, Path s3proxy) {}
+      List<String> tools, Path s3proxy, boolean filesystem, List<String> runs) {}
+
+  private static final List<String> RUNS = List.of("copy", "no-op", "changed");
 
   private S3SyncBenchmark() {}
 
@@ -73,6 +80,8 @@ public final class S3SyncBenchmark {
     long threshold = 8L << 20;
     List<String> tools = List.of("aws", "rclone", "replicator");
     Path s3proxy = Path.of("pipelines", "target", "s3proxy", "s3proxy.jar");
+    boolean filesystem = false;
+    List<String> runs = RUNS;
     for (String a : args) {
       String value = a.substring(a.indexOf('=') + 1);
       if (a.startsWith("--objects=")) {
@@ -98,13 +107,28 @@ public final class S3SyncBenchmark {
         tools = List.of(value.split(","));
       } else if (a.startsWith("--s3proxyJar=")) {
         s3proxy = Path.of(value);
+      } else if (a.startsWith("--store=")) {
+        if (!List.of("memory", "filesystem").contains(value)) {
+          throw new IllegalArgumentException("bench s3-sync: --store='" + value + "' is not memory or filesystem");
+        }
+        filesystem = value.equals("filesystem");
+      } else if (a.startsWith("--runs=")) {
+        runs = List.of(value.split(","));
+        if (runs.isEmpty() || !RUNS.containsAll(runs)) {
+          throw new IllegalArgumentException("bench s3-sync: --runs='" + value + "' is not a list of copy, no-op, changed");
+        }
       } else {
         throw new IllegalArgumentException("bench s3-sync: unknown option '" + a + "' (expected --objects=N,"
             + " --objectSize=1KB-64KB, --large=N, --largeSize=32MB, --multipartThreshold=8MB,"
-            + " --tools=aws,rclone,rclone-tuned,replicator, --s3proxyJar=PATH)");
+            + " --tools=aws,rclone,rclone-tuned,replicator, --s3proxyJar=PATH, --store=memory|filesystem,"
+            + " --runs=copy,no-op,changed)");
       }
     }
-    if (largeSize > (1L << 30)) {
+    if (!runs.contains("copy") && !filesystem) {
+      throw new IllegalArgumentException("bench s3-sync: --runs without copy starts each bucket as a copy of the"
+          + " source's files, which needs --store=filesystem");
+    }
+    if (largeSize > (1L << 30) && !filesystem) {
       throw new IllegalArgumentException("bench s3-sync: --largeSize is at most 1GB (the server holds every object in"
           + " memory)");
     }
@@ -126,31 +150,40 @@ public final class S3SyncBenchmark {
             + " replicator)");
       }
     }
-    Settings settings = new Settings(objects, smallMin, smallMax, large, largeSize, threshold, tools, s3proxy);
+    Settings settings = new Settings(objects, smallMin, smallMax, large, largeSize, threshold, tools, s3proxy,
+        filesystem, runs);
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
     String endpoint = "http://127.0.0.1:" + port;
     Path dir = Files.createTempDirectory("s3sync-bench");
+    // On tmpfs where there is one, so that the store's disk is not what is measured.
+    Path shm = Path.of("/dev/shm");
+    Path basedir = filesystem ? Files.createTempDirectory(Files.isDirectory(shm) ? shm : dir, "s3sync-bench-store") : null;
     Files.writeString(dir.resolve("s3proxy.properties"), String.join("\n", "s3proxy.endpoint=" + endpoint,
         "s3proxy.authorization=aws-v2-or-v4", "s3proxy.identity=" + ID, "s3proxy.credential=" + SECRET,
-        "jclouds.provider=transient-nio2", "jclouds.identity=" + ID, "jclouds.credential=" + SECRET, ""));
+        filesystem ? "jclouds.provider=filesystem" : "jclouds.provider=transient-nio2",
+        filesystem ? "jclouds.filesystem.basedir=" + basedir : "",
+        "jclouds.identity=" + ID, "jclouds.credential=" + SECRET, ""));
     // The source and one copy in memory, with room for the server's own churn. Its in-memory
     // filesystem costs far more than the bytes for small objects: 200,000 of 1-4 KiB ran out of
-    // 3 GB, and held with a copy in 32 KB per object (6.25 GB).
+    // 3 GB, and held with a copy in 32 KB per object (6.25 GB). The filesystem store needs little.
     long data = (long) objects * (settings.smallMin() + settings.smallMax()) / 2 + large * largeSize;
-    long heap = Math.max(Math.max(3L << 30, data * 6), 2L * (objects + large) * (16L << 10));
+    long heap = filesystem ? 2L << 30 : Math.max(Math.max(3L << 30, data * 6), 2L * (objects + large) * (16L << 10));
     Process server = new ProcessBuilder(Measured.java(), "-Xmx" + (heap >> 20) + "m", "-DLOG_LEVEL=warn", "-jar",
         s3proxy.toString(), "--properties", dir.resolve("s3proxy.properties").toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
     try {
       waitFor(endpoint, server);
-      return run(out, endpoint, settings, dir);
+      return run(out, endpoint, settings, dir, basedir);
     } catch (java.util.concurrent.ExecutionException e) {
       throw new IllegalStateException("filling the source bucket failed: " + e.getCause(), e.getCause());
     } finally {
       server.destroy();
+      if (basedir != null) {
+        deleteTree(basedir);
+      }
     }
   }
 
@@ -169,14 +202,16 @@ public final class S3SyncBenchmark {
     throw new IllegalStateException("S3Proxy did not start on " + endpoint);
   }
 
-  private static int run(PrintStream out, String endpoint, Settings settings, Path dir)
+  private static int run(PrintStream out, String endpoint, Settings settings, Path dir, Path basedir)
       throws IOException, InterruptedException, java.util.concurrent.ExecutionException {
-    out.printf(Locale.ROOT, "s3-sync benchmark, %s: %d cores, %.1f GB of memory; S3Proxy (in memory) on loopback,"
+    out.printf(Locale.ROOT, "s3-sync benchmark, %s: %d cores, %.1f GB of memory; S3Proxy (%s) on loopback,"
         + " sharing the cores with the tool measured%n", LocalDate.now(), Runtime.getRuntime().availableProcessors(),
-        ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize() / 1e9);
+        ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize() / 1e9,
+        basedir == null ? "in memory" : "filesystem store in " + basedir);
     S3Client s3 = S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1).forcePathStyle(true)
         .httpClientBuilder(ApacheHttpClient.builder().maxConnections(32))
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ID, SECRET))).build();
+    Store store = new Store(s3, basedir);
     s3.createBucket(b -> b.bucket("bench-src"));
     long t = System.nanoTime();
     Random sizes = new Random(42);
@@ -188,12 +223,13 @@ public final class S3SyncBenchmark {
     for (int i = 0; i < settings.large(); i++) {
       plan.put("large/object-" + i + ".bin", (int) settings.largeSize());
     }
-    put(s3, plan, 0);
+    store.put("bench-src", plan, 0);
     long total = plan.values().stream().mapToLong(Integer::longValue).sum();
-    out.printf(Locale.ROOT, "data: %,d objects of %s-%s KiB in 20 prefixes and %d of %s (%.1f MB in all), uploaded in"
+    out.printf(Locale.ROOT, "data: %,d objects of %s-%s KiB in 20 prefixes and %d of %s (%.1f MB in all), %s in"
         + " %.1f s; multipart threshold and part size %s (aws: single-part copies, see its row)%n%n",
         settings.objects(), kib(settings.smallMin()), kib(settings.smallMax()), settings.large(), io.replicator.common.ByteSize.format(settings.largeSize()), total / 1e6,
-        (System.nanoTime() - t) / 1e9, io.replicator.common.ByteSize.format(settings.threshold()));
+        basedir == null ? "uploaded" : "written as files", (System.nanoTime() - t) / 1e9,
+        io.replicator.common.ByteSize.format(settings.threshold()));
 
     Map<String, String> env = new HashMap<>();
     env.put("AWS_ACCESS_KEY_ID", ID);
@@ -215,10 +251,15 @@ public final class S3SyncBenchmark {
 
     // Not timed: one whole copy, so that no tool meets a cold server (S3Proxy's copy path not yet
     // compiled: tuned rclone's first sync took 12.8 s run first and 7.4 s run third), and a user's
-    // first run after a build writes the JVM's class archive (run-local.sh).
+    // first run after a build writes the JVM's class archive (run-local.sh). Without copy runs,
+    // the copy of one prefix does both.
     s3.createBucket(b -> b.bucket("bench-warm-up"));
-    Measured.run("warm-up", command("replicator", "default", endpoint, "bench-warm-up", mb), env);
-    empty(s3, "bench-warm-up");
+    List<String> warmUp = new ArrayList<>(command("replicator", "default", endpoint, "bench-warm-up", mb));
+    if (!settings.runs().contains("copy")) {
+      warmUp.addAll(List.of("--exclude=*", "--include=part-0/*"));
+    }
+    Measured.run("warm-up", warmUp, env);
+    store.empty("bench-warm-up");
     List<Row> rows = new ArrayList<>();
     int round = 0;
     for (String chosen : settings.tools()) {
@@ -233,24 +274,39 @@ public final class S3SyncBenchmark {
         s3.createBucket(b -> b.bucket(bucket));
         String label = label(tool, variant);
         List<String> command = command(tool, variant, endpoint, bucket, mb);
-        Map<String, Integer> expected = sizes(s3, "bench-src");
-        rows.add(new Row(label, "copy", checked(Measured.run(label, command, env), s3, bucket, expected),
-            expected.size(), expected.values().stream().mapToLong(Integer::longValue).sum()));
-        rows.add(new Row(label, "no-op", checked(Measured.run(label, command, env), s3, bucket, expected), 0, 0));
-        // 1% of the small objects change size and content.
-        round++;
-        Map<String, Integer> changed = new TreeMap<>();
-        int step = Math.max(1, settings.objects() / Math.max(1, settings.objects() / 100));
-        for (int i = round % step; i < settings.objects(); i += step) {
-          String key = "part-" + (i % 20) + "/object-" + i + ".bin";
-          int size = expected.get(key);
-          changed.put(key, size > (settings.smallMin() + settings.smallMax()) / 2 ? size - 512 : size + 512);
+        Map<String, Integer> expected = store.sizes("bench-src");
+        if (settings.runs().contains("copy")) {
+          rows.add(new Row(label, "copy", checked(Measured.run(label, command, env), store, bucket, expected),
+              expected.size(), expected.values().stream().mapToLong(Integer::longValue).sum()));
+        } else {
+          store.copy("bench-src", bucket);
         }
-        put(s3, changed, round);
-        expected = sizes(s3, "bench-src");
-        rows.add(new Row(label, "1% changed", checked(Measured.run(label, command, env), s3, bucket, expected),
-            changed.size(), changed.values().stream().mapToLong(Integer::longValue).sum()));
-        empty(s3, bucket);
+        if (settings.runs().contains("no-op")) {
+          Map<String, String> before = store.versions(bucket);
+          Measured noOp = checked(Measured.run(label, command, env), store, bucket, expected);
+          Map<String, String> after = store.versions(bucket);
+          long rewritten = before.entrySet().stream().filter(e -> !e.getValue().equals(after.get(e.getKey()))).count();
+          if (rewritten > 0) {
+            throw new IllegalStateException(label + " wrote " + rewritten + " objects again in a sync with nothing to do");
+          }
+          rows.add(new Row(label, "no-op", noOp, 0, 0));
+        }
+        if (settings.runs().contains("changed")) {
+          // 1% of the small objects change size and content.
+          round++;
+          Map<String, Integer> changed = new TreeMap<>();
+          int step = Math.max(1, settings.objects() / Math.max(1, settings.objects() / 100));
+          for (int i = round % step; i < settings.objects(); i += step) {
+            String key = "part-" + (i % 20) + "/object-" + i + ".bin";
+            int size = expected.get(key);
+            changed.put(key, size > (settings.smallMin() + settings.smallMax()) / 2 ? size - 512 : size + 512);
+          }
+          store.put("bench-src", changed, round);
+          expected = store.sizes("bench-src");
+          rows.add(new Row(label, "1% changed", checked(Measured.run(label, command, env), store, bucket, expected),
+              changed.size(), changed.values().stream().mapToLong(Integer::longValue).sum()));
+        }
+        store.empty(bucket);
       }
     }
     print(out, rows, settings.objects() + settings.large());
@@ -294,8 +350,9 @@ public final class S3SyncBenchmark {
     return c;
   }
 
-  private static Measured checked(Measured m, S3Client s3, String bucket, Map<String, Integer> expected) {
-    Map<String, Integer> copied = sizes(s3, bucket);
+  private static Measured checked(Measured m, Store store, String bucket, Map<String, Integer> expected)
+      throws IOException {
+    Map<String, Integer> copied = store.sizes(bucket);
     if (!copied.equals(expected)) {
       long missing = expected.keySet().stream().filter(k -> !copied.containsKey(k)).count();
       long wrong = expected.entrySet().stream().filter(e -> copied.containsKey(e.getKey())
@@ -328,46 +385,115 @@ public final class S3SyncBenchmark {
         + " run's (below 1 is faster)");
   }
 
-  /** Writes {@code sizes} (key to size) with content that depends on {@code round}. */
-  private static void put(S3Client s3, Map<String, Integer> sizes, int round)
-      throws InterruptedException, java.util.concurrent.ExecutionException {
-    ExecutorService pool = Executors.newFixedThreadPool(16);
-    try {
-      List<Future<?>> puts = new ArrayList<>();
-      for (Map.Entry<String, Integer> e : sizes.entrySet()) {
-        puts.add(pool.submit(() -> {
-          byte[] body = new byte[e.getValue()];
-          new Random(e.getKey().hashCode() * 31L + round).nextBytes(body);
-          s3.putObject(b -> b.bucket("bench-src").key(e.getKey()).contentType("application/octet-stream"),
-              RequestBody.fromBytes(body));
-        }));
+  /**
+   * Where the objects are: S3Proxy's memory, reached through S3, or its filesystem store (a bucket
+   * a directory, an object a file), reached as files, which is far quicker for many objects.
+   */
+  private record Store(S3Client s3, Path basedir) {
+    /** Writes {@code sizes} (key to size) into {@code bucket}, with content that depends on {@code round}. */
+    void put(String bucket, Map<String, Integer> sizes, int round)
+        throws InterruptedException, java.util.concurrent.ExecutionException {
+      ExecutorService pool = Executors.newFixedThreadPool(16);
+      try {
+        List<Future<?>> puts = new ArrayList<>();
+        for (Map.Entry<String, Integer> e : sizes.entrySet()) {
+          puts.add(pool.submit(() -> {
+            byte[] body = new byte[e.getValue()];
+            new Random(e.getKey().hashCode() * 31L + round).nextBytes(body);
+            if (basedir == null) {
+              s3.putObject(b -> b.bucket(bucket).key(e.getKey()).contentType("application/octet-stream"),
+                  RequestBody.fromBytes(body));
+            } else {
+              Path file = basedir.resolve(bucket).resolve(e.getKey());
+              Files.createDirectories(file.getParent());
+              Files.write(file, body);
+            }
+            return null;
+          }));
+        }
+        for (Future<?> f : puts) {
+          f.get();
+        }
+      } finally {
+        pool.shutdown();
       }
-      for (Future<?> f : puts) {
-        f.get();
+    }
+
+    /** Each key of {@code bucket} and its size. */
+    Map<String, Integer> sizes(String bucket) throws IOException {
+      Map<String, Integer> out = new TreeMap<>();
+      if (basedir == null) {
+        for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
+          out.put(o.key(), o.size().intValue());
+        }
+        return out;
       }
-    } finally {
-      pool.shutdown();
+      Path root = basedir.resolve(bucket);
+      try (var files = Files.walk(root)) {
+        for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+          out.put(root.relativize(f).toString().replace(java.io.File.separatorChar, '/'), (int) Files.size(f));
+        }
+      }
+      return out;
+    }
+
+    /** Each key of {@code bucket} and when it was last written, to the store's precision. */
+    Map<String, String> versions(String bucket) throws IOException {
+      Map<String, String> out = new TreeMap<>();
+      if (basedir == null) {
+        for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
+          out.put(o.key(), o.lastModified() + " " + o.eTag());
+        }
+        return out;
+      }
+      Path root = basedir.resolve(bucket);
+      try (var files = Files.walk(root)) {
+        for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+          out.put(root.relativize(f).toString(), Files.getLastModifiedTime(f).toString());
+        }
+      }
+      return out;
+    }
+
+    /** Makes {@code to} (an empty bucket) a copy of {@code from}, file by file, sizes and times kept. */
+    void copy(String from, String to) throws IOException {
+      Path source = basedir.resolve(from);
+      Path target = basedir.resolve(to);
+      try (var files = Files.walk(source)) {
+        for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+          Path copy = target.resolve(source.relativize(f));
+          Files.createDirectories(copy.getParent());
+          Files.copy(f, copy, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+
+    /** Deletes a tool's copy, so the server holds the same data when the next tool runs. */
+    void empty(String bucket) throws IOException {
+      if (basedir != null) {
+        deleteTree(basedir.resolve(bucket));
+        return;
+      }
+      List<ObjectIdentifier> keys = new ArrayList<>();
+      for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
+        keys.add(ObjectIdentifier.builder().key(o.key()).build());
+      }
+      for (int i = 0; i < keys.size(); i += 1000) {
+        List<ObjectIdentifier> page = keys.subList(i, Math.min(keys.size(), i + 1000));
+        s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(page)));
+      }
+      s3.deleteBucket(b -> b.bucket(bucket));
     }
   }
 
-  private static Map<String, Integer> sizes(S3Client s3, String bucket) {
-    Map<String, Integer> out = new TreeMap<>();
-    for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
-      out.put(o.key(), o.size().intValue());
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
     }
-    return out;
-  }
-
-  /** Deletes a tool's copy, so the server holds the same data when the next tool runs. */
-  private static void empty(S3Client s3, String bucket) {
-    List<ObjectIdentifier> keys = new ArrayList<>();
-    for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
-      keys.add(ObjectIdentifier.builder().key(o.key()).build());
+    try (var paths = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
     }
-    for (int i = 0; i < keys.size(); i += 1000) {
-      List<ObjectIdentifier> page = keys.subList(i, Math.min(keys.size(), i + 1000));
-      s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(page)));
-    }
-    s3.deleteBucket(b -> b.bucket(bucket));
   }
 }
