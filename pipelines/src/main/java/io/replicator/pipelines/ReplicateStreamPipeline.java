@@ -1,5 +1,7 @@
 package io.replicator.pipelines;
 
+import io.replicator.batch.BatchPlan;
+import io.replicator.batch.StagingPaths;
 import io.replicator.change.TargetTable;
 import io.replicator.source.InputFormat;
 import io.replicator.source.postgres.ReplicationSlot;
@@ -127,7 +129,16 @@ final class ReplicateStreamPipeline {
           read = read.startingAfter(first.applied());
         }
       }
-      p.apply("Replicate", replicate.readingFrom((once ? read.once() : read.every(plan.source().watchInterval()))
+      read = once ? read.once() : read.every(plan.source().watchInterval());
+      if (once && !Launch.onDataflow(options)) {
+        // A local runner holds a step's whole output in memory: a run after a long pause spills
+        // what the slot kept, in batches counted from the WAL it spans (as a batch run's read does).
+        long span = Math.max(0, state.end() - state.confirmed());
+        read = read.spillingInto(BatchPlan.batchCount(span, span / 100, plan.staging().batchMaxBytes(),
+            plan.staging().batchMaxRows()), StagingPaths.spillDirectory(plan.staging().staging(),
+            "slot-" + plan.source().slot().slot().slot()));
+      }
+      p.apply("Replicate", replicate.readingFrom(read
           .evolvingSchemas(plan.warehouse().spec())
           .warningAbove(plan.source().slot().maxLagBytes())
           .withTargetRows(ReadTargetRows.in(plan.warehouse().spec()))));

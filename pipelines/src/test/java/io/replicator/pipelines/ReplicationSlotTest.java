@@ -528,6 +528,7 @@ public class ReplicationSlotTest {
     Replication.Outcome second = catchUp();
     assertEquals(second.err() + second.out(), 0, second.code());
     assertTrue(second.out(), second.out().contains("completed   1 key moves"));
+    assertTrue(second.out(), second.count("merged") > 2);
     assertTargetMatchesSource();
     String confirmed = confirmedPosition();
     sql("TRUNCATE customers; INSERT INTO customers VALUES (5, 'after', 'x'); UPDATE orders SET note = 'n' WHERE id = 3");
@@ -554,11 +555,20 @@ public class ReplicationSlotTest {
     assertTrue(table.err(), table.err().contains("--jdbcTable does not go with --tables"));
   }
 
-  /** A run without --streaming of both tables through the slot: what it holds now, then stop. */
-  private Replication.Outcome catchUp() {
-    return Replication.cli("replicate", "--tables=public.orders,public.customers", "--jdbcUrl=" + pg.url(db),
-        "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile, "--slot=" + slot,
-        "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
+  /**
+   * A run without --streaming of both tables through the slot: what it holds now, then stop. Small
+   * batches, so that what it spills goes to many batches, both tables in most.
+   */
+  private Replication.Outcome catchUp() throws java.io.IOException {
+    Replication.Outcome run = Replication.cli("replicate", "--tables=public.orders,public.customers",
+        "--jdbcUrl=" + pg.url(db), "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile,
+        "--slot=" + slot, "--batchMaxRows=50", "--staging=" + dir.resolve("staging"),
+        "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
+    // The slot's changes went through spill files, all removed once staged.
+    try (Stream<Path> left = Files.walk(dir.resolve("staging"))) {
+      assertEquals(List.of(), left.filter(f -> f.toString().endsWith(".changes")).toList());
+    }
+    return run;
   }
 
   @Test

@@ -7,22 +7,13 @@ import io.replicator.source.DeadLetter;
 import io.replicator.source.FileDecoder;
 import io.replicator.source.ReadChanges;
 import io.replicator.source.ReadOutput;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.ReadableFileCoder;
-import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
-import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.io.range.OffsetRange;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -182,26 +173,21 @@ public final class SpillBatches extends PTransform<PBegin, SpillBatches.Result> 
     public void process(@Element KV<FileIO.ReadableFile, OffsetRange> range, MultiOutputReceiver out)
         throws IOException {
       long cpuStart = Counters.threadCpuNanos();
-      // A file per batch and per range: a retried range writes new files, and only the files of
-      // the attempt that succeeded are passed on.
-      String attempt = UUID.randomUUID().toString();
-      Map<String, Spill> open = new HashMap<>();
-      try {
+      // Files of their own per range: a retried range writes new ones, and only the files of the
+      // attempt that succeeded are passed on.
+      Map<String, String> files;
+      try (SpillWriter spill = new SpillWriter(batches, directory)) {
         OutputReceiver<Change> moves = out.get(KEY_MOVES);
         decoder.read(range.getKey(), range.getValue(), c -> {
-          String key = StageBatches.batchKey(c, batches);
-          open.computeIfAbsent(key, k -> Spill.create(spillFile(directory, k, attempt))).write(c);
+          spill.write(c);
           if (c.movedFrom() != null) {
             moves.output(c);
           }
         }, out.get(DEAD_LETTERS)::output);
-      } finally {
-        for (Spill spill : open.values()) {
-          spill.close();
-        }
+        files = spill.finish();
       }
       OutputReceiver<KV<String, String>> spills = out.get(SPILLS);
-      open.forEach((key, spill) -> spills.output(KV.of(key, spill.file.toString())));
+      files.forEach((key, file) -> spills.output(KV.of(key, file)));
       cpu.inc(Counters.threadCpuNanos() - cpuStart);
     }
   }
@@ -209,8 +195,7 @@ public final class SpillBatches extends PTransform<PBegin, SpillBatches.Result> 
   private static final class SpillChangesFn extends DoFn<Change, KV<String, String>> {
     private final int batches;
     private final String directory;
-    private transient Map<String, Spill> open;
-    private transient String attempt;
+    private transient SpillWriter spill;
 
     SpillChangesFn(int batches, String directory) {
       this.batches = batches;
@@ -219,64 +204,20 @@ public final class SpillBatches extends PTransform<PBegin, SpillBatches.Result> 
 
     @StartBundle
     public void start() {
-      open = new HashMap<>();
-      attempt = UUID.randomUUID().toString();
+      spill = new SpillWriter(batches, directory);
     }
 
     @ProcessElement
     public void process(@Element Change c) {
-      String key = StageBatches.batchKey(c, batches);
-      open.computeIfAbsent(key, k -> Spill.create(spillFile(directory, k, attempt))).write(c);
+      spill.write(c);
     }
 
     @FinishBundle
     public void finish(FinishBundleContext out) throws IOException {
-      for (Map.Entry<String, Spill> e : open.entrySet()) {
-        e.getValue().close();
-        out.output(KV.of(e.getKey(), e.getValue().file.toString()), BoundedWindow.TIMESTAMP_MIN_VALUE,
-            GlobalWindow.INSTANCE);
+      for (Map.Entry<String, String> e : spill.finish().entrySet()) {
+        out.output(KV.of(e.getKey(), e.getValue()), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE);
       }
-      open = null;
-    }
-  }
-
-  /** Where a batch's changes from one attempt at one range or bundle are spilled. */
-  private static ResourceId spillFile(String directory, String batchKey, String attempt) {
-    String batch = batchKey.substring(0, batchKey.indexOf(':'));
-    return FileSystems.matchNewResource(directory, true)
-        .resolve(batch, StandardResolveOptions.RESOLVE_DIRECTORY)
-        .resolve(attempt + ".changes", StandardResolveOptions.RESOLVE_FILE);
-  }
-
-  /** One open spill file: changes as {@link ChangeCoder} writes them, back to back. */
-  private static final class Spill {
-    final ResourceId file;
-    private final OutputStream out;
-
-    private Spill(ResourceId file, OutputStream out) {
-      this.file = file;
-      this.out = out;
-    }
-
-    static Spill create(ResourceId file) {
-      try {
-        return new Spill(file, new BufferedOutputStream(Channels.newOutputStream(
-            FileSystems.create(file, "application/octet-stream")), 1 << 16));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot create the spill file " + file, e);
-      }
-    }
-
-    void write(Change c) {
-      try {
-        ChangeCoder.of().encode(c, out);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot write the spill file " + file, e);
-      }
-    }
-
-    void close() throws IOException {
-      out.close();
+      spill = null;
     }
   }
 }

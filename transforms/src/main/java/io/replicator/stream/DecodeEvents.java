@@ -49,6 +49,7 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
   private static final TupleTag<Change> CHANGES = new TupleTag<>() {};
   private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
   private static final TupleTag<KV<String, Long>> PROGRESS = new TupleTag<>() {};
+  private static final TupleTag<KV<String, String>> SPILLS = new TupleTag<>() {};
 
   private final InputFormat format;
   private final List<TargetTable> tables;
@@ -95,9 +96,18 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
     return new DecodeEvents(InputFormat.NATIVE, List.of(table), Map.of(), null, null);
   }
 
-  /** The decoded changes, the dead letters, and the progress each event makes. */
+  /**
+   * The decoded changes, the dead letters, and the progress each event makes; and, from a read
+   * that spills what it decodes ({@link ReadSlotStream#spillingInto}), its spill files keyed by
+   * batch ({@link io.replicator.batch.SpillWriter}), else null.
+   */
   public record Result(PCollection<Change> changes, PCollection<DeadLetter> deadLetters,
-      PCollection<KV<String, Long>> progress) implements POutput {
+      PCollection<KV<String, Long>> progress, PCollection<KV<String, String>> spills) implements POutput {
+    public Result(PCollection<Change> changes, PCollection<DeadLetter> deadLetters,
+        PCollection<KV<String, Long>> progress) {
+      this(changes, deadLetters, progress, null);
+    }
+
     @Override
     public Pipeline getPipeline() {
       return changes.getPipeline();
@@ -105,7 +115,8 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
 
     @Override
     public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(CHANGES, changes, DEAD_LETTERS, deadLetters, PROGRESS, progress);
+      return spills == null ? Map.of(CHANGES, changes, DEAD_LETTERS, deadLetters, PROGRESS, progress)
+          : Map.of(CHANGES, changes, DEAD_LETTERS, deadLetters, PROGRESS, progress, SPILLS, spills);
     }
 
     @Override

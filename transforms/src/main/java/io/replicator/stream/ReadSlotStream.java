@@ -7,6 +7,7 @@ import io.replicator.change.Column;
 import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.Sequence;
 import io.replicator.change.TargetTable;
+import io.replicator.batch.SpillWriter;
 import io.replicator.common.ByteSize;
 import io.replicator.common.Counters;
 import io.replicator.source.DeadLetter;
@@ -78,6 +79,7 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
   private static final TupleTag<Change> CHANGES = new TupleTag<>() {};
   private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
   private static final TupleTag<KV<String, Long>> PROGRESS = new TupleTag<>() {};
+  private static final TupleTag<KV<String, String>> SPILLS = new TupleTag<>() {};
 
   private final ReplicationSlot slot;
   private final Map<String, TargetTable> tables;
@@ -87,9 +89,13 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
   private final TargetKeys targetKeys;
   /** What must be applied before the first read of the slot (a step of this pipeline), or null. */
   private final transient PCollection<String> after;
+  /** Batches a one-time read spills its changes into (0: it outputs them), and where. */
+  private final int spillBatches;
+  private final String spillDirectory;
 
   private ReadSlotStream(ReplicationSlot slot, Map<String, TargetTable> tables, Duration interval,
-      WarehouseSpec evolving, long warnAboveBytes, TargetKeys targetKeys, PCollection<String> after) {
+      WarehouseSpec evolving, long warnAboveBytes, TargetKeys targetKeys, PCollection<String> after, int spillBatches,
+      String spillDirectory) {
     this.slot = slot;
     this.tables = Map.copyOf(tables);
     this.interval = interval;
@@ -97,11 +103,13 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
     this.warnAboveBytes = warnAboveBytes;
     this.targetKeys = targetKeys;
     this.after = after;
+    this.spillBatches = spillBatches;
+    this.spillDirectory = spillDirectory;
   }
 
   /** The changes of {@code tables} (targets by source {@code schema.table}), read every ten seconds. */
   public static ReadSlotStream of(ReplicationSlot slot, Map<String, TargetTable> tables) {
-    return new ReadSlotStream(slot, tables, Duration.standardSeconds(10), null, Long.MAX_VALUE, null, null);
+    return new ReadSlotStream(slot, tables, Duration.standardSeconds(10), null, Long.MAX_VALUE, null, null, 0, null);
   }
 
   /**
@@ -109,24 +117,24 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
    * instead of a stream.
    */
   public ReadSlotStream once() {
-    return new ReadSlotStream(slot, tables, null, evolving, warnAboveBytes, targetKeys, after);
+    return new ReadSlotStream(slot, tables, null, evolving, warnAboveBytes, targetKeys, after, spillBatches, spillDirectory);
   }
 
   public ReadSlotStream every(Duration poll) {
     if (poll.getMillis() < 1) {
       throw new IllegalArgumentException("the poll interval must be positive, got " + poll);
     }
-    return new ReadSlotStream(slot, tables, poll, evolving, warnAboveBytes, targetKeys, after);
+    return new ReadSlotStream(slot, tables, poll, evolving, warnAboveBytes, targetKeys, after, spillBatches, spillDirectory);
   }
 
   /** Adds the columns new at the source to the targets in {@code warehouse}, as the changes show them. */
   public ReadSlotStream evolvingSchemas(WarehouseSpec warehouse) {
-    return new ReadSlotStream(slot, tables, interval, warehouse, warnAboveBytes, targetKeys, after);
+    return new ReadSlotStream(slot, tables, interval, warehouse, warnAboveBytes, targetKeys, after, spillBatches, spillDirectory);
   }
 
   /** Warns (at most once a minute) while the slot keeps more than {@code bytes} of WAL on the source. */
   public ReadSlotStream warningAbove(long bytes) {
-    return new ReadSlotStream(slot, tables, interval, evolving, bytes, targetKeys, after);
+    return new ReadSlotStream(slot, tables, interval, evolving, bytes, targetKeys, after, spillBatches, spillDirectory);
   }
 
   /**
@@ -135,7 +143,20 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
    * keys}. Without it the stream stops at a TRUNCATE, and such a move is a dead letter.
    */
   public ReadSlotStream withTargetRows(TargetKeys keys) {
-    return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, keys, after);
+    return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, keys, after, spillBatches, spillDirectory);
+  }
+
+  /**
+   * A one-time read ({@link #once}) that appends its changes to spill files as it reads them (in
+   * {@code batches} batches under {@code directory}, {@link io.replicator.batch.SpillWriter}) and
+   * passes on only the files, for {@link io.replicator.batch.StageBatches#spilled}: a local runner
+   * would otherwise hold everything the slot kept since the last run in memory.
+   */
+  public ReadSlotStream spillingInto(int batches, String directory) {
+    if (interval != null) {
+      throw new IllegalStateException("only a one-time read spills: a stream's windows are staged as they close");
+    }
+    return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, targetKeys, after, batches, directory);
   }
 
   /**
@@ -146,7 +167,7 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
    * all build on the target's rows, which must be there first. Meanwhile the slot keeps its WAL.
    */
   public ReadSlotStream startingAfter(PCollection<String> applied) {
-    return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, targetKeys, applied);
+    return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, targetKeys, applied, spillBatches, spillDirectory);
   }
 
   /** The source name progress is reported under. */
@@ -165,11 +186,16 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
     if (after != null) {
       polls = polls.apply("After the first reads", Wait.on(after));
     }
-    PCollectionTuple out = polls
-        .apply("Read slot", ParDo.of(new PollFn(this)).withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS).and(PROGRESS)));
+    PCollectionTuple out = polls.apply("Read slot", ParDo.of(new PollFn(this))
+        .withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS).and(PROGRESS).and(SPILLS)));
     return new DecodeEvents.Result(out.get(CHANGES).setCoder(ChangeCoder.of()),
         out.get(DEAD_LETTERS).setCoder(DeadLetter.coder()),
-        out.get(PROGRESS).setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
+        out.get(PROGRESS).setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())),
+        spills() ? out.get(SPILLS).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of())) : null);
+  }
+
+  private boolean spills() {
+    return interval == null && spillBatches > 0;
   }
 
   private static final class PollFn extends DoFn<KV<String, Instant>, Change> {
@@ -205,15 +231,21 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
       List<KV<String, Sequence>> truncates = new ArrayList<>();
       List<PartialKeyMoves.Move> moves = new ArrayList<>();
       boolean target = spec.targetKeys != null;
-      SlotPeek.Read read = SlotPeek.read(spec.slot, end, from, current, adder,
-          target ? (table, at) -> truncates.add(KV.of(table, at)) : null, target ? moves::add : null, 10_000,
-          out.get(CHANGES)::output, out.get(DEAD_LETTERS)::output);
-      for (KV<String, Sequence> truncate : truncates) {
-        applyTruncate(truncate.getKey(), truncate.getValue(), adder, out.get(CHANGES)::output);
+      try (SpillWriter spill = spec.spills() ? new SpillWriter(spec.spillBatches, spec.spillDirectory) : null) {
+        Consumer<Change> changes = spill != null ? spill::write : out.get(CHANGES)::output;
+        SlotPeek.Read read = SlotPeek.read(spec.slot, end, from, current, adder,
+            target ? (table, at) -> truncates.add(KV.of(table, at)) : null, target ? moves::add : null, 10_000,
+            changes, out.get(DEAD_LETTERS)::output);
+        for (KV<String, Sequence> truncate : truncates) {
+          applyTruncate(truncate.getKey(), truncate.getValue(), adder, changes);
+        }
+        PartialMoves.complete(spec.slot, end, current, adder, spec.targetKeys, moves, changes);
+        if (spill != null) {
+          spill.finish().forEach((batch, file) -> out.get(SPILLS).output(KV.of(batch, file)));
+        }
+        read.newestCommitMillis().forEach((table, millis) -> out.get(PROGRESS).output(Progress.sourceTime(table, millis)));
       }
-      PartialMoves.complete(spec.slot, end, current, adder, spec.targetKeys, moves, out.get(CHANGES)::output);
       polls.inc();
-      read.newestCommitMillis().forEach((table, millis) -> out.get(PROGRESS).output(Progress.sourceTime(table, millis)));
       out.get(PROGRESS).output(Progress.position(sourceName(spec.slot), end));
       readTo.write(end);
       watchRetainedWal();

@@ -195,7 +195,9 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
         return mergeAndCommit(new DecodeEvents.Result(
             r.changes().apply("Windows of the load interval", ReplicateStream.this.<Change>windows()),
             r.deadLetters().apply("Dead letters in windows", ReplicateStream.this.<DeadLetter>windows()),
-            r.progress().apply("Progress in windows", ReplicateStream.this.<KV<String, Long>>windows())));
+            r.progress().apply("Progress in windows", ReplicateStream.this.<KV<String, Long>>windows()),
+            r.spills() == null ? null
+                : r.spills().apply("Spill files in windows", ReplicateStream.this.<KV<String, String>>windows())));
       }
     };
   }
@@ -211,6 +213,12 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
   private PCollection<String> mergeAndCommit(DecodeEvents.Result decoded) {
     PCollection<StagedBatch> staged = decoded.changes().apply("Stage batches",
         StageBatches.to(staging()).withMaxBytes(maxBytes()).withMaxRows(maxRows()));
+    if (decoded.spills() != null) {
+      // A read that spilled what it read: its batches reduced from the files, one at a time.
+      staged = PCollectionList.of(staged)
+          .and(decoded.spills().apply("Stage spilled batches", StageBatches.spilled(staging(), maxBytes(), maxRows())))
+          .apply("All staged", Flatten.pCollections()).setCoder(StagedBatch.coder());
+    }
     PCollection<MergeResult> merged = staged.apply("Merge batches",
         MergeBatches.into(warehouse(), tables()).keepingStaging(keepStaging()).followingSchemaChanges());
     // Rejected events, and partial rows the merge found nothing to complete.
