@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.Rule;
 import org.junit.Test;
@@ -24,12 +25,17 @@ public class RunLocalScriptIT {
   record Result(int code, String out, String err) {}
 
   private static Result run(String... args) throws Exception {
+    return runWith(Map.of(), args);
+  }
+
+  private static Result runWith(Map<String, String> env, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("./run-local.sh"));
     command.addAll(List.of(args));
     File out = File.createTempFile("out", ".txt");
     File err = File.createTempFile("err", ".txt");
-    Process p = new ProcessBuilder(command).directory(REPO)
-        .redirectOutput(out).redirectError(err).start();
+    ProcessBuilder builder = new ProcessBuilder(command).directory(REPO).redirectOutput(out).redirectError(err);
+    builder.environment().putAll(env);
+    Process p = builder.start();
     assertTrue("run-local.sh did not finish in 5 minutes", p.waitFor(5, TimeUnit.MINUTES));
     return new Result(p.exitValue(),
         java.nio.file.Files.readString(out.toPath(), StandardCharsets.UTF_8),
@@ -128,6 +134,19 @@ public class RunLocalScriptIT {
     assertEquals(2, memory.code());
     assertTrue(memory.err(), memory.err().contains("--runs without copy starts each bucket as a copy of the source's"
         + " files, which needs --store=filesystem"));
+  }
+
+  @Test
+  public void runningOutOfMemoryStopsTheProcessAtOnce() throws Exception {
+    // The DirectRunner may finish a run whose step died of an Error, its bundle lost, and let the
+    // steps after it commit source positions: run-local.sh makes the JVM kill itself at its first
+    // OutOfMemoryError instead (137). JAVA_OPTS comes last, so this heap, far too small, wins.
+    Path dir = tmp.getRoot().toPath();
+    Result r = runWith(Map.of("JAVA_OPTS", "-Xmx16m"), "replicate", "--table=spind_dly", "--keys=gvkey,datadate",
+        "--schema=samples/spind_dly/schema.json", "--changes=samples/spind_dly/changes.jsonl",
+        "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
+    assertEquals(r.err() + r.out(), 137, r.code());
+    assertTrue(r.out() + r.err(), r.out().contains("# java.lang.OutOfMemoryError: Java heap space"));
   }
 
   @Test
