@@ -117,19 +117,22 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
    * instead of a stream.
    */
   public ReadSlotStream once() {
-    return new ReadSlotStream(slot, tables, null, evolving, warnAboveBytes, targetKeys, after, spillBatches, spillDirectory);
+    return new ReadSlotStream(slot, tables, null, evolving, warnAboveBytes, targetKeys, after, spillBatches,
+        spillDirectory);
   }
 
   public ReadSlotStream every(Duration poll) {
     if (poll.getMillis() < 1) {
       throw new IllegalArgumentException("the poll interval must be positive, got " + poll);
     }
-    return new ReadSlotStream(slot, tables, poll, evolving, warnAboveBytes, targetKeys, after, spillBatches, spillDirectory);
+    return new ReadSlotStream(slot, tables, poll, evolving, warnAboveBytes, targetKeys, after, spillBatches,
+        spillDirectory);
   }
 
   /** Adds the columns new at the source to the targets in {@code warehouse}, as the changes show them. */
   public ReadSlotStream evolvingSchemas(WarehouseSpec warehouse) {
-    return new ReadSlotStream(slot, tables, interval, warehouse, warnAboveBytes, targetKeys, after, spillBatches, spillDirectory);
+    return new ReadSlotStream(slot, tables, interval, warehouse, warnAboveBytes, targetKeys, after,
+        spillBatches, spillDirectory);
   }
 
   /** Warns (at most once a minute) while the slot keeps more than {@code bytes} of WAL on the source. */
@@ -143,7 +146,8 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
    * keys}. Without it the stream stops at a TRUNCATE, and such a move is a dead letter.
    */
   public ReadSlotStream withTargetRows(TargetKeys keys) {
-    return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, keys, after, spillBatches, spillDirectory);
+    return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, keys, after, spillBatches,
+        spillDirectory);
   }
 
   /**
@@ -167,7 +171,8 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
    * all build on the target's rows, which must be there first. Meanwhile the slot keeps its WAL.
    */
   public ReadSlotStream startingAfter(PCollection<String> applied) {
-    return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, targetKeys, applied, spillBatches, spillDirectory);
+    return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, targetKeys, applied,
+        spillBatches, spillDirectory);
   }
 
   /** The source name progress is reported under. */
@@ -243,7 +248,8 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
         if (spill != null) {
           spill.finish().forEach((batch, file) -> out.get(SPILLS).output(KV.of(batch, file)));
         }
-        read.newestCommitMillis().forEach((table, millis) -> out.get(PROGRESS).output(Progress.sourceTime(table, millis)));
+        read.newestCommitMillis()
+            .forEach((table, millis) -> out.get(PROGRESS).output(Progress.sourceTime(table, millis)));
       }
       polls.inc();
       out.get(PROGRESS).output(Progress.position(sourceName(spec.slot), end));

@@ -128,9 +128,9 @@ public final class S3SyncBenchmark {
       throw new IllegalArgumentException("bench s3-sync: --runs without copy starts each bucket as a copy of the"
           + " source's files, which needs --store=filesystem");
     }
-    if (largeSize > (1L << 30) && !filesystem) {
-      throw new IllegalArgumentException("bench s3-sync: --largeSize is at most 1GB (the server holds every object in"
-          + " memory)");
+    if (largeSize > (1L << 30)) {
+      throw new IllegalArgumentException("bench s3-sync: --largeSize is at most 1GB (each object is made in memory,"
+          + " and the in-memory server holds them all)");
     }
     if (threshold < (5L << 20)) {
       throw new IllegalArgumentException("bench s3-sync: --multipartThreshold must be at least 5MB (S3's smallest part)");
