@@ -225,6 +225,25 @@ public final class RowReader {
     return index;
   }
 
+  /**
+   * The object or array the parser is at, as JSON text; a field given twice inside it is refused
+   * (a JsonParseException) also where the row's parser lets its own fields repeat ({@link
+   * JsonLines#openRow}): a JSON value is refused the same in a snapshot row and in a change line.
+   */
+  private static String copyStructure(JsonParser p) throws IOException {
+    boolean strict = p.isEnabled(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    StringWriter w = new StringWriter();
+    try (JsonGenerator g = JSON.createGenerator(w)) {
+      p.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION); // from this value's own object down
+      g.copyCurrentStructure(p);
+    } finally {
+      if (!strict) {
+        p.disable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+      }
+    }
+    return w.toString();
+  }
+
   /** Sets column {@code index} from the JSON value the parser is at. */
   void readValue(int index, JsonParser p) throws IOException, RejectedInputException {
     Column column = schema.column(index);
@@ -240,11 +259,7 @@ public final class RowReader {
     }
     if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
       if (t == JsonToken.START_ARRAY && placeholders != null) {
-        StringWriter w = new StringWriter();
-        try (JsonGenerator g = JSON.createGenerator(w)) {
-          g.copyCurrentStructure(p);
-        }
-        String array = w.toString();
+        String array = copyStructure(p);
         if (isPlaceholder(array)) {
           markUnchanged(index);
           return;
@@ -261,11 +276,7 @@ public final class RowReader {
             "column '" + column.name() + "': expected " + column.type() + ", found "
                 + describe(t));
       }
-      StringWriter w = new StringWriter();
-      try (JsonGenerator g = JSON.createGenerator(w)) {
-        g.copyCurrentStructure(p);
-      }
-      texts[index] = w.toString();
+      texts[index] = copyStructure(p);
       forms[index] = CanonicalValue.Form.RAW_JSON;
       return;
     }

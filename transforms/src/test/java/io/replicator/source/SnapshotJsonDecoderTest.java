@@ -57,4 +57,18 @@ public class SnapshotJsonDecoderTest {
     }
     assertEquals("[7]", decode(d, "{\"note\":\"a\",\"id\":7}").get(0).key());
   }
+
+  @Test
+  public void aFieldGivenTwiceInsideAJsonValueIsRefusedAsInAChangeLine() throws Exception {
+    TableSchema withJson = TableSchema.fromBigQueryJson("""
+        [{"name":"id","type":"INT64","mode":"REQUIRED"},{"name":"doc","type":"JSON"}]""", List.of("id"));
+    SnapshotJsonDecoder d = new SnapshotJsonDecoder("t", withJson, Sequence.of(3));
+    for (String line : List.of("{\"id\":1,\"doc\":{\"a\":1,\"a\":2}}", "{\"id\":1,\"doc\":[{\"b\":{\"c\":1,\"c\":1}}]}")) {
+      RejectedInputException e = assertThrows(line, RejectedInputException.class, () -> decode(d, line));
+      assertTrue(e.getMessage(), e.getMessage().contains("Duplicate field"));
+    }
+    // The row's own metadata fields may still repeat (the reader ignores them), after a JSON value too.
+    assertEquals("\"id\":2,\"doc\":{\"a\":1,\"b\":[1,{\"a\":2}]}",
+        decode(d, "{\"id\":2,\"doc\":{\"a\":1,\"b\":[1,{\"a\":2}]},\"_x\":1,\"_x\":2}").get(0).rowJson());
+  }
 }
