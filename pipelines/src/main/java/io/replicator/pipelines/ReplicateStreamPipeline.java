@@ -1,6 +1,7 @@
 package io.replicator.pipelines;
 
 import io.replicator.batch.BatchPlan;
+import io.replicator.batch.SpillWriter;
 import io.replicator.batch.StagingPaths;
 import io.replicator.change.TargetTable;
 import io.replicator.source.InputFormat;
@@ -134,9 +135,9 @@ final class ReplicateStreamPipeline {
         // A local runner holds a step's whole output in memory: a run after a long pause spills
         // what the slot kept, in batches counted from the WAL it spans (as a batch run's read does).
         long span = Math.max(0, state.end() - state.confirmed());
-        read = read.spillingInto(BatchPlan.batchCount(span, span / 100, plan.staging().batchMaxBytes(),
-            plan.staging().batchMaxRows()), StagingPaths.spillDirectory(plan.staging().staging(),
-            "slot-" + plan.source().slot().slot().slot()));
+        read = read.spillingInto(SpillWriter.into(BatchPlan.batchCount(span, span / 100,
+            plan.staging().batchMaxBytes(), plan.staging().batchMaxRows()), StagingPaths.spillDirectory(
+            plan.staging().staging(), "slot-" + plan.source().slot().slot().slot())));
       }
       p.apply("Replicate", replicate.readingFrom(read
           .evolvingSchemas(plan.warehouse().spec())

@@ -165,8 +165,7 @@ public final class RunSummary {
       sb.append(String.format(Locale.ROOT, "  %-11s slot confirmed to LSN %s: the next run reads from there%n", "",
           Lsn.text(state.end())));
       if (get(ReadSlotChanges.TRUNCATES_APPLIED) > 0) {
-        line(sb, "truncated", get(ReadSlotChanges.TRUNCATES_APPLIED), "TRUNCATE applied: the target's rows before it"
-            + " deleted, " + get(ReadSlotChanges.CHANGES_BEFORE_TRUNCATE) + " changes before it dropped");
+        line(sb, "truncated", get(ReadSlotChanges.TRUNCATES_APPLIED), "TRUNCATE applied: every row before it deleted");
       }
       long maxLag = run.plan().slot().maxLagBytes();
       sb.append(String.format(Locale.ROOT, "  %-11s the slot kept %s of WAL on the source at the start%s%n", "",

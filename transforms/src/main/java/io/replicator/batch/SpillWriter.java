@@ -2,6 +2,7 @@ package io.replicator.batch;
 
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
+import io.replicator.source.ChangeSpill;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -28,7 +29,7 @@ import org.apache.beam.sdk.io.fs.ResourceId;
  * }
  * }</pre>
  */
-public final class SpillWriter implements AutoCloseable {
+public final class SpillWriter implements ChangeSpill.Writer {
   private final int batches;
   private final String directory;
   private final String attempt = UUID.randomUUID().toString();
@@ -42,6 +43,15 @@ public final class SpillWriter implements AutoCloseable {
     this.directory = directory;
   }
 
+  /** A new writer for each attempt, into {@code batches} batches under {@code directory}. */
+  public static ChangeSpill into(int batches, String directory) {
+    if (batches < 1) {
+      throw new IllegalArgumentException("at least one batch, got " + batches);
+    }
+    return () -> new SpillWriter(batches, directory);
+  }
+
+  @Override
   public void write(Change c) {
     String key = StageBatches.batchKey(c, batches);
     Spill spill = open.get(key);
@@ -52,7 +62,7 @@ public final class SpillWriter implements AutoCloseable {
     spill.write(c);
   }
 
-  /** Closes every file: each batch key written to and its file. */
+  @Override
   public Map<String, String> finish() throws IOException {
     Map<String, String> files = new HashMap<>();
     for (Map.Entry<String, Spill> e : open.entrySet()) {
@@ -63,7 +73,6 @@ public final class SpillWriter implements AutoCloseable {
     return files;
   }
 
-  /** Closes what is still open (a failed attempt: its files are never passed on). */
   @Override
   public void close() throws IOException {
     for (Spill spill : open.values()) {

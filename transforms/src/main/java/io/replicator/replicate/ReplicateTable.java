@@ -5,6 +5,7 @@ import io.replicator.batch.CompleteKeyMoves;
 import io.replicator.batch.LatestPerKey;
 import io.replicator.batch.ReduceWhileReading;
 import io.replicator.batch.SpillBatches;
+import io.replicator.batch.SpillWriter;
 import io.replicator.batch.StageBatches;
 import io.replicator.batch.StagingPaths;
 import io.replicator.change.Change;
@@ -12,6 +13,7 @@ import io.replicator.change.ChangeCoder;
 import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.TargetTable;
+import io.replicator.source.ChangeSpill;
 import io.replicator.source.ConfirmRead;
 import io.replicator.source.DeadLetter;
 import io.replicator.source.ReadChanges;
@@ -208,7 +210,8 @@ public abstract class ReplicateTable extends PTransform<PBegin, PCollection<Stri
   /**
    * Cut into {@code batches} batches as read and spilled to files under the staging directory
    * ({@link SpillBatches}), then reduced one batch at a time, so memory is bounded by the batch size
-   * whatever the input's size: files as they are decoded, a database snapshot as its rows arrive.
+   * whatever the input's size: files as they are decoded, a database snapshot as its rows arrive, a
+   * replication slot's changes as it reads them ({@link ChangeSpill.Spilling}).
    * For runners whose shuffle holds groups in memory (the local ones); Dataflow's shuffle service
    * spills on its own.
    */
@@ -315,10 +318,12 @@ public abstract class ReplicateTable extends PTransform<PBegin, PCollection<Stri
    */
   private PCollection<StagedBatch> stage(Sources read, boolean reduce) {
     if (spill()) {
-      PCollection<KV<String, String>> spills = reduce
-          ? read.spills.apply("All spill files", Flatten.pCollections())
-          : read.changes.apply("Spill", SpillBatches.changes(reduceIntoBatches(),
-              StagingPaths.spillDirectory(staging(), table().name())));
+      PCollectionList<KV<String, String>> spilled = read.spills;
+      if (!reduce) {
+        spilled = spilled.and(read.changes.apply("Spill", SpillBatches.changes(reduceIntoBatches(), spillDirectory())));
+      }
+      PCollection<KV<String, String>> spills = spilled.size() == 1 ? spilled.get(0)
+          : spilled.apply("All spill files", Flatten.pCollections());
       if (changeFiles() == null) {
         return spills.apply("Stage batches", StageBatches.spilled(staging(), batchMaxBytes(), batchMaxRows()));
       }
@@ -397,9 +402,14 @@ public abstract class ReplicateTable extends PTransform<PBegin, PCollection<Stri
     PCollectionList<DeadLetter> snapshotRejected;
   }
 
+  private String spillDirectory() {
+    return StagingPaths.spillDirectory(staging(), table().name());
+  }
+
   private Sources read(PBegin input) {
     Sources s = new Sources();
     PCollectionList<Change> changes = PCollectionList.empty(input.getPipeline());
+    s.spills = PCollectionList.empty(input.getPipeline());
     s.rejected = PCollectionList.empty(input.getPipeline());
     s.snapshotRejected = PCollectionList.empty(input.getPipeline());
     for (SourceRead r : List.of(
@@ -410,8 +420,16 @@ public abstract class ReplicateTable extends PTransform<PBegin, PCollection<Stri
       if (r.read == null) {
         continue;
       }
-      ReadChanges.Result result = input.apply(r.name, r.read);
+      PTransform<PBegin, ReadChanges.Result> read = r.read;
+      if (spill() && read instanceof ChangeSpill.Spilling spilling) {
+        // A read that spills itself: a local runner would hold its whole output otherwise.
+        read = spilling.spillingInto(SpillWriter.into(reduceIntoBatches(), spillDirectory()));
+      }
+      ReadChanges.Result result = input.apply(r.name, read);
       changes = changes.and(result.changes());
+      if (result.spills() != null) {
+        s.spills = s.spills.and(result.spills());
+      }
       s.rejected = s.rejected.and(result.deadLetters());
       if (r.snapshot) {
         s.snapshotRejected = s.snapshotRejected.and(result.deadLetters());
@@ -437,7 +455,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PCollection<Stri
       PCollection<DeadLetter> rejected;
       if (spill()) {
         SpillBatches.Result result = input.apply(r.name, SpillBatches.of((ReadChanges) r.read, reduceIntoBatches(),
-            StagingPaths.spillDirectory(staging(), table().name())));
+            spillDirectory()));
         s.spills = s.spills.and(result.spills());
         s.keyMoves = s.keyMoves.and(result.keyMoves());
         rejected = result.deadLetters();

@@ -7,8 +7,10 @@ import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.Sequence;
 import io.replicator.change.TableSchema;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.beam.sdk.io.FileIO;
@@ -16,10 +18,12 @@ import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 
@@ -136,25 +140,52 @@ public final class ReadChanges extends PTransform<PBegin, ReadChanges.Result> {
     PCollectionTuple out = input
         .apply("Files", files())
         .apply("Decode", ParDo.of(new DecodeFileFn(decoder())).withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS)));
-    return new Result(input.getPipeline(), out.get(CHANGES).setCoder(ChangeCoder.of()),
+    return Result.of(input.getPipeline(), out.get(CHANGES).setCoder(ChangeCoder.of()),
         out.get(DEAD_LETTERS).setCoder(DeadLetter.coder()));
   }
 
   /** What {@link ReadChanges} produces: the changes and the dead letters. */
   public static final class Result extends ReadOutput<Change> {
+    private static final TupleTag<KV<String, String>> SPILLS = new TupleTag<>() {};
+    private final PCollection<KV<String, String>> spills;
+
     private Result(org.apache.beam.sdk.Pipeline pipeline, PCollection<Change> changes,
-        PCollection<DeadLetter> deadLetters) {
+        PCollection<DeadLetter> deadLetters, PCollection<KV<String, String>> spills) {
       super(pipeline, CHANGES, changes, DEAD_LETTERS, deadLetters);
+      this.spills = spills;
     }
 
     /** The output of any source that reads changes: what it read and what it rejected. */
     public static Result of(org.apache.beam.sdk.Pipeline pipeline, PCollection<Change> changes,
         PCollection<DeadLetter> deadLetters) {
-      return new Result(pipeline, changes, deadLetters);
+      return new Result(pipeline, changes, deadLetters, null);
+    }
+
+    /**
+     * The output of a source that appended (some of) what it read to spill files ({@link
+     * ChangeSpill}): the files by batch key, for {@link io.replicator.batch.StageBatches#spilled}.
+     */
+    public static Result spilled(org.apache.beam.sdk.Pipeline pipeline, PCollection<Change> changes,
+        PCollection<DeadLetter> deadLetters, PCollection<KV<String, String>> spills) {
+      return new Result(pipeline, changes, deadLetters, spills);
     }
 
     public PCollection<Change> changes() {
       return read();
+    }
+
+    /** The spill files by batch key, or null for a read that spilled nothing. */
+    public PCollection<KV<String, String>> spills() {
+      return spills;
+    }
+
+    @Override
+    public Map<TupleTag<?>, PValue> expand() {
+      Map<TupleTag<?>, PValue> outputs = new HashMap<>(super.expand());
+      if (spills != null) {
+        outputs.put(SPILLS, spills);
+      }
+      return outputs;
     }
   }
 

@@ -2,28 +2,25 @@ package io.replicator.stream;
 
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
-import io.replicator.change.ChangeOp;
 import io.replicator.change.Column;
 import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.Sequence;
 import io.replicator.change.TargetTable;
-import io.replicator.batch.SpillWriter;
 import io.replicator.common.ByteSize;
 import io.replicator.common.Counters;
+import io.replicator.source.ChangeSpill;
 import io.replicator.source.DeadLetter;
-import io.replicator.source.jdbc.Lsn;
 import io.replicator.source.postgres.PartialMoves;
 import io.replicator.source.postgres.ReplicationSlot;
 import io.replicator.source.postgres.SlotChangeDecoder;
 import io.replicator.source.postgres.SlotPeek;
+import io.replicator.source.postgres.SlotTruncates;
 import io.replicator.source.postgres.TargetKeys;
 import io.replicator.warehouse.WarehouseSpec;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.InstantCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -89,13 +86,11 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
   private final TargetKeys targetKeys;
   /** What must be applied before the first read of the slot (a step of this pipeline), or null. */
   private final transient PCollection<String> after;
-  /** Batches a one-time read spills its changes into (0: it outputs them), and where. */
-  private final int spillBatches;
-  private final String spillDirectory;
+  /** Where a one-time read spills its changes, or null: it outputs them. */
+  private final ChangeSpill spill;
 
   private ReadSlotStream(ReplicationSlot slot, Map<String, TargetTable> tables, Duration interval,
-      WarehouseSpec evolving, long warnAboveBytes, TargetKeys targetKeys, PCollection<String> after, int spillBatches,
-      String spillDirectory) {
+      WarehouseSpec evolving, long warnAboveBytes, TargetKeys targetKeys, PCollection<String> after, ChangeSpill spill) {
     this.slot = slot;
     this.tables = Map.copyOf(tables);
     this.interval = interval;
@@ -103,13 +98,12 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
     this.warnAboveBytes = warnAboveBytes;
     this.targetKeys = targetKeys;
     this.after = after;
-    this.spillBatches = spillBatches;
-    this.spillDirectory = spillDirectory;
+    this.spill = spill;
   }
 
   /** The changes of {@code tables} (targets by source {@code schema.table}), read every ten seconds. */
   public static ReadSlotStream of(ReplicationSlot slot, Map<String, TargetTable> tables) {
-    return new ReadSlotStream(slot, tables, Duration.standardSeconds(10), null, Long.MAX_VALUE, null, null, 0, null);
+    return new ReadSlotStream(slot, tables, Duration.standardSeconds(10), null, Long.MAX_VALUE, null, null, null);
   }
 
   /**
@@ -117,27 +111,25 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
    * instead of a stream.
    */
   public ReadSlotStream once() {
-    return new ReadSlotStream(slot, tables, null, evolving, warnAboveBytes, targetKeys, after, spillBatches,
-        spillDirectory);
+    return new ReadSlotStream(slot, tables, null, evolving, warnAboveBytes, targetKeys, after, spill);
   }
 
   public ReadSlotStream every(Duration poll) {
     if (poll.getMillis() < 1) {
       throw new IllegalArgumentException("the poll interval must be positive, got " + poll);
     }
-    return new ReadSlotStream(slot, tables, poll, evolving, warnAboveBytes, targetKeys, after, spillBatches,
-        spillDirectory);
+    return new ReadSlotStream(slot, tables, poll, evolving, warnAboveBytes, targetKeys, after, spill);
   }
 
   /** Adds the columns new at the source to the targets in {@code warehouse}, as the changes show them. */
   public ReadSlotStream evolvingSchemas(WarehouseSpec warehouse) {
     return new ReadSlotStream(slot, tables, interval, warehouse, warnAboveBytes, targetKeys, after,
-        spillBatches, spillDirectory);
+        spill);
   }
 
   /** Warns (at most once a minute) while the slot keeps more than {@code bytes} of WAL on the source. */
   public ReadSlotStream warningAbove(long bytes) {
-    return new ReadSlotStream(slot, tables, interval, evolving, bytes, targetKeys, after, spillBatches, spillDirectory);
+    return new ReadSlotStream(slot, tables, interval, evolving, bytes, targetKeys, after, spill);
   }
 
   /**
@@ -146,21 +138,20 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
    * keys}. Without it the stream stops at a TRUNCATE, and such a move is a dead letter.
    */
   public ReadSlotStream withTargetRows(TargetKeys keys) {
-    return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, keys, after, spillBatches,
-        spillDirectory);
+    return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, keys, after, spill);
   }
 
   /**
-   * A one-time read ({@link #once}) that appends its changes to spill files as it reads them (in
-   * {@code batches} batches under {@code directory}, {@link io.replicator.batch.SpillWriter}) and
-   * passes on only the files, for {@link io.replicator.batch.StageBatches#spilled}: a local runner
-   * would otherwise hold everything the slot kept since the last run in memory.
+   * A one-time read ({@link #once}) that appends its changes to spill files as it reads them
+   * ({@code spill}, such as {@link io.replicator.batch.SpillWriter#into}) and passes on only the
+   * files, for {@link io.replicator.batch.StageBatches#spilled}: a local runner would otherwise hold
+   * everything the slot kept since the last run in memory.
    */
-  public ReadSlotStream spillingInto(int batches, String directory) {
+  public ReadSlotStream spillingInto(ChangeSpill spill) {
     if (interval != null) {
       throw new IllegalStateException("only a one-time read spills: a stream's windows are staged as they close");
     }
-    return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, targetKeys, after, batches, directory);
+    return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, targetKeys, after, spill);
   }
 
   /**
@@ -172,7 +163,7 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
    */
   public ReadSlotStream startingAfter(PCollection<String> applied) {
     return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, targetKeys, applied,
-        spillBatches, spillDirectory);
+        spill);
   }
 
   /** The source name progress is reported under. */
@@ -200,7 +191,7 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
   }
 
   private boolean spills() {
-    return interval == null && spillBatches > 0;
+    return interval == null && spill != null;
   }
 
   private static final class PollFn extends DoFn<KV<String, Instant>, Change> {
@@ -236,13 +227,15 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
       List<KV<String, Sequence>> truncates = new ArrayList<>();
       List<PartialKeyMoves.Move> moves = new ArrayList<>();
       boolean target = spec.targetKeys != null;
-      try (SpillWriter spill = spec.spills() ? new SpillWriter(spec.spillBatches, spec.spillDirectory) : null) {
+      try (ChangeSpill.Writer spill = spec.spills() ? spec.spill.open() : null) {
         Consumer<Change> changes = spill != null ? spill::write : out.get(CHANGES)::output;
         SlotPeek.Read read = SlotPeek.read(spec.slot, end, from, current, adder,
             target ? (table, at) -> truncates.add(KV.of(table, at)) : null, target ? moves::add : null, 10_000,
             changes, out.get(DEAD_LETTERS)::output);
         for (KV<String, Sequence> truncate : truncates) {
-          applyTruncate(truncate.getKey(), truncate.getValue(), adder, changes);
+          SlotTruncates.apply(spec.slot, truncate.getKey(), truncate.getValue(), current, adder, spec.targetKeys,
+              changes);
+          truncated.inc();
         }
         PartialMoves.complete(spec.slot, end, current, adder, spec.targetKeys, moves, changes);
         if (spill != null) {
@@ -255,34 +248,6 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
       out.get(PROGRESS).output(Progress.position(sourceName(spec.slot), end));
       readTo.write(end);
       watchRetainedWal();
-    }
-
-    /**
-     * Deletes, at the TRUNCATE's place, every row {@code table} may hold: the rows of the changes
-     * passed on since the slot's confirmed position (maybe not merged yet), then the target's
-     * (merged, whose positions the slot confirmed). A change merged between the two reads is in
-     * one of them.
-     */
-    private void applyTruncate(String table, Sequence at, SlotChangeDecoder.ColumnAdder adder, Consumer<Change> out)
-        throws Exception {
-      // The in-flight keys are few (what the unconfirmed windows hold); the target's rows stream past.
-      Set<String> inFlight = new HashSet<>();
-      SlotPeek.changesBefore(spec.slot, at, table, current, adder, c -> {
-        if (inFlight.add(c.key())) {
-          out.accept(new Change(table, ChangeOp.DELETE, c.key(), at, c.rowJson()));
-        }
-      });
-      long[] merged = new long[1];
-      TargetTable target = current.values().stream().filter(t -> t.name().equals(table)).findFirst().orElseThrow();
-      spec.targetKeys.forEachRow(target, c -> {
-        if (!inFlight.contains(c.key())) {
-          merged[0]++;
-          out.accept(new Change(table, ChangeOp.DELETE, c.key(), at, c.rowJson()));
-        }
-      });
-      truncated.inc();
-      LOG.info("TRUNCATE of {} at LSN {}: deleting {} rows of the target and {} of changes not confirmed merged",
-          table, Lsn.text(at.part(0)), merged[0], inFlight.size());
     }
 
     /** A slot that falls behind keeps WAL on the source's disk until it fills: say so early. */

@@ -75,7 +75,7 @@ public final class SlotPeek {
 
   /**
    * The changes of {@code table} the slot holds from its confirmed position up to {@code before}
-   * (a TRUNCATE's place in the commit order), read again: what a stream passed on but may not have
+   * (a TRUNCATE's place in the commit order), read again: what a reader passed on but may not have
    * merged yet. Not counted (the read that passed them on was); rejected changes are left out (that
    * read dead-lettered them).
    */
