@@ -91,7 +91,24 @@ final class JdbcPlan implements AutoCloseable {
 
   /** The read of the prepared ranges, each row at {@code sequence}, in the exported snapshot when there is one. */
   ReadJdbcSnapshot read(JdbcSourcePlan plan, String targetTable, long sequence) {
-    ReadJdbcSnapshot read = ReadJdbcSnapshot.of(plan.source(), table, ranges, Sequence.of(sequence), targetTable)
+    return read(plan, targetTable, Sequence.of(sequence));
+  }
+
+  /**
+   * The sequence of the rows of a read of the whole table at a replication slot's position: above
+   * the rows an earlier read at the same position wrote (this read's own WAL position decides:
+   * a read that starts later sees the source later, and one with no WAL written in between sees
+   * what the other saw, as only a change at the source writes WAL, a column added with a default
+   * included), and below every change the slot holds from that position (a change's second part,
+   * its place in its transaction, is at least 1).
+   */
+  Sequence atSlotPosition(long slotPosition) {
+    return Sequence.of(slotPosition, 0, sequence());
+  }
+
+  /** The read of the prepared ranges, each row at {@code sequence}, in the exported snapshot when there is one. */
+  ReadJdbcSnapshot read(JdbcSourcePlan plan, String targetTable, Sequence sequence) {
+    ReadJdbcSnapshot read = ReadJdbcSnapshot.of(plan.source(), table, ranges, sequence, targetTable)
         .withFetchSize(plan.fetchSize());
     if (plan.maxThroughput() > 0) {
       read = read.withMaxThroughput(plan.maxThroughput(), THROTTLED_READERS);

@@ -101,6 +101,9 @@ public final class ReplicatePipeline {
     Long snapshotSequence = null;
     SlotRead slot = null;
     try (Warehouse w = plan.warehouse().spec().open()) {
+      if (slotState != null) {
+        SlotBackfill.addColumnsAddedAtTheSource(plan.slot().slot(), slotState, table, w);
+      }
       w.ensureTables(table);
       if (plan.snapshot().files() != null) {
         snapshotSequence = snapshotSequence(plan, w);
@@ -123,7 +126,9 @@ public final class ReplicatePipeline {
     }
     String snapshotSource = null;
     if (jdbc != null && (slot == null || slot.backfill())) {
-      replicate = replicate.withSnapshotFrom(jdbc.read(plan.jdbc(), table.name(), snapshotSequence));
+      replicate = replicate.withSnapshotFrom(slot != null
+          ? jdbc.read(plan.jdbc(), table.name(), jdbc.atSlotPosition(snapshotSequence))
+          : jdbc.read(plan.jdbc(), table.name(), snapshotSequence));
       snapshotSource = jdbc.table + " in " + jdbc.ranges.size() + " partitions"
           + (jdbc.snapshot != null ? ", one exported snapshot" : "");
     }

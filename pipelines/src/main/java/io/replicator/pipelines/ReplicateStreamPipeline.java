@@ -58,8 +58,11 @@ final class ReplicateStreamPipeline {
     StreamPlan plan = StreamPlan.from(options);
     StreamPlan.Tables resolved = plan.tables();
     List<TargetTable> tables = resolved.targets();
-    try (Warehouse w = plan.warehouse().spec().open()) {
-      tables.forEach(t -> w.ensureTables(t, Warehouse.AddedColumns.ACCEPTED));
+    boolean slotSource = plan.source().kind() == StreamSourcePlan.Kind.SLOT;
+    if (!slotSource) {
+      try (Warehouse w = plan.warehouse().spec().open()) {
+        tables.forEach(t -> w.ensureTables(t, Warehouse.AddedColumns.ACCEPTED));
+      }
     }
     // A replication slot: made when missing, and the tables new to it read whole first: here, in
     // batch runs this process waits for, or as steps of the job, which reads the slot after them.
@@ -67,7 +70,7 @@ final class ReplicateStreamPipeline {
     List<String> readWhole = List.of();
     ReplicationSlot.State state = null;
     boolean firstReadsInJob = !Launch.waits(options) || Boolean.TRUE.equals(options.getFirstReadsInJob());
-    if (plan.source().kind() == StreamSourcePlan.Kind.SLOT) {
+    if (slotSource) {
       ReplicationSlot slot = plan.source().slot().slot();
       try {
         state = slot.prepare(tables.stream().map(t -> resolved.sourceNames().getOrDefault(t.name(), t.name())).toList());
@@ -76,6 +79,14 @@ final class ReplicateStreamPipeline {
       }
       for (int i = 0; i < tables.size(); i++) {
         bySourceName.put(state.tables().get(i), tables.get(i));
+      }
+      // The targets checked once the slot's position is known: a column added at the source since
+      // the last read is added to its target, and the table read whole again at that position.
+      try (Warehouse w = plan.warehouse().spec().open()) {
+        for (TargetTable t : tables) {
+          SlotBackfill.addColumnsAddedAtTheSource(slot, state, t, w);
+          w.ensureTables(t, Warehouse.AddedColumns.ACCEPTED);
+        }
       }
       if (!firstReadsInJob) {
         readWhole = SlotBackfill.run(options, plan, slot, state, tables, options.getMaxReloadDeletePercent());

@@ -1,6 +1,7 @@
 package io.replicator.pipelines;
 
 import io.replicator.batch.BatchPlan;
+import io.replicator.change.Column;
 import io.replicator.change.TargetTable;
 import io.replicator.replicate.ReplicateTable;
 import io.replicator.source.jdbc.Lsn;
@@ -30,11 +31,36 @@ final class SlotBackfill {
   private SlotBackfill() {}
 
   /**
+   * Follows columns added at the source while nothing read the slot (between runs, or while a
+   * stream was stopped): the existing target gets them, nullable, and the table is to be read whole
+   * again at the slot's position ({@link #needed}), because the rows that existed then may hold
+   * values the WAL never carried (a DEFAULT, a generated or identity column). Call before the
+   * target is checked against {@code table}'s schema (the source's, as the launch reads it).
+   */
+  static void addColumnsAddedAtTheSource(ReplicationSlot slot, ReplicationSlot.State state, TargetTable table,
+      Warehouse w) {
+    List<Column> missing = w.missingColumns(table);
+    if (missing.isEmpty()) {
+      return;
+    }
+    w.addColumns(table, missing);
+    w.startReload(table, fingerprint(slot), state.confirmed());
+    LOG.warn("{} has new column(s) at the source: added {} to the target, and it is read whole again at the slot's"
+        + " position (the rows that existed may hold values the WAL does not carry)", table.name(),
+        missing.stream().map(c -> c.name() + " " + c.type()).toList());
+  }
+
+  private static String fingerprint(ReplicationSlot slot) {
+    return "postgres slot " + slot.slot();
+  }
+
+  /**
    * Whether {@code table} is to be read whole: when the slot is new, when an earlier first read did
-   * not finish, or when the target is empty. Notes the read as started when it is.
+   * not finish (or columns were added at the source), or when the target is empty. Notes the read as
+   * started when it is.
    */
   static boolean needed(ReplicationSlot slot, ReplicationSlot.State state, TargetTable table, Warehouse w) {
-    String fingerprint = "postgres slot " + slot.slot();
+    String fingerprint = fingerprint(slot);
     OptionalLong pending = w.pendingReload(table, fingerprint);
     boolean backfill = state.created() || pending.isPresent() || w.maxSequenceNum(table) == 0;
     if (backfill && (pending.isEmpty() || pending.getAsLong() != state.confirmed())) {
@@ -123,7 +149,7 @@ final class SlotBackfill {
       ReplicateTable replicate = ReplicateTable.into(plan.warehouse().spec(), table)
           .withStaging(plan.staging().staging()).withDeadLetters(plan.staging().deadLetter())
           .withBatchBounds(plan.staging().batchMaxBytes(), plan.staging().batchMaxRows())
-          .withSnapshotFrom(jdbc.read(read, table.name(), state.confirmed()))
+          .withSnapshotFrom(jdbc.read(read, table.name(), jdbc.atSlotPosition(state.confirmed())))
           .replacing(state.confirmed(), maxReloadDeletePercent);
       if (!Launch.onDataflow(options) && jdbc.estimatedRows > 0 && jdbc.estimatedBytes > 0) {
         replicate = replicate.spillingWhileReading(BatchPlan.batchCount(jdbc.estimatedBytes, jdbc.estimatedRows,

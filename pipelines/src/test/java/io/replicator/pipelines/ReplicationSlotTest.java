@@ -223,6 +223,12 @@ public class ReplicationSlotTest {
 
   /** An 8 s stream of orders while {@code writes} run on a thread of their own; it must end well. */
   private Replication.Outcome streamOrdersWhile(SourceWrites writes) throws InterruptedException {
+    Replication.Outcome stream = streamOrdersEndingAsItMay(writes);
+    assertEquals(stream.err() + stream.out(), 0, stream.code());
+    return stream;
+  }
+
+  private Replication.Outcome streamOrdersEndingAsItMay(SourceWrites writes) throws InterruptedException {
     AtomicReference<Exception> failed = new AtomicReference<>();
     Thread writer = new Thread(() -> {
       try {
@@ -238,7 +244,6 @@ public class ReplicationSlotTest {
         "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
     writer.join();
     assertEquals(null, failed.get());
-    assertEquals(stream.err() + stream.out(), 0, stream.code());
     return stream;
   }
 
@@ -493,6 +498,29 @@ public class ReplicationSlotTest {
     }
     command("replicate").ok();
     assertTargetMatchesSource();
+
+    // A column added with a DEFAULT every existing row now holds, which the WAL never carries: the
+    // next run adds it to the target and reads the table whole again.
+    sql("ALTER TABLE orders ADD COLUMN tier int DEFAULT 7; INSERT INTO orders (region, id, tier) VALUES ('z', 9, 1)");
+    Replication.Outcome added = command("replicate").ok();
+    assertTrue(added.out(), added.out().contains("rows of public.orders"));
+    assertTargetMatchesSource();
+  }
+
+  @Test
+  public void aColumnAddedWithADefaultStopsAStreamAndItsNextRunReadsTheTableAgain() throws Exception {
+    command("replicate").ok();
+    // Added as NULL, the rows merged before would keep NULL where the source now holds 7.
+    Replication.Outcome stream = streamOrdersEndingAsItMay(() -> {
+      Thread.sleep(2500);
+      sql("ALTER TABLE orders ADD COLUMN tier int DEFAULT 7; UPDATE orders SET amount = 1 WHERE id = 3");
+    });
+    assertNotEquals(stream.err() + stream.out(), 0, stream.code());
+    assertTrue(stream.err() + stream.out(), (stream.err() + stream.out()).contains(
+        "column tier of public.orders was added at the source with a default"));
+    Replication.Outcome next = command("replicate").ok();
+    assertTrue(next.out(), next.out().contains("rows of public.orders"));
+    assertTargetMatchesSource();
   }
 
   @Test
@@ -549,6 +577,18 @@ public class ReplicationSlotTest {
     assertTrue(third.out(), third.out().contains("slot confirmed to LSN " + confirmedPosition()));
     assertTargetMatchesSource();
     Replication.Outcome customers = command("verify", "--table=customers", "--jdbcTable=public.customers");
+    assertEquals(customers.err() + customers.out(), 0, customers.code());
+
+    // Columns added at the source between runs, one with a DEFAULT that every existing row now holds
+    // (the WAL never carries it): added to the targets, each table read whole again.
+    sql("ALTER TABLE customers ADD COLUMN tier int DEFAULT 7; ALTER TABLE orders ADD COLUMN \"größe\" text;"
+        + " UPDATE customers SET tier = 8 WHERE id = 5");
+    Replication.Outcome fourth = catchUp();
+    assertEquals(fourth.err() + fourth.out(), 0, fourth.code());
+    assertTrue(fourth.out(), fourth.out().contains(
+        "public.orders (1 partition), public.customers (1 partition) whole at the slot's position first"));
+    assertTargetMatchesSource();
+    customers = command("verify", "--table=customers", "--jdbcTable=public.customers");
     assertEquals(customers.err() + customers.out(), 0, customers.code());
 
     // Nothing new: nothing applied.

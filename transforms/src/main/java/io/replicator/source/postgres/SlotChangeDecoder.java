@@ -50,6 +50,13 @@ public final class SlotChangeDecoder {
 
     /** The warehouse type of a column of this PostgreSQL type, as the table read maps it. */
     ColumnType columnType(int typeOid, int typeModifier) throws Exception;
+
+    /**
+     * Whether the rows a table had when {@code column} was added may hold values for it that no
+     * change carries: a column with a default (filled in without a row change), an identity or a
+     * generated column; also when the column is gone from the table again.
+     */
+    boolean filledWithoutChanges(int tableOid, String column) throws Exception;
   }
 
   /** Adds columns new at the source to a target; returns the target with them. */
@@ -238,11 +245,21 @@ public final class SlotChangeDecoder {
     List<Column> added = new ArrayList<>();
     for (RelationColumn c : r.columns()) {
       if (target.schema().indexOf(c.name()) == null) {
+        boolean filled;
         try {
           added.add(new Column(c.name(), catalog.columnType(c.typeOid(), c.typeModifier()), false));
+          filled = catalog.filledWithoutChanges(r.id(), c.name());
         } catch (Exception e) {
           throw new IllegalStateException("cannot read the type of the new column " + c.name() + " of "
               + r.qualifiedName() + ": " + e.getMessage(), e);
+        }
+        if (filled) {
+          // Added as NULL, the rows merged before would differ from the source's for good.
+          throw new UnsupportedChangeException("column " + c.name() + " of " + r.qualifiedName() + " was added at"
+              + " the source with a default (or as an identity or generated column): the rows that existed then"
+              + " hold values the WAL does not carry, so the stream cannot add it by itself; nothing of this"
+              + " window is merged. Start it again: it adds the column to the target and reads "
+              + r.qualifiedName() + " whole at the slot's position");
         }
       }
     }

@@ -165,6 +165,18 @@ public final class SlotPeek {
     }
 
     @Override
+    public boolean filledWithoutChanges(int tableOid, String column) throws SQLException {
+      try (PreparedStatement ps = connection().prepareStatement("SELECT atthasdef OR attidentity <> ''"
+          + " OR attgenerated <> '' FROM pg_attribute WHERE attrelid = ?::oid AND attname = ? AND NOT attisdropped")) {
+        ps.setInt(1, tableOid);
+        ps.setString(2, column);
+        try (ResultSet rs = ps.executeQuery()) {
+          return !rs.next() || rs.getBoolean(1);
+        }
+      }
+    }
+
+    @Override
     public String arrayJson(int typeOid, int typeModifier, String literal) throws SQLException {
       Connection connection = connection();
       long type = ((long) typeOid << 32) | (typeModifier & 0xffffffffL);

@@ -169,6 +169,19 @@ public final class BigQueryWarehouse implements Warehouse {
   }
 
   @Override
+  public List<Column> missingColumns(TargetTable table) {
+    Table info = client.getTable(table.name()).orElse(null);
+    if (info == null) {
+      return List.of();
+    }
+    Set<String> actual = new HashSet<>();
+    if (info.getSchema() != null && info.getSchema().getFields() != null) {
+      info.getSchema().getFields().forEach(f -> actual.add(f.getName().toLowerCase(Locale.ROOT)));
+    }
+    return table.schema().columns().stream().filter(c -> !actual.contains(c.name().toLowerCase(Locale.ROOT))).toList();
+  }
+
+  @Override
   public TargetTable current(TargetTable table) {
     Table info = client.getTable(table.name()).orElseThrow(() -> new WarehouseException(
         "table " + table.name() + " is missing from " + settings + "; it was dropped while the pipeline ran"));

@@ -284,6 +284,22 @@ public final class DuckDbWarehouse implements Warehouse {
   }
 
   @Override
+  public List<Column> missingColumns(TargetTable table) {
+    synchronized (shared) {
+      try {
+        if (!tableExists(table.name())) {
+          return List.of();
+        }
+        Map<String, String> actual = columnsOf(table.name());
+        return table.schema().columns().stream()
+            .filter(c -> !actual.containsKey(c.name().toLowerCase(Locale.ROOT))).toList();
+      } catch (SQLException e) {
+        throw new WarehouseException("cannot read the columns of " + table.name() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  @Override
   public TargetTable current(TargetTable table) {
     List<Column> added = new ArrayList<>();
     synchronized (shared) {

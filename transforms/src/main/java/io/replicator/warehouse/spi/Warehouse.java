@@ -47,6 +47,9 @@ public interface Warehouse extends AutoCloseable {
    */
   TargetTable addColumns(TargetTable table, List<Column> columns);
 
+  /** The columns of {@code table}'s schema an existing target lacks; none when there is no target yet. */
+  List<Column> missingColumns(TargetTable table);
+
   /** The target as the warehouse has it now: {@code table} plus the nullable columns added since. */
   TargetTable current(TargetTable table);
 

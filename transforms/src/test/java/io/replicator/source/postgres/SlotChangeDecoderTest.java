@@ -43,6 +43,11 @@ public class SlotChangeDecoderTest {
         public ColumnType columnType(int oid, int mod) {
           return oid == 25 ? ColumnType.STRING : ColumnType.INT64;
         }
+
+        @Override
+        public boolean filledWithoutChanges(int tableOid, String column) {
+          return column.startsWith("defaulted");
+        }
       }, "slot s");
 
   /** Writes one message the way the plugin does. */
@@ -198,6 +203,20 @@ public class SlotChangeDecoderTest {
     assertEquals(List.of(List.of(new Column("added", ColumnType.STRING, false))), added);
     assertEquals(List.of(), rejected);
     assertEquals("\"id\":5,\"added\":\"v\"", changes.get(0).rowJson());
+  }
+
+  @Test
+  public void aColumnAddedWithADefaultStopsTheReadInsteadOfLeavingEarlierRowsNull() throws IOException {
+    decoder.addingColumns((table, columns) -> {
+      throw new AssertionError("added " + columns);
+    });
+    begin(900);
+    Message relation = new Message('R').i32(16384).string("public").string("orders").i8('d').i16(2)
+        .i8(1).string("id").i32(23).i32(-1).i8(0).string("defaulted").i32(23).i32(-1);
+    RuntimeException e = assertThrows(RuntimeException.class, () -> feed(relation));
+    assertTrue(e.getMessage(), e.getMessage().contains("column defaulted of public.orders was added at the source with"
+        + " a default"));
+    assertTrue(e.getMessage(), e.getMessage().contains("reads public.orders whole at the slot's position"));
   }
 
   @Test

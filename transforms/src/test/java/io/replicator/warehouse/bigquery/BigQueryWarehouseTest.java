@@ -356,6 +356,16 @@ public class BigQueryWarehouseTest {
   }
 
   @Test
+  public void theColumnsASchemaHasAndTheTargetLacksAreNamedFromTheTablesFields() {
+    fake.addTable("orders", "ID", "INTEGER", "day", "DATE", "_sequence_num", "INTEGER");
+    try (BigQueryWarehouse w = open(settings())) {
+      assertEquals(List.of("name"), w.missingColumns(TABLE).stream().map(Column::name).toList());
+      assertEquals(List.of(), w.missingColumns(new TargetTable("not_yet", SCHEMA, DeleteMode.HARD)));
+    }
+    assertTrue("reading them runs no job", fake.jobInserts().isEmpty());
+  }
+
+  @Test
   public void anExistingTableWithLegacyTypeNamesMatches() {
     fake.addTable("orders", "id", "INTEGER", "name", "STRING", "day", "DATE", "_sequence_num", "INTEGER");
     try (BigQueryWarehouse w = open(settings())) {

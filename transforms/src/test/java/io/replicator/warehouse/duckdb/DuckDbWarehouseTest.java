@@ -8,6 +8,7 @@ import static org.junit.Assert.assertTrue;
 import io.replicator.batch.LatestPerKey;
 import io.replicator.batch.StageBatches;
 import io.replicator.change.Change;
+import io.replicator.change.Column;
 import io.replicator.change.ChangeOp;
 import io.replicator.change.DeleteMode;
 import io.replicator.change.Sequence;
@@ -309,6 +310,17 @@ public class DuckDbWarehouseTest {
     WarehouseException e = assertThrows(WarehouseException.class, () -> w.ensureTables(HARD));
     assertTrue(e.getMessage(), e.getMessage().contains("column 'extra' is in the table but not in the schema"));
     w.ensureTables(HARD, Warehouse.AddedColumns.ACCEPTED);
+  }
+
+  @Test
+  public void theColumnsASchemaHasAndTheTargetLacksAreNamedWhateverTheirCase() {
+    TableSchema wider = TableSchema.fromBigQueryJson("[{\"name\":\"id\",\"type\":\"INT64\",\"mode\":\"REQUIRED\"},"
+        + "{\"name\":\"V\",\"type\":\"STRING\"},{\"name\":\"größe\",\"type\":\"INT64\"}]", List.of("id"));
+    assertEquals(List.of("größe"), w.missingColumns(new TargetTable("t", wider, DeleteMode.HARD)).stream()
+        .map(Column::name).toList());
+    assertEquals(List.of(), w.missingColumns(HARD));
+    assertEquals("no target yet: nothing to add", List.of(),
+        w.missingColumns(new TargetTable("not_yet", wider, DeleteMode.HARD)));
   }
 
   @Test
