@@ -243,8 +243,22 @@ public final class SlotChangeDecoder {
 
   private TargetTable withAddedColumns(Relation r, TargetTable target) {
     List<Column> added = new ArrayList<>();
+    List<String> gone = new ArrayList<>();
+    for (Column c : target.schema().columns()) {
+      if (r.columns().stream().noneMatch(rc -> rc.name().equalsIgnoreCase(c.name()))) {
+        gone.add(c.name());
+      }
+    }
     for (RelationColumn c : r.columns()) {
       if (target.schema().indexOf(c.name()) == null) {
+        if (!gone.isEmpty()) {
+          // A rename looks the same as a drop and an add, but the rows keep their values under it.
+          throw new UnsupportedChangeException("column " + c.name() + " of " + r.qualifiedName() + " is new at the"
+              + " source and " + String.join(", ", gone) + " is gone: a renamed column keeps the rows' values, which"
+              + " the WAL does not carry, so the stream cannot add it by itself; nothing of this window is merged."
+              + " Start it again: it adds the column to the target and reads " + r.qualifiedName()
+              + " whole at the slot's position");
+        }
         boolean filled;
         try {
           added.add(new Column(c.name(), catalog.columnType(c.typeOid(), c.typeModifier()), false));

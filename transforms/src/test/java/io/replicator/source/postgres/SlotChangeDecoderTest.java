@@ -197,9 +197,8 @@ public class SlotChangeDecoderTest {
       return table.withColumns(columns);
     });
     begin(900);
-    feed(new Message('R').i32(16384).string("public").string("orders").i8('d').i16(2)
-        .i8(1).string("id").i32(23).i32(-1).i8(0).string("added").i32(25).i32(-1));
-    feed(new Message('I').i32(16384).i8('N').tuple("5", "v"));
+    feed(ordersWith("added", 25));
+    feed(new Message('I').i32(16384).i8('N').tuple("5", null, null, null, "v"));
     assertEquals(List.of(List.of(new Column("added", ColumnType.STRING, false))), added);
     assertEquals(List.of(), rejected);
     assertEquals("\"id\":5,\"added\":\"v\"", changes.get(0).rowJson());
@@ -211,12 +210,33 @@ public class SlotChangeDecoderTest {
       throw new AssertionError("added " + columns);
     });
     begin(900);
-    Message relation = new Message('R').i32(16384).string("public").string("orders").i8('d').i16(2)
-        .i8(1).string("id").i32(23).i32(-1).i8(0).string("defaulted").i32(23).i32(-1);
+    Message relation = ordersWith("defaulted", 23);
     RuntimeException e = assertThrows(RuntimeException.class, () -> feed(relation));
     assertTrue(e.getMessage(), e.getMessage().contains("column defaulted of public.orders was added at the source with"
         + " a default"));
     assertTrue(e.getMessage(), e.getMessage().contains("reads public.orders whole at the slot's position"));
+  }
+
+  @Test
+  public void aColumnNewWhileAnotherIsGoneStopsTheReadAsItMayBeARename() throws IOException {
+    decoder.addingColumns((table, columns) -> {
+      throw new AssertionError("added " + columns);
+    });
+    begin(900);
+    Message renamed = new Message('R').i32(16384).string("public").string("orders").i8('d').i16(4)
+        .i8(1).string("id").i32(23).i32(-1).i8(0).string("note").i32(25).i32(-1)
+        .i8(0).string("data").i32(17).i32(-1).i8(0).string("labels").i32(1009).i32(-1);
+    RuntimeException e = assertThrows(RuntimeException.class, () -> feed(renamed));
+    assertTrue(e.getMessage(), e.getMessage().contains("column labels of public.orders is new at the source and tags"
+        + " is gone"));
+  }
+
+  /** The orders table as the source describes it after a column was added. */
+  private static Message ordersWith(String column, int typeOid) throws IOException {
+    return new Message('R').i32(16384).string("public").string("orders").i8('d').i16(5)
+        .i8(1).string("id").i32(23).i32(-1).i8(0).string("note").i32(25).i32(-1)
+        .i8(0).string("data").i32(17).i32(-1).i8(0).string("tags").i32(1009).i32(-1)
+        .i8(0).string(column).i32(typeOid).i32(-1);
   }
 
   @Test
