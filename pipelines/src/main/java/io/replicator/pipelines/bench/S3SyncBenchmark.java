@@ -11,10 +11,12 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -249,17 +251,25 @@ public final class S3SyncBenchmark {
     env.put("RCLONE_CONFIG_S3P_SECRET_ACCESS_KEY", SECRET);
     env.put("RCLONE_CONFIG_S3P_FORCE_PATH_STYLE", "true");
 
-    // Not timed: one whole copy, so that no tool meets a cold server (S3Proxy's copy path not yet
-    // compiled: tuned rclone's first sync took 12.8 s run first and 7.4 s run third), and a user's
-    // first run after a build writes the JVM's class archive (run-local.sh). Without copy runs,
-    // the copy of one prefix does both.
+    // Not timed: one whole copy by each tool, so that none meets a server colder than the others
+    // (S3Proxy compiles the paths each tool's requests take: with one warm-up copy by Replicator,
+    // whichever tool ran first still took 30-50% longer than when it ran later, on 2026-12-02),
+    // and a user's first run after a build writes the JVM's class archive (run-local.sh). Without
+    // copy runs, the copy of one prefix each does both.
     s3.createBucket(b -> b.bucket("bench-warm-up"));
-    List<String> warmUp = new ArrayList<>(command("replicator", "default", endpoint, "bench-warm-up", mb));
-    if (!settings.runs().contains("copy")) {
-      warmUp.addAll(List.of("--exclude=*", "--include=part-0/*"));
+    Set<String> warmUpTools = new LinkedHashSet<>(List.of("replicator"));
+    warmUpTools.addAll(settings.tools());
+    for (String chosen : warmUpTools) {
+      List<String> warmUp = new ArrayList<>(command(chosen.startsWith("rclone") ? "rclone" : chosen,
+          chosen.equals("rclone-tuned") ? "tuned" : "default", endpoint, "bench-warm-up", mb));
+      if (!settings.runs().contains("copy")) {
+        warmUp.addAll(chosen.equals("replicator") ? List.of("--exclude=*", "--include=part-0/*")
+            : chosen.equals("aws") ? List.of("--exclude", "*", "--include", "part-0/*")
+            : List.of("--include", "part-0/**"));
+      }
+      Measured.run("warm-up (" + chosen + ")", warmUp, env);
+      store.empty("bench-warm-up");
     }
-    Measured.run("warm-up", warmUp, env);
-    store.empty("bench-warm-up");
     List<Row> rows = new ArrayList<>();
     int round = 0;
     for (String chosen : settings.tools()) {
