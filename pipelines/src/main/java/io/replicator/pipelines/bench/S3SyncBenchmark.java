@@ -256,10 +256,10 @@ public final class S3SyncBenchmark {
     // whichever tool ran first still took 30-50% longer than when it ran later, on 2026-12-02),
     // and a user's first run after a build writes the JVM's class archive (run-local.sh). Without
     // copy runs, the copy of one prefix each does both.
-    s3.createBucket(b -> b.bucket("bench-warm-up"));
     Set<String> warmUpTools = new LinkedHashSet<>(List.of("replicator"));
     warmUpTools.addAll(settings.tools());
     for (String chosen : warmUpTools) {
+      s3.createBucket(b -> b.bucket("bench-warm-up"));
       List<String> warmUp = new ArrayList<>(command(chosen.startsWith("rclone") ? "rclone" : chosen,
           chosen.equals("rclone-tuned") ? "tuned" : "default", endpoint, "bench-warm-up", mb));
       if (!settings.runs().contains("copy")) {
@@ -268,7 +268,7 @@ public final class S3SyncBenchmark {
             : List.of("--include", "part-0/**"));
       }
       Measured.run("warm-up (" + chosen + ")", warmUp, env);
-      store.empty("bench-warm-up");
+      store.empty("bench-warm-up"); // and removes it
     }
     List<Row> rows = new ArrayList<>();
     int round = 0;
