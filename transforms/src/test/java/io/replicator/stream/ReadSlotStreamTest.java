@@ -8,13 +8,8 @@ import io.replicator.change.ColumnType;
 import io.replicator.change.DeleteMode;
 import io.replicator.change.TableSchema;
 import io.replicator.change.TargetTable;
-import io.replicator.source.jdbc.JdbcSource;
 import io.replicator.source.postgres.ReplicationSlot;
 import io.replicator.testing.PostgresServer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,17 +41,12 @@ public class ReadSlotStreamTest {
   public void setUp() throws Exception {
     String id = Integer.toString(Math.abs(tmp.getRoot().getName().hashCode()));
     db = PostgresServer.get().createDatabase("read_slot_" + id);
-    try (Connection c = PostgresServer.get().connect(db); Statement st = c.createStatement()) {
-      st.execute("CREATE TABLE orders (id int PRIMARY KEY, note text); INSERT INTO orders VALUES (1, 'early')");
-    }
-    Path password = Files.writeString(tmp.getRoot().toPath().resolve("pw"), PostgresServer.PASSWORD);
-    JdbcSource source = JdbcSource.of(PostgresServer.get().url(db), PostgresServer.USER)
-        .withPasswordFile(password.toString());
-    slot = ReplicationSlot.withOwnPublication(source, "read_slot_" + id);
+    PostgresServer.get().execute(db, "CREATE TABLE orders (id int PRIMARY KEY, note text);"
+        + " INSERT INTO orders VALUES (1, 'early')");
+    slot = ReplicationSlot.withOwnPublication(PostgresServer.get().source(db, tmp.getRoot().toPath()),
+        "read_slot_" + id);
     slot.prepare(List.of("public.orders"));
-    try (Connection c = PostgresServer.get().connect(db); Statement st = c.createStatement()) {
-      st.execute("UPDATE orders SET note = 'in the slot' WHERE id = 1");
-    }
+    PostgresServer.get().execute(db, "UPDATE orders SET note = 'in the slot' WHERE id = 1");
   }
 
   @After
@@ -92,9 +82,7 @@ public class ReadSlotStreamTest {
     @ProcessElement
     public void process(@Element String table, OutputReceiver<String> out) throws Exception {
       Thread.sleep(2000);
-      try (Connection c = PostgresServer.get().connect(db); Statement st = c.createStatement()) {
-        st.execute("INSERT INTO orders VALUES (2, 'committed by the first reads')");
-      }
+      PostgresServer.get().execute(db, "INSERT INTO orders VALUES (2, 'committed by the first reads')");
       out.output(table);
     }
   }

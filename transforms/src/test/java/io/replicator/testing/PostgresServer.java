@@ -1,5 +1,6 @@
 package io.replicator.testing;
 
+import io.replicator.source.jdbc.JdbcSource;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -128,6 +129,19 @@ public final class PostgresServer {
 
   public Connection connect(String database) throws SQLException {
     return DriverManager.getConnection(url(database), USER, PASSWORD);
+  }
+
+  /** Runs {@code statements} in {@code database}. */
+  public void execute(String database, String statements) throws SQLException {
+    try (Connection c = connect(database); Statement st = c.createStatement()) {
+      st.execute(statements);
+    }
+  }
+
+  /** The database as the pipelines reach it: its URL, and the password in a file under {@code dir}. */
+  public JdbcSource source(String database, Path dir) throws IOException {
+    Path password = Files.writeString(dir.resolve("pw"), PASSWORD);
+    return JdbcSource.of(url(database), USER).withPasswordFile(password.toString());
   }
 
   /** A new, empty database. */

@@ -14,14 +14,11 @@ import io.replicator.change.Sequence;
 import io.replicator.change.TableSchema;
 import io.replicator.change.TargetTable;
 import io.replicator.source.ReadChanges;
-import io.replicator.source.jdbc.JdbcSource;
 import io.replicator.testing.PostgresServer;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,22 +58,18 @@ public class ReadSlotChangesTest {
   public void setUp() throws Exception {
     String id = Integer.toString(Math.abs(tmp.getRoot().getName().hashCode()));
     db = PostgresServer.get().createDatabase("read_slot_changes_" + id);
-    try (Connection c = PostgresServer.get().connect(db); Statement st = c.createStatement()) {
-      st.execute("CREATE TABLE orders (id int PRIMARY KEY, note text); INSERT INTO orders VALUES (1, 'a'), (2, 'b'),"
-          + " (3, 'c')");
-    }
-    Path password = Files.writeString(tmp.getRoot().toPath().resolve("pw"), PostgresServer.PASSWORD);
-    JdbcSource source = JdbcSource.of(PostgresServer.get().url(db), PostgresServer.USER)
-        .withPasswordFile(password.toString());
-    slot = ReplicationSlot.withOwnPublication(source, "read_slot_changes_" + id);
+    PostgresServer.get().execute(db, "CREATE TABLE orders (id int PRIMARY KEY, note text);"
+        + " INSERT INTO orders VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+    slot = ReplicationSlot.withOwnPublication(PostgresServer.get().source(db, tmp.getRoot().toPath()),
+        "read_slot_changes_" + id);
     slot.prepare(List.of("public.orders"));
     // Changes before the TRUNCATE (one in its own transaction), the TRUNCATE, changes after it.
-    try (Connection c = PostgresServer.get().connect(db); Statement st = c.createStatement()) {
-      st.execute("UPDATE orders SET note = 'one, before it' WHERE id = 1; INSERT INTO orders VALUES (4, 'four')");
-      st.execute("BEGIN; UPDATE orders SET note = 'two, before it' WHERE id = 2; TRUNCATE orders;"
-          + " INSERT INTO orders VALUES (5, 'five'); COMMIT");
-      st.execute("INSERT INTO orders VALUES (6, 'six'); UPDATE orders SET note = 'five, after it' WHERE id = 5");
-    }
+    PostgresServer.get().execute(db, "UPDATE orders SET note = 'one, before it' WHERE id = 1;"
+        + " INSERT INTO orders VALUES (4, 'four')");
+    PostgresServer.get().execute(db, "BEGIN; UPDATE orders SET note = 'two, before it' WHERE id = 2; TRUNCATE orders;"
+        + " INSERT INTO orders VALUES (5, 'five'); COMMIT");
+    PostgresServer.get().execute(db, "INSERT INTO orders VALUES (6, 'six');"
+        + " UPDATE orders SET note = 'five, after it' WHERE id = 5");
     end = slot.currentPosition();
   }
 
