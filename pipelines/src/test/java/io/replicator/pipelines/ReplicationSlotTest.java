@@ -508,7 +508,7 @@ public class ReplicationSlotTest {
   }
 
   @Test
-  public void aColumnAddedWithADefaultStopsAStreamAndItsNextRunReadsTheTableAgain() throws Exception {
+  public void aColumnAddedWithADefaultOrRenamedStopsAStreamAndItsNextRunReadsTheTableAgain() throws Exception {
     command("replicate").ok();
     // Added as NULL, the rows merged before would keep NULL where the source now holds 7.
     Replication.Outcome stream = streamOrdersEndingAsItMay(() -> {
@@ -520,6 +520,23 @@ public class ReplicationSlotTest {
         "column tier of public.orders was added at the source with a default"));
     Replication.Outcome next = command("replicate").ok();
     assertTrue(next.out(), next.out().contains("rows of public.orders"));
+    assertTargetMatchesSource();
+
+    // A renamed column keeps the rows' values under its new name: to the stream a column new while
+    // another is gone. It stops; the next run (of the tables, which accept the old column staying in
+    // the target) reads the table again with the new column filled.
+    stream = streamOrdersEndingAsItMay(() -> {
+      Thread.sleep(2500);
+      sql("ALTER TABLE orders RENAME COLUMN note TO remark; UPDATE orders SET amount = 2 WHERE id = 4");
+    });
+    assertNotEquals(stream.err() + stream.out(), 0, stream.code());
+    assertTrue(stream.err() + stream.out(), (stream.err() + stream.out()).contains(
+        "column remark of public.orders is new at the source and note is gone"));
+    Replication.Outcome tables = Replication.cli("replicate", "--tables=public.orders", "--jdbcUrl=" + pg.url(db),
+        "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile, "--slot=" + slot,
+        "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
+    assertEquals(tables.err() + tables.out(), 0, tables.code());
+    assertTrue(tables.out(), tables.out().contains("public.orders (1 partition) whole at the slot's position first"));
     assertTargetMatchesSource();
   }
 
