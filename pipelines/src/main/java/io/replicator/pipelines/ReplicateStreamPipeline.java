@@ -58,20 +58,13 @@ final class ReplicateStreamPipeline {
     StreamPlan plan = StreamPlan.from(options);
     StreamPlan.Tables resolved = plan.tables();
     List<TargetTable> tables = resolved.targets();
-    boolean slotSource = plan.source().kind() == StreamSourcePlan.Kind.SLOT;
-    if (!slotSource) {
-      try (Warehouse w = plan.warehouse().spec().open()) {
-        tables.forEach(t -> w.ensureTables(t, Warehouse.AddedColumns.ACCEPTED));
-      }
-    }
     // A replication slot: made when missing, and the tables new to it read whole first: here, in
     // batch runs this process waits for, or as steps of the job, which reads the slot after them.
     Map<String, TargetTable> bySourceName = new java.util.LinkedHashMap<>();
     List<String> readWhole = List.of();
     ReplicationSlot.State state = null;
-    boolean firstReadsInJob = !Launch.waits(options) || Boolean.TRUE.equals(options.getFirstReadsInJob());
-    if (slotSource) {
-      ReplicationSlot slot = plan.source().slot().slot();
+    ReplicationSlot slot = plan.source().kind() == StreamSourcePlan.Kind.SLOT ? plan.source().slot().slot() : null;
+    if (slot != null) {
       try {
         state = slot.prepare(tables.stream().map(t -> resolved.sourceNames().getOrDefault(t.name(), t.name())).toList());
       } catch (SQLException e) {
@@ -80,17 +73,20 @@ final class ReplicateStreamPipeline {
       for (int i = 0; i < tables.size(); i++) {
         bySourceName.put(state.tables().get(i), tables.get(i));
       }
-      // The targets checked once the slot's position is known: a column added at the source since
-      // the last read is added to its target, and the table read whole again at that position.
-      try (Warehouse w = plan.warehouse().spec().open()) {
-        for (TargetTable t : tables) {
+    }
+    // The targets checked, through a slot once its position is known: a column added at the source
+    // since the last read is added to its target, and the table read whole again at that position.
+    try (Warehouse w = plan.warehouse().spec().open()) {
+      for (TargetTable t : tables) {
+        if (slot != null) {
           SlotBackfill.addColumnsAddedAtTheSource(slot, state, t, w);
-          w.ensureTables(t, Warehouse.AddedColumns.ACCEPTED);
         }
+        w.ensureTables(t, Warehouse.AddedColumns.ACCEPTED);
       }
-      if (!firstReadsInJob) {
-        readWhole = SlotBackfill.run(options, plan, slot, state, tables, options.getMaxReloadDeletePercent());
-      }
+    }
+    boolean firstReadsInJob = !Launch.waits(options) || Boolean.TRUE.equals(options.getFirstReadsInJob());
+    if (slot != null && !firstReadsInJob) {
+      readWhole = SlotBackfill.run(options, plan, slot, state, tables, options.getMaxReloadDeletePercent());
     }
 
     // The DirectRunner's run() would wait for the stream to end, and so would Flink's attached
@@ -121,7 +117,7 @@ final class ReplicateStreamPipeline {
       events = p.apply("Watch change files", WatchChangeFiles.matching(plan.source().changes()).every(plan.source().watchInterval()));
     } else {
       events = null;
-      committer = new SlotPositions(plan.source().slot().slot());
+      committer = new SlotPositions(slot);
     }
     ReplicateStream replicate = ReplicateStream.of(tables, plan.warehouse().spec(), plan.staging().staging(), plan.staging().deadLetter())
         .withSourceNames(resolved.sourceNames())
@@ -132,9 +128,9 @@ final class ReplicateStreamPipeline {
         .committingTo(committer)
         .printingWindows(printWindows);
     if (events == null) {
-      ReadSlotStream read = ReadSlotStream.of(plan.source().slot().slot(), bySourceName);
+      ReadSlotStream read = ReadSlotStream.of(slot, bySourceName);
       if (firstReadsInJob) {
-        SlotBackfill.InJob first = SlotBackfill.inJob(p, options, plan, plan.source().slot().slot(), state, tables,
+        SlotBackfill.InJob first = SlotBackfill.inJob(p, options, plan, slot, state, tables,
             options.getMaxReloadDeletePercent());
         readWhole = first.readWhole();
         if (first.applied() != null) {
@@ -148,7 +144,7 @@ final class ReplicateStreamPipeline {
         long span = Math.max(0, state.end() - state.confirmed());
         read = read.spillingInto(SpillWriter.into(BatchPlan.batchCount(span, span / 100,
             plan.staging().batchMaxBytes(), plan.staging().batchMaxRows()), StagingPaths.spillDirectory(
-            plan.staging().staging(), "slot-" + plan.source().slot().slot().slot())));
+            plan.staging().staging(), "slot-" + slot.slot())));
       }
       p.apply("Replicate", replicate.readingFrom(read
           .evolvingSchemas(plan.warehouse().spec())

@@ -322,8 +322,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PCollection<Stri
       if (!reduce) {
         spilled = spilled.and(read.changes.apply("Spill", SpillBatches.changes(reduceIntoBatches(), spillDirectory())));
       }
-      PCollection<KV<String, String>> spills = spilled.size() == 1 ? spilled.get(0)
-          : spilled.apply("All spill files", Flatten.pCollections());
+      PCollection<KV<String, String>> spills = spilled.apply("All spill files", Flatten.pCollections());
       if (changeFiles() == null) {
         return spills.apply("Stage batches", StageBatches.spilled(staging(), batchMaxBytes(), batchMaxRows()));
       }

@@ -260,8 +260,8 @@ public final class S3SyncBenchmark {
     warmUpTools.addAll(settings.tools());
     for (String chosen : warmUpTools) {
       s3.createBucket(b -> b.bucket("bench-warm-up"));
-      List<String> warmUp = new ArrayList<>(command(chosen.startsWith("rclone") ? "rclone" : chosen,
-          chosen.equals("rclone-tuned") ? "tuned" : "default", endpoint, "bench-warm-up", mb));
+      List<String> warmUp = new ArrayList<>(command(toolOf(chosen), chosen.equals("rclone-tuned") ? "tuned" : "default",
+          endpoint, "bench-warm-up", mb));
       if (!settings.runs().contains("copy")) {
         warmUp.addAll(chosen.equals("replicator") ? List.of("--exclude=*", "--include=part-0/*")
             : chosen.equals("aws") ? List.of("--exclude", "*", "--include", "part-0/*")
@@ -273,7 +273,7 @@ public final class S3SyncBenchmark {
     List<Row> rows = new ArrayList<>();
     int round = 0;
     for (String chosen : settings.tools()) {
-      String tool = chosen.equals("rclone-tuned") ? "rclone" : chosen;
+      String tool = toolOf(chosen);
       List<String> variants = switch (chosen) {
         case "rclone" -> List.of("default", "tuned");
         case "rclone-tuned" -> List.of("tuned");
@@ -323,6 +323,11 @@ public final class S3SyncBenchmark {
     print(out, rows, settings.objects() + settings.large());
     out.println("\nafter every run each copy held every key of the source with its size");
     return 0;
+  }
+
+  /** The program a {@code --tools} entry runs ({@code rclone-tuned} is rclone's tuned variant only). */
+  private static String toolOf(String chosen) {
+    return chosen.equals("rclone-tuned") ? "rclone" : chosen;
   }
 
   private static String label(String tool, String variant) {

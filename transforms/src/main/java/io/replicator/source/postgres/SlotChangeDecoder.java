@@ -253,31 +253,32 @@ public final class SlotChangeDecoder {
       if (target.schema().indexOf(c.name()) == null) {
         if (!gone.isEmpty()) {
           // A rename looks the same as a drop and an add, but the rows keep their values under it.
-          throw new UnsupportedChangeException("column " + c.name() + " of " + r.qualifiedName() + " is new at the"
-              + " source and " + String.join(", ", gone) + " is gone: a renamed column keeps the rows' values, which"
-              + " the WAL does not carry, so the stream cannot add it by itself; nothing of this window is merged."
-              + " Start it again: it adds the column to the target and reads " + r.qualifiedName()
-              + " whole at the slot's position");
+          throw cannotAdd(r, c.name() + " of " + r.qualifiedName() + " is new at the source and "
+              + String.join(", ", gone) + " is gone: a renamed column keeps the rows' values");
         }
         boolean filled;
         try {
           added.add(new Column(c.name(), catalog.columnType(c.typeOid(), c.typeModifier()), false));
           filled = catalog.filledWithoutChanges(r.id(), c.name());
         } catch (Exception e) {
-          throw new IllegalStateException("cannot read the type of the new column " + c.name() + " of "
+          throw new IllegalStateException("cannot read the type and default of the new column " + c.name() + " of "
               + r.qualifiedName() + ": " + e.getMessage(), e);
         }
         if (filled) {
           // Added as NULL, the rows merged before would differ from the source's for good.
-          throw new UnsupportedChangeException("column " + c.name() + " of " + r.qualifiedName() + " was added at"
-              + " the source with a default (or as an identity or generated column): the rows that existed then"
-              + " hold values the WAL does not carry, so the stream cannot add it by itself; nothing of this"
-              + " window is merged. Start it again: it adds the column to the target and reads "
-              + r.qualifiedName() + " whole at the slot's position");
+          throw cannotAdd(r, c.name() + " of " + r.qualifiedName() + " was added at the source with a default (or as"
+              + " an identity or generated column): the rows that existed then hold its values");
         }
       }
     }
     return added.isEmpty() ? target : adder.add(target, added);
+  }
+
+  /** Stops the read on a column the existing rows hold values of that no change carries. */
+  private static UnsupportedChangeException cannotAdd(Relation r, String column) {
+    return new UnsupportedChangeException("column " + column + ", which the WAL does not carry, so the stream cannot"
+        + " add it by itself; nothing of this window is merged. Start it again: it adds the column to the target and"
+        + " reads " + r.qualifiedName() + " whole at the slot's position");
   }
 
   private void change(int relationId, SourceOp op, Tuple old, Tuple row, Consumer<Change> changes,
