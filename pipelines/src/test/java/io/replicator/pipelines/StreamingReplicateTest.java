@@ -233,6 +233,62 @@ public class StreamingReplicateTest {
   }
 
   @Test
+  public void keyChangesSplitByTheConnectorThroughFileDropsEndExact() throws Exception {
+    // The connector's defaults: a key change is a delete of the old key and a create of the new one
+    // with placeholders, at one LSN. Three files in source order (never cut between the halves of
+    // one), each shuffled with duplicates; the last also holds the first again, a replay.
+    ToastedHistory history = new ToastedHistory(33).splittingKeyMovesLeavingColumnsOut().generate(300, 30);
+    long creates = history.events.stream()
+        .filter(e -> e.contains("\"op\":\"c\"") && ToastedHistory.leavesColumnsOut(e)).count();
+    assertTrue("the history splits key changes leaving columns out: " + creates, creates > 20);
+    Path dir = tmp.getRoot().toPath();
+    Path schema = Files.writeString(dir.resolve("docs.json"), ToastedHistory.SCHEMA_JSON);
+    Path drops = Files.createDirectories(dir.resolve("drops"));
+    int n = history.events.size();
+    int first = pairBoundary(history, n / 3);
+    int second = pairBoundary(history, 2 * n / 3);
+    Random random = new Random(35);
+    drop(drops, "part-1.jsonl", Replication.shuffledWithDuplicates(history.events.subList(0, first), random, 0.2),
+        List.of());
+    Thread later = new Thread(() -> {
+      try {
+        Thread.sleep(2500);
+        drop(drops, "part-2.jsonl", Replication.shuffledWithDuplicates(history.events.subList(first, second),
+            random, 0.2), List.of());
+        Thread.sleep(2500);
+        List<String> last = new ArrayList<>(history.events.subList(second, n));
+        last.addAll(history.events.subList(0, first));
+        drop(drops, "part-3.jsonl", Replication.shuffledWithDuplicates(last, random, 0.2), List.of());
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    later.start();
+    Replication.Outcome o = Replication.cli("replicate", "--streaming=true", "--changes=" + drops + "/*.jsonl",
+        "--watchInterval=500ms", "--loadInterval=1s", "--streamFor=12s", "--staging=" + dir.resolve("staging"),
+        "--warehouse=duckdb:" + dir.resolve("w.duckdb"), "--changeFormat=debezium", "--table=docs",
+        "--schema=" + schema, "--keys=id").ok();
+    later.join();
+    assertEquals(o.out(), 0, o.count("rejected"));
+    assertEquals(o.out(), 0, o.countOrZero("incomplete"));
+    assertEquals("each split key change completed once (the replay completes none again)", creates,
+        o.count("completed"));
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(dir.resolve("w.duckdb"))) {
+      assertEquals(history.rows(), SqlRows.sorted(w.connection(), ToastedHistory.selectRows("docs", false)));
+      assertEquals(List.of("0"), SqlRows.sorted(w.connection(), "SELECT count(*) FROM docs WHERE body LIKE '%"
+          + ToastedHistory.PLACEHOLDER + "%' OR CAST(doc AS VARCHAR) LIKE '%" + ToastedHistory.PLACEHOLDER + "%'"));
+    }
+  }
+
+  /** The first index at or after {@code at} that is not the create half of a split key change. */
+  private static int pairBoundary(ToastedHistory history, int at) {
+    while (history.events.get(at).contains("\"op\":\"c\"") && ToastedHistory.leavesColumnsOut(history.events.get(at))) {
+      at++;
+    }
+    return at;
+  }
+
+  @Test
   public void aKeyMoveAStreamCannotCompleteIsADeadLetterThatABatchRedriveCompletes() throws Exception {
     // A stream cannot tell that the old key's earlier events (in another partition, or a later file)
     // have all arrived, so it rejects the move with the reason; read again in a batch run once the

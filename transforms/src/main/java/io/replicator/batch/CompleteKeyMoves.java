@@ -51,24 +51,44 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * }</pre>
  */
 public final class CompleteKeyMoves extends PTransform<PCollection<Change>, PCollection<StagedBatch>> {
-  private final TargetTable table;
+  private final Map<String, TargetTable> tables;
   private final TargetKeys targets;
   private final String staging;
   private final long maxBytes;
   private final long maxRows;
+  private final boolean current;
 
-  private CompleteKeyMoves(TargetTable table, TargetKeys targets, String staging, long maxBytes, long maxRows) {
-    this.table = table;
+  private CompleteKeyMoves(Map<String, TargetTable> tables, TargetKeys targets, String staging, long maxBytes,
+      long maxRows, boolean current) {
+    this.tables = tables;
     this.targets = targets;
     this.staging = staging;
     this.maxBytes = maxBytes;
     this.maxRows = maxRows;
+    this.current = current;
   }
 
   /** Completes the held-out changes' key moves into {@code table}, reading its rows through {@code targets}. */
   public static CompleteKeyMoves into(TargetTable table, TargetKeys targets, String staging, long maxBytes,
       long maxRows) {
-    return new CompleteKeyMoves(table, targets, staging, maxBytes, maxRows);
+    return into(List.of(table), targets, staging, maxBytes, maxRows);
+  }
+
+  /** The same into several tables, each change's by its name. */
+  public static CompleteKeyMoves into(List<TargetTable> tables, TargetKeys targets, String staging, long maxBytes,
+      long maxRows) {
+    Map<String, TargetTable> byName = new HashMap<>();
+    tables.forEach(t -> byName.put(t.name(), t));
+    return new CompleteKeyMoves(Map.copyOf(byName), targets, staging, maxBytes, maxRows, false);
+  }
+
+  /**
+   * Completes rows with the columns each target has when the moves are completed ({@link
+   * TargetKeys#current}), those a stream added since it started included; without this, the
+   * columns the tables were given.
+   */
+  public CompleteKeyMoves followingSchemaChanges() {
+    return new CompleteKeyMoves(tables, targets, staging, maxBytes, maxRows, true);
   }
 
   /**
@@ -92,20 +112,22 @@ public final class CompleteKeyMoves extends PTransform<PCollection<Change>, PCol
         .apply("By table", WithKeys.of(Change::table).withKeyType(TypeDescriptors.strings()))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), ChangeCoder.of()))
         .apply("Together", GroupByKey.create())
-        .apply("Complete and stage", ParDo.of(new CompleteFn(table, targets,
+        .apply("Complete and stage", ParDo.of(new CompleteFn(tables, targets, current,
             new StageBatches.Stager(staging, maxBytes, maxRows))))
         .setCoder(StagedBatch.coder());
   }
 
   private static final class CompleteFn extends DoFn<KV<String, Iterable<Change>>, StagedBatch> {
-    private final TargetTable table;
+    private final Map<String, TargetTable> tables;
     private final TargetKeys targets;
+    private final boolean current;
     private final StageBatches.Stager stager;
     private final Counter completedMoves = Counters.counter(PartialKeyMoves.COMPLETED);
 
-    CompleteFn(TargetTable table, TargetKeys targets, StageBatches.Stager stager) {
-      this.table = table;
+    CompleteFn(Map<String, TargetTable> tables, TargetKeys targets, boolean current, StageBatches.Stager stager) {
+      this.tables = tables;
       this.targets = targets;
+      this.current = current;
       this.stager = stager;
     }
 
@@ -137,6 +159,11 @@ public final class CompleteKeyMoves extends PTransform<PCollection<Change>, PCol
           latest.add(c);
         }
       }
+      TargetTable declared = tables.get(group.getKey());
+      if (declared == null) {
+        throw new IllegalStateException("key moves of table '" + group.getKey() + "', which this run does not merge");
+      }
+      TargetTable table = current ? targets.current(declared) : declared;
       int completed = PartialKeyMoves.complete(moves, history, name -> table, targets.recordsOf(name -> table),
           c -> latest.add(c.withoutMove()));
       completedMoves.inc(completed);

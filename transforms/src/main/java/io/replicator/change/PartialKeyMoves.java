@@ -87,6 +87,22 @@ public final class PartialKeyMoves {
         ? positionId(move.table(), move.sequence()) : id(move.table(), from));
   }
 
+  /**
+   * The first key column's value of an {@link #id}'s key, as canonical text (a JSON string's
+   * text, a number's digits): what a warehouse can find the key's record by.
+   */
+  public static String firstKeyValue(String id) {
+    String key = id.substring(id.indexOf('\u0000') + 1);
+    try (JsonParser p = JSON.createParser(key)) {
+      if (p.nextToken() != JsonToken.START_ARRAY || p.nextToken() == null || p.currentToken().isStructStart()) {
+        throw new IllegalArgumentException("not a key: " + key);
+      }
+      return p.getText();
+    } catch (IOException e) {
+      throw new UncheckedIOException("not a key: " + key, e);
+    }
+  }
+
   /** The table of an {@link #id}. */
   public static String tableOf(String id) {
     return id.substring(0, id.indexOf('\u0000'));

@@ -309,6 +309,14 @@ public final class BigQueryScripts {
    * No parameters.
    */
   public String selectKeyRecords(int width) {
+    return selectKeyRecords(width, false);
+  }
+
+  /**
+   * As above; {@code byFirstKey}: only the keys whose first key column's text is one of {@code
+   * @first_keys}, a JSON array of strings.
+   */
+  public String selectKeyRecords(int width, boolean byFirstKey) {
     StringJoiner rows = new StringJoiner(", ");
     StringJoiner tombstones = new StringJoiner(", ");
     for (Column c : table.schema().columns()) {
@@ -320,9 +328,12 @@ public final class BigQueryScripts {
       rows.add(seq(i));
       tombstones.add(seq(i));
     }
+    Column first = table.schema().column(table.schema().keyIndexes()[0]);
+    String where = byFirstKey
+        ? " WHERE " + text(first.type(), d.quote(first.name())) + " IN UNNEST(JSON_VALUE_ARRAY(@first_keys))" : "";
     return "SELECT " + rows + ", " + (hard() ? "FALSE" : d.quote("_is_deleted")) + " AS _deleted FROM "
-        + d.table(table.name())
-        + (hard() ? " UNION ALL SELECT " + tombstones + ", TRUE FROM " + d.table(table.tombstoneName()) : "");
+        + d.table(table.name()) + where
+        + (hard() ? " UNION ALL SELECT " + tombstones + ", TRUE FROM " + d.table(table.tombstoneName()) + where : "");
   }
 
   /** An expression of {@code type} as the canonical text the change model parses. */

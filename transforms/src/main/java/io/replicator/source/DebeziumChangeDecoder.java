@@ -36,6 +36,7 @@ public final class DebeziumChangeDecoder implements ChangeDecoder {
 
   private final String table;
   private boolean passingMoves;
+  private boolean passingSplits;
   private final String sourceTable;
   private final RowReader after;
   private final RowReader before;
@@ -75,6 +76,20 @@ public final class DebeziumChangeDecoder implements ChangeDecoder {
    */
   public DebeziumChangeDecoder passingKeyMoves() {
     this.passingMoves = true;
+    this.passingSplits = true;
+    return this;
+  }
+
+  /**
+   * Passes only the create half of a key change the PostgreSQL connector split in two (a delete of
+   * the old key and a create with placeholders at the same position) on as a partial UPSERT that
+   * names no old key ({@link io.replicator.change.Change#DELETED_AT_SAME_POSITION}), for a flow
+   * that pairs it with its delete; an UPDATE that moves its key and leaves columns out is still
+   * rejected. What a stream completes: the delete half comes after every earlier change of the old
+   * key in that key's own order, so having it means having them.
+   */
+  public DebeziumChangeDecoder passingSplitKeyChanges() {
+    this.passingSplits = true;
     return this;
   }
 
@@ -141,7 +156,7 @@ public final class DebeziumChangeDecoder implements ChangeDecoder {
     }
     String key = after.key();
     String row = after.rowJson();
-    if (passingMoves && op.equals("c") && after.isPartial() && "postgresql".equals(source.get("connector"))) {
+    if (passingSplits && op.equals("c") && after.isPartial() && "postgresql".equals(source.get("connector"))) {
       // The create half of a key change the connector split in two: the values it left out are
       // those of the key deleted at the same LSN, which the flow pairs it with.
       out.accept(new Change(table, ChangeOp.UPSERT, key, seq, row, after.unchangedJson())

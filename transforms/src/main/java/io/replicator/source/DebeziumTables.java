@@ -57,6 +57,9 @@ public final class DebeziumTables {
     void use(TargetTable t) {
       this.target = t;
       this.decoder = new DebeziumChangeDecoder(t.name(), t.schema(), sourceTable, unavailableValue);
+      if (passingSplits) {
+        decoder.passingSplitKeyChanges();
+      }
     }
   }
 
@@ -64,6 +67,8 @@ public final class DebeziumTables {
   private final String unavailableValue;
 
   private static final int VERDICTS_KEPT = 256;
+
+  private boolean passingSplits;
 
   /** Tables named qualified ({@code inventory.orders}), by that name. */
   private final Map<String, Entry> qualified = new HashMap<>();
@@ -111,6 +116,15 @@ public final class DebeziumTables {
     }
     // One table: events that do not name theirs (hand-written or trimmed) are for it.
     this.only = tables.size() == 1 ? unqualified.values().iterator().next() : null;
+  }
+
+  /** Passes the create halves of split key changes on for pairing ({@link DebeziumChangeDecoder#passingSplitKeyChanges}). */
+  public DebeziumTables passingSplitKeyChanges() {
+    passingSplits = true;
+    for (Map<String, Entry> entries : List.of(qualified, bare)) {
+      entries.values().forEach(e -> e.use(e.target));
+    }
+    return this;
   }
 
   /**

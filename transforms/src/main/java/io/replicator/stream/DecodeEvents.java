@@ -56,14 +56,16 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
   private final Map<String, String> sourceNames;
   private final WarehouseSpec evolving;
   private final String unavailableValue;
+  private final boolean passingSplits;
 
   private DecodeEvents(InputFormat format, List<TargetTable> tables, Map<String, String> sourceNames,
-      WarehouseSpec evolving, String unavailableValue) {
+      WarehouseSpec evolving, String unavailableValue, boolean passingSplits) {
     this.format = format;
     this.tables = List.copyOf(tables);
     this.sourceNames = Map.copyOf(sourceNames);
     this.evolving = evolving;
     this.unavailableValue = unavailableValue;
+    this.passingSplits = passingSplits;
   }
 
   /**
@@ -75,12 +77,21 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
       throw new IllegalArgumentException("no table to replicate");
     }
     return new DecodeEvents(InputFormat.DEBEZIUM, tables, sourceNames, null,
-        DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE);
+        DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE, false);
   }
 
   /** The connector's placeholder for a value it cannot see (its {@code unavailable.value.placeholder}). */
   public DecodeEvents withUnavailableValue(String placeholder) {
-    return new DecodeEvents(format, tables, sourceNames, evolving, placeholder);
+    return new DecodeEvents(format, tables, sourceNames, evolving, placeholder, passingSplits);
+  }
+
+  /**
+   * Passes the create half of a key change the PostgreSQL connector split in two on, partial and
+   * unpaired ({@link DebeziumChangeDecoder#passingSplitKeyChanges}), for a flow that pairs it with
+   * its delete ({@link io.replicator.batch.CompleteKeyMoves}); without this it is a dead letter.
+   */
+  public DecodeEvents passingSplitKeyChanges() {
+    return new DecodeEvents(format, tables, sourceNames, evolving, unavailableValue, true);
   }
 
   /**
@@ -88,12 +99,12 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
    * warehouse}, and decodes them from then on; without this, such events are dead letters.
    */
   public DecodeEvents evolvingSchemas(WarehouseSpec warehouse) {
-    return new DecodeEvents(format, tables, sourceNames, warehouse, unavailableValue);
+    return new DecodeEvents(format, tables, sourceNames, warehouse, unavailableValue, passingSplits);
   }
 
   /** Native change lines of one table. */
   public static DecodeEvents nativeLines(TargetTable table) {
-    return new DecodeEvents(InputFormat.NATIVE, List.of(table), Map.of(), null, null);
+    return new DecodeEvents(InputFormat.NATIVE, List.of(table), Map.of(), null, null, false);
   }
 
   /**
@@ -125,7 +136,7 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
 
   @Override
   public Result expand(PCollection<SourceEvent> events) {
-    PCollectionTuple out = events.apply("Decode", ParDo.of(new DecodeFn(format, tables, sourceNames, evolving, unavailableValue))
+    PCollectionTuple out = events.apply("Decode", ParDo.of(new DecodeFn(format, tables, sourceNames, evolving, unavailableValue, passingSplits))
         .withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS).and(PROGRESS)));
     return new Result(
         out.get(CHANGES).setCoder(ChangeCoder.of()),
@@ -148,10 +159,12 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
     private transient TargetColumns columns;
 
     private final String unavailableValue;
+    private final boolean passingSplits;
 
     DecodeFn(InputFormat format, List<TargetTable> tables, Map<String, String> sourceNames, WarehouseSpec evolving,
-        String unavailableValue) {
+        String unavailableValue, boolean passingSplits) {
       this.unavailableValue = unavailableValue;
+      this.passingSplits = passingSplits;
       this.format = format;
       this.tables = tables;
       this.sourceNames = sourceNames;
@@ -165,6 +178,9 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
       } else {
         columns = evolving == null ? null : new TargetColumns(evolving);
         debezium = new DebeziumTables(tables, sourceNames, columns == null ? null : columns::add, unavailableValue);
+        if (passingSplits) {
+          debezium.passingSplitKeyChanges();
+        }
       }
     }
 

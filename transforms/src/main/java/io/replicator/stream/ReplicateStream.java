@@ -2,6 +2,7 @@ package io.replicator.stream;
 
 import com.google.auto.value.AutoValue;
 import io.replicator.batch.StageBatches;
+import io.replicator.batch.StageCompletingKeyMoves;
 import io.replicator.change.Change;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.TargetTable;
@@ -10,6 +11,7 @@ import io.replicator.source.DebeziumChangeDecoder;
 import io.replicator.source.InputFormat;
 import io.replicator.source.WriteDeadLetters;
 import io.replicator.warehouse.MergeBatches;
+import io.replicator.warehouse.ReadTargetRows;
 import io.replicator.warehouse.RowsWithoutBase;
 import io.replicator.warehouse.WarehouseSpec;
 import io.replicator.warehouse.spi.MergeResult;
@@ -171,11 +173,12 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
   @Override
   public PCollection<String> expand(PCollection<SourceEvent> events) {
     PCollection<SourceEvent> windowed = events.apply("Windows of the load interval", windows());
-    DecodeEvents.Result decoded = windowed.apply("Decode events", format() == InputFormat.NATIVE
-        ? DecodeEvents.nativeLines(tables().get(0))
-        : DecodeEvents.debezium(tables(), sourceNames()).evolvingSchemas(warehouse())
-            .withUnavailableValue(unavailableValue()));
-    return mergeAndCommit(decoded);
+    boolean debezium = format() != InputFormat.NATIVE;
+    DecodeEvents.Result decoded = windowed.apply("Decode events", debezium
+        ? DecodeEvents.debezium(tables(), sourceNames()).evolvingSchemas(warehouse())
+            .withUnavailableValue(unavailableValue()).passingSplitKeyChanges()
+        : DecodeEvents.nativeLines(tables().get(0)));
+    return mergeAndCommit(decoded, debezium);
   }
 
   /**
@@ -192,12 +195,14 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
       @Override
       public PCollection<String> expand(PBegin input) {
         DecodeEvents.Result r = input.apply("Read", read);
+        // The slot's reader completes its key moves itself.
         return mergeAndCommit(new DecodeEvents.Result(
             r.changes().apply("Windows of the load interval", ReplicateStream.this.<Change>windows()),
             r.deadLetters().apply("Dead letters in windows", ReplicateStream.this.<DeadLetter>windows()),
             r.progress().apply("Progress in windows", ReplicateStream.this.<KV<String, Long>>windows()),
             r.spills() == null ? null
-                : r.spills().apply("Spill files in windows", ReplicateStream.this.<KV<String, String>>windows())));
+                : r.spills().apply("Spill files in windows", ReplicateStream.this.<KV<String, String>>windows())),
+            false);
       }
     };
   }
@@ -210,9 +215,11 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
         .discardingFiredPanes();
   }
 
-  private PCollection<String> mergeAndCommit(DecodeEvents.Result decoded) {
-    PCollection<StagedBatch> staged = decoded.changes().apply("Stage batches",
-        StageBatches.to(staging()).withMaxBytes(maxBytes()).withMaxRows(maxRows()));
+  /** @param splitKeyChanges whether the changes may hold the create halves of split key changes */
+  private PCollection<String> mergeAndCommit(DecodeEvents.Result decoded, boolean splitKeyChanges) {
+    PCollection<StagedBatch> staged = decoded.changes().apply("Stage batches", splitKeyChanges
+        ? StageCompletingKeyMoves.of(tables(), ReadTargetRows.in(warehouse()), staging(), maxBytes(), maxRows())
+        : StageBatches.to(staging()).withMaxBytes(maxBytes()).withMaxRows(maxRows()));
     if (decoded.spills() != null) {
       // A read that spilled what it read: its batches reduced from the files, one at a time.
       staged = PCollectionList.of(staged)

@@ -11,6 +11,7 @@ import io.replicator.source.RowReader;
 import io.replicator.source.postgres.TargetKeys;
 import io.replicator.warehouse.spi.Warehouse;
 import io.replicator.warehouse.spi.WarehouseException;
+import java.util.Collection;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.VarIntCoder;
@@ -88,10 +89,16 @@ public final class ReadTargetRows extends PTransform<PBegin, PCollection<Change>
    * row, or a DELETE of its key, each at its sequence.
    */
   public static void forEachKeyRecord(WarehouseSpec spec, TargetTable table, Consumer<Change> out) {
+    forEachKeyRecord(spec, table, null, out);
+  }
+
+  /** As above, for at least the keys whose first key column holds one of {@code firstKeyValues}. */
+  public static void forEachKeyRecord(WarehouseSpec spec, TargetTable table, Collection<String> firstKeyValues,
+      Consumer<Change> out) {
     RowReader row = new RowReader(table.schema());
     List<String> keys = table.schema().keyColumns();
     try (Warehouse w = spec.open()) {
-      w.forEachKeyRecord(table, (values, sequence, deleted) -> {
+      w.forEachKeyRecord(table, firstKeyValues, (values, sequence, deleted) -> {
         row.reset();
         try {
           for (int i = 0; i < values.length; i++) {
@@ -123,6 +130,18 @@ public final class ReadTargetRows extends PTransform<PBegin, PCollection<Change>
       @Override
       public void forEachKeyRecord(TargetTable table, Consumer<Change> out) {
         ReadTargetRows.forEachKeyRecord(spec, table, out);
+      }
+
+      @Override
+      public void forEachKeyRecord(TargetTable table, Collection<String> firstKeyValues, Consumer<Change> out) {
+        ReadTargetRows.forEachKeyRecord(spec, table, firstKeyValues, out);
+      }
+
+      @Override
+      public TargetTable current(TargetTable table) {
+        try (Warehouse w = spec.open()) {
+          return w.current(table);
+        }
       }
     };
   }

@@ -205,6 +205,133 @@ public class ReplicateStreamTest {
   }
 
   @Test
+  public void keyChangesSplitByTheConnectorAreCompletedWhenBothHalvesShareAWindow() throws Exception {
+    // The connector's default for a key change: a delete of the old key and, at the same LSN, a
+    // create of the new key with placeholders for what the update left out. Keyed partitions put
+    // the halves in two partitions; windows here never fall between the halves of a pair.
+    ToastedHistory history = new ToastedHistory(41).splittingKeyMovesLeavingColumnsOut().generate(400, 30);
+    Random random = new Random(43);
+    List<Integer> order = new ArrayList<>();
+    List<SourceEvent> arrivals = keyedArrivals(history, random, 2, order);
+    Map<Integer, Integer> partner = splitPairs(history);
+    assertTrue("the history splits key changes leaving columns out: " + partner.size(), partner.size() > 20);
+    TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.coder());
+    int w = 0;
+    int from = 0;
+    java.util.Set<Integer> open = new java.util.HashSet<>();
+    java.util.Set<Integer> arrived = new java.util.HashSet<>();
+    for (int i = 0; i < arrivals.size(); i++) {
+      Integer other = partner.get(order.get(i));
+      if (other != null && arrived.add(order.get(i)) && !open.remove(other)) {
+        open.add(order.get(i));
+      }
+      if (open.isEmpty() && (i + 1 - from >= arrivals.size() / 6 || i == arrivals.size() - 1)) {
+        stream = inWindow(stream, arrivals.subList(from, i + 1), w++);
+        from = i + 1;
+      }
+    }
+    assertTrue("several windows: " + w, w >= 4);
+    List<TargetTable> tables = List.of(new TargetTable("docs",
+        TableSchema.fromBigQueryJson(ToastedHistory.SCHEMA_JSON, List.of("id")), DeleteMode.HARD));
+    WarehouseSpec warehouse = warehouse(tables);
+    p.apply(stream.advanceWatermarkToInfinity()).apply(replicate(tables, warehouse, "split"));
+    p.run().waitUntilFinish();
+
+    try (DuckDbWarehouse db = DuckDbWarehouse.open(tmp.getRoot().toPath().resolve("w.duckdb"))) {
+      assertEquals(history.rows(), SqlRows.sorted(db.connection(), ToastedHistory.selectRows("docs", false)));
+    }
+    assertEquals(List.of(), deadLetterLines());
+  }
+
+  @Test
+  public void aSplitKeyChangeWhoseHalvesFallInTwoWindowsIsADeadLetterNotAPlaceholder() throws Exception {
+    // The delete half is merged a window before the create arrives: the old row is gone (hard
+    // deletes), so the new row's left-out values are unknown.
+    ToastedHistory history = new ToastedHistory(47).splittingKeyMovesLeavingColumnsOut().generate(60, 10);
+    Map<Integer, Integer> partner = splitPairs(history);
+    int create = partner.keySet().stream().filter(i -> partner.get(i) < i).findFirst().orElseThrow();
+    TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.coder());
+    List<SourceEvent> events = new ArrayList<>();
+    for (int i = 0; i < history.events.size(); i++) {
+      events.add(new SourceEvent("kafka:docs/0", i, history.events.get(i)));
+    }
+    stream = inWindow(stream, events.subList(0, create), 0);
+    stream = inWindow(stream, events.subList(create, create + 1), 1);
+    List<TargetTable> tables = List.of(new TargetTable("docs",
+        TableSchema.fromBigQueryJson(ToastedHistory.SCHEMA_JSON, List.of("id")), DeleteMode.HARD));
+    WarehouseSpec warehouse = warehouse(tables);
+    p.apply(stream.advanceWatermarkToInfinity()).apply(replicate(tables, warehouse, "split-apart"));
+    p.run().waitUntilFinish();
+
+    List<String> letters = deadLetterLines();
+    assertEquals(letters.toString(), 1, letters.size());
+    assertTrue(letters.get(0), letters.get(0).contains("for a key the target does not hold"));
+    try (DuckDbWarehouse db = DuckDbWarehouse.open(tmp.getRoot().toPath().resolve("w.duckdb"))) {
+      assertEquals(List.of("0"), SqlRows.sorted(db.connection(), "SELECT count(*) FROM docs WHERE id = "
+          + history.keys.get(create)));
+    }
+  }
+
+  /** The split key changes of {@code history}: each half's index to the other's (delete just before create). */
+  private static Map<Integer, Integer> splitPairs(ToastedHistory history) {
+    Map<Integer, Integer> partner = new java.util.HashMap<>();
+    for (int i = 1; i < history.events.size(); i++) {
+      String e = history.events.get(i);
+      if (e.contains("\"op\":\"c\"") && ToastedHistory.leavesColumnsOut(e)) {
+        partner.put(i, i - 1);
+        partner.put(i - 1, i);
+      }
+    }
+    return partner;
+  }
+
+  /**
+   * {@code history} as a keyed topic of {@code partitions} partitions delivers it: each key's
+   * events in order in its partition, partitions interleaved at random, one in ten delivered
+   * twice, and then all of it again; the history's index of each arrival in {@code order}.
+   */
+  private static List<SourceEvent> keyedArrivals(ToastedHistory history, Random random, int partitions,
+      List<Integer> order) {
+    List<List<Integer>> byPartition = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      byPartition.add(new ArrayList<>());
+    }
+    for (int i = 0; i < history.events.size(); i++) {
+      byPartition.get((int) (history.keys.get(i) % partitions)).add(i);
+    }
+    List<SourceEvent> arrivals = new ArrayList<>();
+    long[] offsets = new long[partitions];
+    // The whole history, then all of it again (a consumer that restarted from the beginning):
+    // replayed events are numbered past the history, so no window is kept from splitting them.
+    for (int pass = 0; pass < 2; pass++) {
+      int[] next = new int[partitions];
+      while (java.util.Arrays.stream(next).sum() < history.events.size()) {
+        int partition = random.nextInt(partitions);
+        if (next[partition] < byPartition.get(partition).size()) {
+          int index = byPartition.get(partition).get(next[partition]++);
+          int copies = random.nextInt(10) == 0 ? 2 : 1;
+          for (int c = 0; c < copies; c++) {
+            arrivals.add(new SourceEvent("kafka:docs/" + partition, offsets[partition]++, history.events.get(index)));
+            order.add(index + pass * history.events.size());
+          }
+        }
+      }
+    }
+    return arrivals;
+  }
+
+  /** {@code events} in the {@code w}-th ten-second window, its end then passed. */
+  private static TestStream.Builder<SourceEvent> inWindow(TestStream.Builder<SourceEvent> stream,
+      List<SourceEvent> events, int w) {
+    List<TimestampedValue<SourceEvent>> window = new ArrayList<>();
+    for (SourceEvent e : events) {
+      window.add(TimestampedValue.of(e, T0.plus(Duration.standardSeconds(w * 10L + 1))));
+    }
+    return stream.addElements(window.get(0), window.subList(1, window.size()).toArray(new TimestampedValue[0]))
+        .advanceWatermarkTo(T0.plus(Duration.standardSeconds((w + 1) * 10L)));
+  }
+
+  @Test
   public void lateEventsAreMergedNotDropped() throws Exception {
     DebeziumHistory history = new DebeziumHistory(3).generate(List.of("orders"), 40, 10);
     List<TargetTable> tables = List.of(new TargetTable("orders", SCHEMA, DeleteMode.SOFT));

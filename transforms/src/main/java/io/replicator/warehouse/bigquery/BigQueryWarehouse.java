@@ -8,6 +8,7 @@ import com.google.api.services.bigquery.model.TableFieldSchema;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.StagedLine;
 import io.replicator.change.Column;
+import io.replicator.change.Json;
 import io.replicator.change.ColumnType;
 import io.replicator.merge.BigQueryDialect;
 import io.replicator.merge.BigQueryScripts;
@@ -29,6 +30,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -574,10 +576,17 @@ public final class BigQueryWarehouse implements Warehouse {
 
   @Override
   public void forEachKeyRecord(TargetTable table, KeyRecordVisitor visitor) {
+    forEachKeyRecord(table, null, visitor);
+  }
+
+  @Override
+  public void forEachKeyRecord(TargetTable table, Collection<String> firstKeyValues, KeyRecordVisitor visitor) {
     int width = target(table, false).sequenceWidth();
     int n = table.schema().columns().size();
-    String id = runQuery("reading the keys of " + table.name(), "query", scripts(table).selectKeyRecords(width),
-        Map.of()).id();
+    boolean byFirstKey = Warehouse.readsByFirstKey(table, firstKeyValues);
+    Map<String, ?> params = byFirstKey ? Map.of("first_keys", jsonArray(firstKeyValues)) : Map.of();
+    String id = runQuery("reading the keys of " + table.name(), "query", scripts(table).selectKeyRecords(width,
+        byFirstKey), params).id();
     jobs.forEachRow(id, values -> {
       long[] sequence = new long[width];
       for (int i = 0; i < width; i++) {
@@ -585,6 +594,12 @@ public final class BigQueryWarehouse implements Warehouse {
       }
       visitor.visit(java.util.Arrays.copyOf(values, n), sequence, Boolean.parseBoolean(values[n + width]));
     });
+  }
+
+  private static String jsonArray(Collection<String> values) {
+    StringJoiner array = new StringJoiner(",", "[", "]");
+    values.forEach(v -> array.add(Json.quote(v)));
+    return array.toString();
   }
 
   @Override

@@ -30,6 +30,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -782,6 +783,11 @@ public final class DuckDbWarehouse implements Warehouse {
 
   @Override
   public void forEachKeyRecord(TargetTable table, KeyRecordVisitor visitor) {
+    forEachKeyRecord(table, null, visitor);
+  }
+
+  @Override
+  public void forEachKeyRecord(TargetTable table, Collection<String> firstKeyValues, KeyRecordVisitor visitor) {
     synchronized (shared) {
       try {
         int width = sequenceWidth(table);
@@ -795,19 +801,33 @@ public final class DuckDbWarehouse implements Warehouse {
           rows.add(SQL.quote(StagedLine.sequenceColumn(i)));
           tombstones.add(SQL.quote(StagedLine.sequenceColumn(i)));
         }
+        List<String> values = Warehouse.readsByFirstKey(table, firstKeyValues) ? List.copyOf(firstKeyValues) : List.of();
+        String where = "";
+        if (!values.isEmpty()) {
+          StringJoiner marks = new StringJoiner(", ", " WHERE " + text(table.schema().column(
+              table.schema().keyIndexes()[0])) + " IN (", ")");
+          values.forEach(v -> marks.add("?"));
+          where = marks.toString();
+        }
         boolean soft = table.deleteMode() == DeleteMode.SOFT;
         String sql = "SELECT " + rows + ", " + (soft ? SQL.quote("_is_deleted") : "FALSE") + " FROM "
-            + SQL.table(table.name())
-            + (soft ? "" : " UNION ALL SELECT " + tombstones + ", TRUE FROM " + SQL.table(table.tombstoneName()));
-        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-          int n = table.schema().columns().size();
-          while (rs.next()) {
-            String[] values = values(rs, n);
-            long[] sequence = new long[width];
-            for (int i = 0; i < width; i++) {
-              sequence[i] = rs.getLong(n + 1 + i);
+            + SQL.table(table.name()) + where
+            + (soft ? "" : " UNION ALL SELECT " + tombstones + ", TRUE FROM " + SQL.table(table.tombstoneName()) + where);
+        try (PreparedStatement st = conn.prepareStatement(sql)) {
+          for (int copy = 0; copy < (soft ? 1 : 2); copy++) {
+            for (int i = 0; i < values.size(); i++) {
+              st.setString(copy * values.size() + i + 1, values.get(i));
             }
-            visitor.visit(values, sequence, rs.getBoolean(n + width + 1));
+          }
+          try (ResultSet rs = st.executeQuery()) {
+            int n = table.schema().columns().size();
+            while (rs.next()) {
+              long[] sequence = new long[width];
+              for (int i = 0; i < width; i++) {
+                sequence[i] = rs.getLong(n + 1 + i);
+              }
+              visitor.visit(values(rs, n), sequence, rs.getBoolean(n + width + 1));
+            }
           }
         }
       } catch (Exception e) {

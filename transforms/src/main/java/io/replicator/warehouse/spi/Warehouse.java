@@ -2,7 +2,9 @@ package io.replicator.warehouse.spi;
 
 import io.replicator.change.StagedBatch;
 import io.replicator.change.Column;
+import io.replicator.change.ColumnType;
 import io.replicator.change.TargetTable;
+import java.util.Collection;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -100,6 +102,25 @@ public interface Warehouse extends AutoCloseable {
    * tombstones of hard deletes, each with its sequence; what the merge would compare a change with.
    */
   void forEachKeyRecord(TargetTable table, KeyRecordVisitor visitor);
+
+  /**
+   * As {@link #forEachKeyRecord(TargetTable, KeyRecordVisitor)}, for the keys whose first key
+   * column holds one of {@code firstKeyValues} (canonical text): a reader of a few keys' records
+   * need not read the table whole. Where the column's type does not allow that filter, or the list is
+   * long, every record is visited, so a caller still picks its keys out.
+   */
+  default void forEachKeyRecord(TargetTable table, Collection<String> firstKeyValues, KeyRecordVisitor visitor) {
+    forEachKeyRecord(table, visitor);
+  }
+
+  /** Whether records can be read by the values of {@code table}'s first key column: INT64 or STRING, the text compared as is. */
+  static boolean readsByFirstKey(TargetTable table, Collection<String> firstKeyValues) {
+    if (firstKeyValues == null || firstKeyValues.isEmpty() || firstKeyValues.size() > 10_000) {
+      return false;
+    }
+    ColumnType type = table.schema().column(table.schema().keyIndexes()[0]).type();
+    return type == ColumnType.INT64 || type == ColumnType.STRING;
+  }
 
   @Override
   void close();

@@ -106,6 +106,7 @@ public class BigQuerySqlAnalysisTest {
     a.script(reloads.deletePending() + ";\n");
     a.script(q.selectRows() + ";\n");
     a.script(q.selectKeyRecords(2) + ";\n");
+    a.script(q.selectKeyRecords(2, true) + ";\n");
     assertTrue("statements analyzed: " + a.statements(), a.statements() > 60);
 
     if (table.deleteMode() == DeleteMode.HARD) {

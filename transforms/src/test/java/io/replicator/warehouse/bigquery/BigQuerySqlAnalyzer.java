@@ -54,7 +54,8 @@ final class BigQuerySqlAnalyzer {
     options.setLanguageOptions(language);
     root.addZetaSQLFunctionsAndTypes(new ZetaSQLBuiltinFunctionOptions(language));
     // The parameters the target binds (BigQueryJobs.query), with the types it gives them.
-    for (String name : List.of("table_name", "batch_id", "batch_ids", "fingerprint", "key_columns", "delete_mode")) {
+    for (String name : List.of("table_name", "batch_id", "batch_ids", "fingerprint", "key_columns", "delete_mode",
+        "first_keys")) {
       options.addQueryParameter(name, simple(TypeKind.TYPE_STRING));
     }
     options.addQueryParameter("rows_staged", simple(TypeKind.TYPE_INT64));

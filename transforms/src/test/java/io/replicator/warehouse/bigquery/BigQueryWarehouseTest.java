@@ -550,6 +550,25 @@ public class BigQueryWarehouseTest {
   }
 
   @Test
+  public void theRecordsOfAFewKeysAreAskedForByTheirFirstKeyColumn() {
+    fake.targetRows = List.of(Arrays.asList("7", "a", "2024-05-01", "17", "false"));
+    List<String> seen = new ArrayList<>();
+    try (BigQueryWarehouse w = open(settings())) {
+      w.ensureTables(TABLE);
+      w.forEachKeyRecord(TABLE, List.of("7", "-3"), (values, sequence, deleted) -> seen.add(values[0]));
+    }
+    assertEquals(List.of("7"), seen);
+    JsonNode query = fake.jobInserts().get(fake.jobInserts().size() - 1).body().path("configuration").path("query");
+    assertEquals("SELECT CAST(`id` AS STRING) AS `id`, `name` AS `name`, CAST(`day` AS STRING) AS `day`,"
+        + " `_sequence_num`, FALSE AS _deleted FROM `p`.`d`.`orders`"
+        + " WHERE CAST(`id` AS STRING) IN UNNEST(JSON_VALUE_ARRAY(@first_keys)) UNION ALL SELECT CAST(`id` AS STRING),"
+        + " CAST(NULL AS STRING), CAST(NULL AS STRING), `_sequence_num`, TRUE FROM `p`.`d`.`_deleted_orders`"
+        + " WHERE CAST(`id` AS STRING) IN UNNEST(JSON_VALUE_ARRAY(@first_keys))", query.path("query").asText());
+    assertEquals("first_keys", query.path("queryParameters").get(0).path("name").asText());
+    assertEquals("[\"7\",\"-3\"]", query.path("queryParameters").get(0).path("parameterValue").path("value").asText());
+  }
+
+  @Test
   public void aCdcTargetHasThePrimaryKeyAndMaxStalenessAndNoBookkeeping() {
     try (BigQueryWarehouse w = open(settings().withCdc(600))) {
       w.ensureTables(TABLE);

@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.After;
 import org.junit.Before;
@@ -321,6 +322,34 @@ public class DuckDbWarehouseTest {
     assertEquals(List.of(), w.missingColumns(HARD));
     assertEquals("no target yet: nothing to add", List.of(),
         w.missingColumns(new TargetTable("not_yet", wider, DeleteMode.HARD)));
+  }
+
+  @Test
+  public void theRecordsOfAFewKeysAreReadWithoutTheRest() throws Exception {
+    merge(HARD, up(HARD, 1, "a", 3), up(HARD, 2, "b", 3), del(HARD, 3, 4), up(HARD, 4, "it's", 5));
+    merge(SOFT, up(SOFT, 1, "a", 3), up(SOFT, 2, "b", 3), del(SOFT, 2, 6));
+    assertEquals(List.of("1|a @[3]", "3|null @[4] deleted"), records(HARD, List.of("1", "3", "9")));
+    assertEquals(List.of("1|a @[3]", "2|b @[3]", "3|null @[4] deleted", "4|it's @[5]"), records(HARD, null));
+    assertEquals(List.of("2|null @[6] deleted"), records(SOFT, List.of("2")));
+    // A STRING key, with a quote in it: the value is bound, not spliced into the SQL.
+    TableSchema byName = TableSchema.fromBigQueryJson(
+        "[{\"name\":\"name\",\"type\":\"STRING\",\"mode\":\"REQUIRED\"},{\"name\":\"v\",\"type\":\"STRING\"}]",
+        List.of("name"));
+    TargetTable named = new TargetTable("named", byName, DeleteMode.HARD);
+    w.ensureTables(named);
+    w.merge(named, stage(tmp.getRoot().toPath(), "named", List.of(
+        new Change("named", ChangeOp.UPSERT, "[\"o'k\"]", Sequence.of(1), "\"name\":\"o'k\",\"v\":\"x\""),
+        new Change("named", ChangeOp.UPSERT, "[\"other\"]", Sequence.of(1), "\"name\":\"other\",\"v\":\"y\""))));
+    assertEquals(List.of("o'k|x @[1]"), records(named, List.of("o'k")));
+  }
+
+  private List<String> records(TargetTable table, List<String> firstKeys) {
+    List<String> seen = new ArrayList<>();
+    w.forEachKeyRecord(table, firstKeys, (values, sequence, deleted) -> seen.add(String.join("|",
+        Arrays.stream(values).map(String::valueOf).toList()) + " @" + Arrays.toString(sequence)
+        + (deleted ? " deleted" : "")));
+    seen.sort(null);
+    return seen;
   }
 
   @Test
