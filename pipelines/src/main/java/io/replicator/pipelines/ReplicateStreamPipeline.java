@@ -34,6 +34,9 @@ import org.apache.beam.sdk.values.PCollection;
  * once merged. See {@link ReplicateStream} for the stages.
  */
 final class ReplicateStreamPipeline {
+  /** Buckets a slot read spills into at least: a window of a live stream fills few, a backlog's up to its batch bound. */
+  static final int SPILL_BUCKETS = 64;
+
   private ReplicateStreamPipeline() {}
 
   /**
@@ -105,6 +108,7 @@ final class ReplicateStreamPipeline {
     Pipeline p = Pipeline.create(options);
     PCollection<SourceEvent> events;
     ProgressCommitter committer = ProgressCommitter.NONE;
+    boolean inSourceOrder = false;
     if (plan.source().kind() == StreamSourcePlan.Kind.KAFKA) {
       ReadKafkaEvents read = ReadKafkaEvents.from(plan.source().kafkaBootstrapServers(), plan.source().kafkaGroup());
       events = p.apply("Read Kafka", plan.source().kafkaTopicPattern() != null
@@ -115,6 +119,7 @@ final class ReplicateStreamPipeline {
       committer = new PubsubAcks(plan.source().pubsubSubscription());
     } else if (plan.source().kind() == StreamSourcePlan.Kind.FILES) {
       events = p.apply("Watch change files", WatchChangeFiles.matching(plan.source().changes()).every(plan.source().watchInterval()));
+      inSourceOrder = true;
     } else {
       events = null;
       committer = new SlotPositions(slot);
@@ -138,12 +143,14 @@ final class ReplicateStreamPipeline {
         }
       }
       read = once ? read.once() : read.every(plan.source().watchInterval());
-      if (once && !Launch.onDataflow(options)) {
-        // A local runner holds a step's whole output in memory: a run after a long pause spills
-        // what the slot kept, in batches counted from the WAL it spans (as a batch run's read does).
+      if (!Launch.onDataflow(options)) {
+        // A local runner holds a step's whole output in memory: each read spills what it reads, in
+        // buckets of whole keys that each window gathers into batches (a one-time read's or a first
+        // poll's backlog counted from the WAL the slot kept, as a batch run's read counts its input).
         long span = Math.max(0, state.end() - state.confirmed());
-        read = read.spillingInto(SpillWriter.into(BatchPlan.batchCount(span, span / 100,
-            plan.staging().batchMaxBytes(), plan.staging().batchMaxRows()), StagingPaths.spillDirectory(
+        int buckets = Math.max(SPILL_BUCKETS, BatchPlan.batchCount(span, span / 100, plan.staging().batchMaxBytes(),
+            plan.staging().batchMaxRows()));
+        read = read.spillingInto(SpillWriter.into(buckets, StagingPaths.spillDirectory(
             plan.staging().staging(), "slot-" + slot.slot())));
       }
       p.apply("Replicate", replicate.readingFrom(read
@@ -151,6 +158,9 @@ final class ReplicateStreamPipeline {
           .warningAbove(plan.source().slot().maxLagBytes())
           .withTargetRows(ReadTargetRows.in(plan.warehouse().spec()))));
     } else {
+      if (inSourceOrder) {
+        replicate = replicate.inSourceOrder();
+      }
       events.apply("Replicate", plan.changes().format() == InputFormat.NATIVE ? replicate.withNativeLines() : replicate);
     }
     return new Launched(p.run(), plan, tables, readWhole, once);

@@ -235,12 +235,31 @@ public class StreamingReplicateTest {
   @Test
   public void keyChangesSplitByTheConnectorThroughFileDropsEndExact() throws Exception {
     // The connector's defaults: a key change is a delete of the old key and a create of the new one
-    // with placeholders, at one LSN. Three files in source order (never cut between the halves of
-    // one), each shuffled with duplicates; the last also holds the first again, a replay.
+    // with placeholders, at one LSN.
     ToastedHistory history = new ToastedHistory(33).splittingKeyMovesLeavingColumnsOut().generate(300, 30);
     long creates = history.events.stream()
         .filter(e -> e.contains("\"op\":\"c\"") && ToastedHistory.leavesColumnsOut(e)).count();
     assertTrue("the history splits key changes leaving columns out: " + creates, creates > 20);
+    keyMovesThroughFileDropsEndExact(history, creates);
+  }
+
+  @Test
+  public void updatesThatMoveTheirKeyThroughFileDropsEndExact() throws Exception {
+    // An UPDATE that moves its key, names the old one in 'before' and leaves TOASTed values out.
+    ToastedHistory history = new ToastedHistory(37).movingKeysInUpdates().generate(300, 30);
+    long moves = history.events.stream()
+        .filter(e -> e.contains("\"op\":\"u\"") && e.contains("\"before\":{\"id\"")
+            && ToastedHistory.leavesColumnsOut(e)).count();
+    assertTrue("the history moves keys in updates leaving columns out: " + moves, moves > 20);
+    keyMovesThroughFileDropsEndExact(history, moves);
+  }
+
+  /**
+   * Three files in source order (never cut between the halves of a split key change), each
+   * shuffled with duplicates, the last also holding the first again (a replay): the target ends as
+   * the source, every move completed once.
+   */
+  private void keyMovesThroughFileDropsEndExact(ToastedHistory history, long moves) throws Exception {
     Path dir = tmp.getRoot().toPath();
     Path schema = Files.writeString(dir.resolve("docs.json"), ToastedHistory.SCHEMA_JSON);
     Path drops = Files.createDirectories(dir.resolve("drops"));
@@ -271,8 +290,7 @@ public class StreamingReplicateTest {
     later.join();
     assertEquals(o.out(), 0, o.count("rejected"));
     assertEquals(o.out(), 0, o.countOrZero("incomplete"));
-    assertEquals("each split key change completed once (the replay completes none again)", creates,
-        o.count("completed"));
+    assertEquals("each key move completed once (the replay completes none again)", moves, o.count("completed"));
     try (DuckDbWarehouse w = DuckDbWarehouse.open(dir.resolve("w.duckdb"))) {
       assertEquals(history.rows(), SqlRows.sorted(w.connection(), ToastedHistory.selectRows("docs", false)));
       assertEquals(List.of("0"), SqlRows.sorted(w.connection(), "SELECT count(*) FROM docs WHERE body LIKE '%"
@@ -289,28 +307,44 @@ public class StreamingReplicateTest {
   }
 
   @Test
-  public void aKeyMoveAStreamCannotCompleteIsADeadLetterThatABatchRedriveCompletes() throws Exception {
-    // A stream cannot tell that the old key's earlier events (in another partition, or a later file)
-    // have all arrived, so it rejects the move with the reason; read again in a batch run once the
-    // stream has applied them, the move takes the old key's values from the target.
+  public void aKeyMoveNamingItsOldKeyIsCompletedFromFileDropsAndFromKafkaByARedrive() throws Exception {
+    // Files land in source order, so a window of dropped files holds every earlier change of the
+    // old key or follows the windows that merged them: the move is completed there. A Kafka stream
+    // cannot tell that the old key's events, in another partition, have all arrived: there the move
+    // is a dead letter with the reason, and a batch run that reads it again once the stream has
+    // applied them takes the old key's values from the target.
     Path dir = tmp.getRoot().toPath();
     Path schema = Files.writeString(dir.resolve("docs.json"), ToastedHistory.SCHEMA_JSON);
     String p = "\"" + ToastedHistory.PLACEHOLDER + "\"";
     String blob = "\"" + java.util.Base64.getEncoder().encodeToString(
         ToastedHistory.PLACEHOLDER.getBytes(StandardCharsets.UTF_8)) + "\"";
+    String insert = DebeziumEvents.postgres("docs", "c", "null",
+        "{\"id\":1,\"title\":\"t\",\"body\":\"long body\",\"doc\":{\"k\":1},\"blob\":null,\"n\":1}", 100, 100, 0);
+    String move = DebeziumEvents.postgres("docs", "u", "{\"id\":1}", "{\"id\":2,\"title\":\"moved\",\"body\":" + p
+        + ",\"doc\":" + p + ",\"blob\":" + blob + ",\"n\":2}", 200, 200, 0);
+    List<String> expected = List.of("2|moved|long body|{\"k\":1}|null|2");
+
     Path drops = Files.createDirectories(dir.resolve("drops"));
-    drop(drops, "part-1.jsonl", List.of(
-        DebeziumEvents.postgres("docs", "c", "null",
-            "{\"id\":1,\"title\":\"t\",\"body\":\"long body\",\"doc\":{\"k\":1},\"blob\":null,\"n\":1}", 100, 100, 0),
-        DebeziumEvents.postgres("docs", "u", "{\"id\":1}", "{\"id\":2,\"title\":\"moved\",\"body\":" + p
-            + ",\"doc\":" + p + ",\"blob\":" + blob + ",\"n\":2}", 200, 200, 0)), List.of());
+    drop(drops, "part-1.jsonl", List.of(move, insert), List.of());
+    Replication.Outcome o = Replication.cli("replicate", "--streaming=true", "--changes=" + drops + "/*.jsonl",
+        "--watchInterval=500ms", "--loadInterval=1s", "--streamFor=6s", "--changeFormat=debezium", "--table=docs",
+        "--schema=" + schema, "--keys=id", "--staging=" + dir.resolve("drop-staging"),
+        "--warehouse=duckdb:" + dir.resolve("drops.duckdb")).ok();
+    assertEquals(o.out(), 0, o.count("rejected"));
+    assertEquals(o.out(), 1, o.count("completed"));
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(dir.resolve("drops.duckdb"))) {
+      assertEquals(expected, SqlRows.sorted(w.connection(), ToastedHistory.selectRows("docs", false)));
+    }
+
+    kafka.createTopic("moves.cdc", 2);
+    kafka.send("moves.cdc", 1, List.<String[]>of(new String[] {"1", insert}));
+    kafka.send("moves.cdc", 0, List.<String[]>of(new String[] {"2", move}));
     String[] table = {"--changeFormat=debezium", "--table=docs", "--schema=" + schema, "--keys=id",
         "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb")};
-    List<String> stream = new ArrayList<>(List.of("replicate", "--streaming=true", "--changes=" + drops + "/*.jsonl",
-        "--watchInterval=500ms", "--loadInterval=1s", "--streamFor=6s"));
+    List<String> stream = new ArrayList<>(List.of("--streaming=true", "--kafkaBootstrapServers=" + kafka.bootstrapServers(),
+        "--kafkaTopics=moves.cdc", "--kafkaGroup=replicator-test", "--loadInterval=1s"));
     stream.addAll(List.of(table));
-    Replication.Outcome o = Replication.cli(stream.toArray(String[]::new)).ok();
-    assertEquals(o.out(), 1, o.count("rejected"));
+    streamUntilCommitted(stream.toArray(String[]::new), "moves.cdc", new long[] {1, 1});
     Path dead = dir.resolve("staging/dead-letters");
     String letters;
     try (var files = Files.list(dead)) {
@@ -327,8 +361,7 @@ public class StreamingReplicateTest {
     assertEquals(o.out(), 0, o.count("rejected"));
     assertEquals(o.out(), 1, o.count("completed"));
     try (DuckDbWarehouse w = DuckDbWarehouse.open(dir.resolve("w.duckdb"))) {
-      assertEquals(List.of("2|moved|long body|{\"k\":1}|null|2"),
-          SqlRows.sorted(w.connection(), ToastedHistory.selectRows("docs", false)));
+      assertEquals(expected, SqlRows.sorted(w.connection(), ToastedHistory.selectRows("docs", false)));
     }
   }
 

@@ -14,13 +14,17 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
@@ -183,6 +187,74 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
         return spills.apply(spilledHoldingOut(staging, maxBytes, maxRows, null)).get(STAGED);
       }
     };
+  }
+
+  /**
+   * As {@link #spilled}, for spill files of many small buckets of whole keys (keyed {@code
+   * <bucket>:<table>}, as a {@link SpillWriter} of a fixed count writes them): a stream's polls,
+   * which cannot know how much a window will hold when they write. Each window's buckets of a table
+   * are gathered in bucket order into batches of at most {@code maxBytes} of spilled changes (a
+   * bucket larger than that is a batch of its own), then reduced and staged as {@link #spilled}
+   * does. A key is in one bucket, so in one batch of its window.
+   */
+  public static PTransform<PCollection<KV<String, String>>, PCollection<StagedBatch>> spilledBuckets(
+      String staging, long maxBytes, long maxRows) {
+    return new PTransform<>() {
+      @Override
+      public PCollection<StagedBatch> expand(PCollection<KV<String, String>> spills) {
+        KvCoder<String, String> files = KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of());
+        return spills
+            .apply("By table", MapElements
+                .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.kvs(TypeDescriptors.strings(),
+                    TypeDescriptors.strings())))
+                .via((KV<String, String> f) -> KV.of(f.getKey().substring(f.getKey().indexOf(':') + 1), f)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), files))
+            .apply("Buckets per table", GroupByKey.create())
+            .apply("Buckets into batches", ParDo.of(new BucketsIntoBatchesFn(maxBytes)))
+            .setCoder(files)
+            .apply("Stage", spilled(staging, maxBytes, maxRows));
+      }
+    };
+  }
+
+  /** Gathers a table's bucket files, in bucket order, into batches of at most {@code maxBytes}. */
+  static final class BucketsIntoBatchesFn extends DoFn<KV<String, Iterable<KV<String, String>>>, KV<String, String>> {
+    private final long maxBytes;
+
+    BucketsIntoBatchesFn(long maxBytes) {
+      this.maxBytes = maxBytes;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, Iterable<KV<String, String>>> table, OutputReceiver<KV<String, String>> out)
+        throws IOException {
+      TreeMap<Integer, List<String>> buckets = new TreeMap<>();
+      List<String> all = new ArrayList<>();
+      for (KV<String, String> f : table.getValue()) {
+        String key = f.getKey();
+        buckets.computeIfAbsent(Integer.parseInt(key.substring(0, key.indexOf(':'))), b -> new ArrayList<>())
+            .add(f.getValue());
+        all.add(f.getValue());
+      }
+      Map<String, Long> sizes = new HashMap<>();
+      List<MatchResult> matched = FileSystems.match(all);
+      for (int i = 0; i < all.size(); i++) {
+        sizes.put(all.get(i), matched.get(i).metadata().get(0).sizeBytes());
+      }
+      int batch = -1;
+      long bytes = 0;
+      for (Map.Entry<Integer, List<String>> bucket : buckets.entrySet()) {
+        long size = bucket.getValue().stream().mapToLong(sizes::get).sum();
+        if (batch < 0 || bytes + size > maxBytes) {
+          batch = bucket.getKey();
+          bytes = 0;
+        }
+        bytes += size;
+        for (String file : bucket.getValue()) {
+          out.output(KV.of(batch + ":" + table.getKey(), file));
+        }
+      }
+    }
   }
 
   /** What {@link #spilledHoldingOut} stages. */

@@ -7,13 +7,19 @@ import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.TargetTable;
 import io.replicator.source.postgres.TargetKeys;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.CombineWithContext;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
@@ -23,7 +29,6 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Stages a stream window's changes ({@link StageBatches}) with the keys of its partial key moves
@@ -70,15 +75,14 @@ public final class StageCompletingKeyMoves extends PTransform<PCollection<Change
 
   @Override
   public PCollection<StagedBatch> expand(PCollection<Change> changes) {
-    PCollection<String> moveIds = changes
-        .apply("Key moves", Filter.by((Change c) -> c.movedFrom() != null))
-        .apply("Ids of key moves", FlatMapElements.into(TypeDescriptors.strings()).via(PartialKeyMoves::idsOf));
-    PCollectionView<List<String>> positions = moveIds.apply("Positions of key moves", View.asList());
-    PCollection<String> oldKeys = changes.apply("Keys deleted at key moves",
-        ParDo.of(new DeletedAtMovesFn(positions)).withSideInputs(positions));
-    PCollectionView<List<String>> held = PCollectionList.of(moveIds).and(oldKeys)
-        .apply("All keys of key moves", Flatten.pCollections())
-        .apply("Held keys", View.asList());
+    // Side inputs combined from every change of the window, as the batch count is: each window
+    // that has changes has them (an empty list most often), so no change waits on an empty view.
+    PCollectionView<List<String>> moves = changes
+        .apply("Ids of key moves", Combine.globally(new MoveIdsFn()).withoutDefaults())
+        .apply("Moves as side input", View.asSingleton());
+    PCollectionView<List<String>> held = changes
+        .apply("Keys of key moves", Combine.globally(new HeldKeysFn(moves)).withoutDefaults().withSideInputs(moves))
+        .apply("Held keys as side input", View.asSingleton());
     PCollectionTuple routed = changes.apply("Hold key moves apart",
         ParDo.of(new HoldFn(held)).withSideInputs(held).withOutputTags(BATCHED, TupleTagList.of(HELD)));
     PCollection<StagedBatch> batched = routed.get(BATCHED).setCoder(ChangeCoder.of())
@@ -90,22 +94,101 @@ public final class StageCompletingKeyMoves extends PTransform<PCollection<Change
         .setCoder(StagedBatch.coder());
   }
 
-  /** The old key of each split key change: the key deleted at its create's position. */
-  private static final class DeletedAtMovesFn extends DoFn<Change, String> {
-    private final PCollectionView<List<String>> positions;
-
-    DeletedAtMovesFn(PCollectionView<List<String>> positions) {
-      this.positions = positions;
+  /** The ids each partial key move of the window needs held ({@link PartialKeyMoves#idsOf}). */
+  private static final class MoveIdsFn extends Combine.CombineFn<Change, List<String>, List<String>> {
+    @Override
+    public List<String> createAccumulator() {
+      return new ArrayList<>();
     }
 
-    @ProcessElement
-    public void process(@Element Change c, OutputReceiver<String> out, ProcessContext ctx) {
-      if (c.op() == ChangeOp.DELETE && c.movedFrom() == null) {
-        List<String> ids = ctx.sideInput(positions);
-        if (!ids.isEmpty() && ids.contains(PartialKeyMoves.positionId(c.table(), c.sequence()))) {
-          out.output(PartialKeyMoves.id(c.table(), c.key()));
-        }
+    @Override
+    public List<String> addInput(List<String> ids, Change c) {
+      if (c.movedFrom() != null) {
+        ids.addAll(PartialKeyMoves.idsOf(c));
       }
+      return ids;
+    }
+
+    @Override
+    public List<String> mergeAccumulators(Iterable<List<String>> all) {
+      List<String> ids = new ArrayList<>();
+      all.forEach(ids::addAll);
+      return ids;
+    }
+
+    @Override
+    public List<String> extractOutput(List<String> ids) {
+      return List.copyOf(new LinkedHashSet<>(ids));
+    }
+
+    @Override
+    public Coder<List<String>> getAccumulatorCoder(CoderRegistry registry, Coder<Change> input) {
+      return ListCoder.of(StringUtf8Coder.of());
+    }
+
+    @Override
+    public Coder<List<String>> getDefaultOutputCoder(CoderRegistry registry, Coder<Change> input) {
+      return ListCoder.of(StringUtf8Coder.of());
+    }
+  }
+
+  /**
+   * Every id to hold: the moves' own ({@link MoveIdsFn}) and, for a split key change, the key
+   * deleted at its create's position (its old key).
+   */
+  private static final class HeldKeysFn extends CombineWithContext.CombineFnWithContext<Change, List<String>,
+      List<String>> {
+    private final PCollectionView<List<String>> moves;
+    private transient List<String> seen;
+    private transient Set<String> ids;
+
+    HeldKeysFn(PCollectionView<List<String>> moves) {
+      this.moves = moves;
+    }
+
+    @Override
+    public List<String> createAccumulator(CombineWithContext.Context ctx) {
+      return new ArrayList<>();
+    }
+
+    @Override
+    public List<String> addInput(List<String> held, Change c, CombineWithContext.Context ctx) {
+      List<String> moveIds = ctx.sideInput(moves);
+      if (moveIds.isEmpty()) {
+        return held;
+      }
+      if (moveIds != seen) { // One set per window's side input, not one per change.
+        seen = moveIds;
+        ids = new HashSet<>(moveIds);
+      }
+      if (c.movedFrom() != null) {
+        held.addAll(PartialKeyMoves.idsOf(c));
+      } else if (c.op() == ChangeOp.DELETE && ids.contains(PartialKeyMoves.positionId(c.table(), c.sequence()))) {
+        held.add(PartialKeyMoves.id(c.table(), c.key()));
+      }
+      return held;
+    }
+
+    @Override
+    public List<String> mergeAccumulators(Iterable<List<String>> all, CombineWithContext.Context ctx) {
+      List<String> held = new ArrayList<>();
+      all.forEach(held::addAll);
+      return held;
+    }
+
+    @Override
+    public List<String> extractOutput(List<String> held, CombineWithContext.Context ctx) {
+      return List.copyOf(new LinkedHashSet<>(held));
+    }
+
+    @Override
+    public Coder<List<String>> getAccumulatorCoder(CoderRegistry registry, Coder<Change> input) {
+      return ListCoder.of(StringUtf8Coder.of());
+    }
+
+    @Override
+    public Coder<List<String>> getDefaultOutputCoder(CoderRegistry registry, Coder<Change> input) {
+      return ListCoder.of(StringUtf8Coder.of());
     }
   }
 

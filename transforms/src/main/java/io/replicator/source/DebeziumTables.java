@@ -57,7 +57,9 @@ public final class DebeziumTables {
     void use(TargetTable t) {
       this.target = t;
       this.decoder = new DebeziumChangeDecoder(t.name(), t.schema(), sourceTable, unavailableValue);
-      if (passingSplits) {
+      if (passingMoves) {
+        decoder.passingKeyMoves();
+      } else if (passingSplits) {
         decoder.passingSplitKeyChanges();
       }
     }
@@ -69,6 +71,7 @@ public final class DebeziumTables {
   private static final int VERDICTS_KEPT = 256;
 
   private boolean passingSplits;
+  private boolean passingMoves;
 
   /** Tables named qualified ({@code inventory.orders}), by that name. */
   private final Map<String, Entry> qualified = new HashMap<>();
@@ -121,6 +124,16 @@ public final class DebeziumTables {
   /** Passes the create halves of split key changes on for pairing ({@link DebeziumChangeDecoder#passingSplitKeyChanges}). */
   public DebeziumTables passingSplitKeyChanges() {
     passingSplits = true;
+    return renewDecoders();
+  }
+
+  /** Passes every partial key move on for completion ({@link DebeziumChangeDecoder#passingKeyMoves}). */
+  public DebeziumTables passingKeyMoves() {
+    passingMoves = true;
+    return renewDecoders();
+  }
+
+  private DebeziumTables renewDecoders() {
     for (Map<String, Entry> entries : List.of(qualified, bare)) {
       entries.values().forEach(e -> e.use(e.target));
     }

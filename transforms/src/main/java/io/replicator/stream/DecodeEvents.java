@@ -56,16 +56,16 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
   private final Map<String, String> sourceNames;
   private final WarehouseSpec evolving;
   private final String unavailableValue;
-  private final boolean passingSplits;
+  private final KeyMoves keyMoves;
 
   private DecodeEvents(InputFormat format, List<TargetTable> tables, Map<String, String> sourceNames,
-      WarehouseSpec evolving, String unavailableValue, boolean passingSplits) {
+      WarehouseSpec evolving, String unavailableValue, KeyMoves keyMoves) {
     this.format = format;
     this.tables = List.copyOf(tables);
     this.sourceNames = Map.copyOf(sourceNames);
     this.evolving = evolving;
     this.unavailableValue = unavailableValue;
-    this.passingSplits = passingSplits;
+    this.keyMoves = keyMoves;
   }
 
   /**
@@ -77,12 +77,12 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
       throw new IllegalArgumentException("no table to replicate");
     }
     return new DecodeEvents(InputFormat.DEBEZIUM, tables, sourceNames, null,
-        DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE, false);
+        DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE, KeyMoves.REJECTED);
   }
 
   /** The connector's placeholder for a value it cannot see (its {@code unavailable.value.placeholder}). */
   public DecodeEvents withUnavailableValue(String placeholder) {
-    return new DecodeEvents(format, tables, sourceNames, evolving, placeholder, passingSplits);
+    return new DecodeEvents(format, tables, sourceNames, evolving, placeholder, keyMoves);
   }
 
   /**
@@ -91,20 +91,32 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
    * its delete ({@link io.replicator.batch.CompleteKeyMoves}); without this it is a dead letter.
    */
   public DecodeEvents passingSplitKeyChanges() {
-    return new DecodeEvents(format, tables, sourceNames, evolving, unavailableValue, true);
+    return new DecodeEvents(format, tables, sourceNames, evolving, unavailableValue, KeyMoves.SPLIT);
   }
+
+  /**
+   * Passes every UPDATE that moves its key and leaves columns out on, naming its old key, and the
+   * create half of a split key change ({@link DebeziumChangeDecoder#passingKeyMoves}), for a flow
+   * that completes them: events that come in source order as a whole (file drops).
+   */
+  public DecodeEvents passingKeyMoves() {
+    return new DecodeEvents(format, tables, sourceNames, evolving, unavailableValue, KeyMoves.ALL);
+  }
+
+  /** Which partial key moves the decoders pass on. */
+  private enum KeyMoves { REJECTED, SPLIT, ALL }
 
   /**
    * Adds the new nullable columns that events' schema envelopes declare to the targets in {@code
    * warehouse}, and decodes them from then on; without this, such events are dead letters.
    */
   public DecodeEvents evolvingSchemas(WarehouseSpec warehouse) {
-    return new DecodeEvents(format, tables, sourceNames, warehouse, unavailableValue, passingSplits);
+    return new DecodeEvents(format, tables, sourceNames, warehouse, unavailableValue, keyMoves);
   }
 
   /** Native change lines of one table. */
   public static DecodeEvents nativeLines(TargetTable table) {
-    return new DecodeEvents(InputFormat.NATIVE, List.of(table), Map.of(), null, null, false);
+    return new DecodeEvents(InputFormat.NATIVE, List.of(table), Map.of(), null, null, KeyMoves.REJECTED);
   }
 
   /**
@@ -136,7 +148,7 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
 
   @Override
   public Result expand(PCollection<SourceEvent> events) {
-    PCollectionTuple out = events.apply("Decode", ParDo.of(new DecodeFn(format, tables, sourceNames, evolving, unavailableValue, passingSplits))
+    PCollectionTuple out = events.apply("Decode", ParDo.of(new DecodeFn(format, tables, sourceNames, evolving, unavailableValue, keyMoves))
         .withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS).and(PROGRESS)));
     return new Result(
         out.get(CHANGES).setCoder(ChangeCoder.of()),
@@ -159,12 +171,12 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
     private transient TargetColumns columns;
 
     private final String unavailableValue;
-    private final boolean passingSplits;
+    private final KeyMoves keyMoves;
 
     DecodeFn(InputFormat format, List<TargetTable> tables, Map<String, String> sourceNames, WarehouseSpec evolving,
-        String unavailableValue, boolean passingSplits) {
+        String unavailableValue, KeyMoves keyMoves) {
       this.unavailableValue = unavailableValue;
-      this.passingSplits = passingSplits;
+      this.keyMoves = keyMoves;
       this.format = format;
       this.tables = tables;
       this.sourceNames = sourceNames;
@@ -175,10 +187,15 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
     public void setup() {
       if (format == InputFormat.NATIVE) {
         lines = new NativeChangeDecoder(tables.get(0).name(), tables.get(0).schema());
+        if (keyMoves == KeyMoves.ALL) {
+          lines.passingKeyMoves();
+        }
       } else {
         columns = evolving == null ? null : new TargetColumns(evolving);
         debezium = new DebeziumTables(tables, sourceNames, columns == null ? null : columns::add, unavailableValue);
-        if (passingSplits) {
+        if (keyMoves == KeyMoves.ALL) {
+          debezium.passingKeyMoves();
+        } else if (keyMoves == KeyMoves.SPLIT) {
           debezium.passingSplitKeyChanges();
         }
       }

@@ -86,7 +86,7 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
   private final TargetKeys targetKeys;
   /** What must be applied before the first read of the slot (a step of this pipeline), or null. */
   private final transient PCollection<String> after;
-  /** Where a one-time read spills its changes, or null: it outputs them. */
+  /** Where each read spills its changes, or null: it outputs them. */
   private final ChangeSpill spill;
 
   private ReadSlotStream(ReplicationSlot slot, Map<String, TargetTable> tables, Duration interval,
@@ -142,15 +142,13 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
   }
 
   /**
-   * A one-time read ({@link #once}) that appends its changes to spill files as it reads them
-   * ({@code spill}, such as {@link io.replicator.batch.SpillWriter#into}) and passes on only the
-   * files, for {@link io.replicator.batch.StageBatches#spilled}: a local runner would otherwise hold
-   * everything the slot kept since the last run in memory.
+   * Appends each read's changes to spill files as it reads them ({@code spill}, such as {@link
+   * io.replicator.batch.SpillWriter#into}) and passes on only the files, for {@link
+   * io.replicator.batch.StageBatches#spilledBuckets}: a local runner would otherwise hold a whole
+   * read in memory, everything the slot kept since the last run (a one-time read) or since the last
+   * poll (a stream after a pause, or one large transaction).
    */
   public ReadSlotStream spillingInto(ChangeSpill spill) {
-    if (interval != null) {
-      throw new IllegalStateException("only a one-time read spills: a stream's windows are staged as they close");
-    }
     return new ReadSlotStream(slot, tables, interval, evolving, warnAboveBytes, targetKeys, after, spill);
   }
 
@@ -191,7 +189,7 @@ public final class ReadSlotStream extends PTransform<PBegin, DecodeEvents.Result
   }
 
   private boolean spills() {
-    return interval == null && spill != null;
+    return spill != null;
   }
 
   private static final class PollFn extends DoFn<KV<String, Instant>, Change> {

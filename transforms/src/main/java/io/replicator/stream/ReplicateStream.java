@@ -80,6 +80,8 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
 
   abstract boolean printsWindows();
 
+  abstract boolean eventsInSourceOrder();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -110,6 +112,8 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
 
     abstract Builder setPrintsWindows(boolean print);
 
+    abstract Builder setEventsInSourceOrder(boolean inOrder);
+
     abstract ReplicateStream build();
   }
 
@@ -123,7 +127,8 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
         .setFormat(InputFormat.DEBEZIUM).setWarehouse(warehouse).setStaging(staging).setDeadLetters(deadLetters)
         .setLoadInterval(Duration.standardSeconds(60)).setMaxBytes(256L << 20)
         .setMaxRows(5_000_000L).setKeepStaging(false).setCommitter(ProgressCommitter.NONE)
-        .setUnavailableValue(DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE).setPrintsWindows(false).build();
+        .setUnavailableValue(DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE).setPrintsWindows(false)
+        .setEventsInSourceOrder(false).build();
   }
 
   /** Native change lines instead of Debezium events (one table only). */
@@ -165,6 +170,17 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
     return toBuilder().setPrintsWindows(print).build();
   }
 
+  /**
+   * Events that come in source order as a whole, a window at a time (file drops, each file read
+   * into one window and landed in order): every change before a window's is in it or in an earlier
+   * window. Then a window completes every UPDATE that moves its key and leaves columns out, from
+   * the old key's row (as a batch run does); otherwise (Kafka partitions, Pub/Sub) only the
+   * connector's split key changes, whose delete half shows the old key's changes have all come.
+   */
+  public ReplicateStream inSourceOrder() {
+    return toBuilder().setEventsInSourceOrder(true).build();
+  }
+
   /** Where merged positions are committed (Kafka offsets, say); by default nowhere. */
   public ReplicateStream committingTo(ProgressCommitter committer) {
     return toBuilder().setCommitter(committer).build();
@@ -174,11 +190,13 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
   public PCollection<String> expand(PCollection<SourceEvent> events) {
     PCollection<SourceEvent> windowed = events.apply("Windows of the load interval", windows());
     boolean debezium = format() != InputFormat.NATIVE;
-    DecodeEvents.Result decoded = windowed.apply("Decode events", debezium
+    DecodeEvents decode = debezium
         ? DecodeEvents.debezium(tables(), sourceNames()).evolvingSchemas(warehouse())
             .withUnavailableValue(unavailableValue()).passingSplitKeyChanges()
-        : DecodeEvents.nativeLines(tables().get(0)));
-    return mergeAndCommit(decoded, debezium);
+        : DecodeEvents.nativeLines(tables().get(0));
+    DecodeEvents.Result decoded = windowed.apply("Decode events",
+        eventsInSourceOrder() ? decode.passingKeyMoves() : decode);
+    return mergeAndCommit(decoded, debezium || eventsInSourceOrder());
   }
 
   /**
@@ -215,15 +233,15 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
         .discardingFiredPanes();
   }
 
-  /** @param splitKeyChanges whether the changes may hold the create halves of split key changes */
-  private PCollection<String> mergeAndCommit(DecodeEvents.Result decoded, boolean splitKeyChanges) {
-    PCollection<StagedBatch> staged = decoded.changes().apply("Stage batches", splitKeyChanges
+  /** @param keyMoves whether the changes may hold partial key moves to complete */
+  private PCollection<String> mergeAndCommit(DecodeEvents.Result decoded, boolean keyMoves) {
+    PCollection<StagedBatch> staged = decoded.changes().apply("Stage batches", keyMoves
         ? StageCompletingKeyMoves.of(tables(), ReadTargetRows.in(warehouse()), staging(), maxBytes(), maxRows())
         : StageBatches.to(staging()).withMaxBytes(maxBytes()).withMaxRows(maxRows()));
     if (decoded.spills() != null) {
       // A read that spilled what it read: its batches reduced from the files, one at a time.
       staged = PCollectionList.of(staged)
-          .and(decoded.spills().apply("Stage spilled batches", StageBatches.spilled(staging(), maxBytes(), maxRows())))
+          .and(decoded.spills().apply("Stage spilled batches", StageBatches.spilledBuckets(staging(), maxBytes(), maxRows())))
           .apply("All staged", Flatten.pCollections()).setCoder(StagedBatch.coder());
     }
     PCollection<MergeResult> merged = staged.apply("Merge batches",

@@ -1,7 +1,11 @@
 package io.replicator.batch;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 
+import io.replicator.change.Change;
+import io.replicator.change.ChangeOp;
+import io.replicator.change.Sequence;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.TableSchema;
 import io.replicator.source.DeadLetter;
@@ -16,8 +20,11 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.junit.Rule;
@@ -92,5 +99,53 @@ public class SpillBatchesTest {
     try (Stream<Path> left = Files.walk(spill.getParent())) {
       assertEquals(List.of(), left.filter(Files::isRegularFile).filter(f -> f.startsWith(spill)).toList());
     }
+  }
+
+  @Test
+  public void aStreamsBucketsAreGatheredIntoBatchesOfWholeKeys() throws Exception {
+    // Two polls of a stream spill into 64 buckets each, every key of two tables changed in both:
+    // the window's buckets become a few batches of about 20 KB, each key's changes in one of them.
+    String dir = tmp.getRoot() + "/spill";
+    List<KV<String, String>> files = new ArrayList<>();
+    List<String> expected = new ArrayList<>();
+    for (int poll = 0; poll < 2; poll++) {
+      try (SpillWriter spill = new SpillWriter(64, dir)) {
+        for (String table : List.of("t", "u")) {
+          for (int id = 0; id < 2000; id++) {
+            spill.write(new Change(table, ChangeOp.UPSERT, "[" + id + "]",
+                Sequence.of(poll + 1), "\"id\":" + id + ",\"v\":\"" + table + poll + "\""));
+            if (poll == 1) {
+              expected.add(table + ":" + id + ":" + table + "1:2");
+            }
+          }
+        }
+        spill.finish().forEach((key, file) -> files.add(KV.of(key, file)));
+      }
+    }
+    PCollection<StagedBatch> staged = p.apply(Create.of(files))
+        .apply(StageBatches.spilledBuckets(tmp.getRoot() + "/staging", 20_000, 1_000_000));
+    PCollection<String> rows = staged.apply(FlatMapElements.into(TypeDescriptors.strings()).via(b -> {
+      try {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of(b.file()))) {
+          Matcher m = STAGED.matcher(line);
+          out.add(m.find() ? b.table() + ":" + m.group(1) + ":" + m.group(2) + ":" + m.group(3) : "unreadable " + line);
+        }
+        return out;
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }));
+    PAssert.that(rows).containsInAnyOrder(expected);
+    PAssert.that(staged.apply(MapElements.into(TypeDescriptors.strings()).via(StagedBatch::table))
+        .apply(Count.perElement()))
+        .satisfies(counts -> {
+          for (KV<String, Long> c : counts) {
+            // About 100 KB of spilled changes per table: several batches, far fewer than buckets.
+            assertTrue(c.toString(), c.getValue() >= 3 && c.getValue() <= 16);
+          }
+          return null;
+        });
+    p.run().waitUntilFinish();
   }
 }
