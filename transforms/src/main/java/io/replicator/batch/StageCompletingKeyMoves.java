@@ -51,6 +51,8 @@ import org.apache.beam.sdk.values.TupleTagList;
 public final class StageCompletingKeyMoves extends PTransform<PCollection<Change>, PCollection<StagedBatch>> {
   private static final TupleTag<Change> BATCHED = new TupleTag<>() {};
   private static final TupleTag<Change> HELD = new TupleTag<>() {};
+  /** Ids of keys and positions ({@link PartialKeyMoves#id}, {@link PartialKeyMoves#positionId}). */
+  private static final Coder<List<String>> IDS = ListCoder.of(StringUtf8Coder.of());
 
   private final List<TargetTable> tables;
   private final TargetKeys targets;
@@ -111,9 +113,7 @@ public final class StageCompletingKeyMoves extends PTransform<PCollection<Change
 
     @Override
     public List<String> mergeAccumulators(Iterable<List<String>> all) {
-      List<String> ids = new ArrayList<>();
-      all.forEach(ids::addAll);
-      return ids;
+      return concat(all);
     }
 
     @Override
@@ -123,12 +123,12 @@ public final class StageCompletingKeyMoves extends PTransform<PCollection<Change
 
     @Override
     public Coder<List<String>> getAccumulatorCoder(CoderRegistry registry, Coder<Change> input) {
-      return ListCoder.of(StringUtf8Coder.of());
+      return IDS;
     }
 
     @Override
     public Coder<List<String>> getDefaultOutputCoder(CoderRegistry registry, Coder<Change> input) {
-      return ListCoder.of(StringUtf8Coder.of());
+      return IDS;
     }
   }
 
@@ -171,9 +171,7 @@ public final class StageCompletingKeyMoves extends PTransform<PCollection<Change
 
     @Override
     public List<String> mergeAccumulators(Iterable<List<String>> all, CombineWithContext.Context ctx) {
-      List<String> held = new ArrayList<>();
-      all.forEach(held::addAll);
-      return held;
+      return concat(all);
     }
 
     @Override
@@ -183,13 +181,19 @@ public final class StageCompletingKeyMoves extends PTransform<PCollection<Change
 
     @Override
     public Coder<List<String>> getAccumulatorCoder(CoderRegistry registry, Coder<Change> input) {
-      return ListCoder.of(StringUtf8Coder.of());
+      return IDS;
     }
 
     @Override
     public Coder<List<String>> getDefaultOutputCoder(CoderRegistry registry, Coder<Change> input) {
-      return ListCoder.of(StringUtf8Coder.of());
+      return IDS;
     }
+  }
+
+  private static List<String> concat(Iterable<List<String>> all) {
+    List<String> ids = new ArrayList<>();
+    all.forEach(ids::addAll);
+    return ids;
   }
 
   private static final class HoldFn extends DoFn<Change, Change> {
