@@ -42,8 +42,9 @@ import org.apache.beam.sdk.values.TupleTagList;
  * }</pre>
  *
  * <p>The old key's row before the move is the target's record of it (earlier windows) with the
- * window's changes of it laid over. That holds every earlier change of the old key when the delete
- * half is in the window, because the delete is the old key's last change before the move and each
+ * window's changes of it laid over. For a move that names its old key, that takes events read in
+ * source order window by window ({@code ReplicateStream#inSourceOrder}). For a split key change it
+ * holds every earlier change of the old key whenever the delete half is in the window, because the delete is the old key's last change before the move and each
  * key's changes are read in order (a Kafka partition, a Pub/Sub ordering key, a file). A create
  * whose delete half is not in its window is not completed: the merge then dead-letters it as a row
  * without base (or ignores it as a replay), never writing a value from the wrong row.

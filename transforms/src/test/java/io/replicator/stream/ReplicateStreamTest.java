@@ -184,12 +184,7 @@ public class ReplicateStreamTest {
     TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.coder());
     int perWindow = arrivals.size() / 6 + 1;
     for (int w = 0; w * perWindow < arrivals.size(); w++) {
-      List<TimestampedValue<SourceEvent>> window = new ArrayList<>();
-      for (SourceEvent e : arrivals.subList(w * perWindow, Math.min((w + 1) * perWindow, arrivals.size()))) {
-        window.add(TimestampedValue.of(e, T0.plus(Duration.standardSeconds(w * 10L + 1))));
-      }
-      stream = stream.addElements(window.get(0), window.subList(1, window.size()).toArray(new TimestampedValue[0]));
-      stream = stream.advanceWatermarkTo(T0.plus(Duration.standardSeconds((w + 1) * 10L)));
+      stream = inWindow(stream, arrivals.subList(w * perWindow, Math.min((w + 1) * perWindow, arrivals.size())), w);
     }
     List<TargetTable> tables = List.of(new TargetTable("docs",
         TableSchema.fromBigQueryJson(ToastedHistory.SCHEMA_JSON, List.of("id")), DeleteMode.SOFT));
