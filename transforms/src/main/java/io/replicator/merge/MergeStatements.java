@@ -329,21 +329,14 @@ public final class MergeStatements {
    * apply. Everything else is an old change (a replay).
    */
   private String newerThanTarget() {
-    StringJoiner keysOn = new StringJoiner(" AND ");
-    for (String k : schema.keyColumns()) {
-      Column c = schema.column(schema.indexOf(k));
-      keysOn.add("%1$s." + q(k) + " = " + d.fromStaging(c.type(), "s." + q(k)));
-    }
     StringBuilder sql = new StringBuilder();
     sql.append("FROM ").append(d.table(stagingTable)).append(" AS s\n")
-        .append("LEFT JOIN ").append(boundedTarget()).append(" AS t ON ")
-        .append(String.format(keysOn.toString(), "t")).append('\n');
+        .append("LEFT JOIN ").append(boundedTarget()).append(" AS t ON ").append(keyOfStaged("t")).append('\n');
     if (hard()) {
-      sql.append("LEFT JOIN ").append(d.table(table.tombstoneName())).append(" AS d ON ")
-          .append(String.format(keysOn.toString(), "d")).append('\n');
+      sql.append("LEFT JOIN ").append(d.table(table.tombstoneName())).append(" AS d ON ").append(keyOfStaged("d"))
+          .append('\n');
     }
-    sql.append("WHERE ").append(allStaged ? "TRUE" : "s." + q("_batch_id") + " = " + d.parameter("batch_id"))
-        .append('\n')
+    sql.append("WHERE ").append(stagedOfBatch()).append('\n')
         .append("  AND (").append(firstKey("t")).append(" IS NULL OR ")
         .append(sequenceGreater(this::stagedSeq, column("t"))).append(')');
     if (hard()) {
@@ -351,6 +344,93 @@ public final class MergeStatements {
           .append(sequenceGreater(this::stagedSeq, column("d"))).append(')');
     }
     return sql.toString();
+  }
+
+  /** {@code alias}'s key equals the staged row's ({@code s}), its values converted from staging. */
+  private String keyOfStaged(String alias) {
+    StringJoiner on = new StringJoiner(" AND ");
+    for (String k : schema.keyColumns()) {
+      Column c = schema.column(schema.indexOf(k));
+      on.add(alias + "." + q(k) + " = " + d.fromStaging(c.type(), "s." + q(k)));
+    }
+    return on.toString();
+  }
+
+  /** The staged rows ({@code s}) of the batch, or all of them: parameter {@code batch_id} or none. */
+  private String stagedOfBatch() {
+    return allStaged ? "TRUE" : "s." + q("_batch_id") + " = " + d.parameter("batch_id");
+  }
+
+  /**
+   * Whether any staged row's key is held by the target (a row, live or soft-deleted) or, with hard
+   * deletes, by its tombstones: one row, 1 or 0, found at the first such key. Where none is, the
+   * MERGE would match nothing, so {@link #appendStaged} does its work without matching. Parameter:
+   * {@code batch_id} (none for all staged rows).
+   */
+  public String anyStagedKeyHeld() {
+    String held = "EXISTS (SELECT 1 FROM " + boundedTarget() + " AS t WHERE " + keyOfStaged("t") + ")";
+    if (hard()) {
+      held += " OR EXISTS (SELECT 1 FROM " + d.table(table.tombstoneName()) + " AS d WHERE " + keyOfStaged("d") + ")";
+    }
+    return "SELECT COUNT(*) FROM (SELECT 1 FROM " + d.table(stagingTable) + " AS s WHERE " + stagedOfBatch()
+        + " AND (" + held + ") LIMIT 1) AS h";
+  }
+
+  /** Counts the staged UPSERTs: the rows an append inserts. Parameter as {@link #anyStagedKeyHeld}. */
+  public String countStagedUpserts() {
+    return "SELECT COUNT(*) FROM " + d.table(stagingTable) + " AS s WHERE " + stagedOfBatch() + " AND s." + q("_op")
+        + " = 'UPSERT'";
+  }
+
+  /**
+   * Inserts the staged rows as {@link #mergeTarget} would when {@link #anyStagedKeyHeld} finds no
+   * key of theirs held (each change is then newer than anything the target knows), without matching
+   * them against the target: every UPSERT is a new row; a DELETE is, with hard deletes, only a
+   * tombstone ({@link #appendTombstones}), with soft deletes a key-only deleted row. Whole rows
+   * only, one per key. Parameter as {@link #anyStagedKeyHeld}.
+   */
+  public String appendStaged() {
+    if (partialRows) {
+      throw new IllegalStateException("partial rows are folded against the target: they are merged, never appended");
+    }
+    String isDelete = "s." + q("_op") + " = 'DELETE'";
+    StringJoiner cols = new StringJoiner(", ");
+    StringJoiner vals = new StringJoiner(", ");
+    for (Column c : schema.columns()) {
+      cols.add(q(c.name()));
+      String value = d.fromStaging(c.type(), "s." + q(c.name()));
+      boolean key = schema.keyColumns().contains(c.name());
+      vals.add(hard() || key ? value : "CASE WHEN " + isDelete + " THEN NULL ELSE " + value + " END");
+    }
+    for (int i = 0; i < width; i++) {
+      cols.add(seq(i));
+      vals.add(stagedSeq(i));
+    }
+    if (!hard()) {
+      cols.add(q("_is_deleted"));
+      vals.add(isDelete);
+    }
+    return "INSERT INTO " + d.table(table.name()) + " (" + cols + ")\nSELECT " + vals + "\nFROM "
+        + d.table(stagingTable) + " AS s\nWHERE " + stagedOfBatch() + (hard() ? " AND NOT " + isDelete : "");
+  }
+
+  /** Hard deletes: the tombstones of the staged DELETEs, as {@link #appendStaged} leaves them. Parameter as it. */
+  public String appendTombstones() {
+    if (!hard()) {
+      throw new IllegalStateException("tombstones are kept only with hard deletes");
+    }
+    StringJoiner cols = new StringJoiner(", ");
+    StringJoiner vals = new StringJoiner(", ");
+    for (String k : schema.keyColumns()) {
+      cols.add(q(k));
+      vals.add(d.fromStaging(schema.column(schema.indexOf(k)).type(), "s." + q(k)));
+    }
+    for (int i = 0; i < width; i++) {
+      cols.add(seq(i));
+      vals.add(stagedSeq(i));
+    }
+    return "INSERT INTO " + d.table(table.tombstoneName()) + " (" + cols + ")\nSELECT " + vals + "\nFROM "
+        + d.table(stagingTable) + " AS s\nWHERE " + stagedOfBatch() + " AND s." + q("_op") + " = 'DELETE'";
   }
 
   /**

@@ -445,6 +445,12 @@ public final class DuckDbWarehouse implements Warehouse {
    * BigQuery target runs to prune partitions, executed here to test its semantics.
    */
   MergeResult merge(TargetTable table, StagedBatch batch, io.replicator.merge.PartitionBounds bounds) {
+    return merge(table, batch, bounds, true);
+  }
+
+  /** @param appendNewKeys whether a batch of keys all new to the target is appended (tests compare both ways) */
+  MergeResult merge(TargetTable table, StagedBatch batch, io.replicator.merge.PartitionBounds bounds,
+      boolean appendNewKeys) {
     Path file = localFile(batch.file());
     return inTransaction("merging batch " + batch.batchId() + " into " + table.name(), () -> {
       int width = Math.max(batch.sequenceWidth(), sequenceWidth(table));
@@ -462,6 +468,10 @@ public final class DuckDbWarehouse implements Warehouse {
       ensureSequenceWidth(table, width);
       load(table, List.of(batch));
       sql = sql.withStagingTable(STAGED);
+      if (appendNewKeys && bounds == null && batch.partialRows() == 0
+          && queryLong(sql.anyStagedKeyHeld(), batch.batchId()) == 0) {
+        return append(table, sql, batch);
+      }
       execute(sql.selectEffective(), batch.batchId());
       List<String> withoutBase = batch.partialRows() > 0 ? queryStrings(sql.selectPartialWithoutBase()) : List.of();
       long[] counts = applyEffective(table, sql, batch.partialRows() > 0);
@@ -470,6 +480,24 @@ public final class DuckDbWarehouse implements Warehouse {
       return new MergeResult(table.name(), batch.batchId(), false, batch.rows(),
           counts[0], counts[1], counts[2], batch.rows() - counts[3], 0, 0, withoutBase);
     });
+  }
+
+  /**
+   * Applies a batch none of whose keys the target holds (nor remembers deleted): every change is
+   * newer than anything the target knows, so its rows are inserted as staged, with no scratch
+   * table of effective changes and no MERGE matching them against the target. That is every batch
+   * of a first load: the four of 2,000,000 rows spent 5.2-5.7 s in DuckDB instead of 13.3-16.2 s
+   * (loads included, summed; {@code bench replicate}, 2026-12-02).
+   */
+  private MergeResult append(TargetTable table, MergeStatements sql, StagedBatch batch) throws SQLException {
+    long inserted = queryLong(sql.countStagedUpserts(), batch.batchId());
+    execute(sql.appendStaged(), batch.batchId());
+    if (table.deleteMode() == DeleteMode.HARD) {
+      execute(sql.appendTombstones(), batch.batchId());
+    }
+    execute(sql.recordBatch(), table.name(), batch.batchId(), batch.rows(), inserted, 0L, 0L);
+    execute("DROP TABLE " + SQL.quote(STAGED));
+    return new MergeResult(table.name(), batch.batchId(), false, batch.rows(), inserted, 0, 0, 0, 0, 0, List.of());
   }
 
   /**
