@@ -97,11 +97,14 @@ final class ProgressLine {
   private String sync(RunSummary now, long nowMillis) {
     long bytes = now.get(SyncCounters.BYTES_COPIED);
     long rate = rateSinceLastLine(bytes, nowMillis);
-    long copies = now.get(SyncCounters.OBJECTS_COPIED) + now.get(SyncCounters.OBJECTS_FAILED);
+    // The copy step's own counters, which move with its bytes: the report's per-action counters
+    // come a step later (a line once said "0 copied (190.7 MB)").
+    long copied = now.get(SyncCounters.OBJECTS_COPIED);
+    long failed = now.get(SyncCounters.OBJECTS_FAILED);
     return String.format(Locale.ROOT, "%s: %,d source objects listed, %,d copied (%s, %s/s), %,d left (%s), %,d failed",
-        name, now.get(SyncCounters.objectsListed("source")), now.get(SyncCounters.action("copied")), ByteSize.format(bytes),
-        ByteSize.format(rate), Math.max(0, now.get(SyncCounters.OBJECTS_TO_COPY) - copies),
-        ByteSize.format(Math.max(0, now.get(SyncCounters.BYTES_TO_COPY) - bytes)), now.get(SyncCounters.action("failed")));
+        name, now.get(SyncCounters.objectsListed("source")), copied, ByteSize.format(bytes),
+        ByteSize.format(rate), Math.max(0, now.get(SyncCounters.OBJECTS_TO_COPY) - copied - failed),
+        ByteSize.format(Math.max(0, now.get(SyncCounters.BYTES_TO_COPY) - bytes)), failed);
   }
 
   private String replicate(RunSummary now, long nowMillis) {

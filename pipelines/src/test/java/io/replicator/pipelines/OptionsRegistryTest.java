@@ -69,6 +69,24 @@ public class OptionsRegistryTest {
     assertTrue(e.getMessage(), e.getMessage().contains("tabel"));
   }
 
+  /** In one JVM (tests, an embedding), a DirectRunner run's registry does not serve a Flink run after it. */
+  @Test
+  public void aLocalRunOnAnotherRunnerGetsThatRunnersOptions() {
+    OptionsRegistry.reset();
+    String[] direct = {"--table=t", "--keys=id"};
+    OptionsRegistry.prepareFor(direct, ReplicateOptions.class);
+    PipelineOptionsFactory.fromArgs(direct).as(ReplicateOptions.class);
+    String[] flink = {"--table=t", "--keys=id", "--runner=FlinkRunner", "--parallelism=2"};
+    OptionsRegistry.prepareFor(flink, ReplicateOptions.class);
+    assertEquals(2, PipelineOptionsFactory.fromArgs(flink).as(ReplicateOptions.class)
+        .as(org.apache.beam.runners.flink.FlinkPipelineOptions.class).getParallelism().intValue());
+    assertFalse(PipelineOptionsFactory.getRegisteredOptions().contains(GcpOptions.class));
+    // And back: the DirectRunner's registry again, without Flink's options.
+    OptionsRegistry.prepareFor(direct, ReplicateOptions.class);
+    assertFalse(PipelineOptionsFactory.getRegisteredOptions().contains(
+        org.apache.beam.runners.flink.FlinkPipelineOptions.class));
+  }
+
   @Test
   public void theFileSystemsARunNeedsAreThoseOfThePathsInItsArguments() {
     assertEquals(List.of(LOCAL_FILES), OptionsRegistry.fileSystemRegistrars(new String[] {"--changes=/tmp/c.jsonl",
