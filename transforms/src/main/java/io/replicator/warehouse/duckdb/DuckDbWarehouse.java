@@ -487,7 +487,10 @@ public final class DuckDbWarehouse implements Warehouse {
    * newer than anything the target knows, so its rows are inserted as staged, with no scratch
    * table of effective changes and no MERGE matching them against the target. That is every batch
    * of a first load: the four of 2,000,000 rows spent 5.2-5.7 s in DuckDB instead of 13.3-16.2 s
-   * (loads included, summed; {@code bench replicate}, 2026-12-02).
+   * (loads included, summed; {@code bench replicate}, 2026-12-02). Sound because merges into the
+   * file are serialised (one process holds it, and there one transaction at a time): no key can
+   * arrive between the check and the insert. BigQuery runs concurrent INSERTs side by side, so its
+   * batches are always merged.
    */
   private MergeResult append(TargetTable table, MergeStatements sql, StagedBatch batch) throws SQLException {
     long inserted = queryLong(sql.countStagedUpserts(), batch.batchId());
