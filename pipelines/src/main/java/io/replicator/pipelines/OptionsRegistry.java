@@ -57,8 +57,6 @@ final class OptionsRegistry {
   private enum Registered { UNKNOWN, LOCAL, FULL }
 
   private static Registered registered = Registered.UNKNOWN;
-  /** The registrars of the local registry, while it is {@link Registered#LOCAL}. */
-  private static List<String> localRegistered;
   /** The command's thread's own loader while it sees only some file systems, else null. */
   private static ClassLoader narrowedFrom;
   /** The file systems' registrars it sees then. */
@@ -83,9 +81,9 @@ final class OptionsRegistry {
         PipelineOptionsFactory.resetCache(); // back to every interface on the classpath
       }
       registered = Registered.FULL;
-      localRegistered = null;
-    } else if (registered == Registered.UNKNOWN || registered == Registered.LOCAL && !local.equals(localRegistered)) {
-      // A local registry built for another runner (a DirectRunner run, then a Flink one, in one JVM) is built again.
+    } else if (registered != Registered.FULL) {
+      // A local registry built for another runner (a DirectRunner run, then a Flink one, in one JVM)
+      // is built again; the same one is kept.
       Thread thread = Thread.currentThread();
       ClassLoader previous = thread.getContextClassLoader();
       thread.setContextClassLoader(offering(Map.of(SERVICE, local), OptionsRegistry.class.getClassLoader()));
@@ -99,7 +97,6 @@ final class OptionsRegistry {
         thread.setContextClassLoader(previous);
       }
       registered = Registered.LOCAL;
-      localRegistered = local;
     }
   }
 
@@ -108,7 +105,6 @@ final class OptionsRegistry {
     commandFinished();
     PipelineOptionsFactory.resetCache();
     registered = Registered.UNKNOWN;
-    localRegistered = null;
   }
 
   /** Gives the command's thread its own class loader back, every file system with it. */
