@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * sets each table's lag. The window's progress is grouped after the merges in the graph, so it is
  * complete only when the watermark has passed every merge of the window (and of the windows
  * before it): a position is committed only after the changes it carries, and all before them, are
- * merged. Commits run one at a time and never move a position back.
+ * merged. An event held back to a later window ({@link Progress#hold}) keeps its source's commits
+ * below it until it is released; the source's highest position read is committed then. Commits
+ * run one at a time and never move a position back.
  *
  * <pre>{@code
  * PCollection<String> report = allProgress.apply(CommitProgress.with(kafkaOffsets));
@@ -95,6 +97,15 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
     private final StateSpec<ValueState<Map<String, Long>>> committedSpec =
         StateSpecs.value(MapCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
 
+    /** Per source, the highest position read in a window done; and each held position's count of holds. */
+    @StateId("read")
+    private final StateSpec<ValueState<Map<String, Long>>> readSpec =
+        StateSpecs.value(MapCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
+
+    @StateId("held")
+    private final StateSpec<ValueState<Map<String, Map<Long, Long>>>> heldSpec = StateSpecs.value(
+        MapCoder.of(StringUtf8Coder.of(), MapCoder.of(VarLongCoder.of(), VarLongCoder.of())));
+
     CommitFn(ProgressCommitter committer, boolean print) {
       this.committer = committer;
       this.print = print;
@@ -102,9 +113,16 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
 
     @ProcessElement
     public void process(@Element KV<String, Iterable<KV<String, Long>>> window,
-        @StateId("committed") ValueState<Map<String, Long>> committedState, OutputReceiver<String> out)
+        @StateId("committed") ValueState<Map<String, Long>> committedState,
+        @StateId("read") ValueState<Map<String, Long>> readState,
+        @StateId("held") ValueState<Map<String, Map<Long, Long>>> heldState, OutputReceiver<String> out)
         throws Exception {
-      Map<String, Long> committed = committedState.read() == null ? new HashMap<>() : new HashMap<>(committedState.read());
+      Map<String, Long> committed = copy(committedState.read());
+      Map<String, Long> read = copy(readState.read());
+      Map<String, Map<Long, Long>> held = new HashMap<>();
+      if (heldState.read() != null) {
+        heldState.read().forEach((source, positions) -> held.put(source, new TreeMap<>(positions)));
+      }
       Map<String, Long> advance = new TreeMap<>();
       Map<String, long[]> merged = new TreeMap<>(); // table → rows, batches
       Map<String, Long> sourceTimes = new TreeMap<>();
@@ -113,12 +131,10 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
       for (KV<String, Long> p : window.getValue()) {
         String name = Progress.name(p.getKey());
         switch (Progress.kind(p.getKey())) {
-          case Progress.POSITION -> {
-            Long before = committed.get(name);
-            if (committer.keepsPositions() && (before == null || p.getValue() > before)) {
-              advance.put(name, p.getValue());
-            }
-          }
+          case Progress.POSITION -> read.merge(name, p.getValue(), Math::max);
+          // Counted, so a release seen before its hold (panes of two windows) cancels it all the same.
+          case Progress.HOLD -> countHold(held, name, p.getValue(), 1);
+          case Progress.RELEASE -> countHold(held, name, p.getValue(), -1);
           case Progress.SOURCE_TIME -> sourceTimes.merge(name, p.getValue(), Math::max);
           case Progress.MERGED -> {
             long[] m = merged.computeIfAbsent(name, k -> new long[2]);
@@ -130,6 +146,26 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
           default -> throw new IllegalStateException("unknown progress " + p.getKey());
         }
       }
+      if (committer.keepsPositions()) {
+        read.forEach((source, position) -> {
+          long upTo = position;
+          Map<Long, Long> holds = held.get(source);
+          if (holds != null) {
+            for (Map.Entry<Long, Long> h : holds.entrySet()) {
+              if (h.getValue() > 0) {
+                upTo = Math.min(upTo, h.getKey() - 1);
+                break;
+              }
+            }
+          }
+          Long before = committed.get(source);
+          if (upTo >= 0 && (before == null || upTo > before)) {
+            advance.put(source, upTo);
+          }
+        });
+      }
+      readState.write(read);
+      heldState.write(held);
       if (!advance.isEmpty() || !acks.isEmpty()) {
         committer.commit(advance, acks);
         acks.values().forEach(ids -> acknowledged.inc(ids.size()));
@@ -166,6 +202,23 @@ public final class CommitProgress extends PTransform<PCollection<KV<String, Long
         System.err.println(LocalTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS) + " " + line);
       }
       out.output(line.toString());
+    }
+
+    private static Map<String, Long> copy(Map<String, Long> state) {
+      return state == null ? new HashMap<>() : new HashMap<>(state);
+    }
+
+    private static void countHold(Map<String, Map<Long, Long>> held, String source, long position, long delta) {
+      Map<Long, Long> holds = held.computeIfAbsent(source, k -> new TreeMap<>());
+      long count = holds.getOrDefault(position, 0L) + delta;
+      if (count == 0) {
+        holds.remove(position);
+        if (holds.isEmpty()) {
+          held.remove(source);
+        }
+      } else {
+        holds.put(position, count);
+      }
     }
 
     @Teardown

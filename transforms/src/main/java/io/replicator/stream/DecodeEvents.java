@@ -2,6 +2,7 @@ package io.replicator.stream;
 
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
+import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.TargetTable;
 import io.replicator.common.Counters;
 import io.replicator.source.DeadLetter;
@@ -14,22 +15,26 @@ import io.replicator.source.RejectedInputException;
 import io.replicator.warehouse.WarehouseSpec;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PInput;
 import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.joda.time.Duration;
 
 /**
  * Decodes stream events into changes of the replicated tables. Bad events become dead letters
@@ -50,6 +55,7 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
   private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
   private static final TupleTag<KV<String, Long>> PROGRESS = new TupleTag<>() {};
   private static final TupleTag<KV<String, String>> SPILLS = new TupleTag<>() {};
+  private static final TupleTag<KV<String, KeyChangeHalf>> HALVES = new TupleTag<>() {};
 
   private final InputFormat format;
   private final List<TargetTable> tables;
@@ -57,9 +63,11 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
   private final WarehouseSpec evolving;
   private final String unavailableValue;
   private final KeyMoves keyMoves;
+  private final Duration pairWait;
 
   private DecodeEvents(InputFormat format, List<TargetTable> tables, Map<String, String> sourceNames,
-      WarehouseSpec evolving, String unavailableValue, KeyMoves keyMoves) {
+      WarehouseSpec evolving, String unavailableValue, KeyMoves keyMoves, Duration pairWait) {
+    this.pairWait = pairWait;
     this.format = format;
     this.tables = List.copyOf(tables);
     this.sourceNames = Map.copyOf(sourceNames);
@@ -77,12 +85,12 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
       throw new IllegalArgumentException("no table to replicate");
     }
     return new DecodeEvents(InputFormat.DEBEZIUM, tables, sourceNames, null,
-        DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE, KeyMoves.REJECTED);
+        DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE, KeyMoves.REJECTED, null);
   }
 
   /** The connector's placeholder for a value it cannot see (its {@code unavailable.value.placeholder}). */
   public DecodeEvents withUnavailableValue(String placeholder) {
-    return new DecodeEvents(format, tables, sourceNames, evolving, placeholder, keyMoves);
+    return new DecodeEvents(format, tables, sourceNames, evolving, placeholder, keyMoves, pairWait);
   }
 
   /**
@@ -91,7 +99,7 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
    * its delete ({@link io.replicator.batch.CompleteKeyMoves}); without this it is a dead letter.
    */
   public DecodeEvents passingSplitKeyChanges() {
-    return new DecodeEvents(format, tables, sourceNames, evolving, unavailableValue, KeyMoves.SPLIT);
+    return new DecodeEvents(format, tables, sourceNames, evolving, unavailableValue, KeyMoves.SPLIT, pairWait);
   }
 
   /**
@@ -100,7 +108,18 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
    * that completes them: events that come in source order as a whole (file drops).
    */
   public DecodeEvents passingKeyMoves() {
-    return new DecodeEvents(format, tables, sourceNames, evolving, unavailableValue, KeyMoves.ALL);
+    return new DecodeEvents(format, tables, sourceNames, evolving, unavailableValue, KeyMoves.ALL, pairWait);
+  }
+
+  /**
+   * Brings the halves of each split key change that the source marks as such ({@link
+   * SourceEvent#splitKeyChange}) together before the windows ({@link PairSplitKeyChanges}), a
+   * half waiting at most {@code wait} for the other; apply before windowing. With {@link
+   * #passingSplitKeyChanges}, the window that gets both completes the create.
+   */
+  public DecodeEvents pairingSplitKeyChanges(Duration wait) {
+    PairSplitKeyChanges.waitingAtMost(wait); // Checks the wait now, where the option is named.
+    return new DecodeEvents(format, tables, sourceNames, evolving, unavailableValue, keyMoves, wait);
   }
 
   /** Which partial key moves the decoders pass on. */
@@ -111,12 +130,12 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
    * warehouse}, and decodes them from then on; without this, such events are dead letters.
    */
   public DecodeEvents evolvingSchemas(WarehouseSpec warehouse) {
-    return new DecodeEvents(format, tables, sourceNames, warehouse, unavailableValue, keyMoves);
+    return new DecodeEvents(format, tables, sourceNames, warehouse, unavailableValue, keyMoves, pairWait);
   }
 
   /** Native change lines of one table. */
   public static DecodeEvents nativeLines(TargetTable table) {
-    return new DecodeEvents(InputFormat.NATIVE, List.of(table), Map.of(), null, null, KeyMoves.REJECTED);
+    return new DecodeEvents(InputFormat.NATIVE, List.of(table), Map.of(), null, null, KeyMoves.REJECTED, null);
   }
 
   /**
@@ -148,12 +167,20 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
 
   @Override
   public Result expand(PCollection<SourceEvent> events) {
-    PCollectionTuple out = events.apply("Decode", ParDo.of(new DecodeFn(format, tables, sourceNames, evolving, unavailableValue, keyMoves))
-        .withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS).and(PROGRESS)));
-    return new Result(
-        out.get(CHANGES).setCoder(ChangeCoder.of()),
-        out.get(DEAD_LETTERS).setCoder(DeadLetter.coder()),
-        out.get(PROGRESS).setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of())));
+    PCollectionTuple out = events.apply("Decode", ParDo.of(new DecodeFn(format, tables, sourceNames, evolving,
+            unavailableValue, keyMoves, pairWait != null))
+        .withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS).and(PROGRESS).and(HALVES)));
+    PCollection<Change> changes = out.get(CHANGES).setCoder(ChangeCoder.of());
+    PCollection<KV<String, Long>> progress = out.get(PROGRESS).setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
+    out.get(HALVES).setCoder(KvCoder.of(StringUtf8Coder.of(), KeyChangeHalf.coder()));
+    if (pairWait != null) {
+      PCollectionTuple paired = out.get(HALVES).apply("Pair split key changes", PairSplitKeyChanges.waitingAtMost(pairWait));
+      changes = PCollectionList.of(changes).and(paired.get(PairSplitKeyChanges.CHANGES))
+          .apply("With paired halves", Flatten.pCollections()).setCoder(ChangeCoder.of());
+      progress = PCollectionList.of(progress).and(paired.get(PairSplitKeyChanges.PROGRESS))
+          .apply("With their progress", Flatten.pCollections()).setCoder(progress.getCoder());
+    }
+    return new Result(changes, out.get(DEAD_LETTERS).setCoder(DeadLetter.coder()), progress);
   }
 
   private static final class DecodeFn extends DoFn<SourceEvent, Change> {
@@ -172,9 +199,11 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
 
     private final String unavailableValue;
     private final KeyMoves keyMoves;
+    private final boolean pairing;
 
     DecodeFn(InputFormat format, List<TargetTable> tables, Map<String, String> sourceNames, WarehouseSpec evolving,
-        String unavailableValue, KeyMoves keyMoves) {
+        String unavailableValue, KeyMoves keyMoves, boolean pairing) {
+      this.pairing = pairing;
       this.unavailableValue = unavailableValue;
       this.keyMoves = keyMoves;
       this.format = format;
@@ -211,7 +240,14 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
     @ProcessElement
     public void process(@Element SourceEvent e, MultiOutputReceiver out) {
       read.inc();
-      OutputReceiver<Change> changes = out.get(CHANGES);
+      OutputReceiver<Change> decodedChanges = out.get(CHANGES);
+      Consumer<Change> changes = decodedChanges::output;
+      HalfReceiver halves = null;
+      if (pairing && e.splitKeyChange()) {
+        // The pairing passes the event's progress on with the half.
+        halves = new HalfReceiver(out.get(HALVES), e);
+        changes = halves;
+      }
       try {
         if (e.malformed() != null) {
           throw new RejectedInputException(e.malformed());
@@ -220,10 +256,10 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
           if (e.payload() == null) {
             skipped.inc();
           } else {
-            decoded.inc(lines.decode(e.payload(), changes::output));
+            decoded.inc(lines.decode(e.payload(), changes));
           }
         } else {
-          DebeziumTables.Decoded d = debezium.decode(e.payload(), changes::output);
+          DebeziumTables.Decoded d = debezium.decode(e.payload(), changes);
           if (d.otherTable()) {
             otherTables.inc();
           } else if (d.changes() == 0) {
@@ -242,8 +278,29 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
         out.get(DEAD_LETTERS).output(new DeadLetter(e.source(), e.position(),
             e.payload() == null ? "null" : e.payload(), ex.getMessage(), null, again ? format : null, null));
       }
-      out.get(PROGRESS).output(e.ackId() != null
-          ? Progress.ack(e.source(), e.ackId()) : Progress.position(e.source(), e.position()));
+      if (halves == null || !halves.passed) {
+        out.get(PROGRESS).output(e.ackId() != null
+            ? Progress.ack(e.source(), e.ackId()) : Progress.position(e.source(), e.position()));
+      }
+    }
+  }
+
+  /** Sends a marked event's changes to the pairing, keyed by table and position. */
+  private static final class HalfReceiver implements Consumer<Change> {
+    private final DoFn.OutputReceiver<KV<String, KeyChangeHalf>> halves;
+    private final SourceEvent event;
+    boolean passed;
+
+    HalfReceiver(DoFn.OutputReceiver<KV<String, KeyChangeHalf>> halves, SourceEvent event) {
+      this.halves = halves;
+      this.event = event;
+    }
+
+    @Override
+    public void accept(Change c) {
+      passed = true;
+      halves.output(KV.of(PartialKeyMoves.positionId(c.table(), c.sequence()),
+          new KeyChangeHalf(c, event.source(), event.position(), event.ackId())));
     }
   }
 }

@@ -15,6 +15,8 @@ public final class Progress {
   static final String MERGED = "merged";
   static final String DEAD_LETTERS = "dead_letters";
   static final String ACK = "ack";
+  static final String HOLD = "hold";
+  static final String RELEASE = "release";
 
   private Progress() {}
 
@@ -26,6 +28,20 @@ public final class Progress {
   /** An event of {@code source} to acknowledge once merged. */
   public static KV<String, Long> ack(String source, String ackId) {
     return KV.of(ACK + "\t" + source + "\t" + ackId, 0L);
+  }
+
+  /**
+   * The event at {@code position} of {@code source} is held back from this window (a half of a key
+   * change waiting for the other): no position of that source at or past it may be committed
+   * until it is {@linkplain #release released}.
+   */
+  public static KV<String, Long> hold(String source, long position) {
+    return KV.of(HOLD + "\t" + source + "\t" + position, position);
+  }
+
+  /** The held event at {@code position} of {@code source} is merged in this window (or given up). */
+  public static KV<String, Long> release(String source, long position) {
+    return KV.of(RELEASE + "\t" + source + "\t" + position, position);
   }
 
   /** The ack id of an {@link #ack} key. */

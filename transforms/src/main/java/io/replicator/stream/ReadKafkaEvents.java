@@ -11,11 +11,13 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads change events from Kafka topics as {@link SourceEvent}s ({@code kafka:<topic>/<partition>},
- * offset, value), stamped with the time they are read. The consumer group's committed offsets are
+ * offset, value; whether Debezium's headers mark it as half of a split key change), stamped with
+ * the time they are read. The consumer group's committed offsets are
  * where reading starts (the earliest offset where the group has none); nothing is committed
  * while reading: {@link KafkaOffsets} commits after the merge.
  *
@@ -101,7 +103,11 @@ public final class ReadKafkaEvents extends PTransform<PBegin, PCollection<Source
   private static final class ToEventFn extends DoFn<KafkaRecord<byte[], byte[]>, SourceEvent> {
     @ProcessElement
     public void process(@Element KafkaRecord<byte[], byte[]> r, OutputReceiver<SourceEvent> out) {
-      out.output(SourceEvent.ofBytes(sourceOf(r.getTopic(), r.getPartition()), r.getOffset(), r.getKV().getValue(), null));
+      SourceEvent e = SourceEvent.ofBytes(sourceOf(r.getTopic(), r.getPartition()), r.getOffset(), r.getKV().getValue(), null);
+      Headers headers = r.getHeaders();
+      boolean split = headers != null && (headers.lastHeader(SourceEvent.NEW_KEY_HEADER) != null
+          || headers.lastHeader(SourceEvent.OLD_KEY_HEADER) != null);
+      out.output(split ? e.asSplitKeyChange() : e);
     }
   }
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -185,7 +186,11 @@ public final class ReadPubsubEvents extends PTransform<PBegin, PCollection<Sourc
         throw new NoSuchElementException();
       }
       byte[] data = current.message().getData().toByteArray();
-      return SourceEvent.ofBytes(name, current.timestampMsSinceEpoch(), data, current.ackId());
+      SourceEvent e = SourceEvent.ofBytes(name, current.timestampMsSinceEpoch(), data, current.ackId());
+      // A sink that carries Debezium's headers over carries them as attributes.
+      Map<String, String> attributes = current.message().getAttributesMap();
+      return attributes.containsKey(SourceEvent.NEW_KEY_HEADER) || attributes.containsKey(SourceEvent.OLD_KEY_HEADER)
+          ? e.asSplitKeyChange() : e;
     }
 
     @Override

@@ -82,6 +82,8 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
 
   abstract boolean eventsInSourceOrder();
 
+  abstract Duration splitKeyChangeWait();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -114,6 +116,8 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
 
     abstract Builder setEventsInSourceOrder(boolean inOrder);
 
+    abstract Builder setSplitKeyChangeWait(Duration wait);
+
     abstract ReplicateStream build();
   }
 
@@ -128,7 +132,7 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
         .setLoadInterval(Duration.standardSeconds(60)).setMaxBytes(256L << 20)
         .setMaxRows(5_000_000L).setKeepStaging(false).setCommitter(ProgressCommitter.NONE)
         .setUnavailableValue(DebeziumChangeDecoder.DEFAULT_UNAVAILABLE_VALUE).setPrintsWindows(false)
-        .setEventsInSourceOrder(false).build();
+        .setEventsInSourceOrder(false).setSplitKeyChangeWait(ALLOWED_LATENESS).build();
   }
 
   /** Native change lines instead of Debezium events (one table only). */
@@ -181,6 +185,16 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
     return toBuilder().setEventsInSourceOrder(true).build();
   }
 
+  /**
+   * How long the first half of a key change the connector split, marked by its headers, waits for
+   * the other before going on alone (by default {@link #ALLOWED_LATENESS}); while it waits, its
+   * source's position is not committed past it. See {@link PairSplitKeyChanges}.
+   */
+  public ReplicateStream waitingForSplitKeyChangesAtMost(Duration wait) {
+    PairSplitKeyChanges.waitingAtMost(wait);
+    return toBuilder().setSplitKeyChangeWait(wait).build();
+  }
+
   /** Where merged positions are committed (Kafka offsets, say); by default nowhere. */
   public ReplicateStream committingTo(ProgressCommitter committer) {
     return toBuilder().setCommitter(committer).build();
@@ -188,15 +202,16 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
 
   @Override
   public PCollection<String> expand(PCollection<SourceEvent> events) {
-    PCollection<SourceEvent> windowed = events.apply("Windows of the load interval", windows());
     boolean debezium = format() != InputFormat.NATIVE;
+    // The split key changes' halves are paired before the windows, so both fall in one.
     DecodeEvents decode = debezium
         ? DecodeEvents.debezium(tables(), sourceNames()).evolvingSchemas(warehouse())
             .withUnavailableValue(unavailableValue()).passingSplitKeyChanges()
+            .pairingSplitKeyChanges(splitKeyChangeWait())
         : DecodeEvents.nativeLines(tables().get(0));
-    DecodeEvents.Result decoded = windowed.apply("Decode events",
+    DecodeEvents.Result decoded = events.apply("Decode events",
         eventsInSourceOrder() ? decode.passingKeyMoves() : decode);
-    return mergeAndCommit(decoded, debezium || eventsInSourceOrder());
+    return mergeAndCommit(inWindows(decoded), debezium || eventsInSourceOrder());
   }
 
   /**
@@ -212,17 +227,19 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
     return new PTransform<>() {
       @Override
       public PCollection<String> expand(PBegin input) {
-        DecodeEvents.Result r = input.apply("Read", read);
         // The slot's reader completes its key moves itself.
-        return mergeAndCommit(new DecodeEvents.Result(
-            r.changes().apply("Windows of the load interval", ReplicateStream.this.<Change>windows()),
-            r.deadLetters().apply("Dead letters in windows", ReplicateStream.this.<DeadLetter>windows()),
-            r.progress().apply("Progress in windows", ReplicateStream.this.<KV<String, Long>>windows()),
-            r.spills() == null ? null
-                : r.spills().apply("Spill files in windows", ReplicateStream.this.<KV<String, String>>windows())),
-            false);
+        return mergeAndCommit(inWindows(input.apply("Read", read)), false);
       }
     };
+  }
+
+  /** What was decoded, in windows of the load interval. */
+  private DecodeEvents.Result inWindows(DecodeEvents.Result r) {
+    return new DecodeEvents.Result(
+        r.changes().apply("Windows of the load interval", this.<Change>windows()),
+        r.deadLetters().apply("Dead letters in windows", this.<DeadLetter>windows()),
+        r.progress().apply("Progress in windows", this.<KV<String, Long>>windows()),
+        r.spills() == null ? null : r.spills().apply("Spill files in windows", this.<KV<String, String>>windows()));
   }
 
   /** Windows of the load interval, late events merged in a later pane. */

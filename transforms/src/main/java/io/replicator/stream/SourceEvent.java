@@ -15,14 +15,32 @@ import java.nio.charset.StandardCharsets;
  *     sources whose progress is their position
  * @param malformed why the event's bytes are not valid UTF-8 (the payload then shows U+FFFD where
  *     they went wrong), or null: such an event is rejected, never decoded as repaired
+ * @param splitKeyChange whether the connector marked the event as one half of a key change it wrote
+ *     as a delete and a create (Debezium's {@value #NEW_KEY_HEADER} and {@value #OLD_KEY_HEADER}
+ *     headers), which a stream pairs whatever windows the halves are read in
  */
-public record SourceEvent(String source, long position, String payload, String ackId, String malformed) {
+public record SourceEvent(String source, long position, String payload, String ackId, String malformed,
+    boolean splitKeyChange) {
+  /** The header Debezium's relational connectors put on the delete half of a key change. */
+  public static final String NEW_KEY_HEADER = "__debezium.newkey";
+  /** The header they put on its create half. */
+  public static final String OLD_KEY_HEADER = "__debezium.oldkey";
+
   public SourceEvent(String source, long position, String payload) {
-    this(source, position, payload, null, null);
+    this(source, position, payload, null, null, false);
   }
 
   public SourceEvent(String source, long position, String payload, String ackId) {
-    this(source, position, payload, ackId, null);
+    this(source, position, payload, ackId, null, false);
+  }
+
+  public SourceEvent(String source, long position, String payload, String ackId, String malformed) {
+    this(source, position, payload, ackId, malformed, false);
+  }
+
+  /** The same event, marked as one half of a split key change. */
+  public SourceEvent asSplitKeyChange() {
+    return new SourceEvent(source, position, payload, ackId, malformed, true);
   }
 
   /** An event that arrived as bytes, decoded as strict UTF-8 (empty bytes: a tombstone). */
@@ -36,11 +54,11 @@ public record SourceEvent(String source, long position, String payload, String a
 
   private static final RecordCoder<SourceEvent> CODER = RecordCoder.of(SourceEvent.class,
       (e, out) -> out.string(e.source()).varLong(e.position()).nullableString(e.payload())
-          .nullableString(e.ackId()).nullableString(e.malformed()),
+          .nullableString(e.ackId()).nullableString(e.malformed()).bool(e.splitKeyChange()),
       in -> new SourceEvent(in.string(), in.varLong(), in.nullableString(), in.nullableString(),
-          in.nullableString()));
+          in.nullableString(), in.bool()));
 
-  /** Coder: strings (payload, ack id and the encoding problem nullable) and a var-long. */
+  /** Coder: strings (payload, ack id and the encoding problem nullable), a var-long and a flag. */
   public static RecordCoder<SourceEvent> coder() {
     return CODER;
   }

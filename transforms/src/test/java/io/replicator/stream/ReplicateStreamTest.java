@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 import io.replicator.change.DeleteMode;
 import io.replicator.change.TableSchema;
 import io.replicator.change.TargetTable;
+import io.replicator.testing.DebeziumEvents;
 import io.replicator.testing.DebeziumHistory;
 import io.replicator.testing.SqlRows;
 import io.replicator.testing.ToastedHistory;
@@ -45,6 +46,8 @@ public class ReplicateStreamTest {
   private static final Instant T0 = new Instant(0);
   /** What each test's committer was told, by test: committers are serialised into the pipeline. */
   static final Map<String, Map<String, Long>> COMMITTED = new ConcurrentHashMap<>();
+  /** Every position each test's committer was told, in order, by test and source. */
+  static final Map<String, Map<String, List<Long>>> COMMITS = new ConcurrentHashMap<>();
 
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
   @Rule public final transient TestPipeline p = TestPipeline.fromOptions(streaming());
@@ -71,6 +74,8 @@ public class ReplicateStreamTest {
           throw new IllegalStateException(source + " moved back from " + before + " to " + position);
         }
         seen.put(source, position);
+        COMMITS.computeIfAbsent(test, k -> new ConcurrentHashMap<>())
+            .computeIfAbsent(source, k -> java.util.Collections.synchronizedList(new ArrayList<>())).add(position);
       });
     }
   }
@@ -239,7 +244,131 @@ public class ReplicateStreamTest {
   }
 
   @Test
-  public void aSplitKeyChangeWhoseHalvesFallInTwoWindowsIsADeadLetterNotAPlaceholder() throws Exception {
+  public void keyChangesSplitByTheConnectorArePairedByItsHeadersWhateverTheWindows() throws Exception {
+    // The connector's headers mark both halves of each key change. Windows fall anywhere, between
+    // the halves of many pairs, in either order; deliveries are duplicated and all replayed.
+    ToastedHistory history = new ToastedHistory(53).splittingKeyMovesLeavingColumnsOut().generate(400, 30);
+    Random random = new Random(59);
+    List<Integer> order = new ArrayList<>();
+    List<SourceEvent> arrivals = keyedArrivals(history, random, 2, order);
+    int straddling = 0;
+    int perWindow = arrivals.size() / 9 + 1;
+    Map<Integer, Integer> firstWindow = new java.util.HashMap<>();
+    for (int i = 0; i < arrivals.size(); i++) {
+      int index = order.get(i) % history.events.size();
+      if (history.splitHalves.contains(index)) {
+        arrivals.set(i, arrivals.get(i).asSplitKeyChange());
+        int pair = index - (history.events.get(index).contains("\"op\":\"d\"") ? 0 : 1);
+        Integer w = firstWindow.putIfAbsent(pair * 2 + order.get(i) / history.events.size(), i / perWindow);
+        if (w != null && w != i / perWindow) {
+          straddling++;
+        }
+      }
+    }
+    assertTrue("pairs whose halves fall in two windows: " + straddling, straddling > 10);
+    TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.coder());
+    for (int w = 0; w * perWindow < arrivals.size(); w++) {
+      stream = inWindow(stream, arrivals.subList(w * perWindow, Math.min((w + 1) * perWindow, arrivals.size())), w);
+    }
+    List<TargetTable> tables = List.of(new TargetTable("docs",
+        TableSchema.fromBigQueryJson(ToastedHistory.SCHEMA_JSON, List.of("id")), DeleteMode.HARD));
+    WarehouseSpec warehouse = warehouse(tables);
+    p.apply(stream.advanceWatermarkToInfinity()).apply(replicate(tables, warehouse, "paired"));
+    p.run().waitUntilFinish();
+
+    // Every row the target holds is the source's. Left: a create whose delete came first, while the
+    // old key's later changes went on (the old key used again before the create came: its row
+    // before the move is gone), and a new key's later update leaving columns out that came while
+    // its create waited: dead letters, never a wrong or placeholder value. Without the pairing,
+    // every create of a pair in two windows is one.
+    List<String> expected = history.rows();
+    List<String> letters = deadLetterLines();
+    try (DuckDbWarehouse db = DuckDbWarehouse.open(tmp.getRoot().toPath().resolve("w.duckdb"))) {
+      List<String> rows = SqlRows.sorted(db.connection(), ToastedHistory.selectRows("docs", false));
+      assertTrue(rows.toString(), expected.containsAll(rows));
+      List<String> missing = new ArrayList<>(expected);
+      missing.removeAll(rows);
+      assertTrue(missing + " of " + expected.size() + ", pairs in two windows: " + straddling,
+          missing.size() * 2 < straddling);
+      for (String row : missing) {
+        String id = row.substring(0, row.indexOf('|'));
+        assertTrue(row, letters.stream().anyMatch(l -> l.contains("{\\\"id\\\":" + id + ",")
+            && l.contains("for a key the target does not hold")));
+      }
+    }
+    for (String letter : letters) {
+      assertTrue(letter, letter.contains("for a key the target does not hold") && !letter.contains(ToastedHistory.PLACEHOLDER));
+    }
+    for (int partition = 0; partition < 2; partition++) {
+      long last = -1;
+      for (SourceEvent e : arrivals) {
+        if (e.source().equals("kafka:docs/" + partition)) {
+          last = Math.max(last, e.position());
+        }
+      }
+      assertEquals(Long.valueOf(last), COMMITTED.get("paired").get("kafka:docs/" + partition));
+    }
+  }
+
+  @Test
+  public void aWaitingHalfHoldsItsPartitionsCommitsBackAndGoesOnAloneAfterTheWait() throws Exception {
+    // Partition 0 holds a create half at offset 0 and three other changes; its delete half comes a
+    // window later in partition 1. Then a create half whose delete never comes.
+    ToastedHistory history = new ToastedHistory(61).splittingKeyMovesLeavingColumnsOut().generate(80, 10);
+    int create = history.splitHalves.stream().filter(i -> history.events.get(i).contains("\"op\":\"c\"")
+        && ToastedHistory.leavesColumnsOut(history.events.get(i))).findFirst().orElseThrow();
+    List<SourceEvent> before = new ArrayList<>();
+    for (int i = 0; i < create - 1; i++) {
+      before.add(new SourceEvent("kafka:docs/1", i, history.events.get(i)));
+    }
+    SourceEvent delete = new SourceEvent("kafka:docs/1", create - 1, history.events.get(create - 1)).asSplitKeyChange();
+    List<SourceEvent> partition0 = new ArrayList<>();
+    partition0.add(new SourceEvent("kafka:docs/0", 0, history.events.get(create)).asSplitKeyChange());
+    for (int i = 1; i <= 3; i++) {
+      partition0.add(new SourceEvent("kafka:docs/0", i, other(9001, i, false)));
+    }
+    TestStream.Builder<SourceEvent> stream = TestStream.create(SourceEvent.coder());
+    stream = inWindow(stream, before, 0);
+    stream = inWindow(stream, partition0, 1);
+    stream = inWindow(stream, List.of(delete, new SourceEvent("kafka:docs/0", 4, other(9001, 4, false))), 2);
+    // A create half whose delete never comes: it waits, holding partition 2 back, then goes on alone.
+    stream = inWindow(stream, List.of(new SourceEvent("kafka:docs/2", 0, other(9002, 5, true)).asSplitKeyChange(),
+        new SourceEvent("kafka:docs/2", 1, other(9003, 6, false))), 3);
+    stream = inWindow(stream, List.of(new SourceEvent("kafka:docs/2", 2, other(9003, 7, false))), 10);
+    // Six minutes of the stream later.
+    stream = inWindow(stream, List.of(new SourceEvent("kafka:docs/2", 3, other(9003, 8, false))), 40);
+    List<TargetTable> tables = List.of(new TargetTable("docs",
+        TableSchema.fromBigQueryJson(ToastedHistory.SCHEMA_JSON, List.of("id")), DeleteMode.HARD));
+    WarehouseSpec warehouse = warehouse(tables);
+    p.apply(stream.advanceWatermarkToInfinity()).apply(replicate(tables, warehouse, "held")
+        .waitingForSplitKeyChangesAtMost(Duration.standardMinutes(5)));
+    p.run().waitUntilFinish();
+
+    Map<String, List<Long>> commits = COMMITS.get("held");
+    // Nothing of partition 0 was committed while its create waited: then all of it at once.
+    assertEquals(List.of(4L), commits.get("kafka:docs/0"));
+    assertEquals(Long.valueOf(create - 1), COMMITTED.get("held").get("kafka:docs/1"));
+    // Nor of partition 2 while its lone create waited (1, then 2, would have been); then all read.
+    assertEquals(List.of(2L, 3L), commits.get("kafka:docs/2"));
+    List<String> letters = deadLetterLines();
+    assertEquals(letters.toString(), 1, letters.size());
+    assertTrue(letters.get(0), letters.get(0).contains("for a key the target does not hold"));
+    try (DuckDbWarehouse db = DuckDbWarehouse.open(tmp.getRoot().toPath().resolve("w.duckdb"))) {
+      long moved = history.keys.get(create);
+      assertEquals(List.of("1"), SqlRows.sorted(db.connection(), "SELECT count(*) FROM docs WHERE id = " + moved
+          + " AND body <> '" + ToastedHistory.PLACEHOLDER + "'"));
+    }
+  }
+
+  /** A create of {@code id} at LSN {@code lsn}, its body left out as a split key change leaves it if {@code partial}. */
+  private static String other(long id, long lsn, boolean partial) {
+    String body = partial ? "\"" + ToastedHistory.PLACEHOLDER + "\"" : "\"b" + lsn + "\"";
+    return DebeziumEvents.postgres("docs", "c", "null", "{\"id\":" + id + ",\"title\":\"t\",\"body\":" + body
+        + ",\"doc\":null,\"blob\":null,\"n\":1}", lsn, lsn, 1_700_000_000_000L + lsn);
+  }
+
+  @Test
+  public void aSplitKeyChangeWithoutTheConnectorsHeadersWhoseHalvesFallInTwoWindowsIsADeadLetter() throws Exception {
     // The delete half is merged a window before the create arrives: the old row is gone (hard
     // deletes), so the new row's left-out values are unknown.
     ToastedHistory history = new ToastedHistory(47).splittingKeyMovesLeavingColumnsOut().generate(60, 10);

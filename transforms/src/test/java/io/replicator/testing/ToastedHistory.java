@@ -39,6 +39,8 @@ public final class ToastedHistory {
   public final List<String> events = new ArrayList<>();
   /** The key of each event, as a keyed topic would partition it. */
   public final List<Long> keys = new ArrayList<>();
+  /** Indexes of both halves of each key change split in two at one LSN (as the connector's headers mark them). */
+  public final java.util.Set<Integer> splitHalves = new java.util.HashSet<>();
   /** id → column → value as the target renders it ({@code null} for NULL; BYTES in base64). */
   public final TreeMap<Long, Map<String, String>> state = new TreeMap<>();
 
@@ -132,6 +134,10 @@ public final class ToastedHistory {
         state.remove(id);
         state.put(to, moved);
         return;
+      }
+      if (splitMovesLeaveColumnsOut) {
+        splitHalves.add(events.size());
+        splitHalves.add(events.size() + 1);
       }
       event(id, "d", "{\"id\":" + id + "}", "null", commit);
       if (splitMovesLeaveColumnsOut) {
