@@ -127,6 +127,7 @@ final class ReplicateStreamPipeline {
     ReplicateStream replicate = ReplicateStream.of(tables, plan.warehouse().spec(), plan.staging().staging(), plan.staging().deadLetter())
         .withSourceNames(resolved.sourceNames())
         .withLoadInterval(plan.source().loadInterval())
+        .waitingForSplitKeyChangesAtMost(plan.source().keyChangePairWait())
         .withBatchBounds(plan.staging().batchMaxBytes(), plan.staging().batchMaxRows())
         .keepingStaging(plan.staging().keepStaging())
         .withUnavailableValue(plan.changes().unavailableValue())

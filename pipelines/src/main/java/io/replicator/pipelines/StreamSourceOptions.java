@@ -56,6 +56,16 @@ public interface StreamSourceOptions extends PipelineOptions {
 
   void setLoadInterval(String value);
 
+  @Description("Streaming from Kafka or Pub/Sub: how long the half of a key change the connector split (a"
+      + " delete and a create marked by its __debezium.newkey/oldkey headers) waits for the other half, with"
+      + " its keys' later changes, before going on alone (e.g. 10m, 1h); while it waits, its partition's"
+      + " offset is not committed past it. 0s: no pairing, each change goes straight to its window.")
+  @Default.String("1h")
+  @TemplateParameter(label = "Key change pairing wait (streaming)", regexes = "^\\d{1,9}\\s*(ms|s|m|min|h|d)$")
+  String getKeyChangePairWait();
+
+  void setKeyChangePairWait(String value);
+
   @Description("Streaming with --changes or --slot: how often to look for new files, or for changes in the slot"
       + " (e.g. 10s, 1m).")
   @Default.String("10s")

@@ -25,6 +25,7 @@ record StreamSourcePlan(
     String changes,
     Duration watchInterval,
     Duration loadInterval,
+    Duration keyChangePairWait,
     Duration streamFor,
     SlotPlan slot) {
 
@@ -76,6 +77,7 @@ record StreamSourcePlan(
         subscription, changes,
         DurationOption.parse(o.getWatchInterval(), "--watchInterval"),
         DurationOption.parse(o.getLoadInterval(), "--loadInterval"),
+        DurationOption.parse(o.getKeyChangePairWait(), "--keyChangePairWait"),
         blankToNull(o.getStreamFor()) == null ? null : DurationOption.parse(o.getStreamFor(), "--streamFor"), slot);
   }
 

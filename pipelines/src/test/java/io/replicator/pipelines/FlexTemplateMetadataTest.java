@@ -37,6 +37,7 @@ public class FlexTemplateMetadataTest {
       Map.entry("loadInterval", List.of(List.of("60s", "500ms", "5m", "1h"), List.of("soon", "60", "-1s"))),
       Map.entry("watchInterval", List.of(List.of("10s", "1min"), List.of("10 seconds"))),
       Map.entry("streamFor", List.of(List.of("10m", "2d"), List.of("forever"))),
+      Map.entry("keyChangePairWait", List.of(List.of("1h", "10m"), List.of("an hour"))),
       Map.entry("lockTimeout", List.of(List.of("60s", "10m", "1h"), List.of("forever", "60", "-5s"))),
       Map.entry("changeFormat", List.of(List.of("native", "debezium", "dead-letters"), List.of("avro", "NATIVE ", "dead_letters"))),
       Map.entry("snapshotFormat", List.of(List.of("jsonl", "csv"), List.of("parquet"))),
@@ -216,7 +217,7 @@ public class FlexTemplateMetadataTest {
     for (String ok : EXAMPLES.get("maxStaleness").get(0)) {
       assertTrue(BigQuerySettings.parseStaleness(ok) >= 0);
     }
-    for (String option : List.of("loadInterval", "watchInterval", "streamFor")) {
+    for (String option : List.of("loadInterval", "watchInterval", "streamFor", "keyChangePairWait")) {
       for (String ok : EXAMPLES.get(option).get(0)) {
         assertTrue(DurationOption.parse(ok, option).getMillis() > 0);
       }

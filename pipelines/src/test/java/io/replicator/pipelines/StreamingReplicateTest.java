@@ -391,6 +391,10 @@ public class StreamingReplicateTest {
     Replication.Outcome interval = Replication.cli("replicate", "--streaming=true", "--changes=/tmp/none/*",
         "--table=t", "--schema=/tmp/s.json", "--keys=id", "--loadInterval=soon", "--staging=/tmp/x");
     assertEquals(2, interval.code());
+    Replication.Outcome pairWait = Replication.cli("replicate", "--streaming=true", "--changes=/tmp/none/*",
+        "--table=t", "--schema=/tmp/s.json", "--keys=id", "--keyChangePairWait=an hour", "--staging=/tmp/x");
+    assertEquals(2, pairWait.code());
+    assertTrue(pairWait.err(), pairWait.err().contains("--keyChangePairWait='an hour' is not a duration"));
   }
 
   /** Writes a file elsewhere and moves it in, as a well-behaved exporter lands files. */

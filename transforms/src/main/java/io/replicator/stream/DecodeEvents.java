@@ -2,7 +2,6 @@ package io.replicator.stream;
 
 import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
-import io.replicator.change.PartialKeyMoves;
 import io.replicator.change.TargetTable;
 import io.replicator.common.Counters;
 import io.replicator.source.DeadLetter;
@@ -55,7 +54,7 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
   private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
   private static final TupleTag<KV<String, Long>> PROGRESS = new TupleTag<>() {};
   private static final TupleTag<KV<String, String>> SPILLS = new TupleTag<>() {};
-  private static final TupleTag<KV<String, KeyChangeHalf>> HALVES = new TupleTag<>() {};
+  private static final TupleTag<KV<String, SourcedChange>> SOURCED = new TupleTag<>() {};
 
   private final InputFormat format;
   private final List<TargetTable> tables;
@@ -113,8 +112,9 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
 
   /**
    * Brings the halves of each split key change that the source marks as such ({@link
-   * SourceEvent#splitKeyChange}) together before the windows ({@link PairSplitKeyChanges}), a
-   * half waiting at most {@code wait} for the other; apply before windowing. With {@link
+   * SourceEvent#splitKeyChange}), with the changes of their keys read after them while they wait,
+   * together before the windows ({@link PairSplitKeyChanges}), a half waiting at most {@code wait}
+   * for the other; apply before windowing. With {@link
    * #passingSplitKeyChanges}, the window that gets both completes the create.
    */
   public DecodeEvents pairingSplitKeyChanges(Duration wait) {
@@ -169,14 +169,14 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
   public Result expand(PCollection<SourceEvent> events) {
     PCollectionTuple out = events.apply("Decode", ParDo.of(new DecodeFn(format, tables, sourceNames, evolving,
             unavailableValue, keyMoves, pairWait != null))
-        .withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS).and(PROGRESS).and(HALVES)));
+        .withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS).and(PROGRESS).and(SOURCED)));
     PCollection<Change> changes = out.get(CHANGES).setCoder(ChangeCoder.of());
     PCollection<KV<String, Long>> progress = out.get(PROGRESS).setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
-    out.get(HALVES).setCoder(KvCoder.of(StringUtf8Coder.of(), KeyChangeHalf.coder()));
+    out.get(SOURCED).setCoder(KvCoder.of(StringUtf8Coder.of(), SourcedChange.coder()));
     if (pairWait != null) {
-      PCollectionTuple paired = out.get(HALVES).apply("Pair split key changes", PairSplitKeyChanges.waitingAtMost(pairWait));
+      PCollectionTuple paired = out.get(SOURCED).apply("Pair split key changes", PairSplitKeyChanges.waitingAtMost(pairWait));
       changes = PCollectionList.of(changes).and(paired.get(PairSplitKeyChanges.CHANGES))
-          .apply("With paired halves", Flatten.pCollections()).setCoder(ChangeCoder.of());
+          .apply("With the paired changes", Flatten.pCollections()).setCoder(ChangeCoder.of());
       progress = PCollectionList.of(progress).and(paired.get(PairSplitKeyChanges.PROGRESS))
           .apply("With their progress", Flatten.pCollections()).setCoder(progress.getCoder());
     }
@@ -242,11 +242,11 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
       read.inc();
       OutputReceiver<Change> decodedChanges = out.get(CHANGES);
       Consumer<Change> changes = decodedChanges::output;
-      HalfReceiver halves = null;
-      if (pairing && e.splitKeyChange()) {
-        // The pairing passes the event's progress on with the half.
-        halves = new HalfReceiver(out.get(HALVES), e);
-        changes = halves;
+      SourcedReceiver sourced = null;
+      if (pairing) {
+        // The pairing passes each change's progress on with it.
+        sourced = new SourcedReceiver(out.get(SOURCED), e);
+        changes = sourced;
       }
       try {
         if (e.malformed() != null) {
@@ -278,29 +278,29 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
         out.get(DEAD_LETTERS).output(new DeadLetter(e.source(), e.position(),
             e.payload() == null ? "null" : e.payload(), ex.getMessage(), null, again ? format : null, null));
       }
-      if (halves == null || !halves.passed) {
+      if (sourced == null || !sourced.passed) {
         out.get(PROGRESS).output(e.ackId() != null
             ? Progress.ack(e.source(), e.ackId()) : Progress.position(e.source(), e.position()));
       }
     }
   }
 
-  /** Sends a marked event's changes to the pairing, keyed by table and position. */
-  private static final class HalfReceiver implements Consumer<Change> {
-    private final DoFn.OutputReceiver<KV<String, KeyChangeHalf>> halves;
+  /** Sends an event's changes to the pairing with where the event sits, keyed by table and key's shard. */
+  private static final class SourcedReceiver implements Consumer<Change> {
+    private final DoFn.OutputReceiver<KV<String, SourcedChange>> out;
     private final SourceEvent event;
     boolean passed;
 
-    HalfReceiver(DoFn.OutputReceiver<KV<String, KeyChangeHalf>> halves, SourceEvent event) {
-      this.halves = halves;
+    SourcedReceiver(DoFn.OutputReceiver<KV<String, SourcedChange>> out, SourceEvent event) {
+      this.out = out;
       this.event = event;
     }
 
     @Override
     public void accept(Change c) {
       passed = true;
-      halves.output(KV.of(PartialKeyMoves.positionId(c.table(), c.sequence()),
-          new KeyChangeHalf(c, event.source(), event.position(), event.ackId())));
+      out.output(KV.of(PairSplitKeyChanges.shardOf(c),
+          new SourcedChange(c, event.source(), event.position(), event.ackId(), event.splitKeyChange())));
     }
   }
 }

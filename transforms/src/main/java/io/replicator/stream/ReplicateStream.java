@@ -188,10 +188,13 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
   /**
    * How long the first half of a key change the connector split, marked by its headers, waits for
    * the other before going on alone (by default {@link #ALLOWED_LATENESS}); while it waits, its
-   * source's position is not committed past it. See {@link PairSplitKeyChanges}.
+   * source's position is not committed past it. See {@link PairSplitKeyChanges}. Zero: no
+   * pairing; the halves are completed only where they share a window.
    */
   public ReplicateStream waitingForSplitKeyChangesAtMost(Duration wait) {
-    PairSplitKeyChanges.waitingAtMost(wait);
+    if (wait.getMillis() < 0) {
+      throw new IllegalArgumentException("the wait for a key change's other half cannot be negative, got " + wait);
+    }
     return toBuilder().setSplitKeyChangeWait(wait).build();
   }
 
@@ -207,8 +210,11 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
     DecodeEvents decode = debezium
         ? DecodeEvents.debezium(tables(), sourceNames()).evolvingSchemas(warehouse())
             .withUnavailableValue(unavailableValue()).passingSplitKeyChanges()
-            .pairingSplitKeyChanges(splitKeyChangeWait())
         : DecodeEvents.nativeLines(tables().get(0));
+    // Files carry no headers; their key moves are completed window by window in source order.
+    if (debezium && !eventsInSourceOrder() && splitKeyChangeWait().getMillis() > 0) {
+      decode = decode.pairingSplitKeyChanges(splitKeyChangeWait());
+    }
     DecodeEvents.Result decoded = events.apply("Decode events",
         eventsInSourceOrder() ? decode.passingKeyMoves() : decode);
     return mergeAndCommit(inWindows(decoded), debezium || eventsInSourceOrder());

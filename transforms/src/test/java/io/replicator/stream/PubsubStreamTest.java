@@ -10,6 +10,7 @@ import io.replicator.change.DeleteMode;
 import io.replicator.change.TableSchema;
 import io.replicator.change.TargetTable;
 import io.replicator.testing.DebeziumHistory;
+import io.replicator.testing.DebeziumEvents;
 import io.replicator.warehouse.WarehouseSpec;
 import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import java.nio.file.Path;
@@ -46,17 +47,30 @@ public class PubsubStreamTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
   private static List<IncomingMessage> messages(List<String> events) {
+    return messages(events, java.util.Set.of());
+  }
+
+  /** The events as messages; those at {@code splitHalves} carry the connector's key change attribute. */
+  private static List<IncomingMessage> messages(List<String> events, java.util.Set<Integer> splitHalves) {
     List<IncomingMessage> out = new ArrayList<>();
     for (int i = 0; i < events.size(); i++) {
       String e = events.get(i);
-      PubsubMessage m = PubsubMessage.newBuilder()
-          .setData(e == null ? ByteString.EMPTY : ByteString.copyFromUtf8(e)).setMessageId("m" + i).build();
-      out.add(IncomingMessage.of(m, 1_000L + i, 0, "ack-" + i, "record-" + i));
+      PubsubMessage.Builder m = PubsubMessage.newBuilder()
+          .setData(e == null ? ByteString.EMPTY : ByteString.copyFromUtf8(e)).setMessageId("m" + i);
+      if (splitHalves.contains(i)) {
+        boolean delete = e.contains("\"op\":\"d\"");
+        m.putAttributes(delete ? SourceEvent.NEW_KEY_HEADER : SourceEvent.OLD_KEY_HEADER, "{\"id\":0}");
+      }
+      out.add(IncomingMessage.of(m.build(), 1_000L + i, 0, "ack-" + i, "record-" + i));
     }
     return out;
   }
 
   private PipelineResult start(PubsubTestClientFactory clients, TargetTable table, Path warehouse) {
+    return start(clients, table, warehouse, Duration.standardSeconds(1));
+  }
+
+  private PipelineResult start(PubsubTestClientFactory clients, TargetTable table, Path warehouse, Duration interval) {
     DirectOptions options = PipelineOptionsFactory.as(DirectOptions.class);
     options.setBlockOnRun(false);
     options.as(org.apache.beam.sdk.options.StreamingOptions.class).setStreaming(true);
@@ -64,7 +78,7 @@ public class PubsubStreamTest {
     p.apply(ReadPubsubEvents.from(SUBSCRIPTION).withClientFactory(clients, FIXED))
         .apply(ReplicateStream.of(List.of(table), WarehouseSpec.parse("duckdb:" + warehouse),
                 tmp.getRoot() + "/staging", tmp.getRoot() + "/dead")
-            .withLoadInterval(Duration.standardSeconds(1))
+            .withLoadInterval(interval)
             .committingTo(new PubsubAcks(SUBSCRIPTION, clients)));
     return p.run();
   }
@@ -79,27 +93,57 @@ public class PubsubStreamTest {
     try (DuckDbWarehouse w = DuckDbWarehouse.open(warehouse)) {
       w.ensureTables(table);
     }
-    PubsubTestClientFactory clients = PubsubTestClient.createFactoryForPull(FIXED,
-        PubsubClient.subscriptionPathFromPath(SUBSCRIPTION), 600, messages(events));
-    PipelineResult run = null;
-    try {
-      run = start(clients, table, warehouse);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-      while (acknowledged(run) < events.size()) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("acknowledged " + acknowledged(run) + " of " + events.size() + " in 90 s");
-        }
-        Thread.sleep(200);
-      }
-    } finally {
-      if (run != null) {
-        run.cancel();
-      }
-      clients.close(); // Fails unless every message was pulled and acknowledged exactly once.
-    }
+    runUntilAcknowledged(messages(events), table, warehouse, Duration.standardSeconds(1));
     try (DuckDbWarehouse w = DuckDbWarehouse.open(warehouse)) {
       assertEquals(history.state.get("orders"), DebeziumHistory.rows(w, table));
     }
+  }
+
+  @Test
+  public void splitKeyChangesMarkedByAttributesWaitForEachOtherAndEveryMessageIsAcknowledgedOnce() throws Exception {
+    // Thirty rows, then ten key changes the connector split, each half in its own message marked by
+    // the attribute a sink carries the connector's header over as: every delete half first, the
+    // create halves last. What waits is acknowledged only once it goes on, exactly once.
+    List<String> events = new ArrayList<>();
+    java.util.Set<Integer> halves = new java.util.HashSet<>();
+    java.util.TreeMap<Long, String> state = new java.util.TreeMap<>();
+    for (long id = 0; id < 30; id++) {
+      events.add(DebeziumEvents.postgres("docs", "c", "null", row(id, "v" + id), 100 + id, 100 + id, 1_700_000_000_000L));
+      state.put(id, id + "|v" + id);
+    }
+    List<String> creates = new ArrayList<>();
+    for (long id = 0; id < 10; id++) {
+      long lsn = 1000 + id;
+      halves.add(events.size());
+      events.add(DebeziumEvents.postgres("docs", "d", "{\"id\":" + id + "}", "null", lsn, lsn, 1_700_000_000_000L));
+      creates.add(DebeziumEvents.postgres("docs", "c", "null", row(id + 100, "v" + id), lsn, lsn, 1_700_000_000_000L));
+      state.remove(id);
+      state.put(id + 100, (id + 100) + "|v" + id);
+    }
+    for (String c : creates) {
+      halves.add(events.size());
+      events.add(c);
+    }
+    TableSchema schema = TableSchema.fromBigQueryJson(
+        "[{\"name\":\"id\",\"type\":\"INT64\",\"mode\":\"REQUIRED\"},{\"name\":\"v\",\"type\":\"STRING\"}]", List.of("id"));
+    TargetTable table = new TargetTable("docs", schema, DeleteMode.HARD);
+    Path warehouse = tmp.getRoot().toPath().resolve("w.duckdb");
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(warehouse)) {
+      w.ensureTables(table);
+    }
+    PipelineResult run = runUntilAcknowledged(messages(events, halves), table, warehouse, Duration.standardSeconds(1));
+    List<String> expected = new ArrayList<>(state.values());
+    expected.sort(null); // As text, as the rows are read.
+    try (DuckDbWarehouse w = DuckDbWarehouse.open(warehouse)) {
+      assertEquals(expected, io.replicator.testing.SqlRows.sorted(w.connection(),
+          "SELECT id || '|' || v FROM docs ORDER BY id"));
+    }
+    assertTrue(counter(run, PairSplitKeyChanges.WAITED) >= 10);
+    assertEquals(0, counter(run, PairSplitKeyChanges.UNPAIRED));
+  }
+
+  private static String row(long id, String v) {
+    return "{\"id\":" + id + ",\"v\":\"" + v + "\"}";
   }
 
   @Test
@@ -133,10 +177,38 @@ public class PubsubStreamTest {
     assertEquals(0, acknowledged(run));
   }
 
+  /** Runs the stream until every message is acknowledged, then checks none was acknowledged twice or never. */
+  private PipelineResult runUntilAcknowledged(List<IncomingMessage> messages, TargetTable table, Path warehouse,
+      Duration interval) throws Exception {
+    PubsubTestClientFactory clients = PubsubTestClient.createFactoryForPull(FIXED,
+        PubsubClient.subscriptionPathFromPath(SUBSCRIPTION), 600, messages);
+    PipelineResult run = null;
+    try {
+      run = start(clients, table, warehouse, interval);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (acknowledged(run) < messages.size()) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("acknowledged " + acknowledged(run) + " of " + messages.size() + " in 90 s");
+        }
+        Thread.sleep(200);
+      }
+    } finally {
+      if (run != null) {
+        run.cancel();
+      }
+      clients.close(); // Fails unless every message was pulled and acknowledged exactly once.
+    }
+    return run;
+  }
+
   private static long acknowledged(PipelineResult run) {
+    return counter(run, CommitProgress.EVENTS_ACKNOWLEDGED);
+  }
+
+  private static long counter(PipelineResult run, String name) {
     long n = 0;
     for (MetricResult<Long> c : run.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.named("replicator", CommitProgress.EVENTS_ACKNOWLEDGED)).build()).getCounters()) {
+        .addNameFilter(MetricNameFilter.named("replicator", name)).build()).getCounters()) {
       n += c.getAttempted();
     }
     return n;
