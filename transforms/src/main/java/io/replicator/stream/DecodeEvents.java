@@ -175,8 +175,8 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
     out.get(SOURCED).setCoder(KvCoder.of(StringUtf8Coder.of(), SourcedChange.coder()));
     if (pairWait != null) {
       PCollectionTuple paired = out.get(SOURCED).apply("Pair split key changes", PairSplitKeyChanges.waitingAtMost(pairWait));
-      changes = PCollectionList.of(changes).and(paired.get(PairSplitKeyChanges.CHANGES))
-          .apply("With the paired changes", Flatten.pCollections()).setCoder(ChangeCoder.of());
+      // Every change went to the pairing; the decoder's progress is that of events without one.
+      changes = paired.get(PairSplitKeyChanges.CHANGES);
       progress = PCollectionList.of(progress).and(paired.get(PairSplitKeyChanges.PROGRESS))
           .apply("With their progress", Flatten.pCollections()).setCoder(progress.getCoder());
     }
@@ -279,8 +279,7 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
             e.payload() == null ? "null" : e.payload(), ex.getMessage(), null, again ? format : null, null));
       }
       if (sourced == null || !sourced.passed) {
-        out.get(PROGRESS).output(e.ackId() != null
-            ? Progress.ack(e.source(), e.ackId()) : Progress.position(e.source(), e.position()));
+        out.get(PROGRESS).output(Progress.of(e.source(), e.position(), e.ackId()));
       }
     }
   }

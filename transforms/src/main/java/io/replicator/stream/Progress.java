@@ -25,6 +25,11 @@ public final class Progress {
     return KV.of(POSITION + "\t" + source, position);
   }
 
+  /** What an event makes once merged: its ack where it has an ack id (Pub/Sub), else its position. */
+  static KV<String, Long> of(String source, long position, String ackId) {
+    return ackId != null ? ack(source, ackId) : position(source, position);
+  }
+
   /** An event of {@code source} to acknowledge once merged. */
   public static KV<String, Long> ack(String source, String ackId) {
     return KV.of(ACK + "\t" + source + "\t" + ackId, 0L);

@@ -28,7 +28,7 @@ public record SourcedChange(Change change, String source, long position, String 
 
   /** The progress the event makes once its change is merged: its ack, or its position. */
   KV<String, Long> progress() {
-    return ackId != null ? Progress.ack(source, ackId) : Progress.position(source, position);
+    return Progress.of(source, position, ackId);
   }
 
   /** Whether two changes came from one event (a duplicate delivery of it, or one event's changes). */
