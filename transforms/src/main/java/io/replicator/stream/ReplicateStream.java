@@ -46,9 +46,10 @@ import org.joda.time.Duration;
  *     .withLoadInterval(Duration.standardSeconds(60)).committingTo(new KafkaOffsets(servers, group, Map.of())));
  * }</pre>
  *
- * <p>Events later than their window (which stamping at read time makes rare) are merged in a
- * later pane of that window for up to {@link #ALLOWED_LATENESS}; the sequence guards make the
- * order of panes irrelevant to the result. Outputs one report line per window.
+ * <p>Each table's windows are merged in window order ({@link MergeBatches#inWindowOrder}): an
+ * update that leaves columns out is completed from the target's row. Events later than their
+ * window (which stamping at read time makes rare) are merged in a later pane of that window for
+ * up to {@link #ALLOWED_LATENESS}. Outputs one report line per window.
  */
 @AutoValue
 public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent>, PCollection<String>> {
@@ -268,7 +269,8 @@ public abstract class ReplicateStream extends PTransform<PCollection<SourceEvent
           .apply("All staged", Flatten.pCollections()).setCoder(StagedBatch.coder());
     }
     PCollection<MergeResult> merged = staged.apply("Merge batches",
-        MergeBatches.into(warehouse(), tables()).keepingStaging(keepStaging()).followingSchemaChanges());
+        MergeBatches.into(warehouse(), tables()).keepingStaging(keepStaging()).followingSchemaChanges()
+            .inWindowOrder());
     // Rejected events, and partial rows the merge found nothing to complete.
     PCollection<String> deadLetterFiles = PCollectionList.of(decoded.deadLetters())
         .and(merged.apply("Rows without base", RowsWithoutBase.asDeadLetters()))

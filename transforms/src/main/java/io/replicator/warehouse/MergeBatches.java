@@ -1,21 +1,37 @@
 package io.replicator.warehouse;
 
-import io.replicator.batch.StagingPaths;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.TargetTable;
-import io.replicator.common.Counters;
 import io.replicator.warehouse.spi.MergeResult;
-import io.replicator.warehouse.spi.Warehouse;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Distribution;
+import org.apache.beam.sdk.coders.InstantCoder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.transforms.windowing.WindowFn;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Instant;
 
 /**
  * Loads each staged batch into the warehouse and merges it into the target table, then removes
@@ -42,13 +58,15 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
   private final Map<String, TargetTable> tables;
   private final boolean keepStaging;
   private final boolean followSchemaChanges;
+  private final boolean inWindowOrder;
 
   private MergeBatches(WarehouseSpec warehouse, Map<String, TargetTable> tables, boolean keepStaging,
-      boolean followSchemaChanges) {
+      boolean followSchemaChanges, boolean inWindowOrder) {
     this.warehouse = warehouse;
     this.tables = tables;
     this.keepStaging = keepStaging;
     this.followSchemaChanges = followSchemaChanges;
+    this.inWindowOrder = inWindowOrder;
   }
 
   public static MergeBatches into(WarehouseSpec warehouse, TargetTable table) {
@@ -61,83 +79,121 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
     for (TargetTable t : tables) {
       byName.put(t.name(), t);
     }
-    return new MergeBatches(warehouse, Map.copyOf(byName), false, false);
+    return new MergeBatches(warehouse, Map.copyOf(byName), false, false, false);
   }
 
   /** Keeps staged files after their batch is merged (for inspection). */
   public MergeBatches keepingStaging(boolean keep) {
-    return new MergeBatches(warehouse, tables, keep, followSchemaChanges);
+    return new MergeBatches(warehouse, tables, keep, followSchemaChanges, inWindowOrder);
   }
 
   /** Merges each batch into the table as the warehouse has it then, columns added since the start included. */
   public MergeBatches followingSchemaChanges() {
-    return new MergeBatches(warehouse, tables, keepStaging, true);
+    return new MergeBatches(warehouse, tables, keepStaging, true, inWindowOrder);
+  }
+
+  /**
+   * Merges each table's batches one at a time, a window's only once every earlier window's are
+   * merged, and outputs each result in its batch's window. A stream needs this: a change that
+   * leaves columns out is completed from the target's row, so the windows before it must be in
+   * the target first, while the runner may have several windows' batches ready at once, in any
+   * order. (The sequence guards make order irrelevant only for whole rows.)
+   */
+  public MergeBatches inWindowOrder() {
+    return new MergeBatches(warehouse, tables, keepStaging, followSchemaChanges, true);
   }
 
   @Override
   public PCollection<MergeResult> expand(PCollection<StagedBatch> batches) {
+    BatchMerger merger = new BatchMerger(warehouse, tables, keepStaging, followSchemaChanges);
+    if (!inWindowOrder) {
+      return batches.apply("Load and merge", ParDo.of(new MergeFn(merger))).setCoder(MergeResult.coder());
+    }
+    @SuppressWarnings("unchecked") // Results go back into the windows their batches came in.
+    WindowFn<Object, ?> windows = (WindowFn<Object, ?>) batches.getWindowingStrategy().getWindowFn();
     return batches
-        .apply("Load and merge", ParDo.of(new MergeFn(warehouse, tables, keepStaging, followSchemaChanges)))
-        .setCoder(MergeResult.coder());
+        .apply("By table", WithKeys.of(StagedBatch::table).withKeyType(TypeDescriptors.strings()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), StagedBatch.coder()))
+        .apply("Across windows", Window.into(new GlobalWindows()))
+        .apply("Load and merge in window order", ParDo.of(new InWindowOrderFn(merger)))
+        .setCoder(MergeResult.coder())
+        .apply("Back in their windows", Window.into(windows));
   }
 
   private static final class MergeFn extends DoFn<StagedBatch, MergeResult> {
-    private final WarehouseSpec spec;
-    private final Map<String, TargetTable> tables;
-    private final boolean keepStaging;
-    private final boolean followSchemaChanges;
-    private final Counter merged = Counters.counter(BATCHES_MERGED);
-    private final Counter alreadyApplied = Counters.counter(BATCHES_ALREADY_APPLIED);
-    private final Counter inserted = Counters.counter(ROWS_INSERTED);
-    private final Counter updated = Counters.counter(ROWS_UPDATED);
-    private final Counter deleted = Counters.counter(ROWS_DELETED);
-    private final Counter ignored = Counters.counter(CHANGES_IGNORED);
-    private final Counter bytesProcessed = Counters.counter(MERGE_BYTES_PROCESSED);
-    private final Counter slotMillis = Counters.counter(MERGE_SLOT_MILLIS);
-    private final Distribution mergeMillis = Counters.distribution("merge_millis");
-    private final Counter mergeWall = Counters.counter(MERGE_WALL_MILLIS);
+    private final BatchMerger merger;
 
-    MergeFn(WarehouseSpec spec, Map<String, TargetTable> tables, boolean keepStaging, boolean followSchemaChanges) {
-      this.spec = spec;
-      this.tables = tables;
-      this.keepStaging = keepStaging;
-      this.followSchemaChanges = followSchemaChanges;
+    MergeFn(BatchMerger merger) {
+      this.merger = merger;
     }
 
     @ProcessElement
     public void process(@Element StagedBatch batch, OutputReceiver<MergeResult> out) throws IOException {
-      TargetTable table = tables.get(batch.table());
-      if (table == null) {
-        throw new IllegalStateException("a batch of table '" + batch.table() + "', which this run does not merge");
+      out.output(merger.merge(batch));
+    }
+  }
+
+  /**
+   * Holds a table's batches, each stamped with its window's end, until the watermark passes that
+   * end: every batch of that window and of the windows before it has come by then. Then merges
+   * them in that order, one at a time (state keyed by table runs one key at a time). The timer is
+   * always set at the earliest batch held, so what it releases all ends the same window and its
+   * results keep that window's time.
+   */
+  private static final class InWindowOrderFn extends DoFn<KV<String, StagedBatch>, MergeResult> {
+    private final BatchMerger merger;
+
+    @StateId("held")
+    private final StateSpec<BagState<TimestampedValue<StagedBatch>>> heldSpec =
+        StateSpecs.bag(TimestampedValue.TimestampedValueCoder.of(StagedBatch.coder()));
+
+    @StateId("next")
+    private final StateSpec<ValueState<Instant>> nextSpec = StateSpecs.value(InstantCoder.of());
+
+    @TimerId("merge")
+    private final TimerSpec mergeSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    InWindowOrderFn(BatchMerger merger) {
+      this.merger = merger;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, StagedBatch> batch, @Timestamp Instant time,
+        @StateId("held") BagState<TimestampedValue<StagedBatch>> held,
+        @StateId("next") ValueState<Instant> next, @TimerId("merge") Timer merge) {
+      held.add(TimestampedValue.of(batch.getValue(), time));
+      Instant set = next.read();
+      if (set == null || time.isBefore(set)) {
+        // A late pane's batch sets it behind the watermark: it fires at once.
+        merge.set(time);
+        next.write(time);
       }
-      long start = System.nanoTime();
-      MergeResult r;
-      // Opened for each batch, not for the worker's life: a DuckDB file is written by one process at
-      // a time, and workers in several processes (a Flink cluster) take turns between batches.
-      try (Warehouse warehouse = spec.open()) {
-        if (followSchemaChanges) {
-          table = warehouse.current(table);
-        }
-        r = warehouse.merge(table, batch);
+    }
+
+    @OnTimer("merge")
+    public void onMerge(@Timestamp Instant time, @StateId("held") BagState<TimestampedValue<StagedBatch>> held,
+        @StateId("next") ValueState<Instant> next, @TimerId("merge") Timer merge, OutputReceiver<MergeResult> out)
+        throws IOException {
+      List<TimestampedValue<StagedBatch>> due = new ArrayList<>();
+      List<TimestampedValue<StagedBatch>> later = new ArrayList<>();
+      for (TimestampedValue<StagedBatch> b : held.read()) {
+        (b.getTimestamp().isAfter(time) ? later : due).add(b);
       }
-      long millis = (System.nanoTime() - start) / 1_000_000;
-      mergeMillis.update(millis);
-      mergeWall.inc(millis);
-      if (r.alreadyApplied()) {
-        alreadyApplied.inc();
+      due.sort(Comparator.comparing((TimestampedValue<StagedBatch> b) -> b.getTimestamp())
+          .thenComparing(b -> b.getValue().batchId()));
+      List<MergeResult> results = merger.mergeAll(due.stream().map(TimestampedValue::getValue).toList());
+      for (int i = 0; i < due.size(); i++) {
+        out.outputWithTimestamp(results.get(i), due.get(i).getTimestamp());
+      }
+      held.clear();
+      later.forEach(held::add);
+      Instant earliest = later.stream().map(TimestampedValue::getTimestamp).min(Comparator.naturalOrder()).orElse(null);
+      if (earliest == null) {
+        next.clear();
       } else {
-        merged.inc();
-        inserted.inc(r.inserted());
-        updated.inc(r.updated());
-        deleted.inc(r.deleted());
-        ignored.inc(r.ignored());
+        merge.set(earliest);
+        next.write(earliest);
       }
-      bytesProcessed.inc(r.bytesProcessed());
-      slotMillis.inc(r.slotMillis());
-      if (!keepStaging) {
-        StagingPaths.delete(batch.file());
-      }
-      out.output(r);
     }
   }
 }

@@ -1,0 +1,87 @@
+package io.replicator.warehouse;
+
+import io.replicator.batch.StagingPaths;
+import io.replicator.change.StagedBatch;
+import io.replicator.change.TargetTable;
+import io.replicator.common.Counters;
+import io.replicator.warehouse.spi.MergeResult;
+import io.replicator.warehouse.spi.Warehouse;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Distribution;
+
+/** Loads one staged batch and merges it into its table, counting what it did; then removes the staged file. */
+final class BatchMerger implements Serializable {
+  private final WarehouseSpec spec;
+  private final Map<String, TargetTable> tables;
+  private final boolean keepStaging;
+  private final boolean followSchemaChanges;
+  private final Counter merged = Counters.counter(MergeBatches.BATCHES_MERGED);
+  private final Counter alreadyApplied = Counters.counter(MergeBatches.BATCHES_ALREADY_APPLIED);
+  private final Counter inserted = Counters.counter(MergeBatches.ROWS_INSERTED);
+  private final Counter updated = Counters.counter(MergeBatches.ROWS_UPDATED);
+  private final Counter deleted = Counters.counter(MergeBatches.ROWS_DELETED);
+  private final Counter ignored = Counters.counter(MergeBatches.CHANGES_IGNORED);
+  private final Counter bytesProcessed = Counters.counter(MergeBatches.MERGE_BYTES_PROCESSED);
+  private final Counter slotMillis = Counters.counter(MergeBatches.MERGE_SLOT_MILLIS);
+  private final Distribution mergeMillis = Counters.distribution("merge_millis");
+  private final Counter mergeWall = Counters.counter(MergeBatches.MERGE_WALL_MILLIS);
+
+  BatchMerger(WarehouseSpec spec, Map<String, TargetTable> tables, boolean keepStaging, boolean followSchemaChanges) {
+    this.spec = spec;
+    this.tables = tables;
+    this.keepStaging = keepStaging;
+    this.followSchemaChanges = followSchemaChanges;
+  }
+
+  MergeResult merge(StagedBatch batch) throws IOException {
+    return mergeAll(List.of(batch)).get(0);
+  }
+
+  /** Merges {@code batches} in this order, with the warehouse opened once for all of them. */
+  List<MergeResult> mergeAll(List<StagedBatch> batches) throws IOException {
+    List<MergeResult> results = new ArrayList<>(batches.size());
+    // Opened for these batches, not for the worker's life: a DuckDB file is written by one process
+    // at a time, and workers in several processes (a Flink cluster) take turns between batches.
+    try (Warehouse warehouse = spec.open()) {
+      for (StagedBatch batch : batches) {
+        results.add(merge(warehouse, batch));
+      }
+    }
+    return results;
+  }
+
+  private MergeResult merge(Warehouse warehouse, StagedBatch batch) throws IOException {
+    TargetTable table = tables.get(batch.table());
+    if (table == null) {
+      throw new IllegalStateException("a batch of table '" + batch.table() + "', which this run does not merge");
+    }
+    long start = System.nanoTime();
+    if (followSchemaChanges) {
+      table = warehouse.current(table);
+    }
+    MergeResult r = warehouse.merge(table, batch);
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    mergeMillis.update(millis);
+    mergeWall.inc(millis);
+    if (r.alreadyApplied()) {
+      alreadyApplied.inc();
+    } else {
+      merged.inc();
+      inserted.inc(r.inserted());
+      updated.inc(r.updated());
+      deleted.inc(r.deleted());
+      ignored.inc(r.ignored());
+    }
+    bytesProcessed.inc(r.bytesProcessed());
+    slotMillis.inc(r.slotMillis());
+    if (!keepStaging) {
+      StagingPaths.delete(batch.file());
+    }
+    return r;
+  }
+}
