@@ -90,14 +90,24 @@ public final class KafkaBroker implements AutoCloseable {
 
   /** Sends records (key, value; a null value is a tombstone) to one partition, in order, and waits for them. */
   public void send(String topic, int partition, List<String[]> records) throws Exception {
+    sendMessages(topic, partition, records.stream().map(r -> new Message(r[0], r[1], Map.of())).toList());
+  }
+
+  /** A record as a Kafka Connect worker writes it: key, value (null: a tombstone) and headers. */
+  public record Message(String key, String value, Map<String, String> headers) {}
+
+  /** Sends messages to one partition, in order, and waits for them. */
+  public void sendMessages(String topic, int partition, List<Message> messages) throws Exception {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     try (KafkaProducer<String, String> producer =
         new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
       List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
-      for (String[] r : records) {
-        sent.add(producer.send(new ProducerRecord<>(topic, partition, r[0], r[1])));
+      for (Message m : messages) {
+        ProducerRecord<String, String> r = new ProducerRecord<>(topic, partition, m.key(), m.value());
+        m.headers().forEach((name, value) -> r.headers().add(name, value.getBytes(StandardCharsets.UTF_8)));
+        sent.add(producer.send(r));
       }
       for (java.util.concurrent.Future<?> f : sent) {
         f.get(60, TimeUnit.SECONDS);
