@@ -172,15 +172,7 @@ public abstract class ApplyReload extends PTransform<PCollection<StagedBatch>, P
     private final PCollectionView<List<StagedBatch>> batches;
     private final PCollectionView<Iterable<String>> rejectedKeys;
     private final String deadLetters;
-    private final Counter merged = Counters.counter(MergeBatches.BATCHES_MERGED);
-    private final Counter alreadyApplied = Counters.counter(MergeBatches.BATCHES_ALREADY_APPLIED);
-    private final Counter inserted = Counters.counter(MergeBatches.ROWS_INSERTED);
-    private final Counter updated = Counters.counter(MergeBatches.ROWS_UPDATED);
-    private final Counter deleted = Counters.counter(MergeBatches.ROWS_DELETED);
-    private final Counter ignored = Counters.counter(MergeBatches.CHANGES_IGNORED);
-    private final Counter bytesProcessed = Counters.counter(MergeBatches.MERGE_BYTES_PROCESSED);
-    private final Counter slotMillis = Counters.counter(MergeBatches.MERGE_SLOT_MILLIS);
-    private final Counter mergeWall = Counters.counter(MergeBatches.MERGE_WALL_MILLIS);
+    private final MergeCounters counters = new MergeCounters();
     private final Counter removed = Counters.counter(ROWS_REMOVED_BY_RELOAD);
     private final Counter kept = Counters.counter(ROWS_KEPT_FOR_REJECTED_LINES);
     private final Counter keyless = Counters.counter(REJECTED_LINES_WITHOUT_KEY);
@@ -232,8 +224,11 @@ public abstract class ApplyReload extends PTransform<PCollection<StagedBatch>, P
         cleanUp(all, keptFile);
         throw e;
       }
-      mergeWall.inc((System.nanoTime() - start) / 1_000_000);
-      count(r);
+      counters.count(r.merged(), r.batches(), (System.nanoTime() - start) / 1_000_000);
+      if (!r.merged().alreadyApplied()) {
+        removed.inc(r.removed());
+        kept.inc(r.kept());
+      }
       cleanUp(all, keptFile);
       if (withoutKey > 0) {
         keyless.inc(withoutKey);
@@ -243,23 +238,6 @@ public abstract class ApplyReload extends PTransform<PCollection<StagedBatch>, P
             + " removed. Fix or remove those lines and run the reload again.");
       }
       ctx.output(r);
-    }
-
-    private void count(ReloadResult r) {
-      MergeResult m = r.merged();
-      if (m.alreadyApplied()) {
-        alreadyApplied.inc(r.batches());
-        return;
-      }
-      merged.inc(r.batches());
-      inserted.inc(m.inserted());
-      updated.inc(m.updated());
-      deleted.inc(m.deleted());
-      ignored.inc(m.ignored());
-      bytesProcessed.inc(m.bytesProcessed());
-      slotMillis.inc(m.slotMillis());
-      removed.inc(r.removed());
-      kept.inc(r.kept());
     }
 
     /** Staged files go once applied (or refused: a new run stages them again), unless kept. */

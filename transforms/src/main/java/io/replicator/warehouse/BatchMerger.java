@@ -3,7 +3,6 @@ package io.replicator.warehouse;
 import io.replicator.batch.StagingPaths;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.TargetTable;
-import io.replicator.common.Counters;
 import io.replicator.warehouse.spi.MergeResult;
 import io.replicator.warehouse.spi.Warehouse;
 import java.io.IOException;
@@ -11,25 +10,14 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Distribution;
 
-/** Loads one staged batch and merges it into its table, counting what it did; then removes the staged file. */
+/** Loads staged batches and merges each into its table, counting what it did; then removes their staged files. */
 final class BatchMerger implements Serializable {
   private final WarehouseSpec spec;
   private final Map<String, TargetTable> tables;
   private final boolean keepStaging;
   private final boolean followSchemaChanges;
-  private final Counter merged = Counters.counter(MergeBatches.BATCHES_MERGED);
-  private final Counter alreadyApplied = Counters.counter(MergeBatches.BATCHES_ALREADY_APPLIED);
-  private final Counter inserted = Counters.counter(MergeBatches.ROWS_INSERTED);
-  private final Counter updated = Counters.counter(MergeBatches.ROWS_UPDATED);
-  private final Counter deleted = Counters.counter(MergeBatches.ROWS_DELETED);
-  private final Counter ignored = Counters.counter(MergeBatches.CHANGES_IGNORED);
-  private final Counter bytesProcessed = Counters.counter(MergeBatches.MERGE_BYTES_PROCESSED);
-  private final Counter slotMillis = Counters.counter(MergeBatches.MERGE_SLOT_MILLIS);
-  private final Distribution mergeMillis = Counters.distribution("merge_millis");
-  private final Counter mergeWall = Counters.counter(MergeBatches.MERGE_WALL_MILLIS);
+  private final MergeCounters counters = new MergeCounters();
 
   BatchMerger(WarehouseSpec spec, Map<String, TargetTable> tables, boolean keepStaging, boolean followSchemaChanges) {
     this.spec = spec;
@@ -65,20 +53,7 @@ final class BatchMerger implements Serializable {
       table = warehouse.current(table);
     }
     MergeResult r = warehouse.merge(table, batch);
-    long millis = (System.nanoTime() - start) / 1_000_000;
-    mergeMillis.update(millis);
-    mergeWall.inc(millis);
-    if (r.alreadyApplied()) {
-      alreadyApplied.inc();
-    } else {
-      merged.inc();
-      inserted.inc(r.inserted());
-      updated.inc(r.updated());
-      deleted.inc(r.deleted());
-      ignored.inc(r.ignored());
-    }
-    bytesProcessed.inc(r.bytesProcessed());
-    slotMillis.inc(r.slotMillis());
+    counters.count(r, 1, (System.nanoTime() - start) / 1_000_000);
     if (!keepStaging) {
       StagingPaths.delete(batch.file());
     }
