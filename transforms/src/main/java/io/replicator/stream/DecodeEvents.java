@@ -62,11 +62,11 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
   private final WarehouseSpec evolving;
   private final String unavailableValue;
   private final KeyMoves keyMoves;
-  private final Duration pairWait;
+  private final PairSplitKeyChanges pairing;
 
   private DecodeEvents(InputFormat format, List<TargetTable> tables, Map<String, String> sourceNames,
-      WarehouseSpec evolving, String unavailableValue, KeyMoves keyMoves, Duration pairWait) {
-    this.pairWait = pairWait;
+      WarehouseSpec evolving, String unavailableValue, KeyMoves keyMoves, PairSplitKeyChanges pairing) {
+    this.pairing = pairing;
     this.format = format;
     this.tables = List.copyOf(tables);
     this.sourceNames = Map.copyOf(sourceNames);
@@ -89,7 +89,7 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
 
   /** The connector's placeholder for a value it cannot see (its {@code unavailable.value.placeholder}). */
   public DecodeEvents withUnavailableValue(String placeholder) {
-    return new DecodeEvents(format, tables, sourceNames, evolving, placeholder, keyMoves, pairWait);
+    return new DecodeEvents(format, tables, sourceNames, evolving, placeholder, keyMoves, pairing);
   }
 
   /**
@@ -98,7 +98,7 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
    * its delete ({@link io.replicator.batch.CompleteKeyMoves}); without this it is a dead letter.
    */
   public DecodeEvents passingSplitKeyChanges() {
-    return new DecodeEvents(format, tables, sourceNames, evolving, unavailableValue, KeyMoves.SPLIT, pairWait);
+    return new DecodeEvents(format, tables, sourceNames, evolving, unavailableValue, KeyMoves.SPLIT, pairing);
   }
 
   /**
@@ -107,7 +107,7 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
    * that completes them: events that come in source order as a whole (file drops).
    */
   public DecodeEvents passingKeyMoves() {
-    return new DecodeEvents(format, tables, sourceNames, evolving, unavailableValue, KeyMoves.ALL, pairWait);
+    return new DecodeEvents(format, tables, sourceNames, evolving, unavailableValue, KeyMoves.ALL, pairing);
   }
 
   /**
@@ -118,8 +118,8 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
    * #passingSplitKeyChanges}, the window that gets both completes the create.
    */
   public DecodeEvents pairingSplitKeyChanges(Duration wait) {
-    PairSplitKeyChanges.waitingAtMost(wait); // Checks the wait now, where the option is named.
-    return new DecodeEvents(format, tables, sourceNames, evolving, unavailableValue, keyMoves, wait);
+    return new DecodeEvents(format, tables, sourceNames, evolving, unavailableValue, keyMoves,
+        PairSplitKeyChanges.waitingAtMost(wait));
   }
 
   /** Which partial key moves the decoders pass on. */
@@ -130,7 +130,7 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
    * warehouse}, and decodes them from then on; without this, such events are dead letters.
    */
   public DecodeEvents evolvingSchemas(WarehouseSpec warehouse) {
-    return new DecodeEvents(format, tables, sourceNames, warehouse, unavailableValue, keyMoves, pairWait);
+    return new DecodeEvents(format, tables, sourceNames, warehouse, unavailableValue, keyMoves, pairing);
   }
 
   /** Native change lines of one table. */
@@ -168,13 +168,13 @@ public final class DecodeEvents extends PTransform<PCollection<SourceEvent>, Dec
   @Override
   public Result expand(PCollection<SourceEvent> events) {
     PCollectionTuple out = events.apply("Decode", ParDo.of(new DecodeFn(format, tables, sourceNames, evolving,
-            unavailableValue, keyMoves, pairWait != null))
+            unavailableValue, keyMoves, pairing != null))
         .withOutputTags(CHANGES, TupleTagList.of(DEAD_LETTERS).and(PROGRESS).and(SOURCED)));
     PCollection<Change> changes = out.get(CHANGES).setCoder(ChangeCoder.of());
     PCollection<KV<String, Long>> progress = out.get(PROGRESS).setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
     out.get(SOURCED).setCoder(KvCoder.of(StringUtf8Coder.of(), SourcedChange.coder()));
-    if (pairWait != null) {
-      PCollectionTuple paired = out.get(SOURCED).apply("Pair split key changes", PairSplitKeyChanges.waitingAtMost(pairWait));
+    if (pairing != null) {
+      PCollectionTuple paired = out.get(SOURCED).apply("Pair split key changes", pairing);
       // Every change went to the pairing; the decoder's progress is that of events without one.
       changes = paired.get(PairSplitKeyChanges.CHANGES);
       progress = PCollectionList.of(progress).and(paired.get(PairSplitKeyChanges.PROGRESS))

@@ -5,6 +5,7 @@ import io.replicator.change.ChangeCoder;
 import io.replicator.change.ChangeOp;
 import io.replicator.change.PartialKeyMoves;
 import io.replicator.common.Counters;
+import io.replicator.common.RecordCoder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -190,8 +191,7 @@ public final class PairSplitKeyChanges extends PTransform<PCollection<KV<String,
 
     /** Each waiting change with the position it waits at and the stream time it came. */
     @StateId("waiting")
-    private final StateSpec<ValueState<List<KV<KV<String, Long>, SourcedChange>>>> waitingSpec = StateSpecs.value(
-        ListCoder.of(KvCoder.of(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()), SourcedChange.coder())));
+    private final StateSpec<ValueState<List<Waiting>>> waitingSpec = StateSpecs.value(ListCoder.of(Waiting.CODER));
 
     /** Positions whose changes went on, until when what comes for them goes straight on. */
     @StateId("gone")
@@ -207,13 +207,13 @@ public final class PairSplitKeyChanges extends PTransform<PCollection<KV<String,
 
     @ProcessElement
     public void process(@Element KV<String, KV<String, SourcedChange>> element, @Timestamp Instant timestamp,
-        @StateId("waiting") ValueState<List<KV<KV<String, Long>, SourcedChange>>> waitingState,
+        @StateId("waiting") ValueState<List<Waiting>> waitingState,
         @StateId("gone") ValueState<Map<String, Long>> goneState, @TimerId("expiry") Timer expiry,
         MultiOutputReceiver out) {
       String at = element.getValue().getKey();
       SourcedChange c = element.getValue().getValue();
       Map<String, Long> gone = goneState.read() == null ? new HashMap<>() : new HashMap<>(goneState.read());
-      List<KV<KV<String, Long>, SourcedChange>> waiting =
+      List<Waiting> waiting =
           waitingState.read() == null ? new ArrayList<>() : new ArrayList<>(waitingState.read());
       if (gone.containsKey(at)) {
         if (c.splitHalf()) {
@@ -223,12 +223,12 @@ public final class PairSplitKeyChanges extends PTransform<PCollection<KV<String,
         out.get(CHANGES).output(c.change());
       } else {
         // One hold per event however often it is delivered: each is released once.
-        if (c.ackId() == null && waiting.stream().noneMatch(w -> w.getValue().sameEvent(c))) {
+        if (c.ackId() == null && waiting.stream().noneMatch(w -> w.change().sameEvent(c))) {
           out.get(PROGRESS).output(Progress.hold(c.source(), c.position()));
         }
-        waiting.add(KV.of(KV.of(at, timestamp.getMillis()), c));
+        waiting.add(new Waiting(at, timestamp.getMillis(), c));
         waited.inc();
-        for (List<KV<KV<String, Long>, SourcedChange>> group : groups(waiting)) {
+        for (List<Waiting> group : groups(waiting)) {
           if (paired(group)) {
             release(group, waiting, gone, timestamp.plus(wait).getMillis(), out.get(PROGRESS)::output,
                 out.get(CHANGES)::output);
@@ -239,16 +239,16 @@ public final class PairSplitKeyChanges extends PTransform<PCollection<KV<String,
     }
 
     @OnTimer("expiry")
-    public void expire(OnTimerContext ctx, @StateId("waiting") ValueState<List<KV<KV<String, Long>, SourcedChange>>> waitingState,
+    public void expire(OnTimerContext ctx, @StateId("waiting") ValueState<List<Waiting>> waitingState,
         @StateId("gone") ValueState<Map<String, Long>> goneState, @TimerId("expiry") Timer expiry) {
       long now = ctx.fireTimestamp().getMillis();
       Map<String, Long> gone = goneState.read() == null ? new HashMap<>() : new HashMap<>(goneState.read());
       gone.values().removeIf(until -> until <= now);
-      List<KV<KV<String, Long>, SourcedChange>> waiting =
+      List<Waiting> waiting =
           waitingState.read() == null ? new ArrayList<>() : new ArrayList<>(waitingState.read());
-      for (List<KV<KV<String, Long>, SourcedChange>> group : groups(waiting)) {
-        if (group.stream().anyMatch(w -> w.getKey().getValue() + wait.getMillis() <= now)) {
-          group.stream().filter(w -> w.getValue().splitHalf()).forEach(w -> unpaired.inc());
+      for (List<Waiting> group : groups(waiting)) {
+        if (group.stream().anyMatch(w -> w.since() + wait.getMillis() <= now)) {
+          group.stream().filter(w -> w.change().splitHalf()).forEach(w -> unpaired.inc());
           release(group, waiting, gone, now + wait.getMillis(), r -> ctx.output(PROGRESS, r),
               ch -> ctx.output(CHANGES, ch));
         }
@@ -257,19 +257,19 @@ public final class PairSplitKeyChanges extends PTransform<PCollection<KV<String,
     }
 
     /** The waiting changes linked by position or by key, each group in arrival order. */
-    private static List<List<KV<KV<String, Long>, SourcedChange>>> groups(List<KV<KV<String, Long>, SourcedChange>> waiting) {
+    private static List<List<Waiting>> groups(List<Waiting> waiting) {
       int[] parent = new int[waiting.size()];
       Map<String, Integer> first = new HashMap<>();
       for (int i = 0; i < waiting.size(); i++) {
         parent[i] = i;
-        for (String link : List.of("@" + waiting.get(i).getKey().getKey(), "#" + waiting.get(i).getValue().change().key())) {
+        for (String link : List.of("@" + waiting.get(i).at(), "#" + waiting.get(i).change().change().key())) {
           Integer j = first.putIfAbsent(link, i);
           if (j != null) {
             parent[root(parent, i)] = root(parent, j);
           }
         }
       }
-      Map<Integer, List<KV<KV<String, Long>, SourcedChange>>> groups = new LinkedHashMap<>();
+      Map<Integer, List<Waiting>> groups = new LinkedHashMap<>();
       for (int i = 0; i < waiting.size(); i++) {
         groups.computeIfAbsent(root(parent, i), k -> new ArrayList<>()).add(waiting.get(i));
       }
@@ -285,38 +285,38 @@ public final class PairSplitKeyChanges extends PTransform<PCollection<KV<String,
     }
 
     /** Whether every position of the group's halves has both a delete half and a create half. */
-    private static boolean paired(List<KV<KV<String, Long>, SourcedChange>> group) {
+    private static boolean paired(List<Waiting> group) {
       Map<String, Integer> halves = new HashMap<>(); // position → 1 delete, 2 create, 3 both
-      for (KV<KV<String, Long>, SourcedChange> w : group) {
-        if (w.getValue().splitHalf()) {
-          halves.merge(w.getKey().getKey(), w.getValue().change().op() == ChangeOp.DELETE ? 1 : 2, (x, y) -> x | y);
+      for (Waiting w : group) {
+        if (w.change().splitHalf()) {
+          halves.merge(w.at(), w.change().change().op() == ChangeOp.DELETE ? 1 : 2, (x, y) -> x | y);
         }
       }
       return !halves.isEmpty() && halves.values().stream().allMatch(h -> h == 3);
     }
 
     /** Passes the group on (its holds released once per event) and marks its positions gone until {@code until}. */
-    private static void release(List<KV<KV<String, Long>, SourcedChange>> group, List<KV<KV<String, Long>, SourcedChange>> waiting,
+    private static void release(List<Waiting> group, List<Waiting> waiting,
         Map<String, Long> gone, long until, Consumer<KV<String, Long>> progress, Consumer<Change> changes) {
       for (int i = 0; i < group.size(); i++) {
-        SourcedChange h = group.get(i).getValue();
+        SourcedChange h = group.get(i).change();
         // A Pub/Sub message is not held: its ack waits instead.
-        if (h.ackId() == null && group.subList(0, i).stream().noneMatch(w -> w.getValue().sameEvent(h))) {
+        if (h.ackId() == null && group.subList(0, i).stream().noneMatch(w -> w.change().sameEvent(h))) {
           progress.accept(Progress.release(h.source(), h.position()));
         }
         progress.accept(h.progress());
         changes.accept(h.change());
-        gone.put(group.get(i).getKey().getKey(), until);
+        gone.put(group.get(i).at(), until);
       }
       waiting.removeAll(group);
     }
 
-    private void save(List<KV<KV<String, Long>, SourcedChange>> waiting, Map<String, Long> gone,
-        ValueState<List<KV<KV<String, Long>, SourcedChange>>> waitingState, ValueState<Map<String, Long>> goneState,
+    private void save(List<Waiting> waiting, Map<String, Long> gone,
+        ValueState<List<Waiting>> waitingState, ValueState<Map<String, Long>> goneState,
         Timer expiry) {
       long next = Long.MAX_VALUE;
-      for (KV<KV<String, Long>, SourcedChange> w : waiting) {
-        next = Math.min(next, w.getKey().getValue() + wait.getMillis());
+      for (Waiting w : waiting) {
+        next = Math.min(next, w.since() + wait.getMillis());
       }
       for (long until : gone.values()) {
         next = Math.min(next, until);
@@ -334,6 +334,13 @@ public final class PairSplitKeyChanges extends PTransform<PCollection<KV<String,
       if (next != Long.MAX_VALUE) {
         expiry.set(new Instant(next));
       }
+    }
+
+    /** A change waiting at a position (a split key change's), since a time of the stream. */
+    private record Waiting(String at, long since, SourcedChange change) {
+      static final RecordCoder<Waiting> CODER = RecordCoder.of(Waiting.class,
+          (w, out) -> out.string(w.at()).varLong(w.since()).with(SourcedChange.coder(), w.change()),
+          in -> new Waiting(in.string(), in.varLong(), in.with(SourcedChange.coder())));
     }
   }
 }

@@ -181,8 +181,8 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
       }
       due.sort(Comparator.comparing((TimestampedValue<StagedBatch> b) -> b.getTimestamp())
           .thenComparing(b -> b.getValue().batchId()));
-      List<MergeResult> results = due.isEmpty() ? List.of()
-          : merger.mergeAll(due.stream().map(TimestampedValue::getValue).toList());
+      // Never empty: the timer is set at the earliest batch held.
+      List<MergeResult> results = merger.mergeAll(due.stream().map(TimestampedValue::getValue).toList());
       for (int i = 0; i < due.size(); i++) {
         out.outputWithTimestamp(results.get(i), due.get(i).getTimestamp());
       }
