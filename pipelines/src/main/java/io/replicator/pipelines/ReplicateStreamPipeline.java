@@ -6,6 +6,7 @@ import io.replicator.batch.StagingPaths;
 import io.replicator.change.TargetTable;
 import io.replicator.source.InputFormat;
 import io.replicator.source.postgres.ReplicationSlot;
+import io.replicator.stream.GatherReadBundles;
 import io.replicator.stream.KafkaOffsets;
 import io.replicator.stream.ProgressCommitter;
 import io.replicator.stream.PubsubAcks;
@@ -109,20 +110,27 @@ final class ReplicateStreamPipeline {
     PCollection<SourceEvent> events;
     ProgressCommitter committer = ProgressCommitter.NONE;
     boolean inSourceOrder = false;
+    boolean unboundedRead = false;
     if (plan.source().kind() == StreamSourcePlan.Kind.KAFKA) {
       ReadKafkaEvents read = ReadKafkaEvents.from(plan.source().kafkaBootstrapServers(), plan.source().kafkaGroup());
       events = p.apply("Read Kafka", plan.source().kafkaTopicPattern() != null
           ? read.withTopicPattern(plan.source().kafkaTopicPattern()) : read.withTopics(plan.source().kafkaTopics()));
       committer = new KafkaOffsets(plan.source().kafkaBootstrapServers(), plan.source().kafkaGroup(), Map.of());
+      unboundedRead = true;
     } else if (plan.source().kind() == StreamSourcePlan.Kind.PUBSUB) {
       events = p.apply("Read Pub/Sub", ReadPubsubEvents.from(plan.source().pubsubSubscription()));
       committer = new PubsubAcks(plan.source().pubsubSubscription());
+      unboundedRead = true;
     } else if (plan.source().kind() == StreamSourcePlan.Kind.FILES) {
       events = p.apply("Watch change files", WatchChangeFiles.matching(plan.source().changes()).every(plan.source().watchInterval()));
       inSourceOrder = true;
     } else {
       events = null;
       committer = new SlotPositions(slot);
+    }
+    if (unboundedRead && options.getRunner().getSimpleName().equals("DirectRunner")) {
+      // The DirectRunner reads ten events per bundle and sets each later step up per bundle.
+      events = events.apply("Gather read bundles", GatherReadBundles.within(plan.source().loadInterval()));
     }
     ReplicateStream replicate = ReplicateStream.of(tables, plan.warehouse().spec(), plan.staging().staging(), plan.staging().deadLetter())
         .withSourceNames(resolved.sourceNames())

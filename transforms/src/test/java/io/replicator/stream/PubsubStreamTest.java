@@ -29,6 +29,7 @@ import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
 import org.junit.Rule;
 import org.junit.Test;
@@ -68,15 +69,18 @@ public class PubsubStreamTest {
   }
 
   private PipelineResult start(PubsubTestClientFactory clients, TargetTable table, Path warehouse) {
-    return start(clients, table, warehouse, Duration.standardSeconds(1));
+    return start(clients, table, warehouse, Duration.standardSeconds(1), true);
   }
 
-  private PipelineResult start(PubsubTestClientFactory clients, TargetTable table, Path warehouse, Duration interval) {
+  /** @param gathered whether the read is gathered, as the pipeline gathers it on the DirectRunner */
+  private PipelineResult start(PubsubTestClientFactory clients, TargetTable table, Path warehouse, Duration interval,
+      boolean gathered) {
     DirectOptions options = PipelineOptionsFactory.as(DirectOptions.class);
     options.setBlockOnRun(false);
     options.as(org.apache.beam.sdk.options.StreamingOptions.class).setStreaming(true);
     Pipeline p = Pipeline.create(options);
-    p.apply(ReadPubsubEvents.from(SUBSCRIPTION).withClientFactory(clients, FIXED))
+    PCollection<SourceEvent> read = p.apply(ReadPubsubEvents.from(SUBSCRIPTION).withClientFactory(clients, FIXED));
+    (gathered ? read.apply(GatherReadBundles.within(interval)) : read)
         .apply(ReplicateStream.of(List.of(table), WarehouseSpec.parse("duckdb:" + warehouse),
                 tmp.getRoot() + "/staging", tmp.getRoot() + "/dead")
             .withLoadInterval(interval)
@@ -116,7 +120,7 @@ public class PubsubStreamTest {
     try (DuckDbWarehouse w = DuckDbWarehouse.open(warehouse)) {
       w.ensureTables(table);
     }
-    PipelineResult run = runUntilAcknowledged(messages(events, halves), table, warehouse, Duration.standardSeconds(1));
+    PipelineResult run = runUntilAcknowledged(messages(events, halves), table, warehouse, Duration.standardSeconds(1), true);
     List<String> expected = new ArrayList<>(state.values());
     expected.sort(null); // As text, as the rows are read.
     try (DuckDbWarehouse w = DuckDbWarehouse.open(warehouse)) {
@@ -142,7 +146,8 @@ public class PubsubStreamTest {
     try (DuckDbWarehouse w = DuckDbWarehouse.open(warehouse)) {
       w.ensureTables(table);
     }
-    PipelineResult run = runUntilAcknowledged(messages(events), table, warehouse, Duration.millis(200));
+    // Not gathered: a gathered read would bring the history in a few windows.
+    PipelineResult run = runUntilAcknowledged(messages(events), table, warehouse, Duration.millis(200), false);
     assertTrue(counter(run, CommitProgress.WINDOWS_COMMITTED) > 5);
     try (DuckDbWarehouse w = DuckDbWarehouse.open(warehouse)) {
       assertEquals(history.rows(), io.replicator.testing.SqlRows.sorted(w.connection(),
@@ -187,12 +192,12 @@ public class PubsubStreamTest {
 
   /** Runs the stream until every message is acknowledged, then checks none was acknowledged twice or never. */
   private PipelineResult runUntilAcknowledged(List<IncomingMessage> messages, TargetTable table, Path warehouse,
-      Duration interval) throws Exception {
+      Duration interval, boolean gathered) throws Exception {
     PubsubTestClientFactory clients = PubsubTestClient.createFactoryForPull(FIXED,
         PubsubClient.subscriptionPathFromPath(SUBSCRIPTION), 600, messages);
     PipelineResult run = null;
     try {
-      run = start(clients, table, warehouse, interval);
+      run = start(clients, table, warehouse, interval, gathered);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       while (acknowledged(run) < messages.size()) {
         if (System.nanoTime() > deadline) {
