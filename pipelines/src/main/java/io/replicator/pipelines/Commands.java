@@ -127,6 +127,9 @@ public final class Commands {
       return null;
     }
     rejectRepeatedOptions(args);
+    if (List.of(args).stream().anyMatch(a -> a.startsWith("--warehouse=duckdb:"))) {
+      loadDuckDbAside();
+    }
     OptionsRegistry.prepareFor(args, ReplicateOptions.class);
     checkOptionValues(args, ReplicateOptions.class);
     ReplicateOptions options = PipelineOptionsFactory.fromArgs(args).as(ReplicateOptions.class);
@@ -134,6 +137,25 @@ public final class Commands {
     JobJar.stageNothingWhenOnCluster(options);
     skipAwsRegionLookup(options, args, List.of(args).stream().anyMatch(a -> a.contains("s3://")));
     return options;
+  }
+
+  /**
+   * Loads DuckDB's native library on a thread of its own. DuckDB unpacks it (72 MB) from the jar
+   * in every process, the first time it is opened, which a run with a DuckDB warehouse does right
+   * after its options are parsed: this way the second core unpacks while the first parses. A
+   * failure is left for the run to meet and report where it opens DuckDB (the JVM names this
+   * thread's exception as the cause).
+   */
+  private static void loadDuckDbAside() {
+    Thread loading = new Thread(() -> {
+      try {
+        Class.forName("org.duckdb.DuckDBNative", true, Commands.class.getClassLoader());
+      } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+        // Met again, and reported, where the run opens DuckDB.
+      }
+    }, "duckdb-native-load");
+    loading.setDaemon(true);
+    loading.start();
   }
 
   /** @param progress where progress lines go while the run works, or null for none ({@code --quiet}) */
