@@ -5,6 +5,7 @@ import static org.junit.Assert.assertEquals;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.replicator.testing.DebeziumCapture;
 import io.replicator.testing.PostgresServer;
+import io.replicator.testing.SqlRows;
 import io.replicator.testing.ToastedHistory;
 import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import java.nio.file.Files;
@@ -83,15 +84,7 @@ final class ConnectorCapture {
               case 3 -> st.execute("UPDATE docs SET n = " + i + " WHERE id = " + id);
               case 4 -> update(c, "body", large("body " + i + " ", random), id);
               case 5 -> update(c, "doc", "{\"v\": " + i + ", \"w\": \"" + large("数据 ", random) + "\"}", id);
-              case 6 -> {
-                byte[] blob = new byte[3000 + random.nextInt(2000)];
-                random.nextBytes(blob);
-                try (PreparedStatement ps = c.prepareStatement("UPDATE docs SET blob = ? WHERE id = ?")) {
-                  ps.setBytes(1, blob);
-                  ps.setLong(2, id);
-                  ps.executeUpdate();
-                }
-              }
+              case 6 -> update(c, "blob", blob(random), id);
               case 7 -> {
                 // A key change that leaves the large values alone: the connector writes a delete of
                 // the old key and a create of the new one with placeholders in their place.
@@ -135,8 +128,7 @@ final class ConnectorCapture {
   }
 
   private static void insert(Connection c, long id, Random random) throws SQLException {
-    byte[] blob = new byte[3000 + random.nextInt(2000)];
-    random.nextBytes(blob);
+    byte[] blob = blob(random);
     try (PreparedStatement ps = c.prepareStatement(
         "INSERT INTO docs VALUES (?, ?, ?, CAST(? AS jsonb), ?, ?)")) {
       ps.setLong(1, id);
@@ -149,13 +141,25 @@ final class ConnectorCapture {
     }
   }
 
-  private static void update(Connection c, String column, String value, long id) throws SQLException {
+  /** Sets one column of a row: text, JSON text (for {@code doc}) or bytes. */
+  private static void update(Connection c, String column, Object value, long id) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("UPDATE docs SET " + column + " = "
         + (column.equals("doc") ? "CAST(? AS jsonb)" : "?") + " WHERE id = ?")) {
-      ps.setString(1, value);
+      if (value instanceof byte[] bytes) {
+        ps.setBytes(1, bytes);
+      } else {
+        ps.setString(1, (String) value);
+      }
       ps.setLong(2, id);
       ps.executeUpdate();
     }
+  }
+
+  /** Random bytes well above the TOAST threshold. */
+  private static byte[] blob(Random random) {
+    byte[] blob = new byte[3000 + random.nextInt(2000)];
+    random.nextBytes(blob);
+    return blob;
   }
 
   /** Text well above PostgreSQL's TOAST threshold (about 2 kB). */
@@ -174,17 +178,10 @@ final class ConnectorCapture {
    */
   static List<String> targetRows(Path warehouse, boolean softDeletes) throws Exception {
     try (DuckDbWarehouse w = DuckDbWarehouse.open(warehouse)) {
-      assertEquals(0, count(w.connection(), "SELECT count(*) FROM docs WHERE body LIKE '%"
+      assertEquals(List.of("0"), SqlRows.of(w.connection(), "SELECT count(*) FROM docs WHERE body LIKE '%"
           + ToastedHistory.PLACEHOLDER + "%' OR CAST(doc AS VARCHAR) LIKE '%" + ToastedHistory.PLACEHOLDER + "%'"));
       return rows(w.connection(), "SELECT id, title, body, CAST(doc AS VARCHAR), base64(blob), n FROM docs"
           + (softDeletes ? " WHERE NOT _is_deleted" : ""));
-    }
-  }
-
-  private static long count(Connection c, String sql) throws SQLException {
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
     }
   }
 

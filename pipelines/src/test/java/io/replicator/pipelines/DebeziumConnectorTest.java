@@ -3,6 +3,7 @@ package io.replicator.pipelines;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import io.replicator.stream.SourceEvent;
 import io.replicator.testing.DebeziumCapture;
 import io.replicator.testing.ToastedHistory;
 import java.nio.file.Files;
@@ -32,7 +33,7 @@ public class DebeziumConnectorTest {
       if (e.value() != null) { // A null value is the tombstone after a delete: files hold none.
         values.add(e.value());
         placeholders += e.value().contains(ToastedHistory.PLACEHOLDER) ? 1 : 0;
-        splitHalves += e.headers().containsKey("__debezium.newkey") || e.headers().containsKey("__debezium.oldkey")
+        splitHalves += e.headers().containsKey(SourceEvent.NEW_KEY_HEADER) || e.headers().containsKey(SourceEvent.OLD_KEY_HEADER)
             ? 1 : 0;
       }
     }
