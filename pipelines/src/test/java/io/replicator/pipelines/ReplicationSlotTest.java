@@ -5,7 +5,9 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.replicator.testing.PostgresServer;
+import io.replicator.warehouse.bigquery.FakeBigQuery;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +17,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -636,6 +639,91 @@ public class ReplicationSlotTest {
       assertEquals(List.of(), left.filter(f -> f.toString().endsWith(".changes")).toList());
     }
     return run;
+  }
+
+  @Test
+  public void intoBigQueryEveryChangeIsLoadedAndTheSlotConfirmedOnlyOnceItsMergeSucceeded() throws Exception {
+    createCustomers();
+    try (FakeBigQuery bq = new FakeBigQuery()) {
+      bq.reloadsFind(0, 0); // the targets are new: a first read removes nothing
+      bq.answerKeyRecordsFromAppliedLines(); // a moved key's TOASTed values come from its old row
+      String[] toBigQuery = {"--warehouse=bigquery:p.d", "--bigQueryEndpoint=" + bq.endpoint(),
+          "--staging=" + dir.resolve("bq-staging")};
+      Replication.Outcome first = Replication.cli(slotArgs("public.orders,public.customers", toBigQuery));
+      assertEquals(first.err() + first.out(), 0, first.code());
+      String confirmed = confirmedPosition();
+
+      // Changes of every kind; the merges of the next run fail, so the slot must stay where it was.
+      sql("UPDATE orders SET amount = amount + 1 WHERE id < 50; DELETE FROM orders WHERE id > 280;"
+          + " UPDATE orders SET flag = NOT flag WHERE id % 5 = 0;" // leaves the TOASTed values out
+          + " UPDATE orders SET id = id + 1000 WHERE id BETWEEN 100 AND 110;"
+          + " UPDATE customers SET id = 1001 WHERE id = 1; UPDATE customers SET name = 'x' WHERE id = 2;"
+          + " DELETE FROM customers WHERE id = 3; INSERT INTO customers VALUES (3, 'again', 'short')");
+      bq.failJobs(r -> r.jobId().contains("_merge"), "invalidQuery", "injected: the merge failed", 100);
+      Replication.Outcome refused = Replication.cli(slotArgs("public.orders,public.customers", toBigQuery));
+      assertNotEquals(refused.out(), 0, refused.code());
+      assertTrue(refused.err() + refused.out(), (refused.err() + refused.out()).contains("injected: the merge failed"));
+      assertEquals("a failed merge confirms nothing", confirmed, confirmedPosition());
+
+      bq.clearJobFailures();
+      Replication.Outcome second = Replication.cli(slotArgs("public.orders,public.customers", toBigQuery));
+      assertEquals(second.err() + second.out(), 0, second.code());
+      assertNotEquals(confirmed, confirmedPosition());
+      // The targets' highest sequence says the first reads are done: the changes alone are applied.
+      assertFalse(second.out(), second.out().contains("whole at the slot's position first"));
+
+      // A stream while a writer keeps changing both tables, the TOASTed values mostly left alone.
+      Random random = new Random(5);
+      int[] next = {50_000};
+      Writer writer = new Writer(10, (st, ops) -> {
+        int id = random.nextInt(300);
+        switch (ops % 5) {
+          case 0 -> st.execute("UPDATE orders SET amount = amount + 1 WHERE id = " + id);
+          case 1 -> st.execute("DELETE FROM orders WHERE id = " + id);
+          case 2 -> insert(st, next[0], ++next[0]);
+          case 3 -> st.execute("UPDATE customers SET name = 'n" + ops + "' WHERE id = " + (id % 60));
+          default -> st.execute("UPDATE orders SET id = id + 100000 WHERE id = " + id);
+        }
+      });
+      List<String> streamArgs = new ArrayList<>(List.of(slotArgs("public.orders,public.customers", toBigQuery)));
+      streamArgs.addAll(List.of("--streaming=true", "--loadInterval=1s", "--watchInterval=500ms", "--streamFor=6s"));
+      Replication.Outcome stream;
+      try {
+        stream = Replication.cli(streamArgs.toArray(String[]::new));
+      } finally {
+        writer.stop();
+      }
+      assertEquals(stream.err() + stream.out(), 0, stream.code());
+      assertFalse(stream.out(), stream.out().contains("whole at the slot's position first"));
+      assertTrue(stream.out(), stream.count("merged") > 2);
+      Replication.Outcome last = Replication.cli(slotArgs("public.orders,public.customers", toBigQuery));
+      assertEquals(last.err() + last.out(), 0, last.code());
+
+      // What the merges applied, in sequence order, equals what a reload of the source stages now.
+      for (String table : List.of("orders", "customers")) {
+        try (FakeBigQuery reference = new FakeBigQuery()) {
+          reference.reloadsFind(0, 0);
+          Replication.Outcome reload = Replication.cli("replicate", "--table=" + table, "--jdbcTable=public." + table,
+              "--jdbcUrl=" + pg.url(db), "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile,
+              "--warehouse=bigquery:p.d", "--bigQueryEndpoint=" + reference.endpoint(),
+              "--staging=" + dir.resolve("reference-staging"));
+          assertEquals(reload.err() + reload.out(), 0, reload.code());
+          Map<String, Map<String, JsonNode>> applied = bq.appliedRows(table);
+          Map<String, Map<String, JsonNode>> source = reference.appliedRows(table);
+          assertTrue(table, source.size() > 40);
+          assertEquals(table, source, applied);
+        }
+      }
+    }
+  }
+
+  /** The arguments of a {@code --tables} run through the slot, in small batches, with {@code options} added. */
+  private String[] slotArgs(String tables, String... options) {
+    List<String> args = new ArrayList<>(List.of("replicate", "--tables=" + tables, "--jdbcUrl=" + pg.url(db),
+        "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile, "--slot=" + slot,
+        "--batchMaxRows=50"));
+    args.addAll(List.of(options));
+    return args.toArray(String[]::new);
   }
 
   @Test

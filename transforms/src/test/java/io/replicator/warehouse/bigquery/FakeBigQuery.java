@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.replicator.change.StagedLine;
+import io.replicator.merge.ReloadStatements;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -15,27 +17,34 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * A BigQuery REST endpoint on loopback that records every request and answers the calls the
  * target makes: tables get/insert/delete, jobs insert/get and query results. It does not run SQL:
  * it registers the tables a script creates, keeps which batches a merge script applied (a merge
  * inserts every staged row), answers the applied-batch check from that, counts a loaded file's
- * lines as the staging table's rows, and fails calls or jobs when told to.
+ * lines as the staging table's rows, and fails calls or jobs when told to. It keeps every loaded
+ * line, so a target's state after the applied batches can be computed ({@link #appliedState}, the
+ * merge's rule: each key's lines in sequence order) and the highest-sequence, pending-reload and
+ * (when asked) key-record queries answered from it.
  */
 public final class FakeBigQuery implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern CREATE = Pattern.compile(
       "CREATE TABLE IF NOT EXISTS `(?:[^`\\\\]|\\\\.)*`\\.`(?:[^`\\\\]|\\\\.)*`\\.`((?:[^`\\\\]|\\\\.)*)` \\(([^;]*?)\\)\\s*(?:\\n|;)");
+  private static final Pattern FROM_TABLE = Pattern.compile("FROM `[^`]*`\\.`[^`]*`\\.`([^`]*)`");
   private static final Pattern COLUMN = Pattern.compile("^\\s*`?((?:[^`\\\\ ]|\\\\.)+)`? (\\w+)");
 
   /** One request as received: method, decoded path, query string and JSON body (or null). */
@@ -62,8 +71,15 @@ public final class FakeBigQuery implements AutoCloseable {
   public final Set<String> appliedBatches = new HashSet<>();
   /** Per table a load job wrote: the files it holds now. */
   final Map<String, List<String>> loadedFiles = new LinkedHashMap<>();
+  /** One line a load job read into {@code table}, as its file held it then. */
+  public record LoadedLine(String table, String line) {}
+
+  /** Every line load jobs read, in order (staged files are removed after their merge). */
+  public final List<LoadedLine> loadedLines = new ArrayList<>();
   /** Per target: its recorded key columns and delete mode. */
   public final Map<String, List<String>> contracts = new LinkedHashMap<>();
+  /** Per table, the reload a script recorded as started and none has ended: fingerprint, sequence. */
+  private final Map<String, String[]> pendingReloads = new LinkedHashMap<>();
   /** What a reload's removal would answer: live rows, rows older than the reload. */
   long[] reloadRows = {100, 60};
   private final List<Failure> httpFailures = new ArrayList<>();
@@ -72,6 +88,7 @@ public final class FakeBigQuery implements AutoCloseable {
   boolean datasetExists = true;
   /** What a query reading the target's rows answers, two rows a page. */
   public List<List<String>> targetRows = List.of();
+  private boolean keyRecordsFromAppliedLines;
   /** What a partition-bounds query answers: low, high, rows without a value. */
   List<String> bounds = List.of("2024-05-01", "2024-05-03", "0");
 
@@ -93,8 +110,153 @@ public final class FakeBigQuery implements AutoCloseable {
   }
 
   /** Ends the next {@code times} submitted jobs matching {@code when} with this error. */
-  void failJobs(Predicate<Request> when, String reason, String message, int times) {
+  public synchronized void failJobs(Predicate<Request> when, String reason, String message, int times) {
     jobFailures.add(new Failure(when, 0, reason, message, new int[] {times}));
+  }
+
+  /** What a reload's removal answers from now on: the target's live rows, and those older than the reload. */
+  public synchronized void reloadsFind(long liveRows, long olderRows) {
+    reloadRows = new long[] {liveRows, olderRows};
+  }
+
+  /**
+   * The staged lines of {@code table}'s batches that a merge or reload applied, oldest load first:
+   * what the target would hold after them, taken in sequence order.
+   */
+  public synchronized List<JsonNode> appliedLines(String table) {
+    List<JsonNode> applied = new ArrayList<>();
+    for (LoadedLine l : loadedLines) {
+      if (l.table().startsWith("_staging_" + table + "_")) {
+        try {
+          JsonNode line = JSON.readTree(l.line());
+          if (appliedBatches.contains(table + "/" + line.path("_batch_id").asText())) {
+            applied.add(line);
+          }
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+    }
+    return applied;
+  }
+
+  /** One key's state after the applied lines: its row (null once deleted) and the sequence that set it. */
+  public record KeyState(Map<String, JsonNode> row, JsonNode line) {}
+
+  /**
+   * What {@code table} holds after every applied line ({@link #appliedLines}) taken in sequence
+   * order, by key (the key columns' JSON, comma-separated): a partial row keeps the columns it
+   * leaves unchanged, a delete leaves a tombstone (a null row). Metadata columns left out.
+   */
+  public synchronized Map<String, KeyState> appliedState(String table) {
+    List<String> key = keyColumns(table);
+    List<JsonNode> lines = appliedLines(table);
+    Comparator<JsonNode> order = Comparator.comparingLong((JsonNode n) -> n.path(StagedLine.sequenceColumn(0)).asLong());
+    for (int i = 1; i < 4; i++) {
+      String part = StagedLine.sequenceColumn(i);
+      order = order.thenComparingLong(n -> n.path(part).asLong());
+    }
+    lines.sort(order.thenComparingLong(n -> n.path(StagedLine.STEP).asLong()));
+    Map<String, KeyState> state = new TreeMap<>();
+    for (JsonNode line : lines) {
+      String k = key.stream().map(c -> line.get(c).toString()).collect(Collectors.joining(","));
+      if (line.path("_op").asText().equals("DELETE")) {
+        state.put(k, new KeyState(null, line));
+        continue;
+      }
+      Set<String> unchanged = new HashSet<>();
+      line.path(StagedLine.UNCHANGED).forEach(c -> unchanged.add(c.asText()));
+      KeyState before = state.get(k);
+      Map<String, JsonNode> row = new TreeMap<>(unchanged.isEmpty() || before == null || before.row() == null
+          ? Map.of() : before.row());
+      line.fields().forEachRemaining(f -> {
+        if (!f.getKey().startsWith("_") && !unchanged.contains(f.getKey())) {
+          row.put(f.getKey(), f.getValue());
+        }
+      });
+      state.put(k, new KeyState(row, line));
+    }
+    return state;
+  }
+
+  private List<String> keyColumns(String table) {
+    List<String> key = new ArrayList<>();
+    try {
+      JSON.readTree(contracts.get(table).get(0)).forEach(k -> key.add(k.asText()));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return key;
+  }
+
+  /** The live rows of {@link #appliedState}, by key. */
+  public Map<String, Map<String, JsonNode>> appliedRows(String table) {
+    Map<String, Map<String, JsonNode>> rows = new TreeMap<>();
+    appliedState(table).forEach((k, s) -> {
+      if (s.row() != null) {
+        rows.put(k, s.row());
+      }
+    });
+    return rows;
+  }
+
+  /**
+   * Answers the target's key records ({@code ... AS _deleted} queries) from {@link #appliedState}
+   * instead of {@link #targetRows}: for runs that read the target's rows back (key moves completed).
+   */
+  public synchronized void answerKeyRecordsFromAppliedLines() {
+    keyRecordsFromAppliedLines = true;
+  }
+
+  /** The key-record query's rows: each column's text, the sequence parts, and whether a tombstone. */
+  private List<List<String>> keyRecords(String sql, Map<String, String> params) {
+    Matcher from = FROM_TABLE.matcher(sql);
+    from.find();
+    String table = from.group(1);
+    String select = sql.substring(0, sql.indexOf(" AS _deleted"));
+    List<String> columns = new ArrayList<>();
+    Matcher named = Pattern.compile(" AS `((?:[^`\\\\]|\\\\.)*)`").matcher(select);
+    while (named.find()) {
+      columns.add(named.group(1).replace("\\`", "`").replace("\\\\", "\\"));
+    }
+    int width = 0;
+    while (select.contains("`" + StagedLine.sequenceColumn(width) + "`")) {
+      width++;
+    }
+    Set<String> firstKeys = null;
+    if (params.containsKey("first_keys")) {
+      firstKeys = new HashSet<>();
+      try {
+        for (JsonNode v : JSON.readTree(params.get("first_keys"))) {
+          firstKeys.add(v.asText());
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    List<String> key = keyColumns(table);
+    List<List<String>> rows = new ArrayList<>();
+    for (KeyState s : appliedState(table).values()) {
+      List<String> r = new ArrayList<>();
+      for (String c : columns) {
+        JsonNode v = s.row() != null ? s.row().get(c) : key.contains(c) ? s.line().get(c) : null;
+        r.add(v == null || v.isNull() ? null : v.isTextual() ? v.asText() : v.toString());
+      }
+      if (firstKeys != null && !firstKeys.contains(r.get(0))) {
+        continue;
+      }
+      for (int i = 0; i < width; i++) {
+        r.add(s.line().path(StagedLine.sequenceColumn(i)).asText("0"));
+      }
+      r.add(Boolean.toString(s.row() == null));
+      rows.add(r);
+    }
+    return rows;
+  }
+
+  /** Forgets the job failures still to come. */
+  public synchronized void clearJobFailures() {
+    jobFailures.clear();
   }
 
   public synchronized List<Request> jobInserts() {
@@ -251,6 +413,7 @@ public final class FakeBigQuery implements AutoCloseable {
           files.clear();
         }
         load.path("sourceUris").forEach(u -> files.add(u.asText()));
+        load.path("sourceUris").forEach(u -> lines(List.of(u.asText())).forEach(l -> loadedLines.add(new LoadedLine(dest, l))));
         t.put("numRows", Long.toString(lines(files).size()));
       }
     } else {
@@ -290,6 +453,12 @@ public final class FakeBigQuery implements AutoCloseable {
     if (sql.contains("INSERT INTO") && sql.contains("_replicator_tables")) {
       contracts.put(params.get("table_name"), List.of(params.get("key_columns"), params.get("delete_mode")));
     }
+    if (Pattern.compile("DELETE FROM `[^`]*`\\.`[^`]*`\\.`" + ReloadStatements.RELOADS + "`").matcher(sql).find()) {
+      pendingReloads.remove(params.get("table_name"));
+    }
+    if (Pattern.compile("INSERT INTO `[^`]*`\\.`[^`]*`\\.`" + ReloadStatements.RELOADS + "`").matcher(sql).find()) {
+      pendingReloads.put(params.get("table_name"), new String[] {params.get("fingerprint"), params.get("sequence")});
+    }
     if (sql.contains("kept_rows")) {
       rows.add(applyReload(sql, params));
     } else if (sql.startsWith("SELECT key_columns, delete_mode")) {
@@ -308,10 +477,20 @@ public final class FakeBigQuery implements AutoCloseable {
       rows.add(List.of(Boolean.toString(applied), n, "0", "0", n, "[]"));
     } else if (sql.startsWith("SELECT COUNT(*)") && sql.contains("_replicator_batches")) {
       rows.add(List.of(appliedBatches.contains(params.get("table_name") + "/" + batch) ? "1" : "0"));
+    } else if (sql.startsWith("SELECT sequence_num FROM") && sql.contains(ReloadStatements.RELOADS)) {
+      String[] pending = pendingReloads.get(params.get("table_name"));
+      if (pending != null && pending[0].equals(params.get("fingerprint"))) {
+        rows.add(List.of(pending[1]));
+      }
     } else if (sql.startsWith("SELECT MAX(")) {
-      rows.add(java.util.Arrays.asList((String) null));
+      Matcher from = FROM_TABLE.matcher(sql);
+      long max = from.find() ? appliedLines(from.group(1)).stream()
+          .mapToLong(l -> l.path(StagedLine.sequenceColumn(0)).asLong()).max().orElse(0) : 0;
+      rows.add(java.util.Arrays.asList(max == 0 ? null : Long.toString(max)));
     } else if (sql.contains("AS low")) {
       rows.add(bounds);
+    } else if (keyRecordsFromAppliedLines && sql.contains(" AS _deleted FROM ")) {
+      rows.addAll(keyRecords(sql, params));
     } else if (sql.startsWith("SELECT CAST(")) {
       rows.addAll(targetRows);
     }
