@@ -140,7 +140,7 @@ public final class FakeBigQuery implements AutoCloseable {
     return applied;
   }
 
-  /** One key's state after the applied lines: its row (null once deleted) and the sequence that set it. */
+  /** One key's state after the applied lines: its row (null once deleted) and the line that set it (its sequence). */
   public record KeyState(Map<String, JsonNode> row, JsonNode line) {}
 
   /**
