@@ -2,12 +2,18 @@ package io.replicator.s3;
 
 import io.replicator.common.Counters;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SetCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -35,15 +41,16 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  *
  * <p>Input: {@code [source, target]} listings. Each source key is decided as it is listed, against
  * the target's listing (a side input: the target is listed first, and copies start while the
- * source is still being listed). The target's keys that the source lacks are found by a join in a
- * fixed number of shards (by shard, never by object key), which waits for both listings: only
- * deletes and reports wait for it.
+ * source is still being listed). The target's keys that the source lacks wait for the whole
+ * source listing: only deletes and reports wait for them.
  *
- * <p>The target's listing is looked up in one of two ways. By default each plan instance builds a
- * map of it in memory, once: the fastest on one machine, with memory that grows with the target
- * (measured in {@code bench s3-sync}). {@link #lookingUpByKey()} asks the runner for each key
- * instead (a map side input): on Dataflow that is an indexed file read through the worker's
- * cache, so a worker's memory does not grow with the bucket; on the DirectRunner it is slower.
+ * <p>The listings are looked up in one of two ways. By default each plan instance builds a map of
+ * the target's listing in memory, once, and a set of the source's keys for the target-only keys:
+ * the fastest on one machine, with memory that grows with both listings (measured in {@code bench
+ * s3-sync}). {@link #lookingUpByKey()} asks the runner for each source key's target instead (a map
+ * side input: on Dataflow an indexed file read through the worker's cache) and finds the
+ * target-only keys by a join in a fixed number of shards (by shard, never by object key), so a
+ * worker's memory does not grow with the buckets; on the DirectRunner it is slower.
  *
  * <pre>{@code
  * PCollection<SyncAction> plan = PCollectionList.of(source).and(target)
@@ -117,13 +124,26 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
           .apply("Decide source keys", ParDo.of(new SourceFn(targets, compare, filter)).withSideInputs(targets))
           .setCoder(SyncAction.coder());
     }
-    TupleTag<ObjectInfo> source = new TupleTag<>();
-    TupleTag<ObjectInfo> target = new TupleTag<>();
-    PCollection<SyncAction> targetOnly = KeyedPCollectionTuple.of(source, sharded(sides.get(0), "Shard source"))
-        .and(target, sharded(sides.get(1), "Shard target"))
-        .apply("Meet by shard", CoGroupByKey.create())
-        .apply("Decide target-only keys", ParDo.of(new TargetOnlyFn(source, target, filter, delete)))
-        .setCoder(SyncAction.coder());
+    PCollection<SyncAction> targetOnly;
+    if (byKey) {
+      TupleTag<ObjectInfo> source = new TupleTag<>();
+      TupleTag<ObjectInfo> target = new TupleTag<>();
+      targetOnly = KeyedPCollectionTuple.of(source, sharded(sides.get(0), "Shard source"))
+          .and(target, sharded(sides.get(1), "Shard target"))
+          .apply("Meet by shard", CoGroupByKey.create())
+          .apply("Decide target-only keys", ParDo.of(new TargetOnlyFn(source, target, new TargetOnly(filter, delete))))
+          .setCoder(SyncAction.coder());
+    } else {
+      // The set is gathered per bundle, not grouped key by key: against the sharded join a sync of
+      // 10,000 objects on the DirectRunner took 0.35 s less CPU for a first copy and 0.45 s less
+      // (0.25 s of 4.65 s wall) for a no-op re-sync.
+      PCollectionView<Set<String>> keysAtSource = sides.get(0)
+          .apply("Source keys", Combine.globally(new KeySetFn()).asSingletonView());
+      targetOnly = sides.get(1)
+          .apply("Decide target-only keys", ParDo.of(new TargetOnlyInMemoryFn(keysAtSource, new TargetOnly(filter, delete)))
+              .withSideInputs(keysAtSource))
+          .setCoder(SyncAction.coder());
+    }
     return PCollectionList.of(sourceKeys).and(targetOnly).apply("All decisions", Flatten.pCollections());
   }
 
@@ -180,19 +200,16 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
     }
   }
 
-  /** Decides the target keys the source lacks: deleted with {@code --delete}, else reported. */
+  /** Decides the target keys the source lacks, met by shard: deleted with {@code --delete}, else reported. */
   private static final class TargetOnlyFn extends DoFn<KV<Integer, CoGbkResult>, SyncAction> {
     private final TupleTag<ObjectInfo> sourceTag;
     private final TupleTag<ObjectInfo> targetTag;
-    private final KeyFilter filter;
-    private final boolean delete;
-    private final Counter toDelete = Counters.counter(SyncCounters.OBJECTS_TO_DELETE);
+    private final TargetOnly decide;
 
-    TargetOnlyFn(TupleTag<ObjectInfo> sourceTag, TupleTag<ObjectInfo> targetTag, KeyFilter filter, boolean delete) {
+    TargetOnlyFn(TupleTag<ObjectInfo> sourceTag, TupleTag<ObjectInfo> targetTag, TargetOnly decide) {
       this.sourceTag = sourceTag;
       this.targetTag = targetTag;
-      this.filter = filter;
-      this.delete = delete;
+      this.decide = decide;
     }
 
     @ProcessElement
@@ -205,17 +222,92 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
         targets.remove(s.key());
       }
       for (ObjectInfo t : targets.values()) {
-        if (t.isFolderMarker()) {
-          out.output(new SyncAction(t.key(), SyncAction.Kind.SKIP, "folder marker at the target", null, t));
-        } else if (!filter.includes(t.key())) {
-          out.output(new SyncAction(t.key(), SyncAction.Kind.EXCLUDED, "excluded by the filters (never deleted)", null, t));
-        } else if (delete) {
-          toDelete.inc();
-          out.output(new SyncAction(t.key(), SyncAction.Kind.DELETE, "not at the source", null, t));
-        } else {
-          out.output(new SyncAction(t.key(), SyncAction.Kind.SKIP, "only at the target (no --delete)", null, t));
-        }
+        out.output(decide.counted(t));
       }
+    }
+  }
+
+  /** Decides each target key the source lacks, against a set of the source's keys built once per instance. */
+  private static final class TargetOnlyInMemoryFn extends DoFn<ObjectInfo, SyncAction> {
+    private final PCollectionView<Set<String>> sourceKeys;
+    private final TargetOnly decide;
+    private transient Set<String> keys;
+
+    TargetOnlyInMemoryFn(PCollectionView<Set<String>> sourceKeys, TargetOnly decide) {
+      this.sourceKeys = sourceKeys;
+      this.decide = decide;
+    }
+
+    @ProcessElement
+    public void process(@Element ObjectInfo t, ProcessContext ctx) {
+      if (keys == null) {
+        keys = ctx.sideInput(sourceKeys);
+      }
+      if (!keys.contains(t.key())) {
+        ctx.output(decide.counted(t));
+      }
+    }
+  }
+
+  /** The set of the source's keys, gathered per bundle before any grouping. */
+  private static final class KeySetFn extends Combine.CombineFn<ObjectInfo, Set<String>, Set<String>> {
+    @Override
+    public Set<String> createAccumulator() {
+      return new HashSet<>();
+    }
+
+    @Override
+    public Set<String> addInput(Set<String> keys, ObjectInfo o) {
+      keys.add(o.key());
+      return keys;
+    }
+
+    @Override
+    public Set<String> mergeAccumulators(Iterable<Set<String>> sets) {
+      Set<String> all = new HashSet<>();
+      sets.forEach(all::addAll);
+      return all;
+    }
+
+    @Override
+    public Set<String> extractOutput(Set<String> keys) {
+      return keys;
+    }
+
+    @Override
+    public Coder<Set<String>> getAccumulatorCoder(CoderRegistry registry, Coder<ObjectInfo> input) {
+      return SetCoder.of(StringUtf8Coder.of());
+    }
+
+    @Override
+    public Coder<Set<String>> getDefaultOutputCoder(CoderRegistry registry, Coder<ObjectInfo> input) {
+      return SetCoder.of(StringUtf8Coder.of());
+    }
+  }
+
+  /** The decision for a target key the source lacks: deleted with {@code --delete}, else reported. */
+  private static final class TargetOnly implements java.io.Serializable {
+    private final KeyFilter filter;
+    private final boolean delete;
+    private final Counter toDelete = Counters.counter(SyncCounters.OBJECTS_TO_DELETE);
+
+    TargetOnly(KeyFilter filter, boolean delete) {
+      this.filter = filter;
+      this.delete = delete;
+    }
+
+    SyncAction counted(ObjectInfo t) {
+      if (t.isFolderMarker()) {
+        return new SyncAction(t.key(), SyncAction.Kind.SKIP, "folder marker at the target", null, t);
+      }
+      if (!filter.includes(t.key())) {
+        return new SyncAction(t.key(), SyncAction.Kind.EXCLUDED, "excluded by the filters (never deleted)", null, t);
+      }
+      if (delete) {
+        toDelete.inc();
+        return new SyncAction(t.key(), SyncAction.Kind.DELETE, "not at the source", null, t);
+      }
+      return new SyncAction(t.key(), SyncAction.Kind.SKIP, "only at the target (no --delete)", null, t);
     }
   }
 
