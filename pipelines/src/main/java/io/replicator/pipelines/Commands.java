@@ -127,7 +127,7 @@ public final class Commands {
       return null;
     }
     rejectRepeatedOptions(args);
-    if (List.of(args).stream().anyMatch(a -> a.startsWith("--warehouse=duckdb:"))) {
+    if (java.util.Arrays.stream(args).anyMatch(a -> a.startsWith("--warehouse=duckdb:"))) {
       loadDuckDbAside();
     }
     OptionsRegistry.prepareFor(args, ReplicateOptions.class);

@@ -23,6 +23,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -110,17 +111,14 @@ final class ReplicateStreamPipeline {
     PCollection<SourceEvent> events;
     ProgressCommitter committer = ProgressCommitter.NONE;
     boolean inSourceOrder = false;
-    boolean unboundedRead = false;
     if (plan.source().kind() == StreamSourcePlan.Kind.KAFKA) {
       ReadKafkaEvents read = ReadKafkaEvents.from(plan.source().kafkaBootstrapServers(), plan.source().kafkaGroup());
       events = p.apply("Read Kafka", plan.source().kafkaTopicPattern() != null
           ? read.withTopicPattern(plan.source().kafkaTopicPattern()) : read.withTopics(plan.source().kafkaTopics()));
       committer = new KafkaOffsets(plan.source().kafkaBootstrapServers(), plan.source().kafkaGroup(), Map.of());
-      unboundedRead = true;
     } else if (plan.source().kind() == StreamSourcePlan.Kind.PUBSUB) {
       events = p.apply("Read Pub/Sub", ReadPubsubEvents.from(plan.source().pubsubSubscription()));
       committer = new PubsubAcks(plan.source().pubsubSubscription());
-      unboundedRead = true;
     } else if (plan.source().kind() == StreamSourcePlan.Kind.FILES) {
       events = p.apply("Watch change files", WatchChangeFiles.matching(plan.source().changes()).every(plan.source().watchInterval()));
       inSourceOrder = true;
@@ -128,7 +126,9 @@ final class ReplicateStreamPipeline {
       events = null;
       committer = new SlotPositions(slot);
     }
-    if (unboundedRead && options.getRunner().getSimpleName().equals("DirectRunner")) {
+    boolean unboundedRead = plan.source().kind() == StreamSourcePlan.Kind.KAFKA
+        || plan.source().kind() == StreamSourcePlan.Kind.PUBSUB;
+    if (unboundedRead && options.getRunner() == DirectRunner.class) {
       // The DirectRunner reads ten events per bundle and sets each later step up per bundle.
       events = events.apply("Gather read bundles", GatherReadBundles.within(plan.source().loadInterval()));
     }

@@ -103,7 +103,7 @@ public class GatherReadBundlesTest {
     p.run().waitUntilFinish();
 
     // 101 events read in 101 bundles leave in one bundle per source and interval (8), plus the late one's.
-    assertTrue("events: " + EVENTS.get(), EVENTS.get() == 101);
+    assertEquals(101, EVENTS.get());
     assertTrue("bundles after gathering: " + BUNDLES.get(), BUNDLES.get() <= 9);
   }
 }

@@ -45,6 +45,11 @@ public final class FakeBigQuery implements AutoCloseable {
   private static final Pattern CREATE = Pattern.compile(
       "CREATE TABLE IF NOT EXISTS `(?:[^`\\\\]|\\\\.)*`\\.`(?:[^`\\\\]|\\\\.)*`\\.`((?:[^`\\\\]|\\\\.)*)` \\(([^;]*?)\\)\\s*(?:\\n|;)");
   private static final Pattern FROM_TABLE = Pattern.compile("FROM `[^`]*`\\.`[^`]*`\\.`([^`]*)`");
+  private static final Pattern NAMED_COLUMN = Pattern.compile(" AS `((?:[^`\\\\]|\\\\.)*)`");
+  private static final Pattern INSERT_RELOAD = Pattern.compile(
+      "INSERT INTO `[^`]*`\\.`[^`]*`\\.`" + ReloadStatements.RELOADS + "`");
+  private static final Pattern DELETE_RELOAD = Pattern.compile(
+      "DELETE FROM `[^`]*`\\.`[^`]*`\\.`" + ReloadStatements.RELOADS + "`");
   private static final Pattern COLUMN = Pattern.compile("^\\s*`?((?:[^`\\\\ ]|\\\\.)+)`? (\\w+)");
 
   /** One request as received: method, decoded path, query string and JSON body (or null). */
@@ -72,7 +77,7 @@ public final class FakeBigQuery implements AutoCloseable {
   /** Per table a load job wrote: the files it holds now. */
   final Map<String, List<String>> loadedFiles = new LinkedHashMap<>();
   /** One line a load job read into {@code table}, as its file held it then. */
-  public record LoadedLine(String table, String line) {}
+  public record LoadedLine(String table, JsonNode line) {}
 
   /** Every line load jobs read, in order (staged files are removed after their merge). */
   public final List<LoadedLine> loadedLines = new ArrayList<>();
@@ -126,15 +131,9 @@ public final class FakeBigQuery implements AutoCloseable {
   public synchronized List<JsonNode> appliedLines(String table) {
     List<JsonNode> applied = new ArrayList<>();
     for (LoadedLine l : loadedLines) {
-      if (l.table().startsWith("_staging_" + table + "_")) {
-        try {
-          JsonNode line = JSON.readTree(l.line());
-          if (appliedBatches.contains(table + "/" + line.path("_batch_id").asText())) {
-            applied.add(line);
-          }
-        } catch (IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
+      if (l.table().startsWith("_staging_" + table + "_")
+          && appliedBatches.contains(table + "/" + l.line().path("_batch_id").asText())) {
+        applied.add(l.line());
       }
     }
     return applied;
@@ -181,11 +180,7 @@ public final class FakeBigQuery implements AutoCloseable {
 
   private List<String> keyColumns(String table) {
     List<String> key = new ArrayList<>();
-    try {
-      JSON.readTree(contracts.get(table).get(0)).forEach(k -> key.add(k.asText()));
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    json(contracts.get(table).get(0)).forEach(k -> key.add(k.asText()));
     return key;
   }
 
@@ -215,7 +210,7 @@ public final class FakeBigQuery implements AutoCloseable {
     String table = from.group(1);
     String select = sql.substring(0, sql.indexOf(" AS _deleted"));
     List<String> columns = new ArrayList<>();
-    Matcher named = Pattern.compile(" AS `((?:[^`\\\\]|\\\\.)*)`").matcher(select);
+    Matcher named = NAMED_COLUMN.matcher(select);
     while (named.find()) {
       columns.add(named.group(1).replace("\\`", "`").replace("\\\\", "\\"));
     }
@@ -226,12 +221,8 @@ public final class FakeBigQuery implements AutoCloseable {
     Set<String> firstKeys = null;
     if (params.containsKey("first_keys")) {
       firstKeys = new HashSet<>();
-      try {
-        for (JsonNode v : JSON.readTree(params.get("first_keys"))) {
-          firstKeys.add(v.asText());
-        }
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+      for (JsonNode v : json(params.get("first_keys"))) {
+        firstKeys.add(v.asText());
       }
     }
     List<String> key = keyColumns(table);
@@ -413,7 +404,8 @@ public final class FakeBigQuery implements AutoCloseable {
           files.clear();
         }
         load.path("sourceUris").forEach(u -> files.add(u.asText()));
-        load.path("sourceUris").forEach(u -> lines(List.of(u.asText())).forEach(l -> loadedLines.add(new LoadedLine(dest, l))));
+        load.path("sourceUris").forEach(u -> lines(List.of(u.asText()))
+            .forEach(l -> loadedLines.add(new LoadedLine(dest, json(l)))));
         t.put("numRows", Long.toString(lines(files).size()));
       }
     } else {
@@ -453,10 +445,10 @@ public final class FakeBigQuery implements AutoCloseable {
     if (sql.contains("INSERT INTO") && sql.contains("_replicator_tables")) {
       contracts.put(params.get("table_name"), List.of(params.get("key_columns"), params.get("delete_mode")));
     }
-    if (Pattern.compile("DELETE FROM `[^`]*`\\.`[^`]*`\\.`" + ReloadStatements.RELOADS + "`").matcher(sql).find()) {
+    if (DELETE_RELOAD.matcher(sql).find()) {
       pendingReloads.remove(params.get("table_name"));
     }
-    if (Pattern.compile("INSERT INTO `[^`]*`\\.`[^`]*`\\.`" + ReloadStatements.RELOADS + "`").matcher(sql).find()) {
+    if (INSERT_RELOAD.matcher(sql).find()) {
       pendingReloads.put(params.get("table_name"), new String[] {params.get("fingerprint"), params.get("sequence")});
     }
     if (sql.contains("kept_rows")) {
@@ -530,6 +522,14 @@ public final class FakeBigQuery implements AutoCloseable {
     String n = Integer.toString(fresh.size());
     return List.of(Boolean.toString(refused), n, "0", "0", n, Long.toString(reloadRows[0]),
         Long.toString(removes ? reloadRows[1] : 0), Long.toString(kept), "[]");
+  }
+
+  private static JsonNode json(String text) {
+    try {
+      return JSON.readTree(text);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static List<String> lines(List<String> files) {
