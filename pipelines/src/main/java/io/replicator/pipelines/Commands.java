@@ -1,5 +1,6 @@
 package io.replicator.pipelines;
 
+import io.replicator.s3.S3Endpoint;
 import io.replicator.s3.SyncCounters;
 import io.replicator.source.InputFormat;
 import io.replicator.warehouse.spi.Warehouse;
@@ -147,15 +148,30 @@ public final class Commands {
    * thread's exception as the cause).
    */
   private static void loadDuckDbAside() {
-    Thread loading = new Thread(() -> {
+    aside("duckdb-native-load", () -> {
       try {
         Class.forName("org.duckdb.DuckDBNative", true, Commands.class.getClassLoader());
-      } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+      } catch (ClassNotFoundException e) {
         // Met again, and reported, where the run opens DuckDB.
       }
-    }, "duckdb-native-load");
-    loading.setDaemon(true);
-    loading.start();
+    });
+  }
+
+  /**
+   * Runs {@code work} on a daemon thread of its own, while the command's thread parses its
+   * options: work the run would otherwise do on its one thread later. A failure is left for the
+   * run to meet and report where it does that work itself.
+   */
+  private static void aside(String name, Runnable work) {
+    Thread thread = new Thread(() -> {
+      try {
+        work.run();
+      } catch (LinkageError | RuntimeException e) {
+        // Met again, and reported, by the run.
+      }
+    }, name);
+    thread.setDaemon(true);
+    thread.start();
   }
 
   /** @param progress where progress lines go while the run works, or null for none ({@code --quiet}) */
@@ -259,6 +275,9 @@ public final class Commands {
       return 0;
     }
     rejectRepeatedOptions(args);
+    if (Arrays.stream(args).anyMatch(a -> a.contains("s3://"))) {
+      aside("s3-client-classes", S3Endpoint::initializeClientClasses);
+    }
     OptionsRegistry.prepareFor(args, S3SyncOptions.class);
     checkOptionValues(args, S3SyncOptions.class);
     S3SyncOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(S3SyncOptions.class);
