@@ -110,12 +110,16 @@ public class RunLocalScriptIT {
   @Test
   public void s3SyncBenchCopiesAndChecksEveryObject() throws Exception {
     // One large object above the 8 MB threshold: the multipart path runs too.
-    Result r = run("bench", "s3-sync", "--objects=60", "--large=1", "--largeSize=9MB", "--tools=replicator");
+    Result r = run("bench", "s3-sync", "--objects=60", "--large=1", "--largeSize=9MB", "--tools=replicator",
+        "--rounds=2");
     assertEquals(r.err() + r.out(), 0, r.code());
     assertTrue(r.out(), r.out().contains("data: 60 objects of 1-64 KiB in 20 prefixes and 1 of 9.0 MB"));
     assertTrue(r.out(), r.out().matches("(?s).*Replicator s3-sync, DirectRunner +copy +[0-9.]+ +61 .*"));
     assertTrue(r.out(), r.out().matches("(?s).*Replicator s3-sync, DirectRunner +no-op +[0-9.]+ +0 .*"));
     assertTrue(r.out(), r.out().matches("(?s).*Replicator s3-sync, DirectRunner +1% changed +[0-9.]+ +1 .*"));
+    // The second round's copy is checked as the first one is, and both rounds' times are shown.
+    assertTrue(r.out(), r.out().contains("copy: the median of 2 rounds"));
+    assertTrue(r.out(), r.out().matches("(?s).*\\nReplicator s3-sync, DirectRunner +[0-9]+\\.[0-9] [0-9]+\\.[0-9]\\n.*"));
     assertTrue(r.out(), r.out().contains("after every run each copy held every key of the source with its size"));
   }
 

@@ -62,7 +62,7 @@ public final class S3SyncBenchmark {
 
   /** The bench's settings. */
   private record Settings(int objects, int smallMin, int smallMax, int large, long largeSize, long threshold,
-      List<String> tools, Path s3proxy, boolean filesystem, List<String> runs) {}
+      List<String> tools, Path s3proxy, boolean filesystem, List<String> runs, int rounds) {}
 
   private static final List<String> RUNS = List.of("copy", "no-op", "changed");
 
@@ -84,6 +84,7 @@ public final class S3SyncBenchmark {
     Path s3proxy = Path.of("pipelines", "target", "s3proxy", "s3proxy.jar");
     boolean filesystem = false;
     List<String> runs = RUNS;
+    Integer rounds = null;
     for (String a : args) {
       String value = a.substring(a.indexOf('=') + 1);
       if (a.startsWith("--objects=")) {
@@ -114,6 +115,11 @@ public final class S3SyncBenchmark {
           throw new IllegalArgumentException("bench s3-sync: --store='" + value + "' is not memory or filesystem");
         }
         filesystem = value.equals("filesystem");
+      } else if (a.startsWith("--rounds=")) {
+        rounds = Integer.parseInt(value);
+        if (rounds < 1) {
+          throw new IllegalArgumentException("bench s3-sync: --rounds=" + value + " must be at least 1");
+        }
       } else if (a.startsWith("--runs=")) {
         runs = List.of(value.split(","));
         if (runs.isEmpty() || !RUNS.containsAll(runs)) {
@@ -123,7 +129,7 @@ public final class S3SyncBenchmark {
         throw new IllegalArgumentException("bench s3-sync: unknown option '" + a + "' (expected --objects=N,"
             + " --objectSize=1KB-64KB, --large=N, --largeSize=32MB, --multipartThreshold=8MB,"
             + " --tools=aws,rclone,rclone-tuned,replicator, --s3proxyJar=PATH, --store=memory|filesystem,"
-            + " --runs=copy,no-op,changed)");
+            + " --runs=copy,no-op,changed, --rounds=N)");
       }
     }
     if (!runs.contains("copy") && !filesystem) {
@@ -152,8 +158,16 @@ public final class S3SyncBenchmark {
             + " replicator)");
       }
     }
+    if (rounds != null && rounds > 1 && !runs.contains("copy")) {
+      throw new IllegalArgumentException("bench s3-sync: --rounds repeats the copy runs, so --runs must include copy");
+    }
+    if (rounds == null) {
+      // Three by default: a tool's first copy met a colder server than its later ones (tuned rclone
+      // 5.8 s, then 4.3 s four times, on 2026-12-03), whatever warm-up came before.
+      rounds = runs.contains("copy") ? 3 : 1;
+    }
     Settings settings = new Settings(objects, smallMin, smallMax, large, largeSize, threshold, tools, s3proxy,
-        filesystem, runs);
+        filesystem, runs, rounds);
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -271,6 +285,10 @@ public final class S3SyncBenchmark {
       store.empty("bench-warm-up"); // and removes it
     }
     List<Row> rows = new ArrayList<>();
+    // Each tool's first sync, per round, and the command that ran it (for --rounds).
+    Map<String, List<Measured>> copies = new java.util.LinkedHashMap<>();
+    Map<String, List<String>> commands = new java.util.LinkedHashMap<>();
+    Map<String, String> buckets = new HashMap<>();
     int round = 0;
     for (String chosen : settings.tools()) {
       String tool = toolOf(chosen);
@@ -286,8 +304,12 @@ public final class S3SyncBenchmark {
         List<String> command = command(tool, variant, endpoint, bucket, mb);
         Map<String, Integer> expected = store.sizes("bench-src");
         if (settings.runs().contains("copy")) {
-          rows.add(new Row(label, "copy", checked(Measured.run(label, command, env), store, bucket, expected),
-              expected.size(), expected.values().stream().mapToLong(Integer::longValue).sum()));
+          Measured copy = checked(Measured.run(label, command, env), store, bucket, expected);
+          copies.computeIfAbsent(label, l -> new ArrayList<>()).add(copy);
+          commands.put(label, command);
+          buckets.put(label, bucket);
+          rows.add(new Row(label, "copy", copy, expected.size(),
+              expected.values().stream().mapToLong(Integer::longValue).sum()));
         } else {
           store.copy("bench-src", bucket);
         }
@@ -320,9 +342,48 @@ public final class S3SyncBenchmark {
         store.empty(bucket);
       }
     }
+    if (settings.rounds() > 1) {
+      moreCopyRounds(settings.rounds(), copies, commands, buckets, env, store);
+      rows.replaceAll(r -> r.run().equals("copy") ? new Row(r.tool(), r.run(), median(copies.get(r.tool())),
+          r.objects(), r.bytes()) : r);
+    }
     print(out, rows, settings.objects() + settings.large());
+    if (settings.rounds() > 1) {
+      out.printf(Locale.ROOT, "%ncopy: the median of %d rounds, the tools' order turned by one each round; every"
+          + " round's wall seconds:%n", settings.rounds());
+      copies.forEach((label, runs) -> out.printf(Locale.ROOT, "%-41s %s%n", label,
+          String.join(" ", runs.stream().map(m -> String.format(Locale.ROOT, "%.1f", m.seconds())).toList())));
+    }
     out.println("\nafter every run each copy held every key of the source with its size");
     return 0;
+  }
+
+  /**
+   * Runs each tool's first sync {@code rounds - 1} more times, into an empty bucket each time, the
+   * tools' order turned by one each round: the server's speed drifts as it runs (its JIT, its
+   * heap), and a tool that always ran first or last would meet it at one end of that drift.
+   */
+  private static void moreCopyRounds(int rounds, Map<String, List<Measured>> copies,
+      Map<String, List<String>> commands, Map<String, String> buckets, Map<String, String> env, Store store)
+      throws IOException, InterruptedException {
+    List<String> labels = new ArrayList<>(commands.keySet());
+    Map<String, Integer> expected = store.sizes("bench-src");
+    for (int r = 1; r < rounds; r++) {
+      java.util.Collections.rotate(labels, 1);
+      for (String label : labels) {
+        String bucket = buckets.get(label);
+        store.s3().createBucket(b -> b.bucket(bucket));
+        copies.get(label).add(checked(Measured.run(label, commands.get(label), env), store, bucket, expected));
+        store.empty(bucket);
+      }
+    }
+  }
+
+  /** The run of median wall time (the lower middle one of an even count). */
+  private static Measured median(List<Measured> runs) {
+    List<Measured> sorted = new ArrayList<>(runs);
+    sorted.sort(java.util.Comparator.comparingDouble(Measured::seconds));
+    return sorted.get((sorted.size() - 1) / 2);
   }
 
   /** The program a {@code --tools} entry runs ({@code rclone-tuned} is rclone's tuned variant only). */
