@@ -128,7 +128,7 @@ public final class Commands {
       return null;
     }
     rejectRepeatedOptions(args);
-    if (java.util.Arrays.stream(args).anyMatch(a -> a.startsWith("--warehouse=duckdb:"))) {
+    if (Arrays.stream(args).anyMatch(a -> a.startsWith("--warehouse=duckdb:"))) {
       loadDuckDbAside();
     }
     OptionsRegistry.prepareFor(args, ReplicateOptions.class);

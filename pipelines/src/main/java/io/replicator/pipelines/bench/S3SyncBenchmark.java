@@ -162,8 +162,8 @@ public final class S3SyncBenchmark {
       throw new IllegalArgumentException("bench s3-sync: --rounds repeats the copy runs, so --runs must include copy");
     }
     if (rounds == null) {
-      // Three by default: a tool's first copy met a colder server than its later ones (tuned rclone
-      // 5.8 s, then 4.3 s four times, on 2026-12-03), whatever warm-up came before.
+      // Three by default: a tool's first timed copy met a colder server than its later ones, its
+      // untimed warm-up copy notwithstanding (tuned rclone 5.8 s, then 4.3 s four times, 2026-12-03).
       rounds = runs.contains("copy") ? 3 : 1;
     }
     Settings settings = new Settings(objects, smallMin, smallMax, large, largeSize, threshold, tools, s3proxy,
