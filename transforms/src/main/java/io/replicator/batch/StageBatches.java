@@ -485,7 +485,8 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
       List<Change> latest = perKey.sortedByKey();
       superseded.inc(perKey.added() - latest.size());
 
-      List<Change> chunk = new ArrayList<>();
+      // Each staged file is a run of the sorted list, written from a view of it (no copy).
+      int chunkStart = 0;
       long chunkBytes = 0;
       int step = 0;
       for (int i = 0; i < latest.size(); i++) {
@@ -494,20 +495,19 @@ public final class StageBatches extends PTransform<PCollection<Change>, PCollect
         boolean sameKey = i > 0 && latest.get(i - 1).key().equals(c.key());
         step = sameKey ? step + 1 : 0;
         long size = StagedLine.utf8Size(c, step);
-        if (!sameKey && !chunk.isEmpty() && (chunkBytes + size > maxBytes || chunk.size() >= maxRows)) {
-          out.accept(write(table, chunk));
-          chunk = new ArrayList<>();
+        if (!sameKey && i > chunkStart && (chunkBytes + size > maxBytes || i - chunkStart >= maxRows)) {
+          out.accept(write(table, latest.subList(chunkStart, i)));
+          chunkStart = i;
           chunkBytes = 0;
         }
         if (size > maxBytes) {
           LOG.warn("A row of {} ({} bytes) is larger than the batch bound of {} bytes; it is staged in a batch of its own.",
               table, size, maxBytes);
         }
-        chunk.add(c);
         chunkBytes += size;
       }
-      if (!chunk.isEmpty()) {
-        out.accept(write(table, chunk));
+      if (latest.size() > chunkStart) {
+        out.accept(write(table, latest.subList(chunkStart, latest.size())));
       }
     }
 

@@ -103,7 +103,8 @@ public enum ColumnType {
           Base64.getDecoder().decode(text);
           out.set(text, CanonicalValue.Form.STRING);
         }
-        case INT64 -> out.set(Long.toString(parseLong(kind, text)), CanonicalValue.Form.NUMBER);
+        case INT64 -> out.set(kind != ValueKind.BOOLEAN && isCanonicalLong(text) ? text : exactLong(kind, text),
+            CanonicalValue.Form.NUMBER);
         case FLOAT64 -> float64(kind, text, out);
         case NUMERIC -> out.set(decimal(kind, text, 29, 9), CanonicalValue.Form.STRING);
         case BIGNUMERIC -> out.set(decimal(kind, text, 38, 38), CanonicalValue.Form.STRING);
@@ -133,6 +134,11 @@ public enum ColumnType {
     if (kind != ValueKind.TEXT) {
       throw invalid(text);
     }
+  }
+
+  /** An INT64 value parsed and printed: what every integer value converts to. */
+  String exactLong(ValueKind kind, String text) throws InvalidValueException {
+    return Long.toString(parseLong(kind, text));
   }
 
   private long parseLong(ValueKind kind, String text) throws InvalidValueException {
@@ -179,6 +185,10 @@ public enum ColumnType {
       case "Infinity", "inf", "+Infinity", "+inf" -> out.set("Infinity", CanonicalValue.Form.STRING);
       case "-Infinity", "-inf" -> out.set("-Infinity", CanonicalValue.Form.STRING);
       default -> {
+        if (kind != ValueKind.TEXT && isShortPlainNumber(t)) {
+          out.set(t, CanonicalValue.Form.NUMBER); // Finite: fewer than 300 digits and no exponent.
+          return;
+        }
         double d = Double.parseDouble(t);
         if (Double.isInfinite(d)) {
           throw new InvalidValueException("'" + abbreviate(text) + "' is out of range for FLOAT64");
@@ -195,6 +205,12 @@ public enum ColumnType {
     if (kind == ValueKind.BOOLEAN) {
       throw invalid(text);
     }
+    return isCanonicalDecimal(text, maxIntegerDigits, maxScale) ? text
+        : exactDecimal(text, maxIntegerDigits, maxScale);
+  }
+
+  /** A decimal value through {@link BigDecimal}: what every decimal value converts to. */
+  String exactDecimal(String text, int maxIntegerDigits, int maxScale) throws InvalidValueException {
     BigDecimal d = new BigDecimal(text.trim());
     if (d.signum() == 0) {
       return "0";
@@ -209,6 +225,64 @@ public enum ColumnType {
       throw new InvalidValueException("'" + abbreviate(text) + "' is out of range for " + this);
     }
     return d.toPlainString();
+  }
+
+  // Canonical text is most input (a snapshot's numbers as a database prints them): checked by a
+  // scan, it is kept as it is instead of being parsed and printed again (BigDecimal and
+  // Double.parseDouble were 29% of a snapshot's decoding in a profile). Anything the scans do not
+  // accept takes the full conversion.
+
+  /** Whether {@code t} is what {@link #exactDecimal} returns for it: no '+', leading or trailing zeros, exponent or space, within the digits. */
+  static boolean isCanonicalDecimal(String t, int maxIntegerDigits, int maxScale) {
+    int n = t.length();
+    int start = n > 0 && t.charAt(0) == '-' ? 1 : 0;
+    int i = skipDigits(t, start);
+    int integerDigits = i - start;
+    if (integerDigits == 0 || (integerDigits > 1 && t.charAt(start) == '0')) {
+      return false;
+    }
+    boolean zero = integerDigits == 1 && t.charAt(start) == '0';
+    if (i == n) {
+      return zero ? start == 0 : integerDigits <= maxIntegerDigits; // "-0" converts to "0"
+    }
+    if (t.charAt(i) != '.') {
+      return false;
+    }
+    int fraction = skipDigits(t, i + 1) - (i + 1);
+    return i + 1 + fraction == n && fraction > 0 && fraction <= maxScale && t.charAt(n - 1) != '0'
+        && (zero || integerDigits <= maxIntegerDigits);
+  }
+
+  /** Whether {@code t} is an INT64 as {@link Long#toString} prints it: 18 digits at most, so in range. */
+  static boolean isCanonicalLong(String t) {
+    int n = t.length();
+    int start = n > 0 && t.charAt(0) == '-' ? 1 : 0;
+    int digits = skipDigits(t, start) - start;
+    return start + digits == n && digits > 0 && digits <= 18
+        && (t.charAt(start) != '0' || (digits == 1 && start == 0));
+  }
+
+  /** Whether {@code t} is digits with an optional '-' and fraction, under 300 characters: a finite double. */
+  static boolean isShortPlainNumber(String t) {
+    int n = t.length();
+    int start = n > 0 && t.charAt(0) == '-' ? 1 : 0;
+    int i = skipDigits(t, start);
+    if (i == start || n >= 300) {
+      return false;
+    }
+    if (i < n && t.charAt(i) == '.') {
+      int end = skipDigits(t, i + 1);
+      return end > i + 1 && end == n;
+    }
+    return i == n;
+  }
+
+  private static int skipDigits(String t, int from) {
+    int i = from;
+    while (i < t.length() && t.charAt(i) >= '0' && t.charAt(i) <= '9') {
+      i++;
+    }
+    return i;
   }
 
   private boolean bool(ValueKind kind, String text) throws InvalidValueException {

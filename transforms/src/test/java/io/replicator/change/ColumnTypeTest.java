@@ -126,4 +126,72 @@ public class ColumnTypeTest {
     String msg = reject(ColumnType.INT64, ValueKind.TEXT, "x".repeat(500));
     assertTrue(msg, msg.length() < 120);
   }
+
+  /**
+   * Numbers already in canonical form are kept as their text instead of being converted: for every
+   * number-like text (signs, leading and trailing zeros, exponents, spaces, points, digits beyond
+   * the type's, non-ASCII digits) the result is the full conversion's, or both refuse.
+   */
+  @Test
+  public void canonicalNumbersKeptAsTheyAreConvertAsEveryOtherNumber() throws Exception {
+    java.util.Random random = new java.util.Random(20261203);
+    String[] pieces = {"0", "1", "5", "9", "00", "10", "000000000", "999999999", "-", "+", ".", "e", "E", " ", "\u0663"};
+    int kept = 0;
+    for (int n = 0; n < 40_000; n++) {
+      StringBuilder sb = new StringBuilder();
+      for (int k = random.nextInt(8); k >= 0; k--) {
+        sb.append(pieces[random.nextInt(pieces.length)]);
+      }
+      String text = sb.toString();
+      for (ValueKind kind : new ValueKind[] {ValueKind.TEXT, ValueKind.INTEGER, ValueKind.DECIMAL}) {
+        kept += sameAsFullConversion(ColumnType.NUMERIC, kind, text, () -> ColumnType.NUMERIC.exactDecimal(text, 29, 9));
+        kept += sameAsFullConversion(ColumnType.BIGNUMERIC, kind, text, () -> ColumnType.BIGNUMERIC.exactDecimal(text, 38, 38));
+        kept += sameAsFullConversion(ColumnType.INT64, kind, text, () -> ColumnType.INT64.exactLong(kind, text));
+        if (kind != ValueKind.TEXT) {
+          kept += sameAsFullConversion(ColumnType.FLOAT64, kind, text, () -> {
+            double d = Double.parseDouble(text.trim());
+            if (Double.isInfinite(d)) {
+              throw new InvalidValueException("out of range");
+            }
+            return text.trim();
+          });
+        }
+      }
+    }
+    assertTrue("canonical texts seen: " + kept, kept > 10_000);
+    // Edges the random texts may miss: 18 and 19 digits, the types' digit bounds, a long plain number.
+    for (String text : new String[] {"999999999999999999", "-999999999999999999", "1000000000000000000", "-0", "0",
+        "-0.5", "0.000000001", "0.0000000001", "99999999999999999999999999999.999999999",
+        "100000000000000000000000000000", "1" + "0".repeat(298), "1" + "0".repeat(299), "1" + "0".repeat(400)}) {
+      for (ValueKind kind : new ValueKind[] {ValueKind.TEXT, ValueKind.INTEGER, ValueKind.DECIMAL}) {
+        sameAsFullConversion(ColumnType.NUMERIC, kind, text, () -> ColumnType.NUMERIC.exactDecimal(text, 29, 9));
+        sameAsFullConversion(ColumnType.INT64, kind, text, () -> ColumnType.INT64.exactLong(kind, text));
+      }
+    }
+    reject(ColumnType.FLOAT64, ValueKind.DECIMAL, "1" + "0".repeat(400));
+  }
+
+  private interface Conversion {
+    String convert() throws Exception;
+  }
+
+  /** 1 when {@code text} converted to what it was (kept as it is), else 0; fails when the results differ. */
+  private static int sameAsFullConversion(ColumnType type, ValueKind kind, String text, Conversion full) {
+    String expected;
+    try {
+      expected = full.convert();
+    } catch (Exception e) {
+      expected = null;
+    }
+    String actual;
+    try {
+      CanonicalValue v = new CanonicalValue();
+      type.canonicalize(kind, text, v);
+      actual = v.text();
+    } catch (InvalidValueException e) {
+      actual = null;
+    }
+    assertEquals(type + " " + kind + " '" + text + "'", expected, actual);
+    return actual != null && actual.equals(text) ? 1 : 0;
+  }
 }
