@@ -241,9 +241,11 @@ public class ReplicationSlotTest {
       }
     });
     writer.start();
+    // Long enough after the writes (2.5-5 s in) for the windows to merge them on a loaded machine:
+    // with 8 s, a suite run once saw a stream that had merged nothing of writes 3.7 s in.
     Replication.Outcome stream = Replication.cli("replicate", "--streaming=true", "--tables=public.orders",
         "--jdbcUrl=" + pg.url(db), "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile,
-        "--slot=" + slot, "--loadInterval=1s", "--watchInterval=500ms", "--streamFor=8s",
+        "--slot=" + slot, "--loadInterval=1s", "--watchInterval=500ms", "--streamFor=12s",
         "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));
     writer.join();
     assertEquals(null, failed.get());
