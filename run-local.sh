@@ -80,7 +80,11 @@ case "${1:-}" in
     if [[ " $* " != *" --runner=FlinkRunner "* && " $* " != *" --streaming=true "* && " $* " != *" --streaming "* ]]; then
       cores=$(nproc 2>/dev/null || echo 2)
       heap="$(( cores > 2 ? cores * 512 : 1024 ))m"
-      JVM_FLAGS="-Xms$heap -Xmx$heap -XX:+UseParallelGC"
+      JVM_FLAGS="-Xmx$heap -XX:+UseParallelGC"
+      # A heap set in JAVA_OPTS (a smaller -Xmx, say) starts where the JVM starts it.
+      if [[ " ${JAVA_OPTS:-} " != *" -Xm"[sx]* ]]; then
+        JVM_FLAGS="-Xms$heap $JVM_FLAGS"
+      fi
       if grep -qs '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled; then
         JVM_FLAGS="$JVM_FLAGS -XX:+UseTransparentHugePages"
       fi
