@@ -72,10 +72,9 @@ case "${1:-}" in
   # concurrent work took CPU from it (a 2,000,000-row load: 22.1-23.8 s against 25.0-26.0 s, three
   # runs each, 2026-12-02); a stream keeps G1's short pauses. The heap starts at its bound (from the
   # JVM's default start, a 64th of the machine, a load made two more full collections and 0.8 s
-  # more pauses while the heap grew), and in
-  # transparent huge pages where the kernel gives them on request: a 2,000,000-row load took
-  # 15.9-16.3 s against 17.5-18.7 s, an empty run 2.6-2.9 s against 2.9-3.1 s (2026-12-03, three
-  # runs of each alternated; the same peak RSS).
+  # more pauses while the heap grew), and in transparent huge pages where the kernel gives them on
+  # request: a 2,000,000-row load took 15.9-16.3 s against 17.5-18.7 s, an empty run 2.6-2.9 s
+  # against 2.9-3.1 s (2026-12-03, three runs of each alternated; the same peak RSS).
   replicate)
     if [[ " $* " != *" --runner=FlinkRunner "* && " $* " != *" --streaming=true "* && " $* " != *" --streaming "* ]]; then
       cores=$(nproc 2>/dev/null || echo 2)
