@@ -241,7 +241,7 @@ public class ReplicationSlotTest {
       }
     });
     writer.start();
-    // Long enough after the writes (2.5-5 s in) for the windows to merge them on a loaded machine:
+    // Long enough after the writes (2.5-4 s in) for the windows to merge them on a loaded machine:
     // with 8 s, a suite run once saw a stream that had merged nothing of writes 3.7 s in.
     Replication.Outcome stream = Replication.cli("replicate", "--streaming=true", "--tables=public.orders",
         "--jdbcUrl=" + pg.url(db), "--jdbcUser=" + PostgresServer.USER, "--jdbcPasswordFile=" + passwordFile,

@@ -103,8 +103,9 @@ public enum ColumnType {
           Base64.getDecoder().decode(text);
           out.set(text, CanonicalValue.Form.STRING);
         }
-        case INT64 -> out.set(kind != ValueKind.BOOLEAN && isCanonicalLong(text) ? text : exactLong(kind, text),
-            CanonicalValue.Form.NUMBER);
+        // 18 digits at most: always in range, and as Long.toString prints it.
+        case INT64 -> out.set(kind != ValueKind.BOOLEAN && isCanonicalDecimal(text, 18, 0) ? text
+            : exactLong(kind, text), CanonicalValue.Form.NUMBER);
         case FLOAT64 -> float64(kind, text, out);
         case NUMERIC -> out.set(decimal(kind, text, 29, 9), CanonicalValue.Form.STRING);
         case BIGNUMERIC -> out.set(decimal(kind, text, 38, 38), CanonicalValue.Form.STRING);
@@ -251,15 +252,6 @@ public enum ColumnType {
     int fraction = skipDigits(t, i + 1) - (i + 1);
     return i + 1 + fraction == n && fraction > 0 && fraction <= maxScale && t.charAt(n - 1) != '0'
         && (zero || integerDigits <= maxIntegerDigits);
-  }
-
-  /** Whether {@code t} is an INT64 as {@link Long#toString} prints it: 18 digits at most, so in range. */
-  static boolean isCanonicalLong(String t) {
-    int n = t.length();
-    int start = n > 0 && t.charAt(0) == '-' ? 1 : 0;
-    int digits = skipDigits(t, start) - start;
-    return start + digits == n && digits > 0 && digits <= 18
-        && (t.charAt(start) != '0' || (digits == 1 && start == 0));
   }
 
   /** Whether {@code t} is digits with an optional '-' and fraction, under 300 characters: a finite double. */

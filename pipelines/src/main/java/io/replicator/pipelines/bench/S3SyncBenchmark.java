@@ -10,7 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -286,8 +289,8 @@ public final class S3SyncBenchmark {
     }
     List<Row> rows = new ArrayList<>();
     // Each tool's first sync, per round, and the command that ran it (for --rounds).
-    Map<String, List<Measured>> copies = new java.util.LinkedHashMap<>();
-    Map<String, List<String>> commands = new java.util.LinkedHashMap<>();
+    Map<String, List<Measured>> copies = new LinkedHashMap<>();
+    Map<String, List<String>> commands = new LinkedHashMap<>();
     Map<String, String> buckets = new HashMap<>();
     int round = 0;
     for (String chosen : settings.tools()) {
@@ -369,7 +372,7 @@ public final class S3SyncBenchmark {
     List<String> labels = new ArrayList<>(commands.keySet());
     Map<String, Integer> expected = store.sizes("bench-src");
     for (int r = 1; r < rounds; r++) {
-      java.util.Collections.rotate(labels, 1);
+      Collections.rotate(labels, 1);
       for (String label : labels) {
         String bucket = buckets.get(label);
         store.s3().createBucket(b -> b.bucket(bucket));
@@ -382,7 +385,7 @@ public final class S3SyncBenchmark {
   /** The run of median wall time (the lower middle one of an even count). */
   private static Measured median(List<Measured> runs) {
     List<Measured> sorted = new ArrayList<>(runs);
-    sorted.sort(java.util.Comparator.comparingDouble(Measured::seconds));
+    sorted.sort(Comparator.comparingDouble(Measured::seconds));
     return sorted.get((sorted.size() - 1) / 2);
   }
 

@@ -220,10 +220,11 @@ final class ExecutorServiceParallelExecutor
            * while one long bundle ran, the pool's free thread ran the driver without pause (a tenth
            * of a 2,000,000-row load's CPU samples, taken from the other core's work). When no work
            * waits for a thread after a drive, it now waits before looking again, from 50 µs
-           * doubling up to 2 ms; any work queued by a drive starts the wait over. Measured with
-           * run-local.sh's settings, three runs of each jar alternated (2026-12-03): the change
-           * batch of bench replicate 8.4 s against 9.4-9.7 s, its 2,000,000-row load 16.2-17.0 s
-           * against 16.9-17.4 s, the first sync of bench s3-sync 5.4-5.7 s against 5.7-5.8 s.
+           * doubling up to 2 ms; any work queued by a drive starts the wait over. Measured by hand
+           * with run-local.sh's JVM settings, three runs of each jar alternated (2026-12-03): the
+           * replicate benchmark's change batch 8.4 s against 9.4-9.7 s, its 2,000,000-row load
+           * 16.2-17.0 s against 16.9-17.4 s, a first sync of the s3-sync benchmark's 10,004
+           * objects 5.4-5.7 s against 5.7-5.8 s.
            */
           private void waitWhileIdle() {
             if (!(executorService instanceof ThreadPoolExecutor)
