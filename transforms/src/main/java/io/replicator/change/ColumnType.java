@@ -185,20 +185,22 @@ public enum ColumnType {
       case "NaN", "nan" -> out.set("NaN", CanonicalValue.Form.STRING);
       case "Infinity", "inf", "+Infinity", "+inf" -> out.set("Infinity", CanonicalValue.Form.STRING);
       case "-Infinity", "-inf" -> out.set("-Infinity", CanonicalValue.Form.STRING);
-      default -> {
-        if (kind != ValueKind.TEXT && isShortPlainNumber(t)) {
-          out.set(t, CanonicalValue.Form.NUMBER); // Finite: fewer than 300 digits and no exponent.
-          return;
-        }
-        double d = Double.parseDouble(t);
-        if (Double.isInfinite(d)) {
-          throw new InvalidValueException("'" + abbreviate(text) + "' is out of range for FLOAT64");
-        }
-        // A JSON number is already a JSON number: keep its text. FLOAT64 never identifies a row,
-        // so no single canonical text is needed, and printing a double costs more than parsing it.
-        out.set(kind == ValueKind.TEXT ? Double.toString(d) : t, CanonicalValue.Form.NUMBER);
-      }
+      // Finite without parsing: fewer than 300 digits and no exponent.
+      default -> out.set(kind != ValueKind.TEXT && isShortPlainNumber(t) ? t : exactFloat64(kind, text),
+          CanonicalValue.Form.NUMBER);
     }
+  }
+
+  /** A finite FLOAT64 value through {@link Double#parseDouble}: what every number converts to. */
+  String exactFloat64(ValueKind kind, String text) throws InvalidValueException {
+    String t = text.trim();
+    double d = Double.parseDouble(t);
+    if (Double.isInfinite(d)) {
+      throw new InvalidValueException("'" + abbreviate(text) + "' is out of range for FLOAT64");
+    }
+    // A JSON number is already a JSON number: keep its text. FLOAT64 never identifies a row,
+    // so no single canonical text is needed, and printing a double costs more than parsing it.
+    return kind == ValueKind.TEXT ? Double.toString(d) : t;
   }
 
   private String decimal(ValueKind kind, String text, int maxIntegerDigits, int maxScale)
