@@ -208,8 +208,27 @@ public enum ColumnType {
     if (kind == ValueKind.BOOLEAN) {
       throw invalid(text);
     }
-    return isCanonicalDecimal(text, maxIntegerDigits, maxScale) ? text
+    if (isCanonicalDecimal(text, maxIntegerDigits, maxScale)) {
+      return text;
+    }
+    // A database prints a NUMERIC at its column's scale ("3550.3100"): its zeros dropped, it is canonical.
+    String stripped = withoutTrailingFractionZeros(text);
+    return stripped != null && isCanonicalDecimal(stripped, maxIntegerDigits, maxScale) ? stripped
         : exactDecimal(text, maxIntegerDigits, maxScale);
+  }
+
+  /** {@code t} without the zeros that end its fraction (and the point, if nothing is left after it); null when none do. */
+  private static String withoutTrailingFractionZeros(String t) {
+    int n = t.length();
+    int point = t.indexOf('.');
+    if (point < 0 || t.charAt(n - 1) != '0') {
+      return null;
+    }
+    int end = n;
+    while (end > point + 1 && t.charAt(end - 1) == '0') {
+      end--;
+    }
+    return t.substring(0, end == point + 1 ? point : end);
   }
 
   /** A decimal value through {@link BigDecimal}: what every decimal value converts to. */

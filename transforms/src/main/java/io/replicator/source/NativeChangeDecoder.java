@@ -7,6 +7,7 @@ import io.replicator.change.KeyChanges;
 import io.replicator.change.KeyChanges.SourceOp;
 import io.replicator.change.Sequence;
 import io.replicator.change.TableSchema;
+import io.replicator.change.ValueKind;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -33,6 +34,7 @@ public final class NativeChangeDecoder implements ChangeDecoder {
   private boolean hasSequence;
   private int beforeKeysSeen;
   private final java.util.List<String> unchangedNames = new java.util.ArrayList<>();
+  private final PlainJsonRow plain = new PlainJsonRow();
 
   public NativeChangeDecoder(String table, TableSchema schema) {
     this.table = table;
@@ -53,12 +55,36 @@ public final class NativeChangeDecoder implements ChangeDecoder {
 
   @Override
   public int decode(String line, Consumer<Change> out) throws RejectedInputException {
+    clear();
+    if (!plain.read(line, row, this::plainMetaField)) {
+      clear();
+      readParsed(line);
+    }
+    return emit(out);
+  }
+
+  /** How many lines {@link #decode} read without the JSON parser. */
+  long plainLines() {
+    return plain.linesTaken();
+  }
+
+  /** {@link #decode} with the JSON parser alone: what the plain reader's lines are checked against. */
+  int decodeParsed(String line, Consumer<Change> out) throws RejectedInputException {
+    clear();
+    readParsed(line);
+    return emit(out);
+  }
+
+  private void clear() {
     row.reset();
     before.reset();
     op = null;
     hasSequence = false;
     beforeKeysSeen = 0;
     unchangedNames.clear();
+  }
+
+  private void readParsed(String line) throws RejectedInputException {
     try (JsonParser p = JsonLines.open(line)) {
       row.readObject(p, this::metaField);
       JsonLines.requireEnd(p);
@@ -67,6 +93,9 @@ public final class NativeChangeDecoder implements ChangeDecoder {
     } catch (IOException e) {
       throw new RejectedInputException("unreadable line: " + e.getMessage());
     }
+  }
+
+  private int emit(Consumer<Change> out) throws RejectedInputException {
     if (op == null) {
       throw new RejectedInputException("missing _op");
     }
@@ -118,6 +147,59 @@ public final class NativeChangeDecoder implements ChangeDecoder {
     return beforeRow == null ? 1 : 2;
   }
 
+  /** {@link #metaField} for the plain reader's scalar values; false where the parser's reading is needed. */
+  private boolean plainMetaField(String name, ValueKind kind, String text) throws RejectedInputException {
+    switch (name) {
+      case "_op" -> {
+        if (kind == null) {
+          return false;
+        }
+        op = text.trim().toUpperCase(Locale.ROOT);
+        return true;
+      }
+      case "_sequence_num" -> {
+        if (kind != ValueKind.INTEGER && kind != ValueKind.TEXT) {
+          return false;
+        }
+        try {
+          sequence = Long.parseLong(kind == ValueKind.TEXT ? text.trim() : text);
+        } catch (NumberFormatException e) {
+          return false;
+        }
+        hasSequence = true;
+        return true;
+      }
+      case "_unchanged" -> {
+        return false; // an array
+      }
+      default -> {
+        Integer index = beforeKeyColumn(name);
+        if (index == null) {
+          return true; // not part of the row, as the parser skips it
+        }
+        if (before.isPresent(index)) {
+          return false;
+        }
+        if (kind == null) {
+          before.setNull(index);
+        } else {
+          before.set(index, kind, text);
+        }
+        beforeKeysSeen++;
+        return true;
+      }
+    }
+  }
+
+  /** The key column a {@code _before_} field names, or null for any other field. */
+  private Integer beforeKeyColumn(String name) {
+    if (!name.startsWith(BEFORE)) {
+      return null;
+    }
+    Integer index = row.schema().indexOf(name.substring(BEFORE.length()));
+    return index == null || !row.schema().keyColumns().contains(row.schema().column(index).name()) ? null : index;
+  }
+
   private boolean metaField(String name, JsonParser p) throws IOException, RejectedInputException {
     switch (name) {
       case "_op" -> {
@@ -149,8 +231,8 @@ public final class NativeChangeDecoder implements ChangeDecoder {
         if (!name.startsWith(BEFORE)) {
           return false;
         }
-        Integer index = row.schema().indexOf(name.substring(BEFORE.length()));
-        if (index == null || !row.schema().keyColumns().contains(row.schema().column(index).name())) {
+        Integer index = beforeKeyColumn(name);
+        if (index == null) {
           p.skipChildren(); // Before-values of non-key columns say nothing the merge needs.
           return true;
         }

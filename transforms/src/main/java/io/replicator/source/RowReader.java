@@ -226,6 +226,29 @@ public final class RowReader {
   }
 
   /**
+   * As {@link #columnAtPosition(int, String)} for the name at {@code [from, to)} of {@code line}:
+   * no String is made for a name the last row had at that position.
+   */
+  Integer columnAtPosition(int position, String line, int from, int to) {
+    if (position < columnAt.length) {
+      int last = columnAt[position];
+      if (last >= 0) {
+        String name = schema.column(last).name();
+        if (name.length() == to - from && line.startsWith(name, from)) {
+          return last;
+        }
+      }
+    }
+    return columnAtPosition(position, line.substring(from, to));
+  }
+
+  /** Sets column {@code index} to SQL NULL, as a JSON null reads. */
+  void setNull(int index) {
+    present[index] = true;
+    texts[index] = null;
+  }
+
+  /**
    * The object or array the parser is at, as JSON text; a field given twice inside it is refused
    * (a JsonParseException) also where the row's parser lets its own fields repeat ({@link
    * JsonLines#openRow}): a JSON value is refused the same in a snapshot row and in a change line.
@@ -250,7 +273,7 @@ public final class RowReader {
     present[index] = true;
     JsonToken t = p.currentToken();
     if (t == JsonToken.VALUE_NULL) {
-      texts[index] = null;
+      setNull(index);
       return;
     }
     if (t == JsonToken.VALUE_STRING && placeholders != null && isPlaceholder(p.getText())) {

@@ -16,6 +16,7 @@ public final class SnapshotJsonDecoder implements ChangeDecoder {
   private final Sequence sequence;
   private final RowReader row;
   private final RowReader keyOnly;
+  private final PlainJsonRow plain = new PlainJsonRow();
 
   public SnapshotJsonDecoder(String table, TableSchema schema, Sequence sequence) {
     this.table = table;
@@ -56,6 +57,33 @@ public final class SnapshotJsonDecoder implements ChangeDecoder {
   @Override
   public int decode(String line, Consumer<Change> out) throws RejectedInputException {
     row.reset();
+    if (!plain.read(line, row, null)) {
+      row.reset();
+      readParsed(line);
+    }
+    return emit(out);
+  }
+
+  /** How many lines {@link #decode} read without the JSON parser. */
+  long plainLines() {
+    return plain.linesTaken();
+  }
+
+  /** {@link #decode} with the JSON parser alone: what the plain reader's lines are checked against. */
+  int decodeParsed(String line, Consumer<Change> out) throws RejectedInputException {
+    row.reset();
+    readParsed(line);
+    return emit(out);
+  }
+
+  private int emit(Consumer<Change> out) throws RejectedInputException {
+    row.requireWhole("a snapshot row");
+    out.accept(new Change(table, ChangeOp.UPSERT, row.key(), sequence, row.rowJson()));
+    return 1;
+  }
+
+  /** Reads {@code line} into the row with the JSON parser: every line the plain reader declines. */
+  private void readParsed(String line) throws RejectedInputException {
     try (JsonParser p = JsonLines.openRow(line)) {
       row.readObject(p, null);
       JsonLines.requireEnd(p);
@@ -64,8 +92,5 @@ public final class SnapshotJsonDecoder implements ChangeDecoder {
     } catch (IOException e) {
       throw new RejectedInputException("unreadable line: " + e.getMessage());
     }
-    row.requireWhole("a snapshot row");
-    out.accept(new Change(table, ChangeOp.UPSERT, row.key(), sequence, row.rowJson()));
-    return 1;
   }
 }

@@ -154,10 +154,11 @@ public class ColumnTypeTest {
       }
     }
     assertTrue("canonical texts seen: " + kept, kept > 10_000);
-    // Edges the random texts may miss: 18 and 19 digits, the types' digit bounds, a long plain number.
+    // Edges the random texts may miss: 18 and 19 digits, the types' digit bounds, zeros ending a fraction, a long plain number.
     for (String text : new String[] {"999999999999999999", "-999999999999999999", "1000000000000000000", "-0", "0",
         "-0.5", "0.000000001", "0.0000000001", "99999999999999999999999999999.999999999",
-        "100000000000000000000000000000", "1" + "0".repeat(298), "1" + "0".repeat(299), "1" + "0".repeat(400)}) {
+        "100000000000000000000000000000", "3550.3100", "-0.00", "100.00", "0.10", "5.", "-12.0", "0.0000000010",
+        "99999999999999999999999999999.9999999990", "1" + "0".repeat(298), "1" + "0".repeat(299), "1" + "0".repeat(400)}) {
       for (ValueKind kind : new ValueKind[] {ValueKind.TEXT, ValueKind.INTEGER, ValueKind.DECIMAL}) {
         sameAsFullConversion(ColumnType.NUMERIC, kind, text, () -> ColumnType.NUMERIC.exactDecimal(text, 29, 9));
         sameAsFullConversion(ColumnType.INT64, kind, text, () -> ColumnType.INT64.exactLong(kind, text));
