@@ -4,10 +4,12 @@ import io.replicator.change.Change;
 import io.replicator.change.ChangeCoder;
 import io.replicator.source.ChangeSpill;
 import java.io.BufferedOutputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
+import java.nio.file.NoSuchFileException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -101,11 +103,20 @@ public final class SpillWriter implements ChangeSpill.Writer {
     }
 
     static Spill create(ResourceId file) {
-      try {
-        return new Spill(file, new BufferedOutputStream(Channels.newOutputStream(
-            FileSystems.create(file, "application/octet-stream")), 1 << 16));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot create the spill file " + file, e);
+      // A stream stages earlier polls' files while it spills the next ones, and staging removes a
+      // bucket's directory once it has emptied it: the directory may go between the file system
+      // creating it and opening the file in it. Created again, it stays (the file is in it).
+      for (int attempt = 1; ; attempt++) {
+        try {
+          return new Spill(file, new BufferedOutputStream(Channels.newOutputStream(
+              FileSystems.create(file, "application/octet-stream")), 1 << 16));
+        } catch (FileNotFoundException | NoSuchFileException e) {
+          if (attempt == 5) {
+            throw new UncheckedIOException("cannot create the spill file " + file, e);
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot create the spill file " + file, e);
+        }
       }
     }
 

@@ -101,6 +101,45 @@ public class SpillBatchesTest {
     }
   }
 
+  /**
+   * A stream's polls keep writing spill files into the bucket directories that staging empties and
+   * removes as it goes: a directory removed between the writer creating it and opening its file
+   * must not fail the poll (it did once, in a slot stream into BigQuery).
+   */
+  @Test
+  public void spillingGoesOnWhileStagingRemovesEmptiedBucketDirectories() throws Exception {
+    String dir = tmp.getRoot() + "/spill";
+    java.util.concurrent.BlockingQueue<String> written = new java.util.concurrent.LinkedBlockingQueue<>();
+    java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread stager = new Thread(() -> {
+      try {
+        while (writing.get() || !written.isEmpty()) {
+          String file = written.poll(10, java.util.concurrent.TimeUnit.MILLISECONDS);
+          if (file != null) {
+            StagingPaths.deleteSpill(file);
+          }
+        }
+      } catch (Exception e) {
+        throw new RuntimeException(e);
+      }
+    });
+    stager.start();
+    try {
+      for (int poll = 0; poll < 8000; poll++) {
+        try (SpillWriter spill = new SpillWriter(2, dir)) {
+          spill.write(new Change("t", ChangeOp.UPSERT, "[" + poll + "]", Sequence.of(poll + 1), "\"id\":" + poll));
+          written.addAll(spill.finish().values());
+        }
+      }
+    } finally {
+      writing.set(false);
+      stager.join();
+    }
+    try (Stream<Path> left = Files.walk(Path.of(tmp.getRoot().toString()))) {
+      assertEquals(List.of(), left.filter(Files::isRegularFile).toList());
+    }
+  }
+
   @Test
   public void aStreamsBucketsAreGatheredIntoBatchesOfWholeKeys() throws Exception {
     // Two polls of a stream spill into 64 buckets each, every key of two tables changed in both:
