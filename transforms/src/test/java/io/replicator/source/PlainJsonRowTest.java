@@ -55,19 +55,7 @@ public class PlainJsonRowTest {
     Random random = new Random(20261203);
     SnapshotJsonDecoder plain = new SnapshotJsonDecoder("t", SCHEMA, Sequence.of(7));
     SnapshotJsonDecoder parsed = new SnapshotJsonDecoder("t", SCHEMA, Sequence.of(7));
-    int accepted = 0;
-    int lines = 60_000;
-    for (int k = 0; k < lines; k++) {
-      String line = randomLine(random);
-      String expected = outcome(() -> parsed.decodeParsed(line, out()));
-      String actual = outcome(() -> plain.decode(line, out()));
-      assertEquals(line, expected, actual);
-      accepted += expected.startsWith("row ") ? 1 : 0;
-    }
-    // Both ways are exercised: most accepted lines by the plain reader, and many lines declined.
-    long taken = plain.plainLines();
-    assertTrue("plain " + taken + " of " + accepted + " accepted", taken > accepted / 2 && accepted > lines / 10);
-    assertTrue("declined " + (lines - taken), lines - taken > lines / 4);
+    assertReadAsTheParserReads(() -> randomLine(random), plain::decode, parsed::decodeParsed, plain::plainLines, 10);
   }
 
   /** Metadata fields of native change lines, with values well and badly formed. */
@@ -86,35 +74,52 @@ public class PlainJsonRowTest {
     Random random = new Random(20261204);
     NativeChangeDecoder plain = new NativeChangeDecoder("t", SCHEMA).passingKeyMoves();
     NativeChangeDecoder parsed = new NativeChangeDecoder("t", SCHEMA).passingKeyMoves();
+    assertReadAsTheParserReads(() -> randomChangeLine(random), plain::decode, parsed::decodeParsed, plain::plainLines, 50);
+  }
+
+  /** A row of {@link #randomLine} with metadata fields added: mostly _op and _sequence_num, well formed. */
+  private static String randomChangeLine(Random random) {
+    String row = randomLine(random);
+    StringBuilder line = new StringBuilder(row.endsWith("}") ? row.substring(0, row.length() - 1) : row);
+    List<String[]> fields = new ArrayList<>();
+    for (int m = 0; m < 2; m++) {
+      if (random.nextInt(6) > 0) {
+        fields.add(METADATA[m]);
+      }
+    }
+    for (int m = random.nextInt(4); m > 0; m--) {
+      fields.add(METADATA[random.nextInt(METADATA.length)]);
+    }
+    for (String[] field : fields) {
+      int good = field[0].equals("_op") ? 3 : field[0].equals("_unchanged") ? 1 : 2;
+      line.append(line.length() > 1 ? "," : "").append('"').append(field[0]).append("\":")
+          .append(field[1 + random.nextInt(random.nextInt(4) > 0 ? Math.min(good, field.length - 1) : field.length - 1)]);
+    }
+    return line.append(row.endsWith("}") ? "}" : "").toString();
+  }
+
+  /**
+   * Decodes 60,000 lines of {@code lines} with the plain reader first and with the parser alone: the
+   * same change or rejection each time; at least one line in {@code acceptedOneIn} accepted, most
+   * of those by the plain reader, and a quarter of all declined by it.
+   */
+  private void assertReadAsTheParserReads(java.util.function.Supplier<String> lines, LineDecoder plain,
+      LineDecoder parsed, java.util.function.LongSupplier plainLines, int acceptedOneIn) {
     int accepted = 0;
-    int lines = 60_000;
-    for (int k = 0; k < lines; k++) {
-      String row = randomLine(random);
-      StringBuilder line = new StringBuilder(row.endsWith("}") ? row.substring(0, row.length() - 1) : row);
-      List<String[]> fields = new ArrayList<>();
-      for (int m = 0; m < 2; m++) {
-        if (random.nextInt(6) > 0) {
-          fields.add(METADATA[m]); // _op and _sequence_num, mostly
-        }
-      }
-      for (int m = random.nextInt(4); m > 0; m--) {
-        fields.add(METADATA[random.nextInt(METADATA.length)]);
-      }
-      for (String[] field : fields) {
-        int good = field[0].equals("_op") ? 3 : field[0].equals("_unchanged") ? 1 : 2;
-        line.append(line.length() > 1 ? "," : "").append('"').append(field[0]).append("\":")
-            .append(field[1 + random.nextInt(random.nextInt(4) > 0 ? Math.min(good, field.length - 1) : field.length - 1)]);
-      }
-      String text = line.append(row.endsWith("}") ? "}" : "").toString();
-      String expected = outcome(() -> parsed.decodeParsed(text, out()));
-      String actual = outcome(() -> plain.decode(text, out()));
-      assertEquals(text, expected, actual);
+    int count = 60_000;
+    for (int k = 0; k < count; k++) {
+      String line = lines.get();
+      String expected = outcome(() -> parsed.decode(line, out()));
+      assertEquals(line, expected, outcome(() -> plain.decode(line, out())));
       accepted += expected.startsWith("row ") ? 1 : 0;
     }
-    // Both ways are exercised: most accepted lines by the plain reader, and many lines declined.
-    long taken = plain.plainLines();
-    assertTrue("plain " + taken + " of " + accepted + " accepted", taken > accepted / 2 && accepted > lines / 50);
-    assertTrue("declined " + (lines - taken), lines - taken > lines / 4);
+    long taken = plainLines.getAsLong();
+    assertTrue("plain " + taken + " of " + accepted + " accepted", taken > accepted / 2 && accepted > count / acceptedOneIn);
+    assertTrue("declined " + (count - taken), count - taken > count / 4);
+  }
+
+  private interface LineDecoder {
+    int decode(String line, java.util.function.Consumer<Change> out) throws RejectedInputException;
   }
 
   @Test
@@ -144,7 +149,7 @@ public class PlainJsonRowTest {
   }
 
   private interface Decode {
-    void run() throws RejectedInputException;
+    int run() throws RejectedInputException;
   }
 
   private final List<Change> decoded = new ArrayList<>();
