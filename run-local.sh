@@ -92,11 +92,12 @@ case "${1:-}" in
     fi
     # A batch run, on either local runner: C2 compiles only what runs many times more than the JVM's
     # default asks. By default it spent 3.0 s of CPU in an empty run (429 methods of building and
-    # translating the pipeline, which run once) and 9.9 s in a 2,000,000-row load, a third of a core
-    # through the read. At 30 times the thresholds: 0.15 s and 2.5 s; an empty run 2.55-2.75 s against
-    # 3.11-3.20 s, the load 14.7-16.2 s against 15.8-18.7 s on the DirectRunner and 18.4-23.4 s against
-    # 24.6-26.5 s on embedded Flink (2026-12-03, alternated runs); the per-row methods still reach C2
-    # within a second of their first call. A stream keeps the defaults.
+    # translating the pipeline, which run once) and 9.9 s in a 2,000,000-row load, about two thirds of
+    # a core through the read. At 30 times the thresholds: 0.15 s and 2.5 s; an empty run 2.55-2.75 s
+    # against 3.11-3.20 s, the load 14.7-16.2 s against 15.8-18.7 s on the DirectRunner and 18.4-23.4 s
+    # against 24.6-26.5 s on embedded Flink (2026-12-03, alternated runs); the per-row methods looked
+    # at (the line reader, the staged line's encoder, the batch id) still reached C2 within a second
+    # of their first compilation. A stream keeps the defaults.
     if [[ " $* " != *" --streaming=true "* && " $* " != *" --streaming "* ]]; then
       JVM_FLAGS="$JVM_FLAGS -XX:Tier4InvocationThreshold=150000 -XX:Tier4MinInvocationThreshold=18000"
       JVM_FLAGS="$JVM_FLAGS -XX:Tier4CompileThreshold=450000 -XX:Tier4BackEdgeThreshold=1200000"

@@ -154,7 +154,7 @@ public final class NativeChangeDecoder implements ChangeDecoder {
         if (kind == null) {
           return false;
         }
-        op = text.trim().toUpperCase(Locale.ROOT);
+        op = opOf(text);
         return true;
       }
       case "_sequence_num" -> {
@@ -191,6 +191,11 @@ public final class NativeChangeDecoder implements ChangeDecoder {
     }
   }
 
+  /** The _op value as compared: trimmed, upper case. */
+  private static String opOf(String text) {
+    return text.trim().toUpperCase(Locale.ROOT);
+  }
+
   /** The key column a {@code _before_} field names, or null for any other field. */
   private Integer beforeKeyColumn(String name) {
     if (!name.startsWith(BEFORE)) {
@@ -206,7 +211,7 @@ public final class NativeChangeDecoder implements ChangeDecoder {
         if (!p.currentToken().isScalarValue() || p.currentToken() == com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
           throw new RejectedInputException("_op must be a string, found " + JsonLines.describeValue(p));
         }
-        op = p.getText().trim().toUpperCase(Locale.ROOT);
+        op = opOf(p.getText());
         return true;
       }
       case "_sequence_num" -> {

@@ -39,7 +39,7 @@ final class PlainJsonRow {
   private static final int MAX_NUMBER = 100;
 
   /** The line's characters: an array scans faster than a String's charAt, which checks its index and coding. */
-  private char[] line = new char[512];
+  private char[] buffer = new char[512];
   /** The metadata names of the line read: a name given twice is the parser's to refuse. */
   private final java.util.List<String> metadataNames = new java.util.ArrayList<>(4);
   private ValueKind kind;
@@ -55,10 +55,10 @@ final class PlainJsonRow {
     if (n < 2 || n > MAX_LINE || line.charAt(0) != '{' || line.charAt(n - 1) != '}') {
       return false;
     }
-    if (this.line.length < n) {
-      this.line = new char[Math.max(n, this.line.length * 2)];
+    if (buffer.length < n) {
+      buffer = new char[Math.max(n, buffer.length * 2)];
     }
-    char[] chars = this.line;
+    char[] chars = buffer;
     line.getChars(0, n, chars, 0);
     metadataNames.clear();
     int i = 1;

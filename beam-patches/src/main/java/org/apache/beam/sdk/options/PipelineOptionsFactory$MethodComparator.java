@@ -10,8 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * by {@link Method#toGenericString()}: the same order, with each method's text computed once
  * instead of at every comparison. Beam sorts the methods of every options interface it registers
  * and validates this way, and the text is rebuilt from the method's generic signature each time:
- * a third of the main thread of an empty local replicate run went to it. Beam reaches the class only through
- * {@link #INSTANCE}.
+ * a third of the main thread of an empty local replicate run went to it. Beam reaches the class
+ * only through {@link #INSTANCE}.
  */
 final class PipelineOptionsFactory$MethodComparator implements Comparator<Method> {
   static final PipelineOptionsFactory$MethodComparator INSTANCE = new PipelineOptionsFactory$MethodComparator();
