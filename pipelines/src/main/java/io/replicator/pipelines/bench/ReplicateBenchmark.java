@@ -120,6 +120,7 @@ public final class ReplicateBenchmark {
           List.of("--snapshot=" + big.snapshot, "--snapshotSequence=1")));
       out.printf(Locale.ROOT, "%nscaling on the DirectRunner: %,d rows in %.1f s, time(4N)/time(N) = %.2f, peak RSS %.2f GB%n",
           rows * 4, load.seconds(), load.seconds() / directLoad, load.peakRssKb() / 1e6);
+      out.printf(Locale.ROOT, "%-28s load:    %s%n", "Replicator, DirectRunner 4x", stageTime(load));
     }
     return 0;
   }
