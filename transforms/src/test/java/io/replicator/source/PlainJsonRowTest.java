@@ -58,6 +58,46 @@ public class PlainJsonRowTest {
     assertReadAsTheParserReads(() -> randomLine(random), plain::decode, parsed::decodeParsed, plain::plainLines, 10);
   }
 
+  /**
+   * Whole rows as an export writes them, every column in schema order (so each name is the one the
+   * last row had at its position, which the reader takes without looking it up), now and then one
+   * column's value rewritten, null or bad, two columns swapped or one left out, or a name given in
+   * another case.
+   */
+  @Test
+  public void aWholeRowInSchemaOrderIsReadAsTheParserReadsIt() throws Exception {
+    Random random = new Random(20261205);
+    SnapshotJsonDecoder plain = new SnapshotJsonDecoder("t", SCHEMA, Sequence.of(7));
+    SnapshotJsonDecoder parsed = new SnapshotJsonDecoder("t", SCHEMA, Sequence.of(7));
+    assertReadAsTheParserReads(() -> wholeRow(random), plain::decode, parsed::decodeParsed, plain::plainLines, 2);
+  }
+
+  /** Canonical values of each column of the schema, in its order. */
+  private static final String[][] CANONICAL = {
+      {"\"k1\"", "\"한국 😀\""}, {"\"2024-01-01\""}, {"472", "-3"}, {"3555.87", "4685.280000000001"},
+      {"\"3550.31\"", "\"7\""}, {"\"1.5\""}, {"true", "false"}, {"\"2024-01-01T10:00:00Z\""},
+      {"\"2024-01-01T10:00:00\""}, {"\"10:00:00.25\""}, {"\"AQID\""}, {"12", "true", "{}"},
+      {"\"S&P\"", "\"\"", "\"a\u2028b\""}, {"-3", "0"}};
+
+  private static String wholeRow(Random random) {
+    List<String> fields = new ArrayList<>();
+    for (int column = 0; column < CANONICAL.length; column++) {
+      String value = switch (random.nextInt(12)) {
+        case 0 -> pick(random, GOOD[column]);
+        case 1 -> random.nextInt(4) == 0 ? pick(random, VALUES) : "null";
+        default -> pick(random, CANONICAL[column]);
+      };
+      String name = random.nextInt(40) == 0 ? NAMES[column].toUpperCase(java.util.Locale.ROOT) : NAMES[column];
+      fields.add("\"" + name + "\":" + value);
+    }
+    switch (random.nextInt(10)) {
+      case 0 -> java.util.Collections.swap(fields, random.nextInt(fields.size() - 1), fields.size() - 1);
+      case 1 -> fields.remove(2 + random.nextInt(fields.size() - 2));
+      default -> { }
+    }
+    return "{" + String.join(",", fields) + "}";
+  }
+
   /** Metadata fields of native change lines, with values well and badly formed. */
   private static final String[][] METADATA = {
       {"_op", "\"INSERT\"", "\"UPDATE\"", "\"DELETE\"", "\" update \"", "\"upsert\"", "null", "1", "true", "[\"INSERT\"]"},
