@@ -104,7 +104,8 @@ public class RunLocalScriptIT {
     assertTrue(r.out(), r.out().contains("JVM start-up and launch"));
     // Where the time went, stage by stage, per runner.
     assertTrue(r.out(), r.out().matches("(?s).*Replicator, DirectRunner +load: +CPU per row read: decode [\\d.]+ µs,"
-        + " reduce [\\d.]+ µs, stage [\\d.]+ µs; [\\d.]+ s loading staged files and [\\d.]+ s merging them\\n.*"));
+        + " reduce [\\d.]+ µs, stage [\\d.]+ µs; [\\d.]+ s loading staged files and [\\d.]+ s merging them;"
+        + " [\\d.]+ s paused for garbage collection\\n.*"));
   }
 
   @Test

@@ -39,9 +39,10 @@ public class SampleDataTest {
     String summary = out.toString();
     assertTrue(summary, summary.contains("rejected    2 dead letters in"));
     assertTrue(summary, summary.contains("inserted    1,182 rows"));
-    // Where the time went, stage by stage.
+    // Where the time went, stage by stage, and the collector's pauses (the DirectRunner runs in this JVM).
     assertTrue(summary, summary.matches("(?s).*\\n  time +CPU per row read: decode [\\d.]+ µs, reduce [\\d.]+ µs,"
-        + " stage [\\d.]+ µs; [\\d.]+ s loading staged files and [\\d.]+ s merging them\\n.*"));
+        + " stage [\\d.]+ µs; [\\d.]+ s loading staged files and [\\d.]+ s merging them;"
+        + " [\\d.]+ s paused for garbage collection\\n.*"));
     out.reset();
     assertEquals(0, Main.run(args, new java.io.PrintStream(out, true), System.err));
     assertTrue(out.toString(), out.toString().contains("already applied by an earlier run"));
