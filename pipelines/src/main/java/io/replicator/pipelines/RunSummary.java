@@ -1,9 +1,5 @@
 package io.replicator.pipelines;
 
-import java.lang.management.GarbageCollectorMXBean;
-import java.lang.management.ManagementFactory;
-import org.apache.beam.runners.direct.DirectRunner;
-
 import io.replicator.batch.SpillBatches;
 import io.replicator.batch.StageBatches;
 import io.replicator.change.PartialKeyMoves;
