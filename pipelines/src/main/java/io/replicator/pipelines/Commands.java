@@ -181,6 +181,7 @@ public final class Commands {
       return 0;
     }
     long start = System.currentTimeMillis();
+    long collectedAtStart = RunSummary.collectionMillis();
     if (StreamPlan.streaming(options) || StreamPlan.slotCatchUp(options)) {
       return replicateStream(options, out, progress != null, start);
     }
@@ -196,7 +197,7 @@ public final class Commands {
       }
       run.result().waitUntilFinish();
       RunSummary summary = RunSummary.of(run.result(), System.currentTimeMillis() - start);
-      out.print(summary.render(run));
+      out.print(summary.render(run, collectedAtStart));
       if (run.plan().changes().format() == InputFormat.DEAD_LETTERS) {
         out.print(DeadLetterRedrive.setAside(run.plan().changes().changes(), summary.deadLetterFiles()));
       }

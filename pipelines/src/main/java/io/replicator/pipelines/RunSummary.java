@@ -144,7 +144,13 @@ public final class RunSummary {
     return get(ReadChanges.LINES_READ) + get(ReadJdbcSnapshot.ROWS_READ) + get(ReadSlotChanges.ROW_CHANGES_READ);
   }
 
-  public String render(ReplicatePipeline.Launched run) {
+  /**
+   * The summary of a batch run.
+   *
+   * @param collectedAtStart {@link #collectionMillis} when the run started: in a JVM that ran other
+   *     pipelines before (tests, a caller of {@code Main.run}), only this run's pauses are counted
+   */
+  public String render(ReplicatePipeline.Launched run, long collectedAtStart) {
     StringBuilder sb = new StringBuilder();
     sb.append("replicate ").append(run.table()).append(": done in ")
         .append(String.format(Locale.ROOT, "%.1f s", wallMillis / 1000.0)).append('\n');
@@ -217,7 +223,8 @@ public final class RunSummary {
       }
     }
     sb.append(String.format(Locale.ROOT, "  %-11s %,.0f rows/s%n", "rate", rowsPerSecond()));
-    timeByStage(sb, run.result() instanceof DirectRunner.DirectPipelineResult ? collectionMillis() : -1);
+    boolean inThisJvm = run.result() instanceof DirectRunner.DirectPipelineResult;
+    timeByStage(sb, inThisJvm ? collectionMillis() - collectedAtStart : -1);
     return sb.toString();
   }
 
@@ -250,8 +257,8 @@ public final class RunSummary {
     sb.append(String.format(Locale.ROOT, "  %-11s %s%s%n", "time", cpu, wall));
   }
 
-  /** The time this JVM's collectors have taken since it started (their pauses, for the collectors run-local.sh picks). */
-  private static long collectionMillis() {
+  /** The time this JVM's collectors have taken since it started: pauses, with the collectors run-local.sh picks. */
+  static long collectionMillis() {
     long millis = 0;
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
       millis += Math.max(0, gc.getCollectionTime());
