@@ -14,6 +14,7 @@ import io.replicator.source.postgres.ReadSlotChanges;
 import io.replicator.source.postgres.ReplicationSlot;
 import io.replicator.stream.CommitProgress;
 import io.replicator.stream.DecodeEvents;
+import io.replicator.stream.PairSplitKeyChanges;
 import io.replicator.stream.ReadSlotStream;
 import io.replicator.warehouse.ApplyReload;
 import io.replicator.warehouse.MergeBatches;
@@ -316,6 +317,10 @@ public final class RunSummary {
     line(sb, "skipped", get(ReadChanges.SKIPPED), slot ? "changes of other tables the publication has"
         : "events without a row change (tombstones, heartbeats)");
     line(sb, "changes", get(ReadChanges.CHANGES_DECODED), "after key changes were split in two");
+    if (get(PairSplitKeyChanges.UNPAIRED) > 0) {
+      line(sb, "unpaired", get(PairSplitKeyChanges.UNPAIRED), "halves of key changes whose other half did not come"
+          + " within --keyChangePairWait (their creates are dead letters)");
+    }
     line(sb, "superseded", get(StageBatches.CHANGES_SUPERSEDED), "by a later change to the same key in its window");
     line(sb, "merged", get(MergeBatches.BATCHES_MERGED), plural(get(MergeBatches.BATCHES_MERGED), "batch", "batches")
         + " in " + get(CommitProgress.WINDOWS_COMMITTED) + plural(get(CommitProgress.WINDOWS_COMMITTED), " window", " windows"));
