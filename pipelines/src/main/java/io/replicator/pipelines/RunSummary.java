@@ -318,8 +318,8 @@ public final class RunSummary {
         : "events without a row change (tombstones, heartbeats)");
     line(sb, "changes", get(ReadChanges.CHANGES_DECODED), "after key changes were split in two");
     if (get(PairSplitKeyChanges.UNPAIRED) > 0) {
-      line(sb, "unpaired", get(PairSplitKeyChanges.UNPAIRED), "halves of key changes whose other half did not come"
-          + " within --keyChangePairWait (their creates are dead letters)");
+      line(sb, "unpaired", get(PairSplitKeyChanges.UNPAIRED), "halves of key changes that went on without the other"
+          + " after --keyChangePairWait (a create alone is a dead letter)");
     }
     line(sb, "superseded", get(StageBatches.CHANGES_SUPERSEDED), "by a later change to the same key in its window");
     line(sb, "merged", get(MergeBatches.BATCHES_MERGED), plural(get(MergeBatches.BATCHES_MERGED), "batch", "batches")
