@@ -7,6 +7,7 @@ import io.replicator.change.DeleteMode;
 import io.replicator.change.TableSchema;
 import io.replicator.change.TargetTable;
 import io.replicator.stream.SourceEvent;
+import io.replicator.testing.DeadLetterFiles;
 import io.replicator.testing.DebeziumCapture;
 import io.replicator.testing.DebeziumEvents;
 import io.replicator.testing.DebeziumHistory;
@@ -16,7 +17,6 @@ import io.replicator.testing.SqlRows;
 import io.replicator.testing.ToastedHistory;
 import io.replicator.warehouse.duckdb.DuckDbWarehouse;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -104,7 +104,7 @@ public class StreamingReplicateTest {
       rs.next();
       assertEquals("every table the pattern matches is replicated, this one has no events", 0, rs.getLong(1));
     }
-    List<String> deadLetters = deadLetters(dir.resolve("staging/dead-letters"));
+    List<String> deadLetters = DeadLetterFiles.linesIn(dir.resolve("staging/dead-letters"));
     assertEquals(deadLetters.toString(), 1, deadLetters.size());
     assertTrue(deadLetters.get(0), deadLetters.get(0).contains("\"source\":\"kafka:app.cdc/"));
     assertTrue(deadLetters.get(0), deadLetters.get(0).contains("not a number"));
@@ -208,14 +208,15 @@ public class StreamingReplicateTest {
         "--staging=" + dir.resolve("kafka-staging"), "--warehouse=duckdb:" + dir.resolve("kafka.duckdb")));
     args.addAll(List.of(table));
     String summary = streamUntilCommitted(args.toArray(String[]::new), "docs.cdc", sent);
+    List<String> rejected = DeadLetterFiles.linesIn(dir.resolve("kafka-staging/dead-letters"));
     try {
-      assertEquals(summary, List.of(), deadLetters(dir.resolve("kafka-staging/dead-letters")));
+      assertEquals(summary, List.of(), rejected);
       assertEquals(summary, captured.sourceRows, ConnectorCapture.targetRows(dir.resolve("kafka.duckdb"), true));
     } catch (AssertionError e) {
       // What a rare failure needs to be understood, kept past the temporary folder.
       Path kept = Files.createDirectories(Path.of("target", "toasted-kafka-failure"));
       Files.write(kept.resolve("messages.txt"), log);
-      Files.write(kept.resolve("dead-letters.jsonl"), deadLetters(dir.resolve("kafka-staging/dead-letters")));
+      Files.write(kept.resolve("dead-letters.jsonl"), rejected);
       throw new AssertionError(e.getMessage() + "\n(messages as sent and dead letters in " + kept.toAbsolutePath() + ")", e);
     }
 
@@ -264,7 +265,7 @@ public class StreamingReplicateTest {
         "--changeFormat=debezium", "--table=docs", "--schema=" + schema, "--keys=id").ok();
     assertEquals(o.out(), 1, o.count("unpaired"));
     assertEquals(o.out(), 1, o.count("rejected"));
-    List<String> rejected = deadLetters(dir.resolve("staging/dead-letters"));
+    List<String> rejected = DeadLetterFiles.linesIn(dir.resolve("staging/dead-letters"));
     assertEquals(rejected.toString(), 1, rejected.size());
     // Rejected by the merge, as a staged line a redrive completes once the old key's row is there.
     assertTrue(rejected.get(0), rejected.get(0).contains("\\\"_unchanged\\\":[") && rejected.get(0).contains("REPLICA IDENTITY FULL"));
@@ -465,19 +466,6 @@ public class StreamingReplicateTest {
     for (int partition = 0; partition < 2; partition++) {
       kafka.send(topic, partition, byPartition.get(partition));
     }
-  }
-
-  /** Every dead-letter line under a directory, none when it was never made. */
-  private static List<String> deadLetters(Path directory) throws IOException {
-    List<String> lines = new ArrayList<>();
-    if (Files.isDirectory(directory)) {
-      try (var files = Files.list(directory)) {
-        for (Path f : files.sorted().toList()) {
-          lines.addAll(Files.readAllLines(f));
-        }
-      }
-    }
-    return lines;
   }
 
   /** Runs the stream until the group's committed offsets reach what was sent, then stops it; returns its summary. */

@@ -8,12 +8,12 @@ import io.replicator.change.DeleteMode;
 import io.replicator.change.TableSchema;
 import io.replicator.change.TargetTable;
 import io.replicator.testing.DebeziumEvents;
+import io.replicator.testing.DeadLetterFiles;
 import io.replicator.testing.DebeziumHistory;
 import io.replicator.testing.SqlRows;
 import io.replicator.testing.ToastedHistory;
 import io.replicator.warehouse.WarehouseSpec;
 import io.replicator.warehouse.duckdb.DuckDbWarehouse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline.PipelineExecutionException;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.StreamingOptions;
@@ -554,15 +553,6 @@ public class ReplicateStreamTest {
   }
 
   private List<String> deadLetterLines() throws Exception {
-    Path dir = tmp.getRoot().toPath().resolve("dead");
-    List<String> lines = new ArrayList<>();
-    if (Files.isDirectory(dir)) {
-      try (Stream<Path> files = Files.list(dir)) {
-        for (Path f : files.toList()) {
-          lines.addAll(Files.readAllLines(f));
-        }
-      }
-    }
-    return lines;
+    return DeadLetterFiles.linesIn(tmp.getRoot().toPath().resolve("dead"));
   }
 }
