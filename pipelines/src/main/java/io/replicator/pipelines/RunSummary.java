@@ -202,7 +202,12 @@ public final class RunSummary {
     }
     line(sb, "staged", get(StageBatches.ROWS_STAGED), "rows in " + get(StageBatches.BATCHES_STAGED) + " batches, "
         + ByteSize.format(get(StageBatches.BYTES_STAGED)));
-    line(sb, "merged", get(MergeBatches.BATCHES_MERGED), "batches" + (get(MergeBatches.BATCHES_ALREADY_APPLIED) > 0
+    long batchesMerged = get(MergeBatches.BATCHES_MERGED);
+    long merges = get(MergeBatches.MERGES);
+    // Batches merged together (DuckDB, a reload) took fewer merges than batches.
+    String together = merges > 0 && merges < batchesMerged
+        ? " as " + merges + plural(merges, " change set", " change sets") : "";
+    line(sb, "merged", batchesMerged, "batches" + together + (get(MergeBatches.BATCHES_ALREADY_APPLIED) > 0
         ? " (" + get(MergeBatches.BATCHES_ALREADY_APPLIED) + " already applied by an earlier run, skipped)" : ""));
     line(sb, "inserted", get(MergeBatches.ROWS_INSERTED), "rows");
     line(sb, "updated", get(MergeBatches.ROWS_UPDATED), "rows");

@@ -4,6 +4,7 @@ import io.replicator.batch.StagingPaths;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.TargetTable;
 import io.replicator.warehouse.spi.MergeResult;
+import io.replicator.warehouse.spi.MergedBatches;
 import io.replicator.warehouse.spi.Warehouse;
 import java.io.IOException;
 import java.io.Serializable;
@@ -43,11 +44,37 @@ final class BatchMerger implements Serializable {
     return results;
   }
 
-  private MergeResult merge(Warehouse warehouse, StagedBatch batch) throws IOException {
-    TargetTable table = tables.get(batch.table());
-    if (table == null) {
-      throw new IllegalStateException("a batch of table '" + batch.table() + "', which this run does not merge");
+  /**
+   * Merges batches of one table that share no key (one bounded run's) with as few merges as the
+   * warehouse can ({@link Warehouse#mergeTogether}); one result per merge.
+   */
+  List<MergeResult> mergeTogether(String tableName, List<StagedBatch> batches) throws IOException {
+    TargetTable table = table(tableName);
+    List<MergeResult> results = new ArrayList<>();
+    try (Warehouse warehouse = spec.open()) {
+      for (MergedBatches m : warehouse.mergeTogether(followSchemaChanges ? warehouse.current(table) : table, batches)) {
+        counters.count(m);
+        results.add(m.merged());
+      }
     }
+    if (!keepStaging) {
+      for (StagedBatch batch : batches) {
+        StagingPaths.delete(batch.file());
+      }
+    }
+    return results;
+  }
+
+  private TargetTable table(String name) {
+    TargetTable table = tables.get(name);
+    if (table == null) {
+      throw new IllegalStateException("a batch of table '" + name + "', which this run does not merge");
+    }
+    return table;
+  }
+
+  private MergeResult merge(Warehouse warehouse, StagedBatch batch) throws IOException {
+    TargetTable table = table(batch.table());
     long start = System.nanoTime();
     if (followSchemaChanges) {
       table = warehouse.current(table);

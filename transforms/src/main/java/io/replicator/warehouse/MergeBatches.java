@@ -21,6 +21,7 @@ import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
@@ -36,6 +37,8 @@ import org.joda.time.Instant;
 /**
  * Loads each staged batch into the warehouse and merges it into the target table, then removes
  * the staged file (unless told to keep it). A batch the warehouse has already applied is skipped.
+ * Into a warehouse that runs one merge at a time (DuckDB), a bounded run's batches are merged
+ * together once all are staged ({@link io.replicator.warehouse.spi.Warehouse#mergeTogether}).
  *
  * <pre>{@code
  * PCollection<MergeResult> merged =
@@ -45,6 +48,8 @@ import org.joda.time.Instant;
 public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCollection<MergeResult>> {
   public static final String BATCHES_MERGED = "batches_merged";
   public static final String BATCHES_ALREADY_APPLIED = "batches_already_applied";
+  /** Merges run: as many as batches merged, or fewer where batches were merged together. */
+  public static final String MERGES = "merges";
   public static final String ROWS_INSERTED = "rows_inserted";
   public static final String ROWS_UPDATED = "rows_updated";
   public static final String ROWS_DELETED = "rows_deleted";
@@ -106,6 +111,16 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
   @Override
   public PCollection<MergeResult> expand(PCollection<StagedBatch> batches) {
     BatchMerger merger = new BatchMerger(warehouse, tables, keepStaging, followSchemaChanges);
+    if (!inWindowOrder && warehouse.mergesOneAtATime() && batches.isBounded() == PCollection.IsBounded.BOUNDED) {
+      // The batches of a bounded run share no key, and such a warehouse would merge them one after
+      // another anyway, each matching the whole target: wait for all of them, merge them together.
+      return batches
+          .apply("By table", WithKeys.of(StagedBatch::table).withKeyType(TypeDescriptors.strings()))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), StagedBatch.coder()))
+          .apply("All of a table", GroupByKey.create())
+          .apply("Load and merge together", ParDo.of(new MergeTogetherFn(merger)))
+          .setCoder(MergeResult.coder());
+    }
     if (!inWindowOrder) {
       return batches.apply("Load and merge", ParDo.of(new MergeFn(merger))).setCoder(MergeResult.coder());
     }
@@ -130,6 +145,27 @@ public final class MergeBatches extends PTransform<PCollection<StagedBatch>, PCo
     @ProcessElement
     public void process(@Element StagedBatch batch, OutputReceiver<MergeResult> out) throws IOException {
       out.output(merger.merge(batch));
+    }
+  }
+
+  /**
+   * Merges all of a table's batches with as few merges as the warehouse can, in the order of their
+   * ids, so that a run again over the same input groups them alike.
+   */
+  private static final class MergeTogetherFn extends DoFn<KV<String, Iterable<StagedBatch>>, MergeResult> {
+    private final BatchMerger merger;
+
+    MergeTogetherFn(BatchMerger merger) {
+      this.merger = merger;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, Iterable<StagedBatch>> batches, OutputReceiver<MergeResult> out)
+        throws IOException {
+      List<StagedBatch> all = new ArrayList<>();
+      batches.getValue().forEach(all::add);
+      all.sort(Comparator.comparing(StagedBatch::batchId));
+      merger.mergeTogether(batches.getKey(), all).forEach(out::output);
     }
   }
 

@@ -2,6 +2,7 @@ package io.replicator.warehouse;
 
 import io.replicator.common.Counters;
 import io.replicator.warehouse.spi.MergeResult;
+import io.replicator.warehouse.spi.MergedBatches;
 import java.io.Serializable;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
@@ -9,6 +10,7 @@ import org.apache.beam.sdk.metrics.Distribution;
 /** The counters every merge into a target reports (batch and stream merges, reloads), counted one way. */
 final class MergeCounters implements Serializable {
   private final Counter merged = Counters.counter(MergeBatches.BATCHES_MERGED);
+  private final Counter merges = Counters.counter(MergeBatches.MERGES);
   private final Counter alreadyApplied = Counters.counter(MergeBatches.BATCHES_ALREADY_APPLIED);
   private final Counter inserted = Counters.counter(MergeBatches.ROWS_INSERTED);
   private final Counter updated = Counters.counter(MergeBatches.ROWS_UPDATED);
@@ -27,6 +29,7 @@ final class MergeCounters implements Serializable {
       alreadyApplied.inc(batches);
     } else {
       merged.inc(batches);
+      merges.inc();
       inserted.inc(r.inserted());
       updated.inc(r.updated());
       deleted.inc(r.deleted());
@@ -34,5 +37,13 @@ final class MergeCounters implements Serializable {
     }
     bytesProcessed.inc(r.bytesProcessed());
     slotMillis.inc(r.slotMillis());
+  }
+
+  /** Counts a merge of several batches as one change set, some perhaps applied before. */
+  void count(MergedBatches m) {
+    count(m.merged(), m.applied() > 0 ? m.applied() : m.skipped(), m.millis());
+    if (m.applied() > 0) {
+      alreadyApplied.inc(m.skipped());
+    }
   }
 }

@@ -86,6 +86,14 @@ public final class WarehouseSpec implements Serializable {
     return null;
   }
 
+  /**
+   * Whether the warehouse runs one merge at a time: a DuckDB file has one writer, and there one
+   * transaction at a time. BigQuery runs a run's merges side by side.
+   */
+  public boolean mergesOneAtATime() {
+    return bigQuery == null;
+  }
+
   public Warehouse open() {
     return bigQuery != null ? BigQueryWarehouse.open(bigQuery) : DuckDbWarehouse.open(Path.of(location), lockTimeout);
   }

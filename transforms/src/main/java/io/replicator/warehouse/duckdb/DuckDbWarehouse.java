@@ -13,6 +13,7 @@ import io.replicator.merge.DuckDbDialect;
 import io.replicator.merge.MergeStatements;
 import io.replicator.merge.ReloadStatements;
 import io.replicator.warehouse.spi.MergeResult;
+import io.replicator.warehouse.spi.MergedBatches;
 import io.replicator.warehouse.spi.Reload;
 import io.replicator.warehouse.spi.ReloadRefusedException;
 import io.replicator.warehouse.spi.ReloadResult;
@@ -470,7 +471,10 @@ public final class DuckDbWarehouse implements Warehouse {
       sql = sql.withStagingTable(STAGED);
       if (appendNewKeys && bounds == null && batch.partialRows() == 0
           && queryLong(sql.anyStagedKeyHeld(), batch.batchId()) == 0) {
-        return append(table, sql, batch);
+        long inserted = append(table, sql, batch.batchId());
+        execute(sql.recordBatch(), table.name(), batch.batchId(), batch.rows(), inserted, 0L, 0L);
+        execute("DROP TABLE " + SQL.quote(STAGED));
+        return new MergeResult(table.name(), batch.batchId(), false, batch.rows(), inserted, 0, 0, 0, 0, 0, List.of());
       }
       execute(sql.selectEffective(), batch.batchId());
       List<String> withoutBase = batch.partialRows() > 0 ? queryStrings(sql.selectPartialWithoutBase()) : List.of();
@@ -492,15 +496,113 @@ public final class DuckDbWarehouse implements Warehouse {
    * arrive between the check and the insert. BigQuery runs concurrent INSERTs side by side, so its
    * batches are always merged.
    */
-  private MergeResult append(TargetTable table, MergeStatements sql, StagedBatch batch) throws SQLException {
-    long inserted = queryLong(sql.countStagedUpserts(), batch.batchId());
-    execute(sql.appendStaged(), batch.batchId());
+  private long append(TargetTable table, MergeStatements sql, Object... batchId) throws SQLException {
+    long inserted = queryLong(sql.countStagedUpserts(), batchId);
+    execute(sql.appendStaged(), batchId);
     if (table.deleteMode() == DeleteMode.HARD) {
-      execute(sql.appendTombstones(), batch.batchId());
+      execute(sql.appendTombstones(), batchId);
     }
-    execute(sql.recordBatch(), table.name(), batch.batchId(), batch.rows(), inserted, 0L, 0L);
+    return inserted;
+  }
+
+  /**
+   * Staged bytes merged as one change set at most ({@link #mergeTogether}): four batches of the
+   * default bound. DuckDB holds what it loads within its memory limit and spills the rest to disk,
+   * so this bounds the disk a merge takes and what one failed transaction throws away.
+   */
+  static final long MERGE_TOGETHER_BYTES = 1L << 30;
+
+  /**
+   * Merges the batches in groups of up to {@link #MERGE_TOGETHER_BYTES}, each group loaded as one
+   * staging table and applied with one append or MERGE in one transaction: merges into the file
+   * run one at a time, and each matches the whole target, so a group costs about what one of its
+   * batches would.
+   */
+  @Override
+  public List<MergedBatches> mergeTogether(TargetTable table, List<StagedBatch> batches) {
+    List<MergedBatches> merges = new ArrayList<>();
+    List<StagedBatch> group = new ArrayList<>();
+    long bytes = 0;
+    for (StagedBatch b : batches) {
+      if (!group.isEmpty() && bytes + b.bytes() > MERGE_TOGETHER_BYTES) {
+        merges.add(mergeGroup(table, group));
+        group = new ArrayList<>();
+        bytes = 0;
+      }
+      group.add(b);
+      bytes += b.bytes();
+    }
+    if (!group.isEmpty()) {
+      merges.add(mergeGroup(table, group));
+    }
+    return merges;
+  }
+
+  private MergedBatches mergeGroup(TargetTable table, List<StagedBatch> batches) {
+    long start = System.nanoTime();
+    return inTransaction("merging " + batches.size() + " batches into " + table.name(), () -> {
+      List<StagedBatch> todo = notApplied(table, batches);
+      MergeResult merged = todo.isEmpty()
+          ? MergeResult.skipped(table.name(), batches.size() + " batches", rows(batches))
+          : applyTogether(table, todo, todo.size() + " batches");
+      return new MergedBatches(merged, todo.size(), batches.size() - todo.size(),
+          (System.nanoTime() - start) / 1_000_000);
+    });
+  }
+
+  /** The batches an earlier run has not applied, in their order. */
+  private List<StagedBatch> notApplied(TargetTable table, List<StagedBatch> batches) throws SQLException {
+    List<StagedBatch> todo = new ArrayList<>();
+    MergeStatements probe = new MergeStatements(SQL, table, 1);
+    for (StagedBatch b : batches) {
+      try (PreparedStatement ps = conn.prepareStatement(probe.selectApplied())) {
+        ps.setString(1, table.name());
+        ps.setString(2, b.batchId());
+        if (queryLong(ps) == 0) {
+          todo.add(b);
+        }
+      }
+    }
+    return todo;
+  }
+
+  private static long rows(List<StagedBatch> batches) {
+    return batches.stream().mapToLong(StagedBatch::rows).sum();
+  }
+
+  /**
+   * Loads batches no earlier run applied, no two of which hold a key, into the staging table and
+   * applies them as one change set: appended where the target holds none of their keys, else
+   * merged. Each batch is recorded as applied (its counts are the change set's, so they are left
+   * out). For one transaction; the staging table is dropped.
+   */
+  private MergeResult applyTogether(TargetTable table, List<StagedBatch> todo, String id) throws SQLException {
+    int width = sequenceWidth(table);
+    boolean partialRows = false;
+    for (StagedBatch b : todo) {
+      width = Math.max(width, b.sequenceWidth());
+      partialRows |= b.partialRows() > 0;
+    }
+    ensureSequenceWidth(table, width);
+    MergeStatements sql = new MergeStatements(SQL, table, width).forAllStaged().withPartialRows(partialRows)
+        .withStagingTable(STAGED);
+    load(table, todo);
+    long rows = rows(todo);
+    MergeResult merged;
+    if (!partialRows && queryLong(sql.anyStagedKeyHeld()) == 0) {
+      merged = new MergeResult(table.name(), id, false, rows, append(table, sql), 0, 0, 0, 0, 0, List.of());
+    } else {
+      execute(sql.selectEffective());
+      List<String> withoutBase = partialRows ? queryStrings(sql.selectPartialWithoutBase()) : List.of();
+      long[] counts = applyEffective(table, sql, partialRows);
+      merged = new MergeResult(table.name(), id, false, rows, counts[0], counts[1], counts[2], rows - counts[3], 0, 0,
+          withoutBase);
+    }
+    for (StagedBatch b : todo) {
+      execute(sql.recordBatch(), table.name(), b.batchId(), b.rows(), null, null, null);
+    }
     execute("DROP TABLE " + SQL.quote(STAGED));
-    return new MergeResult(table.name(), batch.batchId(), false, batch.rows(), inserted, 0, 0, 0, 0, 0, List.of());
+    return merged;
   }
 
   /**
@@ -532,37 +634,12 @@ public final class DuckDbWarehouse implements Warehouse {
   @Override
   public ReloadResult applyReload(TargetTable table, List<StagedBatch> batches, Reload reload) {
     return inTransaction("applying the reload of " + table.name(), () -> {
-      List<StagedBatch> todo = new ArrayList<>();
-      long rows = 0;
-      int width = sequenceWidth(table);
-      MergeStatements probe = new MergeStatements(SQL, table, 1);
-      for (StagedBatch b : batches) {
-        try (PreparedStatement ps = conn.prepareStatement(probe.selectApplied())) {
-          ps.setString(1, table.name());
-          ps.setString(2, b.batchId());
-          if (queryLong(ps) == 0) {
-            todo.add(b);
-            rows += b.rows();
-            width = Math.max(width, b.sequenceWidth());
-          }
-        }
-      }
+      List<StagedBatch> todo = notApplied(table, batches);
       if (!batches.isEmpty() && todo.isEmpty()) {
-        long all = batches.stream().mapToLong(StagedBatch::rows).sum();
-        return new ReloadResult(MergeResult.skipped(table.name(), "reload", all), batches.size(), 0, 0);
+        return new ReloadResult(MergeResult.skipped(table.name(), "reload", rows(batches)), batches.size(), 0, 0);
       }
-      ensureSequenceWidth(table, width);
-      boolean partialRows = todo.stream().anyMatch(b -> b.partialRows() > 0);
-      MergeStatements sql = new MergeStatements(SQL, table, width).forAllStaged().withPartialRows(partialRows)
-          .withStagingTable(STAGED);
-      load(table, todo);
-      execute(sql.selectEffective());
-      List<String> withoutBase = partialRows ? queryStrings(sql.selectPartialWithoutBase()) : List.of();
-      long[] counts = applyEffective(table, sql, partialRows);
-      execute(sql.recordStagedBatches(), table.name());
-      execute("DROP TABLE " + SQL.quote(STAGED));
-      MergeResult merged = new MergeResult(table.name(), "reload", false, rows, counts[0], counts[1], counts[2],
-          rows - counts[3], 0, 0, withoutBase);
+      MergeResult merged = applyTogether(table, todo, "reload");
+      int width = sequenceWidth(table);
       if (!reload.removesVanished()) {
         return new ReloadResult(merged, todo.size(), 0, 0);
       }

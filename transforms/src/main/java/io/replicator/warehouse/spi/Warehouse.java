@@ -62,6 +62,24 @@ public interface Warehouse extends AutoCloseable {
   MergeResult merge(TargetTable table, StagedBatch batch);
 
   /**
+   * Merges staged batches whose keys no two of them share (the batches of one bounded run), as
+   * few change sets as the warehouse can take at once, each in one transaction with its
+   * bookkeeping. Batches applied before are skipped. By default each batch is merged on its own;
+   * a warehouse that runs one merge at a time (DuckDB) then matches its target once per change
+   * set instead of once per batch.
+   */
+  default List<MergedBatches> mergeTogether(TargetTable table, List<StagedBatch> batches) {
+    List<MergedBatches> merges = new java.util.ArrayList<>(batches.size());
+    for (StagedBatch batch : batches) {
+      long start = System.nanoTime();
+      MergeResult r = merge(table, batch);
+      merges.add(new MergedBatches(r, r.alreadyApplied() ? 0 : 1, r.alreadyApplied() ? 1 : 0,
+          (System.nanoTime() - start) / 1_000_000));
+    }
+    return merges;
+  }
+
+  /**
    * Applies a full-table reload as one unit: every staged batch, then the removal of the live rows
    * older than the reload that it does not have (kept keys excepted), in one transaction, so that
    * no reader ever sees it half applied. Batches already applied are skipped; a reload applied

@@ -1,0 +1,196 @@
+package io.replicator.warehouse.duckdb;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.replicator.change.Change;
+import io.replicator.change.ChangeOp;
+import io.replicator.change.DeleteMode;
+import io.replicator.change.Sequence;
+import io.replicator.change.StagedBatch;
+import io.replicator.change.TableSchema;
+import io.replicator.change.TargetTable;
+import io.replicator.warehouse.spi.MergeResult;
+import io.replicator.warehouse.spi.MergedBatches;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * A bounded run's batches merged together, as one change set per transaction, leave what merging
+ * them one at a time leaves: the same rows, tombstones, counts and partial rows without a base, over
+ * rounds of random batches (new and known keys, deletes of keys never seen, replays, wider sequences,
+ * partial rows). Batches applied before are skipped and counted, and groups past the size bound are
+ * merged in transactions of their own.
+ */
+public class MergeTogetherTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  // A reserved word and a non-ASCII name among the columns.
+  private static final TableSchema SCHEMA = TableSchema.fromBigQueryJson("[{\"name\":\"id\",\"type\":\"INT64\","
+      + "\"mode\":\"REQUIRED\"},{\"name\":\"select\",\"type\":\"STRING\"},{\"name\":\"größe\",\"type\":\"INT64\"}]",
+      List.of("id"));
+  private static final TargetTable HARD = new TargetTable("hard", SCHEMA, DeleteMode.HARD);
+  private static final TargetTable SOFT = new TargetTable("soft", SCHEMA, DeleteMode.SOFT);
+  private static final String[] VALUES = {"a", "é", "中文", "", "x y"};
+
+  private DuckDbWarehouse together;
+  private DuckDbWarehouse oneByOne;
+
+  @Before
+  public void open() {
+    together = DuckDbWarehouse.open(tmp.getRoot().toPath().resolve("together.duckdb"));
+    oneByOne = DuckDbWarehouse.open(tmp.getRoot().toPath().resolve("one-by-one.duckdb"));
+    for (DuckDbWarehouse w : List.of(together, oneByOne)) {
+      w.ensureTables(HARD);
+      w.ensureTables(SOFT);
+    }
+  }
+
+  @After
+  public void close() {
+    together.close();
+    oneByOne.close();
+  }
+
+  @Test
+  public void hardDeletes() throws Exception {
+    applyBothWays(HARD, 11);
+    String tombstones = "SELECT * FROM _deleted_hard ORDER BY id";
+    assertEquals(DuckDbWarehouseTest.rows(oneByOne, tombstones), DuckDbWarehouseTest.rows(together, tombstones));
+  }
+
+  @Test
+  public void softDeletes() throws Exception {
+    applyBothWays(SOFT, 12);
+  }
+
+  @Test
+  public void batchesAppliedBeforeAreSkippedAndTheRestMergedTogether() throws Exception {
+    Random random = new Random(13);
+    List<StagedBatch> batches = batches(HARD, random, new HashSet<>(), new int[1], 4, 0);
+    together.merge(HARD, batches.get(1));
+    List<MergedBatches> merges = together.mergeTogether(HARD, batches);
+    assertEquals(1, merges.size());
+    assertEquals(3, merges.get(0).applied());
+    assertEquals(1, merges.get(0).skipped());
+    assertEquals(batches.stream().mapToLong(StagedBatch::rows).sum() - batches.get(1).rows(),
+        merges.get(0).merged().rows());
+
+    MergedBatches again = together.mergeTogether(HARD, batches).get(0);
+    assertEquals(0, again.applied());
+    assertEquals(4, again.skipped());
+    assertTrue(again.merged().alreadyApplied());
+    assertEquals(List.of("4"), DuckDbWarehouseTest.rows(together, "SELECT COUNT(*) FROM _replicator_batches"));
+  }
+
+  @Test
+  public void batchesPastTheSizeBoundAreMergedInTransactionsOfTheirOwn() throws Exception {
+    Random random = new Random(14);
+    List<StagedBatch> batches = new ArrayList<>();
+    for (StagedBatch b : batches(SOFT, random, new HashSet<>(), new int[1], 3, 0)) {
+      // Declared larger than they are: two of them pass the bound together.
+      batches.add(new StagedBatch(b.table(), b.batchId(), b.file(), b.rows(), DuckDbWarehouse.MERGE_TOGETHER_BYTES / 2 + 1,
+          b.sequenceWidth(), b.partialRows(), b.longestLine()));
+    }
+    List<MergedBatches> merges = together.mergeTogether(SOFT, batches);
+    assertEquals(3, merges.size());
+    for (int i = 0; i < 3; i++) {
+      assertEquals(1, merges.get(i).applied());
+      assertEquals(batches.get(i).rows(), merges.get(i).merged().rows());
+      oneByOne.merge(SOFT, batches.get(i));
+    }
+    String all = "SELECT * FROM soft ORDER BY id";
+    assertEquals(DuckDbWarehouseTest.rows(oneByOne, all), DuckDbWarehouseTest.rows(together, all));
+  }
+
+  /** Applies 25 rounds of up to five batches to both targets, checking each round's counts and rows. */
+  private void applyBothWays(TargetTable table, long seed) throws Exception {
+    Random random = new Random(seed);
+    Set<Integer> seen = new HashSet<>();
+    int[] nextKey = {0};
+    int merged = 0;
+    int appended = 0;
+    int partial = 0;
+    for (int round = 0; round < 25; round++) {
+      List<StagedBatch> batches = batches(table, random, seen, nextKey, 1 + random.nextInt(5), round);
+      long[] expected = new long[4];
+      Set<String> expectedWithoutBase = new TreeSet<>();
+      for (StagedBatch b : batches) {
+        MergeResult r = oneByOne.merge(table, b);
+        expected[0] += r.inserted();
+        expected[1] += r.updated();
+        expected[2] += r.deleted();
+        expected[3] += r.ignored();
+        expectedWithoutBase.addAll(r.partialWithoutBase());
+        partial += b.partialRows() > 0 ? 1 : 0;
+      }
+      List<MergedBatches> merges = together.mergeTogether(table, batches);
+      assertEquals("round " + round, 1, merges.size());
+      MergeResult r = merges.get(0).merged();
+      assertEquals("round " + round, batches.size(), merges.get(0).applied());
+      assertEquals("round " + round, 0, merges.get(0).skipped());
+      assertEquals("round " + round + ": inserted, updated, deleted, ignored", List.of(expected[0], expected[1],
+          expected[2], expected[3]), List.of(r.inserted(), r.updated(), r.deleted(), r.ignored()));
+      assertEquals("round " + round, expectedWithoutBase, new TreeSet<>(r.partialWithoutBase()));
+      String all = "SELECT * FROM " + table.name() + " ORDER BY id";
+      assertEquals("round " + round, DuckDbWarehouseTest.rows(oneByOne, all), DuckDbWarehouseTest.rows(together, all));
+      if (r.updated() + r.deleted() + r.ignored() == 0 && r.partialWithoutBase().isEmpty()) {
+        appended++;
+      } else {
+        merged++;
+      }
+    }
+    assertTrue("rounds of new keys only: " + appended, appended >= 3);
+    assertTrue("rounds that matched known keys: " + merged, merged >= 10);
+    assertTrue("batches with partial rows: " + partial, partial >= 5);
+  }
+
+  /**
+   * {@code count} staged batches no two of which share a key, of new keys only now and then, else
+   * of new and known ones; now and then a replay of an old position, two sequence parts, or an
+   * UPSERT leaving {@code select} out.
+   */
+  private List<StagedBatch> batches(TargetTable table, Random random, Set<Integer> seen, int[] nextKey, int count,
+      int round) throws Exception {
+    boolean onlyNew = random.nextInt(4) == 0;
+    Set<Integer> keys = new HashSet<>();
+    List<StagedBatch> batches = new ArrayList<>();
+    for (int b = 0; b < count; b++) {
+      List<Change> changes = new ArrayList<>();
+      int size = 1 + random.nextInt(20);
+      for (int i = 0; i < size; i++) {
+        int id = onlyNew || seen.isEmpty() || random.nextBoolean() ? nextKey[0]++ : random.nextInt(nextKey[0]);
+        if (!keys.add(id)) {
+          continue;
+        }
+        long seq = random.nextInt(8) == 0 ? 1 + random.nextInt(round + 1) : 100 + round;
+        Sequence at = random.nextInt(6) == 0 ? Sequence.of(seq, 1 + random.nextInt(3)) : Sequence.of(seq);
+        int kind = random.nextInt(10);
+        if (kind < 2) {
+          changes.add(new Change(table.name(), ChangeOp.DELETE, "[" + id + "]", at, "\"id\":" + id));
+        } else if (kind == 2 && !onlyNew) {
+          changes.add(new Change(table.name(), ChangeOp.UPSERT, "[" + id + "]", at,
+              "\"id\":" + id + ",\"größe\":" + random.nextInt(1000), "[\"select\"]"));
+        } else {
+          changes.add(new Change(table.name(), ChangeOp.UPSERT, "[" + id + "]", at, "\"id\":" + id + ",\"select\":"
+              + (random.nextInt(5) == 0 ? "null" : "\"" + VALUES[random.nextInt(VALUES.length)] + "\"")
+              + ",\"größe\":" + random.nextInt(1000)));
+        }
+      }
+      if (!changes.isEmpty()) {
+        batches.add(DuckDbWarehouseTest.stage(tmp.getRoot().toPath(), table.name(), changes));
+      }
+    }
+    seen.addAll(keys);
+    return batches;
+  }
+}
