@@ -1,6 +1,7 @@
 package io.replicator.warehouse.duckdb;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.replicator.change.Change;
@@ -12,6 +13,7 @@ import io.replicator.change.TableSchema;
 import io.replicator.change.TargetTable;
 import io.replicator.warehouse.spi.MergeResult;
 import io.replicator.warehouse.spi.MergedBatches;
+import io.replicator.warehouse.spi.WarehouseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -90,6 +92,25 @@ public class MergeTogetherTest {
     assertEquals(4, again.skipped());
     assertTrue(again.merged().alreadyApplied());
     assertEquals(List.of("4"), DuckDbWarehouseTest.rows(together, "SELECT COUNT(*) FROM _replicator_batches"));
+  }
+
+  @Test
+  public void aGroupThatCannotBeLoadedWholeChangesNothing() throws Exception {
+    Random random = new Random(15);
+    for (StagedBatch b : batches(HARD, random, new HashSet<>(), new int[1], 3, 0)) {
+      together.merge(HARD, b);
+    }
+    String all = "SELECT * FROM hard ORDER BY id";
+    List<String> before = DuckDbWarehouseTest.rows(together, all);
+    List<String> tombstones = DuckDbWarehouseTest.rows(together, "SELECT * FROM _deleted_hard ORDER BY id");
+    List<StagedBatch> batches = batches(HARD, random, new HashSet<>(), new int[] {0}, 4, 1);
+    // The third batch's file holds a line that is not JSON: the group fails after the others loaded.
+    java.nio.file.Files.writeString(java.nio.file.Path.of(batches.get(2).file()), "{\"id\":1,\"select\n");
+    WarehouseException e = assertThrows(WarehouseException.class, () -> together.mergeTogether(HARD, batches));
+    assertTrue(e.getMessage(), e.getMessage().startsWith("merging 4 batches into hard failed: "));
+    assertEquals(before, DuckDbWarehouseTest.rows(together, all));
+    assertEquals(tombstones, DuckDbWarehouseTest.rows(together, "SELECT * FROM _deleted_hard ORDER BY id"));
+    assertEquals(List.of("3"), DuckDbWarehouseTest.rows(together, "SELECT COUNT(*) FROM _replicator_batches"));
   }
 
   @Test
