@@ -4,11 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import io.replicator.change.Change;
-import io.replicator.change.ChangeOp;
-import io.replicator.change.DeleteMode;
-import io.replicator.change.Sequence;
 import io.replicator.change.StagedBatch;
-import io.replicator.change.TableSchema;
 import io.replicator.change.TargetTable;
 import io.replicator.warehouse.spi.MergeResult;
 import java.util.ArrayList;
@@ -30,25 +26,16 @@ import org.junit.rules.TemporaryFolder;
 public class AppendNewKeysTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
-  // A reserved word and a non-ASCII name among the columns.
-  private static final TableSchema SCHEMA = TableSchema.fromBigQueryJson("[{\"name\":\"id\",\"type\":\"INT64\","
-      + "\"mode\":\"REQUIRED\"},{\"name\":\"select\",\"type\":\"STRING\"},{\"name\":\"größe\",\"type\":\"INT64\"}]",
-      List.of("id"));
-  private static final TargetTable HARD = new TargetTable("hard", SCHEMA, DeleteMode.HARD);
-  private static final TargetTable SOFT = new TargetTable("soft", SCHEMA, DeleteMode.SOFT);
-  private static final String[] VALUES = {"a", "é", "中文", "", "x y"};
+  private static final TargetTable HARD = RandomChanges.HARD;
+  private static final TargetTable SOFT = RandomChanges.SOFT;
 
   private DuckDbWarehouse appending;
   private DuckDbWarehouse merging;
 
   @Before
   public void open() {
-    appending = DuckDbWarehouse.open(tmp.getRoot().toPath().resolve("appending.duckdb"));
-    merging = DuckDbWarehouse.open(tmp.getRoot().toPath().resolve("merging.duckdb"));
-    for (DuckDbWarehouse w : List.of(appending, merging)) {
-      w.ensureTables(HARD);
-      w.ensureTables(SOFT);
-    }
+    appending = RandomChanges.open(tmp.getRoot().toPath().resolve("appending.duckdb"));
+    merging = RandomChanges.open(tmp.getRoot().toPath().resolve("merging.duckdb"));
   }
 
   @After
@@ -86,14 +73,9 @@ public class AppendNewKeysTest {
         if (!keys.add(id)) {
           continue;
         }
-        // Mostly newer than anything before; now and then a replay of an old position, or two parts.
-        long seq = random.nextInt(8) == 0 ? 1 + random.nextInt(round + 1) : 100 + round;
-        Sequence at = random.nextInt(6) == 0 ? Sequence.of(seq, 1 + random.nextInt(3)) : Sequence.of(seq);
-        changes.add(random.nextInt(5) == 0
-            ? new Change(table.name(), ChangeOp.DELETE, "[" + id + "]", at, "\"id\":" + id)
-            : new Change(table.name(), ChangeOp.UPSERT, "[" + id + "]", at, "\"id\":" + id + ",\"select\":"
-                + (random.nextInt(5) == 0 ? "null" : "\"" + VALUES[random.nextInt(VALUES.length)] + "\"")
-                + ",\"größe\":" + random.nextInt(1000)));
+        // Mostly newer than anything before; now and then a replay of an old position.
+        changes.add(RandomChanges.of(table, random, id, random.nextInt(8) == 0 ? 1 + random.nextInt(round + 1)
+            : 100 + round, false));
       }
       if (keys.stream().noneMatch(seen::contains)) {
         appendable++;

@@ -5,11 +5,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.replicator.change.Change;
-import io.replicator.change.ChangeOp;
-import io.replicator.change.DeleteMode;
-import io.replicator.change.Sequence;
 import io.replicator.change.StagedBatch;
-import io.replicator.change.TableSchema;
 import io.replicator.change.TargetTable;
 import io.replicator.warehouse.spi.MergeResult;
 import io.replicator.warehouse.spi.MergedBatches;
@@ -36,25 +32,16 @@ import org.junit.rules.TemporaryFolder;
 public class MergeTogetherTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
-  // A reserved word and a non-ASCII name among the columns.
-  private static final TableSchema SCHEMA = TableSchema.fromBigQueryJson("[{\"name\":\"id\",\"type\":\"INT64\","
-      + "\"mode\":\"REQUIRED\"},{\"name\":\"select\",\"type\":\"STRING\"},{\"name\":\"größe\",\"type\":\"INT64\"}]",
-      List.of("id"));
-  private static final TargetTable HARD = new TargetTable("hard", SCHEMA, DeleteMode.HARD);
-  private static final TargetTable SOFT = new TargetTable("soft", SCHEMA, DeleteMode.SOFT);
-  private static final String[] VALUES = {"a", "é", "中文", "", "x y"};
+  private static final TargetTable HARD = RandomChanges.HARD;
+  private static final TargetTable SOFT = RandomChanges.SOFT;
 
   private DuckDbWarehouse together;
   private DuckDbWarehouse oneByOne;
 
   @Before
   public void open() {
-    together = DuckDbWarehouse.open(tmp.getRoot().toPath().resolve("together.duckdb"));
-    oneByOne = DuckDbWarehouse.open(tmp.getRoot().toPath().resolve("one-by-one.duckdb"));
-    for (DuckDbWarehouse w : List.of(together, oneByOne)) {
-      w.ensureTables(HARD);
-      w.ensureTables(SOFT);
-    }
+    together = RandomChanges.open(tmp.getRoot().toPath().resolve("together.duckdb"));
+    oneByOne = RandomChanges.open(tmp.getRoot().toPath().resolve("one-by-one.duckdb"));
   }
 
   @After
@@ -194,18 +181,7 @@ public class MergeTogetherTest {
           continue;
         }
         long seq = random.nextInt(8) == 0 ? 1 + random.nextInt(round + 1) : 100 + round;
-        Sequence at = random.nextInt(6) == 0 ? Sequence.of(seq, 1 + random.nextInt(3)) : Sequence.of(seq);
-        int kind = random.nextInt(10);
-        if (kind < 2) {
-          changes.add(new Change(table.name(), ChangeOp.DELETE, "[" + id + "]", at, "\"id\":" + id));
-        } else if (kind == 2 && !onlyNew) {
-          changes.add(new Change(table.name(), ChangeOp.UPSERT, "[" + id + "]", at,
-              "\"id\":" + id + ",\"größe\":" + random.nextInt(1000), "[\"select\"]"));
-        } else {
-          changes.add(new Change(table.name(), ChangeOp.UPSERT, "[" + id + "]", at, "\"id\":" + id + ",\"select\":"
-              + (random.nextInt(5) == 0 ? "null" : "\"" + VALUES[random.nextInt(VALUES.length)] + "\"")
-              + ",\"größe\":" + random.nextInt(1000)));
-        }
+        changes.add(RandomChanges.of(table, random, id, seq, !onlyNew));
       }
       if (!changes.isEmpty()) {
         batches.add(DuckDbWarehouseTest.stage(tmp.getRoot().toPath(), table.name(), changes));
