@@ -452,38 +452,10 @@ public final class DuckDbWarehouse implements Warehouse {
   /** @param appendNewKeys whether a batch of keys all new to the target is appended (tests compare both ways) */
   MergeResult merge(TargetTable table, StagedBatch batch, io.replicator.merge.PartitionBounds bounds,
       boolean appendNewKeys) {
-    Path file = localFile(batch.file());
-    return inTransaction("merging batch " + batch.batchId() + " into " + table.name(), () -> {
-      int width = Math.max(batch.sequenceWidth(), sequenceWidth(table));
-      MergeStatements sql = new MergeStatements(SQL, table, width).withPartialRows(batch.partialRows() > 0);
-      if (bounds != null) {
-        sql = sql.withTargetBounds(bounds);
-      }
-      try (PreparedStatement ps = conn.prepareStatement(sql.selectApplied())) {
-        ps.setString(1, table.name());
-        ps.setString(2, batch.batchId());
-        if (queryLong(ps) > 0) {
-          return MergeResult.skipped(table.name(), batch.batchId(), batch.rows());
-        }
-      }
-      ensureSequenceWidth(table, width);
-      load(table, List.of(batch));
-      sql = sql.withStagingTable(STAGED);
-      if (appendNewKeys && bounds == null && batch.partialRows() == 0
-          && queryLong(sql.anyStagedKeyHeld(), batch.batchId()) == 0) {
-        long inserted = append(table, sql, batch.batchId());
-        execute(sql.recordBatch(), table.name(), batch.batchId(), batch.rows(), inserted, 0L, 0L);
-        execute("DROP TABLE " + SQL.quote(STAGED));
-        return new MergeResult(table.name(), batch.batchId(), false, batch.rows(), inserted, 0, 0, 0, 0, 0, List.of());
-      }
-      execute(sql.selectEffective(), batch.batchId());
-      List<String> withoutBase = batch.partialRows() > 0 ? queryStrings(sql.selectPartialWithoutBase()) : List.of();
-      long[] counts = applyEffective(table, sql, batch.partialRows() > 0);
-      execute(sql.recordBatch(), table.name(), batch.batchId(), batch.rows(), counts[0], counts[1], counts[2]);
-      execute("DROP TABLE " + SQL.quote(STAGED));
-      return new MergeResult(table.name(), batch.batchId(), false, batch.rows(),
-          counts[0], counts[1], counts[2], batch.rows() - counts[3], 0, 0, withoutBase);
-    });
+    return inTransaction("merging batch " + batch.batchId() + " into " + table.name(), () ->
+        notApplied(table, List.of(batch)).isEmpty()
+            ? MergeResult.skipped(table.name(), batch.batchId(), batch.rows())
+            : applyTogether(table, List.of(batch), batch.batchId(), bounds, appendNewKeys));
   }
 
   /**
@@ -542,9 +514,10 @@ public final class DuckDbWarehouse implements Warehouse {
     long start = System.nanoTime();
     return inTransaction("merging " + batches.size() + " batches into " + table.name(), () -> {
       List<StagedBatch> todo = notApplied(table, batches);
+      String id = todo.size() == 1 ? todo.get(0).batchId() : todo.size() + " batches";
       MergeResult merged = todo.isEmpty()
           ? MergeResult.skipped(table.name(), batches.size() + " batches", rows(batches))
-          : applyTogether(table, todo, todo.size() + " batches");
+          : applyTogether(table, todo, id, null, true);
       return new MergedBatches(merged, todo.size(), batches.size() - todo.size(),
           (System.nanoTime() - start) / 1_000_000);
     });
@@ -572,11 +545,16 @@ public final class DuckDbWarehouse implements Warehouse {
 
   /**
    * Loads batches no earlier run applied, no two of which hold a key, into the staging table and
-   * applies them as one change set: appended where the target holds none of their keys, else
-   * merged. Each batch is recorded as applied (its counts are the change set's, so they are left
-   * out). For one transaction; the staging table is dropped.
+   * applies them as one change set: appended where the target holds none of their keys (and
+   * {@code appendNewKeys}, and no {@code bounds}), else merged. Each batch is recorded as applied,
+   * with the counts when it is alone (several share theirs, so those are left out). A lone batch's
+   * statements select it by its id, as BigQuery's do. For one transaction; the staging table is
+   * dropped.
+   *
+   * @param bounds the target side restricted to these (null: the whole table)
    */
-  private MergeResult applyTogether(TargetTable table, List<StagedBatch> todo, String id) throws SQLException {
+  private MergeResult applyTogether(TargetTable table, List<StagedBatch> todo, String id,
+      io.replicator.merge.PartitionBounds bounds, boolean appendNewKeys) throws SQLException {
     int width = sequenceWidth(table);
     boolean partialRows = false;
     for (StagedBatch b : todo) {
@@ -584,25 +562,33 @@ public final class DuckDbWarehouse implements Warehouse {
       partialRows |= b.partialRows() > 0;
     }
     ensureSequenceWidth(table, width);
-    MergeStatements sql = new MergeStatements(SQL, table, width).forAllStaged().withPartialRows(partialRows)
-        .withStagingTable(STAGED);
+    boolean alone = todo.size() == 1;
+    MergeStatements sql = new MergeStatements(SQL, table, width).withPartialRows(partialRows).withStagingTable(STAGED);
+    if (bounds != null) {
+      sql = sql.withTargetBounds(bounds);
+    }
+    if (!alone) {
+      sql = sql.forAllStaged();
+    }
+    Object[] batchId = alone ? new Object[] {todo.get(0).batchId()} : new Object[0];
     load(table, todo);
     long rows = rows(todo);
-    MergeResult merged;
-    if (!partialRows && queryLong(sql.anyStagedKeyHeld()) == 0) {
-      merged = new MergeResult(table.name(), id, false, rows, append(table, sql), 0, 0, 0, 0, 0, List.of());
+    long[] counts;
+    List<String> withoutBase = List.of();
+    if (appendNewKeys && bounds == null && !partialRows && queryLong(sql.anyStagedKeyHeld(), batchId) == 0) {
+      counts = new long[] {append(table, sql, batchId), 0, 0, rows};
     } else {
-      execute(sql.selectEffective());
-      List<String> withoutBase = partialRows ? queryStrings(sql.selectPartialWithoutBase()) : List.of();
-      long[] counts = applyEffective(table, sql, partialRows);
-      merged = new MergeResult(table.name(), id, false, rows, counts[0], counts[1], counts[2], rows - counts[3], 0, 0,
-          withoutBase);
+      execute(sql.selectEffective(), batchId);
+      withoutBase = partialRows ? queryStrings(sql.selectPartialWithoutBase()) : List.of();
+      counts = applyEffective(table, sql, partialRows);
     }
     for (StagedBatch b : todo) {
-      execute(sql.recordBatch(), table.name(), b.batchId(), b.rows(), null, null, null);
+      execute(sql.recordBatch(), table.name(), b.batchId(), b.rows(), alone ? counts[0] : null,
+          alone ? counts[1] : null, alone ? counts[2] : null);
     }
     execute("DROP TABLE " + SQL.quote(STAGED));
-    return merged;
+    return new MergeResult(table.name(), id, false, rows, counts[0], counts[1], counts[2], rows - counts[3], 0, 0,
+        withoutBase);
   }
 
   /**
@@ -638,7 +624,7 @@ public final class DuckDbWarehouse implements Warehouse {
       if (!batches.isEmpty() && todo.isEmpty()) {
         return new ReloadResult(MergeResult.skipped(table.name(), "reload", rows(batches)), batches.size(), 0, 0);
       }
-      MergeResult merged = applyTogether(table, todo, "reload");
+      MergeResult merged = applyTogether(table, todo, "reload", null, true);
       int width = sequenceWidth(table);
       if (!reload.removesVanished()) {
         return new ReloadResult(merged, todo.size(), 0, 0);

@@ -4,6 +4,7 @@ import io.replicator.change.StagedBatch;
 import io.replicator.change.Column;
 import io.replicator.change.ColumnType;
 import io.replicator.change.TargetTable;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.OptionalLong;
@@ -69,7 +70,7 @@ public interface Warehouse extends AutoCloseable {
    * set instead of once per batch.
    */
   default List<MergedBatches> mergeTogether(TargetTable table, List<StagedBatch> batches) {
-    List<MergedBatches> merges = new java.util.ArrayList<>(batches.size());
+    List<MergedBatches> merges = new ArrayList<>(batches.size());
     for (StagedBatch batch : batches) {
       long start = System.nanoTime();
       MergeResult r = merge(table, batch);
