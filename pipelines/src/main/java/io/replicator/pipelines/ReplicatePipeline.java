@@ -119,7 +119,8 @@ public final class ReplicatePipeline {
     // Step 1: the sources, each a read of its own.
     ReplicateTable replicate = ReplicateTable.into(plan.warehouse().spec(), table)
         .withStaging(staging.staging()).withDeadLetters(staging.deadLetter())
-        .withBatchBounds(staging.batchMaxBytes(), staging.batchMaxRows()).keepingStaging(staging.keepStaging());
+        .withBatchBounds(staging.batchMaxBytes(), staging.batchMaxRows()).keepingStaging(staging.keepStaging())
+        .stagingAsRead(staging.stageSnapshotAsRead());
     if (plan.snapshot().files() != null) {
       replicate = replicate.withSnapshot(ReadChanges.from(plan.snapshot().files()).withFormat(plan.snapshot().format())
           .withTable(table.name()).withSchema(table.schema()).withSnapshotSequence(Sequence.of(snapshotSequence)));

@@ -40,4 +40,13 @@ public interface StagingOptions extends PipelineOptions {
   Boolean getKeepStaging();
 
   void setKeepStaging(Boolean value);
+
+  @Description("Stage snapshot files into DuckDB as they are read, each range of input a staged file, keys held more "
+      + "than once resolved afterwards (the default, and faster); false cuts them into batches of whole keys first, "
+      + "as every other input is. Both give the same target and dead letters.")
+  @Default.Boolean(true)
+  @TemplateParameter(label = "Stage snapshot files as read", regexes = "^(true|false)$")
+  Boolean getStageSnapshotAsRead();
+
+  void setStageSnapshotAsRead(Boolean value);
 }

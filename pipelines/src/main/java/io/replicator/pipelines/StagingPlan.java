@@ -11,7 +11,8 @@ import io.replicator.common.ByteSize;
  * The {@link StagingOptions}, checked: where batches are staged and dead letters written, and how
  * large a batch may grow.
  */
-record StagingPlan(String staging, String deadLetter, long batchMaxBytes, long batchMaxRows, boolean keepStaging) {
+record StagingPlan(String staging, String deadLetter, long batchMaxBytes, long batchMaxRows, boolean keepStaging,
+    boolean stageSnapshotAsRead) {
 
   static StagingPlan from(StagingOptions o) {
     String staging = trimSlash(require(o.getStaging(), "--staging", "a directory for staged batches"));
@@ -24,6 +25,7 @@ record StagingPlan(String staging, String deadLetter, long batchMaxBytes, long b
     if (rows == null || rows < 1) {
       throw new OptionsException("--batchMaxRows must be at least 1, got " + rows);
     }
-    return new StagingPlan(staging, deadLetter, bytes, rows, Boolean.TRUE.equals(o.getKeepStaging()));
+    return new StagingPlan(staging, deadLetter, bytes, rows, Boolean.TRUE.equals(o.getKeepStaging()),
+        !Boolean.FALSE.equals(o.getStageSnapshotAsRead()));
   }
 }

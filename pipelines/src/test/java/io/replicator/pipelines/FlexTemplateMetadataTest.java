@@ -69,6 +69,7 @@ public class FlexTemplateMetadataTest {
       Map.entry("partitionFieldImmutable", List.of(List.of("true", "false"), List.of("yes"))),
       Map.entry("verify", List.of(List.of("true", "false"), List.of("yes"))),
       Map.entry("keepStaging", List.of(List.of("true", "false"), List.of("1"))),
+      Map.entry("stageSnapshotAsRead", List.of(List.of("true", "false"), List.of("yes"))),
       Map.entry("jarOnCluster", List.of(List.of("true", "false"), List.of("yes"))));
 
   /** The s3-sync parameters' examples, as EXAMPLES. */

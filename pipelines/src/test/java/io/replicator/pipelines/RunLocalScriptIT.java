@@ -102,10 +102,12 @@ public class RunLocalScriptIT {
     assertTrue(r.out(), r.out().matches("(?s).*DuckDB native \\(SQL only\\) +load .*"));
     assertTrue(r.out(), r.out().matches("(?s).*Replicator, DirectRunner +changes .*x\\n.*"));
     assertTrue(r.out(), r.out().contains("JVM start-up and launch"));
-    // Where the time went, stage by stage, per runner.
+    // Where the time went, stage by stage, per runner: the snapshot staged as read (no reduce), the
+    // change batch in batches of whole keys.
     assertTrue(r.out(), r.out().matches("(?s).*Replicator, DirectRunner +load: +CPU per row read: decode [\\d.]+ µs,"
-        + " reduce [\\d.]+ µs, stage [\\d.]+ µs; [\\d.]+ s loading staged files and [\\d.]+ s merging them;"
-        + " [\\d.]+ s paused for garbage collection\\n.*"));
+        + " stage [\\d.]+ µs; [\\d.]+ s loading staged files and [\\d.]+ s merging them;"
+        + " [\\d.]+ s paused for garbage collection\\n +changes: +CPU per row read: decode [\\d.]+ µs,"
+        + " reduce [\\d.]+ µs, stage [\\d.]+ µs; .*"));
   }
 
   @Test

@@ -140,7 +140,8 @@ public final class SpillBatches extends PTransform<PBegin, SpillBatches.Result> 
     }
   }
 
-  private static final class SplitFn extends DoFn<FileIO.ReadableFile, KV<FileIO.ReadableFile, OffsetRange>> {
+  /** Splits each file into the ranges its decoder reads on their own. */
+  static final class SplitFn extends DoFn<FileIO.ReadableFile, KV<FileIO.ReadableFile, OffsetRange>> {
     private final FileDecoder decoder;
     private final long rangeBytes;
 

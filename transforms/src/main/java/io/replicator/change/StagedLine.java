@@ -57,12 +57,25 @@ public final class StagedLine {
    * batch file; not thread-safe.
    */
   public static final class Encoder {
+    /** Null where the lines leave the batch id to the loader. */
     private final byte[] batchId;
     private byte[] buffer = new byte[256];
     private int length;
 
     public Encoder(String batchId) {
       this.batchId = batchId.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private Encoder() {
+      this.batchId = null;
+    }
+
+    /**
+     * An encoder of lines without {@code _batch_id}, for a file written before its batch id (a
+     * digest of what it holds) is known: the warehouse that loads it fills the id in from the batch.
+     */
+    public static Encoder withoutBatchId() {
+      return new Encoder();
     }
 
     /** Writes the line of the key's staged change number {@code step} and its newline; returns its length in bytes. */
@@ -81,7 +94,10 @@ public final class StagedLine {
       if (step > 0) {
         put(",\"_step\":").put(step);
       }
-      put(",\"_batch_id\":\"").put(batchId).put("\"}\n");
+      if (batchId != null) {
+        put(",\"_batch_id\":\"").put(batchId).put("\"");
+      }
+      put("}\n");
       out.write(buffer, 0, length);
       return 1 + row.length + length;
     }

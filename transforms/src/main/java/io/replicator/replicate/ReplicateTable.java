@@ -6,6 +6,7 @@ import io.replicator.batch.LatestPerKey;
 import io.replicator.batch.ReduceWhileReading;
 import io.replicator.batch.SpillBatches;
 import io.replicator.batch.SpillWriter;
+import io.replicator.batch.StageAsRead;
 import io.replicator.batch.StageBatches;
 import io.replicator.batch.StagingPaths;
 import io.replicator.change.Change;
@@ -104,6 +105,8 @@ public abstract class ReplicateTable extends PTransform<PBegin, PCollection<Stri
 
   abstract boolean cdc();
 
+  abstract boolean stageAsRead();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -142,6 +145,8 @@ public abstract class ReplicateTable extends PTransform<PBegin, PCollection<Stri
 
     abstract Builder setCdc(boolean cdc);
 
+    abstract Builder setStageAsRead(boolean asRead);
+
     abstract ReplicateTable build();
   }
 
@@ -149,7 +154,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PCollection<Stri
   public static ReplicateTable into(WarehouseSpec warehouse, TargetTable table) {
     return new AutoValue_ReplicateTable.Builder().setWarehouse(warehouse).setTable(table)
         .setBatchMaxBytes(256L << 20).setBatchMaxRows(5_000_000L).setReduceIntoBatches(0).setSpill(false)
-        .setMaxReloadDeletePercent(50).setKeepStaging(false).setCdc(false).build();
+        .setMaxReloadDeletePercent(50).setKeepStaging(false).setCdc(false).setStageAsRead(true).build();
   }
 
   /** Where batches are staged (local for DuckDB, {@code gs://} for BigQuery). */
@@ -236,6 +241,15 @@ public abstract class ReplicateTable extends PTransform<PBegin, PCollection<Stri
     return toBuilder().setKeepStaging(keep).build();
   }
 
+  /**
+   * Whether snapshot files alone, spilled into a warehouse that applies a run's batches together
+   * (DuckDB), are staged as they are read ({@link StageAsRead}, the default) instead of cut into
+   * batches by key, reduced and sorted first. The two give the same target and dead letters.
+   */
+  public ReplicateTable stagingAsRead(boolean asRead) {
+    return toBuilder().setStageAsRead(asRead).build();
+  }
+
   /** Writes the latest change per key as BigQuery CDC rows instead of staging and merging. */
   public ReplicateTable writingCdc() {
     return toBuilder().setCdc(true).build();
@@ -260,7 +274,8 @@ public abstract class ReplicateTable extends PTransform<PBegin, PCollection<Stri
       throw new IllegalStateException("CDC writes are applied by BigQuery later: a source cannot be confirmed after them");
     }
     boolean reduce = reducesWhileReading();
-    Sources read = reduce ? readReducing(input) : read(input);
+    boolean asRead = stagesAsRead();
+    Sources read = asRead ? readStagingAsRead(input) : reduce ? readReducing(input) : read(input);
 
     // CDC writes go straight to BigQuery (it adds the rows it refuses to the dead letters).
     PCollectionList<DeadLetter> rejected = read.rejected;
@@ -274,7 +289,7 @@ public abstract class ReplicateTable extends PTransform<PBegin, PCollection<Stri
 
     // Step 2: batches of whole keys, the latest change per key, staged as JSONL; the keys of partial
     // key moves in a batch of their own.
-    PCollection<StagedBatch> staged = stage(read, reduce);
+    PCollection<StagedBatch> staged = asRead ? read.staged : stage(read, reduce);
 
     // Step 3: a reload applied as one unit, keeping the rows of rejected snapshot lines; else each
     // batch merged (a snapshot merged into the table then ends its reload record).
@@ -382,6 +397,16 @@ public abstract class ReplicateTable extends PTransform<PBegin, PCollection<Stri
         : changeFiles();
   }
 
+  /**
+   * Snapshot files are staged as read where nothing needs batches of whole keys: no change files
+   * (their key moves are completed per batch), spilled (a local run), into a warehouse that applies
+   * the run's batches as one change set, which takes files that each hold any keys.
+   */
+  private boolean stagesAsRead() {
+    return stageAsRead() && spill() && reducesWhileReading() && snapshotFiles() != null && changeFiles() == null
+        && warehouse().mergesOneAtATime();
+  }
+
   private boolean reducesWhileReading() {
     return reduceIntoBatches() > 0 && snapshotTable() == null && changeSource() == null && !cdc();
   }
@@ -391,8 +416,9 @@ public abstract class ReplicateTable extends PTransform<PBegin, PCollection<Stri
         .apply(step, WriteDeadLetters.to(deadLetters()));
   }
 
-  /** What the sources gave: changes (or reduced batches), all rejected input, the snapshot's. */
+  /** What the sources gave: changes (or reduced batches, or staged ones), all rejected input, the snapshot's. */
   private static final class Sources {
+    PCollection<StagedBatch> staged;
     PCollection<Change> changes;
     PCollectionList<KV<String, LatestPerKey>> reduced;
     PCollectionList<KV<String, String>> spills;
@@ -470,6 +496,16 @@ public abstract class ReplicateTable extends PTransform<PBegin, PCollection<Stri
         s.snapshotRejected = s.snapshotRejected.and(rejected);
       }
     }
+    return s;
+  }
+
+  private Sources readStagingAsRead(PBegin input) {
+    Sources s = new Sources();
+    StageAsRead.Result result = input.apply("Read snapshot", StageAsRead.of(snapshotFiles(), staging())
+        .withBatchBounds(batchMaxBytes(), batchMaxRows()));
+    s.staged = result.staged();
+    s.rejected = PCollectionList.of(result.deadLetters());
+    s.snapshotRejected = PCollectionList.of(result.deadLetters());
     return s;
   }
 

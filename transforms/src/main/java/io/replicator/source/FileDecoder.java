@@ -66,6 +66,16 @@ public final class FileDecoder implements Serializable {
     this.snapshotSequence = snapshotSequence;
   }
 
+  /** The table whose changes it decodes. */
+  public String table() {
+    return table;
+  }
+
+  /** Whether it reads a snapshot (rows at one sequence) rather than change events. */
+  public boolean readsSnapshot() {
+    return format.isSnapshot();
+  }
+
   /**
    * The same decoder for a second read of files already read once (a few keys' changes read
    * again): its lines and changes are not counted again in the run's figures.

@@ -735,11 +735,23 @@ public final class DuckDbWarehouse implements Warehouse {
         execute("SET memory_limit = '" + (needed >> 20) + "MiB'");
       }
       List<Path> files = batches.stream().map(b -> localFile(b.file())).toList();
-      execute("INSERT INTO " + SQL.quote(STAGED) + " BY NAME SELECT * FROM "
-          + readJson(files, staging.stagingColumns(), objectBytes));
+      // A file written before its batch id was known (a snapshot staged as read) leaves the id out
+      // of its lines: it comes from the batch. A line without one in a file not named fails the load.
+      StringBuilder ids = new StringBuilder("CASE " + FILE_COLUMN);
+      for (int i = 0; i < batches.size(); i++) {
+        ids.append(" WHEN ").append(literal(files.get(i).toString())).append(" THEN ")
+            .append(literal(batches.get(i).batchId()));
+      }
+      ids.append(" ELSE error('a staged line without a batch id in ' || " + FILE_COLUMN + ") END");
+      execute("INSERT INTO " + SQL.quote(STAGED) + " BY NAME SELECT * EXCLUDE (" + FILE_COLUMN + ") REPLACE (coalesce("
+          + SQL.quote("_batch_id") + ", " + ids + ") AS " + SQL.quote("_batch_id") + ") FROM "
+          + readJson(files, staging.stagingColumns(), objectBytes, true));
     }
     loadWall.inc((System.nanoTime() - start) / 1_000_000);
   }
+
+  /** The column naming each loaded row's staged file: a name no table's column or staging's metadata has. */
+  private static final String FILE_COLUMN = "_replicator_staged_file";
 
   /** Memory DuckDB may use before it spills to disk: a merge of a batch of 256 MB fits in it. */
   private static final long MEMORY_LIMIT = 1L << 30;
@@ -752,17 +764,21 @@ public final class DuckDbWarehouse implements Warehouse {
 
   /** DuckDB's reader of a JSONL file of keys with the given columns and types, every other member refused. */
   private static String readJson(Path file, Map<String, String> columnTypes) {
-    return readJson(List.of(file), columnTypes, KEY_LINE_BYTES);
+    return readJson(List.of(file), columnTypes, KEY_LINE_BYTES, false);
   }
 
-  /** DuckDB's reader of JSONL files as one table, none of whose lines is longer than {@code objectBytes}. */
-  private static String readJson(List<Path> files, Map<String, String> columnTypes, long objectBytes) {
+  /**
+   * DuckDB's reader of JSONL files as one table, none of whose lines is longer than {@code
+   * objectBytes}; with {@code filename}, each row also names its file.
+   */
+  private static String readJson(List<Path> files, Map<String, String> columnTypes, long objectBytes,
+      boolean filename) {
     StringJoiner columns = new StringJoiner(", ", "{", "}");
     columnTypes.forEach((name, type) -> columns.add(literal(name) + ": " + literal(type)));
     StringJoiner paths = new StringJoiner(", ", "[", "]");
     files.forEach(f -> paths.add(literal(f.toString())));
     return "read_json(" + paths + ", format = 'newline_delimited', columns = " + columns
-        + ", maximum_object_size = " + objectBytes + ")";
+        + ", maximum_object_size = " + objectBytes + (filename ? ", filename = " + literal(FILE_COLUMN) : "") + ")";
   }
 
   /** A SQL string literal; used for names and paths in table-function arguments, never for data. */
