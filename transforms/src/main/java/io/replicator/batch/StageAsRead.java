@@ -26,6 +26,7 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -81,8 +82,10 @@ import org.apache.beam.sdk.values.TupleTagList;
  * <p>A batch id here is a digest of the table, the input file and range, and the staged lines, so
  * the same input staged again gets the same ids and a warehouse skips what it applied before. The
  * lines leave the id out (it is known only once they are written): the warehouse fills it in from
- * the batch as it loads them. Memory is the key hashes of one range (8 bytes a row) while it is
- * read, and the rows of the keys held twice while they are resolved.
+ * the batch as it loads them. Memory is the key hashes of one staged file (8 bytes a row) while it
+ * is written, then the hashes held twice, and about 256 MB at most while keys held twice are
+ * resolved (each key's latest row; more are resolved in slices of the hash space, each reading
+ * their ranges again).
  */
 public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
   private static final TupleTag<Part> PARTS = new TupleTag<>() {};
@@ -94,14 +97,24 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
   private final long rangeBytes;
   private final long maxBytes;
   private final long maxRows;
+  private final long heldBytesAtOnce;
 
-  private StageAsRead(ReadChanges read, String staging, long rangeBytes, long maxBytes, long maxRows) {
+  private StageAsRead(ReadChanges read, String staging, long rangeBytes, long maxBytes, long maxRows,
+      long heldBytesAtOnce) {
     this.read = read;
     this.staging = staging;
     this.rangeBytes = rangeBytes;
     this.maxBytes = maxBytes;
     this.maxRows = maxRows;
+    this.heldBytesAtOnce = heldBytesAtOnce;
   }
+
+  /**
+   * Heap that resolving keys held more than once may take at a time, estimated: each key's latest
+   * row as a change (three times its staged line) and a hundred bytes a row. More is resolved in
+   * slices of the hash space, each reading the ranges that hold them again.
+   */
+  static final long HELD_BYTES_AT_ONCE = 256L << 20;
 
   /** Stages what the snapshot read {@code read} reads under the local directory {@code staging}. */
   public static StageAsRead of(ReadChanges read, String staging) {
@@ -111,7 +124,7 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
     if (staging.contains("://") && !staging.startsWith("file://")) {
       throw new IllegalArgumentException("staging as read writes to a local directory, not " + staging);
     }
-    return new StageAsRead(read, staging, SpillBatches.RANGE_BYTES, 256L << 20, 5_000_000L);
+    return new StageAsRead(read, staging, SpillBatches.RANGE_BYTES, 256L << 20, 5_000_000L, HELD_BYTES_AT_ONCE);
   }
 
   /** Staged files of at most about {@code bytes} (a line past it starts the next) and {@code rows} rows. */
@@ -119,7 +132,7 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
     if (bytes < 1 || rows < 1) {
       throw new IllegalArgumentException("a staged file needs room for a byte and a row, got " + bytes + " and " + rows);
     }
-    return new StageAsRead(read, staging, rangeBytes, bytes, rows);
+    return new StageAsRead(read, staging, rangeBytes, bytes, rows, heldBytesAtOnce);
   }
 
   /** Splits uncompressed line files into ranges of about {@code bytes} (default 64 MB), each staged on its own. */
@@ -127,7 +140,15 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
     if (bytes < 1) {
       throw new IllegalArgumentException("a range needs at least one byte, got " + bytes);
     }
-    return new StageAsRead(read, staging, bytes, maxBytes, maxRows);
+    return new StageAsRead(read, staging, bytes, maxBytes, maxRows, heldBytesAtOnce);
+  }
+
+  /** Resolves keys held twice taking about {@code bytes} of heap at a time (tests: many slices). */
+  StageAsRead withHeldBytesAtOnce(long bytes) {
+    if (bytes < 1) {
+      throw new IllegalArgumentException("resolving needs some memory, got " + bytes + " bytes");
+    }
+    return new StageAsRead(read, staging, rangeBytes, maxBytes, maxRows, bytes);
   }
 
   @Override
@@ -144,7 +165,7 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
         .apply("All parts", WithKeys.of(""))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), PartCoder.INSTANCE))
         .apply("Gather parts", GroupByKey.create())
-        .apply("Keep the latest row per key", ParDo.of(new ResolveFn(decoder.readingAgain(), staging)))
+        .apply("Keep the latest row per key", ParDo.of(new ResolveFn(decoder.readingAgain(), staging, heldBytesAtOnce)))
         .setCoder(StagedBatch.coder());
     return new Result(input.getPipeline(), staged, written.get(DEAD_LETTERS).setCoder(DeadLetter.coder()));
   }
@@ -211,6 +232,10 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
     for (int i = 0, n = key.length(); i < n; i++) {
       h = (h ^ key.charAt(i)) * 0x100000001b3L;
     }
+    return mix(h);
+  }
+
+  private static long mix(long h) {
     h ^= h >>> 33;
     h *= 0xff51afd7ed558ccdL;
     h ^= h >>> 33;
@@ -390,13 +415,33 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
   }
 
   /**
-   * A row of a key held more than once: where it was staged (its part and line), the change, and
-   * whether it is the key's latest (kept).
+   * A row of a key held more than once: where it was staged (its part, and its line there from 1)
+   * and a digest of its staged line.
    */
-  private record Held(int part, long line, Change change, boolean kept) {
-    Held asKept() {
-      return new Held(part, line, change, true);
+  private record Held(int part, long line, long lineHash) {}
+
+  /** A key held more than once, as its rows are read again: where each is, and which is the latest. */
+  private static final class Resolving {
+    final List<Held> rows = new ArrayList<>(2);
+    Change latestRow;
+    int latest;
+
+    void add(Change c, Held at) {
+      rows.add(at);
+      if (latestRow == null || c.supersedes(latestRow)) {
+        latestRow = c;
+        latest = rows.size() - 1;
+      }
     }
+  }
+
+  /** A 64-bit digest of a staged line's bytes, to check it against the row read again. */
+  static long lineHash(byte[] bytes, int from, int to) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = from; i < to; i++) {
+      h = (h ^ (bytes[i] & 0xff)) * 0x100000001b3L;
+    }
+    return mix(h);
   }
 
   /**
@@ -404,6 +449,8 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
    * the latest row of each, writes again the files that lost rows, and passes all files on.
    */
   private static final class ResolveFn extends DoFn<KV<String, Iterable<Part>>, StagedBatch> {
+    /** Heap resolving may take at a time, estimated: more is done in slices. */
+    private final long heldBytesAtOnce;
     private final FileDecoder again;
     private final String staging;
     private final Counter batches = Counters.counter(StageBatches.BATCHES_STAGED);
@@ -413,9 +460,10 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
     private final Counter cpu = Counters.counter(StageBatches.STAGE_CPU_NANOS);
     private final Distribution batchBytes = Counters.distribution("batch_bytes");
 
-    ResolveFn(FileDecoder again, String staging) {
+    ResolveFn(FileDecoder again, String staging, long heldBytesAtOnce) {
       this.again = again;
       this.staging = staging;
+      this.heldBytesAtOnce = heldBytesAtOnce;
     }
 
     @ProcessElement
@@ -426,14 +474,20 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
       // In the input's order, so which of two equal rows is kept does not depend on the runner.
       parts.sort(Comparator.comparing(Part::sourceName).thenComparingLong(p -> p.range().getFrom())
           .thenComparingLong(Part::firstRow));
-      Set<Long> twice = new HashSet<>();
-      Set<Integer> holding = new HashSet<>();
-      findHashesHeldTwice(parts, twice, holding);
-      Map<Integer, Map<Long, Held>> resolved = twice.isEmpty() ? Map.of() : resolve(parts, twice, holding);
+      HeldTwice twice = HeldTwice.in(parts);
+      Map<Integer, BitSet> dropped = new HashMap<>();
+      // Each slice of the hash space read again on its own, so what is held is bounded.
+      long stagedRows = parts.stream().mapToLong(p -> p.batch().rows()).sum();
+      long lineBytes = stagedRows == 0 ? 0 : parts.stream().mapToLong(p -> p.batch().bytes()).sum() / stagedRows;
+      long held = 3 * lineBytes * twice.hashes().length + 100 * twice.rows();
+      int slices = (int) Math.max(1, Math.min(1 << 16, (held + heldBytesAtOnce - 1) / heldBytesAtOnce));
+      for (int slice = 0; slice < slices && twice.rows() > 0; slice++) {
+        resolveSlice(parts, twice, slice, slices, dropped);
+      }
       for (int i = 0; i < parts.size(); i++) {
         Part part = parts.get(i);
         Files.deleteIfExists(Path.of(part.keyHashes()));
-        StagedBatch batch = resolved.containsKey(i) ? checkedAndWithoutLosers(part, resolved.get(i)) : part.batch();
+        StagedBatch batch = dropped.containsKey(i) ? withoutLines(part, dropped.get(i)) : part.batch();
         if (batch != null) {
           batches.inc();
           rows.inc(batch.rows());
@@ -445,64 +499,21 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
       cpu.inc(Counters.threadCpuNanos() - cpuStart);
     }
 
-    /** Merges the parts' sorted hash files: the hashes seen more than once, and the parts that hold them. */
-    private static void findHashesHeldTwice(List<Part> parts, Set<Long> twice, Set<Integer> holding)
-        throws IOException {
-      List<DataInputStream> ins = new ArrayList<>();
-      try {
-        PriorityQueue<long[]> next = new PriorityQueue<>(Comparator.comparingLong((long[] e) -> e[0]));
-        for (int i = 0; i < parts.size(); i++) {
-          DataInputStream in = new DataInputStream(new BufferedInputStream(
-              Files.newInputStream(Path.of(parts.get(i).keyHashes())), 1 << 16));
-          ins.add(in);
-          advance(in, i, next);
-        }
-        long current = 0;
-        List<Integer> with = new ArrayList<>();
-        while (!next.isEmpty()) {
-          long[] e = next.poll();
-          if (with.isEmpty() || e[0] != current) {
-            if (with.size() > 1) {
-              twice.add(current);
-              holding.addAll(with);
-            }
-            current = e[0];
-            with.clear();
-          }
-          with.add((int) e[1]);
-          advance(ins.get((int) e[1]), (int) e[1], next);
-        }
-        if (with.size() > 1) {
-          twice.add(current);
-          holding.addAll(with);
-        }
-      } finally {
-        for (DataInputStream in : ins) {
-          in.close();
-        }
-      }
-    }
-
-    private static void advance(DataInputStream in, int part, PriorityQueue<long[]> next) throws IOException {
-      try {
-        next.add(new long[] {in.readLong(), part});
-      } catch (EOFException e) {
-        // This part's hashes are all merged.
-      }
-    }
-
     /**
-     * Reads again the input ranges of the parts holding hashes seen twice, groups the rows with
-     * those hashes by key, and keeps each key's latest row: every row of such a key, by part and
-     * line (from 1), marked kept or not.
+     * Reads again the input ranges of the parts holding hashes seen twice, takes the rows whose
+     * hash is in {@code slice}, and keeps each key's latest row as {@link LatestPerKey} keeps a
+     * whole row (the one that {@link Change#supersedes} the others, the first of equal ones in the
+     * input's order); marks the lines of the others in {@code dropped}, after checking that every
+     * such row is the line it was staged as (a digest of each). Held meanwhile: each key's latest
+     * row so far, and a few numbers a row.
      */
-    private Map<Integer, Map<Long, Held>> resolve(List<Part> parts, Set<Long> twice, Set<Integer> holding)
+    private void resolveSlice(List<Part> parts, HeldTwice twice, int slice, int slices, Map<Integer, BitSet> dropped)
         throws IOException {
-      Map<String, List<Held>> byKey = new LinkedHashMap<>();
-      List<Integer> order = new ArrayList<>(holding);
-      order.sort(null);
+      Map<String, Resolving> byKey = new HashMap<>();
+      StagedLine.Encoder encoder = StagedLine.Encoder.withoutBatchId();
+      java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream(512);
       Set<Integer> read = new HashSet<>();
-      for (int i : order) {
+      for (int i : twice.parts()) {
         if (read.contains(i)) {
           continue;
         }
@@ -520,10 +531,17 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
         long[] row = {0};
         again.read(first.source(), first.range(), c -> {
           row[0]++;
-          if (twice.contains(keyHash(c.key()))) {
+          long hash = keyHash(c.key());
+          if (Math.floorMod(hash, slices) == slice && twice.holds(hash)) {
             int j = partOf(parts, ofRange, row[0]);
-            byKey.computeIfAbsent(c.key(), k -> new ArrayList<>(2))
-                .add(new Held(j, row[0] - parts.get(j).firstRow() + 1, c, false));
+            line.reset();
+            try {
+              encoder.write(line, c, 0);
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+            byKey.computeIfAbsent(c.key(), k -> new Resolving()).add(c,
+                new Held(j, row[0] - parts.get(j).firstRow() + 1, lineHash(line.toByteArray(), 0, line.size())));
           }
         }, rejected -> { });
         Part last = parts.get(ofRange.get(ofRange.size() - 1));
@@ -533,23 +551,25 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
               + staged + " when it was staged");
         }
       }
-      Map<Integer, Map<Long, Held>> resolved = new HashMap<>();
+      Map<Integer, Map<Long, Long>> check = new HashMap<>();
       long lost = 0;
-      for (List<Held> held : byKey.values()) {
-        if (held.size() < 2) {
+      for (Resolving key : byKey.values()) {
+        if (key.rows.size() < 2) {
           continue; // Another key with the same hash.
         }
-        LatestPerKey latest = new LatestPerKey();
-        held.forEach(h -> latest.add(h.change()));
-        Change winner = latest.winners().get(0);
-        for (Held h : held) {
-          boolean kept = h.change() == winner;
-          resolved.computeIfAbsent(h.part(), p -> new HashMap<>()).put(h.line(), kept ? h.asKept() : h);
-          lost += kept ? 0 : 1;
+        for (int r = 0; r < key.rows.size(); r++) {
+          Held h = key.rows.get(r);
+          check.computeIfAbsent(h.part(), p -> new HashMap<>()).put(h.line(), h.lineHash());
+          if (r != key.latest) {
+            dropped.computeIfAbsent(h.part(), p -> new BitSet()).set((int) h.line());
+            lost++;
+          }
         }
       }
+      for (Map.Entry<Integer, Map<Long, Long>> e : check.entrySet()) {
+        requireStagedAsRead(parts.get(e.getKey()), e.getValue());
+      }
       superseded.inc(lost);
-      return resolved;
     }
 
     /** Fails when a range's file is not the one that was staged (its size or time of change differ). */
@@ -558,6 +578,16 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
       if (now.sizeBytes() != part.sourceSize() || now.lastModifiedMillis() != part.sourceModified()) {
         throw changedWhileRead(part, "its size or time of change differ from when it was staged");
       }
+    }
+
+    /** Fails unless each line of {@code lineHashes} (from 1) is the part's line as it was staged. */
+    private static void requireStagedAsRead(Part part, Map<Long, Long> lineHashes) throws IOException {
+      forEachLine(Path.of(part.batch().file()), (number, line, from, to) -> {
+        Long expected = lineHashes.get(number);
+        if (expected != null && expected != lineHash(line, from, to)) {
+          throw changedWhileRead(part, "line " + number + " of " + part.batch().file() + " is not the row read again");
+        }
+      });
     }
 
     private static IllegalStateException changedWhileRead(Part part, String how) {
@@ -576,61 +606,136 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
       throw new IllegalStateException("row " + row + " of a range is in none of its staged files");
     }
 
-    /**
-     * Checks that the part's lines of keys held twice are the rows read again, each where it was
-     * read; writes the part again without the rows that lost, if any. Its batch, or null when
-     * nothing is left.
-     */
-    private StagedBatch checkedAndWithoutLosers(Part part, Map<Long, Held> held) throws IOException {
+    /** Writes a part again without the lines in {@code lost} (from 1); its batch, or null when nothing is left. */
+    private StagedBatch withoutLines(Part part, BitSet lost) throws IOException {
       StagedBatch was = part.batch();
-      boolean rewrite = held.values().stream().anyMatch(h -> !h.kept());
       Path old = Path.of(was.file());
       Path written = old.resolveSibling("as-read-" + UUID.randomUUID() + ".jsonl");
       MessageDigest sha = digestOf(was.table(), part);
-      StagedLine.Encoder encoder = StagedLine.Encoder.withoutBatchId();
-      java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream(512);
-      long rows = 0;
-      long size = 0;
-      long longest = 0;
-      try (InputStream in = new BufferedInputStream(Files.newInputStream(old), 1 << 16);
-          OutputStream file = rewrite ? new BufferedOutputStream(
-              new DigestOutputStream(Files.newOutputStream(written), sha), 1 << 16) : OutputStream.nullOutputStream()) {
-        // Staged lines are JSON: a newline inside one is escaped, so each ends at the next one.
-        java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream(512);
-        long number = 0;
-        for (int b = in.read(); b >= 0; b = in.read()) {
-          line.write(b);
-          if (b != '\n') {
-            continue;
+      long[] kept = new long[3]; // rows, bytes, longest line
+      try (OutputStream file = new BufferedOutputStream(new DigestOutputStream(Files.newOutputStream(written), sha),
+          1 << 16)) {
+        forEachLine(old, (number, line, from, to) -> {
+          if (!lost.get((int) number)) {
+            file.write(line, from, to - from);
+            kept[0]++;
+            kept[1] += to - from;
+            kept[2] = Math.max(kept[2], to - from);
           }
-          Held h = held.get(++number);
-          if (h != null) {
-            expected.reset();
-            encoder.write(expected, h.change(), 0);
-            if (!Arrays.equals(expected.toByteArray(), line.toByteArray())) {
-              throw changedWhileRead(part, "line " + number + " of " + old + " is not the row read again");
-            }
-          }
-          if (h == null || h.kept()) {
-            line.writeTo(file);
-            rows++;
-            size += line.size();
-            longest = Math.max(longest, line.size());
-          }
-          line.reset();
-        }
-      }
-      if (!rewrite) {
-        return was;
+        });
       }
       StagingPaths.delete(old.toString());
-      if (rows == 0) {
+      if (kept[0] == 0) {
         Files.delete(written);
         return null;
       }
       String id = idOf(sha);
       String file = placeAsBatch(written, staging, was.table(), id);
-      return new StagedBatch(was.table(), id, file, rows, size, was.sequenceWidth(), 0, longest);
+      return new StagedBatch(was.table(), id, file, kept[0], kept[1], was.sequenceWidth(), 0, kept[2]);
+    }
+  }
+
+  /** What is done with each line of a staged file (from 1): its bytes from {@code from} to {@code to}, newline included. */
+  private interface LineConsumer {
+    void accept(long number, byte[] bytes, int from, int to) throws IOException;
+  }
+
+  /**
+   * Each line of a staged file: JSON, so a newline inside one is escaped and each ends at the next.
+   * Lines are handed out of a buffer that grows to the longest.
+   */
+  private static void forEachLine(Path file, LineConsumer out) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buffer = new byte[1 << 16];
+      int end = 0;
+      long number = 0;
+      while (true) {
+        int read = in.read(buffer, end, buffer.length - end);
+        if (read < 0) {
+          return; // Staged files end with a newline: nothing is left over.
+        }
+        end += read;
+        int from = 0;
+        for (int i = 0; i < end; i++) {
+          if (buffer[i] == '\n') {
+            out.accept(++number, buffer, from, i + 1);
+            from = i + 1;
+          }
+        }
+        // Keep the unfinished line at the buffer's start, growing it for a line longer than it.
+        int left = end - from;
+        if (from == 0 && left == buffer.length) {
+          buffer = Arrays.copyOf(buffer, buffer.length * 2);
+        } else {
+          System.arraycopy(buffer, from, buffer, 0, left);
+        }
+        end = left;
+      }
+    }
+  }
+
+  /**
+   * The key hashes seen more than once across the staged files (sorted), how many rows have them,
+   * and which files hold them: found by merging each file's sorted hashes.
+   */
+  private record HeldTwice(long[] hashes, long rows, List<Integer> parts) {
+    boolean holds(long hash) {
+      return Arrays.binarySearch(hashes, hash) >= 0;
+    }
+
+    static HeldTwice in(List<Part> parts) throws IOException {
+      List<DataInputStream> ins = new ArrayList<>();
+      long[] twice = new long[16];
+      int count = 0;
+      long rows = 0;
+      Set<Integer> holding = new HashSet<>();
+      try {
+        PriorityQueue<long[]> next = new PriorityQueue<>(Comparator.comparingLong((long[] e) -> e[0]));
+        for (int i = 0; i < parts.size(); i++) {
+          DataInputStream in = new DataInputStream(new BufferedInputStream(
+              Files.newInputStream(Path.of(parts.get(i).keyHashes())), 1 << 16));
+          ins.add(in);
+          advance(in, i, next);
+        }
+        long current = 0;
+        List<Integer> with = new ArrayList<>();
+        while (true) {
+          long[] e = next.poll();
+          if (e == null || with.isEmpty() || e[0] != current) {
+            if (with.size() > 1) {
+              if (count == twice.length) {
+                twice = Arrays.copyOf(twice, count * 2);
+              }
+              twice[count++] = current;
+              rows += with.size();
+              holding.addAll(with);
+            }
+            if (e == null) {
+              break;
+            }
+            current = e[0];
+            with.clear();
+          }
+          with.add((int) e[1]);
+          advance(ins.get((int) e[1]), (int) e[1], next);
+        }
+      } finally {
+        for (DataInputStream in : ins) {
+          in.close();
+        }
+      }
+      List<Integer> order = new ArrayList<>(holding);
+      order.sort(null);
+      // Merged in order, so already sorted.
+      return new HeldTwice(Arrays.copyOf(twice, count), rows, order);
+    }
+
+    private static void advance(DataInputStream in, int part, PriorityQueue<long[]> next) throws IOException {
+      try {
+        next.add(new long[] {in.readLong(), part});
+      } catch (EOFException e) {
+        // This part's hashes are all merged.
+      }
     }
   }
 }

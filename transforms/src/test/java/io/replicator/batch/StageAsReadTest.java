@@ -73,7 +73,10 @@ public class StageAsReadTest {
     String order = r.nextBoolean() ? Integer.toString(k % 7) : "\"" + k % 7 + "\"";
     String size = TEXT[(k / 7) % TEXT.length] + (k / 49);
     StringBuilder sb = new StringBuilder("{\"order\":").append(order).append(",\"größe\":\"").append(size).append('"');
-    if (r.nextInt(4) > 0) {
+    if (r.nextInt(150) == 0) {
+      // Longer than the buffer staged lines are read back through.
+      sb.append(",\"select\":\"").append("long ".repeat(15_000)).append('"');
+    } else if (r.nextInt(4) > 0) {
       sb.append(",\"select\":").append(r.nextInt(5) == 0 ? "null" : "\"" + TEXT[r.nextInt(TEXT.length)] + "\"");
     }
     if (r.nextBoolean()) {
@@ -221,9 +224,10 @@ public class StageAsReadTest {
   }
 
   /**
-   * Straight from the transform, with ranges of a few hundred bytes (a key's rows in many ranges
-   * of one file, read again to find its latest): the staged rows are exactly the latest row per
-   * key of everything the decoder accepts, each once, and the files hold nothing else.
+   * Straight from the transform, with ranges of a few hundred bytes cut into files of four rows (a
+   * key's rows in many ranges and files, read again to find its latest), and keys held twice
+   * resolved in 20 KB of memory at a time (many slices): the staged rows are exactly the latest row per key of
+   * everything the decoder accepts, each once, and the files hold nothing else.
    */
   @Test
   public void theStagedRowsAreTheLatestRowOfEveryKeyEachOnce() throws Exception {
@@ -232,7 +236,8 @@ public class StageAsReadTest {
     String pattern = snapshot(input, r, 2, 600, 90);
     Path staging = tmp.newFolder("staging").toPath();
     Pipeline p = pipeline();
-    p.apply(StageAsRead.of(read(pattern, 10), staging.toString()).withRangeBytes(700).withBatchBounds(400, 4));
+    p.apply(StageAsRead.of(read(pattern, 10), staging.toString()).withRangeBytes(700).withBatchBounds(400, 4)
+        .withHeldBytesAtOnce(20_000));
     PipelineResult result = p.run();
     result.waitUntilFinish();
     assertTrue("ranges of both files", counter(result, StageBatches.BATCHES_STAGED) > 20);
