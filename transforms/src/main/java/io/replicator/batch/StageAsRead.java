@@ -68,7 +68,8 @@ import org.apache.beam.sdk.values.TupleTagList;
  * input's order, with no cutting by key, no reduce and no sort, and named by a digest of what it
  * holds. Keys the input holds more than once are found afterwards from each file's sorted key
  * hashes; only then are the input ranges that hold them read again, the latest row of each such key
- * kept as {@link LatestPerKey} keeps it, and the files that lost rows written again without them.
+ * kept (the one that {@link Change#supersedes} the others, as {@link LatestPerKey} keeps a whole
+ * row), and the files that lost rows written again without them.
  * What comes out is the staged files, no two rows of which share a key, and the read's dead letters
  * (the decoder's, as from any read).
  *
@@ -123,6 +124,9 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
     }
     if (staging.contains("://") && !staging.startsWith("file://")) {
       throw new IllegalArgumentException("staging as read writes to a local directory, not " + staging);
+    }
+    if (!read.decoder().readsSnapshot()) {
+      throw new IllegalArgumentException("staging as read takes snapshot files (rows at one sequence), not change events");
     }
     return new StageAsRead(read, staging, SpillBatches.RANGE_BYTES, 256L << 20, 5_000_000L, HELD_BYTES_AT_ONCE);
   }

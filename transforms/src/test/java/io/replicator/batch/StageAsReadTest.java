@@ -1,6 +1,7 @@
 package io.replicator.batch;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.replicator.change.Change;
@@ -272,5 +273,14 @@ public class StageAsReadTest {
     assertEquals("each key once", expected.size(), stagedRows.size());
     assertEquals(expected, new TreeSet<>(stagedRows));
     assertTrue("keys held many times", latest.added() > expected.size() * 2L);
+  }
+
+  @Test
+  public void takesSnapshotFilesIntoALocalDirectoryOnly() {
+    ReadChanges changes = ReadChanges.from("changes/*.jsonl").withTable("t").withSchema(SCHEMA);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StageAsRead.of(changes, "/tmp/s"));
+    assertTrue(e.getMessage(), e.getMessage().contains("takes snapshot files"));
+    e = assertThrows(IllegalArgumentException.class, () -> StageAsRead.of(read("x/*.jsonl", 1), "gs://bucket/staging"));
+    assertTrue(e.getMessage(), e.getMessage().contains("local directory, not gs://bucket/staging"));
   }
 }

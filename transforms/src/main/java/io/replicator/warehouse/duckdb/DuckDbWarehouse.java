@@ -750,7 +750,10 @@ public final class DuckDbWarehouse implements Warehouse {
     loadWall.inc((System.nanoTime() - start) / 1_000_000);
   }
 
-  /** The column naming each loaded row's staged file: a name no table's column or staging's metadata has. */
+  /**
+   * The column naming each loaded row's staged file: no table's column (a name starting with '_' is
+   * refused) and none of staging's metadata.
+   */
   private static final String FILE_COLUMN = "_replicator_staged_file";
 
   /** Memory DuckDB may use before it spills to disk: a merge of a batch of 256 MB fits in it. */
