@@ -414,7 +414,9 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
   /** What this staging takes: a snapshot's rows, whole UPSERTs at the snapshot's sequence. */
   private static void requireSnapshotRow(Change c) {
     if (c.op() != ChangeOp.UPSERT || c.isPartial() || c.movedFrom() != null) {
-      throw new IllegalStateException("staging as read takes whole snapshot rows, not " + c);
+      // Named by kind only: a row's values stay out of messages.
+      throw new IllegalStateException("staging as read takes whole snapshot rows of " + c.table() + ", not a "
+          + (c.isPartial() ? "partial row" : c.op().name()));
     }
   }
 
