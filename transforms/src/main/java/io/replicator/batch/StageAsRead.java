@@ -366,7 +366,7 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
       this.stat = stat;
       // Names of its own per attempt: a retried range writes new files, and only the files of the
       // attempt that succeeded are passed on.
-      Path dir = local(StagingPaths.batchFile(staging, table, "as-read").toString()).getParent().getParent();
+      Path dir = local(StagingPaths.tableDirectory(staging, table));
       Files.createDirectories(dir);
       String name = "as-read-" + UUID.randomUUID();
       written = dir.resolve(name + ".jsonl");

@@ -49,6 +49,12 @@ public final class StagingPaths {
     }
   }
 
+  /** The table's staging directory, {@code <staging>/<table>/}. */
+  static String tableDirectory(String staging, String table) {
+    return FileSystems.matchNewResource(staging, true)
+        .resolve(safeName(table), StandardResolveOptions.RESOLVE_DIRECTORY).toString();
+  }
+
   /**
    * A directory of its own for one read's spill files ({@link SpillBatches}), under the table's
    * staging directory.
