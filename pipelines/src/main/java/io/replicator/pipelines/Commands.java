@@ -15,6 +15,7 @@ import org.apache.beam.runners.flink.FlinkDetachedRunnerResult;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.joda.time.Duration;
 
 /**
  * The commands of the command line, {@code PIPELINE --option=value ...}: each reads its options,
@@ -42,7 +43,8 @@ public final class Commands {
         bench s3-sync    sync a generated bucket with aws s3 sync, rclone and s3-sync side by side
         generate-sample  write the bundled spind_dly sample (--out=DIR)
 
-      replicate --help lists its options. Progress goes to stderr while a run works; --quiet turns it off.""";
+      replicate --help lists its options. Progress goes to stderr every 5 s while a run works
+      (--progressEvery=30s sets how often); --quiet turns it off.""";
 
   /** The pipeline to run when the arguments are options only (set in a Flex Template image). */
   public static final String PIPELINE_ENV = "REPLICATOR_PIPELINE";
@@ -86,17 +88,30 @@ public final class Commands {
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     boolean quiet = Arrays.stream(rest).anyMatch(a -> a.equals("--quiet") || a.equals("--quiet=true"));
-    // --quiet is the console's, not the pipeline's: it is no Beam option (nor a template parameter).
-    rest = Arrays.stream(rest).filter(a -> !a.equals("--quiet") && !a.startsWith("--quiet=")).toArray(String[]::new);
+    Duration every = ProgressLine.EVERY;
+    for (String a : rest) {
+      if (a.startsWith("--progressEvery=")) {
+        every = ProgressLine.parseEvery(a.substring("--progressEvery=".length()));
+        if (every == null) {
+          err.println("replicator: error: --progressEvery: '" + a.substring("--progressEvery=".length())
+              + "' is not a positive number of seconds (5s) or minutes (1m)");
+          return 2;
+        }
+      }
+    }
+    // --quiet and --progressEvery are the console's, not the pipeline's: no Beam options (nor template
+    // parameters).
+    rest = Arrays.stream(rest).filter(a -> !a.equals("--quiet") && !a.startsWith("--quiet=")
+        && !a.startsWith("--progressEvery=")).toArray(String[]::new);
     PrintStream progress = quiet ? null : err;
     try {
       switch (args[0]) {
         case "replicate":
-          return replicate(rest, out, progress);
+          return replicate(rest, out, progress, every);
         case "verify":
           return verify(rest, out);
         case "s3-sync":
-          return s3Sync(rest, out, progress);
+          return s3Sync(rest, out, progress, every);
         case "sql":
           return SqlCommand.main(rest, out);
         case "generate-sample":
@@ -174,8 +189,11 @@ public final class Commands {
     thread.start();
   }
 
-  /** @param progress where progress lines go while the run works, or null for none ({@code --quiet}) */
-  private static int replicate(String[] args, PrintStream out, PrintStream progress) {
+  /**
+   * @param progress where progress lines go while the run works, or null for none ({@code --quiet})
+   * @param every how often they go ({@code --progressEvery})
+   */
+  private static int replicate(String[] args, PrintStream out, PrintStream progress, Duration every) {
     ReplicateOptions options = options(args, out);
     if (options == null) {
       return 0;
@@ -193,7 +211,7 @@ public final class Commands {
         return 0;
       }
       if (progress != null) {
-        ProgressLine.of(run, start).await(run.result(), progress);
+        ProgressLine.of(run, start).await(run.result(), progress, every);
       }
       run.result().waitUntilFinish();
       RunSummary summary = RunSummary.of(run.result(), System.currentTimeMillis() - start);
@@ -270,7 +288,7 @@ public final class Commands {
     return 0;
   }
 
-  private static int s3Sync(String[] args, PrintStream out, PrintStream progress) {
+  private static int s3Sync(String[] args, PrintStream out, PrintStream progress, Duration every) {
     if (OptionsHelp.asked(args)) {
       OptionsHelp.print("s3-sync", S3SyncOptions.class, args, out);
       return 0;
@@ -295,7 +313,7 @@ public final class Commands {
       return 0;
     }
     if (progress != null) {
-      ProgressLine.ofSync("s3-sync " + plan.source().describe() + " -> " + plan.target().describe(), start).await(result, progress);
+      ProgressLine.ofSync("s3-sync " + plan.source().describe() + " -> " + plan.target().describe(), start).await(result, progress, every);
     }
     result.waitUntilFinish();
     RunSummary summary = RunSummary.of(result, System.currentTimeMillis() - start);

@@ -63,7 +63,8 @@ final class OptionsHelp {
         appendWrapped(sb, "  --" + o.name(), text);
       }
     }
-    sb.append("\n--quiet turns off the progress lines. --help=all adds Beam's own options (runner, project, ...).\n");
+    sb.append("\n--progressEvery=30s (or 1m) sets how often a progress line goes out (every 5 s by default),"
+        + "\n--quiet turns them off. --help=all adds Beam's own options (runner, project, ...).\n");
     return sb.toString();
   }
 
