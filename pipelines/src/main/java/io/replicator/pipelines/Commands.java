@@ -91,10 +91,10 @@ public final class Commands {
     Duration every = ProgressLine.EVERY;
     for (String a : rest) {
       if (a.startsWith("--progressEvery=")) {
-        every = ProgressLine.parseEvery(a.substring("--progressEvery=".length()));
-        if (every == null) {
-          err.println("replicator: error: --progressEvery: '" + a.substring("--progressEvery=".length())
-              + "' is not a positive number of seconds (5s) or minutes (1m)");
+        try {
+          every = DurationOption.parse(a.substring("--progressEvery=".length()), "--progressEvery");
+        } catch (OptionsException e) {
+          err.println("replicator: error: " + e.getMessage());
           return 2;
         }
       }

@@ -1,5 +1,6 @@
 package io.replicator.pipelines;
 
+import io.replicator.common.LocalFiles;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,8 +56,7 @@ final class OptionChecks {
 
   /** A local directory matches nothing: say so, rather than read nothing and succeed. */
   static void refuseDirectory(String pattern, String option) {
-    if (pattern != null && (!pattern.contains("://") || pattern.startsWith("file://"))
-        && java.nio.file.Files.isDirectory(java.nio.file.Path.of(pattern.replaceFirst("^file://", "")))) {
+    if (pattern != null && LocalFiles.isLocal(pattern) && java.nio.file.Files.isDirectory(LocalFiles.pathOf(pattern))) {
       throw new OptionsException(option + "=" + pattern + " is a directory: give a file pattern, e.g. "
           + trimSlash(pattern) + "/*.jsonl");
     }

@@ -62,19 +62,6 @@ final class ProgressLine {
         startMillis);
   }
 
-  /**
-   * How often a line goes out, from {@code --progressEvery}'s value: seconds ({@code 5s}, or a bare
-   * number) or minutes ({@code 1m}); null when it is not a positive whole number of either.
-   */
-  static Duration parseEvery(String value) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,6})([sm]?)").matcher(value.trim());
-    if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
-      return null;
-    }
-    long n = Long.parseLong(m.group(1));
-    return m.group(2).equals("m") ? Duration.standardMinutes(n) : Duration.standardSeconds(n);
-  }
-
   /** Waits for {@code result} to finish, printing a line to {@code err} every {@code every} until then. */
   PipelineResult.State await(PipelineResult result, PrintStream err, Duration every) {
     while (true) {

@@ -24,16 +24,6 @@ import org.junit.Test;
 
 public class ProgressLineTest {
   @Test
-  public void readsHowOftenInSecondsOrMinutes() {
-    assertEquals(Duration.standardSeconds(30), ProgressLine.parseEvery("30s"));
-    assertEquals(Duration.standardSeconds(7), ProgressLine.parseEvery("7"));
-    assertEquals(Duration.standardMinutes(2), ProgressLine.parseEvery("2m"));
-    for (String bad : new String[] {"0s", "", "-5s", "1.5s", "5h", "soon", "1234567s"}) {
-      assertEquals(bad, null, ProgressLine.parseEvery(bad));
-    }
-  }
-
-  @Test
   public void saysHowMuchOfTheFilesIsReadAndHowLongReadingHasLeft() {
     ProgressLine line = new ProgressLine("replicate t", 100_000_000, 0, 0);
     assertEquals("replicate t: 0 rows read (0 MB of 100 MB, 0%), 0 rows/s, 0 batches staged, 0 merged",

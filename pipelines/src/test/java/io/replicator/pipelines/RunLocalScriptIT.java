@@ -68,7 +68,7 @@ public class RunLocalScriptIT {
     }
     Result badEvery = run("replicate", "--progressEvery=soon", "--table=spind_dly", "--keys=gvkey,datadate");
     assertEquals(badEvery.err(), 2, badEvery.code());
-    assertTrue(badEvery.err(), badEvery.err().startsWith("replicator: error: --progressEvery: 'soon' is not"));
+    assertTrue(badEvery.err(), badEvery.err().startsWith("replicator: error: --progressEvery='soon' is not a duration"));
     Result loud = run("replicate", "--progressEvery=1s", "--table=spind_dly", "--keys=gvkey,datadate",
         "--schema=samples/spind_dly/schema.json", "--changes=" + dir.resolve("changes.jsonl"),
         "--staging=" + dir.resolve("staging"), "--warehouse=duckdb:" + dir.resolve("w.duckdb"));

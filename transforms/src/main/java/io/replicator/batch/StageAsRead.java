@@ -5,6 +5,7 @@ import io.replicator.change.ChangeOp;
 import io.replicator.change.StagedBatch;
 import io.replicator.change.StagedLine;
 import io.replicator.common.Counters;
+import io.replicator.common.LocalFiles;
 import io.replicator.common.Sha256;
 import io.replicator.source.DeadLetter;
 import io.replicator.source.FileDecoder;
@@ -122,7 +123,7 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
     if (staging == null || staging.isBlank()) {
       throw new IllegalArgumentException("a staging directory is required");
     }
-    if (staging.contains("://") && !staging.startsWith("file://")) {
+    if (!LocalFiles.isLocal(staging)) {
       throw new IllegalArgumentException("staging as read writes to a local directory, not " + staging);
     }
     if (!read.decoder().readsSnapshot()) {
@@ -264,7 +265,7 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
   }
 
   private static Path local(String file) {
-    return Path.of(file.startsWith("file://") ? file.substring("file://".length()) : file);
+    return LocalFiles.pathOf(file);
   }
 
   /** Moves a file written under a name of its own to its batch's place; returns that place. */

@@ -1,5 +1,6 @@
 package io.replicator.batch;
 
+import io.replicator.common.LocalFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,11 +37,11 @@ public final class StagingPaths {
   public static void delete(String file) throws IOException {
     FileSystems.delete(
         List.of(FileSystems.matchNewResource(file, false)), StandardMoveOptions.IGNORE_MISSING_FILES);
-    if (file.contains("://") && !file.startsWith("file://")) {
+    if (!LocalFiles.isLocal(file)) {
       return;
     }
     try {
-      Path dir = Path.of(file.replaceFirst("^file://", "")).getParent();
+      Path dir = LocalFiles.pathOf(file).getParent();
       if (dir != null) {
         Files.deleteIfExists(dir);
       }
@@ -69,11 +70,11 @@ public final class StagingPaths {
   /** Removes a spill file, and its batch's and its read's local directories once empty. */
   static void deleteSpill(String file) throws IOException {
     delete(file);
-    if (file.contains("://") && !file.startsWith("file://")) {
+    if (!LocalFiles.isLocal(file)) {
       return;
     }
     try {
-      Path dir = Path.of(file.replaceFirst("^file://", "")).getParent();
+      Path dir = LocalFiles.pathOf(file).getParent();
       if (dir != null && dir.getParent() != null) {
         Files.deleteIfExists(dir.getParent());
       }

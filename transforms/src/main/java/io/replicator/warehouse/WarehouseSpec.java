@@ -1,5 +1,6 @@
 package io.replicator.warehouse;
 
+import io.replicator.common.LocalFiles;
 import io.replicator.warehouse.bigquery.BigQuerySettings;
 import io.replicator.warehouse.bigquery.BigQueryWarehouse;
 import io.replicator.warehouse.duckdb.DuckDbWarehouse;
@@ -76,7 +77,7 @@ public final class WarehouseSpec implements Serializable {
    * DuckDB reads them from this machine's disk, BigQuery load jobs from Cloud Storage.
    */
   public String stagingProblem(String staging) {
-    boolean local = !staging.contains("://") || staging.startsWith("file://");
+    boolean local = LocalFiles.isLocal(staging);
     if (kind.equals("duckdb") && !local) {
       return "the DuckDB warehouse reads staged batches from the local disk; give a local directory";
     }

@@ -8,6 +8,7 @@ import io.replicator.change.StagedLine;
 import io.replicator.change.TargetTable;
 import io.replicator.common.Counters;
 import io.replicator.common.JdbcDrivers;
+import io.replicator.common.LocalFiles;
 import io.replicator.merge.ContractStatements;
 import io.replicator.merge.DuckDbDialect;
 import io.replicator.merge.MergeStatements;
@@ -698,13 +699,13 @@ public final class DuckDbWarehouse implements Warehouse {
   }
 
   private static Path localFile(String file) {
-    String f = file.startsWith("file://") ? file.substring("file://".length()) : file;
-    if (f.contains("://")) {
+    Path path = LocalFiles.pathOf(file);
+    if (path == null) {
       throw new WarehouseException(
           "DuckDB reads staged batches from the local disk, but the batch is at " + file
               + "; give --staging a local directory");
     }
-    return Path.of(f);
+    return path;
   }
 
   /**
