@@ -90,7 +90,7 @@ import org.apache.beam.sdk.values.TupleTagList;
  * their ranges again).
  */
 public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
-  private static final TupleTag<Part> PARTS = new TupleTag<>() {};
+  static final TupleTag<Part> PARTS = new TupleTag<>() {};
   private static final TupleTag<DeadLetter> DEAD_LETTERS = new TupleTag<>() {};
   private static final TupleTag<StagedBatch> STAGED = new TupleTag<>() {};
 
@@ -158,6 +158,12 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
 
   @Override
   public Result expand(PBegin input) {
+    PCollectionTuple written = writeParts(input);
+    return new Result(input.getPipeline(), resolveParts(written.get(PARTS)), written.get(DEAD_LETTERS));
+  }
+
+  /** The first half: each range decoded into staged files of its own ({@link #PARTS}) and dead letters. */
+  PCollectionTuple writeParts(PBegin input) {
     FileDecoder decoder = read.decoder();
     PCollectionTuple written = input
         .apply("Files", read.files())
@@ -166,13 +172,20 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
         .apply("Spread ranges", Reshuffle.viaRandomKey())
         .apply("Decode and stage", ParDo.of(new WriteFn(decoder, staging, maxBytes, maxRows))
             .withOutputTags(PARTS, TupleTagList.of(DEAD_LETTERS)));
-    PCollection<StagedBatch> staged = written.get(PARTS).setCoder(PartCoder.INSTANCE)
+    written.get(PARTS).setCoder(PartCoder.INSTANCE);
+    written.get(DEAD_LETTERS).setCoder(DeadLetter.coder());
+    return written;
+  }
+
+  /** The second half: every part gathered, and each key held more than once left in one of them. */
+  PCollection<StagedBatch> resolveParts(PCollection<Part> parts) {
+    return parts
         .apply("All parts", WithKeys.of(""))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), PartCoder.INSTANCE))
         .apply("Gather parts", GroupByKey.create())
-        .apply("Keep the latest row per key", ParDo.of(new ResolveFn(decoder.readingAgain(), staging, heldBytesAtOnce)))
+        .apply("Keep the latest row per key",
+            ParDo.of(new ResolveFn(read.decoder().readingAgain(), staging, heldBytesAtOnce)))
         .setCoder(StagedBatch.coder());
-    return new Result(input.getPipeline(), staged, written.get(DEAD_LETTERS).setCoder(DeadLetter.coder()));
   }
 
   /** The staged batches, no two rows of which share a key, and what the read rejected. */

@@ -275,6 +275,78 @@ public class StageAsReadTest {
     assertTrue("keys held many times", latest.added() > expected.size() * 2L);
   }
 
+  private static final List<StageAsRead.Part> WRITTEN = Collections.synchronizedList(new ArrayList<>());
+
+  /**
+   * A snapshot that changes between its staging and the reading again of its ranges fails the run
+   * before anything is staged for the merge: a different size, a row that became a rejected line
+   * (one row fewer), a held row with another value. The two halves run as two pipelines, the
+   * file changed between them (size and time of change put back where the check is past them).
+   */
+  @Test
+  public void aSnapshotThatChangesWhileStagedFailsTheRun() throws Exception {
+    String original = "{\"order\":1,\"größe\":\"a\",\"n\":\"1.5\"}\n{\"order\":2,\"größe\":\"b\",\"n\":\"2.5\"}\n"
+        + "{\"order\":1,\"größe\":\"a\",\"n\":\"3.5\"}\n{\"order\":3,\"größe\":\"c\",\"n\":\"4.5\"}\n";
+    assertEquals("unchanged: the key held twice resolved, three rows staged", 3,
+        stageThenResolve("unchanged", original, null, false));
+    String grown = original + "{\"order\":4,\"größe\":\"d\"}\n";
+    assertChangedWhileStaged(stageThenResolveFailing("grown", original, grown, false),
+        "its size or time of change differ from when it was staged");
+    String oneRejected = original.replace("\"2.5\"", "\"x.5\"");
+    assertChangedWhileStaged(stageThenResolveFailing("rejected", original, oneRejected, true),
+        "3 rows in the range from byte 0 now, 4 when it was staged");
+    String heldRowChanged = original.replace("\"3.5\"", "\"3.6\"");
+    assertChangedWhileStaged(stageThenResolveFailing("value", original, heldRowChanged, true), "is not the row read again");
+  }
+
+  /** Keeps what the first half wrote, for the second: one process, so a static list serves. */
+  private static final class KeepFn extends org.apache.beam.sdk.transforms.DoFn<StageAsRead.Part, Void> {
+    @ProcessElement
+    public void process(@Element StageAsRead.Part part) {
+      WRITTEN.add(part);
+    }
+  }
+
+  private static void assertChangedWhileStaged(String message, String how) {
+    assertTrue(message, message.contains("snapshot.jsonl changed while it was staged (") && message.contains(how)
+        && message.endsWith("nothing was merged: run again once it stays as it is"));
+  }
+
+  private String stageThenResolveFailing(String name, String before, String after, boolean keepSizeAndTime)
+      throws Exception {
+    Throwable failure = assertThrows(Pipeline.PipelineExecutionException.class,
+        () -> stageThenResolve(name, before, after, keepSizeAndTime));
+    while (failure.getCause() != null && !(failure instanceof IllegalStateException)) {
+      failure = failure.getCause();
+    }
+    return failure.getMessage();
+  }
+
+  /** Stages {@code before}, writes {@code after} over it (when given), resolves; the rows staged. */
+  private long stageThenResolve(String name, String before, String after, boolean keepSizeAndTime) throws Exception {
+    Path input = tmp.newFolder(name).toPath();
+    Path file = input.resolve("snapshot.jsonl");
+    Files.writeString(file, before, StandardCharsets.UTF_8);
+    Path staging = tmp.newFolder(name + "-staging").toPath();
+    StageAsRead stage = StageAsRead.of(read(input + "/*.jsonl", 10), staging.toString());
+    WRITTEN.clear();
+    Pipeline write = pipeline();
+    stage.writeParts(write.begin()).get(StageAsRead.PARTS).apply(org.apache.beam.sdk.transforms.ParDo.of(new KeepFn()));
+    write.run().waitUntilFinish();
+    if (after != null) {
+      java.nio.file.attribute.FileTime time = Files.getLastModifiedTime(file);
+      assertTrue("the same size", !keepSizeAndTime || before.length() == after.length());
+      Files.writeString(file, after, StandardCharsets.UTF_8);
+      if (keepSizeAndTime) {
+        Files.setLastModifiedTime(file, time);
+      }
+    }
+    Pipeline resolve = pipeline();
+    stage.resolveParts(resolve.apply(org.apache.beam.sdk.transforms.Create.of(new ArrayList<>(WRITTEN))
+        .withCoder(StageAsRead.PartCoder.INSTANCE)));
+    return counter(resolve.run(), StageBatches.ROWS_STAGED);
+  }
+
   @Test
   public void takesSnapshotFilesIntoALocalDirectoryOnly() {
     ReadChanges changes = ReadChanges.from("changes/*.jsonl").withTable("t").withSchema(SCHEMA);
