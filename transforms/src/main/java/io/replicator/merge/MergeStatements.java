@@ -376,6 +376,18 @@ public final class MergeStatements {
         + " AND (" + held + ") LIMIT 1) AS h";
   }
 
+  /**
+   * 1 when the target holds any row (or, with hard deletes, any tombstone), else 0: a target that
+   * holds nothing can take any whole rows appended without looking for their keys.
+   */
+  public String anyTargetRow() {
+    String any = "SELECT 1 FROM " + d.table(table.name()) + " LIMIT 1";
+    if (hard()) {
+      any = "(" + any + ") UNION ALL (SELECT 1 FROM " + d.table(table.tombstoneName()) + " LIMIT 1)";
+    }
+    return "SELECT COUNT(*) FROM (" + any + ") AS h";
+  }
+
   /** Counts the staged UPSERTs: the rows an append inserts. Parameter as {@link #anyStagedKeyHeld}. */
   public String countStagedUpserts() {
     return "SELECT COUNT(*) FROM " + d.table(stagingTable) + " AS s WHERE " + stagedOfBatch() + " AND s." + q("_op")

@@ -576,7 +576,7 @@ public final class DuckDbWarehouse implements Warehouse {
     long rows = rows(todo);
     long[] counts;
     List<String> withoutBase = List.of();
-    if (appendNewKeys && bounds == null && !partialRows && queryLong(sql.anyStagedKeyHeld(), batchId) == 0) {
+    if (appendNewKeys && bounds == null && !partialRows && appendable(sql, rows, batchId)) {
       counts = new long[] {append(table, sql, batchId), 0, 0, rows};
     } else {
       execute(sql.selectEffective(), batchId);
@@ -590,6 +590,23 @@ public final class DuckDbWarehouse implements Warehouse {
     execute("DROP TABLE " + SQL.quote(STAGED));
     return new MergeResult(table.name(), id, false, rows, counts[0], counts[1], counts[2], rows - counts[3], 0, 0,
         withoutBase);
+  }
+
+  /**
+   * Whether no staged key is held by the target (no row, no tombstone), so that the staged rows can
+   * be appended: at once when the target holds nothing (a first load); not looked for when the
+   * staged rows delete any key, as a DELETE is nearly always of a row the target holds and the look
+   * reads every key of the target (0.16-0.22 s of a 200,000-line change batch onto 2,000,000 rows,
+   * 2026-12-04); else looked for. Merging instead is never wrong, only slower.
+   */
+  private boolean appendable(MergeStatements sql, long rows, Object[] batchId) throws SQLException {
+    if (queryLong(sql.anyTargetRow()) == 0) {
+      return true;
+    }
+    if (queryLong(sql.countStagedUpserts(), batchId) < rows) {
+      return false;
+    }
+    return queryLong(sql.anyStagedKeyHeld(), batchId) == 0;
   }
 
   /**
