@@ -501,8 +501,13 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
       long lineBytes = stagedRows == 0 ? 0 : parts.stream().mapToLong(p -> p.batch().bytes()).sum() / stagedRows;
       long held = 3 * lineBytes * twice.hashes().length + 100 * twice.rows();
       int slices = (int) Math.max(1, Math.min(1 << 16, (held + heldBytesAtOnce - 1) / heldBytesAtOnce));
+      // Each range's parts (its staged files), in the order of their rows.
+      Map<String, List<Integer>> ofRange = new HashMap<>();
+      for (int i = 0; i < parts.size(); i++) {
+        ofRange.computeIfAbsent(rangeOf(parts.get(i)), r -> new ArrayList<>()).add(i);
+      }
       for (int slice = 0; slice < slices && twice.rows() > 0; slice++) {
-        resolveSlice(parts, twice, slice, slices, dropped);
+        resolveSlice(parts, ofRange, twice, slice, slices, dropped);
       }
       for (int i = 0; i < parts.size(); i++) {
         Part part = parts.get(i);
@@ -527,8 +532,8 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
      * such row is the line it was staged as (a digest of each). Held meanwhile: each key's latest
      * row so far, and a few numbers a row.
      */
-    private void resolveSlice(List<Part> parts, HeldTwice twice, int slice, int slices, Map<Integer, BitSet> dropped)
-        throws IOException {
+    private void resolveSlice(List<Part> parts, Map<String, List<Integer>> partsOfRange, HeldTwice twice, int slice,
+        int slices, Map<Integer, BitSet> dropped) throws IOException {
       Map<String, Resolving> byKey = new HashMap<>();
       StagedLine.Encoder encoder = StagedLine.Encoder.withoutBatchId();
       java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream(512);
@@ -538,14 +543,8 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
           continue;
         }
         // Every staged file of this part's range, in the order of their rows: the range is read once.
-        Part first = parts.get(i);
-        List<Integer> ofRange = new ArrayList<>();
-        for (int j = 0; j < parts.size(); j++) {
-          if (parts.get(j).sourceName().equals(first.sourceName())
-              && parts.get(j).range().getFrom() == first.range().getFrom()) {
-            ofRange.add(j);
-          }
-        }
+        List<Integer> ofRange = partsOfRange.get(rangeOf(parts.get(i)));
+        Part first = parts.get(ofRange.get(0));
         read.addAll(ofRange);
         requireUnchanged(first);
         long[] row = {0};
@@ -590,6 +589,11 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
         requireStagedAsRead(parts.get(e.getKey()), e.getValue());
       }
       superseded.inc(lost);
+    }
+
+    /** Names a part's input range: its file and first byte. */
+    private static String rangeOf(Part part) {
+      return part.sourceName() + "\n" + part.range().getFrom();
     }
 
     /** Fails when a range's file is not the one that was staged (its size or time of change differ). */
