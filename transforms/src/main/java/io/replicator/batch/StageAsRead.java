@@ -277,13 +277,9 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
     return java.util.HexFormat.of().formatHex(sha.digest(), 0, StagedLine.BATCH_ID_LENGTH / 2);
   }
 
-  private static Path local(String file) {
-    return LocalFiles.pathOf(file);
-  }
-
   /** Moves a file written under a name of its own to its batch's place; returns that place. */
   private static String placeAsBatch(Path written, String staging, String table, String id) throws IOException {
-    Path file = local(StagingPaths.batchFile(staging, table, id).toString());
+    Path file = LocalFiles.pathOf(StagingPaths.batchFile(staging, table, id).toString());
     Files.createDirectories(file.getParent());
     // The same input staged again (a retried range) writes the same lines under the same id.
     Files.move(written, file, StandardCopyOption.REPLACE_EXISTING);
@@ -380,7 +376,7 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
       this.stat = stat;
       // Names of its own per attempt: a retried range writes new files, and only the files of the
       // attempt that succeeded are passed on.
-      Path dir = local(StagingPaths.tableDirectory(staging, table));
+      Path dir = LocalFiles.pathOf(StagingPaths.tableDirectory(staging, table));
       Files.createDirectories(dir);
       String name = "as-read-" + UUID.randomUUID();
       written = dir.resolve(name + ".jsonl");
@@ -457,11 +453,36 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
 
   /** A 64-bit digest of a staged line's bytes, to check it against the row read again. */
   static long lineHash(byte[] bytes, int from, int to) {
-    long h = 0xcbf29ce484222325L;
-    for (int i = from; i < to; i++) {
-      h = (h ^ (bytes[i] & 0xff)) * 0x100000001b3L;
+    LineHash h = new LineHash();
+    h.write(bytes, from, to - from);
+    return h.value();
+  }
+
+  /** {@link #lineHash} of the bytes written to it: a row's line is digested as it is encoded, not copied. */
+  private static final class LineHash extends OutputStream {
+    private long h = 0xcbf29ce484222325L;
+
+    @Override
+    public void write(int b) {
+      h = (h ^ (b & 0xff)) * 0x100000001b3L;
     }
-    return mix(h);
+
+    @Override
+    public void write(byte[] bytes, int off, int len) {
+      long x = h;
+      for (int i = off; i < off + len; i++) {
+        x = (x ^ (bytes[i] & 0xff)) * 0x100000001b3L;
+      }
+      h = x;
+    }
+
+    long value() {
+      return mix(h);
+    }
+
+    void reset() {
+      h = 0xcbf29ce484222325L;
+    }
   }
 
   /**
@@ -536,7 +557,7 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
         int slices, Map<Integer, BitSet> dropped) throws IOException {
       Map<String, Resolving> byKey = new HashMap<>();
       StagedLine.Encoder encoder = StagedLine.Encoder.withoutBatchId();
-      java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream(512);
+      LineHash line = new LineHash();
       Set<Integer> read = new HashSet<>();
       for (int i : twice.parts()) {
         if (read.contains(i)) {
@@ -560,7 +581,7 @@ public final class StageAsRead extends PTransform<PBegin, StageAsRead.Result> {
               throw new java.io.UncheckedIOException(e);
             }
             byKey.computeIfAbsent(c.key(), k -> new Resolving()).add(c,
-                new Held(j, row[0] - parts.get(j).firstRow() + 1, lineHash(line.toByteArray(), 0, line.size())));
+                new Held(j, row[0] - parts.get(j).firstRow() + 1, line.value()));
           }
         }, rejected -> { });
         Part last = parts.get(ofRange.get(ofRange.size() - 1));

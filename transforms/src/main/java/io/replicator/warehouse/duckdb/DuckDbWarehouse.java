@@ -467,10 +467,9 @@ public final class DuckDbWarehouse implements Warehouse {
    * (loads included, summed; {@code bench replicate}, 2026-12-02). Sound because merges into the
    * file are serialised (one process holds it, and there one transaction at a time): no key can
    * arrive between the check and the insert. BigQuery runs concurrent INSERTs side by side, so its
-   * batches are always merged.
+   * batches are always merged. Returns {@code inserted}, the staged UPSERTs the caller counted.
    */
-  private long append(TargetTable table, MergeStatements sql, Object... batchId) throws SQLException {
-    long inserted = queryLong(sql.countStagedUpserts(), batchId);
+  private long append(TargetTable table, MergeStatements sql, long inserted, Object... batchId) throws SQLException {
     execute(sql.appendStaged(), batchId);
     if (table.deleteMode() == DeleteMode.HARD) {
       execute(sql.appendTombstones(), batchId);
@@ -576,8 +575,10 @@ public final class DuckDbWarehouse implements Warehouse {
     long rows = rows(todo);
     long[] counts;
     List<String> withoutBase = List.of();
-    if (appendNewKeys && bounds == null && !partialRows && appendable(sql, rows, batchId)) {
-      counts = new long[] {append(table, sql, batchId), 0, 0, rows};
+    long upserts = appendNewKeys && bounds == null && !partialRows
+        ? queryLong(sql.countStagedUpserts(), batchId) : -1;
+    if (upserts >= 0 && appendable(sql, rows, upserts, batchId)) {
+      counts = new long[] {append(table, sql, upserts, batchId), 0, 0, rows};
     } else {
       execute(sql.selectEffective(), batchId);
       withoutBase = partialRows ? queryStrings(sql.selectPartialWithoutBase()) : List.of();
@@ -599,11 +600,11 @@ public final class DuckDbWarehouse implements Warehouse {
    * reads every key of the target (0.16-0.22 s of a 200,000-line change batch onto 2,000,000 rows,
    * 2026-12-04); else looked for. Merging instead is never wrong, only slower.
    */
-  private boolean appendable(MergeStatements sql, long rows, Object[] batchId) throws SQLException {
+  private boolean appendable(MergeStatements sql, long rows, long upserts, Object[] batchId) throws SQLException {
     if (queryLong(sql.anyTargetRow()) == 0) {
       return true;
     }
-    if (queryLong(sql.countStagedUpserts(), batchId) < rows) {
+    if (upserts < rows) {
       return false;
     }
     return queryLong(sql.anyStagedKeyHeld(), batchId) == 0;
