@@ -23,11 +23,16 @@ import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
@@ -45,12 +50,13 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * source listing: only deletes and reports wait for them.
  *
  * <p>The listings are looked up in one of two ways. By default each plan instance builds a map of
- * the target's listing in memory, once, and a set of the source's keys for the target-only keys:
- * the fastest on one machine, with memory that grows with both listings (measured in {@code bench
- * s3-sync}). {@link #lookingUpByKey()} asks the runner for each source key's target instead (a map
- * side input: on Dataflow an indexed file read through the worker's cache) and finds the
- * target-only keys by a join in a fixed number of shards (by shard, never by object key), so a
- * worker's memory does not grow with the buckets; on the DirectRunner it is slower.
+ * the target's listing in memory, once, and the source keys it finds there are gathered into a
+ * set: a target key not in it is one the source lacks. The fastest on one machine, with memory
+ * that grows with the target's listing (measured in {@code bench s3-sync}). {@link
+ * #lookingUpByKey()} asks the runner for each source key's target instead (a map side input: on
+ * Dataflow an indexed file read through the worker's cache) and finds the target-only keys by a
+ * join in a fixed number of shards (by shard, never by object key), so a worker's memory does not
+ * grow with the buckets; on the DirectRunner it is slower.
  *
  * <pre>{@code
  * PCollection<SyncAction> plan = PCollectionList.of(source).and(target)
@@ -59,6 +65,8 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  */
 public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCollection<SyncAction>> {
   static final int SHARDS = 64;
+  private static final TupleTag<SyncAction> DECISIONS = new TupleTag<>() {};
+  private static final TupleTag<Set<String>> MATCHED = new TupleTag<>() {};
 
   /** How two objects of one key are compared. */
   public enum Compare {
@@ -110,6 +118,7 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
   @Override
   public PCollection<SyncAction> expand(PCollectionList<ObjectInfo> sides) {
     PCollection<SyncAction> sourceKeys;
+    PCollection<Set<String>> matched = null;
     if (byKey) {
       PCollectionView<Map<String, ObjectInfo>> targets = sides.get(1)
           .apply("Target by key", WithKeys.of(ObjectInfo::key).withKeyType(TypeDescriptors.strings()))
@@ -119,10 +128,16 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
           .apply("Decide source keys", ParDo.of(new LookupFn(targets, compare, filter)).withSideInputs(targets))
           .setCoder(SyncAction.coder());
     } else {
+      if (!(sides.get(0).getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
+        throw new IllegalArgumentException("PlanSync plans whole listings: the source's objects must be in the"
+            + " global window");
+      }
       PCollectionView<List<ObjectInfo>> targets = sides.get(1).apply("Target as side input", View.asList());
-      sourceKeys = sides.get(0)
-          .apply("Decide source keys", ParDo.of(new SourceFn(targets, compare, filter)).withSideInputs(targets))
-          .setCoder(SyncAction.coder());
+      PCollectionTuple decided = sides.get(0)
+          .apply("Decide source keys", ParDo.of(new SourceFn(targets, compare, filter)).withSideInputs(targets)
+              .withOutputTags(DECISIONS, TupleTagList.of(MATCHED)));
+      sourceKeys = decided.get(DECISIONS).setCoder(SyncAction.coder());
+      matched = decided.get(MATCHED).setCoder(SetCoder.of(StringUtf8Coder.of()));
     }
     PCollection<SyncAction> targetOnly;
     if (byKey) {
@@ -134,14 +149,16 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
           .apply("Decide target-only keys", ParDo.of(new TargetOnlyFn(source, target, new TargetOnly(filter, delete))))
           .setCoder(SyncAction.coder());
     } else {
-      // The set is gathered per bundle, not grouped key by key: against the sharded join, syncs of
-      // 10,000 objects on the DirectRunner took 5.94-6.16 s of user CPU against 6.18-6.43 s for a
-      // first copy, and 4.36-4.45 s wall against 4.60-4.70 s for a no-op re-sync.
-      PCollectionView<Set<String>> keysAtSource = sides.get(0)
-          .apply("Source keys", Combine.globally(new KeySetFn()).asSingletonView());
+      // A target key the source lacks is one no source key matched: the keys matched are gathered
+      // per bundle as they are decided, and only they (none in a first sync) reach the union. A
+      // union of every source key cost a first sync more (see the s3-sync guide's benchmark notes),
+      // and the sharded join more again: 5.94-6.16 s of user CPU against 6.18-6.43 s for a first
+      // copy of 10,000 objects on the DirectRunner, a no-op 4.36-4.45 s wall against 4.60-4.70 s.
+      PCollectionView<Set<String>> keysMatched = matched
+          .apply("Matched keys", Combine.globally(new KeySetFn()).asSingletonView());
       targetOnly = sides.get(1)
-          .apply("Decide target-only keys", ParDo.of(new TargetOnlyInMemoryFn(keysAtSource, new TargetOnly(filter, delete)))
-              .withSideInputs(keysAtSource))
+          .apply("Decide target-only keys", ParDo.of(new TargetOnlyInMemoryFn(keysMatched, new TargetOnly(filter, delete)))
+              .withSideInputs(keysMatched))
           .setCoder(SyncAction.coder());
     }
     return PCollectionList.of(sourceKeys).and(targetOnly).apply("All decisions", Flatten.pCollections());
@@ -171,6 +188,14 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
      */
     private transient Map<String, ObjectInfo> byKey;
 
+    /** The source keys of this bundle that the target holds too. */
+    private transient Set<String> matched;
+
+    @StartBundle
+    public void start() {
+      matched = new HashSet<>();
+    }
+
     @ProcessElement
     public void process(@Element ObjectInfo s, ProcessContext ctx) {
       if (byKey == null) {
@@ -180,7 +205,19 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
         }
         byKey = m;
       }
-      ctx.output(decide.counted(s, byKey.get(s.key())));
+      ObjectInfo target = byKey.get(s.key());
+      if (target != null) {
+        matched.add(s.key());
+      }
+      ctx.output(decide.counted(s, target));
+    }
+
+    @FinishBundle
+    public void finish(FinishBundleContext ctx) {
+      if (!matched.isEmpty()) {
+        ctx.output(MATCHED, matched, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE);
+      }
+      matched = null;
     }
   }
 
@@ -227,21 +264,21 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
     }
   }
 
-  /** Decides each target key the source lacks, against a set of the source's keys built once per instance. */
+  /** Decides each target key the source lacks: one no source key matched (the set read once per instance). */
   private static final class TargetOnlyInMemoryFn extends DoFn<ObjectInfo, SyncAction> {
-    private final PCollectionView<Set<String>> sourceKeys;
+    private final PCollectionView<Set<String>> matchedKeys;
     private final TargetOnly decide;
     private transient Set<String> keys;
 
-    TargetOnlyInMemoryFn(PCollectionView<Set<String>> sourceKeys, TargetOnly decide) {
-      this.sourceKeys = sourceKeys;
+    TargetOnlyInMemoryFn(PCollectionView<Set<String>> matchedKeys, TargetOnly decide) {
+      this.matchedKeys = matchedKeys;
       this.decide = decide;
     }
 
     @ProcessElement
     public void process(@Element ObjectInfo t, ProcessContext ctx) {
       if (keys == null) {
-        keys = ctx.sideInput(sourceKeys);
+        keys = ctx.sideInput(matchedKeys);
       }
       if (!keys.contains(t.key())) {
         ctx.output(decide.counted(t));
@@ -249,16 +286,16 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
     }
   }
 
-  /** The set of the source's keys, gathered per bundle before any grouping. */
-  private static final class KeySetFn extends Combine.CombineFn<ObjectInfo, Set<String>, Set<String>> {
+  /** The union of the matched keys' sets, one per bundle of source keys decided. */
+  private static final class KeySetFn extends Combine.CombineFn<Set<String>, Set<String>, Set<String>> {
     @Override
     public Set<String> createAccumulator() {
       return new HashSet<>();
     }
 
     @Override
-    public Set<String> addInput(Set<String> keys, ObjectInfo o) {
-      keys.add(o.key());
+    public Set<String> addInput(Set<String> keys, Set<String> more) {
+      keys.addAll(more);
       return keys;
     }
 
@@ -277,12 +314,12 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
     }
 
     @Override
-    public Coder<Set<String>> getAccumulatorCoder(CoderRegistry registry, Coder<ObjectInfo> input) {
+    public Coder<Set<String>> getAccumulatorCoder(CoderRegistry registry, Coder<Set<String>> input) {
       return SetCoder.of(StringUtf8Coder.of());
     }
 
     @Override
-    public Coder<Set<String>> getDefaultOutputCoder(CoderRegistry registry, Coder<ObjectInfo> input) {
+    public Coder<Set<String>> getDefaultOutputCoder(CoderRegistry registry, Coder<Set<String>> input) {
       return SetCoder.of(StringUtf8Coder.of());
     }
   }

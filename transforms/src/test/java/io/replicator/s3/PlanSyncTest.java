@@ -1,10 +1,14 @@
 package io.replicator.s3;
 
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -70,6 +74,75 @@ public class PlanSyncTest {
         "extra.txt DELETE not at the source",
         "extra.tmp EXCLUDED excluded by the filters (never deleted)");
     p.run();
+  }
+
+  @Test
+  public void targetOnlyKeysAreFoundAcrossManyBundles() {
+    targetOnlyKeysAreFoundAcrossManyBundles(false);
+  }
+
+  @Test
+  public void targetOnlyKeysLookedUpByKeyAreFoundAcrossManyBundles() {
+    targetOnlyKeysAreFoundAcrossManyBundles(true);
+  }
+
+  /**
+   * 12 source listings (a bundle each) of 20 keys; the target holds every other one of those keys
+   * (up to date or not) and 60 of its own. Exactly its own are deleted; every source key is
+   * decided once, with a first sync's empty target and a source of nothing as edge cases.
+   */
+  private void targetOnlyKeysAreFoundAcrossManyBundles(boolean byKey) {
+    List<PCollection<ObjectInfo>> sources = new ArrayList<>();
+    List<ObjectInfo> target = new ArrayList<>();
+    List<String> expected = new ArrayList<>();
+    for (int b = 0; b < 12; b++) {
+      List<ObjectInfo> listing = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        String key = "p" + b + "/k" + i;
+        listing.add(o(key, 10, "e", 100, "STANDARD"));
+        if (i % 2 == 0) {
+          target.add(o(key, i % 4 == 0 ? 10 : 11, "e", 200, "STANDARD"));
+          expected.add(key + (i % 4 == 0 ? " SKIP up to date" : " COPY size differs"));
+        } else {
+          expected.add(key + " COPY missing at the target");
+        }
+      }
+      sources.add(p.apply("Source " + b, Create.of(listing).withCoder(ObjectInfo.coder())));
+    }
+    for (int i = 0; i < 60; i++) {
+      target.add(o("p" + i % 12 + "/only-" + i, 1, "x", 50, "STANDARD"));
+      expected.add("p" + i % 12 + "/only-" + i + " DELETE not at the source");
+    }
+    PlanSync plan = PlanSync.with(PlanSync.Compare.DEFAULT, KeyFilter.NONE, true);
+    plan = byKey ? plan.lookingUpByKey() : plan;
+    PCollection<ObjectInfo> source = PCollectionList.of(sources).apply("Listings", Flatten.pCollections());
+    PCollection<ObjectInfo> targets = p.apply("Target", Create.of(target).withCoder(ObjectInfo.coder()));
+    PCollection<ObjectInfo> none = p.apply("Nothing", Create.empty(ObjectInfo.coder()));
+    PAssert.that(render(PCollectionList.of(source).and(targets).apply("Plan", plan), "Render"))
+        .containsInAnyOrder(expected);
+    // A first sync: nothing at the target, so nothing to delete.
+    PAssert.that(render(PCollectionList.of(source).and(none).apply("First sync", plan), "Render first"))
+        .satisfies(lines -> allAre(lines, " COPY missing at the target", 240));
+    // A source of nothing: the whole target goes.
+    int targetCount = target.size();
+    PAssert.that(render(PCollectionList.of(none).and(targets).apply("Empty source", plan), "Render empty"))
+        .satisfies(lines -> allAre(lines, " DELETE not at the source", targetCount));
+    p.run();
+  }
+
+  private static Void allAre(Iterable<String> lines, String decision, int count) {
+    int n = 0;
+    for (String l : lines) {
+      assertTrue(l, l.endsWith(decision));
+      n++;
+    }
+    assertEquals(count, n);
+    return null;
+  }
+
+  private static PCollection<String> render(PCollection<SyncAction> actions, String name) {
+    return actions.apply(name, MapElements.into(TypeDescriptors.strings())
+        .via(a -> a.key() + " " + a.kind() + " " + a.reason()));
   }
 
   @Test
