@@ -297,7 +297,7 @@ public final class Commands {
     if (Arrays.stream(args).anyMatch(a -> a.contains("s3://"))) {
       aside("s3-client-classes", S3Endpoint::initializeClientClasses);
     }
-    OptionsRegistry.prepareFor(args, S3SyncOptions.class);
+    OptionsRegistry.prepareFor(args, S3SyncOptions.class, S3SyncPipeline.beamPathArguments(args));
     checkOptionValues(args, S3SyncOptions.class);
     S3SyncOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(S3SyncOptions.class);
     tuneDirectRunner(options, args);

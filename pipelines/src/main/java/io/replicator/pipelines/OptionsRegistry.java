@@ -65,10 +65,16 @@ final class OptionsRegistry {
   private OptionsRegistry() {}
 
   /** Prepares Beam's registry for parsing {@code args} as {@code pipelineOptions}. */
-  static synchronized void prepareFor(String[] args, Class<? extends PipelineOptions> pipelineOptions) {
+  static void prepareFor(String[] args, Class<? extends PipelineOptions> pipelineOptions) {
+    prepareFor(args, pipelineOptions, args);
+  }
+
+  /** As above, where Beam opens the paths of {@code pathArgs} only (a subset of {@code args}). */
+  static synchronized void prepareFor(String[] args, Class<? extends PipelineOptions> pipelineOptions,
+      String[] pathArgs) {
     List<String> local = localRegistrars(args, pipelineOptions);
     commandFinished();
-    List<String> files = fileSystemRegistrars(args);
+    List<String> files = fileSystemRegistrars(pathArgs);
     if (local != null && files != null) {
       Thread thread = Thread.currentThread();
       narrowedFrom = thread.getContextClassLoader();

@@ -100,6 +100,19 @@ public class OptionsRegistryTest {
   }
 
   @Test
+  public void anS3SyncSetsUpBeamsS3FileSystemOnlyForPathsBeamOpens() {
+    // Buckets are read by the sync's own clients; a report or credentials file goes through Beam.
+    assertEquals(List.of(LOCAL_FILES), OptionsRegistry.fileSystemRegistrars(S3SyncPipeline.beamPathArguments(
+        new String[] {"--source=s3://a/x", "--target= s3://b/y", "--report=/tmp/r.jsonl"})));
+    assertEquals(List.of(LOCAL_FILES, S3_FILES), OptionsRegistry.fileSystemRegistrars(S3SyncPipeline.beamPathArguments(
+        new String[] {"--source=s3://a/x", "--target=s3://b/y", "--report=s3://b/report.jsonl"})));
+    assertEquals(List.of(LOCAL_FILES, GCS_FILES), OptionsRegistry.fileSystemRegistrars(S3SyncPipeline.beamPathArguments(
+        new String[] {"--source=gs://a/x", "--target=s3://b/y"})));
+    assertEquals(List.of(LOCAL_FILES, S3_FILES), OptionsRegistry.fileSystemRegistrars(S3SyncPipeline.beamPathArguments(
+        new String[] {"--source=/data", "--target=s3://b/y", "--targetCredentialsFile=s3://c/credentials"})));
+  }
+
+  @Test
   public void aLocalRunSeesTheFileSystemsOfItsPathsUntilTheCommandEnds() {
     ClassLoader own = Thread.currentThread().getContextClassLoader();
     OptionsRegistry.reset();
