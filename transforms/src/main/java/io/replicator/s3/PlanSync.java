@@ -117,51 +117,54 @@ public final class PlanSync extends PTransform<PCollectionList<ObjectInfo>, PCol
 
   @Override
   public PCollection<SyncAction> expand(PCollectionList<ObjectInfo> sides) {
-    PCollection<SyncAction> sourceKeys;
-    PCollection<Set<String>> matched = null;
-    if (byKey) {
-      PCollectionView<Map<String, ObjectInfo>> targets = sides.get(1)
-          .apply("Target by key", WithKeys.of(ObjectInfo::key).withKeyType(TypeDescriptors.strings()))
-          .setCoder(KvCoder.of(StringUtf8Coder.of(), ObjectInfo.coder()))
-          .apply("Target as map side input", View.asMap());
-      sourceKeys = sides.get(0)
-          .apply("Decide source keys", ParDo.of(new LookupFn(targets, compare, filter)).withSideInputs(targets))
-          .setCoder(SyncAction.coder());
-    } else {
-      if (!(sides.get(0).getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
-        throw new IllegalArgumentException("PlanSync plans whole listings: the source's objects must be in the"
-            + " global window");
-      }
-      PCollectionView<List<ObjectInfo>> targets = sides.get(1).apply("Target as side input", View.asList());
-      PCollectionTuple decided = sides.get(0)
-          .apply("Decide source keys", ParDo.of(new SourceFn(targets, compare, filter)).withSideInputs(targets)
-              .withOutputTags(DECISIONS, TupleTagList.of(MATCHED)));
-      sourceKeys = decided.get(DECISIONS).setCoder(SyncAction.coder());
-      matched = decided.get(MATCHED).setCoder(SetCoder.of(StringUtf8Coder.of()));
+    PCollectionList<SyncAction> decided = byKey
+        ? lookedUpByKey(sides.get(0), sides.get(1)) : inMemory(sides.get(0), sides.get(1));
+    return decided.apply("All decisions", Flatten.pCollections());
+  }
+
+  /** The source keys' decisions and the target-only keys', looked up through the runner. */
+  private PCollectionList<SyncAction> lookedUpByKey(PCollection<ObjectInfo> source, PCollection<ObjectInfo> target) {
+    PCollectionView<Map<String, ObjectInfo>> targets = target
+        .apply("Target by key", WithKeys.of(ObjectInfo::key).withKeyType(TypeDescriptors.strings()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), ObjectInfo.coder()))
+        .apply("Target as map side input", View.asMap());
+    PCollection<SyncAction> sourceKeys = source
+        .apply("Decide source keys", ParDo.of(new LookupFn(targets, compare, filter)).withSideInputs(targets))
+        .setCoder(SyncAction.coder());
+    TupleTag<ObjectInfo> sourceTag = new TupleTag<>();
+    TupleTag<ObjectInfo> targetTag = new TupleTag<>();
+    PCollection<SyncAction> targetOnly = KeyedPCollectionTuple.of(sourceTag, sharded(source, "Shard source"))
+        .and(targetTag, sharded(target, "Shard target"))
+        .apply("Meet by shard", CoGroupByKey.create())
+        .apply("Decide target-only keys", ParDo.of(new TargetOnlyFn(sourceTag, targetTag, new TargetOnly(filter, delete))))
+        .setCoder(SyncAction.coder());
+    return PCollectionList.of(sourceKeys).and(targetOnly);
+  }
+
+  /**
+   * The source keys' decisions and the target-only keys', against the target's listing in memory.
+   * A target key the source lacks is one no source key matched: the keys matched are gathered per
+   * bundle as they are decided, and only they (none in a first sync) reach the union. A union of
+   * every source key cost a first sync more (see the benchmarks guide, s3-sync), and the sharded
+   * join more again: 5.94-6.16 s of user CPU against 6.18-6.43 s for a first copy of 10,000 objects
+   * on the DirectRunner, a no-op 4.36-4.45 s wall against 4.60-4.70 s.
+   */
+  private PCollectionList<SyncAction> inMemory(PCollection<ObjectInfo> source, PCollection<ObjectInfo> target) {
+    if (!(source.getWindowingStrategy().getWindowFn() instanceof GlobalWindows)) {
+      throw new IllegalArgumentException("PlanSync plans whole listings: the source's objects must be in the"
+          + " global window");
     }
-    PCollection<SyncAction> targetOnly;
-    if (byKey) {
-      TupleTag<ObjectInfo> source = new TupleTag<>();
-      TupleTag<ObjectInfo> target = new TupleTag<>();
-      targetOnly = KeyedPCollectionTuple.of(source, sharded(sides.get(0), "Shard source"))
-          .and(target, sharded(sides.get(1), "Shard target"))
-          .apply("Meet by shard", CoGroupByKey.create())
-          .apply("Decide target-only keys", ParDo.of(new TargetOnlyFn(source, target, new TargetOnly(filter, delete))))
-          .setCoder(SyncAction.coder());
-    } else {
-      // A target key the source lacks is one no source key matched: the keys matched are gathered
-      // per bundle as they are decided, and only they (none in a first sync) reach the union. A
-      // union of every source key cost a first sync more (see the s3-sync guide's benchmark notes),
-      // and the sharded join more again: 5.94-6.16 s of user CPU against 6.18-6.43 s for a first
-      // copy of 10,000 objects on the DirectRunner, a no-op 4.36-4.45 s wall against 4.60-4.70 s.
-      PCollectionView<Set<String>> keysMatched = matched
-          .apply("Matched keys", Combine.globally(new KeySetFn()).asSingletonView());
-      targetOnly = sides.get(1)
-          .apply("Decide target-only keys", ParDo.of(new TargetOnlyInMemoryFn(keysMatched, new TargetOnly(filter, delete)))
-              .withSideInputs(keysMatched))
-          .setCoder(SyncAction.coder());
-    }
-    return PCollectionList.of(sourceKeys).and(targetOnly).apply("All decisions", Flatten.pCollections());
+    PCollectionView<List<ObjectInfo>> targets = target.apply("Target as side input", View.asList());
+    PCollectionTuple decided = source
+        .apply("Decide source keys", ParDo.of(new SourceFn(targets, compare, filter)).withSideInputs(targets)
+            .withOutputTags(DECISIONS, TupleTagList.of(MATCHED)));
+    PCollectionView<Set<String>> matched = decided.get(MATCHED).setCoder(SetCoder.of(StringUtf8Coder.of()))
+        .apply("Matched keys", Combine.globally(new KeySetFn()).asSingletonView());
+    PCollection<SyncAction> targetOnly = target
+        .apply("Decide target-only keys", ParDo.of(new TargetOnlyInMemoryFn(matched, new TargetOnly(filter, delete)))
+            .withSideInputs(matched))
+        .setCoder(SyncAction.coder());
+    return PCollectionList.of(decided.get(DECISIONS).setCoder(SyncAction.coder())).and(targetOnly);
   }
 
   private static PCollection<KV<Integer, ObjectInfo>> sharded(PCollection<ObjectInfo> objects, String name) {
