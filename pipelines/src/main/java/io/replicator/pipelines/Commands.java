@@ -89,20 +89,21 @@ public final class Commands {
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     boolean quiet = Arrays.stream(rest).anyMatch(a -> a.equals("--quiet") || a.equals("--quiet=true"));
     Duration every = ProgressLine.EVERY;
-    for (String a : rest) {
-      if (a.startsWith("--progressEvery=")) {
-        try {
+    try {
+      // Refused when repeated, as the pipeline's options are (checked once these are taken out).
+      rejectRepeatedOptions(Arrays.stream(rest).filter(Commands::consoleOption).toArray(String[]::new));
+      for (String a : rest) {
+        if (a.startsWith("--progressEvery=")) {
           every = DurationOption.parse(a.substring("--progressEvery=".length()), "--progressEvery");
-        } catch (OptionsException e) {
-          err.println("replicator: error: " + e.getMessage());
-          return 2;
         }
       }
+    } catch (OptionsException e) {
+      err.println("replicator: error: " + e.getMessage());
+      return 2;
     }
     // --quiet and --progressEvery are the console's, not the pipeline's: no Beam options (nor template
     // parameters).
-    rest = Arrays.stream(rest).filter(a -> !a.equals("--quiet") && !a.startsWith("--quiet=")
-        && !a.startsWith("--progressEvery=")).toArray(String[]::new);
+    rest = Arrays.stream(rest).filter(a -> !consoleOption(a)).toArray(String[]::new);
     PrintStream progress = quiet ? null : err;
     try {
       switch (args[0]) {
@@ -329,6 +330,10 @@ public final class Commands {
     VerifyPipeline.Outcome verified = VerifyPipeline.run(options);
     out.print(verified.render());
     return verified.matches() ? 0 : VerifyPipeline.EXIT_DIFFERENT;
+  }
+
+  private static boolean consoleOption(String arg) {
+    return arg.equals("--quiet") || arg.startsWith("--quiet=") || arg.startsWith("--progressEvery=");
   }
 
   /** Every option of ours takes one value: a second one is a mistake, not a list. */

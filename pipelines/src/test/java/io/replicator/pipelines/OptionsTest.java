@@ -105,6 +105,15 @@ public class OptionsTest {
     assertEquals(2, Main.run(new String[] {"replicate", "--deletes=hard", changes, "--deletes=soft"},
         System.out, new java.io.PrintStream(err)));
     assertEquals("replicator: error: --deletes is given twice ('hard' and 'soft')", err.toString().strip());
+    // The console's own options too, though they never reach Beam.
+    err.reset();
+    assertEquals(2, Main.run(new String[] {"replicate", "--progressEvery=1s", changes, "--progressEvery=1m"},
+        System.out, new java.io.PrintStream(err)));
+    assertEquals("replicator: error: --progressEvery is given twice ('1s' and '1m')", err.toString().strip());
+    err.reset();
+    assertEquals(2, Main.run(new String[] {"s3-sync", "--quiet", "--source=/a", "--quiet=true"},
+        System.out, new java.io.PrintStream(err)));
+    assertEquals("replicator: error: --quiet is given twice ('' and 'true')", err.toString().strip());
   }
 
   @Test
