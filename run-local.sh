@@ -64,7 +64,7 @@ case "${1:-}" in
   # Short and I/O bound: C2 compiling and G1's threads would only take cores from the server calls
   # (measured: a 10,000-object sync used half the CPU with C1 only and the serial collector). The
   # young generation starts at 32 MB, not the JVM's third of the starting heap (about 120 MB here):
-  # a first sync of 10,004 objects took 4.95 s against 5.21 s, an empty one 1.53 s against 1.73 s,
+  # a first sync of 10,004 objects took 5.05 s against 5.42 s, an empty one 1.53 s against 1.73 s,
   # with less system time (fresh memory touched) and 185 MB of RSS against 270 MB (2026-12-04,
   # alternated runs); it grows with the heap on a large bucket.
   s3-sync) JVM_FLAGS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:NewSize=32m" ;;
