@@ -32,8 +32,7 @@ public class PlanSyncTest {
   private PCollection<String> plan(List<ObjectInfo> source, List<ObjectInfo> target, PlanSync plan) {
     PCollection<ObjectInfo> s = p.apply("Source", Create.of(source).withCoder(ObjectInfo.coder()));
     PCollection<ObjectInfo> t = p.apply("Target", Create.of(target).withCoder(ObjectInfo.coder()));
-    return PCollectionList.of(s).and(t).apply(plan)
-        .apply(MapElements.into(TypeDescriptors.strings()).via(a -> a.key() + " " + a.kind() + " " + a.reason()));
+    return render(PCollectionList.of(s).and(t).apply(plan), "Render");
   }
 
   @Test
