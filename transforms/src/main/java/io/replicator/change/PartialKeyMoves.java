@@ -163,7 +163,9 @@ public final class PartialKeyMoves {
     }
     List<Change> before = new ArrayList<>();
     for (Change c : changes) {
-      if (c.sequence().compareTo(at) < 0 && (record == null || c.sequence().compareTo(record.sequence()) >= 0)) {
+      // At the record's sequence or below, a change is one the target holds already (a replay): the
+      // merge applies only higher sequences, and a replayed move left partial would hide the row.
+      if (c.sequence().compareTo(at) < 0 && (record == null || c.sequence().compareTo(record.sequence()) > 0)) {
         before.add(c);
       }
     }

@@ -97,4 +97,15 @@ public class PartialKeyMovesTest {
     Change next = move(2, 3, 40, "t40");
     assertEquals(List.of(m, next), complete(List.of(), m, next));
   }
+
+  @Test
+  public void aReplayedMoveTheTargetHoldsDoesNotHideTheRowOfTheKeyItMovedInto() throws Exception {
+    // 1 moved to 2 at 30 (merged: the target holds 2 at 30, 1 deleted at 30), then 2 moved to 3 at
+    // 40; the move at 30 is delivered again beside it. Its replay is left partial, and the target's
+    // row of 2 (which that move made) is the base of the move at 40.
+    Change replay = move(1, 2, 30, "t30");
+    List<Change> out = complete(List.of(up(2, 30, "t30", "B"), delete(1, 30)),
+        delete(1, 30), replay, delete(2, 40), move(2, 3, 40, "t40"));
+    assertEquals(List.of(replay, up(3, 40, "t40", "B")), out);
+  }
 }
