@@ -33,7 +33,7 @@ public class CopyObjectCallTest {
     server.createContext("/", exchange -> {
       received.put("method", exchange.getRequestMethod());
       received.put("path", exchange.getRequestURI().getRawPath());
-      exchange.getRequestHeaders().forEach((k, v) -> received.put(k.toLowerCase(), v.get(0)));
+      exchange.getRequestHeaders().forEach((k, v) -> received.put(k.toLowerCase(), String.join(" | ", v)));
       byte[] body = answer.getBytes(StandardCharsets.UTF_8);
       exchange.sendResponseHeaders(status, body.length);
       exchange.getResponseBody().write(body);
@@ -62,6 +62,7 @@ public class CopyObjectCallTest {
     assertEquals("\"abc\"", received.get("x-amz-copy-source-if-match"));
     assertEquals("COPY", received.get("x-amz-metadata-directive"));
     assertEquals("STANDARD_IA", received.get("x-amz-storage-class"));
+    assertEquals("one Host header, the one signed", "127.0.0.1:" + server.getAddress().getPort(), received.get("host"));
     assertThat(received.get("authorization"), startsWith("AWS4-HMAC-SHA256 Credential=AKIDCALLTEST/"));
     assertThat(received.get("authorization"), containsString("/eu-west-1/s3/aws4_request"));
     assertThat(received.get("authorization"), containsString("x-amz-copy-source-if-match"));
