@@ -1,6 +1,6 @@
 package io.replicator.pipelines;
 
-import io.replicator.s3.S3Endpoint;
+import io.replicator.s3.ListObjects;
 import io.replicator.s3.SyncCounters;
 import io.replicator.source.InputFormat;
 import io.replicator.warehouse.spi.Warehouse;
@@ -296,7 +296,7 @@ public final class Commands {
     }
     rejectRepeatedOptions(args);
     if (Arrays.stream(args).anyMatch(a -> a.contains("s3://"))) {
-      aside("s3-client-classes", S3Endpoint::initializeClientClasses);
+      aside("s3-client-classes", ListObjects::initializeClasses);
     }
     OptionsRegistry.prepareFor(args, S3SyncOptions.class, S3SyncPipeline.beamPathArguments(args));
     checkOptionValues(args, S3SyncOptions.class);

@@ -5,6 +5,7 @@ import io.replicator.s3.AssumedRole;
 import io.replicator.s3.CopySettings;
 import io.replicator.s3.Directory;
 import io.replicator.s3.KeyFilter;
+import io.replicator.s3.ListObjects;
 import io.replicator.s3.PlanSync;
 import io.replicator.s3.S3Endpoint;
 import io.replicator.s3.S3Errors;
@@ -246,8 +247,7 @@ public final class S3SyncPipeline {
       String option = side == plan.source() ? "--source" : "--target";
       if (side instanceof SyncSide.Bucket b) {
         try {
-          b.endpoint().client().listObjectsV2(r -> r.bucket(b.location().bucket()).prefix(b.location().prefix())
-              .maxKeys(1));
+          ListObjects.probe(b.endpoint(), b.location());
         } catch (SdkException e) {
           throw new S3SyncException(option + "=" + b.location() + ": " + S3Errors.describe("listing", b.endpoint(),
               e), e);

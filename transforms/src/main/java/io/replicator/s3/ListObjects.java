@@ -16,9 +16,6 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Lists every object under a location with ListObjectsV2 (no request per object). The first
@@ -82,32 +79,46 @@ public final class ListObjects extends PTransform<PBegin, PCollection<ObjectInfo
 
     @ProcessElement
     public void process(@Element String prefix, MultiOutputReceiver out) {
-      ListObjectsV2Request.Builder request = ListObjectsV2Request.builder()
-          .bucket(location.bucket()).prefix(prefix).maxKeys(1000);
-      if (top) {
-        request.delimiter("/");
-      }
       String token = null;
       do {
-        ListObjectsV2Response page;
+        ListObjectsCall.Page page;
         try {
-          page = endpoint.client().listObjectsV2(request.continuationToken(token).build());
+          page = ListObjectsCall.list(endpoint, location.bucket(), prefix, top ? "/" : null, token, 1000);
         } catch (SdkException e) {
           throw new S3SyncException(S3Errors.describe("listing " + "s3://" + location.bucket() + "/" + prefix,
               endpoint, e), e);
         }
-        for (S3Object o : page.contents()) {
+        for (ObjectInfo o : page.objects()) {
           objects.inc();
           bytes.inc(o.size());
-          out.get(OBJECTS).output(new ObjectInfo(location.relative(o.key()), o.size(), unquote(o.eTag()),
-              o.lastModified().toEpochMilli(), o.storageClassAsString() == null ? "STANDARD" : o.storageClassAsString()));
+          out.get(OBJECTS).output(new ObjectInfo(location.relative(o.key()), o.size(), o.etag(), o.lastModified(),
+              o.storageClass()));
         }
         if (top) {
-          page.commonPrefixes().forEach(p -> out.get(PREFIXES).output(p.prefix()));
+          page.prefixes().forEach(p -> out.get(PREFIXES).output(p));
         }
-        token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
+        token = page.nextToken();
       } while (token != null);
     }
+  }
+
+  /**
+   * Lists at most one key of {@code location}, so that a missing bucket or refused credentials
+   * fail before a job starts.
+   *
+   * @throws SdkException as S3 or the connection failed
+   */
+  public static void probe(S3Endpoint endpoint, S3Location location) {
+    ListObjectsCall.list(endpoint, location.bucket(), location.prefix(), null, null, 1);
+  }
+
+  /**
+   * Loads and initialises what a process's first listing needs (the HTTP client, the signer, the
+   * XML reader) without sending anything: a command that calls this on a thread of its own while
+   * it parses its options has it done by its first request.
+   */
+  public static void initializeClasses() {
+    ListObjectsCall.initializeClasses();
   }
 
   static String unquote(String etag) {

@@ -8,15 +8,10 @@ import java.nio.channels.Channels;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.beam.sdk.io.FileSystems;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
-import software.amazon.awssdk.core.interceptor.Context;
-import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
-import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.retry.RetryPolicy;
 import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
@@ -78,46 +73,6 @@ public record S3Endpoint(String endpoint, String region, boolean pathStyle, Stri
       builder.endpointOverride(URI.create(endpoint));
     }
     return builder.build();
-  }
-
-  /**
-   * Loads and initialises what a process's first S3 request needs (the client's endpoint rules,
-   * interceptors, marshallers, retry policy, HTTP client and signer): a request to an address of
-   * no server is made and signed as {@link #client} makes and signs them, then stopped before it
-   * is sent. The first client in a process spends a few hundred milliseconds of one core on this
-   * before its first request; a command that calls this on a thread of its own while it parses its
-   * options has it done by then. The credentials are a placeholder pair that reaches nothing.
-   */
-  public static void initializeClientClasses() {
-    initializeClientClasses(URI.create("http://127.0.0.1:1"));
-  }
-
-  /** As above, with the request made for {@code endpoint} (tests see that nothing reaches it). */
-  static void initializeClientClasses(URI endpoint) {
-    var stop = new ExecutionInterceptor() {
-      @Override
-      public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
-        throw new Stopped();
-      }
-    };
-    try (S3Client client = S3Client.builder()
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("placeholder", "placeholder")))
-        .forcePathStyle(true)
-        .httpClientBuilder(ApacheHttpClient.builder().maxConnections(1))
-        .overrideConfiguration(ClientOverrideConfiguration.builder().addExecutionInterceptor(stop)
-            .retryPolicy(RetryPolicy.none()).build())
-        .region(Region.US_EAST_1).endpointOverride(endpoint).build()) {
-      client.listObjectsV2(r -> r.bucket("placeholder").prefix("p/").maxKeys(1));
-    } catch (Stopped expected) {
-      // Made and signed: what was to be loaded is loaded.
-    }
-  }
-
-  /** Stops {@link #initializeClientClasses}' request before it is sent. */
-  private static final class Stopped extends RuntimeException {
-    Stopped() {
-      super("stopped before sending", null, false, false);
-    }
   }
 
   /**

@@ -93,16 +93,4 @@ public class CopyObjectCallTest {
   private String copyOne() {
     return CopyObjectCall.copy(endpoint, "src", "k", "dst", "k", "e", Map.of());
   }
-
-  @Test
-  public void awsBucketsAreVirtualHostedUnlessTheirNameHasDots() {
-    S3Endpoint aws = new S3Endpoint(null, "eu-central-1", false, null);
-    assertEquals("https://my-bucket.s3.eu-central-1.amazonaws.com/a%20b",
-        CopyObjectCall.uri(aws, "my-bucket", "a b").toString());
-    assertEquals("https://s3.eu-central-1.amazonaws.com/my.bucket/k", CopyObjectCall.uri(aws, "my.bucket", "k").toString());
-    assertEquals("http://localhost:9000/b/k",
-        CopyObjectCall.uri(new S3Endpoint("http://localhost:9000/", null, true, null), "b", "k").toString());
-    assertEquals("http://b.localhost:9000/k",
-        CopyObjectCall.uri(new S3Endpoint("http://localhost:9000", null, false, null), "b", "k").toString());
-  }
 }

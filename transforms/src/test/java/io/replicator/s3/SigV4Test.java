@@ -70,17 +70,36 @@ public class SigV4Test {
         "eu-west-3", NOW).get("host"));
   }
 
+  @Test
+  public void aListingsQueryIsSignedAsTheSdkSignsIt() {
+    Map<String, String> query = new TreeMap<>(Map.of("list-type", "2", "encoding-type", "url", "max-keys", "1000",
+        "prefix", "in/a b+c%/한~*", "delimiter", "/", "continuation-token", "1/AbC+dEf=="));
+    StringBuilder raw = new StringBuilder();
+    query.forEach((k, v) -> raw.append(raw.length() == 0 ? "" : "&").append(k).append('=').append(S3Http.encodeQuery(v)));
+    URI uri = URI.create("http://127.0.0.1:18080/bucket?" + raw);
+
+    SdkHttpFullRequest.Builder request = SdkHttpFullRequest.builder().method(SdkHttpMethod.GET)
+        .uri(URI.create("http://127.0.0.1:18080/bucket"));
+    query.forEach(request::putRawQueryParameter);
+    assertEquals(bySdk(request, KEYS, "us-east-1", NOW), SigV4.sign("GET", uri, Map.of(), KEYS, "us-east-1", NOW));
+  }
+
   private static void assertSignedAsTheSdk(URI uri, Map<String, String> headers, AwsCredentials credentials,
       String region, Instant now) {
     SdkHttpFullRequest.Builder request = SdkHttpFullRequest.builder().method(SdkHttpMethod.PUT).uri(uri);
     headers.forEach(request::putHeader);
+    assertEquals(bySdk(request, credentials, region, now), SigV4.sign("PUT", uri, headers, credentials, region, now));
+  }
+
+  /** The headers the SDK's S3 signer gives the request, by lower-case name. */
+  private static Map<String, String> bySdk(SdkHttpFullRequest.Builder request, AwsCredentials credentials,
+      String region, Instant now) {
     SdkHttpFullRequest bySdk = AwsS3V4Signer.create().sign(request.build(), AwsS3V4SignerParams.builder()
         .awsCredentials(credentials).signingName("s3").signingRegion(Region.of(region))
         .signingClockOverride(Clock.fixed(now, ZoneOffset.UTC))
         .doubleUrlEncode(false).enablePayloadSigning(false).build());
     Map<String, String> expected = new TreeMap<>();
     bySdk.forEachHeader((name, values) -> expected.put(name.toLowerCase(), String.join(",", values)));
-
-    assertEquals(expected, SigV4.sign("PUT", uri, headers, credentials, region, now));
+    return expected;
   }
 }
