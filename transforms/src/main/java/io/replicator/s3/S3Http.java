@@ -3,15 +3,20 @@ package io.replicator.s3;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.http.HttpEntity;
+import org.apache.http.HttpException;
+import org.apache.http.HttpHost;
+import org.apache.http.HttpRequest;
 import org.apache.http.client.config.RequestConfig;
 import org.apache.http.client.methods.CloseableHttpResponse;
 import org.apache.http.client.methods.HttpRequestBase;
@@ -22,6 +27,8 @@ import org.apache.http.conn.ssl.SSLConnectionSocketFactory;
 import org.apache.http.impl.client.CloseableHttpClient;
 import org.apache.http.impl.client.HttpClientBuilder;
 import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
+import org.apache.http.impl.conn.SystemDefaultRoutePlanner;
+import org.apache.http.protocol.HttpContext;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -176,10 +183,34 @@ final class S3Http {
     pool.setMaxTotal(connections);
     pool.setDefaultMaxPerRoute(connections);
     return HttpClientBuilder.create().useSystemProperties().setConnectionManager(pool)
+        .setRoutePlanner(new ProxyPerHost())
         .disableCookieManagement().disableAuthCaching().disableRedirectHandling().disableContentCompression()
         .disableAutomaticRetries().disableConnectionState().setUserAgent("Replicator s3-sync")
-        .setDefaultRequestConfig(RequestConfig.custom().setConnectTimeout((int) CONNECT_TIMEOUT.toMillis())
-            .setSocketTimeout((int) TIMEOUT.toMillis()).build())
+        // A key is a name, not a path: "a//b" and "a/../b" are keys of their own, sent as they are.
+        .setDefaultRequestConfig(RequestConfig.custom().setNormalizeUri(false)
+            .setConnectTimeout((int) CONNECT_TIMEOUT.toMillis()).setSocketTimeout((int) TIMEOUT.toMillis()).build())
         .build();
+  }
+
+  /**
+   * The JVM's proxy settings, as {@code useSystemProperties} follows them, asked once per host
+   * rather than once per request (2-3% of the copy threads' CPU in a first sync).
+   */
+  private static final class ProxyPerHost extends SystemDefaultRoutePlanner {
+    private final Map<HttpHost, Optional<HttpHost>> proxies = new ConcurrentHashMap<>();
+
+    ProxyPerHost() {
+      super(ProxySelector.getDefault());
+    }
+
+    @Override
+    protected HttpHost determineProxy(HttpHost target, HttpRequest request, HttpContext context) throws HttpException {
+      Optional<HttpHost> proxy = proxies.get(target);
+      if (proxy == null) {
+        proxy = Optional.ofNullable(super.determineProxy(target, request, context));
+        proxies.put(target, proxy);
+      }
+      return proxy.orElse(null);
+    }
   }
 }

@@ -90,6 +90,17 @@ public class CopyObjectCallTest {
     assertEquals("HTTP403", assertThrows(S3Exception.class, () -> copyOne()).awsErrorDetails().errorCode());
   }
 
+  @Test
+  public void keysWithDotSegmentsAndDoubleSlashesAreSentAsTheyAre() {
+    status = 200;
+    answer = "<CopyObjectResult><ETag>\"e2\"</ETag></CopyObjectResult>";
+    for (String key : new String[] {"dots/../up", "dot/./x", "double//slash", "trailing/.", "../escape"}) {
+      assertEquals("e2", CopyObjectCall.copy(endpoint, "src", key, "dst", key, "e", Map.of()));
+      assertEquals(key, "/dst/" + key, received.get("path"));
+      assertEquals(key, "/src/" + key, received.get("x-amz-copy-source"));
+    }
+  }
+
   private String copyOne() {
     return CopyObjectCall.copy(endpoint, "src", "k", "dst", "k", "e", Map.of());
   }

@@ -107,6 +107,8 @@ public class ListObjectsCallTest {
 
   @Test
   public void aRefusedListingIsNotRetried() throws Exception {
+    System.setProperty("aws.accessKeyId", "AKIDLISTTEST");
+    System.setProperty("aws.secretAccessKey", "the-secret-of-the-list-test");
     AtomicInteger received = new AtomicInteger();
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", exchange -> {

@@ -4,7 +4,12 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.Test;
 import software.amazon.awssdk.core.exception.SdkClientException;
 
@@ -40,6 +45,38 @@ public class S3HttpTest {
     assertFalse(S3Http.retryable(S3Http.error(403, "<Error><Code>AccessDenied</Code></Error>")));
     assertFalse(S3Http.retryable(S3Http.error(404, "<Error><Code>NoSuchBucket</Code></Error>")));
     assertFalse(S3Http.retryable(SdkClientException.create("Unable to load credentials from any of the providers")));
+  }
+
+  @Test
+  public void requestsGoThroughTheProxyTheJvmIsGiven() throws Exception {
+    List<String> proxied = new CopyOnWriteArrayList<>();
+    HttpServer proxy = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    proxy.createContext("/", exchange -> {
+      proxied.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
+      byte[] body = "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>".getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    proxy.start();
+    System.setProperty("aws.accessKeyId", "AKIDPROXYTEST");
+    System.setProperty("aws.secretAccessKey", "the-secret-of-the-proxy-test");
+    System.setProperty("http.proxyHost", "127.0.0.1");
+    System.setProperty("http.proxyPort", Integer.toString(proxy.getAddress().getPort()));
+    System.setProperty("http.nonProxyHosts", "");
+    try {
+      // A host that resolves nowhere: only the proxy can answer.
+      S3Endpoint behindProxy = new S3Endpoint("http://s3.behind-the-proxy.invalid:9000", null, true, null);
+      ListObjects.probe(behindProxy, new S3Location("b", "in/"));
+      ListObjects.probe(behindProxy, new S3Location("b", "out/"));
+      assertEquals(List.of("GET http://s3.behind-the-proxy.invalid:9000/b?encoding-type=url&list-type=2&max-keys=1&prefix=in%2F",
+          "GET http://s3.behind-the-proxy.invalid:9000/b?encoding-type=url&list-type=2&max-keys=1&prefix=out%2F"), proxied);
+    } finally {
+      System.clearProperty("http.proxyHost");
+      System.clearProperty("http.proxyPort");
+      System.clearProperty("http.nonProxyHosts");
+      proxy.stop(0);
+    }
   }
 
   @Test
