@@ -11,6 +11,8 @@ import io.replicator.testing.S3ProxyServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -52,12 +54,28 @@ public class ListObjectsCallTest {
   }
 
   @Test
+  public void timesAreReadAsTheJdkReadsThem() {
+    for (String t : List.of("2026-12-04T10:00:01.500Z", "2026-12-04T10:00:01Z", "1970-01-01T00:00:00.000Z",
+        "2024-02-29T23:59:59.999Z", "2026-12-04T10:00:01.5Z", "2026-12-04T10:00:01.123456Z", "2026-12-04T12:00:01+02:00")) {
+      assertEquals(t, Instant.parse(t.endsWith("+02:00") ? "2026-12-04T10:00:01Z" : t).toEpochMilli(),
+          ListObjectsCall.epochMilli(t));
+    }
+    for (String t : List.of("2026-13-04T10:00:01.500Z", "2026-12-04T24:00:01Z", "2026-02-30T10:00:01Z",
+        "2026-12-04T1a:00:01Z", "yesterday")) {
+      assertThrows(t, DateTimeException.class, () -> ListObjectsCall.epochMilli(t));
+    }
+  }
+
+  @Test
   public void anAnswerThatIsNotACompleteListingIsRefused() {
     for (String body : List.of(
         "<Error><Code>InternalError</Code></Error>",
         "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>a</Key><Size>1</Size>",
         "<ListBucketResult><IsTruncated>true</IsTruncated><Contents><Key>a</Key><Size>1</Size></Contents></ListBucketResult>",
         "<ListBucketResult><Contents><Key>a</Key></Contents></ListBucketResult>",
+        "<ListBucketResult><Contents><Key>a</Key><Size>1 KB</Size></Contents></ListBucketResult>",
+        "<ListBucketResult><Contents><Key>a</Key><Size>1</Size><LastModified>today</LastModified></Contents>"
+            + "</ListBucketResult>",
         "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><ListBucketResult><Contents><Key>&e;</Key>"
             + "<Size>1</Size></Contents></ListBucketResult>")) {
       assertThrows(body, IOException.class, () -> ListObjectsCall.parse(body));
