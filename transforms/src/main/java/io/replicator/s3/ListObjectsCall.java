@@ -106,7 +106,7 @@ final class ListObjectsCall {
       return parse(XML.createXMLStreamReader(body));
     } catch (XMLStreamException e) {
       // A connection cut mid-answer lands here too: the caller may try again.
-      throw new IOException("unreadable ListObjectsV2 answer: " + e.getMessage(), e);
+      throw new S3Http.UnreadableAnswer("unreadable ListObjectsV2 answer: " + e.getMessage(), e);
     }
   }
 
@@ -115,7 +115,7 @@ final class ListObjectsCall {
     try {
       return parse(XML.createXMLStreamReader(new StringReader(body)));
     } catch (XMLStreamException e) {
-      throw new IOException("unreadable ListObjectsV2 answer: " + e.getMessage(), e);
+      throw new S3Http.UnreadableAnswer("unreadable ListObjectsV2 answer: " + e.getMessage(), e);
     }
   }
 
@@ -141,7 +141,7 @@ final class ListObjectsCall {
         if (depth == 1) {
           root = name.equals("ListBucketResult");
           if (!root) {
-            throw new IOException("a ListObjectsV2 answer is a ListBucketResult, not a " + name);
+            throw new S3Http.UnreadableAnswer("a ListObjectsV2 answer is a ListBucketResult, not a " + name);
           }
         } else if (depth == 2 && (name.equals("Contents") || name.equals("CommonPrefixes"))) {
           section = name;
@@ -172,18 +172,18 @@ final class ListObjectsCall {
               default -> { }
             }
           } catch (DateTimeException | NumberFormatException e) {
-            throw new IOException("a ListObjectsV2 answer has an unreadable " + name + " '" + text + "'"
+            throw new S3Http.UnreadableAnswer("a ListObjectsV2 answer has an unreadable " + name + " '" + text + "'"
                 + (key == null ? "" : " for " + key), e);
           }
         }
       } else if (event == XMLStreamConstants.END_ELEMENT) {
         if (depth == 2 && section != null) {
           if (key == null) {
-            throw new IOException("a ListObjectsV2 answer has a " + section + " without its key");
+            throw new S3Http.UnreadableAnswer("a ListObjectsV2 answer has a " + section + " without its key");
           }
           if (section.equals("Contents")) {
             if (size < 0) {
-              throw new IOException("a ListObjectsV2 answer has no size for " + key);
+              throw new S3Http.UnreadableAnswer("a ListObjectsV2 answer has no size for " + key);
             }
             objects.add(new ObjectInfo(key, size, etag, modified, storageClass));
           } else {
@@ -195,10 +195,10 @@ final class ListObjectsCall {
       }
     }
     if (!root) {
-      throw new IOException("a ListObjectsV2 answer without a ListBucketResult");
+      throw new S3Http.UnreadableAnswer("a ListObjectsV2 answer without a ListBucketResult");
     }
     if (truncated && next == null) {
-      throw new IOException("a truncated ListObjectsV2 answer without its NextContinuationToken");
+      throw new S3Http.UnreadableAnswer("a truncated ListObjectsV2 answer without its NextContinuationToken");
     }
     if (urlEncoded) {
       // S3 encodes as a form does: a space as +, a + as %2B.

@@ -27,6 +27,10 @@ public final class S3Errors {
       if (t instanceof AssumedRole.RoleNotAssumedException role) {
         return what + " at " + endpoint.describe() + " failed: " + role.getMessage();
       }
+      if (t instanceof S3Http.UnreadableAnswer answer) {
+        // Reached, and answered with something else than was asked for.
+        return what + " at " + endpoint.describe() + " failed: " + firstLine(answer.getMessage());
+      }
     }
     if (e instanceof SdkClientException) {
       String message = firstLine(e.getMessage());

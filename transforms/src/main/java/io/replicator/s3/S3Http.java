@@ -53,6 +53,17 @@ final class S3Http {
 
   private S3Http() {}
 
+  /** An answer that is not what the request asks for (cut short, or not the document expected). */
+  static final class UnreadableAnswer extends IOException {
+    UnreadableAnswer(String message) {
+      super(message);
+    }
+
+    UnreadableAnswer(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   /** Reads a 200 answer's body. */
   interface BodyReader<T> {
     T read(InputStream body) throws IOException;

@@ -19,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.Test;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -118,6 +119,32 @@ public class ListObjectsCallTest {
       assertEquals("SlowDown", slow.awsErrorDetails().errorCode());
       assertEquals("tried six times, as the SDK client does", 6, requests.size());
       assertThat(S3Errors.describe("listing s3://b/", endpoint, slow), containsString("HTTP 503 SlowDown"));
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  public void anAnswerThatIsNotAListingIsRetriedThenNamed() throws Exception {
+    System.setProperty("aws.accessKeyId", "AKIDLISTTEST");
+    System.setProperty("aws.secretAccessKey", "the-secret-of-the-list-test");
+    AtomicInteger received = new AtomicInteger();
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", exchange -> {
+      received.incrementAndGet();
+      byte[] body = "<html><body>Captive portal: sign in</body></html>".getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    server.start();
+    try {
+      S3Endpoint endpoint = new S3Endpoint("http://127.0.0.1:" + server.getAddress().getPort(), null, true, null);
+      SdkClientException wrong = assertThrows(SdkClientException.class,
+          () -> ListObjectsCall.list(endpoint, "b", "", null, null, 1));
+      assertEquals("tried six times: a proxy or a server may answer so for a moment", 6, received.get());
+      assertEquals("listing s3://b/ at " + endpoint.describe() + " failed: a ListObjectsV2 answer is a"
+          + " ListBucketResult, not a html", S3Errors.describe("listing s3://b/", endpoint, wrong));
     } finally {
       server.stop(0);
     }
