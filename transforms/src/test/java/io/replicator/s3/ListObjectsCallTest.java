@@ -126,18 +126,8 @@ public class ListObjectsCallTest {
 
   @Test
   public void anAnswerThatIsNotAListingIsRetriedThenNamed() throws Exception {
-    System.setProperty("aws.accessKeyId", "AKIDLISTTEST");
-    System.setProperty("aws.secretAccessKey", "the-secret-of-the-list-test");
     AtomicInteger received = new AtomicInteger();
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/", exchange -> {
-      received.incrementAndGet();
-      byte[] body = "<html><body>Captive portal: sign in</body></html>".getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
-    server.start();
+    HttpServer server = answering(200, "<html><body>Captive portal: sign in</body></html>", received);
     try {
       S3Endpoint endpoint = new S3Endpoint("http://127.0.0.1:" + server.getAddress().getPort(), null, true, null);
       SdkClientException wrong = assertThrows(SdkClientException.class,
@@ -152,19 +142,9 @@ public class ListObjectsCallTest {
 
   @Test
   public void aRefusedListingIsNotRetried() throws Exception {
-    System.setProperty("aws.accessKeyId", "AKIDLISTTEST");
-    System.setProperty("aws.secretAccessKey", "the-secret-of-the-list-test");
     AtomicInteger received = new AtomicInteger();
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/", exchange -> {
-      received.incrementAndGet();
-      byte[] body = "<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message></Error>"
-          .getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(404, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
-    server.start();
+    HttpServer server = answering(404,
+        "<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message></Error>", received);
     try {
       S3Endpoint endpoint = new S3Endpoint("http://127.0.0.1:" + server.getAddress().getPort(), null, true, null);
       S3Exception missing = assertThrows(S3Exception.class, () -> ListObjectsCall.list(endpoint, "nb", "", null, null, 1));
@@ -174,6 +154,22 @@ public class ListObjectsCallTest {
     } finally {
       server.stop(0);
     }
+  }
+
+  /** A server on loopback giving every request the same answer, counting them; credentials for the requests set. */
+  private static HttpServer answering(int status, String answer, AtomicInteger received) throws IOException {
+    System.setProperty("aws.accessKeyId", "AKIDLISTTEST");
+    System.setProperty("aws.secretAccessKey", "the-secret-of-the-list-test");
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", exchange -> {
+      received.incrementAndGet();
+      byte[] body = answer.getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(status, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    server.start();
+    return server;
   }
 
   @Test
