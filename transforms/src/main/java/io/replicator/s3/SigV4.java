@@ -15,12 +15,12 @@ import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 
 /**
- * AWS Signature Version 4 for S3 requests without a body (a CopyObject), with an unsigned payload:
- * the headers to send, {@code Authorization} included. It signs what the SDK's S3 signer signs, the
- * same way ({@code SigV4Test} holds the two equal), without the request copies, header maps and
- * builders the SDK's makes per request: a first sync of many small objects signs one request per
- * object on a CPU it shares with the server, and there the SDK's signer was a quarter of the copy
- * threads' CPU. The signing key, which changes once a day, is kept per thread.
+ * AWS Signature Version 4 for S3 requests without a body (CopyObject, a ListObjectsV2 page), with
+ * an unsigned payload: the headers to send, {@code Authorization} included. It signs what the
+ * SDK's S3 signer signs, the same way ({@code SigV4Test} holds the two equal), without the request
+ * copies, header maps and builders the SDK's makes per request: a first sync of many small objects
+ * signs one request per object on a CPU it shares with the server, and there the SDK's signer was
+ * a quarter of the copy threads' CPU. The signing key, which changes once a day, is kept per thread.
  */
 final class SigV4 {
   static final String UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
@@ -47,7 +47,9 @@ final class SigV4 {
   /**
    * The headers of {@code method} on {@code uri} signed at {@code now}: {@code headers} (lower-case
    * names) with {@code host}, {@code x-amz-date}, {@code x-amz-content-sha256}, the session token of
-   * session credentials and {@code authorization} added, sorted by name.
+   * session credentials and {@code authorization} added, sorted by name. The URI's query is signed
+   * as it is written: it must be in canonical form already (parameters sorted, values encoded as
+   * {@link S3Http#encodeQuery} does).
    */
   static Map<String, String> sign(String method, URI uri, Map<String, String> headers, AwsCredentials credentials,
       String region, Instant now) {
