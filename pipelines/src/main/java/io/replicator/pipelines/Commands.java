@@ -296,7 +296,7 @@ public final class Commands {
     }
     rejectRepeatedOptions(args);
     if (Arrays.stream(args).anyMatch(a -> a.contains("s3://"))) {
-      aside("s3-client-classes", ListObjects::initializeClasses);
+      aside("s3-request-classes", ListObjects::initializeClasses);
     }
     OptionsRegistry.prepareFor(args, S3SyncOptions.class, S3SyncPipeline.beamPathArguments(args));
     checkOptionValues(args, S3SyncOptions.class);

@@ -280,8 +280,7 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
       if (e instanceof SdkClientException || e instanceof IOException || e instanceof UncheckedIOException) {
         return true;
       }
-      return e instanceof S3Exception s3 && (s3.statusCode() == 429
-          || (s3.statusCode() >= 500 && s3.statusCode() != 501));
+      return e instanceof S3Exception s3 && S3Http.retryable(s3);
     }
 
     /** Copies one object; returns the target's new ETag. */
