@@ -4,13 +4,10 @@ import io.replicator.common.Counters;
 import io.replicator.common.Throttle;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.StringJoiner;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
@@ -33,20 +30,17 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.model.Tag;
 
 /**
  * Copies the planned objects. Where a directory is on either side, files are uploaded, downloaded
  * or copied by {@link DirectoryCopies}. Between buckets on one service (same endpoint and credentials) the copy is
  * server-side: CopyObject below the multipart threshold (one signed request, {@link CopyObjectCall}),
- * UploadPartCopy of parts in parallel above it; across services it streams (GET, then PUT or a multipart upload of bounded parts).
+ * UploadPartCopy of parts in parallel above it ({@link MultipartCopyCall}); across services it streams (GET, then PUT or a multipart upload of bounded parts).
  * Every read of the source is pinned to the listed ETag, so an object replaced since the listing
  * fails with that reason instead of being half copied. Content type and the other system metadata,
  * user metadata and tags are kept on every path; the storage class is kept unless the settings set
@@ -302,6 +296,12 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
     }
 
     private String copyWhole(String key, ObjectInfo s) {
+      return CopyObjectCall.copy(spec.targetEndpoint, spec.source.bucket(), spec.source.key(key), spec.target.bucket(),
+          spec.target.key(key), s.etag(), written(s));
+    }
+
+    /** The headers that set how a server-side copy is stored: storage class, ACL, encryption. */
+    private Map<String, String> written(ObjectInfo s) {
       Map<String, String> headers = new HashMap<>();
       String storageClass = storageClass(s);
       if (storageClass != null) {
@@ -316,8 +316,7 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
           headers.put("x-amz-server-side-encryption-aws-kms-key-id", spec.settings.kmsKeyId());
         }
       }
-      return CopyObjectCall.copy(spec.targetEndpoint, spec.source.bucket(), spec.source.key(key), spec.target.bucket(),
-          spec.target.key(key), s.etag(), headers);
+      return headers;
     }
 
     /** The metadata a new upload needs to look like the source. */
@@ -336,29 +335,31 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
     }
 
     private String copyParts(String key, ObjectInfo s) {
-      S3Client src = spec.sourceEndpoint.client();
-      HeadObjectResponse head = src.headObject(b -> b.bucket(spec.source.bucket()).key(spec.source.key(key))
-          .ifMatch(quoted(s.etag())));
-      String uploadId = spec.targetEndpoint.client().createMultipartUpload(upload(key, s, head.contentType(),
-          head.cacheControl(), head.contentDisposition(), head.contentEncoding(), head.contentLanguage(),
-          head.expires(), head.metadata(), tagging(key)).build()).uploadId();
+      String sourceKey = spec.source.key(key);
+      String targetKey = spec.target.key(key);
+      // The upload takes the source's metadata and tags, as CopyObject's COPY directives do.
+      Map<String, String> headers = MultipartCopyCall.metadata(spec.sourceEndpoint, spec.source.bucket(), sourceKey,
+          s.etag());
+      headers.putAll(written(s));
+      String tagging = MultipartCopyCall.tagging(spec.sourceEndpoint, spec.source.bucket(), sourceKey);
+      if (!tagging.isEmpty()) {
+        headers.put("x-amz-tagging", tagging);
+      }
+      S3Endpoint to = spec.targetEndpoint;
+      String uploadId = MultipartCopyCall.create(to, spec.target.bucket(), targetKey, headers);
       try {
         long partSize = spec.settings.partSizeFor(s.size());
-        List<Future<CompletedPart>> parts = new ArrayList<>();
+        List<Future<String>> parts = new ArrayList<>();
         for (long start = 0, n = 1; start < s.size(); start += partSize, n++) {
-          long from = start;
-          long to = Math.min(s.size(), start + partSize) - 1;
+          long first = start;
+          long last = Math.min(s.size(), start + partSize) - 1;
           int number = (int) n;
-          parts.add(PARTS.submit(() -> CompletedPart.builder().partNumber(number).eTag(
-              spec.targetEndpoint.client().uploadPartCopy(b -> b
-                  .sourceBucket(spec.source.bucket()).sourceKey(spec.source.key(key))
-                  .copySourceIfMatch(quoted(s.etag())).copySourceRange("bytes=" + from + "-" + to)
-                  .destinationBucket(spec.target.bucket()).destinationKey(spec.target.key(key))
-                  .uploadId(uploadId).partNumber(number)).copyPartResult().eTag()).build()));
+          parts.add(PARTS.submit(() -> MultipartCopyCall.copyPart(to, spec.source.bucket(), sourceKey, s.etag(),
+              spec.target.bucket(), targetKey, uploadId, number, first, last)));
         }
-        return complete(key, uploadId, await(parts));
+        return MultipartCopyCall.complete(to, spec.target.bucket(), targetKey, uploadId, await(parts));
       } catch (RuntimeException e) {
-        abort(key, uploadId);
+        MultipartCopyCall.abort(to, spec.target.bucket(), targetKey, uploadId);
         throw e;
       }
     }
@@ -367,7 +368,7 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
       try (ResponseInputStream<GetObjectResponse> in = spec.sourceEndpoint.client().getObject(b -> b
           .bucket(spec.source.bucket()).key(spec.source.key(key)).ifMatch(quoted(s.etag())))) {
         GetObjectResponse m = in.response();
-        String tagging = tagging(key);
+        String tagging = MultipartCopyCall.tagging(spec.sourceEndpoint, spec.source.bucket(), spec.source.key(key));
         if (s.size() < spec.settings.multipartThreshold()) {
           PutObjectRequest.Builder r = PutObjectRequest.builder().bucket(spec.target.bucket()).key(spec.target.key(key))
               .contentType(m.contentType()).cacheControl(m.cacheControl()).contentDisposition(m.contentDisposition())
@@ -406,10 +407,10 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
       StreamedParts.abort(spec.targetEndpoint.client(), spec.target.bucket(), spec.target.key(key), uploadId);
     }
 
-    private static List<CompletedPart> await(List<Future<CompletedPart>> parts) {
-      List<CompletedPart> done = new ArrayList<>();
+    private static <T> List<T> await(List<Future<T>> parts) {
+      List<T> done = new ArrayList<>();
       try {
-        for (Future<CompletedPart> f : parts) {
+        for (Future<T> f : parts) {
           done.add(f.get());
         }
       } catch (ExecutionException e) {
@@ -420,25 +421,6 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
         throw SdkClientException.create("interrupted while copying parts", e);
       }
       return done;
-    }
-
-    /** The source's tags as a {@code Tagging} header; none where the server keeps no tags. */
-    private String tagging(String key) {
-      List<Tag> tags;
-      try {
-        tags = spec.sourceEndpoint.client().getObjectTagging(b -> b.bucket(spec.source.bucket())
-            .key(spec.source.key(key))).tagSet();
-      } catch (S3Exception e) {
-        if (e.statusCode() == 501) {
-          return ""; // the server has no tagging (S3Proxy): there are no tags to keep
-        }
-        throw e;
-      }
-      StringJoiner j = new StringJoiner("&");
-      for (Tag t : tags) {
-        j.add(URLEncoder.encode(t.key(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(t.value(), StandardCharsets.UTF_8));
-      }
-      return j.toString();
     }
 
     private static String quoted(String etag) {

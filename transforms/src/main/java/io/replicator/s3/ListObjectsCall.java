@@ -12,14 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamReader;
 import org.apache.http.client.methods.HttpGet;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * One ListObjectsV2 page as a single HTTP request ({@link S3Http}), its answer read as it streams
@@ -30,14 +27,6 @@ import software.amazon.awssdk.core.exception.SdkException;
  * the runner's threads' CPU in a first sync of 10,000 objects.
  */
 final class ListObjectsCall {
-  private static final int ATTEMPTS = 6;
-  private static final XMLInputFactory XML = XMLInputFactory.newDefaultFactory();
-
-  static {
-    XML.setProperty(XMLInputFactory.SUPPORT_DTD, false);
-    XML.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
-    XML.setProperty(XMLInputFactory.IS_COALESCING, true);
-  }
 
   /** A page: its objects (keys in full), the common prefixes (with a delimiter), the next page's token or null. */
   record Page(List<ObjectInfo> objects, List<String> prefixes, String nextToken) {}
@@ -66,22 +55,8 @@ final class ListObjectsCall {
     StringBuilder q = new StringBuilder();
     query.forEach((name, value) -> q.append(q.length() == 0 ? "" : "&").append(name).append('=')
         .append(S3Http.encodeQuery(value)));
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return S3Http.send(endpoint, new HttpGet(S3Http.uri(endpoint, bucket, "", q.toString())), Map.of(),
-            "ListObjectsV2", ListObjectsCall::parse);
-      } catch (SdkException e) {
-        if (attempt >= ATTEMPTS || !S3Http.retryable(e)) {
-          throw e;
-        }
-        try {
-          Thread.sleep(Math.min(20_000L, 100L << attempt));
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          throw SdkClientException.create("interrupted while listing", interrupted);
-        }
-      }
-    }
+    return S3Http.retried("listing", () -> S3Http.send(endpoint,
+        new HttpGet(S3Http.uri(endpoint, bucket, "", q.toString())), Map.of(), "ListObjectsV2", ListObjectsCall::parse));
   }
 
   /** See {@link ListObjects#initializeClasses}. */
@@ -103,7 +78,7 @@ final class ListObjectsCall {
   /** Reads a ListBucketResult as it streams in. */
   static Page parse(InputStream body) throws IOException {
     try {
-      return parse(XML.createXMLStreamReader(body));
+      return parse(S3Http.XML.createXMLStreamReader(body));
     } catch (XMLStreamException e) {
       // A connection cut mid-answer lands here too: the caller may try again.
       throw new S3Http.UnreadableAnswer("unreadable ListObjectsV2 answer: " + e.getMessage(), e);
@@ -113,7 +88,7 @@ final class ListObjectsCall {
   /** As above, from text (the start-up warm-up, tests). */
   static Page parse(String body) throws IOException {
     try {
-      return parse(XML.createXMLStreamReader(new StringReader(body)));
+      return parse(S3Http.XML.createXMLStreamReader(new StringReader(body)));
     } catch (XMLStreamException e) {
       throw new S3Http.UnreadableAnswer("unreadable ListObjectsV2 answer: " + e.getMessage(), e);
     }

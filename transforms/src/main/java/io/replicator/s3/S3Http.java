@@ -3,6 +3,7 @@ package io.replicator.s3;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
 import java.net.ProxySelector;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -13,10 +14,15 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamReader;
 import org.apache.http.HttpEntity;
 import org.apache.http.HttpException;
 import org.apache.http.HttpHost;
 import org.apache.http.HttpRequest;
+import org.apache.http.HttpResponse;
 import org.apache.http.client.config.RequestConfig;
 import org.apache.http.client.methods.CloseableHttpResponse;
 import org.apache.http.client.methods.HttpRequestBase;
@@ -35,7 +41,8 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * The S3 requests a sync makes by the thousand (ListObjectsV2 pages, CopyObject) as plain HTTP:
+ * The S3 requests of a sync between buckets (ListObjectsV2 pages and CopyObject by the thousand,
+ * the few of a copy in parts) as plain HTTP:
  * signed by {@link SigV4} with the endpoint's own credentials and sent by an Apache HTTP client of
  * their own, without the SDK client's per-request pipeline (interceptors, marshalling, a DOM of
  * each answer) or its HTTP client's wrapping. On a machine that also runs the server they are
@@ -43,13 +50,22 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * or {@link SdkClientException}, so retries and messages are those of every other request.
  */
 final class S3Http {
+  /** S3's answers: no DTDs or external entities; text read whole. */
+  static final XMLInputFactory XML = XMLInputFactory.newDefaultFactory();
   private static final Map<S3Endpoint, CloseableHttpClient> CLIENTS = new ConcurrentHashMap<>();
   private static final Map<S3Endpoint, URI> BASES = new ConcurrentHashMap<>();
   private static final Pattern CODE = Pattern.compile("<Code>([^<]*)</Code>");
   private static final Pattern MESSAGE = Pattern.compile("<Message>([^<]*)</Message>");
   /** A large server-side copy may take minutes; S3 keeps the connection alive meanwhile. */
   private static final Duration TIMEOUT = Duration.ofMinutes(15);
+  private static final int ATTEMPTS = 6;
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+  static {
+    XML.setProperty(XMLInputFactory.SUPPORT_DTD, false);
+    XML.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
+    XML.setProperty(XMLInputFactory.IS_COALESCING, true);
+  }
 
   private S3Http() {}
 
@@ -64,18 +80,29 @@ final class S3Http {
     }
   }
 
-  /** Reads a 200 answer's body. */
+  /** Reads a successful answer's body. */
   interface BodyReader<T> {
     T read(InputStream body) throws IOException;
   }
 
+  /** Reads a successful answer: its headers and its body. */
+  interface AnswerReader<T> {
+    T read(HttpResponse answer, InputStream body) throws IOException;
+  }
+
   /**
    * Sends {@code request} to {@code endpoint}, signed with {@code headers} (lower-case names), and
-   * reads a 200 answer with {@code reader}; any other answer is thrown as an {@link S3Exception},
-   * an I/O failure as an {@link SdkClientException} naming {@code what}.
+   * reads a 2xx answer's body with {@code reader}; any other answer is thrown as an
+   * {@link S3Exception}, an I/O failure as an {@link SdkClientException} naming {@code what}.
    */
   static <T> T send(S3Endpoint endpoint, HttpRequestBase request, Map<String, String> headers, String what,
       BodyReader<T> reader) {
+    return send(endpoint, request, headers, what, (AnswerReader<T>) (answer, body) -> reader.read(body));
+  }
+
+  /** As above, the reader given the answer's headers too. */
+  static <T> T send(S3Endpoint endpoint, HttpRequestBase request, Map<String, String> headers, String what,
+      AnswerReader<T> reader) {
     URI uri = request.getURI();
     // Host included: the client then sends the one signed (no default port) rather than its own.
     SigV4.sign(request.getMethod(), uri, headers, endpoint.credentials().resolveCredentials(),
@@ -84,13 +111,67 @@ final class S3Http {
       int status = response.getStatusLine().getStatusCode();
       HttpEntity entity = response.getEntity();
       try (InputStream in = entity == null ? InputStream.nullInputStream() : entity.getContent()) {
-        if (status != 200) {
+        if (status / 100 != 2) {
           throw error(status, text(in));
         }
-        return reader.read(in);
+        return reader.read(response, in);
       }
     } catch (IOException e) {
       throw SdkClientException.create(what + " at " + uri.getHost() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The text of the first element named {@code name} under the root of a short XML answer to
+   * {@code operation}, whatever the root is called (S3Proxy answers an UploadPartCopy with S3's
+   * CopyObject document). S3 may answer 200 and then an error document when a long request fails
+   * (a copy, a completion): that is thrown as a server error, which is retried.
+   */
+  static String element(String body, String operation, String name) throws UnreadableAnswer {
+    String root = null;
+    try {
+      XMLStreamReader xml = XML.createXMLStreamReader(new StringReader(body));
+      for (int depth = 0; xml.hasNext(); ) {
+        int event = xml.next();
+        if (event == XMLStreamConstants.START_ELEMENT) {
+          depth++;
+          if (depth == 1) {
+            root = xml.getLocalName();
+            if (root.equals("Error")) {
+              throw error(500, body);
+            }
+          } else if (depth == 2 && xml.getLocalName().equals(name)) {
+            return xml.getElementText();
+          }
+        } else if (event == XMLStreamConstants.END_ELEMENT) {
+          depth--;
+        }
+      }
+    } catch (XMLStreamException e) {
+      throw new UnreadableAnswer("an unreadable " + operation + " answer: " + e.getMessage(), e);
+    }
+    throw new UnreadableAnswer("the " + operation + " answer has no " + name + (root == null ? "" : " under its " + root));
+  }
+
+  /**
+   * Runs {@code request} up to six times: again after throttling, a server error or a broken
+   * connection (as the SDK client retries), waiting longer each time.
+   */
+  static <T> T retried(String what, java.util.function.Supplier<T> request) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return request.get();
+      } catch (SdkException e) {
+        if (attempt >= ATTEMPTS || !retryable(e)) {
+          throw e;
+        }
+        try {
+          Thread.sleep(Math.min(20_000L, 100L << attempt));
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw SdkClientException.create("interrupted while " + what, interrupted);
+        }
+      }
     }
   }
 

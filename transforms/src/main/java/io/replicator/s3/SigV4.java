@@ -15,8 +15,8 @@ import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 
 /**
- * AWS Signature Version 4 for S3 requests without a body (CopyObject, a ListObjectsV2 page), with
- * an unsigned payload: the headers to send, {@code Authorization} included. It signs what the
+ * AWS Signature Version 4 for S3 requests, their payload unsigned unless its hash is given (the
+ * body of a multipart upload's completion): the headers to send, {@code Authorization} included. It signs what the
  * SDK's S3 signer signs, the same way ({@code SigV4Test} holds the two equal), without the request
  * copies, header maps and builders the SDK's makes per request: a first sync of many small objects
  * signs one request per object on a CPU it shares with the server, and there the SDK's signer was
@@ -46,14 +46,20 @@ final class SigV4 {
 
   /**
    * The headers of {@code method} on {@code uri} signed at {@code now}: {@code headers} (lower-case
-   * names) with {@code host}, {@code x-amz-date}, {@code x-amz-content-sha256}, the session token of
-   * session credentials and {@code authorization} added, sorted by name. The URI's query is signed
+   * names) with {@code host}, {@code x-amz-date}, the session token of session credentials and
+   * {@code authorization} added, sorted by name. The payload is unsigned unless {@code headers}
+   * give its hash as {@code x-amz-content-sha256} ({@link #payloadHash}). The URI's query is signed
    * as it is written: it must be in canonical form already (parameters sorted, values encoded as
    * {@link S3Http#encodeQuery} does).
    */
   static Map<String, String> sign(String method, URI uri, Map<String, String> headers, AwsCredentials credentials,
       String region, Instant now) {
     return PER_THREAD.get().signed(method, uri, headers, credentials, region, now);
+  }
+
+  /** The {@code x-amz-content-sha256} of a request that sends {@code body}. */
+  static String payloadHash(byte[] body) {
+    return hex(PER_THREAD.get().sha256.digest(body));
   }
 
   private Map<String, String> signed(String method, URI uri, Map<String, String> headers,
@@ -70,7 +76,7 @@ final class SigV4 {
         || (port == 443 && "https".equals(uri.getScheme()));
     signed.put("host", defaultPort ? uri.getHost() : uri.getHost() + ':' + port);
     signed.put("x-amz-date", dateTime);
-    signed.put("x-amz-content-sha256", UNSIGNED_PAYLOAD);
+    String payload = signed.computeIfAbsent("x-amz-content-sha256", h -> UNSIGNED_PAYLOAD);
     if (credentials instanceof AwsSessionCredentials session) {
       signed.put("x-amz-security-token", session.sessionToken());
     }
@@ -86,7 +92,7 @@ final class SigV4 {
       canonical.append('\n');
       names.append(names.length() == 0 ? "" : ";").append(header.getKey());
     }
-    canonical.append('\n').append(names).append('\n').append(UNSIGNED_PAYLOAD);
+    canonical.append('\n').append(names).append('\n').append(payload);
 
     String toSign = "AWS4-HMAC-SHA256\n" + dateTime + '\n' + scope + '\n'
         + hex(sha256.digest(canonical.toString().getBytes(StandardCharsets.UTF_8)));

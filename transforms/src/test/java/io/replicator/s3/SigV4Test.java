@@ -84,6 +84,26 @@ public class SigV4Test {
     assertEquals(bySdk(request, KEYS, "us-east-1", NOW), SigV4.sign("GET", uri, Map.of(), KEYS, "us-east-1", NOW));
   }
 
+  @Test
+  public void aBodyWhoseHashIsGivenIsSignedAsTheSdkSignsIt() {
+    byte[] body = "<CompleteMultipartUpload><Part><ETag>&quot;e1&quot;</ETag><PartNumber>1</PartNumber></Part>"
+        .concat("</CompleteMultipartUpload>").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    URI uri = URI.create("http://127.0.0.1:18080/dst/big.bin?uploadId=up%2F1");
+    Map<String, String> headers = Map.of("content-type", "application/xml",
+        "x-amz-content-sha256", SigV4.payloadHash(body));
+    SdkHttpFullRequest.Builder request = SdkHttpFullRequest.builder().method(SdkHttpMethod.POST)
+        .uri(URI.create("http://127.0.0.1:18080/dst/big.bin")).putRawQueryParameter("uploadId", "up/1")
+        .putHeader("content-type", "application/xml")
+        .contentStreamProvider(() -> new java.io.ByteArrayInputStream(body));
+    SdkHttpFullRequest bySdk = AwsS3V4Signer.create().sign(request.build(), AwsS3V4SignerParams.builder()
+        .awsCredentials(KEYS).signingName("s3").signingRegion(Region.of("us-east-1"))
+        .signingClockOverride(Clock.fixed(NOW, ZoneOffset.UTC))
+        .doubleUrlEncode(false).enablePayloadSigning(true).build());
+    Map<String, String> expected = new TreeMap<>();
+    bySdk.forEachHeader((name, values) -> expected.put(name.toLowerCase(), String.join(",", values)));
+    assertEquals(expected, SigV4.sign("POST", uri, headers, KEYS, "us-east-1", NOW));
+  }
+
   private static void assertSignedAsTheSdk(URI uri, Map<String, String> headers, AwsCredentials credentials,
       String region, Instant now) {
     SdkHttpFullRequest.Builder request = SdkHttpFullRequest.builder().method(SdkHttpMethod.PUT).uri(uri);
