@@ -8,9 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -110,14 +108,14 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
 
   /**
    * Copies as they come: a copy is a few requests that mostly wait on the server, so up to the
-   * settings' {@code inFlight} run at once (bounded per worker by the shared pool); each result
-   * goes out as soon as its copy ends (one slow copy, a large object, holds back no other), and the
-   * bundle ends when its last copy has.
+   * settings' {@code inFlight} run at once (bounded per worker by the shared pool), with as many
+   * more queued so that a copy thread that finishes one finds the next waiting; each result goes
+   * out when the bundle's thread next looks (one slow copy, a large object, holds back no other),
+   * and the bundle ends when its last copy has.
    */
   private static final class InFlightFn extends DoFn<SyncAction, SyncResult> {
     private final CopyFn copier;
-    private transient CompletionService<SyncResult> copies;
-    private transient int pending;
+    private transient CopiesInFlight<SyncResult> copies;
 
     InFlightFn(CopyObjects spec) {
       this.copier = new CopyFn(spec);
@@ -125,29 +123,27 @@ public final class CopyObjects extends PTransform<PCollection<SyncAction>, PColl
 
     @StartBundle
     public void start() {
-      copies = new ExecutorCompletionService<>(CopyFn.copies(copier.spec.settings.inFlight()));
-      pending = 0;
+      copies = new CopiesInFlight<>(CopyFn.copies(copier.spec.settings.inFlight()));
     }
 
     @ProcessElement
     public void process(@Element SyncAction a, OutputReceiver<SyncResult> out) throws InterruptedException {
       copies.submit(() -> copier.copyOne(a));
-      pending++;
-      for (Future<SyncResult> done = copies.poll(); done != null; done = copies.poll()) {
-        pending--;
-        out.output(copier.counted(CopyFn.await(done)));
+      int window = copier.spec.settings.inFlight();
+      if (copies.pending() >= 2 * window) {
+        // Woken once a quarter of the queue has finished, not for each copy.
+        copies.awaitRunning(2 * window - Math.max(1, window / 2));
       }
-      while (pending >= copier.spec.settings.inFlight()) {
-        out.output(copier.counted(CopyFn.await(copies.take())));
-        pending--;
+      for (Future<SyncResult> done = copies.poll(); done != null; done = copies.poll()) {
+        out.output(copier.counted(CopyFn.await(done)));
       }
     }
 
     @FinishBundle
     public void finish(FinishBundleContext ctx) throws InterruptedException {
-      for (; pending > 0; pending--) {
-        ctx.output(copier.counted(CopyFn.await(copies.take())), GlobalWindow.INSTANCE.maxTimestamp(),
-            GlobalWindow.INSTANCE);
+      copies.awaitRunning(0);
+      for (Future<SyncResult> done = copies.poll(); done != null; done = copies.poll()) {
+        ctx.output(copier.counted(CopyFn.await(done)), GlobalWindow.INSTANCE.maxTimestamp(), GlobalWindow.INSTANCE);
       }
     }
   }
