@@ -165,9 +165,11 @@ public final class S3SyncBenchmark {
       throw new IllegalArgumentException("bench s3-sync: --rounds repeats the copy runs, so --runs must include copy");
     }
     if (rounds == null) {
-      // Three by default: a tool's first timed copy met a colder server than its later ones, its
-      // untimed warm-up copy notwithstanding (tuned rclone 5.8 s, then 4.3 s four times, 2026-12-03).
-      rounds = runs.contains("copy") ? 3 : 1;
+      // Five by default: a tool's first timed copy met a colder server than its later ones, its
+      // untimed warm-up copy notwithstanding (tuned rclone 5.8 s, then 4.3 s four times, 2026-12-03),
+      // and the median of three still moved by a tenth from one run of the benchmark to the next
+      // (tuned rclone 3.9-5.5 s in one run, 2026-12-04).
+      rounds = runs.contains("copy") ? 5 : 1;
     }
     Settings settings = new Settings(objects, smallMin, smallMax, large, largeSize, threshold, tools, s3proxy,
         filesystem, runs, rounds);
