@@ -36,9 +36,11 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * Copies the planned objects. Where a directory is on either side, files are uploaded, downloaded
- * or copied by {@link DirectoryCopies}. Between buckets on one service (same endpoint and credentials) the copy is
- * server-side: CopyObject below the multipart threshold (one signed request, {@link CopyObjectCall}),
- * UploadPartCopy of parts in parallel above it ({@link MultipartCopyCall}); across services it streams (GET, then PUT or a multipart upload of bounded parts).
+ * or copied by {@link DirectoryCopies}. Between buckets on one service (same endpoint and
+ * credentials) the copy is server-side: CopyObject below the multipart threshold (one signed
+ * request, {@link CopyObjectCall}), UploadPartCopy of parts in parallel above it
+ * ({@link MultipartCopyCall}); across services it streams (GET, then PUT or a multipart upload of
+ * bounded parts).
  * Every read of the source is pinned to the listed ETag, so an object replaced since the listing
  * fails with that reason instead of being half copied. Content type and the other system metadata,
  * user metadata and tags are kept on every path; the storage class is kept unless the settings set

@@ -27,7 +27,6 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
  * the runner's threads' CPU in a first sync of 10,000 objects.
  */
 final class ListObjectsCall {
-
   /** A page: its objects (keys in full), the common prefixes (with a delimiter), the next page's token or null. */
   record Page(List<ObjectInfo> objects, List<String> prefixes, String nextToken) {}
 

@@ -16,11 +16,12 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 
 /**
  * AWS Signature Version 4 for S3 requests, their payload unsigned unless its hash is given (the
- * body of a multipart upload's completion): the headers to send, {@code Authorization} included. It signs what the
- * SDK's S3 signer signs, the same way ({@code SigV4Test} holds the two equal), without the request
- * copies, header maps and builders the SDK's makes per request: a first sync of many small objects
- * signs one request per object on a CPU it shares with the server, and there the SDK's signer was
- * a quarter of the copy threads' CPU. The signing key, which changes once a day, is kept per thread.
+ * body of a multipart upload's completion): the headers to send, {@code Authorization} included.
+ * It signs what the SDK's S3 signer signs, the same way ({@code SigV4Test} holds the two equal),
+ * without the request copies, header maps and builders the SDK's makes per request: a first sync
+ * of many small objects signs one request per object on a CPU it shares with the server, and there
+ * the SDK's signer was a quarter of the copy threads' CPU. The signing key, which changes once a
+ * day, is kept per thread.
  */
 final class SigV4 {
   static final String UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
