@@ -19,6 +19,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * included) or {@link SdkClientException}.
  */
 final class CopyObjectCall {
+  // The ETag found in the text rather than by S3Http.element: this answer comes once per object,
+  // and a StAX reader sets up its buffers for each document it reads.
   private static final Pattern ETAG = Pattern.compile("<ETag>(?:&quot;|\")?([^<&\"]*)(?:&quot;|\")?</ETag>");
 
   private CopyObjectCall() {}

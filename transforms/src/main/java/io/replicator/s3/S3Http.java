@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.xml.stream.XMLInputFactory;
@@ -58,8 +59,9 @@ final class S3Http {
   private static final Pattern MESSAGE = Pattern.compile("<Message>([^<]*)</Message>");
   /** A large server-side copy may take minutes; S3 keeps the connection alive meanwhile. */
   private static final Duration TIMEOUT = Duration.ofMinutes(15);
-  private static final int ATTEMPTS = 6;
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  /** Tries of a request in {@link #retried}. */
+  private static final int ATTEMPTS = 6;
 
   static {
     XML.setProperty(XMLInputFactory.SUPPORT_DTD, false);
@@ -157,7 +159,7 @@ final class S3Http {
    * Runs {@code request} up to six times: again after throttling, a server error or a broken
    * connection (as the SDK client retries), waiting longer each time.
    */
-  static <T> T retried(String what, java.util.function.Supplier<T> request) {
+  static <T> T retried(String what, Supplier<T> request) {
     for (int attempt = 1; ; attempt++) {
       try {
         return request.get();
